@@ -1,0 +1,1 @@
+"""orgsim: simulate B2B marketing and sales under different org structures."""

@@ -1,0 +1,213 @@
+"""Scenarios: a validated bundle of every parameter, built from a preset, a file and overrides.
+
+Resolution order: the schema defaults, then the org-structure preset named by ``structure``,
+then the values in the scenario file, then ``--set`` overrides. Every failure raises
+:class:`InputError` with one line naming the file, the field and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from orgsim.errors import InputError
+from orgsim.params import (
+    PARAMETERS,
+    PRESETS,
+    SLA,
+    STRUCTURES,
+    Costs,
+    Friction,
+    Horizon,
+    Market,
+    Marketing,
+    Policy,
+    Sales,
+    StructureName,
+)
+
+SCENARIO_DIR = Path("scenarios")
+META_KEYS = ("name", "description", "structure")
+
+
+class Scenario(BaseModel):
+    """A fully resolved scenario: org structure, market, teams, budget and horizon."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = "custom"
+    description: str = ""
+    structure: StructureName = "separate"
+    horizon: Horizon = Horizon()
+    market: Market = Market()
+    marketing: Marketing = Marketing()
+    sales: Sales = Sales()
+    policy: Policy = Policy()
+    sla: SLA = SLA()
+    friction: Friction = Friction()
+    costs: Costs = Costs()
+
+    def get(self, key: str) -> Any:
+        """Value of a dotted parameter key, e.g. ``sla.response_hours``."""
+        if key in META_KEYS:
+            return getattr(self, key)
+        section, name = key.split(".", 1)
+        return getattr(getattr(self, section), name)
+
+    def flat(self) -> dict[str, Any]:
+        """Every parameter as ``{dotted key: value}``, plus the structure name."""
+        out: dict[str, Any] = {"structure": self.structure}
+        out.update({key: self.get(key) for key in PARAMETERS})
+        return out
+
+    def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> Scenario:
+        """A new scenario with dotted overrides applied (``structure`` re-applies its preset)."""
+        flat = self.flat()
+        del flat["structure"]
+        if "structure" in overrides:
+            # a new structure replaces the old preset's values and keeps the scenario's context
+            flat = {k: v for k, v in flat.items() if k not in PRESETS[self.structure]}
+        raw = _nest(flat)
+        raw.update(name=self.name, description=self.description, structure=self.structure)
+        return resolve(raw, source=source, overrides=overrides)
+
+
+def _nest(flat: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        section, name = key.split(".", 1)
+        out.setdefault(section, {})[name] = value
+    return out
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _allowed(key: str) -> str:
+    spec = PARAMETERS.get(key)
+    if spec is None:
+        return ""
+    if spec.choices:
+        return "one of " + ", ".join(repr(c) for c in spec.choices)
+    if spec.type == "bool":
+        return "true or false"
+    lo = "-inf" if spec.lo is None else f"{spec.lo:g}"
+    hi = "inf" if spec.hi is None else f"{spec.hi:g}"
+    return f"{spec.type} in [{lo}, {hi}] {spec.unit}".rstrip()
+
+
+def check_key(key: str, source: str) -> None:
+    """Raise InputError for an unknown dotted key, suggesting the nearest valid one."""
+    if key in META_KEYS or key in PARAMETERS:
+        return
+    options = list(PARAMETERS) + list(META_KEYS)
+    raise InputError(f"{source}: unknown parameter '{key}'{_suggest(key, options)}")
+
+
+def _check_structure(value: Any, source: str) -> str:
+    if value not in STRUCTURES:
+        hint = _suggest(str(value), list(STRUCTURES)) if isinstance(value, str) else ""
+        raise InputError(
+            f"{source}: structure: {value!r} is not a structure; allowed: "
+            f"{', '.join(STRUCTURES)}{hint}"
+        )
+    return value
+
+
+def resolve(raw: dict[str, Any], source: str, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Build a Scenario from a raw (TOML-shaped) dict and dotted overrides."""
+    overrides = dict(overrides or {})
+    for key in overrides:
+        check_key(key, source if source == "--set" else f"{source} (--set)")
+    for section, values in raw.items():
+        if section in META_KEYS:
+            continue
+        if not isinstance(values, dict):
+            options = [k.split(".")[0] for k in PARAMETERS] + list(META_KEYS)
+            raise InputError(f"{source}: unknown entry '{section}'{_suggest(section, options)}")
+        for name in values:
+            check_key(f"{section}.{name}", source)
+    structure = _check_structure(
+        overrides.pop("structure", raw.get("structure", "separate")), source
+    )
+    flat: dict[str, Any] = dict(PRESETS[structure])
+    for section, values in raw.items():
+        if section not in META_KEYS:
+            flat.update({f"{section}.{k}": v for k, v in values.items()})
+    flat.update(overrides)
+    data: dict[str, Any] = _nest(flat)
+    data.update(
+        name=raw.get("name", structure),
+        description=raw.get("description", ""),
+        structure=structure,
+    )
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        value = err.get("input")
+        allowed = _allowed(key)
+        tail = f"; allowed: {allowed}" if allowed else ""
+        raise InputError(f"{source}: {key}: {err['msg']} (got {value!r}){tail}") from None
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Parse one ``--set dotted.key=value``; the value is read as TOML, else as a string."""
+    if "=" not in text:
+        raise InputError(f"--set: '{text}' is not of the form dotted.key=value")
+    key, value = (s.strip() for s in text.split("=", 1))
+    if not key or not value:
+        raise InputError(f"--set: '{text}' is not of the form dotted.key=value")
+    check_key(key, "--set")
+    try:
+        parsed = tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value
+    return key, parsed
+
+
+def available() -> dict[str, str]:
+    """Scenario names a user can pass: built-in structure presets and ``scenarios/*.toml``."""
+    out = {name: "built-in structure preset" for name in STRUCTURES}
+    if SCENARIO_DIR.is_dir():
+        for path in sorted(SCENARIO_DIR.glob("*.toml")):
+            out[path.stem] = str(path)
+    return out
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a TOML file, turning a missing or malformed file into an InputError."""
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: malformed TOML: {exc}") from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from None
+
+
+def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load a scenario by preset name, ``scenarios/<name>.toml``, or path to a .toml file."""
+    text = str(name_or_path)
+    path = Path(text)
+    if path.suffix == ".toml" or path.exists():
+        return resolve(read_toml(path), source=str(path), overrides=overrides)
+    local = SCENARIO_DIR / f"{text}.toml"
+    if local.exists():
+        return resolve(read_toml(local), source=str(local), overrides=overrides)
+    if text in STRUCTURES:
+        return resolve({"structure": text, "name": text}, source=text, overrides=overrides)
+    options = list(available())
+    raise InputError(
+        f"{text}: no such scenario; use a .toml path or one of: {', '.join(options)}"
+        f"{_suggest(text, options)}"
+    )
