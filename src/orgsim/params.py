@@ -102,21 +102,21 @@ class Marketing(Section):
         0.5, "engagement units", 0.0, 10.0, doc="Organic awareness that draws inquiries without touches.",
     )
     inquiry_rate_in_market: float = param(
-        0.004, "per day per engagement unit", 0.0, 1.0, doc="Inquiry hazard of an in-market prospect.",
+        0.02, "per day per engagement unit", 0.0, 1.0, doc="Inquiry hazard of an in-market prospect.",
     )
     inquiry_rate_out_of_market: float = param(
-        0.00012, "per day per engagement unit", 0.0, 1.0,
+        0.004, "per day per engagement unit", 0.0, 1.0,
         doc="Inquiry hazard of a prospect not in market (content downloads, students, competitors).",
     )
     mql_threshold: float = param(
-        0.5, "score 0-1", 0.0, 1.0, doc="Score an inquiry must reach to become an MQL.",
+        0.64, "score 0-1", 0.0, 1.0, doc="Score an inquiry must reach to become an MQL.",
     )
     scoring_noise: float = param(0.12, "score sd", 0.0, 1.0, doc="Noise in marketing's lead score.")
     nurture_days: float = param(
         60, "business days", 1, 1000, doc="How long an inquiry is nurtured before it is closed.",
     )
     learning_rate: float = param(
-        0.004, "per feedback event", 0.0, 1.0,
+        0.0015, "per feedback event", 0.0, 1.0,
         doc="How much one piece of sales feedback improves scoring and targeting.",
     )
     salary: float = param(100_000, "currency per year", 0, 1e7, doc="Loaded cost of a marketer.")
@@ -146,10 +146,10 @@ class Sales(Section):
         20, "business days", 1, 1000, doc="A lead untouched this long drops out of a queue.",
     )
     contact_rate: float = param(
-        0.6, "probability", 0.0, 1.0, doc="Chance an attempt reaches a buyer who just inquired.",
+        0.85, "probability", 0.0, 1.0, doc="Chance an attempt reaches a buyer who just inquired.",
     )
     response_floor: float = param(
-        0.25, "share", 0.0, 1.0,
+        0.7, "share", 0.0, 1.0,
         "assumption: B2B considered purchases stay reachable; set so funnel rates fall in [FACTS §2]",
         "Share of the first-minutes contact chance that survives a long delay.",
     )
@@ -163,7 +163,7 @@ class Sales(Section):
         "Power of the response-time decay.",
     )
     qualify_rate: float = param(
-        0.7, "probability", 0.0, 1.0, "SAL->SQL 50-70% [FACTS §2, ?]",
+        0.8, "probability", 0.0, 1.0, "SAL->SQL 50-70% [FACTS §2, ?]",
         "Chance a reached, in-market, fitting buyer is qualified.",
     )
     fit_min: float = param(0.2, "score 0-1", 0.0, 1.0, doc="Lowest fit a rep will qualify.")
@@ -172,7 +172,7 @@ class Sales(Section):
         "Base chance an SQL becomes an opportunity.",
     )
     win_rate: float = param(
-        0.3, "probability", 0.0, 1.0, "opportunity->won 20-30% [FACTS §2, ?]",
+        0.22, "probability", 0.0, 1.0, "opportunity->won 20-30% [FACTS §2, ?]",
         "Base chance an opportunity is won by an average rep with full attention.",
     )
     trust_initial: float = param(0.5, "score 0-1", 0.0, 1.0, doc="Initial trust in marketing's leads.")
@@ -180,7 +180,7 @@ class Sales(Section):
         0.04, "per lead", 0.0, 1.0, doc="How fast trust follows experience of worked leads.",
     )
     follow_up_floor: float = param(
-        0.15, "probability", 0.0, 1.0, "Sabnis et al. 2013: ~70% of leads not pursued [FACTS §2]",
+        0.3, "probability", 0.0, 1.0, "Sabnis et al. 2013: ~70% of leads not pursued [FACTS §2]",
         "Chance a rep with no trust and no tracking still works a marketing lead.",
     )
     outbound_max_share: float = param(
@@ -189,6 +189,10 @@ class Sales(Section):
     dials_per_hour: float = param(8, "dials per hour", 0, 100, doc="Cold-call dial rate.")
     cold_connect_rate: float = param(
         0.08, "probability", 0.0, 1.0, doc="Chance a cold dial reaches a decision maker.",
+    )
+    outbound_budget: float = param(
+        150_000, "currency per year", 0, 1e10,
+        doc="Sales development budget: contracted calling time that books meetings for reps.",
     )
     salary: float = param(120_000, "currency per year", 0, 1e7, doc="Loaded cost of a salesperson.")
     commission_rate: float = param(
@@ -249,7 +253,7 @@ class Policy(Section):
         0.0, "0-1", 0.0, 1.0, doc="0: commission vs bonus; 1: one shared revenue goal.",
     )
     free_riding: float = param(
-        0.08, "share", 0.0, 1.0, doc="Effort lost under a fully shared goal (weaker accountability).",
+        0.1, "share", 0.0, 1.0, doc="Effort lost under a fully shared goal (weaker accountability).",
     )
     mixed_plans: bool = param(
         False, "flag", doc="One team with two pay plans (commission and bonus side by side).",
@@ -283,13 +287,13 @@ class Friction(Section):
     """How tension between the teams accumulates, decays and costs time."""
 
     half_life_days: float = param(20, "business days", 1, 1000, doc="Half-life of tension.")
-    scale: float = param(20.0, "tension units", 0.1, 1e6, doc="Tension at which effects are half-strength.")
+    scale: float = param(40.0, "tension units", 0.1, 1e6, doc="Tension at which effects are half-strength.")
     hours_per_event: float = param(0.4, "hours", 0.0, 20, doc="Time one friction event costs.")
     trust_erosion: float = param(
-        0.004, "per day", 0.0, 1.0, doc="Daily loss of trust at full tension.",
+        0.001, "per day", 0.0, 1.0, doc="Daily loss of trust at full tension.",
     )
     rejected_lead: float = param(1.0, "tension", 0, 100, doc="Sales rejects an MQL as junk.")
-    unworked_lead: float = param(1.0, "tension", 0, 100, doc="Marketing sees its MQL left unworked.")
+    unworked_lead: float = param(0.5, "tension", 0, 100, doc="Marketing sees its MQL left unworked.")
     budget_dispute: float = param(10.0, "tension", 0, 1000, doc="A contested budget at quarterly planning.")
     credit_dispute: float = param(2.0, "tension", 0, 100, doc="Both sides claim a won deal.")
     comp_inequity: float = param(3.0, "tension", 0, 100, doc="Monthly commission vs annual bonus envy.")

@@ -1,0 +1,1 @@
+"""The experiment machinery: seeds, executors, replications, comparisons and sweeps."""

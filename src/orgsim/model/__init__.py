@@ -1,0 +1,1 @@
+"""The model: market, people, lead lifecycle and ledger, org-structure policies, friction."""

@@ -1,0 +1,153 @@
+"""The market of prospects, held as arrays so a year of 10^6 accounts stays fast.
+
+Each prospect (a buying organisation) has a fit to the ideal customer profile, a latent buying
+window (in market or not: only a small share is in market at a time), a deal size, an
+engagement score built by marketing touches, and a perception of the company that consistent
+messages raise and contradictory ones lower. Daily dynamics are vectorised; per-prospect
+detail is materialised by :meth:`Market.prospect` only where a lead is worked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from orgsim.params import Market as MarketParams
+from orgsim.params import Marketing as MarketingParams
+
+FIT_CONCENTRATION = 5.0  # Beta(a, b) with a + b = 5: sd ~0.2 around the mean fit
+IN_MARKET_ENGAGEMENT = 3.0  # in-market prospects respond to a touch this many times as much
+
+
+@dataclass(frozen=True)
+class Prospect:
+    """A read-only view of one prospect, for inspection and per-lead decisions."""
+
+    index: int
+    fit: float
+    deal_size: float
+    in_market: bool
+    engagement: float
+    perception: float
+    customer: bool
+
+
+class Market:
+    """All prospects as arrays, with the daily buying-window and engagement dynamics."""
+
+    def __init__(
+        self,
+        params: MarketParams,
+        marketing: MarketingParams,
+        rng: np.random.Generator,
+    ) -> None:
+        n = params.prospects
+        self.params = params
+        self.rng = rng
+        self.n = n
+        a = params.fit_mean * FIT_CONCENTRATION
+        self.fit = rng.beta(a, FIT_CONCENTRATION - a, n).astype(np.float32)
+        mu = np.log(params.deal_size) - params.deal_size_spread**2 / 2
+        self.deal_size = rng.lognormal(mu, params.deal_size_spread, n).astype(np.float32)
+        self.customer = np.zeros(n, dtype=bool)
+        self.perception = np.full(n, 0.5, dtype=np.float32)
+        # buying windows: start in the stationary state, with windows ending in future days
+        self.in_market = rng.random(n) < params.in_market_share
+        self.window_end = np.full(n, -1, dtype=np.int32)
+        self._exits: dict[int, list[np.ndarray]] = {}
+        starters = np.flatnonzero(self.in_market)
+        self._schedule_exits(starters, 0)
+        # engagement starts at the level the marketing budget sustains (zero budget: zero)
+        touches_per_day = marketing.budget / 250 / marketing.cost_per_touch if marketing.headcount else 0
+        self.decay = np.float32(0.5 ** (1 / marketing.engagement_half_life_days))
+        steady = touches_per_day / n * marketing.touch_engagement / (1 - self.decay)
+        boost = np.where(self.in_market, IN_MARKET_ENGAGEMENT, 1.0)
+        self.engagement = (steady * boost * rng.exponential(1.0, n)).astype(np.float32)
+        rate = params.in_market_share / (1 - params.in_market_share) / params.buying_window_days
+        self.entry_rate = min(1.0, rate * params.demand)
+
+    def _schedule_exits(self, idx: np.ndarray, day: int) -> None:
+        if idx.size == 0:
+            return
+        length = self.rng.exponential(self.params.buying_window_days, idx.size)
+        ends = day + 1 + length.astype(np.int32)
+        self.window_end[idx] = ends
+        order = np.argsort(ends, kind="stable")
+        ends, idx = ends[order], idx[order]
+        cuts = np.flatnonzero(np.diff(ends)) + 1
+        for chunk_end, chunk in zip(ends[np.r_[0, cuts]], np.split(idx, cuts), strict=True):
+            self._exits.setdefault(int(chunk_end), []).append(chunk)
+
+    def enter(self, day: int) -> np.ndarray:
+        """Open buying windows for some out-of-market non-customers; returns their indices."""
+        k = self.rng.binomial(self.n, self.entry_rate)
+        cand = np.unique(self.rng.integers(0, self.n, k))
+        new = cand[~self.in_market[cand] & ~self.customer[cand]]
+        self.in_market[new] = True
+        self._schedule_exits(new, day)
+        return new
+
+    def due_exits(self, day: int) -> np.ndarray:
+        """Prospects whose buying window is scheduled to close today (still in market)."""
+        chunks = self._exits.pop(day, None)
+        if not chunks:
+            return np.empty(0, dtype=np.int64)
+        idx = np.concatenate(chunks)
+        return idx[self.in_market[idx] & (self.window_end[idx] == day)]
+
+    def close_windows(self, idx: np.ndarray) -> np.ndarray:
+        """Close buying windows; returns the subset that bought from some vendor (a competitor)."""
+        self.in_market[idx] = False
+        self.window_end[idx] = -1
+        return idx[self.rng.random(idx.size) < self.params.buy_share]
+
+    def hold_window(self, i: int) -> None:
+        """Keep a prospect in market while it evaluates us in an open opportunity."""
+        self.window_end[i] = np.iinfo(np.int32).max
+
+    def decay_engagement(self) -> None:
+        """Engagement fades with its half-life."""
+        self.engagement *= self.decay
+
+    def touch(
+        self,
+        n_touches: int,
+        effect: float,
+        targeting: float,
+        message_alignment: float,
+    ) -> None:
+        """Campaign touches: fit-targeted prospects gain engagement; messages shape perception.
+
+        ``targeting`` is the power on fit used to accept a random prospect (0: untargeted).
+        """
+        if n_touches <= 0:
+            return
+        draw = int(n_touches * (1.0 + targeting) * 1.6) + 8
+        cand = self.rng.integers(0, self.n, draw)
+        if targeting > 0:
+            keep = self.rng.random(draw) < self.fit[cand] ** targeting
+            cand = cand[keep]
+        idx = cand[:n_touches]
+        boost = np.where(self.in_market[idx], IN_MARKET_ENGAGEMENT, 1.0).astype(np.float32)
+        self.engagement[idx] += np.float32(effect) * boost
+        self.perception[idx] += np.float32(0.1) * (np.float32(message_alignment) - self.perception[idx])
+
+    def inquiries(self, rate_in: float, rate_out: float, eligible: np.ndarray) -> np.ndarray:
+        """Prospects that raise their hand today (hazard grows with engagement)."""
+        rate = np.where(self.in_market, np.float32(rate_in), np.float32(rate_out))
+        hazard = rate * self.engagement
+        hit = self.rng.random(self.n, dtype=np.float32) < hazard
+        return np.flatnonzero(hit & eligible)
+
+    def prospect(self, i: int) -> Prospect:
+        """Materialise one prospect's detail."""
+        return Prospect(
+            index=int(i),
+            fit=float(self.fit[i]),
+            deal_size=float(self.deal_size[i]),
+            in_market=bool(self.in_market[i]),
+            engagement=float(self.engagement[i]),
+            perception=float(self.perception[i]),
+            customer=bool(self.customer[i]),
+        )

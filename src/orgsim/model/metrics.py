@@ -1,0 +1,145 @@
+"""What a run measured: revenue, funnel, friction, leakage, speed to lead and cost.
+
+:func:`measure` reads a finished :class:`~orgsim.model.model.OrgModel` into a
+:class:`RunResult`, the one record every presentation (CLI table, JSON, Parquet row, charts)
+is built from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from orgsim.model.lifecycle import FUNNEL_STAGES, LeadState
+
+if TYPE_CHECKING:
+    from orgsim.model.model import OrgModel
+
+YEAR_DAYS = 250
+
+# name: (unit, one-line meaning); the order is the order of every table
+METRICS: dict[str, tuple[str, str]] = {
+    "revenue": ("currency", "won deal value"),
+    "won_deals": ("deals", "deals won"),
+    "win_rate": ("share", "won / decided opportunities"),
+    "pipeline_value": ("currency", "open opportunities at the end"),
+    "mqls": ("leads", "marketing leads that reached MQL"),
+    "sqls": ("leads", "leads that reached SQL (all sources)"),
+    "friction_index": ("0-100", "mean tension between the teams"),
+    "leakage_rate": ("share", "leaked leads / leads created"),
+    "leaked_leads": ("leads", "leads with real intent lost to the process"),
+    "leaked_revenue": ("currency", "expected revenue of leaked leads"),
+    "median_response_hours": ("hours", "median speed to lead, MQL to first attempt"),
+    "never_responded_share": ("share", "MQLs sales never attempted"),
+    "cost": ("currency", "salaries, heads, program and outbound spend, commission"),
+    "profit": ("currency", "revenue - cost"),
+    "friction_hours": ("hours", "time lost to disputes"),
+    "coordination_hours": ("hours", "time spent in alignment meetings and joint planning"),
+    "mean_trust": ("0-1", "salespeople's trust in marketing's leads at the end"),
+}
+
+
+@dataclass
+class RunResult:
+    """One run's measures, its lead ledger and (optionally) its per-day series."""
+
+    scenario: str
+    structure: str
+    seed: int
+    days: int
+    metrics: dict[str, float]
+    friction_by_source: dict[str, float]
+    leaked_by_cause: dict[str, int]
+    leaked_revenue_by_cause: dict[str, float]
+    ledger: dict[str, int]
+    funnel: dict[str, int]
+    sales_funnel: dict[str, int]
+    series: pd.DataFrame | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of ``orgsim run --json``."""
+        return {
+            "scenario": self.scenario,
+            "structure": self.structure,
+            "seed": self.seed,
+            "days": self.days,
+            "metrics": self.metrics,
+            "friction_by_source": self.friction_by_source,
+            "leaked_by_cause": self.leaked_by_cause,
+            "leaked_revenue_by_cause": self.leaked_revenue_by_cause,
+            "ledger": self.ledger,
+            "funnel": self.funnel,
+            "sales_funnel": self.sales_funnel,
+        }
+
+    def flat(self) -> dict[str, float]:
+        """One flat row: metrics, then ``friction.*``, ``leaked.*``, ``ledger.*``, ``funnel.*``."""
+        row: dict[str, float] = dict(self.metrics)
+        row.update({f"friction.{k}": v for k, v in self.friction_by_source.items()})
+        row.update({f"leaked.{k}": v for k, v in self.leaked_by_cause.items()})
+        row.update({f"leaked_revenue.{k}": v for k, v in self.leaked_revenue_by_cause.items()})
+        row.update({f"ledger.{k}": v for k, v in self.ledger.items()})
+        row.update({f"funnel.{k}": v for k, v in self.funnel.items()})
+        return row
+
+
+def measure(model: OrgModel, series: bool = False) -> RunResult:
+    """Read a finished model into a RunResult (checks the ledger first)."""
+    model.ledger.check()
+    p = model.p
+    ledger = model.ledger
+    years = model.day / YEAR_DAYS
+    decided = model.won + model.lost
+    cost = (
+        model.program_spend
+        + model.outbound_spend
+        + years * p.sales.salary * p.sales.headcount
+        + years * p.marketing.salary * p.marketing.headcount
+        + years * p.costs.head_salary * p.policy.heads
+        + p.sales.commission_rate * model.revenue
+    )
+    mqls = int(ledger.reached[0, LeadState.MQL])
+    responses = model.response_hours
+    leaked = int(ledger.counts[LeadState.LEAKED])
+    metrics = {
+        "revenue": float(model.revenue),
+        "won_deals": float(model.won),
+        "win_rate": model.won / decided if decided else 0.0,
+        "pipeline_value": model.pipeline_value,
+        "mqls": float(mqls),
+        "sqls": float(ledger.reached[:, LeadState.SQL].sum()),
+        "friction_index": model.friction.index,
+        "leakage_rate": leaked / ledger.n if ledger.n else 0.0,
+        "leaked_leads": float(leaked),
+        "leaked_revenue": float(ledger.leaked_value.sum()),
+        "median_response_hours": float(np.median(responses)) if responses else float("nan"),
+        "never_responded_share": 1.0 - len(responses) / mqls if mqls else 0.0,
+        "cost": float(cost),
+        "profit": float(model.revenue - cost),
+        "friction_hours": model.friction.hours_total,
+        "coordination_hours": model.coordination_hours,
+        "mean_trust": model.mean_trust,
+    }
+    frame = model.datacollector.get_model_vars_dataframe() if series else None
+    if frame is not None:
+        frame = frame.reset_index(names="day")
+    return RunResult(
+        scenario=p.name,
+        structure=p.structure,
+        seed=model.seed,
+        days=model.day,
+        metrics=metrics,
+        friction_by_source=model.friction.by_source(),
+        leaked_by_cause=ledger.leaked_by_cause(),
+        leaked_revenue_by_cause=ledger.leaked_value_by_cause(),
+        ledger=ledger.summary(),
+        funnel=ledger.funnel(0),
+        sales_funnel=ledger.funnel(1),
+        series=frame,
+    )
+
+
+__all__ = ["FUNNEL_STAGES", "METRICS", "RunResult", "measure"]
