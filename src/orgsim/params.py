@@ -52,31 +52,63 @@ class Market(Section):
 
     prospects: int = param(20_000, "accounts", 50, 5_000_000, doc="Accounts in the addressable market.")
     in_market_share: float = param(
-        0.05, "share", 0.001, 0.5, "assumption (DESIGN §1: a small share is in-market at a time)",
+        0.05,
+        "share",
+        0.001,
+        0.5,
+        "assumption (DESIGN §1: a small share is in-market at a time)",
         "Long-run share of accounts in an active buying window.",
     )
     buying_window_days: float = param(
-        60, "business days", 5, 500, "assumption (mid-market cycle 30-90 days [FACTS §2])",
+        60,
+        "business days",
+        5,
+        500,
+        "assumption (mid-market cycle 30-90 days [FACTS §2])",
         "Mean length of a buying window.",
     )
     buy_share: float = param(
-        0.45, "share", 0.0, 1.0, "Rapid Learning Institute via Marketo 2013 [FACTS §2, S]",
+        0.45,
+        "share",
+        0.0,
+        1.0,
+        "Rapid Learning Institute via Marketo 2013 [FACTS §2, S]",
         "Share of buying windows that end in a purchase from some vendor.",
     )
     demand: float = param(
-        1.0, "multiplier", 0.0, 5.0, doc="Rate at which accounts enter the market (<1: tough times).",
+        1.0,
+        "multiplier",
+        0.0,
+        5.0,
+        doc="Rate at which accounts enter the market (<1: tough times).",
     )
     fit_mean: float = param(
-        0.4, "score 0-1", 0.05, 0.95, doc="Mean fit to the ideal customer profile (Beta, sd ~0.2).",
+        0.4,
+        "score 0-1",
+        0.05,
+        0.95,
+        doc="Mean fit to the ideal customer profile (Beta, sd ~0.2).",
     )
     deal_size: float = param(
-        40_000, "currency", 100, 1e9, doc="Mean first-year deal value (lognormal).",
+        40_000,
+        "currency",
+        100,
+        1e9,
+        doc="Mean first-year deal value (lognormal).",
     )
     deal_size_spread: float = param(
-        0.5, "log sd", 0.0, 2.0, doc="Lognormal sigma of deal values.",
+        0.5,
+        "log sd",
+        0.0,
+        2.0,
+        doc="Lognormal sigma of deal values.",
     )
     sales_cycle_days: float = param(
-        45, "business days", 1, 500, "mid-market 30-90 calendar days [FACTS §2, S]",
+        45,
+        "business days",
+        1,
+        500,
+        "mid-market 30-90 calendar days [FACTS §2, S]",
         "Mean time from opportunity to decision.",
     )
 
@@ -86,37 +118,68 @@ class Marketing(Section):
 
     headcount: int = param(5, "people", 0, 1000, doc="Marketers (each with a channel specialty).")
     budget: float = param(
-        1_000_000, "currency per year", 0, 1e10, doc="Program budget (campaign spend), per year.",
+        1_000_000,
+        "currency per year",
+        0,
+        1e10,
+        doc="Program budget (campaign spend), per year.",
     )
     skill_mean: float = param(1.0, "multiplier", 0.1, 3.0, doc="Mean marketer skill.")
     cost_per_touch: float = param(
-        5.0, "currency", 0.01, 10_000, doc="Average cost of one campaign touch (channel mix scales it).",
+        5.0,
+        "currency",
+        0.01,
+        10_000,
+        doc="Average cost of one campaign touch (channel mix scales it).",
     )
     touch_engagement: float = param(
-        0.25, "engagement units", 0.0, 5.0, doc="Engagement one touch adds to a prospect.",
+        0.25,
+        "engagement units",
+        0.0,
+        5.0,
+        doc="Engagement one touch adds to a prospect.",
     )
     engagement_half_life_days: float = param(
-        20, "business days", 1, 1000, doc="Half-life of a prospect's engagement.",
-    )
-    awareness_floor: float = param(
-        0.5, "engagement units", 0.0, 10.0, doc="Organic awareness that draws inquiries without touches.",
+        20,
+        "business days",
+        1,
+        1000,
+        doc="Half-life of a prospect's engagement.",
     )
     inquiry_rate_in_market: float = param(
-        0.02, "per day per engagement unit", 0.0, 1.0, doc="Inquiry hazard of an in-market prospect.",
+        0.02,
+        "per day per engagement unit",
+        0.0,
+        1.0,
+        doc="Inquiry hazard of an in-market prospect.",
     )
     inquiry_rate_out_of_market: float = param(
-        0.004, "per day per engagement unit", 0.0, 1.0,
+        0.004,
+        "per day per engagement unit",
+        0.0,
+        1.0,
         doc="Inquiry hazard of a prospect not in market (content downloads, students, competitors).",
     )
     mql_threshold: float = param(
-        0.64, "score 0-1", 0.0, 1.0, doc="Score an inquiry must reach to become an MQL.",
+        0.64,
+        "score 0-1",
+        0.0,
+        1.0,
+        doc="Score an inquiry must reach to become an MQL.",
     )
     scoring_noise: float = param(0.12, "score sd", 0.0, 1.0, doc="Noise in marketing's lead score.")
     nurture_days: float = param(
-        60, "business days", 1, 1000, doc="How long an inquiry is nurtured before it is closed.",
+        60,
+        "business days",
+        1,
+        1000,
+        doc="How long an inquiry is nurtured before it is closed.",
     )
     learning_rate: float = param(
-        0.0015, "per feedback event", 0.0, 1.0,
+        0.0015,
+        "per feedback event",
+        0.0,
+        1.0,
         doc="How much one piece of sales feedback improves scoring and targeting.",
     )
     salary: float = param(100_000, "currency per year", 0, 1e7, doc="Loaded cost of a marketer.")
@@ -129,74 +192,137 @@ class Sales(Section):
     hours_per_day: float = param(8.0, "hours", 1, 16, doc="Working hours per business day.")
     skill_mean: float = param(1.0, "multiplier", 0.1, 3.0, doc="Mean salesperson skill.")
     prioritisation: Literal["cherry_pick", "sla"] = param(
-        "cherry_pick", "choice", source="Oldroyd et al. 2011 [FACTS §1]",
+        "cherry_pick",
+        "choice",
+        source="Oldroyd et al. 2011 [FACTS §1]",
         doc="Order of work: gut feel with own pipeline first, or new leads first-in first-out.",
     )
     attempts: int = param(
-        2, "attempts", 1, 20, "assumption: habit, below the ≥6 recommended [FACTS §1]",
+        2,
+        "attempts",
+        1,
+        20,
+        "assumption: habit, below the ≥6 recommended [FACTS §1]",
         doc="Contact attempts per lead when no SLA sets them.",
     )
     attempt_spacing_days: float = param(2, "business days", 0, 30, doc="Days between attempts.")
     attempt_hours: float = param(0.25, "hours", 0.01, 8, doc="Time for one contact attempt.")
     conversation_hours: float = param(0.75, "hours", 0.05, 8, doc="Time for a qualifying conversation.")
     opportunity_hours_per_week: float = param(
-        3.0, "hours per week", 0, 40, doc="Selling time one open opportunity needs.",
+        3.0,
+        "hours per week",
+        0,
+        40,
+        doc="Selling time one open opportunity needs.",
     )
     lead_expiry_days: float = param(
-        20, "business days", 1, 1000, doc="A lead untouched this long drops out of a queue.",
+        20,
+        "business days",
+        1,
+        1000,
+        doc="A lead untouched this long drops out of a queue.",
     )
     contact_rate: float = param(
-        0.85, "probability", 0.0, 1.0, doc="Chance an attempt reaches a buyer who just inquired.",
+        0.85,
+        "probability",
+        0.0,
+        1.0,
+        doc="Chance an attempt reaches a buyer who just inquired.",
     )
     response_floor: float = param(
-        0.7, "share", 0.0, 1.0,
+        0.7,
+        "share",
+        0.0,
+        1.0,
         "assumption: B2B considered purchases stay reachable; set so funnel rates fall in [FACTS §2]",
         "Share of the first-minutes contact chance that survives a long delay.",
     )
     response_half_hours: float = param(
-        0.25, "hours", 0.01, 100, "fitted to Oldroyd et al. 2011 [FACTS §1]",
+        0.25,
+        "hours",
+        0.01,
+        100,
+        "fitted to Oldroyd et al. 2011 [FACTS §1]",
         "Scale of the response-time decay.",
     )
     response_decay_exponent: float = param(
-        1.38, "exponent", 0.0, 5.0,
+        1.38,
+        "exponent",
+        0.0,
+        5.0,
         "fitted: 60x lower odds at 24 h than at 1 h, Oldroyd et al. 2011 [FACTS §1]",
         "Power of the response-time decay.",
     )
     qualify_rate: float = param(
-        0.8, "probability", 0.0, 1.0, "SAL->SQL 50-70% [FACTS §2, ?]",
+        0.8,
+        "probability",
+        0.0,
+        1.0,
+        "SAL->SQL 50-70% [FACTS §2, ?]",
         "Chance a reached, in-market, fitting buyer is qualified.",
     )
     fit_min: float = param(0.2, "score 0-1", 0.0, 1.0, doc="Lowest fit a rep will qualify.")
     opportunity_rate: float = param(
-        0.45, "probability", 0.0, 1.0, "SQL->opportunity 30-50% [FACTS §2, ?]",
+        0.45,
+        "probability",
+        0.0,
+        1.0,
+        "SQL->opportunity 30-50% [FACTS §2, ?]",
         "Base chance an SQL becomes an opportunity.",
     )
     win_rate: float = param(
-        0.22, "probability", 0.0, 1.0, "opportunity->won 20-30% [FACTS §2, ?]",
+        0.22,
+        "probability",
+        0.0,
+        1.0,
+        "opportunity->won 20-30% [FACTS §2, ?]",
         "Base chance an opportunity is won by an average rep with full attention.",
     )
     trust_initial: float = param(0.5, "score 0-1", 0.0, 1.0, doc="Initial trust in marketing's leads.")
     trust_rate: float = param(
-        0.04, "per lead", 0.0, 1.0, doc="How fast trust follows experience of worked leads.",
+        0.04,
+        "per lead",
+        0.0,
+        1.0,
+        doc="How fast trust follows experience of worked leads.",
     )
     follow_up_floor: float = param(
-        0.3, "probability", 0.0, 1.0, "Sabnis et al. 2013: ~70% of leads not pursued [FACTS §2]",
+        0.3,
+        "probability",
+        0.0,
+        1.0,
+        "Sabnis et al. 2013: ~70% of leads not pursued [FACTS §2]",
         "Chance a rep with no trust and no tracking still works a marketing lead.",
     )
     outbound_max_share: float = param(
-        0.4, "share", 0.0, 1.0, doc="Share of free hours spent cold calling at zero trust.",
+        0.4,
+        "share",
+        0.0,
+        1.0,
+        doc="Share of free hours spent cold calling at zero trust.",
     )
     dials_per_hour: float = param(8, "dials per hour", 0, 100, doc="Cold-call dial rate.")
     cold_connect_rate: float = param(
-        0.08, "probability", 0.0, 1.0, doc="Chance a cold dial reaches a decision maker.",
+        0.08,
+        "probability",
+        0.0,
+        1.0,
+        doc="Chance a cold dial reaches a decision maker.",
     )
     outbound_budget: float = param(
-        150_000, "currency per year", 0, 1e10,
+        150_000,
+        "currency per year",
+        0,
+        1e10,
         doc="Sales development budget: contracted calling time that books meetings for reps.",
     )
     salary: float = param(120_000, "currency per year", 0, 1e7, doc="Loaded cost of a salesperson.")
     commission_rate: float = param(
-        0.08, "share of revenue", 0.0, 1.0, doc="Commission on won revenue (cost, paid monthly).",
+        0.08,
+        "share of revenue",
+        0.0,
+        1.0,
+        doc="Commission on won revenue (cost, paid monthly).",
     )
 
 
@@ -205,67 +331,140 @@ class Policy(Section):
 
     heads: int = param(2, "heads", 1, 2, doc="Department heads: 2 negotiate budgets, 1 decides alone.")
     head_bias: float = param(
-        0.0, "-1..1", -1.0, 1.0,
+        0.0,
+        "-1..1",
+        -1.0,
+        1.0,
         doc="A single head's bias: +1 short-term sales, -1 long-term brand and demand.",
     )
     max_budget_shift: float = param(
-        0.3, "share", 0.0, 1.0, doc="Most of marketing's budget a biased head moves per quarter.",
+        0.3,
+        "share",
+        0.0,
+        1.0,
+        doc="Most of marketing's budget a biased head moves per quarter.",
     )
     joint_planning: float = param(
-        0.0, "0-1", 0.0, 1.0, "Kotler et al. 2006 [FACTS §4]",
+        0.0,
+        "0-1",
+        0.0,
+        1.0,
+        "Kotler et al. 2006 [FACTS §4]",
         "How much budgets and targets are planned jointly (damps budget disputes).",
     )
     handoff_delay_hours: float = param(
-        24.0, "hours", 0.0, 500, "CRM polled once a day, Oldroyd et al. 2011 [FACTS §1]",
+        24.0,
+        "hours",
+        0.0,
+        500,
+        "CRM polled once a day, Oldroyd et al. 2011 [FACTS §1]",
         "Mean delay before sales can see a new MQL.",
     )
     handoff_loss: float = param(
-        0.06, "probability", 0.0, 1.0, doc="Chance an MQL is lost crossing the boundary.",
+        0.06,
+        "probability",
+        0.0,
+        1.0,
+        doc="Chance an MQL is lost crossing the boundary.",
     )
     mql_volume_bias: float = param(
-        0.08, "score", 0.0, 1.0, doc="How far a volume target pulls the MQL threshold down.",
+        0.08,
+        "score",
+        0.0,
+        1.0,
+        doc="How far a volume target pulls the MQL threshold down.",
     )
     lead_definition: float = param(
-        0.3, "0-1", 0.0, 1.0, "Kotler et al. 2006: a shared definition of a lead [FACTS §4]",
+        0.3,
+        "0-1",
+        0.0,
+        1.0,
+        "Kotler et al. 2006: a shared definition of a lead [FACTS §4]",
         "How much the MQL score reflects fit and intent rather than activity.",
     )
     follow_up_duty: float = param(
-        0.0, "0-1", 0.0, 1.0, "Sabnis et al. 2013: tracking raises follow-up [FACTS §2]",
+        0.0,
+        "0-1",
+        0.0,
+        1.0,
+        "Sabnis et al. 2013: tracking raises follow-up [FACTS §2]",
         "Managerial tracking of lead follow-up.",
     )
     feedback: float = param(
-        0.1, "share", 0.0, 1.0, doc="Share of sales outcomes that reach marketing (closed loop).",
+        0.1,
+        "share",
+        0.0,
+        1.0,
+        doc="Share of sales outcomes that reach marketing (closed loop).",
     )
     recycling: float = param(
-        0.27, "probability", 0.0, 1.0, "CMO Council 2004: 73% have no re-qualifying process [FACTS §2]",
+        0.27,
+        "probability",
+        0.0,
+        1.0,
+        "CMO Council 2004: 73% have no re-qualifying process [FACTS §2]",
         "Chance a rejected or stalled lead is returned to nurture.",
     )
     specialisation: float = param(
-        1.0, "0-1", 0.0, 1.0, doc="1: specialists; lower: generalists who switch roles.",
+        1.0,
+        "0-1",
+        0.0,
+        1.0,
+        doc="1: specialists; lower: generalists who switch roles.",
     )
     skill_dilution: float = param(
-        0.3, "share", 0.0, 1.0, doc="Skill lost by a full generalist (specialisation 0).",
+        0.3,
+        "share",
+        0.0,
+        1.0,
+        doc="Skill lost by a full generalist (specialisation 0).",
     )
     role_switch_hours: float = param(
-        1.5, "hours per day", 0.0, 8.0, doc="Daily hours a full generalist loses switching roles.",
+        1.5,
+        "hours per day",
+        0.0,
+        8.0,
+        doc="Daily hours a full generalist loses switching roles.",
     )
     shared_goal: float = param(
-        0.0, "0-1", 0.0, 1.0, doc="0: commission vs bonus; 1: one shared revenue goal.",
+        0.0,
+        "0-1",
+        0.0,
+        1.0,
+        doc="0: commission vs bonus; 1: one shared revenue goal.",
     )
     free_riding: float = param(
-        0.1, "share", 0.0, 1.0, doc="Effort lost under a fully shared goal (weaker accountability).",
+        0.1,
+        "share",
+        0.0,
+        1.0,
+        doc="Effort lost under a fully shared goal (weaker accountability).",
     )
     mixed_plans: bool = param(
-        False, "flag", doc="One team with two pay plans (commission and bonus side by side).",
+        False,
+        "flag",
+        doc="One team with two pay plans (commission and bonus side by side).",
     )
     coordination_hours_per_week: float = param(
-        0.0, "hours per week", 0.0, 40, doc="Meetings and joint planning per person.",
+        0.0,
+        "hours per week",
+        0.0,
+        40,
+        doc="Meetings and joint planning per person.",
     )
     message_alignment: float = param(
-        0.5, "0-1", 0.0, 1.0, doc="1: one voice; lower: marketing and sales messages diverge.",
+        0.5,
+        "0-1",
+        0.0,
+        1.0,
+        doc="1: one voice; lower: marketing and sales messages diverge.",
     )
     escalation: float = param(
-        1.0, "0-1", 0.0, 1.0, doc="Share of disputes that escalate across a boundary.",
+        1.0,
+        "0-1",
+        0.0,
+        1.0,
+        doc="Share of disputes that escalate across a boundary.",
     )
 
 
@@ -274,11 +473,19 @@ class SLA(Section):
 
     enabled: bool = param(False, "flag", doc="Whether an SLA binds both teams.")
     response_hours: float = param(
-        24.0, "hours", 0.1, 500, "first touch within 24 h [FACTS §5, S]",
+        24.0,
+        "hours",
+        0.1,
+        500,
+        "first touch within 24 h [FACTS §5, S]",
         "Sales must attempt first contact within this many hours.",
     )
     attempts: int = param(
-        6, "attempts", 1, 30, "InsideSales: at least 6 attempts [FACTS §1]",
+        6,
+        "attempts",
+        1,
+        30,
+        "InsideSales: at least 6 attempts [FACTS §1]",
         "Attempts before a lead may be returned.",
     )
 
@@ -290,7 +497,11 @@ class Friction(Section):
     scale: float = param(40.0, "tension units", 0.1, 1e6, doc="Tension at which effects are half-strength.")
     hours_per_event: float = param(0.4, "hours", 0.0, 20, doc="Time one friction event costs.")
     trust_erosion: float = param(
-        0.001, "per day", 0.0, 1.0, doc="Daily loss of trust at full tension.",
+        0.001,
+        "per day",
+        0.0,
+        1.0,
+        doc="Daily loss of trust at full tension.",
     )
     rejected_lead: float = param(1.0, "tension", 0, 100, doc="Sales rejects an MQL as junk.")
     unworked_lead: float = param(0.5, "tension", 0, 100, doc="Marketing sees its MQL left unworked.")

@@ -114,8 +114,7 @@ def _check_structure(value: Any, source: str) -> str:
     if value not in STRUCTURES:
         hint = _suggest(str(value), list(STRUCTURES)) if isinstance(value, str) else ""
         raise InputError(
-            f"{source}: structure: {value!r} is not a structure; allowed: "
-            f"{', '.join(STRUCTURES)}{hint}"
+            f"{source}: structure: {value!r} is not a structure; allowed: {', '.join(STRUCTURES)}{hint}"
         )
     return value
 
@@ -133,9 +132,7 @@ def resolve(raw: dict[str, Any], source: str, overrides: dict[str, Any] | None =
             raise InputError(f"{source}: unknown entry '{section}'{_suggest(section, options)}")
         for name in values:
             check_key(f"{section}.{name}", source)
-    structure = _check_structure(
-        overrides.pop("structure", raw.get("structure", "separate")), source
-    )
+    structure = _check_structure(overrides.pop("structure", raw.get("structure", "separate")), source)
     flat: dict[str, Any] = dict(PRESETS[structure])
     for section, values in raw.items():
         if section not in META_KEYS:
@@ -208,6 +205,5 @@ def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = N
         return resolve({"structure": text, "name": text}, source=text, overrides=overrides)
     options = list(available())
     raise InputError(
-        f"{text}: no such scenario; use a .toml path or one of: {', '.join(options)}"
-        f"{_suggest(text, options)}"
+        f"{text}: no such scenario; use a .toml path or one of: {', '.join(options)}{_suggest(text, options)}"
     )

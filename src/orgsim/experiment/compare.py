@@ -46,8 +46,15 @@ class Comparison:
         rows = []
         for i, res in enumerate(self.results):
             label = self.labels[i // self.reps]
-            rows.append({"scenario": label, "structure": res.structure, "replicate": i % self.reps,
-                         "seed": res.seed, **res.flat()})
+            rows.append(
+                {
+                    "scenario": label,
+                    "structure": res.structure,
+                    "replicate": i % self.reps,
+                    "seed": res.seed,
+                    **res.flat(),
+                }
+            )
         return pd.DataFrame(rows)
 
     def series(self) -> pd.DataFrame:
@@ -55,15 +62,17 @@ class Comparison:
         frames = []
         for i, res in enumerate(self.results):
             if res.series is not None:
-                frames.append(res.series.assign(scenario=self.labels[i // self.reps],
-                                                structure=res.structure, replicate=i % self.reps))
+                frames.append(
+                    res.series.assign(
+                        scenario=self.labels[i // self.reps], structure=res.structure, replicate=i % self.reps
+                    )
+                )
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def summary(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Mean and 95% CI per scenario and measure: columns scenario, measure, mean, low, high."""
         runs = self.runs()
-        cols = list(columns) if columns else [c for c in runs.columns if c in METRICS
-                                              or "." in c]
+        cols = list(columns) if columns else [c for c in runs.columns if c in METRICS or "." in c]
         out = []
         for label in self.labels:
             part = runs[runs["scenario"] == label]

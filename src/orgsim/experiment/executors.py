@@ -38,7 +38,9 @@ def default_workers() -> int:
 
 
 @contextmanager
-def make_executor(kind: str = "local", workers: int | None = None, address: str | None = None) -> Iterator[Executor]:
+def make_executor(
+    kind: str = "local", workers: int | None = None, address: str | None = None
+) -> Iterator[Executor]:
     """Open an executor of ``kind`` with ``workers`` workers; closes it on exit."""
     if kind not in EXECUTORS:
         raise InputError(f"--executor: {kind!r} is not an executor; allowed: {', '.join(EXECUTORS)}")
@@ -62,6 +64,10 @@ def make_executor(kind: str = "local", workers: int | None = None, address: str 
         with client:
             yield client.get_executor()
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         yield client.get_executor()

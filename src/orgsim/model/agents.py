@@ -127,7 +127,8 @@ class Salesperson(mesa.Agent):
         m = self.model
         day_end = m.day * 24.0 + WORKDAY_START + m.p.sales.hours_per_day
         pending = [
-            w for w in self.queue
+            w
+            for w in self.queue
             if not w.closed and not w.ignored and w.next_day <= m.day and w.visible_hour < day_end
         ]
         pending.sort(key=self._priority)
@@ -160,8 +161,11 @@ class Salesperson(mesa.Agent):
             lead.attempts += 1
             s = m.p.sales
             p = contact_probability(
-                self.clock - lead.mql_hour, s.contact_rate, s.response_floor,
-                s.response_half_hours, s.response_decay_exponent,
+                self.clock - lead.mql_hour,
+                s.contact_rate,
+                s.response_floor,
+                s.response_half_hours,
+                s.response_decay_exponent,
             )
             if m.random.random() < p:
                 lead.reached = True

@@ -183,9 +183,7 @@ class Ledger:
             raise LedgerError("a leaked lead has no cause, or a non-leaked lead has one")
         open_ids = np.flatnonzero(state <= LeadState.OPPORTUNITY)
         pointed = np.flatnonzero(self.open_lead >= 0)
-        if open_ids.size != pointed.size or np.any(
-            self.open_lead[self.prospect[open_ids]] != open_ids
-        ):
+        if open_ids.size != pointed.size or np.any(self.open_lead[self.prospect[open_ids]] != open_ids):
             raise LedgerError("a prospect has two open leads, or an open lead lost its prospect")
         if np.any(np.diff(self.reached[0, : LeadState.WON + 1]) > 0):
             raise LedgerError("the funnel widens: more leads reached a later stage")

@@ -136,9 +136,7 @@ class OrgModel(mesa.Model):
         if self.salespeople:
             self.agents_by_type[Salesperson].shuffle_do("step")
         self.friction_hours_today = self.friction.end_day()
-        self.coordination_hours += self.coordination_hours_day * (
-            len(self.salespeople) + len(self.marketers)
-        )
+        self.coordination_hours += self.coordination_hours_day * (len(self.salespeople) + len(self.marketers))
         self.role_switch_total += self.role_switch_hours * (len(self.salespeople) + len(self.marketers))
         self.datacollector.collect(self)
         self.day += 1
@@ -239,8 +237,10 @@ class OrgModel(mesa.Model):
         return self.p.marketing.scoring_noise * (1.0 - 0.5 * self.marketing_knowledge)
 
     def lead_scores(self, ids: np.ndarray, noise: np.ndarray) -> np.ndarray:
-        """Marketing's score: fit and intent signals, weighted by how well a lead is defined,
-        the rest raw activity (engagement).
+        """Marketing's lead score, 0-1 plus noise.
+
+        Fit and intent signals weigh as much as the lead definition is shared and learned;
+        the rest is raw activity (engagement).
         """
         pro = self.ledger.prospect[ids]
         q = self.p.policy.lead_definition
@@ -489,4 +489,3 @@ class OrgModel(mesa.Model):
     def leaked_leads(self) -> int:
         """Leads leaked so far."""
         return int(self.ledger.counts[LeadState.LEAKED])
-

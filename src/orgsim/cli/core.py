@@ -1,0 +1,237 @@
+"""Core commands: run, compare, scenarios, show."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import click
+from rich.table import Table
+
+from orgsim.cli import (
+    _clean,
+    _emit_json,
+    _overrides,
+    _progress,
+    cli,
+    days_option,
+    err,
+    json_option,
+    out,
+    set_option,
+)
+from orgsim.errors import InputError
+from orgsim.experiment.compare import compare as run_compare
+from orgsim.model.metrics import METRICS
+from orgsim.model.simulate import as_scenario, simulate
+from orgsim.params import PARAMETERS, STRUCTURES
+from orgsim.presentation.format import fmt_ci, fmt_value
+from orgsim.scenario import available, load_scenario
+
+COMPARE_METRICS = [
+    "revenue",
+    "won_deals",
+    "win_rate",
+    "profit",
+    "cost",
+    "friction_index",
+    "leakage_rate",
+    "leaked_revenue",
+    "median_response_hours",
+    "mqls",
+    "sqls",
+]
+
+
+@cli.command()
+@click.argument("scenario")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed.")
+@days_option
+@set_option
+@json_option
+def run(scenario: str, seed: int, days: int | None, assignments: Sequence[str], as_json: bool) -> None:
+    """Run SCENARIO once (a preset name, a scenarios/ name, or a .toml path) and summarise it."""
+    result = simulate(scenario, seed=seed, days=days, overrides=_overrides(assignments))
+    if as_json:
+        _emit_json(_clean(result.to_dict()))
+        return
+    title = f"{result.scenario} ({result.structure}), seed {seed}, {result.days} business days"
+    table = Table(title=title, title_justify="left")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("unit")
+    for name, (unit, _) in METRICS.items():
+        table.add_row(name, fmt_value(name, result.metrics[name]), unit)
+    out.print(table)
+    friction = Table(title="friction index by source", title_justify="left")
+    friction.add_column("source")
+    friction.add_column("index points", justify="right")
+    for src, value in result.friction_by_source.items():
+        friction.add_row(src, f"{value:.1f}")
+    out.print(friction)
+    leaks = Table(title="leakage by cause", title_justify="left")
+    leaks.add_column("cause")
+    leaks.add_column("leads", justify="right")
+    leaks.add_column("expected revenue", justify="right")
+    for cause, n in result.leaked_by_cause.items():
+        leaks.add_row(cause, str(n), fmt_value("revenue", result.leaked_revenue_by_cause[cause]))
+    out.print(leaks)
+    ledger = "  ".join(f"{k}={v}" for k, v in result.ledger.items())
+    out.print(f"lead ledger (conserved): {ledger}")
+
+
+def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[str, Any]) -> list:
+    resolved = [as_scenario(s, overrides) for s in scenarios]
+    if not structures:
+        return resolved
+    names = [s.strip() for s in structures.split(",") if s.strip()]
+    for name in names:
+        if name not in STRUCTURES:
+            raise InputError(f"--structures: {name!r} is not a structure; allowed: {', '.join(STRUCTURES)}")
+    expanded = []
+    for sc in resolved:
+        for name in names:
+            variant = sc.with_overrides({"structure": name})
+            expanded.append(variant.model_copy(update={"name": f"{sc.name}/{name}"}))
+    return expanded
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True)
+@click.option("--reps", type=click.IntRange(min=1), default=20, show_default=True, help="Replications each.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Experiment seed.")
+@click.option(
+    "--structures",
+    default=None,
+    metavar="A,B,...",
+    help="Run each scenario under each of these structures (e.g. separate,merged,aligned).",
+)
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write charts and report.html here.",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@days_option
+@set_option
+@json_option
+def compare(
+    scenarios: Sequence[str],
+    reps: int,
+    seed: int,
+    structures: str | None,
+    workers: int | None,
+    out_dir: str | None,
+    quiet: bool,
+    days: int | None,
+    assignments: Sequence[str],
+    as_json: bool,
+) -> None:
+    """Compare SCENARIOS over --reps seeded replications: mean and 95% CI per measure."""
+    resolved = _expand(scenarios, structures, _overrides(assignments))
+    advance, stop = _progress(len(resolved) * reps, quiet, "runs")
+    try:
+        result = run_compare(
+            resolved,
+            reps=reps,
+            seed=seed,
+            days=days,
+            workers=workers,
+            series=out_dir is not None,
+            progress=advance,
+        )
+    finally:
+        stop()
+    summary = result.summary()
+    if out_dir is not None:
+        from orgsim.presentation.report import write_comparison_report
+
+        path = write_comparison_report(result, out_dir)
+        err.print(f"report written to {path}")
+    if as_json:
+        payload: dict[str, Any] = {"reps": reps, "seed": seed, "scenarios": {}}
+        for label in result.labels:
+            part = summary[summary["scenario"] == label]
+            payload["scenarios"][label] = {
+                row.measure: _clean({"mean": row.mean, "low": row.low, "high": row.high})
+                for row in part.itertuples()
+            }
+        _emit_json(payload)
+        return
+    table = Table(title=f"{reps} replications each, mean [95% CI]", title_justify="left")
+    table.add_column("measure")
+    for label in result.labels:
+        table.add_column(label, justify="right")
+    for name in COMPARE_METRICS:
+        cells = []
+        for label in result.labels:
+            row = summary[(summary["scenario"] == label) & (summary["measure"] == name)].iloc[0]
+            cells.append(fmt_ci(name, row["mean"], row["low"], row["high"]))
+        table.add_row(name, *cells)
+    out.print(table)
+
+
+@cli.command()
+@json_option
+def scenarios(as_json: bool) -> None:
+    """List the scenarios you can name: structure presets and scenarios/*.toml."""
+    found = available()
+    if as_json:
+        _emit_json(found)
+        return
+    table = Table(title="scenarios", title_justify="left")
+    table.add_column("name")
+    table.add_column("where")
+    for name, where in found.items():
+        table.add_row(name, where)
+    out.print(table)
+
+
+@cli.command()
+@click.argument("scenario")
+@set_option
+@json_option
+def show(scenario: str, assignments: Sequence[str], as_json: bool) -> None:
+    """Print SCENARIO's fully resolved parameters with units, ranges and sources."""
+    sc = load_scenario(scenario, _overrides(assignments))
+    flat = sc.flat()
+    if as_json:
+        _emit_json(
+            {
+                "name": sc.name,
+                "structure": sc.structure,
+                "parameters": {
+                    key: {
+                        "value": flat[key],
+                        "default": spec.default,
+                        "unit": spec.unit,
+                        "min": spec.lo,
+                        "max": spec.hi,
+                        "choices": list(spec.choices) if spec.choices else None,
+                        "source": spec.source,
+                        "doc": spec.doc,
+                    }
+                    for key, spec in PARAMETERS.items()
+                },
+            }
+        )
+        return
+    table = Table(title=f"{sc.name}: structure {sc.structure}", title_justify="left")
+    for col in ("parameter", "value", "unit", "range", "source"):
+        table.add_column(col, overflow="fold")
+    for key, spec in PARAMETERS.items():
+        value = flat[key]
+        mark = "" if value == spec.default else " *"
+        rng = (
+            "|".join(map(str, spec.choices))
+            if spec.choices
+            else f"{spec.lo:g}..{spec.hi:g}"
+            if spec.lo is not None
+            else ""
+        )
+        table.add_row(key, f"{value}{mark}", spec.unit, rng, spec.source)
+    out.print(table)
+    out.print("* differs from the default")

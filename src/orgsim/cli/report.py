@@ -1,0 +1,1 @@
+"""Commands of the report layer (placeholder until implemented)."""

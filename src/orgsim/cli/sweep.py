@@ -1,0 +1,1 @@
+"""Commands of the sweep layer (placeholder until implemented)."""

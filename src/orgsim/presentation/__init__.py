@@ -1,0 +1,1 @@
+"""Presentation: number formatting, charts, the HTML report and the dashboard."""
