@@ -146,6 +146,36 @@ class Marketing(Section):
         1000,
         doc="Half-life of a prospect's engagement.",
     )
+    brand_half_life_days: float = param(
+        250,
+        "business days",
+        5,
+        5000,
+        "assumption: brand memory outlasts campaigns by an order of magnitude",
+        "Half-life of brand awareness (long-term demand).",
+    )
+    brand_effect: float = param(
+        0.5,
+        "engagement units",
+        0.0,
+        10.0,
+        "assumption (B2B Institute 95:5 argument: brand reaches buyers before they are in market)",
+        "Inquiry pull of an in-market buyer at brand index 1, in engagement units.",
+    )
+    brand_reference_budget: float = param(
+        300_000,
+        "currency per year",
+        1,
+        1e10,
+        doc="Yearly brand spend that sustains brand index 1.",
+    )
+    past_brand_share: float = param(
+        0.3,
+        "share",
+        0.0,
+        1.0,
+        doc="Share of the program budget spent on brand before the run (sets the starting brand).",
+    )
     inquiry_rate_in_market: float = param(
         0.02,
         "per day per engagement unit",
@@ -176,7 +206,7 @@ class Marketing(Section):
         doc="How long an inquiry is nurtured before it is closed.",
     )
     learning_rate: float = param(
-        0.0015,
+        0.001,
         "per feedback event",
         0.0,
         1.0,
@@ -299,7 +329,7 @@ class Sales(Section):
         "share",
         0.0,
         1.0,
-        doc="Share of free hours spent cold calling at zero trust.",
+        doc="Share of the day a rep with no trust in marketing prospects before working its leads.",
     )
     dials_per_hour: float = param(8, "dials per hour", 0, 100, doc="Cold-call dial rate.")
     cold_connect_rate: float = param(
@@ -367,6 +397,14 @@ class Policy(Section):
         1.0,
         doc="Chance an MQL is lost crossing the boundary.",
     )
+    brand_share: float = param(
+        0.3,
+        "share",
+        0.0,
+        1.0,
+        "Kotler et al. 2006: marketers' long horizon vs. sales' short one [FACTS §4]",
+        "Share of the program budget spent on brand rather than lead capture.",
+    )
     mql_volume_bias: float = param(
         0.08,
         "score",
@@ -413,18 +451,25 @@ class Policy(Section):
         doc="1: specialists; lower: generalists who switch roles.",
     )
     skill_dilution: float = param(
-        0.3,
+        0.2,
         "share",
         0.0,
         1.0,
         doc="Skill lost by a full generalist (specialisation 0).",
     )
     role_switch_hours: float = param(
-        1.5,
+        1.0,
         "hours per day",
         0.0,
         8.0,
         doc="Daily hours a full generalist loses switching roles.",
+    )
+    generalist_selling: float = param(
+        0.0,
+        "share",
+        0.0,
+        1.0,
+        doc="Share of marketers' hours spent selling (generalists pool capacity where it is short).",
     )
     shared_goal: float = param(
         0.0,
@@ -535,6 +580,7 @@ PRESETS: dict[str, dict[str, Any]] = {
     "separate": {},
     "defined": {
         "policy.lead_definition": 0.5,
+        "policy.brand_share": 0.25,
         "policy.handoff_delay_hours": 8.0,
         "policy.handoff_loss": 0.03,
         "policy.mql_volume_bias": 0.04,
@@ -547,7 +593,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     },
     "aligned": {
         "policy.lead_definition": 0.7,
-        "policy.handoff_delay_hours": 0.5,
+        "policy.brand_share": 0.15,
+        "policy.handoff_delay_hours": 1.0,
         "policy.handoff_loss": 0.01,
         "policy.mql_volume_bias": 0.0,
         "policy.follow_up_duty": 0.9,
@@ -567,15 +614,16 @@ PRESETS: dict[str, dict[str, Any]] = {
         "policy.head_bias": 0.4,
         "policy.joint_planning": 1.0,
         "policy.lead_definition": 0.6,
-        "policy.handoff_delay_hours": 2.0,
+        "policy.brand_share": 0.15,
+        "policy.handoff_delay_hours": 0.5,
         "policy.handoff_loss": 0.0,
         "policy.mql_volume_bias": 0.04,
         "policy.follow_up_duty": 0.4,
         "policy.feedback": 0.5,
         "policy.recycling": 0.5,
         "policy.specialisation": 0.5,
+        "policy.generalist_selling": 0.15,
         "policy.shared_goal": 0.5,
-        "policy.mixed_plans": True,
         "policy.coordination_hours_per_week": 1.0,
         "policy.message_alignment": 1.0,
         "policy.escalation": 0.4,
@@ -585,6 +633,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "policy.head_bias": 0.0,
         "policy.joint_planning": 1.0,
         "policy.lead_definition": 0.8,
+        "policy.brand_share": 0.2,
         "policy.handoff_delay_hours": 0.5,
         "policy.handoff_loss": 0.0,
         "policy.mql_volume_bias": 0.0,
@@ -592,6 +641,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "policy.feedback": 0.9,
         "policy.recycling": 0.9,
         "policy.specialisation": 0.8,
+        "policy.generalist_selling": 0.1,
         "policy.shared_goal": 1.0,
         "policy.coordination_hours_per_week": 2.0,
         "policy.message_alignment": 1.0,

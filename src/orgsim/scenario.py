@@ -65,12 +65,16 @@ class Scenario(BaseModel):
         return out
 
     def with_overrides(self, overrides: dict[str, Any], source: str = "--set") -> Scenario:
-        """A new scenario with dotted overrides applied (``structure`` re-applies its preset)."""
+        """A new scenario with dotted overrides applied.
+
+        A ``structure`` override swaps the org-structure preset and keeps every value this
+        scenario set itself (its market, teams, budget and any policy it chose).
+        """
         flat = self.flat()
         del flat["structure"]
         if "structure" in overrides:
-            # a new structure replaces the old preset's values and keeps the scenario's context
-            flat = {k: v for k, v in flat.items() if k not in PRESETS[self.structure]}
+            preset = resolve({"structure": self.structure}, source=source).flat()
+            flat = {k: v for k, v in flat.items() if v != preset[k]}
         raw = _nest(flat)
         raw.update(name=self.name, description=self.description, structure=self.structure)
         return resolve(raw, source=source, overrides=overrides)

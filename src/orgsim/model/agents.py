@@ -64,15 +64,15 @@ class Marketer(mesa.Agent):
         self.run_campaign()
 
     def run_campaign(self) -> None:
-        """Spend today's budget share on touches; learned knowledge sharpens targeting."""
+        """Spend today's lead-capture budget on touches; learned knowledge sharpens targeting."""
         m = self.model
         cost, effect, precision = CHANNELS[self.channel]
-        spend = m.program_budget_day / len(m.marketers)
+        spend = m.program_budget_day * (1 - m.p.policy.brand_share) / len(m.marketers)
         n = int(m.rng.poisson(spend / (m.p.marketing.cost_per_touch * cost)))
         m.program_spend += spend
         per_touch = m.p.marketing.touch_engagement * effect * self.skill * m.skill_factor
-        per_touch *= m.marketing_time_factor
-        targeting = 2.0 * precision * m.marketing_knowledge
+        per_touch *= m.campaign_time_factor
+        targeting = precision * m.marketing_knowledge
         m.market.touch(n, per_touch, targeting, m.p.policy.message_alignment)
         self.touches += n
 
@@ -98,10 +98,11 @@ class Salesperson(mesa.Agent):
         if m.p.sales.prioritisation == "sla":
             self.work_leads()
             self.work_deals()
-        else:  # own pipeline first, marketing's leads with what is left of the day
+        else:  # own pipeline first (more of it the less they trust marketing), then leads
             self.work_deals()
+            self.prospect_outbound(m.p.sales.outbound_max_share * (1 - self.trust))
             self.work_leads()
-        self.prospect_outbound()
+        self.prospect_outbound(1.0)  # the rest of the day goes to prospecting
         self.close_deals()
         self.drop_expired_leads()
         self.lose_trust_to_tension()
@@ -236,10 +237,9 @@ class Salesperson(mesa.Agent):
                 still.append(d)
         self.deals = still
 
-    def prospect_outbound(self) -> None:
-        """Cold-call with a share of the hours left; distrust of marketing's leads raises it."""
+    def prospect_outbound(self, share: float) -> None:
+        """Cold-call for ``share`` of the hours left today."""
         m = self.model
-        share = m.p.sales.outbound_max_share * (1 - self.trust)
         hours = max(0.0, self.hours_left) * share
         if hours <= 0:
             return

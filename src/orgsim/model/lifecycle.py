@@ -46,6 +46,7 @@ class LeakCause(IntEnum):
     QUEUE_EXPIRED = 5  # meant to be worked, aged out of an over-full queue
     NEVER_RECYCLED = 6  # stalled or rejected with intent and not returned to nurture
     MISSED_BY_SCORING = 7  # never crossed the MQL threshold while the buyer was in market
+    LOST_IN_NURTURE = 8  # returned to nurture while in market; the buyer bought elsewhere
 
 
 SOURCES = ("marketing", "sales")
@@ -56,6 +57,7 @@ _ALLOWED: dict[LeadState, frozenset[LeadState]] = {
     LeadState.SAL: frozenset({LeadState.SQL}),
     LeadState.SQL: frozenset({LeadState.OPPORTUNITY}),
     LeadState.OPPORTUNITY: frozenset({LeadState.WON, LeadState.LOST}),
+    LeadState.RECYCLED: frozenset({LeadState.LEAKED}),  # nurture failed to bring them back
 }
 _EXITS = frozenset({LeadState.RECYCLED, LeadState.DISQUALIFIED, LeadState.LEAKED})
 
@@ -83,6 +85,7 @@ class Ledger:
         self.reached = np.zeros((len(SOURCES), len(LeadState)), dtype=np.int64)
         self.leaked_value = np.zeros(len(LeakCause), dtype=np.float64)
         self.open_lead = np.full(n_prospects, -1, dtype=np.int64)
+        self.last_lead = np.full(n_prospects, -1, dtype=np.int64)
 
     def _grow(self, need: int) -> None:
         cap = max(need, 2 * self.prospect.size)
@@ -108,6 +111,7 @@ class Ledger:
         self.source[ids] = source
         self.created_day[ids] = day
         self.open_lead[prospects] = ids
+        self.last_lead[prospects] = ids
         self.n += k
         self.counts[state] += k
         self.reached[source, state] += k

@@ -62,10 +62,15 @@ class OrgModel(mesa.Model):
 
         # marketing's shared scoring model and what it has learned from sales feedback (0..1)
         self.marketing_knowledge = 0.0
+        # brand awareness, an index (1 = sustained by marketing.brand_reference_budget a year)
+        mk = p.marketing
+        self.brand_decay = 0.5 ** (1 / mk.brand_half_life_days)
+        self.brand = mk.budget * mk.past_brand_share / mk.brand_reference_budget if self.marketers else 0.0
         self.nurture_ids = np.empty(0, dtype=np.int64)
         self.nurture_noise = np.empty(0, dtype=np.float32)
         self._route = 0
         self.worked: dict[int, WorkedLead] = {}  # leads in salespeople's queues, by lead id
+        self.hot_recycled: set[int] = set()  # leads returned to nurture while the buyer was in market
 
         # money (currency per business day) and running totals
         self.program_budget_day = 0.0
@@ -94,6 +99,7 @@ class OrgModel(mesa.Model):
                 "tension": "tension_level",
                 "trust": "mean_trust",
                 "open_leads": "open_leads",
+                "brand": "brand",
                 "mqls": "mqls",
                 "leaked": "leaked_leads",
             }
@@ -130,6 +136,7 @@ class OrgModel(mesa.Model):
         self.market.decay_engagement()
         for marketer in self.marketers:
             marketer.step()
+        self.build_brand()
         self.take_inquiries()
         self.score_and_hand_off()
         self.run_outbound_team()
@@ -173,7 +180,7 @@ class OrgModel(mesa.Model):
         pol = self.p.policy
         if pol.shared_goal < 1.0 and self.salespeople and self.marketers:
             mixed = 1.5 if pol.mixed_plans else 1.0
-            envy = (1 - pol.shared_goal) * mixed * (pol.escalation if pol.heads == 2 else 1.0)
+            envy = (1 - pol.shared_goal) * mixed * pol.escalation
             self.friction.event("comp_inequity", envy)
         if self.p.sla.enabled and self.mql_quota_month > 0:
             if self.mqls_this_month < self.mql_quota_month:
@@ -186,6 +193,9 @@ class OrgModel(mesa.Model):
         n = len(self.salespeople) + len(self.marketers)
         dispute = self.friction_hours_today / n if n else 0.0
         hours = self.p.sales.hours_per_day * self.effort
+        # generalist marketers lend part of their day to selling
+        lent = len(self.marketers) * WORKDAY_HOURS * self.p.policy.generalist_selling
+        hours += lent * self.marketing_time_factor / max(1, len(self.salespeople))
         return max(0.0, hours - self.coordination_hours_day - self.role_switch_hours - dispute)
 
     @property
@@ -196,14 +206,33 @@ class OrgModel(mesa.Model):
         lost = self.coordination_hours_day + self.role_switch_hours + dispute
         return max(0.0, 1.0 - lost / WORKDAY_HOURS)
 
+    @property
+    def campaign_time_factor(self) -> float:
+        """Share of a marketer's day spent on campaigns (generalists also sell)."""
+        return self.marketing_time_factor * (1.0 - self.p.policy.generalist_selling)
+
     # -- buying windows --------------------------------------------------------------------
     def close_buying_windows(self) -> None:
         """Buyers whose window closes buy from someone; our open leads on them leak."""
-        closing = self.market.due_exits(self.day)
+        closing = np.unique(self.market.due_exits(self.day))  # a prospect may be listed twice
         bought = self.market.close_windows(closing)
         leads = self.ledger.open_lead[bought]
         for lead in leads[leads >= 0]:
             self.lose_to_competitor(int(lead))
+        if self.hot_recycled:
+            self.settle_recycled(closing, bought)
+
+    def settle_recycled(self, closing: np.ndarray, bought: np.ndarray) -> None:
+        """A buyer returned to nurture in market who bought elsewhere leaked in nurture."""
+        bought_set = set(bought.tolist())
+        for pro in closing.tolist():
+            lead = int(self.ledger.last_lead[pro])
+            if lead not in self.hot_recycled:
+                continue
+            self.hot_recycled.discard(lead)
+            if pro in bought_set and self.ledger.state[lead] == LeadState.RECYCLED:
+                value = float(self.market.deal_size[pro]) * self.stage_value[LeadState.MQL]
+                self.ledger.leak(lead, LeakCause.LOST_IN_NURTURE, value)
 
     def lose_to_competitor(self, lead: int) -> None:
         """A buyer with an open lead bought elsewhere before we got to them."""
@@ -223,11 +252,30 @@ class OrgModel(mesa.Model):
         self.ledger.leak(lead, cause, value)
 
     # -- marketing: inquiries, scoring, hand-off --------------------------------------------
+    def build_brand(self) -> None:
+        """Brand spend builds awareness slowly; without it awareness fades over years."""
+        mk = self.p.marketing
+        spend = self.program_budget_day * self.p.policy.brand_share if self.marketers else 0.0
+        self.program_spend += spend
+        built = (
+            spend / (mk.brand_reference_budget / YEAR_DAYS) * self.skill_factor * self.campaign_time_factor
+        )
+        self.brand = self.brand * self.brand_decay + (1 - self.brand_decay) * built
+
     def take_inquiries(self) -> None:
-        """Engaged prospects without an open lead raise their hand: new inquiries."""
+        """Prospects without an open lead raise their hand: new inquiries.
+
+        Engagement from campaigns draws inquiries from everyone; brand draws them from buyers
+        who are in market.
+        """
         m = self.p.marketing
         eligible = (self.ledger.open_lead < 0) & ~self.market.customer
         who = self.market.inquiries(m.inquiry_rate_in_market, m.inquiry_rate_out_of_market, eligible)
+        if self.brand > 0:
+            eligible[who] = False
+            pulled = np.flatnonzero(self.market.in_market & eligible)
+            hit = self.rng.random(pulled.size) < m.inquiry_rate_in_market * m.brand_effect * self.brand
+            who = np.sort(np.concatenate([who, pulled[hit]]))
         ids = self.ledger.create(who, self.day, LeadState.INQUIRY, source=0)
         noise = self.rng.normal(0.0, self._scoring_noise(), ids.size).astype(np.float32)
         self.nurture_ids = np.concatenate([self.nurture_ids, ids])
@@ -326,6 +374,11 @@ class OrgModel(mesa.Model):
         self.worked.pop(lead.lead, None)
         if self.random.random() < self.p.policy.recycling:
             self.ledger.move(lead.lead, LeadState.RECYCLED)
+            if (
+                self.market.in_market[lead.prospect]
+                and self.market.fit[lead.prospect] >= self.p.sales.fit_min
+            ):
+                self.hot_recycled.add(lead.lead)
         else:
             self._close_unvalued(lead.lead, cause)
 

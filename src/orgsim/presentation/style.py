@@ -1,0 +1,357 @@
+"""The look of every orgsim chart: one colour per structure, readable labels, deck-ready layout.
+
+Consultants paste these charts into client decks, so each chart must stand alone: a title that
+says what is shown, a subtitle that says how to read it (what the bars, dots and bands are), axis
+labels with units, and a footnote with the replications and horizon. Colours come from the
+Okabe-Ito palette (Okabe & Ito 2008, "Color Universal Design"), which stays distinguishable for
+the common forms of colour blindness; each structure keeps its colour in every chart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import wraps
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a window; must precede pyplot
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
+
+from orgsim.model.metrics import METRICS  # noqa: E402
+from orgsim.params import PARAMETERS  # noqa: E402
+
+# Okabe-Ito, in hex; black and yellow are kept out of the structure colours (black is the
+# Pareto front's ink, yellow is too light on white for thin lines).
+OKABE_ITO = {
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "black": "#000000",
+}
+
+STRUCTURE_COLORS: dict[str, str] = {
+    "separate": OKABE_ITO["vermillion"],
+    "merged": OKABE_ITO["blue"],
+    "aligned": OKABE_ITO["bluish_green"],
+    "defined": OKABE_ITO["orange"],
+    "integrated": OKABE_ITO["reddish_purple"],
+}
+"""One fixed colour per structure, the same in every chart."""
+
+EXTRA_COLORS = (OKABE_ITO["sky_blue"], "#7F7F7F", OKABE_ITO["black"])
+"""For structures not in :data:`STRUCTURE_COLORS` (a future preset), in order of appearance."""
+
+# Paul Tol's "muted" qualitative scheme (colour-blind safe) for the parts of a stacked bar
+# (causes, sources), so they are not mistaken for structures.
+PART_COLORS = (
+    "#332288",
+    "#88CCEE",
+    "#44AA99",
+    "#117733",
+    "#DDCC77",
+    "#CC6677",
+    "#AA4499",
+    "#882255",
+    "#999933",
+)
+
+INK = "#222222"
+MUTED = "#666666"
+GRID = "#E6E6E6"
+
+FIG_WIDTH = 11.0  # inches; 16:9-friendly at the default height
+FIG_HEIGHT = 6.0
+PNG_DPI = 200  # >= 150 for print-quality slides
+
+THEME = {
+    "font.size": 11,
+    "axes.titlesize": 12.5,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 11,
+    "axes.labelcolor": INK,
+    "axes.edgecolor": "#999999",
+    "axes.linewidth": 0.8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "grid.color": GRID,
+    "grid.linewidth": 0.8,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.frameon": False,
+    "legend.fontsize": 10,
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+}
+
+# Words for people; anything not listed is derived from its key.
+MEASURE_NAMES: dict[str, str] = {
+    "revenue": "Revenue",
+    "won_deals": "Deals won",
+    "win_rate": "Win rate",
+    "pipeline_value": "Open pipeline",
+    "mqls": "MQLs",
+    "sqls": "SQLs",
+    "friction_index": "Friction index",
+    "leakage_rate": "Lead leakage rate",
+    "leaked_leads": "Leaked leads",
+    "leaked_revenue": "Expected revenue leaked",
+    "median_response_hours": "Median speed to lead",
+    "never_responded_share": "MQLs never attempted",
+    "cost": "Cost",
+    "profit": "Profit",
+    "friction_hours": "Hours lost to disputes",
+    "coordination_hours": "Coordination hours",
+    "mean_trust": "Sales' trust in marketing leads",
+}
+
+UNIT_WORDS = {
+    "currency": "currency units",
+    "share": "%",
+    "0-100": "0-100",
+    "0-1": "0-1",
+    "hours": "hours",
+    "deals": "deals",
+    "leads": "leads",
+}
+
+LOWER_IS_BETTER = frozenset(
+    {
+        "friction_index",
+        "leakage_rate",
+        "leaked_leads",
+        "leaked_revenue",
+        "median_response_hours",
+        "never_responded_share",
+        "cost",
+        "friction_hours",
+        "coordination_hours",
+    }
+)
+"""Measures where the smaller value is the better outcome (used by readings and win maps)."""
+
+CAUSE_NAMES = {
+    "handoff_lost": "Lost in the handoff",
+    "never_followed_up": "Never followed up",
+    "too_late": "Followed up too late",
+    "wrongly_rejected": "Wrongly rejected",
+    "queue_expired": "Expired in a full queue",
+    "never_recycled": "Never recycled",
+    "missed_by_scoring": "Missed by lead scoring",
+}
+
+SOURCE_NAMES = {
+    "rejected_lead": "Leads rejected as junk",
+    "unworked_lead": "Leads left unworked",
+    "budget_dispute": "Budget disputes",
+    "credit_dispute": "Credit disputes",
+    "comp_inequity": "Pay-plan inequity",
+    "sla_breach": "SLA breaches",
+}
+
+STAGE_NAMES = {
+    "inquiry": "Inquiry",
+    "mql": "MQL",
+    "sal": "SAL",
+    "sql": "SQL",
+    "opportunity": "Opportunity",
+    "won": "Won",
+}
+
+SERIES_NAMES: dict[str, tuple[str, str]] = {
+    "revenue": ("Cumulative revenue", "currency"),
+    "pipeline_value": ("Open pipeline", "currency"),
+    "tension": ("Team tension", "0-100"),
+    "trust": ("Sales' trust in marketing leads", "0-1"),
+    "open_leads": ("Open leads", "leads"),
+    "mqls": ("Cumulative MQLs", "leads"),
+    "leaked": ("Cumulative leaked leads", "leads"),
+}
+
+_ACRONYMS = {"sla": "SLA", "mql": "MQL", "sql": "SQL", "sal": "SAL", "icp": "ICP"}
+_LINESTYLES = ("-", "--", ":", "-.")
+_MARKERS = ("o", "s", "^", "D", "v")
+_HATCHES = ("", "//", "..", "xx", "\\\\")
+
+
+@dataclass(frozen=True)
+class GroupStyle:
+    """How one compared group (a scenario or a structure) is drawn."""
+
+    color: str
+    marker: str = "o"
+    linestyle: str = "-"
+    hatch: str = ""
+
+
+def structure_color(structure: str, _extra: dict[str, str] | None = None) -> str:
+    """The fixed colour of ``structure`` (a grey or sky blue for unknown names)."""
+    if structure in STRUCTURE_COLORS:
+        return STRUCTURE_COLORS[structure]
+    extra = _extra if _extra is not None else {}
+    if structure not in extra:
+        extra[structure] = EXTRA_COLORS[len(extra) % len(EXTRA_COLORS)]
+    return extra[structure]
+
+
+def group_styles(groups: Sequence[str], structures: Sequence[str]) -> dict[str, GroupStyle]:
+    """A style per group: its structure's colour; groups sharing a structure differ in marks.
+
+    ``structures[i]`` is the structure of ``groups[i]``. Two scenarios under the same structure
+    keep that structure's colour and get a different marker, line style and hatch.
+    """
+    extra: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    out: dict[str, GroupStyle] = {}
+    for group, structure in zip(groups, structures, strict=True):
+        k = seen.get(structure, 0)
+        seen[structure] = k + 1
+        out[group] = GroupStyle(
+            color=structure_color(structure, extra),
+            marker=_MARKERS[k % len(_MARKERS)],
+            linestyle=_LINESTYLES[k % len(_LINESTYLES)],
+            hatch=_HATCHES[k % len(_HATCHES)],
+        )
+    return out
+
+
+def pretty(key: str) -> str:
+    """``never_followed_up`` -> ``Never followed up``, keeping acronyms such as SLA."""
+    words = [_ACRONYMS.get(w, w) for w in key.replace(".", " ").replace("_", " ").split()]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
+
+
+def measure_name(measure: str) -> str:
+    """A measure's name for people, e.g. ``Lead leakage rate``."""
+    return MEASURE_NAMES.get(measure, pretty(measure))
+
+
+def measure_unit(measure: str) -> str:
+    """A measure's unit from :data:`METRICS` ('' when unknown)."""
+    return METRICS.get(measure, ("", ""))[0]
+
+
+def measure_label(measure: str) -> str:
+    """Axis label with the unit, e.g. ``Revenue (currency units)``."""
+    unit = UNIT_WORDS.get(measure_unit(measure), measure_unit(measure))
+    return f"{measure_name(measure)} ({unit})" if unit else measure_name(measure)
+
+
+def factor_label(key: str) -> str:
+    """Axis label of a sweep factor, e.g. ``SLA response hours (hours)``."""
+    if key == "structure":
+        return "Org structure"
+    section, _, name = key.partition(".")
+    words = pretty(name)
+    if section not in ("policy", "") and not words.lower().startswith(section):
+        words = f"{pretty(section)} {words[:1].lower()}{words[1:]}"
+        words = " ".join(_ACRONYMS.get(w.lower(), w) for w in words.split())
+    spec = PARAMETERS.get(key)
+    unit = spec.unit if spec else ""
+    return f"{words} ({unit})" if unit and unit not in ("", "flag") else words
+
+
+def compact_number(value: float, unit: str = "") -> str:
+    """Short number for labels: 2.59M, 415k, 12.5%, 0.42 (by unit)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if unit == "share":
+        return f"{100 * value:.1f}%"
+    if unit == "0-1":
+        return f"{value:.2f}"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            scaled = value / size
+            return f"{scaled:.2f}{suffix}" if abs(scaled) < 10 else f"{scaled:.1f}{suffix}"
+    if unit in ("0-100", "hours") or not float(value).is_integer():
+        return f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"
+    return f"{value:.0f}"
+
+
+def measure_formatter(measure: str) -> FuncFormatter | PercentFormatter:
+    """Tick formatter by unit: shares as percentages, money as 1.2M."""
+    unit = measure_unit(measure)
+    if unit == "share":
+        return PercentFormatter(xmax=1.0, decimals=0)
+    return unit_formatter(unit)
+
+
+def unit_formatter(unit: str) -> FuncFormatter:
+    """Tick formatter for a unit name (see :func:`compact_number`)."""
+
+    def fmt(x: float, _pos: int | None = None) -> str:
+        if unit == "share":
+            return f"{100 * x:.0f}%"
+        if abs(x) >= 1000:
+            return compact_number(x, unit).replace(".00", "").replace(".0", "")
+        if unit == "0-1":
+            return f"{x:.2f}".rstrip("0").rstrip(".") if x else "0"
+        return f"{x:g}"
+
+    return FuncFormatter(fmt)
+
+
+@contextmanager
+def theme() -> Iterator[None]:
+    """Apply the orgsim chart theme for the charts drawn inside the block."""
+    with plt.rc_context(THEME):
+        yield
+
+
+def themed[**P](func: Callable[P, Figure]) -> Callable[P, Figure]:
+    """Decorator: draw the whole chart inside :func:`theme` (rc values are read at draw time)."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> Figure:
+        with theme():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def new_figure(width: float = FIG_WIDTH, height: float = FIG_HEIGHT) -> Figure:
+    """A blank figure of the standard size (not registered with pyplot, so nothing leaks)."""
+    return Figure(figsize=(width, height))
+
+
+def finish(
+    fig: Figure,
+    title: str,
+    subtitle: str = "",
+    note: str = "",
+    legend_rows: int = 0,
+) -> Figure:
+    """Place title, subtitle and footnote in fixed inch margins, then lay out the panels.
+
+    ``legend_rows`` reserves room at the bottom for a figure-level legend of that many rows.
+    """
+    with theme():
+        w, h = fig.get_size_inches()
+        top_in = 0.42 + (0.3 if subtitle else 0.0)
+        bottom_in = (0.3 if note else 0.08) + 0.3 * legend_rows
+        fig.text(
+            0.10 / w, 1 - 0.14 / h, title, ha="left", va="top", fontsize=15, fontweight="bold", color=INK
+        )
+        if subtitle:
+            fig.text(0.10 / w, 1 - 0.46 / h, subtitle, ha="left", va="top", fontsize=10.5, color=MUTED)
+        if note:
+            fig.text(0.10 / w, 0.08 / h, note, ha="left", va="bottom", fontsize=8.5, color=MUTED)
+        fig.tight_layout(rect=(0.0, bottom_in / h, 1.0, 1 - top_in / h), w_pad=2.0, h_pad=1.5)
+    return fig
