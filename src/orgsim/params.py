@@ -252,6 +252,14 @@ class Sales(Section):
         1000,
         doc="A lead untouched this long drops out of a queue.",
     )
+    queue_tolerance: float = param(
+        15,
+        "leads",
+        0.1,
+        10_000,
+        "Sabnis et al. 2013: follow-up falls with lead volume [FACTS §2]",
+        "Backlog of unworked leads at which a rep's chance to work a new one halves.",
+    )
     contact_rate: float = param(
         0.85,
         "probability",
@@ -293,7 +301,7 @@ class Sales(Section):
     )
     fit_min: float = param(0.2, "score 0-1", 0.0, 1.0, doc="Lowest fit a rep will qualify.")
     opportunity_rate: float = param(
-        0.45,
+        0.42,
         "probability",
         0.0,
         1.0,

@@ -40,6 +40,20 @@ def working_hours_between(start: float, end: float, hours_per_day: float = 8.0) 
     return total
 
 
+def working_deadline(start: float, hours: float, hours_per_day: float = 8.0) -> float:
+    """The absolute time (hours) at which ``hours`` working hours after ``start`` have passed."""
+    day = int(start // 24)
+    left = hours
+    while True:
+        open_, close = day * 24.0 + WORKDAY_START, day * 24.0 + WORKDAY_START + hours_per_day
+        begin = max(start, open_)
+        if begin < close:
+            if begin + left <= close:
+                return begin + left
+            left -= close - begin
+        day += 1
+
+
 def contact_probability(hours: float, contact_rate: float, floor: float, half: float, power: float) -> float:
     """Chance one attempt reaches and engages a buyer ``hours`` after they raised their hand.
 
@@ -113,8 +127,13 @@ class Salesperson(mesa.Agent):
         if lead.source == 0:
             floor = m.p.sales.follow_up_floor
             duty = m.p.policy.follow_up_duty
-            work = duty + (1 - duty) * (floor + (1 - floor) * self.trust)
+            backlog = sum(1 for w in self.queue if not (w.closed or w.ignored or w.accepted))
+            load = 1.0 / (1.0 + backlog / m.p.sales.queue_tolerance)  # volume lowers follow-up
+            work = duty + (1 - duty) * (floor + (1 - floor) * self.trust) * load
             lead.ignored = m.random.random() >= work
+        if m.p.sla.enabled:  # reps work to the SLA deadline
+            deadline = working_deadline(lead.visible_hour, m.p.sla.response_hours, m.p.sales.hours_per_day)
+            lead.next_day = max(lead.arrival_day, int(deadline // 24))
         self.queue.append(lead)
 
     # -- leads -------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The lead lifecycle (a demand waterfall) and the ledger that proves every lead is accounted for.
 
-inquiry -> MQL -> SAL -> SQL -> opportunity -> won | lost, with exits to recycled (returned to
-nurture), disqualified (no real buying intent, or closed without value) and leaked (real buying
-intent lost to the process, with its cause). SiriusDecisions Demand Waterfall [FACTS §5].
+inquiry -> MQL -> SAL -> SQL -> opportunity -> won | lost (an SQL is also lost when the buyer
+declines to evaluate us), with exits to recycled (returned to nurture), disqualified (no real
+buying intent, or closed without value) and leaked (real buying intent lost to the process, with
+its cause). SiriusDecisions Demand Waterfall [FACTS §5].
 
 Bulk lead state lives in arrays; :class:`WorkedLead` and :class:`Opportunity` hold the detail a
 salesperson needs while working one.
@@ -55,7 +56,7 @@ _ALLOWED: dict[LeadState, frozenset[LeadState]] = {
     LeadState.INQUIRY: frozenset({LeadState.MQL}),
     LeadState.MQL: frozenset({LeadState.SAL}),
     LeadState.SAL: frozenset({LeadState.SQL}),
-    LeadState.SQL: frozenset({LeadState.OPPORTUNITY}),
+    LeadState.SQL: frozenset({LeadState.OPPORTUNITY, LeadState.LOST}),  # LOST: declined at discovery
     LeadState.OPPORTUNITY: frozenset({LeadState.WON, LeadState.LOST}),
     LeadState.RECYCLED: frozenset({LeadState.LEAKED}),  # nurture failed to bring them back
 }

@@ -433,8 +433,10 @@ class OrgModel(mesa.Model):
             return
         self.ledger.move(lead.lead, LeadState.SQL)
         p_opp = s.opportunity_rate * (0.5 + float(mk.fit[pro]))
-        if self.random.random() >= min(0.95, p_opp):
-            self.return_to_marketing(lead, LeakCause.NEVER_RECYCLED)
+        if self.random.random() >= min(0.95, p_opp):  # the buyer declines to evaluate us
+            lead.closed = True
+            self.worked.pop(lead.lead, None)
+            self.ledger.move(lead.lead, LeadState.LOST)
             return
         self.open_opportunity(lead, rep)
 
