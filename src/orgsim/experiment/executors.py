@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -51,7 +52,9 @@ def make_executor(
         if workers == 1:
             yield InlineExecutor()
             return
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # forkserver: forking a process that runs threads (pyarrow, dask) can deadlock
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             yield pool
         return
     from dask.distributed import Client, LocalCluster
