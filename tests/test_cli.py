@@ -1,0 +1,120 @@
+"""The CLI in-process on tiny arguments: exit codes, output shape, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from orgsim.cli import cli, main
+
+TINY = ["--days", "15", "--set", "market.prospects=800"]
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_every_command_has_help():
+    for command in cli.commands:
+        result = invoke(command, "--help")
+        assert result.exit_code == 0 and "Usage" in result.output
+
+
+def test_run_json_has_the_contract_keys():
+    result = invoke("run", "aligned", "--seed", "3", *TINY, "--json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert {"scenario", "seed", "days", "metrics", "friction_by_source", "leaked_by_cause", "ledger"} <= set(
+        data
+    )
+    for key in (
+        "revenue",
+        "won_deals",
+        "win_rate",
+        "pipeline_value",
+        "mqls",
+        "sqls",
+        "friction_index",
+        "leakage_rate",
+        "leaked_revenue",
+        "median_response_hours",
+        "cost",
+    ):
+        assert key in data["metrics"]
+    assert data["seed"] == 3 and data["days"] == 15
+    ledger = data["ledger"]
+    assert ledger["created"] == sum(v for k, v in ledger.items() if k != "created")
+
+
+def test_run_table_mentions_the_measures():
+    result = invoke("run", "separate", *TINY)
+    assert result.exit_code == 0
+    for word in ("revenue", "friction index by source", "leakage by cause", "lead ledger"):
+        assert word in result.output
+
+
+def test_compare_json_has_means_and_cis():
+    result = invoke(
+        "compare", "separate", "merged", "--reps", "2", "--workers", "1", "--quiet", *TINY, "--json"
+    )
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert set(data["scenarios"]) == {"separate", "merged"}
+    revenue = data["scenarios"]["merged"]["revenue"]
+    assert set(revenue) == {"mean", "low", "high"}
+
+
+def test_compare_across_structures():
+    result = invoke(
+        "compare",
+        "scenarios/startup.toml",
+        "--structures",
+        "separate,aligned",
+        "--reps",
+        "2",
+        "--workers",
+        "1",
+        "--quiet",
+        *TINY,
+        "--json",
+    )
+    assert result.exit_code == 0
+    assert set(json.loads(result.output)["scenarios"]) == {"startup/separate", "startup/aligned"}
+
+
+def test_scenarios_and_show():
+    listed = json.loads(invoke("scenarios", "--json").output)
+    assert {"separate", "merged", "aligned", "startup", "enterprise", "tough_times"} <= set(listed)
+    shown = json.loads(invoke("show", "aligned", "--set", "sla.attempts=8", "--json").output)
+    spec = shown["parameters"]["sla.attempts"]
+    assert spec["value"] == 8 and spec["unit"] == "attempts" and spec["source"]
+    table = invoke("show", "merged")
+    assert table.exit_code == 0 and "policy.heads" in table.output
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["run", "nope"], "no such scenario"),
+        (["run", "separate", "--set", "sla.respnse_hours=2"], "did you mean 'sla.response_hours'"),
+        (
+            ["run", "separate", "--set", "sla.response_hours=abc"],
+            "sla.response_hours: Input should be a valid number",
+        ),
+        (["run", "separate", "--set", "market.prospects=10"], "greater than or equal to 50"),
+        (["run", "separate", "--set", "broken"], "not of the form dotted.key=value"),
+        (["run", "separate", "--days", "0"], "--days"),
+        (["compare", "separate", "--structures", "separate,flat"], "--structures: 'flat' is not a structure"),
+        (["run", "missing.toml"], "missing.toml: file not found"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(capsys, args, expected):
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert expected in captured.err
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert captured.out == ""

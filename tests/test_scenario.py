@@ -1,0 +1,110 @@
+"""Scenario resolution and validation: presets, files, overrides, and one-line errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from orgsim import PARAMETERS, PRESETS, InputError, load_scenario
+from orgsim.scenario import parse_assignment
+
+
+def test_presets_apply_their_policies():
+    aligned = load_scenario("aligned")
+    assert aligned.sla.enabled and aligned.sla.response_hours == PRESETS["aligned"]["sla.response_hours"]
+    merged = load_scenario("merged")
+    assert merged.policy.heads == 1 and merged.policy.specialisation < 1
+    assert load_scenario("separate").policy.heads == 2
+
+
+def test_every_scenario_file_loads():
+    for name in ("separate", "merged", "aligned", "startup", "enterprise", "tough_times"):
+        sc = load_scenario(f"scenarios/{name}.toml")
+        assert sc.description
+
+
+def test_structure_override_swaps_policies_and_keeps_context():
+    startup = load_scenario("scenarios/startup.toml")
+    as_aligned = startup.with_overrides({"structure": "aligned"})
+    assert as_aligned.structure == "aligned" and as_aligned.sla.enabled
+    assert as_aligned.market.deal_size == startup.market.deal_size  # context kept
+    assert as_aligned.policy.heads == 2  # merged's single head is gone
+    back = as_aligned.with_overrides({"structure": "merged"})
+    assert back.flat() == startup.flat()
+
+
+def test_structure_set_before_other_overrides():
+    sc = load_scenario("separate", {"structure": "aligned", "sla.response_hours": 24})
+    assert sc.sla.enabled and sc.sla.response_hours == 24
+
+
+def test_file_values_override_the_preset(tmp_path):
+    path = tmp_path / "hybrid.toml"
+    path.write_text('structure = "merged"\n[policy]\nspecialisation = 1.0\n')
+    sc = load_scenario(path)
+    assert sc.policy.heads == 1 and sc.policy.specialisation == 1.0
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            "[sla]\nrespnse_hours = 3\n",
+            "unknown parameter 'sla.respnse_hours'; did you mean 'sla.response_hours'?",
+        ),
+        ("[market]\nprospects = 'many'\n", "market.prospects: Input should be a valid integer"),
+        ("[sla]\nresponse_hours = -1\n", "allowed: float in [0.1, 500] hours"),
+        (
+            "structure = 'merge'\n",
+            "allowed: separate, merged, aligned, defined, integrated; did you mean 'merged'?",
+        ),
+        ("[sales]\nprioritisation = 'random'\n", "one of 'cherry_pick', 'sla'"),
+        ("[markt]\nprospects = 5\n", "unknown parameter 'markt.prospects'; did you mean 'market.prospects'?"),
+        ("[market\nprospects = 5\n", "malformed TOML"),
+    ],
+)
+def test_bad_files_get_one_line_errors(tmp_path, content, expected):
+    path = tmp_path / "bad.toml"
+    path.write_text(content)
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    message = str(info.value)
+    assert str(path) in message and expected in message
+    assert "\n" not in message
+
+
+def test_missing_file_and_unknown_name():
+    with pytest.raises(InputError, match="file not found"):
+        load_scenario("nowhere/x.toml")
+    with pytest.raises(InputError, match="no such scenario.*did you mean 'aligned'"):
+        load_scenario("alinged")
+
+
+def test_set_assignments_parse_as_toml_values():
+    assert parse_assignment("sla.response_hours=4") == ("sla.response_hours", 4)
+    assert parse_assignment("sla.enabled=true") == ("sla.enabled", True)
+    assert parse_assignment("structure=merged") == ("structure", "merged")
+    with pytest.raises(InputError, match="not of the form"):
+        parse_assignment("sla.response_hours")
+    with pytest.raises(InputError, match="did you mean 'sales.headcount'"):
+        parse_assignment("sales.headcont=3")
+
+
+def test_every_parameter_documents_unit_range_and_meaning():
+    for key, spec in PARAMETERS.items():
+        assert spec.unit, key
+        assert spec.doc, key
+        assert spec.choices or spec.type == "bool" or (spec.lo is not None and spec.hi is not None), key
+        if spec.lo is not None and not isinstance(spec.default, bool):
+            assert spec.lo <= spec.default <= spec.hi, key
+
+
+def test_issue_override_keys_exist():
+    for key in (
+        "market.prospects",
+        "marketing.headcount",
+        "marketing.budget",
+        "sales.headcount",
+        "sla.response_hours",
+        "sla.attempts",
+    ):
+        assert key in PARAMETERS
