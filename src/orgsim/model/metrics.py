@@ -39,6 +39,7 @@ METRICS: dict[str, tuple[str, str]] = {
     "friction_hours": ("hours", "time lost to disputes"),
     "coordination_hours": ("hours", "time spent in alignment meetings and joint planning"),
     "mean_trust": ("0-1", "salespeople's trust in marketing's leads at the end"),
+    "sales_sourced_share": ("share", "share of revenue from leads sales found itself"),
 }
 
 
@@ -122,6 +123,7 @@ def measure(model: OrgModel, series: bool = False) -> RunResult:
         "friction_hours": model.friction.hours_total,
         "coordination_hours": model.coordination_hours,
         "mean_trust": model.mean_trust,
+        "sales_sourced_share": model.revenue_by_source[1] / model.revenue if model.revenue else 0.0,
     }
     frame = model.datacollector.get_model_vars_dataframe() if series else None
     if frame is not None:

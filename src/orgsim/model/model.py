@@ -89,7 +89,6 @@ class OrgModel(mesa.Model):
         self.sla_breaches = 0
         self.friction_hours_today = 0.0
         self.coordination_hours = 0.0
-        self.role_switch_total = 0.0
         self.revenue_by_source = [0.0, 0.0]
 
         self.datacollector = mesa.DataCollector(
@@ -144,7 +143,6 @@ class OrgModel(mesa.Model):
             self.agents_by_type[Salesperson].shuffle_do("step")
         self.friction_hours_today = self.friction.end_day()
         self.coordination_hours += self.coordination_hours_day * (len(self.salespeople) + len(self.marketers))
-        self.role_switch_total += self.role_switch_hours * (len(self.salespeople) + len(self.marketers))
         self.datacollector.collect(self)
         self.day += 1
 
