@@ -393,18 +393,20 @@ class OrgModel(mesa.Model):
                 self.sla_breaches += 1
                 self.friction.event("sla_breach", self.p.policy.escalation)
 
-    def feedback(self, good: bool) -> None:
-        """A sales outcome on a marketing lead; with closed-loop feedback marketing learns."""
+    def feedback(self) -> None:
+        """A sales outcome on a marketing lead reaches marketing, or not; if it does, they learn.
+
+        Confirmations and rejections alike improve the scoring model and targeting.
+        """
         reach = self.p.policy.feedback * (1.0 - 0.5 * self.friction.level)
         if self.random.random() < reach:
             rate = self.p.marketing.learning_rate
             self.marketing_knowledge += rate * (1.0 - self.marketing_knowledge)
-        del good  # both confirmations and rejections teach the scoring model
 
     def reject_lead(self, lead: WorkedLead, rep: Salesperson) -> None:
         """Sales rejects an MQL as junk: tension, feedback, and the lead goes back."""
         self.friction.event("rejected_lead", self.p.policy.escalation)
-        self.feedback(good=False)
+        self.feedback()
         self.return_to_marketing(lead, LeakCause.WRONGLY_REJECTED)
 
     def perception_factor(self, prospect: int) -> float:
@@ -421,7 +423,7 @@ class OrgModel(mesa.Model):
         fitting = mk.fit[pro] >= s.fit_min
         if lead.source == 0:
             rep.learn(1.0 if mk.in_market[pro] and fitting else 0.0)
-            self.feedback(good=bool(mk.in_market[pro]))
+            self.feedback()
         if not (mk.in_market[pro] and fitting):
             self.return_to_marketing(lead, LeakCause.NEVER_RECYCLED)
             return
