@@ -186,10 +186,15 @@ class OrgModel(mesa.Model):
                 self.sla_breaches += 1
         self.mqls_this_month = 0
 
+    @property
+    def dispute_hours_per_person(self) -> float:
+        """Yesterday's friction hours, shared by all staff (hours)."""
+        n = len(self.salespeople) + len(self.marketers)
+        return self.friction_hours_today / n if n else 0.0
+
     def sales_hours_today(self) -> float:
         """Hours a salesperson can sell today after meetings, role switching and disputes."""
-        n = len(self.salespeople) + len(self.marketers)
-        dispute = self.friction_hours_today / n if n else 0.0
+        dispute = self.dispute_hours_per_person
         hours = self.p.sales.hours_per_day * self.effort
         # generalist marketers lend part of their day to selling
         lent = len(self.marketers) * WORKDAY_HOURS * self.p.policy.generalist_selling
@@ -199,9 +204,7 @@ class OrgModel(mesa.Model):
     @property
     def marketing_time_factor(self) -> float:
         """Share of a marketer's day left for campaigns after meetings, switching, disputes."""
-        n = len(self.salespeople) + len(self.marketers)
-        dispute = self.friction_hours_today / n if n else 0.0
-        lost = self.coordination_hours_day + self.role_switch_hours + dispute
+        lost = self.coordination_hours_day + self.role_switch_hours + self.dispute_hours_per_person
         return max(0.0, 1.0 - lost / WORKDAY_HOURS)
 
     @property
