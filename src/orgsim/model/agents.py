@@ -8,6 +8,7 @@ its drivers (trust in lead quality, managerial tracking, volume) Sabnis et al. (
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
@@ -140,7 +141,10 @@ class Salesperson(mesa.Agent):
     def _priority(self, lead: WorkedLead) -> float:
         if self.model.p.sales.prioritisation == "sla":
             return lead.visible_hour  # first in, first out against the SLA clock
-        return -lead.perceived  # gut feel: best-looking first
+        # gut feel: best-looking first; on individual commission, the bigger account first
+        m = self.model
+        size = float(m.market.deal_size[lead.prospect]) / m.p.market.deal_size
+        return -(lead.perceived + 0.2 * (1 - m.p.policy.shared_goal) * math.log(size))
 
     def work_leads(self) -> None:
         """Attempt due leads in priority order among those visible, as the day's hours allow."""
