@@ -1,1 +1,67 @@
-"""Commands of the report layer (placeholder until implemented)."""
+"""Report commands: ``orgsim report DIR`` turns a sweep's output into charts and report.html.
+
+``orgsim compare ... --out DIR`` writes the same kind of report for a quick comparison; both
+use :mod:`orgsim.presentation.report`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from orgsim.cli import _emit_json, _progress, cli, err, json_option
+
+
+@cli.command()
+@click.argument("sweep_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Write report.html and charts/ here (default: DIR itself).",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@json_option
+def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) -> None:
+    """Write charts (PNG and SVG) and a self-contained report.html for the sweep in DIR.
+
+    DIR is the --out directory of `orgsim sweep` (manifest.json, runs/, optional series/). The
+    report picks the charts that fit the design: outcomes by structure, leakage and friction
+    breakdowns, funnel, daily series, the revenue-friction tradeoff; metric-vs-factor charts and
+    a "which structure wins where" map for factorial and Latin-hypercube sweeps; sensitivity
+    indices for Sobol and Morris sweeps.
+    """
+    from orgsim.presentation.report import from_sweep, plan, write_report
+
+    data = from_sweep(sweep_dir)
+    planned = plan(data)
+    target = out_dir if out_dir is not None else sweep_dir
+    advance, stop = _progress(len(planned), quiet, "charts")
+    try:
+        path = write_report(data, target, planned=planned, progress=advance)
+    finally:
+        stop()
+    if as_json:
+        _emit_json(
+            {
+                "report": str(path),
+                "design": data.design,
+                "runs": len(data.runs),
+                "failed_runs": 0 if data.failed is None else len(data.failed),
+                "charts": [
+                    {
+                        "name": name,
+                        "png": str(target / "charts" / f"{name}.png"),
+                        "svg": str(target / "charts" / f"{name}.svg"),
+                    }  # fmt: skip
+                    for name, *_ in planned
+                ],
+                "notes": data.notes,
+            }
+        )
+        return
+    err.print(f"report written to {path}")
+    for note in data.notes:
+        err.print(f"note: {note}")

@@ -10,6 +10,7 @@ the common forms of colour blindness; each structure keeps its colour in every c
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, never a window; must precede pyplot
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
@@ -254,8 +256,8 @@ def measure_label(measure: str) -> str:
     return f"{measure_name(measure)} ({unit})" if unit else measure_name(measure)
 
 
-def factor_label(key: str) -> str:
-    """Axis label of a sweep factor, e.g. ``SLA response hours (hours)``."""
+def factor_name(key: str) -> str:
+    """A sweep factor's name for people, e.g. ``SLA response hours`` for ``sla.response_hours``."""
     if key == "structure":
         return "Org structure"
     section, _, name = key.partition(".")
@@ -263,9 +265,21 @@ def factor_label(key: str) -> str:
     if section not in ("policy", "") and not words.lower().startswith(section):
         words = f"{pretty(section)} {words[:1].lower()}{words[1:]}"
         words = " ".join(_ACRONYMS.get(w.lower(), w) for w in words.split())
+    return words
+
+
+def factor_label(key: str) -> str:
+    """Axis label of a sweep factor, e.g. ``SLA response hours (hours)``."""
     spec = PARAMETERS.get(key)
     unit = spec.unit if spec else ""
+    words = factor_name(key)
     return f"{words} ({unit})" if unit and unit not in ("", "flag") else words
+
+
+def in_sentence(text: str) -> str:
+    """``Sales headcount`` -> ``sales headcount`` but ``SLA response hours`` stays as it is."""
+    first = text.split(" ", 1)[0]
+    return text if first.isupper() and len(first) > 1 else text[:1].lower() + text[1:]
 
 
 def compact_number(value: float, unit: str = "") -> str:
@@ -299,8 +313,9 @@ def unit_formatter(unit: str) -> FuncFormatter:
     def fmt(x: float, _pos: int | None = None) -> str:
         if unit == "share":
             return f"{100 * x:.0f}%"
-        if abs(x) >= 1000:
-            return compact_number(x, unit).replace(".00", "").replace(".0", "")
+        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if abs(x) >= size:
+                return f"{x / size:.3g}{suffix}"
         if unit == "0-1":
             return f"{x:.2f}".rstrip("0").rstrip(".") if x else "0"
         return f"{x:g}"
@@ -328,7 +343,22 @@ def themed[**P](func: Callable[P, Figure]) -> Callable[P, Figure]:
 
 def new_figure(width: float = FIG_WIDTH, height: float = FIG_HEIGHT) -> Figure:
     """A blank figure of the standard size (not registered with pyplot, so nothing leaks)."""
-    return Figure(figsize=(width, height))
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)  # a canvas that can measure text, for wrapping titles
+    return fig
+
+
+def _wrap(fig: Figure, text: str, fontsize: float, weight: str = "normal") -> list[str]:
+    """Split ``text`` into lines that fit the figure's width at ``fontsize``."""
+    renderer = fig.canvas.get_renderer()
+    probe = fig.text(0, 0, text, fontsize=fontsize, fontweight=weight)
+    width_px = probe.get_window_extent(renderer).width
+    probe.remove()
+    usable_px = (fig.get_size_inches()[0] - 0.25) * fig.dpi
+    if width_px <= usable_px:
+        return [text]
+    chars = max(20, int(len(text) * usable_px / width_px * 0.97))
+    return textwrap.wrap(text, chars)
 
 
 def finish(
@@ -340,17 +370,21 @@ def finish(
 ) -> Figure:
     """Place title, subtitle and footnote in fixed inch margins, then lay out the panels.
 
-    ``legend_rows`` reserves room at the bottom for a figure-level legend of that many rows.
+    Long titles and subtitles wrap to the figure's width. ``legend_rows`` reserves room at the
+    bottom for a figure-level legend of that many rows.
     """
     with theme():
         w, h = fig.get_size_inches()
-        top_in = 0.42 + (0.3 if subtitle else 0.0)
+        title_lines = _wrap(fig, title, 15, "bold")
+        sub_lines = _wrap(fig, subtitle, 10.5) if subtitle else []
+        title_in = 0.14 + 0.28 * len(title_lines)
+        top_in = title_in + 0.06 + 0.21 * len(sub_lines) + 0.08
         bottom_in = (0.3 if note else 0.08) + 0.3 * legend_rows
-        fig.text(
-            0.10 / w, 1 - 0.14 / h, title, ha="left", va="top", fontsize=15, fontweight="bold", color=INK
-        )
-        if subtitle:
-            fig.text(0.10 / w, 1 - 0.46 / h, subtitle, ha="left", va="top", fontsize=10.5, color=MUTED)
+        fig.text(0.10 / w, 1 - 0.14 / h, "\n".join(title_lines), ha="left", va="top", fontsize=15,
+                 fontweight="bold", color=INK, linespacing=1.25)  # fmt: skip
+        if sub_lines:
+            fig.text(0.10 / w, 1 - (title_in + 0.06) / h, "\n".join(sub_lines), ha="left", va="top",
+                     fontsize=10.5, color=MUTED, linespacing=1.35)  # fmt: skip
         if note:
             fig.text(0.10 / w, 0.08 / h, note, ha="left", va="bottom", fontsize=8.5, color=MUTED)
         fig.tight_layout(rect=(0.0, bottom_in / h, 1.0, 1 - top_in / h), w_pad=2.0, h_pad=1.5)

@@ -1,0 +1,937 @@
+"""The charts of orgsim results, one function per chart type, each returning a matplotlib Figure.
+
+The input is tidy: ``runs`` has one row per run with a ``group`` column (what is being compared:
+a scenario label or a structure), its ``structure``, and the measures of
+:meth:`~orgsim.model.metrics.RunResult.flat` (``revenue``, ``friction.*``, ``leaked.*``,
+``funnel.*``, ...); sweep runs also carry one column per factor. ``series`` is the long per-day
+frame with ``group``, ``structure``, ``run`` (any run key), ``day`` and the series variables.
+
+Every chart shows its uncertainty: means come with Student-t 95% confidence intervals over the
+replications, and the individual runs are drawn where they fit. The small statistics the charts
+draw (:func:`group_stats`, :func:`pareto_front`, :func:`winners`, ...) are public so that the
+report's one-line readings quote exactly the numbers in the picture. :func:`save` writes a
+figure as PNG (200 dpi) and SVG. Colours and labels come from :mod:`orgsim.presentation.style`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import patheffects
+from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import NullLocator
+from scipy import stats
+
+from orgsim.experiment.stats import mean_ci
+from orgsim.presentation import style
+from orgsim.presentation.style import (
+    INK,
+    LOWER_IS_BETTER,
+    MUTED,
+    PART_COLORS,
+    PNG_DPI,
+    GroupStyle,
+    compact_number,
+    factor_label,
+    factor_name,
+    finish,
+    in_sentence,
+    measure_formatter,
+    measure_label,
+    measure_name,
+    measure_unit,
+    new_figure,
+    themed,
+)
+
+log = logging.getLogger(__name__)
+
+HEADLINE = ("revenue", "friction_index", "leakage_rate")
+"""The three measures every report leads with."""
+
+SERIES_VARS = ("revenue", "pipeline_value", "tension")
+"""Per-day series drawn by default: cumulative revenue, open pipeline, team tension."""
+
+MAP_BINS = 4
+"""Quantile bins per continuous factor in a "who wins where" map (a Latin hypercube sweep)."""
+
+BAND_NOTE = "shaded band: 95% confidence interval of the mean"
+
+
+# -- statistics the charts draw ---------------------------------------------------------------
+def groups_of(runs: pd.DataFrame) -> list[str]:
+    """The compared groups in their order of first appearance."""
+    return list(pd.unique(runs["group"]))
+
+
+def styles_of(runs: pd.DataFrame) -> dict[str, GroupStyle]:
+    """Colour and marks of each group, by its structure."""
+    groups = groups_of(runs)
+    first = runs.drop_duplicates("group").set_index("group")["structure"]
+    return style.group_styles(groups, [str(first[g]) for g in groups])
+
+
+def group_stats(runs: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """Per group: ``n``, ``mean``, ``low``, ``high`` (95% CI) of ``measure``, in group order."""
+    rows = []
+    for g in groups_of(runs):
+        values = runs.loc[runs["group"] == g, measure].to_numpy(dtype=float)
+        mean, low, high = mean_ci(values)
+        rows.append({"group": g, "n": int(np.sum(~np.isnan(values))), "mean": mean, "low": low, "high": high})
+    return pd.DataFrame(rows).set_index("group")
+
+
+@dataclass(frozen=True)
+class Difference:
+    """``a`` minus ``b`` on one measure, with its 95% CI; ``clear`` when the CI excludes zero."""
+
+    a: str
+    b: str
+    diff: float
+    low: float
+    high: float
+
+    @property
+    def clear(self) -> bool:
+        """True when the 95% CI of the difference excludes zero."""
+        return not math.isnan(self.low) and (self.low > 0 or self.high < 0)
+
+
+def difference(runs: pd.DataFrame, measure: str, a: str, b: str, pair_on: str | None = None) -> Difference:
+    """Difference of means between groups ``a`` and ``b`` with a 95% CI.
+
+    With ``pair_on`` (e.g. ``replicate`` under common random numbers) the runs are paired on
+    that column and the CI is the paired t interval; otherwise Welch's interval.
+    """
+    xa = runs[runs["group"] == a]
+    xb = runs[runs["group"] == b]
+    if pair_on and pair_on in runs and xa[pair_on].is_unique and xb[pair_on].is_unique:
+        joined = (
+            xa.set_index(pair_on)[measure]
+            .to_frame("a")
+            .join(xb.set_index(pair_on)[measure].to_frame("b"), how="inner")
+        )
+        if len(joined) >= 2:
+            mean, low, high = mean_ci((joined["a"] - joined["b"]).to_numpy(dtype=float))
+            return Difference(a, b, mean, low, high)
+    va = xa[measure].dropna().to_numpy(dtype=float)
+    vb = xb[measure].dropna().to_numpy(dtype=float)
+    diff = float(va.mean() - vb.mean()) if va.size and vb.size else math.nan
+    if va.size < 2 or vb.size < 2:
+        return Difference(a, b, diff, math.nan, math.nan)
+    sa, sb = va.var(ddof=1) / va.size, vb.var(ddof=1) / vb.size
+    se = math.sqrt(sa + sb)
+    if se == 0:
+        return Difference(a, b, diff, diff, diff)
+    dof = (sa + sb) ** 2 / (sa**2 / (va.size - 1) + sb**2 / (vb.size - 1))
+    half = float(stats.t.ppf(0.975, dof)) * se
+    return Difference(a, b, diff, diff - half, diff + half)
+
+
+def ranked(runs: pd.DataFrame, measure: str) -> list[str]:
+    """Groups from best to worst mean on ``measure`` (direction from :data:`LOWER_IS_BETTER`)."""
+    means = group_stats(runs, measure)["mean"].dropna()
+    return list(means.sort_values(ascending=measure in LOWER_IS_BETTER).index)
+
+
+def pareto_front(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Indices of the points no other point beats on both: lower ``x`` and higher ``y``.
+
+    Returned in increasing ``x`` (and so increasing ``y``).
+    """
+    order = np.lexsort((-y, x))  # by x ascending, ties: highest y first
+    front: list[int] = []
+    best = -np.inf
+    for i in order:
+        if y[i] > best:
+            front.append(int(i))
+            best = y[i]
+    return np.asarray(front, dtype=int)
+
+
+def step_conversion(runs: pd.DataFrame, stages: Sequence[str]) -> pd.DataFrame:
+    """Per group and funnel step: mean per-run conversion with 95% CI.
+
+    Columns ``group``, ``step`` (``"mql/inquiry"``...), ``mean``, ``low``, ``high``; a run whose
+    earlier stage is empty does not count for that step. The last step is inquiry -> won overall.
+    """
+    steps = [(stages[i - 1], stages[i]) for i in range(1, len(stages))] + [(stages[0], stages[-1])]
+    rows = []
+    for g in groups_of(runs):
+        part = runs[runs["group"] == g]
+        for before, after in steps:
+            denom = part[f"funnel.{before}"].to_numpy(dtype=float)
+            num = part[f"funnel.{after}"].to_numpy(dtype=float)
+            ratio = np.divide(num, denom, out=np.full_like(num, np.nan), where=denom > 0)
+            mean, low, high = mean_ci(ratio)
+            rows.append({"group": g, "step": f"{after}/{before}", "mean": mean, "low": low, "high": high})
+    return pd.DataFrame(rows)
+
+
+def funnel_stages(runs: pd.DataFrame) -> list[str]:
+    """The funnel stages present in ``runs`` (``funnel.*`` columns), in lifecycle order."""
+    return [c.split(".", 1)[1] for c in runs.columns if c.startswith("funnel.")]
+
+
+def parts(runs: pd.DataFrame, prefix: str) -> list[str]:
+    """The parts of a breakdown (``leaked.`` causes, ``friction.`` sources) present in ``runs``."""
+    return [c[len(prefix) :] for c in runs.columns if c.startswith(prefix)]
+
+
+def binned(values: pd.Series, max_levels: int = 12, bins: int = 8) -> pd.Series:
+    """A factor as levels: itself when it has few distinct values, else quantile-bin centres."""
+    if values.nunique() <= max_levels or not pd.api.types.is_numeric_dtype(values):
+        return values
+    cut = pd.qcut(values, q=bins, duplicates="drop")
+    centres = values.groupby(cut, observed=True).transform("median")
+    return centres
+
+
+def winners(runs: pd.DataFrame, fx: str, fy: str, measure: str, pair_on: str | None = None) -> pd.DataFrame:
+    """The best group in each cell of two factors (binned if continuous).
+
+    Columns ``x``, ``y`` (levels), ``winner``, ``mean`` (its mean), ``runner_up``, ``margin``
+    (winner minus runner-up, signed so positive is better) and ``clear`` (margin's 95% CI
+    excludes zero).
+    """
+    data = runs.assign(_x=binned(runs[fx], bins=MAP_BINS), _y=binned(runs[fy], bins=MAP_BINS))
+    lower = measure in LOWER_IS_BETTER
+    rows = []
+    for (xv, yv), cell in data.groupby(["_x", "_y"], sort=True):
+        order = ranked(cell, measure)
+        if not order:
+            continue
+        best = order[0]
+        mean = float(cell.loc[cell["group"] == best, measure].mean())
+        row = {"x": xv, "y": yv, "winner": best, "mean": mean, "runner_up": None, "margin": math.nan}
+        row["clear"] = len(order) == 1
+        if len(order) > 1:
+            d = difference(cell, measure, best, order[1], pair_on=pair_on)
+            sign = -1.0 if lower else 1.0
+            row.update(runner_up=order[1], margin=sign * d.diff, clear=d.clear)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _default_note(runs: pd.DataFrame) -> str:
+    counts = runs.groupby("group", sort=False).size()
+    n = f"{counts.iloc[0]} runs per group" if counts.nunique() == 1 else f"{counts.min()}-{counts.max()} runs"
+    return f"orgsim · {n} · 95% CI: Student t over runs"
+
+
+# -- drawing helpers ----------------------------------------------------------------------------
+def _pale(color: str, amount: float = 0.55) -> tuple[float, float, float]:
+    r, g, b = to_rgb(color)
+    return (r + (1 - r) * amount, g + (1 - g) * amount, b + (1 - b) * amount)
+
+
+def _dark(color: str, amount: float = 0.25) -> tuple[float, float, float]:
+    r, g, b = to_rgb(color)
+    return (r * (1 - amount), g * (1 - amount), b * (1 - amount))
+
+
+def _text_on(color: str | tuple[float, float, float]) -> str:
+    r, g, b = to_rgb(color)
+    return "white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.55 else INK
+
+
+def _group_ticklabels(
+    ax: Axes, groups: Sequence[str], styles: dict[str, GroupStyle], axis: str = "x"
+) -> None:
+    labels = ax.get_xticklabels() if axis == "x" else ax.get_yticklabels()
+    for label, g in zip(labels, groups, strict=False):
+        label.set_color(styles[g].color)
+        label.set_fontweight("bold")
+
+
+def _group_legend(
+    fig: Figure,
+    groups: Sequence[str],
+    styles: dict[str, GroupStyle],
+    labels: Sequence[str] | None = None,
+    markers: bool = True,
+) -> int:
+    """A figure-level legend of the groups at the bottom; returns its number of rows."""
+    handles = [
+        Line2D(
+            [],
+            [],
+            color=styles[g].color,
+            linestyle=styles[g].linestyle,
+            marker=styles[g].marker if markers else None,
+            lw=2.4,
+        )
+        for g in groups
+    ]
+    labels = list(labels) if labels is not None else list(groups)
+    ncol = min(len(groups), 5 if max(len(x) for x in labels) < 22 else 3)
+    fig.legend(handles, labels, loc="lower center", ncol=ncol, bbox_to_anchor=(0.5, 0.0), frameon=False)
+    return math.ceil(len(groups) / ncol)
+
+
+def _spread(ax: Axes, ys: Sequence[float], gap_px: float = 13.0) -> list[float]:
+    """Label heights (data units) near ``ys`` but at least ``gap_px`` apart on screen."""
+    to_px = ax.transData.transform
+    px = np.array([to_px((0.0, y))[1] for y in ys])
+    order = np.argsort(px)
+    placed = px.copy()
+    for k in range(1, len(order)):
+        prev, cur = order[k - 1], order[k]
+        placed[cur] = max(placed[cur], placed[prev] + gap_px)
+    shift = (placed - px).mean() if len(px) else 0.0
+    placed -= min(shift, np.max(placed - px)) / 2 if len(px) else 0.0
+    inv = ax.transData.inverted().transform
+    return [float(inv((0.0, p))[1]) for p in placed]
+
+
+def _place_bottom_legend(fig: Figure, note: str) -> None:
+    """Move a figure legend just above the footnote once the layout is known."""
+    h = fig.get_size_inches()[1]
+    for legend in fig.legends:
+        legend.set_bbox_to_anchor((0.5, (0.34 if note else 0.06) / h), transform=fig.transFigure)
+
+
+def save(fig: Figure, stem: str | Path) -> tuple[Path, Path]:
+    """Write ``stem.png`` (200 dpi) and ``stem.svg``; return both paths."""
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
+    title = next((t.get_text() for t in fig.texts), stem.name)
+    fig.savefig(png, dpi=PNG_DPI, metadata={"Software": None, "Title": title})
+    fig.savefig(svg, metadata={"Creator": None, "Title": title, "Date": None})
+    log.debug("wrote %s and %s", png, svg)
+    return png, svg
+
+
+# -- 1. headline measures by group -----------------------------------------------------------
+@themed
+def outcomes(
+    runs: pd.DataFrame,
+    measures: Sequence[str] = HEADLINE,
+    title: str = "Revenue, friction and lead leakage by org structure",
+    note: str | None = None,
+) -> Figure:
+    """Bars of the mean per group with 95% CI whiskers, every run as a dot; one panel per measure."""
+    groups, styles = groups_of(runs), styles_of(runs)
+    fig = new_figure(height=max(4.6, 2.6 + 0.62 * len(groups)))
+    axes = fig.subplots(1, len(measures), squeeze=False, sharey=True)[0]
+    rng = np.random.default_rng(0)
+    for ax, measure in zip(axes, measures, strict=True):
+        st = group_stats(runs, measure)
+        unit = measure_unit(measure)
+        right = 0.0
+        for i, g in enumerate(groups):
+            s = styles[g]
+            mean, low, high = st.loc[g, ["mean", "low", "high"]]
+            ax.barh(i, mean, height=0.64, color=_pale(s.color, 0.6), edgecolor=s.color, lw=1.2, hatch=s.hatch)
+            vals = runs.loc[runs["group"] == g, measure].dropna().to_numpy(dtype=float)
+            jitter = rng.uniform(-0.17, 0.17, vals.size)
+            ax.scatter(vals, i + jitter, s=13, color=s.color, alpha=0.7, lw=0, zorder=3)
+            if not math.isnan(low):
+                ax.errorbar(
+                    mean, i, xerr=[[mean - low], [high - mean]], color=INK, lw=1.6, capsize=5, zorder=4
+                )
+            end = float(np.nanmax([mean, high, vals.max() if vals.size else mean]))
+            right = max(right, end)
+            ax.annotate(
+                compact_number(mean, unit),
+                (end, i),
+                xytext=(5, 0),
+                textcoords="offset points",
+                ha="left",
+                va="center",
+                fontsize=10.5,
+                fontweight="bold",
+                color=INK,
+            )
+        ax.set_yticks(range(len(groups)), groups)
+        _group_ticklabels(ax, groups, styles, axis="y")
+        ax.set_title(measure_name(measure), pad=20)
+        better = "lower is better" if measure in LOWER_IS_BETTER else "higher is better"
+        ax.text(0.0, 1.015, better, transform=ax.transAxes, ha="left", va="bottom", fontsize=9.5, color=MUTED)
+        ax.set_xlabel(measure_label(measure))
+        ax.xaxis.set_major_formatter(measure_formatter(measure))
+        ax.set_xlim(0, right * 1.22 if right > 0 else 1)
+        ax.grid(axis="y", visible=False)
+    axes[0].invert_yaxis()
+    n = int(runs.groupby("group").size().max())
+    subtitle = f"Bar: mean of {n} runs · whisker: 95% confidence interval of the mean · dots: individual runs"
+    return finish(fig, title, subtitle, note if note is not None else _default_note(runs))
+
+
+# -- 2. stacked breakdowns --------------------------------------------------------------------
+def _stacked(
+    ax: Axes,
+    runs: pd.DataFrame,
+    prefix: str,
+    keys: Sequence[str],
+    colors: dict[str, str],
+    measure_unit_: str,
+    per: str | None = None,
+) -> None:
+    groups, styles = groups_of(runs), styles_of(runs)
+    means = {}
+    for g in groups:
+        part = runs[runs["group"] == g]
+        cols = part[[prefix + k for k in keys]].astype(float)
+        if per is not None:
+            cols = cols.div(part[per].astype(float).where(part[per] > 0), axis=0)
+        means[g] = cols.mean()
+    table = pd.DataFrame(means).T  # group x part
+    table.columns = list(keys)
+    totals = table.sum(axis=1)
+    span = float(totals.max()) if len(totals) and totals.max() > 0 else 1.0
+    for i, g in enumerate(groups):
+        left = 0.0
+        for k in keys:
+            v = float(table.loc[g, k])
+            if v <= 0:
+                continue
+            ax.barh(i, v, left=left, height=0.62, color=colors[k], edgecolor="white", lw=0.8)
+            if v / span >= 0.09:
+                ax.text(
+                    left + v / 2,
+                    i,
+                    compact_number(v, measure_unit_),
+                    ha="center",
+                    va="center",
+                    fontsize=8.5,
+                    color=_text_on(colors[k]),
+                )
+            left += v
+        ax.text(
+            left + span * 0.01,
+            i,
+            compact_number(float(totals[g]), measure_unit_),
+            va="center",
+            ha="left",
+            fontsize=10,
+            fontweight="bold",
+            color=INK,
+        )
+    ax.set_yticks(range(len(groups)), groups)
+    _group_ticklabels(ax, groups, styles, axis="y")
+    if not ax.yaxis_inverted():
+        ax.invert_yaxis()
+    ax.set_xlim(0, span * 1.15)
+    ax.grid(axis="y", visible=False)
+    ax.xaxis.set_major_formatter(style.unit_formatter(measure_unit_))
+
+
+def _nonzero(runs: pd.DataFrame, prefix: str) -> tuple[list[str], list[str]]:
+    keys = parts(runs, prefix)
+    present = [k for k in keys if runs[prefix + k].astype(float).abs().sum() > 0]
+    return present, [k for k in keys if k not in present]
+
+
+def _part_legend(fig: Figure, keys: Sequence[str], colors: dict[str, str], names: dict[str, str]) -> int:
+    handles = [Patch(facecolor=colors[k], label=names.get(k, style.pretty(k))) for k in keys]
+    ncol = min(len(keys), 4) or 1
+    fig.legend(handles=handles, loc="lower center", ncol=ncol, frameon=False)
+    return math.ceil(len(keys) / ncol)
+
+
+@themed
+def leakage_by_cause(
+    runs: pd.DataFrame,
+    title: str = "Where leads with real buying intent leak, by cause",
+    note: str | None = None,
+) -> Figure:
+    """Leakage per group stacked by cause: share of leads created and expected revenue lost."""
+    keys, absent = _nonzero(runs, "leaked.")
+    all_keys = parts(runs, "leaked.")
+    colors = {k: PART_COLORS[i % len(PART_COLORS)] for i, k in enumerate(all_keys)}
+    fig = new_figure(height=max(4.6, 2.8 + 0.55 * runs["group"].nunique()))
+    left, right = fig.subplots(1, 2, sharey=True)
+    _stacked(left, runs, "leaked.", keys, colors, "share", per="ledger.created")
+    left.set_title("Share of leads created")
+    left.set_xlabel("Leaked leads (% of leads created, mean per run)")
+    rev_keys = [k for k in keys if f"leaked_revenue.{k}" in runs]
+    _stacked(right, runs, "leaked_revenue.", rev_keys, colors, "currency")
+    right.set_title("Expected revenue leaked")
+    right.set_xlabel("Expected revenue of leaked leads (currency units, mean per run)")
+    rows = _part_legend(fig, keys, colors, style.CAUSE_NAMES)
+    subtitle = "Leads that were in market and fitting but lost to the process, not to the buyer's choice"
+    if absent:
+        names = ", ".join(in_sentence(style.CAUSE_NAMES.get(k, style.pretty(k))) for k in absent)
+        subtitle += f" · no leaks: {names}"
+    note = note if note is not None else _default_note(runs)
+    finish(fig, title, subtitle, note, legend_rows=rows)
+    _place_bottom_legend(fig, note)
+    return fig
+
+
+@themed
+def friction_by_source(
+    runs: pd.DataFrame,
+    title: str = "What the friction between the teams is made of",
+    note: str | None = None,
+) -> Figure:
+    """The friction index per group stacked by the source of the tension."""
+    keys, absent = _nonzero(runs, "friction.")
+    all_keys = parts(runs, "friction.")
+    colors = {k: PART_COLORS[i % len(PART_COLORS)] for i, k in enumerate(all_keys)}
+    fig = new_figure(height=max(4.4, 2.6 + 0.55 * runs["group"].nunique()))
+    ax = fig.subplots()
+    _stacked(ax, runs, "friction.", keys, colors, "0-100")
+    ax.set_xlabel("Friction index points (0-100, mean per run)")
+    rows = _part_legend(fig, keys, colors, style.SOURCE_NAMES)
+    subtitle = (
+        "Friction index = mean daily tension between marketing and sales, split by the events that raised it"
+    )
+    if absent:
+        names = ", ".join(in_sentence(style.SOURCE_NAMES.get(k, style.pretty(k))) for k in absent)
+        subtitle += f" · none from: {names}"
+    note = note if note is not None else _default_note(runs)
+    finish(fig, title, subtitle, note, legend_rows=rows)
+    _place_bottom_legend(fig, note)
+    return fig
+
+
+# -- 3. funnel --------------------------------------------------------------------------------
+@themed
+def funnel(
+    runs: pd.DataFrame,
+    title: str = "The lead funnel, inquiry to won (marketing-sourced leads)",
+    note: str | None = None,
+) -> Figure:
+    """Leads reaching each stage (log scale) and the conversion of each step, per group.
+
+    The legend gives each group's overall conversion, inquiry to won.
+    """
+    groups, styles = groups_of(runs), styles_of(runs)
+    stages = funnel_stages(runs)
+    names = [style.STAGE_NAMES.get(s, style.pretty(s)) for s in stages]
+    fig = new_figure(height=6.2)
+    left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
+    ends = []
+    for g in groups:
+        s = styles[g]
+        part = runs[runs["group"] == g]
+        means = np.array([part[f"funnel.{st}"].mean() for st in stages], dtype=float)
+        shown = np.where(means > 0, means, np.nan)
+        left.plot(range(len(stages)), shown, color=s.color, marker=s.marker, ls=s.linestyle, lw=2.2, ms=6)
+        ends.append((g, means[-1], shown[-1]))
+    left.set_yscale("log")
+    left.yaxis.set_major_formatter(style.unit_formatter("leads"))
+    left.set_xticks(range(len(stages)), names)
+    left.set_xlim(-0.3, len(stages) - 0.3)
+    left.set_title("Leads reaching each stage")
+    left.set_ylabel("Leads per run (mean, log scale)")
+    left.grid(axis="x", visible=False)
+    visible = [(g, m, y) for g, m, y in ends if not math.isnan(y)]
+    for (g, m, _), y in zip(visible, _spread(left, [y for _, _, y in visible]), strict=True):
+        left.annotate(
+            compact_number(m),
+            (len(stages) - 1, y),
+            xytext=(8, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+            color=_dark(styles[g].color, 0.15),
+            fontweight="bold",
+        )
+
+    conv = step_conversion(runs, stages)
+    steps = list(pd.unique(conv["step"]))[:-1]  # the last is overall, in the legend
+    overall = conv[conv["step"] == f"{stages[-1]}/{stages[0]}"].set_index("group")["mean"]
+    width = 0.8 / len(groups)
+    for j, g in enumerate(groups):
+        s = styles[g]
+        part = conv[conv["group"] == g].set_index("step").loc[steps]
+        xs = np.arange(len(steps)) + (j - (len(groups) - 1) / 2) * width
+        right.bar(
+            xs, part["mean"], width=width * 0.92, color=s.color, hatch=s.hatch, edgecolor="white", lw=0.5
+        )
+        err = np.vstack([part["mean"] - part["low"], part["high"] - part["mean"]])
+        ok = ~np.isnan(err).any(axis=0)
+        right.errorbar(xs[ok], part["mean"][ok], yerr=err[:, ok], fmt="none", ecolor=INK, lw=1, capsize=2.5)
+        if len(groups) <= 4:
+            for x, m, hi in zip(xs, part["mean"], part["high"], strict=True):
+                if not math.isnan(m):
+                    y = hi if not math.isnan(hi) else m
+                    right.text(
+                        x, y + 0.015, f"{100 * m:.0f}%", ha="center", va="bottom", fontsize=8, color=INK
+                    )
+    labels = []
+    for step in steps:
+        after, before = step.split("/")
+        labels.append(f"{style.STAGE_NAMES.get(before, before)}\n→ {style.STAGE_NAMES.get(after, after)}")
+    right.set_xticks(range(len(steps)), labels, fontsize=9.5)
+    right.yaxis.set_major_formatter(style.unit_formatter("share"))
+    top = np.nanmax(conv["high"].fillna(conv["mean"]).to_numpy(dtype=float)) if len(conv) else 1
+    right.set_ylim(0, min(1.08, top * 1.12 + 0.04))
+    right.set_title("Conversion of each step")
+    right.set_ylabel("Conversion (% of leads at the earlier stage)")
+    right.grid(axis="x", visible=False)
+    won = in_sentence(style.STAGE_NAMES.get(stages[-1], stages[-1]))
+    legend = [f"{g}: {100 * overall[g]:.2f}% of inquiries {won}" for g in groups]
+    rows = _group_legend(fig, groups, styles, labels=legend)
+    subtitle = "Left: leads that ever reached a stage · right: conversion per step, mean with 95% CI whiskers"
+    note = note if note is not None else _default_note(runs)
+    finish(fig, title, subtitle, note, legend_rows=rows)
+    _place_bottom_legend(fig, note)
+    return fig
+
+
+# -- 4. per-day series ------------------------------------------------------------------------
+def series_band(series: pd.DataFrame, var: str) -> pd.DataFrame:
+    """Per group and day: mean and 95% CI band of ``var`` over runs (``tension`` in 0-100)."""
+    scale = 100.0 if var == "tension" else 1.0
+    rows = []
+    for g, part in series.groupby("group", sort=False):
+        wide = part.pivot_table(index="day", columns="run", values=var, aggfunc="first") * scale
+        x = wide.to_numpy(dtype=float)
+        n = np.sum(~np.isnan(x), axis=1)
+        mean = np.nanmean(x, axis=1)
+        sd = np.nanstd(x, axis=1, ddof=1) if x.shape[1] > 1 else np.full(len(mean), np.nan)
+        t = stats.t.ppf(0.975, np.maximum(n - 1, 1))
+        half = np.where(n > 1, t * sd / np.sqrt(np.maximum(n, 1)), np.nan)
+        rows.append(
+            pd.DataFrame(
+                {"group": g, "day": wide.index, "mean": mean, "low": mean - half, "high": mean + half}
+            )
+        )
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+
+
+@themed
+def series_bands(
+    series: pd.DataFrame,
+    variables: Sequence[str] = SERIES_VARS,
+    title: str = "How the year unfolds: revenue, pipeline and team tension day by day",
+    note: str | None = None,
+) -> Figure:
+    """One panel per series variable: mean over runs per day with a 95% CI band, per group."""
+    groups = list(pd.unique(series["group"]))
+    first = series.drop_duplicates("group").set_index("group")["structure"]
+    styles = style.group_styles(groups, [str(first[g]) for g in groups])
+    fig = new_figure(height=5.4)
+    axes = fig.subplots(1, len(variables), squeeze=False)[0]
+    for ax, var in zip(axes, variables, strict=True):
+        name, unit = style.SERIES_NAMES.get(var, (style.pretty(var), ""))
+        band = series_band(series, var)
+        for g in groups:
+            s = styles[g]
+            b = band[band["group"] == g]
+            ax.fill_between(b["day"], b["low"], b["high"], color=s.color, alpha=0.18, lw=0)
+            ax.plot(b["day"], b["mean"], color=s.color, ls=s.linestyle, lw=2)
+        ax.set_title(name)
+        ax.set_xlabel("Business day")
+        unit_word = style.UNIT_WORDS.get(unit, unit)
+        ax.set_ylabel(f"{name} ({unit_word})" if unit_word else name)
+        ax.yaxis.set_major_formatter(style.unit_formatter(unit))
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
+    rows = _group_legend(fig, groups, styles, markers=False)
+    n = int(series.groupby("group")["run"].nunique().max())
+    subtitle = f"Line: mean of {n} runs per day · {BAND_NOTE}"
+    note = note if note is not None else f"orgsim · {n} runs per group · {BAND_NOTE}"
+    finish(fig, title, subtitle, note, legend_rows=rows)
+    _place_bottom_legend(fig, note)
+    return fig
+
+
+# -- 5. tradeoff ------------------------------------------------------------------------------
+@themed
+def tradeoff(
+    runs: pd.DataFrame,
+    x: str = "friction_index",
+    y: str = "revenue",
+    title: str = "The tradeoff: revenue against friction, run by run",
+    note: str | None = None,
+) -> Figure:
+    """Every run as a dot, each group's mean with 95% CIs, and the Pareto front of the runs."""
+    groups, styles = groups_of(runs), styles_of(runs)
+    data = runs[[x, y, "group"]].dropna()
+    fig = new_figure(height=6.4)
+    ax = fig.subplots()
+    for g in groups:
+        s = styles[g]
+        part = data[data["group"] == g]
+        ax.scatter(part[x], part[y], s=22, color=s.color, marker=s.marker, alpha=0.55, lw=0, label=g)
+    xs, ys = data[x].to_numpy(dtype=float), data[y].to_numpy(dtype=float)
+    front = pareto_front(xs, ys) if len(data) else np.array([], dtype=int)
+    if front.size:
+        fx, fy = xs[front], ys[front]
+        ax.plot(fx, fy, drawstyle="steps-post", color=INK, lw=1.4, ls=(0, (4, 2)), zorder=4)
+        ax.scatter(fx, fy, s=70, facecolor="none", edgecolor=INK, lw=1.4, zorder=5)
+    sx, sy = group_stats(runs, x), group_stats(runs, y)
+    for g in groups:
+        s = styles[g]
+        mx, my = sx.loc[g, "mean"], sy.loc[g, "mean"]
+        xerr = None if math.isnan(sx.loc[g, "low"]) else [[mx - sx.loc[g, "low"]], [sx.loc[g, "high"] - mx]]
+        yerr = None if math.isnan(sy.loc[g, "low"]) else [[my - sy.loc[g, "low"]], [sy.loc[g, "high"] - my]]
+        dark = _dark(s.color)
+        ax.errorbar(mx, my, xerr=xerr, yerr=yerr, fmt=s.marker, ms=12, color=s.color, mec="white", mew=1.5,
+                    ecolor=dark, elinewidth=2, capsize=4, zorder=6)  # fmt: skip
+        ax.annotate(g, (mx, my), xytext=(10, 8), textcoords="offset points", fontsize=10.5, fontweight="bold",
+                    color=dark, zorder=7)  # fmt: skip
+    ax.set_xlabel(measure_label(x))
+    ax.set_ylabel(measure_label(y))
+    ax.xaxis.set_major_formatter(measure_formatter(x))
+    ax.yaxis.set_major_formatter(measure_formatter(y))
+    handles = [
+        Line2D([], [], color=styles[g].color, marker=styles[g].marker, ls="none", ms=7, label=g)
+        for g in groups
+    ]
+    handles.append(
+        Line2D([], [], color="#777777", marker="o", ms=11, mec="white", ls="-", lw=2, label="mean ± 95% CI")
+    )
+    handles.append(
+        Line2D([], [], color=INK, ls=(0, (4, 2)), marker="o", mfc="none", ms=8, label="Pareto front")
+    )
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    better_x = "less" if x in LOWER_IS_BETTER else "more"
+    better_y = "more" if y not in LOWER_IS_BETTER else "less"
+    ax.text(
+        1.02,
+        0.0,
+        f"Better: towards the top left\n({better_y} {in_sentence(measure_name(y))},\n"
+        f"{better_x} {in_sentence(measure_name(x))})."
+        "\nPareto front: runs that\nno other run beats on both.",
+        transform=ax.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=9.5,
+        color=MUTED,
+        linespacing=1.4,
+    )
+    subtitle = "Dots: individual runs · large marks: group means with 95% CIs · dashed: the Pareto front"
+    return finish(fig, title, subtitle, note if note is not None else _default_note(runs))
+
+
+# -- 6. two-factor map ------------------------------------------------------------------------
+def _level_text(value: object) -> str:
+    """A factor level as a tick label: 0.5, 24, 250k, 1.5M."""
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        return f"{float(value):g}" if abs(value) < 1e4 else style.unit_formatter("")(float(value))
+    return str(value)
+
+
+@themed
+def winner_map(
+    runs: pd.DataFrame,
+    fx: str,
+    fy: str,
+    measure: str = "revenue",
+    title: str | None = None,
+    note: str | None = None,
+    pair_on: str | None = None,
+) -> Figure:
+    """Which group wins on ``measure`` in each cell of two factors; pale where it is a toss-up."""
+    cells = winners(runs, fx, fy, measure, pair_on=pair_on)
+    groups, styles = groups_of(runs), styles_of(runs)
+    xs, ys = sorted(pd.unique(cells["x"])), sorted(pd.unique(cells["y"]))
+    fig = new_figure(width=max(8.5, 3.2 + 1.35 * len(xs)), height=max(5.4, 2.6 + 0.8 * len(ys)))
+    ax = fig.subplots()
+    unit = measure_unit(measure)
+    for row in cells.itertuples():
+        i, j = xs.index(row.x), ys.index(row.y)
+        color = styles[row.winner].color
+        face = color if row.clear else _pale(color, 0.62)
+        ax.add_patch(
+            Rectangle(
+                (i - 0.5, j - 0.5),
+                1,
+                1,
+                facecolor=face,
+                edgecolor="white",
+                lw=2,
+                hatch=None if row.clear else "//",
+            )
+        )
+        text = f"{row.winner}\n{compact_number(row.mean, unit)}"
+        if row.runner_up is not None and not math.isnan(row.margin):
+            margin = (
+                compact_number(abs(row.margin), unit)
+                if unit != "share"
+                else f"{100 * abs(row.margin):.1f} pts"
+            )
+            text += (
+                f"\n+{margin} vs {row.runner_up}"
+                if measure not in LOWER_IS_BETTER
+                else f"\n−{margin} vs {row.runner_up}"
+            )
+        fontsize = 9 if len(xs) <= 6 else 7.5
+        ax.text(
+            i, j, text, ha="center", va="center", fontsize=fontsize, color=_text_on(face), linespacing=1.3
+        )
+    ax.set_xlim(-0.5, len(xs) - 0.5)
+    ax.set_ylim(-0.5, len(ys) - 0.5)
+    ax.set_xticks(range(len(xs)), [_level_text(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [_level_text(v) for v in ys])
+    ax.set_xlabel(factor_label(fx))
+    ax.set_ylabel(factor_label(fy))
+    ax.grid(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=0)
+    present = [g for g in groups if g in set(cells["winner"])]
+    handles = [Patch(facecolor=styles[g].color, label=f"{g} wins") for g in groups if g in present]
+    handles.append(
+        Patch(facecolor=_pale("#888888", 0.62), hatch="//", label="best, but not clearly (95% CI)")
+    )
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    direction = "lowest" if measure in LOWER_IS_BETTER else "highest"
+    title = title or f"Which structure wins where: {direction} {in_sentence(measure_name(measure))}"
+    subtitle = (
+        f"Each cell: the structure with the {direction} mean, its mean, and its margin over the runner-up · "
+        "pale hatched: margin's 95% CI includes zero"
+    )
+    return finish(fig, title, subtitle, note if note is not None else _default_note(runs))
+
+
+# -- 7. one-factor response -------------------------------------------------------------------
+@themed
+def metric_vs_factor(
+    runs: pd.DataFrame,
+    factor: str,
+    measures: Sequence[str] = HEADLINE,
+    title: str | None = None,
+    note: str | None = None,
+) -> Figure:
+    """Mean of each measure against one factor, per group, with a 95% CI band and the runs as dots."""
+    groups, styles = groups_of(runs), styles_of(runs)
+    numeric = pd.api.types.is_numeric_dtype(runs[factor])
+    level = binned(runs[factor])
+    fig = new_figure(height=5.4)
+    axes = fig.subplots(1, len(measures), squeeze=False)[0]
+    values = runs[factor].to_numpy(dtype=float) if numeric else None
+    logx = bool(
+        numeric
+        and values is not None
+        and np.nanmin(values) > 0
+        and np.nanmax(values) / np.nanmin(values) >= 20
+    )
+    cats = sorted(pd.unique(level)) if not numeric else None
+    few_levels = numeric and runs[factor].nunique() <= 8
+    for ax, measure in zip(axes, measures, strict=True):
+        top = 0.0
+        for g in groups:
+            s = styles[g]
+            mask = runs["group"] == g
+            part = runs.loc[mask].assign(_level=level[mask])
+            rows = []
+            for lv, cell in part.groupby("_level", sort=True):
+                mean, low, high = mean_ci(cell[measure].to_numpy(dtype=float))
+                rows.append((lv, mean, low, high))
+            if not rows:
+                continue
+            lv, mean, low, high = (np.array(c) for c in zip(*rows, strict=True))
+            xpos = lv.astype(float) if numeric else np.array([cats.index(v) for v in lv], dtype=float)
+            raw_x = (
+                part[factor].to_numpy(dtype=float)
+                if numeric
+                else np.array([cats.index(v) for v in part[factor]])
+            )
+            ax.scatter(raw_x, part[measure], s=14, color=s.color, alpha=0.4, lw=0)
+            ax.fill_between(xpos, low.astype(float), high.astype(float), color=s.color, alpha=0.2, lw=0)
+            ax.plot(xpos, mean.astype(float), color=s.color, ls=s.linestyle, marker=s.marker, ms=5, lw=2)
+            top = max(top, float(np.nanmax(part[measure])), float(np.nanmax(mean.astype(float))))
+        if logx:
+            ax.set_xscale("log")
+        if few_levels:
+            ticks = sorted(runs[factor].dropna().unique())
+            ax.set_xticks(ticks, [_level_text(t) for t in ticks])
+            ax.xaxis.set_minor_locator(NullLocator())
+        elif numeric:
+            ax.xaxis.set_major_formatter(style.unit_formatter(""))
+        if cats is not None:
+            ax.set_xticks(range(len(cats)), [str(c) for c in cats])
+        ax.set_title(measure_name(measure))
+        ax.set_xlabel(factor_label(factor))
+        ax.set_ylabel(measure_label(measure))
+        ax.yaxis.set_major_formatter(measure_formatter(measure))
+        # the axis fits the runs; a band wider than that is cut at the edge (it is that uncertain)
+        ax.set_ylim(0, top * 1.15 if top > 0 else 1)
+    rows = _group_legend(fig, groups, styles)
+    title = title or f"How the results respond to {in_sentence(factor_name(factor))}"
+    binned_note = " (binned)" if runs[factor].nunique() > 12 else ""
+    subtitle = f"Line: mean at each level{binned_note} · {BAND_NOTE} · dots: individual runs"
+    note = note if note is not None else _default_note(runs)
+    finish(fig, title, subtitle, note, legend_rows=rows)
+    _place_bottom_legend(fig, note)
+    return fig
+
+
+# -- 8. sensitivity ---------------------------------------------------------------------------
+@themed
+def sensitivity(
+    indices: pd.DataFrame,
+    method: str,
+    title: str | None = None,
+    note: str = "",
+    top: int = 12,
+) -> Figure:
+    """Sobol (S1, ST) or Morris (mu*, sigma) indices with 95% CIs, one panel per measure.
+
+    ``indices`` columns: ``measure``, ``factor`` and for Sobol ``S1``, ``S1_conf``, ``ST``,
+    ``ST_conf`` (conf = CI half-width); for Morris ``mu_star``, ``mu_star_conf``, ``sigma``.
+    """
+    measures = list(pd.unique(indices["measure"]))
+    n_factors = indices.groupby("measure").size().max()
+    fig = new_figure(height=max(4.8, 2.4 + (0.5 if method == "sobol" else 0.36) * min(n_factors, top)))
+    axes = fig.subplots(1, len(measures), squeeze=False)[0]
+    dark, light = "#4D4D4D", "#B3B3B3"
+    sobol = method == "sobol"
+    halo = [patheffects.withStroke(linewidth=3, foreground="white")]  # whiskers visible on dark bars
+
+    def whisker(ax: Axes, x: pd.Series, y: np.ndarray, half: pd.Series) -> None:
+        _, caps, bars = ax.errorbar(x, y, xerr=half, fmt="none", ecolor=INK, lw=1.2, capsize=3, zorder=5)
+        for artist in (*caps, *bars):
+            artist.set_path_effects(halo)
+
+    for ax, measure in zip(axes, measures, strict=True):
+        part = indices[indices["measure"] == measure]
+        key = "ST" if sobol else "mu_star"
+        part = part.sort_values(key, ascending=False).head(top).iloc[::-1]
+        ys = np.arange(len(part), dtype=float)
+        names = [factor_name(f) for f in part["factor"]]
+        if sobol:
+            ax.barh(ys + 0.2, part["ST"], height=0.38, color=light, label="total effect (ST)")
+            whisker(ax, part["ST"], ys + 0.2, part["ST_conf"])
+            ax.barh(ys - 0.2, part["S1"], height=0.38, color=dark, label="first-order (S1)")
+            whisker(ax, part["S1"], ys - 0.2, part["S1_conf"])
+            ax.set_xlabel("Share of variance")
+            ax.axvline(0, color="#999999", lw=0.8)
+            ax.set_xlim(min(-0.05, ax.get_xlim()[0]), max(1.0, ax.get_xlim()[1]))
+        else:
+            ax.barh(ys, part["mu_star"], height=0.6, color=light, label="μ* (mean |effect|)")
+            whisker(ax, part["mu_star"], ys, part["mu_star_conf"])
+            ax.scatter(part["sigma"], ys, marker="D", s=34, color=dark, edgecolor="white", lw=0.8, zorder=6,
+                       label="σ (spread: interactions)")  # fmt: skip
+            unit = style.UNIT_WORDS.get(measure_unit(measure), measure_unit(measure))
+            ax.set_xlabel(f"Mean |effect| ({unit})" if unit else "Mean |effect|")
+            ax.xaxis.set_major_formatter(measure_formatter(measure))
+            ax.set_xlim(left=0)
+        ax.set_yticks(ys, names)
+        ax.set_title(measure_name(measure))
+        ax.grid(axis="y", visible=False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles[::-1], labels[::-1], loc="lower center", ncol=2, frameon=False)
+    if sobol:
+        title = title or "What drives the results: Sobol sensitivity indices"
+        subtitle = (
+            "Bars: share of the result's variance due to each factor alone (S1) and with its "
+            "interactions (ST) · whiskers: 95% CI (bootstrap)"
+        )
+    else:
+        title = title or "What drives the results: Morris elementary effects"
+        subtitle = (
+            "Bar: mean absolute effect of moving the factor one step (μ*) with 95% CI · "
+            "diamond: the spread of its effects (σ), large when it interacts with other factors"
+        )
+    finish(fig, title, subtitle, note, legend_rows=1)
+    _place_bottom_legend(fig, note)
+    return fig

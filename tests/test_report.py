@@ -1,0 +1,221 @@
+"""The HTML report: self-contained, complete, and with the charts that fit each experiment design.
+
+Inputs are real runs (tiny) of a comparison and of sweep directories in the layout of
+`orgsim sweep`; no model output is hard-coded.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from orgsim.cli import cli, main
+from orgsim.presentation import report
+from report_fixtures import make_sweep_dir, small_comparison
+
+EXTERNAL = re.compile(r"(?:https?|ftp):|(?:src|href)\s*=\s*[\"']?//|url\(\s*[\"']?(?!data:)", re.I)
+TWO_FACTORS = {"sales.headcount": [4, 12], "market.demand": [0.6, 1.5]}
+RANGES = {"sales.headcount": (3, 20), "marketing.budget": (3e5, 2e6), "market.demand": (0.5, 1.8)}
+
+
+def external_urls(html: str) -> list[str]:
+    return [m.group(0) for m in EXTERNAL.finditer(html)]
+
+
+@pytest.fixture(scope="module")
+def compare_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("compare")
+    path = report.write_comparison_report(small_comparison(), out)
+    return path, path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def sweeps(tmp_path_factory):
+    """One sweep directory per design, built from real tiny runs."""
+    root = tmp_path_factory.mktemp("sweeps")
+    return {
+        "factorial2": make_sweep_dir(
+            root / "f2", "factorial", TWO_FACTORS, ("separate", "merged", "aligned")
+        ),
+        "factorial1": make_sweep_dir(
+            root / "f1", "factorial", {"sla.response_hours": [1, 8, 48]}, series=True, fail_one=True
+        ),
+        "lhs": make_sweep_dir(root / "lhs", "lhs", {k: RANGES[k] for k in list(RANGES)[:2]}, reps=1, n=14),
+        "sobol": make_sweep_dir(root / "sobol", "sobol", RANGES, ("aligned",), reps=1, n=4),
+        "morris": make_sweep_dir(root / "morris", "morris", RANGES, ("aligned",), reps=1, n=4),
+    }
+
+
+# -- the comparison report -----------------------------------------------------------------------
+def test_compare_report_is_self_contained(compare_report):
+    path, html = compare_report
+    assert external_urls(html) == []
+    assert "<script" not in html
+    charts = sorted((path.parent / "charts").glob("*.png"))
+    assert len(charts) == 6
+    assert html.count('src="data:image/png;base64,') == len(charts)
+    for png in charts:
+        assert png.with_suffix(".svg").is_file()
+
+
+def test_compare_report_says_what_was_compared_and_what_came_out(compare_report):
+    path, html = compare_report
+    for section in ("The question", "What came out", "What was compared", "Headline results", "Method",
+                    "Lead-ledger check"):  # fmt: skip
+        assert f"<h2>{section}</h2>" in html
+    assert "separate, merged or aligned" in html  # the question names the structures
+    assert "sla.response_hours" in html  # parameters that differ from the defaults
+    for measure in ("Revenue", "Friction index", "Lead leakage rate", "Profit"):
+        assert measure in html
+    assert html.count("95% CI") >= 3 or "confidence interval" in html
+    assert "3 replications of each of 3 scenarios" in html
+    assert "SeedSequence([0, <i>r</i>])" in html
+    assert "holds for all 9 runs" in html
+    assert html.count("<b>Reading:</b>") == 6
+    summary = pd.read_csv(path.parent / "summary.csv")
+    assert set(summary["group"]) == {"separate", "merged", "aligned"}
+    assert (summary["low"] <= summary["mean"] + 1e-9).all()
+    runs = pd.read_csv(path.parent / "runs.csv")
+    assert len(runs) == 9 and "revenue" in runs
+
+
+def test_headline_marks_best_only_when_clear():
+    comp = small_comparison(("separate", "aligned"), reps=3)
+    data = report.from_comparison(comp)
+    table = report.headline(data)
+    for measure, part in table.groupby("measure"):
+        assert part["best"].sum() <= 1
+        if part["best"].any():
+            best = part.loc[part["best"], "group"].iloc[0]
+            other = part.loc[~part["best"], "group"].iloc[0]
+            assert report.charts.difference(data.runs, measure, best, other, "replicate").clear
+
+
+def test_readings_quote_the_charted_numbers():
+    data = report.from_comparison(small_comparison(("separate", "aligned"), reps=2))
+    best = report.charts.ranked(data.runs, "revenue")[0]
+    mean = data.runs.loc[data.runs["group"] == best, "revenue"].mean()
+    text = report.read_outcomes(data)
+    assert f"highest for {best} at {report._fmt('revenue', mean)}" in text
+
+
+def test_ledger_check_flags_a_broken_run():
+    data = report.from_comparison(small_comparison(("separate",), reps=2))
+    assert report.ledger_check(data.runs)["holds"].all()
+    broken = data.runs.copy()
+    broken.loc[0, "ledger.won"] += 1
+    check = report.ledger_check(broken)
+    assert check["holds"].tolist() == [False, True]
+
+
+# -- sweep reports: the charts that fit the design -----------------------------------------------
+@pytest.mark.parametrize(
+    ("design", "expected", "absent"),
+    [
+        (
+            "factorial2",
+            {
+                "winner_map_revenue",
+                "winner_map_friction_index",
+                "response_sales_headcount",
+                "response_market_demand",
+                "tradeoff",
+                "outcomes",
+            },
+            {"series"},
+        ),  # fmt: skip
+        ("factorial1", {"response_sla_response_hours", "series", "funnel"}, {"winner_map_revenue"}),
+        ("lhs", {"winner_map_revenue", "response_sales_headcount", "response_marketing_budget"}, set()),
+        ("sobol", {"sensitivity_sobol", "outcomes"}, {"winner_map_revenue", "response_sales_headcount"}),
+        ("morris", {"sensitivity_morris", "leakage_by_cause"}, {"sensitivity_sobol"}),
+    ],
+)
+def test_report_picks_the_charts_that_fit_the_design(sweeps, design, expected, absent):
+    data = report.from_sweep(sweeps[design])
+    names = {name for name, *_ in report.plan(data)}
+    assert expected <= names
+    assert not absent & names
+    assert data.notes == []
+
+
+def test_sweep_report_lists_failed_runs_and_factors(sweeps, tmp_path):
+    path = report.write_sweep_report(sweeps["factorial1"], tmp_path)
+    html = path.read_text(encoding="utf-8")
+    assert external_urls(html) == []
+    assert "Failed runs" in html and "ValueError: boom" in html
+    assert "1, 8, 48" in html  # the factor's levels
+    assert "full factorial" in html and "0123456789abcdef" in html  # design and experiment hash
+    assert "SLA response hours" in html
+    pngs = list((tmp_path / "charts").glob("*.png"))
+    assert html.count('src="data:image/png;base64,') == len(pngs) >= 6
+
+
+def test_sensitivity_indices_from_a_sobol_sweep(sweeps):
+    data = report.from_sweep(sweeps["sobol"])
+    indices = report.sensitivity_indices(data)
+    assert set(indices["factor"]) == set(RANGES)
+    assert set(indices["measure"]) == set(report.charts.HEADLINE)
+    assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(indices.columns)
+
+
+def test_sensitivity_indices_from_a_morris_sweep(sweeps):
+    indices = report.sensitivity_indices(report.from_sweep(sweeps["morris"]))
+    assert {"mu_star", "mu_star_conf", "sigma"} <= set(indices.columns)
+    assert (indices["mu_star"] >= 0).all()
+
+
+def test_an_incomplete_sobol_sweep_is_reported_not_charted(sweeps, tmp_path):
+    runs = pd.read_parquet(sweeps["sobol"] / "runs")
+    broken = tmp_path / "sobol"
+    (broken / "runs").mkdir(parents=True)
+    runs[runs["design_point"] != 3].to_parquet(broken / "runs" / "part-00000.parquet")
+    (broken / "manifest.json").write_text((sweeps["sobol"] / "manifest.json").read_text())
+    data = report.from_sweep(broken)
+    names = {name for name, *_ in report.plan(data)}
+    assert "sensitivity_sobol" not in names
+    assert any("could not be computed" in n for n in data.notes)
+
+
+# -- the command line ------------------------------------------------------------------------------
+def test_cli_report_writes_into_the_sweep_dir_by_default(sweeps):
+    result = CliRunner().invoke(cli, ["report", str(sweeps["morris"]), "--json"], catch_exceptions=False)
+    assert result.exit_code == 0
+    payload = json.loads(result.output)
+    assert payload["report"] == str(sweeps["morris"] / "report.html")
+    assert payload["design"] == "morris"
+    for chart in payload["charts"]:
+        assert chart["png"].endswith(".png")
+        assert (sweeps["morris"] / "charts" / f"{chart['name']}.svg").is_file()
+
+
+def test_cli_report_out_option(sweeps, tmp_path):
+    result = CliRunner().invoke(cli, ["report", str(sweeps["lhs"]), "--out", str(tmp_path / "r"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "r" / "report.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda p: p / "missing", "not a directory"),
+        (lambda p: p, "manifest.json: not found"),
+    ],
+)
+def test_cli_report_bad_dir_exits_2_with_one_line(tmp_path, capsys, make, expected):
+    with pytest.raises(SystemExit) as info:
+        main(["report", str(make(tmp_path))])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert expected in err and err.count("\n") == 1
+
+
+def test_cli_report_with_no_runs_exits_2(tmp_path, capsys):
+    (tmp_path / "manifest.json").write_text(json.dumps({"experiment": {"design": "lhs"}}))
+    with pytest.raises(SystemExit) as info:
+        main(["report", str(tmp_path)])
+    assert info.value.code == 2
+    assert "no part-*.parquet files" in capsys.readouterr().err
