@@ -675,8 +675,11 @@ def tradeoff(
         dark = _dark(s.color)
         ax.errorbar(mx, my, xerr=xerr, yerr=yerr, fmt=s.marker, ms=12, color=s.color, mec="white", mew=1.5,
                     ecolor=dark, elinewidth=2, capsize=4, zorder=6)  # fmt: skip
-        ax.annotate(g, (mx, my), xytext=(10, 8), textcoords="offset points", fontsize=10.5, fontweight="bold",
-                    color=dark, zorder=7)  # fmt: skip
+        lo, hi = np.nanmin(xs), np.nanmax(xs)
+        right_side = hi > lo and (mx - lo) / (hi - lo) > 0.7  # label towards the inside of the plot
+        ax.annotate(g, (mx, my), xytext=(-10 if right_side else 10, 8), textcoords="offset points",
+                    ha="right" if right_side else "left", fontsize=10.5, fontweight="bold", color=dark,
+                    zorder=7)  # fmt: skip
     ax.set_xlabel(measure_label(x))
     ax.set_ylabel(measure_label(y))
     ax.xaxis.set_major_formatter(measure_formatter(x))

@@ -220,11 +220,14 @@ def _lead_sentence(data: ReportData, measure: str) -> str:
     return text
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def read_outcomes(data: ReportData) -> str:
     """E.g. 'Revenue is highest for aligned at 4.22M, clearly better than integrated ...'."""
     sentences = [_lead_sentence(data, m) for m in charts.HEADLINE if m in data.runs]
-    text = "; ".join(sentences)
-    return text[:1].upper() + text[1:] + "."
+    return _capital("; ".join(sentences)) + "."
 
 
 def _share(values: pd.Series) -> str:
@@ -405,7 +408,7 @@ def read_sensitivity(indices: pd.DataFrame, method: str) -> str:
             names.append(f"{in_sentence(factor_name(row.factor))} ({symbol} {shown})")
         parts.append(f"{in_sentence(measure_name(str(measure)))} depends most on " + ", then ".join(names))
     text = "; ".join(parts)
-    text = text[:1].upper() + text[1:] + "."
+    text = _capital(text) + "."
     wide = indices[conf] > 0.5 * indices[key].abs().clip(lower=0.05 if method == "sobol" else 0)
     if wide.mean() > 0.5:
         text += " Most confidence intervals are wide: a larger sample would sharpen this ranking."
@@ -750,10 +753,13 @@ def plan(data: ReportData) -> Plan:
     pooled = _pooled(data)
     pooled_note = _note(data, pooled) if pooled else note
     runs = data.runs
+    by = "org structure" if list(runs.drop_duplicates("group")["structure"]) == data.groups else "scenario"
     out: list[tuple[str, Callable[[], matplotlib.figure.Figure], Callable[[], str], str]] = [
         (
             "outcomes",
-            lambda: charts.outcomes(runs, note=pooled_note),
+            lambda: charts.outcomes(
+                runs, title=f"Revenue, friction and lead leakage by {by}", note=pooled_note
+            ),
             lambda: read_outcomes(data),
             "Bars are means, whiskers 95% confidence intervals of the mean, dots single runs.",
         ),
@@ -1029,9 +1035,10 @@ def _factors_html(data: ReportData) -> str:
         text += (
             f"; base scenario(s): <b>{_e(', '.join(map(str, base)) if isinstance(base, list) else base)}</b>"
         )
+    n_failed = 0 if data.failed is None else len(data.failed)
     text += (
-        f"; {data.runs['design_point'].nunique()} design points × {data.reps} replications = "
-        f"{len(data.runs)} successful runs.</p>"
+        f"; {data.runs['design_point'].nunique()} design points × {data.reps} replications: "
+        f"{len(data.runs)} successful runs" + (f", {n_failed} failed" if n_failed else "") + ".</p>"
     )
     text += _table(["Factor", "Meaning", "Unit", "Levels or range"], rows, num_from=9)
     if isinstance(fixed, dict) and fixed:
@@ -1136,8 +1143,11 @@ def _method_html(data: ReportData) -> str:
 def render_html(data: ReportData, chart_list: Sequence[Chart], table: pd.DataFrame) -> str:
     """The report as one self-contained HTML string (images inline, no external references)."""
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    findings = [
-        c for c in chart_list if c.name in ("outcomes", "tradeoff") or c.name.startswith(("winner", "sens"))
+    findings = [_capital(_lead_sentence(data, m)) + "." for m in charts.HEADLINE if m in data.runs]
+    findings += [
+        c.reading
+        for c in chart_list
+        if c.name == "tradeoff" or c.name.startswith(("winner", "sens", "response"))
     ]
     parts = [
         "<!DOCTYPE html>",
@@ -1151,7 +1161,7 @@ def render_html(data: ReportData, chart_list: Sequence[Chart], table: pd.DataFra
         "<h2>The question</h2>",
         f"<p class='question'>{_e(data.question)}</p>",
         "<h2>What came out</h2><ul class='findings'>",
-        *(f"<li>{_e(c.reading)}</li>" for c in findings),
+        *(f"<li>{_e(text)}</li>" for text in findings),
         "</ul>",
     ]
     parts.append("<h2>What was compared</h2>")
