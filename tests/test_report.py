@@ -47,6 +47,9 @@ def sweeps(tmp_path_factory):
         "lhs": make_sweep_dir(root / "lhs", "lhs", {k: RANGES[k] for k in list(RANGES)[:2]}, reps=1, n=14),
         "sobol": make_sweep_dir(root / "sobol", "sobol", RANGES, ("aligned",), reps=1, n=4),
         "morris": make_sweep_dir(root / "morris", "morris", RANGES, ("aligned",), reps=1, n=4),
+        "categorical": make_sweep_dir(
+            root / "cat", "factorial", {"sales.prioritisation": ["cherry_pick", "sla"]}
+        ),
     }
 
 
@@ -132,6 +135,7 @@ def test_ledger_check_flags_a_broken_run():
         ("lhs", {"winner_map_revenue", "response_sales_headcount", "response_marketing_budget"}, set()),
         ("sobol", {"sensitivity_sobol", "outcomes"}, {"winner_map_revenue", "response_sales_headcount"}),
         ("morris", {"sensitivity_morris", "leakage_by_cause"}, {"sensitivity_sobol"}),
+        ("categorical", {"response_sales_prioritisation"}, {"winner_map_revenue"}),
     ],
 )
 def test_report_picks_the_charts_that_fit_the_design(sweeps, design, expected, absent):
@@ -140,6 +144,14 @@ def test_report_picks_the_charts_that_fit_the_design(sweeps, design, expected, a
     assert expected <= names
     assert not absent & names
     assert data.notes == []
+
+
+def test_a_categorical_factor_gets_a_response_chart(sweeps, tmp_path):
+    data = report.from_sweep(sweeps["categorical"])
+    planned = [p for p in report.plan(data) if p[0] == "response_sales_prioritisation"]
+    charts = report.draw_charts(data, tmp_path, planned)
+    assert charts[0].png.is_file()
+    assert "cherry_pick" in charts[0].reading and "sla" in charts[0].reading
 
 
 def test_sweep_report_lists_failed_runs_and_factors(sweeps, tmp_path):

@@ -821,7 +821,7 @@ def metric_vs_factor(
     few_levels = numeric and runs[factor].nunique() <= 8
     for ax, measure in zip(axes, measures, strict=True):
         top = 0.0
-        for g in groups:
+        for j, g in enumerate(groups):
             s = styles[g]
             mask = runs["group"] == g
             part = runs.loc[mask].assign(_level=level[mask])
@@ -832,16 +832,21 @@ def metric_vs_factor(
             if not rows:
                 continue
             lv, mean, low, high = (np.array(c) for c in zip(*rows, strict=True))
-            xpos = lv.astype(float) if numeric else np.array([cats.index(v) for v in lv], dtype=float)
-            raw_x = (
-                part[factor].to_numpy(dtype=float)
-                if numeric
-                else np.array([cats.index(v) for v in part[factor]])
-            )
-            ax.scatter(raw_x, part[measure], s=14, color=s.color, alpha=0.4, lw=0)
-            ax.fill_between(xpos, low.astype(float), high.astype(float), color=s.color, alpha=0.2, lw=0)
-            ax.plot(xpos, mean.astype(float), color=s.color, ls=s.linestyle, marker=s.marker, ms=5, lw=2)
-            top = max(top, float(np.nanmax(part[measure])), float(np.nanmax(mean.astype(float))))
+            mean, low, high = mean.astype(float), low.astype(float), high.astype(float)
+            if numeric:
+                xpos = lv.astype(float)
+                ax.scatter(part[factor].astype(float), part[measure], s=14, color=s.color, alpha=0.4, lw=0)
+                ax.fill_between(xpos, low, high, color=s.color, alpha=0.2, lw=0)
+                ax.plot(xpos, mean, color=s.color, ls=s.linestyle, marker=s.marker, ms=5, lw=2)
+            else:  # categories: dodged points with whiskers, no line implying an order between them
+                dodge = (j - (len(groups) - 1) / 2) * 0.14
+                xpos = np.array([cats.index(v) for v in lv], dtype=float) + dodge
+                raw_x = np.array([cats.index(v) for v in part[factor]], dtype=float) + dodge - 0.045
+                ax.scatter(raw_x, part[measure], s=14, color=s.color, alpha=0.4, lw=0)
+                err = np.vstack([mean - low, high - mean])
+                ax.errorbar(xpos, mean, yerr=np.where(np.isnan(err), 0, err), fmt=s.marker, ms=7,
+                            color=s.color, capsize=4, lw=1.8)  # fmt: skip
+            top = max(top, float(np.nanmax(part[measure])), float(np.nanmax(mean)))
         if logx:
             ax.set_xscale("log")
         if few_levels:
@@ -852,6 +857,8 @@ def metric_vs_factor(
             ax.xaxis.set_major_formatter(style.unit_formatter(""))
         if cats is not None:
             ax.set_xticks(range(len(cats)), [str(c) for c in cats])
+            ax.set_xlim(-0.5, len(cats) - 0.5)
+            ax.grid(axis="x", visible=False)
         ax.set_title(measure_name(measure))
         ax.set_xlabel(factor_label(factor))
         ax.set_ylabel(measure_label(measure))
@@ -861,7 +868,10 @@ def metric_vs_factor(
     rows = _group_legend(fig, groups, styles)
     title = title or f"How the results respond to {in_sentence(factor_name(factor))}"
     binned_note = " (binned)" if runs[factor].nunique() > 12 else ""
-    subtitle = f"Line: mean at each level{binned_note} · {BAND_NOTE} · dots: individual runs"
+    if numeric:
+        subtitle = f"Line: mean at each level{binned_note} · {BAND_NOTE} · dots: individual runs"
+    else:
+        subtitle = "Marker: mean at each level · whisker: 95% confidence interval · dots: individual runs"
     note = note if note is not None else _default_note(runs)
     finish(fig, title, subtitle, note, legend_rows=rows)
     _place_bottom_legend(fig, note)

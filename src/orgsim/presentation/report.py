@@ -36,7 +36,7 @@ from orgsim.errors import InputError
 from orgsim.experiment.compare import Comparison
 from orgsim.params import PARAMETERS, STRUCTURES
 from orgsim.presentation import charts, style
-from orgsim.presentation.format import fmt_compact
+from orgsim.presentation.format import fmt_compact as _fmt
 from orgsim.presentation.style import LOWER_IS_BETTER, factor_name, in_sentence, measure_name
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,7 @@ class ReportData:
     experiment: dict[str, Any] | None = None  # the sweep's manifest, shown verbatim
     pair_on: str | None = None  # column pairing runs across groups (common random numbers)
     notes: list[str] = field(default_factory=list)  # what the report could not do, and why
+    descriptions: dict[str, str] = field(default_factory=dict)  # group -> what the scenario represents
 
     @property
     def groups(self) -> list[str]:
@@ -110,15 +111,12 @@ class ReportData:
         return charts.groups_of(self.runs)
 
     @property
-    def numeric_factors(self) -> list[str]:
-        """Swept numeric factors present in the runs (the structure is not one)."""
+    def swept(self) -> list[str]:
+        """Factors that vary across the runs, other than the structure (which is the grouping)."""
         return [
             f.key
             for f in self.factors
-            if f.key in self.runs
-            and f.key != "structure"
-            and pd.api.types.is_numeric_dtype(self.runs[f.key])
-            and self.runs[f.key].nunique() > 1
+            if f.key != "structure" and f.key in self.runs and self.runs[f.key].nunique() > 1
         ]
 
 
@@ -165,10 +163,6 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _fmt(measure: str, value: float) -> str:
-    return fmt_compact(measure, value)
-
-
 def _diff_text(measure: str, value: float) -> str:
     if style.measure_unit(measure) == "share":
         return f"{100 * abs(value):.1f} points"
@@ -212,11 +206,11 @@ def _lead_sentence(data: ReportData, measure: str) -> str:
     if len(order) > 1:
         second = order[1]
         d = charts.difference(data.runs, measure, best, second, pair_on=data.pair_on)
-        verdict = "clearly" if d.clear else "but not clearly (95% CI of the difference includes zero)"
-        better = "better than"
-        text += f", {verdict} {better} {second} ({_fmt(measure, stats.loc[second, 'mean'])})"
+        runner = f"{second} ({_fmt(measure, stats.loc[second, 'mean'])})"
         if d.clear:
-            text += f" by {_diff_text(measure, d.diff)}"
+            text += f", clearly ahead of {runner} by {_diff_text(measure, d.diff)}"
+        else:
+            text += f", ahead of {runner} but not clearly: the 95% CI of the difference includes zero"
     return text
 
 
@@ -230,8 +224,8 @@ def read_outcomes(data: ReportData) -> str:
     return _capital("; ".join(sentences)) + "."
 
 
-def _share(values: pd.Series) -> str:
-    return f"{100 * values:.1f}%"
+def _share(value: float) -> str:
+    return f"{100 * value:.1f}%"
 
 
 def read_leakage(data: ReportData) -> str:
@@ -309,7 +303,7 @@ def read_funnel(data: ReportData) -> str:
             names = style.STAGE_NAMES
             row = steps.loc[step]
             text += (
-                f"; the structures differ most at {names.get(before, before)} → {names.get(after, after)}: "
+                f"; the largest gap is at {names.get(before, before)} → {names.get(after, after)}: "
                 f"{100 * row.min():.0f}% ({row.idxmin()}) to {100 * row.max():.0f}% ({row.idxmax()})"
             )
     return text + "."
@@ -356,13 +350,12 @@ def read_winner_map(data: ReportData, fx: str, fy: str, measure: str) -> str:
     for g, part in cells.groupby("winner", sort=False):
         parts.append(f"{g} in {len(part)} of {len(cells)} ({int(part['clear'].sum())} clearly)")
     text = f"{_signed_order(measure).capitalize()} {in_sentence(measure_name(measure))}: " + "; ".join(parts)
-    xs, ys = sorted(cells["x"].unique()), sorted(cells["y"].unique())  # corners: nearest cells
-
+    xs, ys = sorted(cells["x"].unique()), sorted(cells["y"].unique())
     fxn, fyn = in_sentence(factor_name(fx)), in_sentence(factor_name(fy))
-    rank = cells["x"].map(xs.index) + cells["y"].map(ys.index)
+    rank = cells["x"].map(xs.index) + cells["y"].map(ys.index)  # the cells nearest the two corners
     low, high = cells.loc[rank.idxmin(), "winner"], cells.loc[rank.idxmax(), "winner"]
     if low != high:
-        text += f". At the lowest {fxn} and {fyn} {low} wins; at the highest, {high}"
+        text += f". At the lowest {fxn} and {fyn}, {low} wins; at the highest, {high}"
     else:
         text += f". At both the lowest and the highest {fxn} and {fyn}, {low} wins"
     return text + "."
@@ -373,7 +366,7 @@ def read_response(data: ReportData, factor: str, measure: str = "revenue") -> st
     level = charts.binned(data.runs[factor])
     lo_level, hi_level = level.min(), level.max()
     name = in_sentence(factor_name(factor))
-    parts, best_lo, best_hi = [], None, None
+    parts = []
     at_lo = data.runs[level == lo_level]
     at_hi = data.runs[level == hi_level]
     for g in data.groups:
@@ -523,7 +516,7 @@ def from_comparison(comp: Comparison) -> ReportData:
     series = series.rename(columns={"scenario": "group", "replicate": "run"}) if not series.empty else None
     labels = comp.labels
     days = comp.results[0].days if comp.results else None
-    years = f" (about {days / 250:.1f} years)" if days and days >= 125 else ""
+    years = f" (about {days / 250:.2g} year{'s' if days > 250 else ''})" if days and days >= 125 else ""
     structures = [sc.structure for sc in comp.scenarios]
     if labels == structures:
         question = (
@@ -547,10 +540,7 @@ def from_comparison(comp: Comparison) -> ReportData:
         index=["structure"],
     )
     params = structure_row if params is None else pd.concat([structure_row, params])
-    descriptions = {
-        lab: sc.description for lab, sc in zip(labels, comp.scenarios, strict=True) if sc.description
-    }
-    data = ReportData(
+    return ReportData(
         kind="compare",
         title="orgsim: " + " vs ".join(labels),
         question=question,
@@ -563,9 +553,8 @@ def from_comparison(comp: Comparison) -> ReportData:
         parameters=params,
         versions=_versions(),
         pair_on="replicate",
+        descriptions={lab: sc.description for lab, sc in zip(labels, comp.scenarios, strict=True)},
     )
-    data.notes.extend(f"{lab}: {text}" for lab, text in descriptions.items())
-    return data
 
 
 def _or_list(items: Sequence[str]) -> str:
@@ -644,7 +633,7 @@ def _design_name(manifest: dict[str, Any]) -> str:
 def _factors(manifest: dict[str, Any], runs: pd.DataFrame) -> list[Factor]:
     raw = _exp_get(manifest, "factors")
     if isinstance(raw, dict):
-        items = [(k, v) for k, v in raw.items()]
+        items = list(raw.items())
     elif isinstance(raw, list):
         items = [(f.get("key") or f.get("name") or f.get("param"), f) for f in raw if isinstance(f, dict)]
     else:
@@ -686,13 +675,13 @@ def from_sweep(path: str | Path) -> ReportData:
         raise InputError(f"{path}: no successful run to report on ({len(failed)} runs failed)")
     if "structure" not in ok:
         ok["structure"] = str(_exp_get(manifest, "structure", "base") or "custom")
-    order = {s: i for i, s in enumerate(STRUCTURES)}
-    ok["_order"] = ok["structure"].map(lambda s: order.get(s, len(order)))
-    sort_cols = ["_order"] + [c for c in ("design_point", "replicate") if c in ok]
-    ok = ok.sort_values(sort_cols, kind="stable").drop(columns="_order").reset_index(drop=True)
-    ok["group"] = ok["structure"].astype(str)
     if "design_point" not in ok:
         ok["design_point"] = np.arange(len(ok))
+    order = {s: i for i, s in enumerate(STRUCTURES)}
+    ok["_order"] = ok["structure"].map(lambda s: order.get(s, len(order)))
+    sort_cols = ["_order", "design_point"] + (["replicate"] if "replicate" in ok else [])
+    ok = ok.sort_values(sort_cols, kind="stable").drop(columns="_order").reset_index(drop=True)
+    ok["group"] = ok["structure"].astype(str)  # a sweep compares structures
     design = _design_name(manifest)
     if design not in SWEEP_DESIGNS:
         log.warning("unknown design %r in %s; treating it as factorial", design, path)
@@ -704,7 +693,7 @@ def from_sweep(path: str | Path) -> ReportData:
         series = series.merge(keys, on="run_id", how="inner").rename(columns={"run_id": "run"})
     else:
         series = None
-    reps = int(ok.groupby("design_point").size().max()) if "design_point" in ok else 1
+    reps = int(ok.groupby("design_point").size().max())
     factor_names = [in_sentence(factor_name(f.key)) for f in factors if f.key != "structure"]
     structures = list(pd.unique(ok["group"]))
     question = str(description).strip() if description else ""
@@ -754,7 +743,7 @@ def plan(data: ReportData) -> Plan:
     pooled_note = _note(data, pooled) if pooled else note
     runs = data.runs
     by = "org structure" if list(runs.drop_duplicates("group")["structure"]) == data.groups else "scenario"
-    out: list[tuple[str, Callable[[], matplotlib.figure.Figure], Callable[[], str], str]] = [
+    out: Plan = [
         (
             "outcomes",
             lambda: charts.outcomes(
@@ -802,9 +791,9 @@ def plan(data: ReportData) -> Plan:
             )
         )
     if data.design in ("factorial", "lhs"):
-        numeric = data.numeric_factors
-        if len(numeric) == 2 and len(data.groups) > 1:
-            fx, fy = numeric
+        swept = data.swept
+        if len(swept) == 2 and len(data.groups) > 1:
+            fx, fy = swept
             for measure in ("revenue", "friction_index"):
                 out.append(
                     (
@@ -815,8 +804,8 @@ def plan(data: ReportData) -> Plan:
                         "toss-ups, where the margin over the runner-up is within its 95% CI.",
                     )
                 )
-        for factor in numeric[:MAX_RESPONSE_CHARTS]:
-            others = [f for f in numeric if f != factor]
+        for factor in swept[:MAX_RESPONSE_CHARTS]:
+            others = [f for f in swept if f != factor]
             averaged = f"averaged over {_and_list([in_sentence(factor_name(f)) for f in others])}"
             out.append(
                 (
@@ -834,7 +823,9 @@ def plan(data: ReportData) -> Plan:
         try:
             indices = sensitivity_indices(data)
         except ValueError as exc:
-            data.notes.append(f"Sensitivity indices could not be computed: {exc}.")
+            why = f"Sensitivity indices could not be computed: {exc}."
+            if why not in data.notes:
+                data.notes.append(why)
         else:
             out.append(
                 (
@@ -1166,11 +1157,15 @@ def render_html(data: ReportData, chart_list: Sequence[Chart], table: pd.DataFra
     ]
     parts.append("<h2>What was compared</h2>")
     if data.kind == "compare":
+        items = "".join(
+            f"<li>{_swatch(data, g)}"
+            + (f": {_e(data.descriptions[g])}" if data.descriptions.get(g) else "")
+            + "</li>"
+            for g in data.groups
+        )
         parts.append(
-            "<p>Scenarios: "
-            + ", ".join(_swatch(data, g) for g in data.groups)
-            + ". Each structure keeps its "
-            "colour in every chart.</p>"
+            f"<p>{len(data.groups)} scenarios, each structure in its own colour in every chart:</p>"
+            f"<ul>{items}</ul>"
         )
         parts.append(_parameters_html(data))
     else:

@@ -273,7 +273,7 @@ def factor_label(key: str) -> str:
     spec = PARAMETERS.get(key)
     unit = spec.unit if spec else ""
     words = factor_name(key)
-    return f"{words} ({unit})" if unit and unit not in ("", "flag") else words
+    return f"{words} ({unit})" if unit and unit not in ("flag", "choice") else words
 
 
 def in_sentence(text: str) -> str:
