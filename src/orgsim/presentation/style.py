@@ -202,30 +202,22 @@ class GroupStyle:
     hatch: str = ""
 
 
-def structure_color(structure: str, _extra: dict[str, str] | None = None) -> str:
-    """The fixed colour of ``structure`` (a grey or sky blue for unknown names)."""
-    if structure in STRUCTURE_COLORS:
-        return STRUCTURE_COLORS[structure]
-    extra = _extra if _extra is not None else {}
-    if structure not in extra:
-        extra[structure] = EXTRA_COLORS[len(extra) % len(EXTRA_COLORS)]
-    return extra[structure]
-
-
 def group_styles(groups: Sequence[str], structures: Sequence[str]) -> dict[str, GroupStyle]:
     """A style per group: its structure's colour; groups sharing a structure differ in marks.
 
     ``structures[i]`` is the structure of ``groups[i]``. Two scenarios under the same structure
     keep that structure's colour and get a different marker, line style and hatch.
     """
-    extra: dict[str, str] = {}
+    extra: dict[str, str] = {}  # structures without a fixed colour, in order of appearance
     seen: dict[str, int] = {}
     out: dict[str, GroupStyle] = {}
     for group, structure in zip(groups, structures, strict=True):
         k = seen.get(structure, 0)
         seen[structure] = k + 1
+        if structure not in STRUCTURE_COLORS and structure not in extra:
+            extra[structure] = EXTRA_COLORS[len(extra) % len(EXTRA_COLORS)]
         out[group] = GroupStyle(
-            color=structure_color(structure, extra),
+            color=STRUCTURE_COLORS.get(structure) or extra[structure],
             marker=_MARKERS[k % len(_MARKERS)],
             linestyle=_LINESTYLES[k % len(_LINESTYLES)],
             hatch=_HATCHES[k % len(_HATCHES)],
