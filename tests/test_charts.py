@@ -172,7 +172,7 @@ def test_group_stats_match_a_direct_computation(runs):
 
 
 def test_stacked_parts_sum_to_the_headline_measure(runs):
-    sources = [f"friction.{s}" for s in charts.parts(runs, "friction.")]
+    sources = [f"friction_by_source.{s}" for s in charts.parts(runs, "friction_by_source.")]
     assert runs[sources].sum(axis=1).to_numpy() == pytest.approx(runs["friction_index"].to_numpy())
 
 

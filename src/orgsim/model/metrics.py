@@ -77,9 +77,9 @@ class RunResult:
         }
 
     def flat(self) -> dict[str, float]:
-        """One flat row: metrics, then ``friction.*``, ``leaked.*``, ``ledger.*``, ``funnel.*``."""
+        """One flat row: metrics, then ``friction_by_source.*``, ``leaked.*``, ``ledger.*``, ``funnel.*``."""
         row: dict[str, float] = dict(self.metrics)
-        row.update({f"friction.{k}": v for k, v in self.friction_by_source.items()})
+        row.update({f"friction_by_source.{k}": v for k, v in self.friction_by_source.items()})
         row.update({f"leaked.{k}": v for k, v in self.leaked_by_cause.items()})
         row.update({f"leaked_revenue.{k}": v for k, v in self.leaked_revenue_by_cause.items()})
         row.update({f"ledger.{k}": v for k, v in self.ledger.items()})

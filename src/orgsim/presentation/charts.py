@@ -2,7 +2,7 @@
 
 The input is tidy: ``runs`` has one row per run with a ``group`` column (what is being compared:
 a scenario label or a structure), its ``structure``, and the measures of
-:meth:`~orgsim.model.metrics.RunResult.flat` (``revenue``, ``friction.*``, ``leaked.*``,
+:meth:`~orgsim.model.metrics.RunResult.flat` (``revenue``, ``friction_by_source.*``, ``leaked.*``,
 ``funnel.*``, ...); sweep runs also carry one column per factor. ``series`` is the long per-day
 frame with ``group``, ``structure``, ``run`` (any run key), ``day`` and the series variables.
 
@@ -478,12 +478,12 @@ def friction_by_source(
     note: str | None = None,
 ) -> Figure:
     """The friction index per group stacked by the source of the tension."""
-    keys, absent = _nonzero(runs, "friction.")
-    all_keys = parts(runs, "friction.")
+    keys, absent = _nonzero(runs, "friction_by_source.")
+    all_keys = parts(runs, "friction_by_source.")
     colors = {k: PART_COLORS[i % len(PART_COLORS)] for i, k in enumerate(all_keys)}
     fig = new_figure(height=max(4.4, 2.6 + 0.55 * runs["group"].nunique()))
     ax = fig.subplots()
-    _stacked(ax, runs, "friction.", keys, colors, "0-100")
+    _stacked(ax, runs, "friction_by_source.", keys, colors, "0-100")
     ax.set_xlabel("Friction index points (0-100, mean per run)")
     rows = _part_legend(fig, keys, colors, style.SOURCE_NAMES)
     subtitle = (

@@ -263,8 +263,8 @@ def read_leakage(data: ReportData) -> str:
 def read_friction(data: ReportData) -> str:
     """Who has most and least friction and what it is made of."""
     runs = data.runs
-    sources = charts.parts(runs, "friction.")
-    by_group = runs.groupby("group", sort=False)[[f"friction.{s}" for s in sources]].mean()
+    sources = charts.parts(runs, "friction_by_source.")
+    by_group = runs.groupby("group", sort=False)[[f"friction_by_source.{s}" for s in sources]].mean()
     by_group.columns = sources
     total = runs.groupby("group", sort=False)["friction_index"].mean()
     worst, best = total.idxmax(), total.idxmin()
@@ -656,7 +656,7 @@ def _factors(manifest: dict[str, Any], runs: pd.DataFrame) -> list[Factor]:
             lo, hi = rng
         out.append(Factor(key, levels=tuple(levels) if levels else None, lo=lo, hi=hi))
     if not out:  # no factors in the manifest: parameters whose column varies across runs
-        measures = ("friction.", "leaked.", "leaked_revenue.", "ledger.", "funnel.")
+        measures = ("friction_by_source.", "leaked.", "leaked_revenue.", "ledger.", "funnel.")
         for col in runs.columns:
             if col in PARAMETERS and not col.startswith(measures) and runs[col].nunique() > 1:
                 out.append(Factor(col, lo=runs[col].min(), hi=runs[col].max()))
