@@ -87,6 +87,23 @@ class RunResult:
         return row
 
 
+def flat_columns() -> list[str]:
+    """The keys of :meth:`RunResult.flat`, in order, known before any run (for table schemas)."""
+    from orgsim.model.friction import SOURCES
+    from orgsim.model.lifecycle import LeakCause
+
+    causes = [c.name.lower() for c in LeakCause if c != LeakCause.NONE]
+    return [
+        *METRICS,
+        *(f"friction_by_source.{s}" for s in SOURCES),
+        *(f"leaked.{c}" for c in causes),
+        *(f"leaked_revenue.{c}" for c in causes),
+        "ledger.created",
+        *(f"ledger.{s.name.lower()}" for s in LeadState),
+        *(f"funnel.{s}" for s in FUNNEL_STAGES),
+    ]
+
+
 def measure(model: OrgModel, series: bool = False) -> RunResult:
     """Read a finished model into a RunResult (checks the ledger first)."""
     model.ledger.check()
@@ -144,4 +161,4 @@ def measure(model: OrgModel, series: bool = False) -> RunResult:
     )
 
 
-__all__ = ["FUNNEL_STAGES", "METRICS", "RunResult", "measure"]
+__all__ = ["FUNNEL_STAGES", "METRICS", "RunResult", "flat_columns", "measure"]

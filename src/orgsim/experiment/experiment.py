@@ -1,0 +1,313 @@
+"""Experiment files: base scenarios, factors, a design, replications, horizon and seed.
+
+An experiment (``experiments/*.toml``) is validated like a scenario: every failure is one
+:class:`~orgsim.errors.InputError` line naming the file, the field and what is allowed.
+Factors are small objects (like the EMA Workbench's parameters), one per dotted key::
+
+    scenarios = ["aligned"]
+    design = "factorial"        # factorial | lhs | sobol | morris
+    replications = 10
+    seed = 1
+    [factors]
+    "sla.response_hours" = { levels = [1, 4, 24, 96] }
+    structure = { levels = ["separate", "merged", "aligned"] }
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orgsim.errors import InputError
+from orgsim.experiment.design import DESIGNS, sample
+from orgsim.experiment.seeds import run_seed
+from orgsim.params import PARAMETERS, STRUCTURES
+from orgsim.scenario import Scenario, check_key, load_scenario, read_toml
+
+TOP_KEYS = (
+    "name",
+    "description",
+    "scenarios",
+    "design",
+    "samples",
+    "replications",
+    "days",
+    "seed",
+    "series",
+    "metrics",
+    "calc_second_order",
+    "num_levels",
+    "set",
+    "factors",
+)
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One swept parameter: a list of levels, or a numeric range for sampling designs."""
+
+    key: str
+    levels: tuple[Any, ...] | None = None
+    lo: float | None = None
+    hi: float | None = None
+
+    @property
+    def categorical(self) -> bool:
+        """True when values are names (e.g. the structure), not numbers."""
+        return self.levels is not None and any(isinstance(v, str | bool) for v in self.levels)
+
+    @property
+    def integer(self) -> bool:
+        """True for integer parameters: sampled values are rounded."""
+        spec = PARAMETERS.get(self.key)
+        return spec is not None and spec.type == "int"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The factor as it appears in the manifest."""
+        if self.levels is not None:
+            return {"levels": list(self.levels)}
+        return {"range": [self.lo, self.hi]}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of a sweep, fixed before dispatch: where it sits in the design and its seed."""
+
+    run_id: int
+    scenario: str
+    design_point: int
+    replicate: int
+    seed: int
+    values: dict[str, Any]
+
+
+@dataclass
+class Experiment:
+    """A validated experiment: what to run, how many times, and how it is seeded."""
+
+    name: str
+    description: str
+    scenarios: list[Scenario]
+    factors: list[Factor]
+    design: str = "factorial"
+    samples: int = 0
+    replications: int = 1
+    days: int | None = None
+    seed: int = 0
+    series: bool = False
+    metrics: list[str] = field(default_factory=list)
+    calc_second_order: bool = False
+    num_levels: int = 4
+    source: str = "<experiment>"
+
+    def points(self) -> list[dict[str, Any]]:
+        """The design points, in the sampler's order (``design_point`` indexes this list)."""
+        return sample(self)
+
+    def runs(self) -> list[RunSpec]:
+        """Every run: for each base scenario, design point and replicate, with its seed."""
+        points = self.points()
+        specs = []
+        for s, scenario in enumerate(self.scenarios):
+            for p, values in enumerate(points):
+                for r in range(self.replications):
+                    run_id = (s * len(points) + p) * self.replications + r
+                    specs.append(RunSpec(run_id, scenario.name, p, r, run_seed(self.seed, run_id), values))
+        return specs
+
+    def as_dict(self) -> dict[str, Any]:
+        """The experiment as recorded in the manifest (scenarios fully resolved)."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "design": self.design,
+            "samples": self.samples,
+            "replications": self.replications,
+            "days": self.days,
+            "seed": self.seed,
+            "series": self.series,
+            "metrics": self.metrics,
+            "calc_second_order": self.calc_second_order,
+            "num_levels": self.num_levels,
+            "factors": {f.key: f.as_dict() for f in self.factors},
+            "scenarios": {sc.name: sc.flat() for sc in self.scenarios},
+        }
+
+    def hash(self) -> str:
+        """A digest of everything that decides the results (not the name or description)."""
+        data = self.as_dict()
+        del data["name"], data["description"]
+        blob = json.dumps(data, sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+    def scenario(self, name: str) -> Scenario:
+        """A base scenario by name."""
+        return next(sc for sc in self.scenarios if sc.name == name)
+
+
+def _suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _need(cond: bool, source: str, message: str) -> None:
+    if not cond:
+        raise InputError(f"{source}: {message}")
+
+
+def _integer(raw: dict[str, Any], key: str, default: int | None, lo: int, source: str) -> int | None:
+    value = raw.get(key, default)
+    if value is None:
+        return None
+    _need(
+        isinstance(value, int) and not isinstance(value, bool) and value >= lo,
+        source,
+        f"{key}: {value!r} is not allowed; use an integer >= {lo}",
+    )
+    return value
+
+
+def _factor(key: str, spec: Any, design: str, source: str) -> Factor:
+    check_key(key, f"{source}: factors")
+    where = f"factors.{key}"
+    if isinstance(spec, list):
+        spec = {"levels": spec}
+    _need(isinstance(spec, dict), source, f"{where}: use {{ levels = [...] }} or {{ range = [low, high] }}")
+    for entry in spec:
+        _need(
+            entry in ("levels", "range"), source, f"{where}: unknown entry {entry!r}; allowed: levels, range"
+        )
+    _need(("levels" in spec) != ("range" in spec), source, f"{where}: give exactly one of levels or range")
+    if "levels" in spec:
+        levels = spec["levels"]
+        _need(isinstance(levels, list) and len(levels) > 0, source, f"{where}.levels: a non-empty list")
+        _need(len(set(map(str, levels))) == len(levels), source, f"{where}.levels: repeated level")
+        return Factor(key, levels=tuple(levels))
+    rng = spec["range"]
+    _need(
+        isinstance(rng, list) and len(rng) == 2 and all(isinstance(v, int | float) for v in rng),
+        source,
+        f"{where}.range: use [low, high] with two numbers",
+    )
+    _need(rng[0] < rng[1], source, f"{where}.range: low {rng[0]} must be below high {rng[1]}")
+    _need(
+        design != "factorial",
+        source,
+        f"{where}: a factorial design needs levels; ranges are for lhs, sobol and morris",
+    )
+    spec_ = PARAMETERS.get(key)
+    _need(
+        key != "structure" and spec_ is not None and spec_.type in ("int", "float"),
+        source,
+        f"{where}.range: {key} is not numeric; give levels",
+    )
+    return Factor(key, lo=float(rng[0]), hi=float(rng[1]))
+
+
+def _check_values(factor: Factor, base: Scenario, source: str) -> None:
+    """Every level (or both ends of a range) must make a valid scenario."""
+    values = factor.levels if factor.levels is not None else (factor.lo, factor.hi)
+    for value in values:
+        if factor.integer and isinstance(value, float) and factor.levels is None:
+            value = round(value)
+        if factor.key == "structure" and value not in STRUCTURES:
+            raise InputError(
+                f"{source}: factors.structure: {value!r} is not a structure; allowed: "
+                f"{', '.join(STRUCTURES)}{_suggest(str(value), STRUCTURES)}"
+            )
+        base.with_overrides({factor.key: value}, source=f"{source}: factors")
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment file."""
+    path = Path(path)
+    raw = read_toml(path)
+    return parse_experiment(raw, source=str(path), base_dir=path.parent)
+
+
+def parse_experiment(
+    raw: dict[str, Any], source: str = "<experiment>", base_dir: Path | None = None
+) -> Experiment:
+    """Validate an experiment given as a TOML-shaped dict."""
+    for key in raw:
+        _need(
+            key in TOP_KEYS,
+            source,
+            f"unknown entry '{key}'{_suggest(key, TOP_KEYS)}; allowed: {', '.join(TOP_KEYS)}",
+        )
+    design = raw.get("design", "factorial")
+    _need(
+        design in DESIGNS,
+        source,
+        f"design: {design!r} is not a design; allowed: {', '.join(DESIGNS)}{_suggest(str(design), DESIGNS)}",
+    )
+    replications = _integer(raw, "replications", 1, 1, source)
+    samples = _integer(
+        raw, "samples", 0 if design == "factorial" else None, 1 if design != "factorial" else 0, source
+    )
+    _need(samples is not None, source, f"samples: the {design} design needs a sample size (an integer >= 1)")
+    days = _integer(raw, "days", None, 1, source)
+    seed = _integer(raw, "seed", 0, 0, source)
+    num_levels = _integer(raw, "num_levels", 4, 2, source)
+    for flag in ("series", "calc_second_order"):
+        _need(isinstance(raw.get(flag, False), bool), source, f"{flag}: use true or false")
+    overrides = raw.get("set", {})
+    _need(isinstance(overrides, dict), source, "set: a table of dotted.key = value overrides")
+    for key in overrides:
+        check_key(key, f"{source}: set")
+    names = raw.get("scenarios", ["separate"])
+    if isinstance(names, str):
+        names = [names]
+    _need(
+        isinstance(names, list) and names and all(isinstance(n, str) for n in names),
+        source,
+        "scenarios: a list of preset names or .toml paths",
+    )
+    scenarios = []
+    for name in names:
+        target = name
+        if name.endswith(".toml") and base_dir is not None and not Path(name).exists():
+            target = str(base_dir / name)
+        try:
+            scenarios.append(load_scenario(target, overrides or None))
+        except InputError as exc:
+            raise InputError(f"{source}: scenarios: {exc}") from None
+    labels = [sc.name for sc in scenarios]
+    _need(len(set(labels)) == len(labels), source, f"scenarios: two base scenarios share the name {labels}")
+    factors_raw = raw.get("factors", {})
+    _need(isinstance(factors_raw, dict), source, "factors: a table of dotted.key = { levels | range }")
+    factors = [_factor(key, spec, design, source) for key, spec in factors_raw.items()]
+    _need(bool(factors) or design == "factorial", source, f"factors: the {design} design needs factors")
+    for factor in factors:
+        for sc in scenarios:
+            _check_values(factor, sc, source)
+    from orgsim.model.metrics import flat_columns
+
+    metrics = raw.get("metrics", [])
+    _need(isinstance(metrics, list), source, "metrics: a list of measure names")
+    for metric in metrics:
+        _need(
+            metric in flat_columns(),
+            source,
+            f"metrics: unknown measure {metric!r}{_suggest(str(metric), flat_columns())}",
+        )
+    return Experiment(
+        name=str(raw.get("name", Path(source).stem)),
+        description=str(raw.get("description", "")),
+        scenarios=scenarios,
+        factors=factors,
+        design=design,
+        samples=samples or 0,
+        replications=replications or 1,
+        days=days,
+        seed=seed or 0,
+        series=bool(raw.get("series", False)),
+        metrics=list(metrics),
+        calc_second_order=bool(raw.get("calc_second_order", False)),
+        num_levels=num_levels or 4,
+        source=source,
+    )
