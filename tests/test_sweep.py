@@ -242,3 +242,11 @@ def test_cli_sweep_and_analyze(tmp_path, capsys):
         main(["sweep", str(tmp_path / "missing.toml"), "--out", str(out)])
     assert info.value.code == 2
     assert "missing.toml: file not found" in capsys.readouterr().err
+
+
+def test_shipped_experiments_are_valid():
+    shipped = sorted(Path("experiments").glob("*.toml"))
+    assert len(shipped) >= 5
+    for path in shipped:
+        exp = load_experiment(path)
+        assert exp.description and len(exp.runs()) > 0
