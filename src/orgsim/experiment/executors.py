@@ -16,6 +16,7 @@ from typing import Any
 from orgsim.errors import InputError
 
 EXECUTORS = ("local", "dask")
+TASKS_PER_WORKER = 250
 
 
 class InlineExecutor(Executor):
@@ -52,9 +53,14 @@ def make_executor(
         if workers == 1:
             yield InlineExecutor()
             return
-        # forkserver: forking a process that runs threads (pyarrow, dask) can deadlock
+        # forkserver: forking a process that runs threads (pyarrow, dask) can deadlock; the
+        # server preloads the model so fresh workers start in milliseconds, and workers are
+        # replaced every TASKS_PER_WORKER runs so their memory cannot creep in long sweeps
         context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        context.set_forkserver_preload(["orgsim.model.simulate"])
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, max_tasks_per_child=TASKS_PER_WORKER
+        ) as pool:
             yield pool
         return
     from dask.distributed import Client, LocalCluster
