@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 
 import click
@@ -108,6 +109,14 @@ def sweep(
             f"orgsim: interrupted; completed runs are saved in {out_dir}; run again to resume", err=True
         )
         sys.exit(130)
+    except BrokenExecutor as exc:
+        stop()
+        click.echo(
+            f"orgsim: error: a worker died ({exc}); completed runs are saved in {out_dir}; "
+            "run again to resume",
+            err=True,
+        )
+        sys.exit(1)
     finally:
         stop()
     if not quiet:
