@@ -7,41 +7,50 @@ Quick start::
     result.metrics["revenue"]
     table = compare(["separate", "merged", "aligned"], reps=20).summary()
     runs = load_runs(sweep("experiments/sla_response.toml", "out/sla"))
+
+Names are imported on first use, so ``import orgsim`` (and every worker process) stays fast.
 """
 
-from orgsim.errors import InputError
-from orgsim.experiment.analyze import analyze
-from orgsim.experiment.compare import Comparison, compare
-from orgsim.experiment.experiment import Experiment, load_experiment
-from orgsim.experiment.storage import load_manifest, load_runs, load_series
-from orgsim.experiment.sweep import sweep
-from orgsim.model.metrics import METRICS, RunResult
-from orgsim.model.model import OrgModel
-from orgsim.model.simulate import simulate
-from orgsim.params import PARAMETERS, PRESETS, STRUCTURES, ParamSpec
-from orgsim.scenario import Scenario, load_scenario
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "METRICS",
-    "PARAMETERS",
-    "PRESETS",
-    "STRUCTURES",
-    "Comparison",
-    "Experiment",
-    "InputError",
-    "OrgModel",
-    "ParamSpec",
-    "RunResult",
-    "Scenario",
-    "analyze",
-    "compare",
-    "load_experiment",
-    "load_manifest",
-    "load_runs",
-    "load_scenario",
-    "load_series",
-    "simulate",
-    "sweep",
-]
+_EXPORTS = {
+    "InputError": "orgsim.errors",
+    "analyze": "orgsim.experiment.analyze",
+    "Comparison": "orgsim.experiment.compare",
+    "compare": "orgsim.experiment.compare",
+    "Experiment": "orgsim.experiment.experiment",
+    "load_experiment": "orgsim.experiment.experiment",
+    "load_manifest": "orgsim.experiment.storage",
+    "load_runs": "orgsim.experiment.storage",
+    "load_series": "orgsim.experiment.storage",
+    "sweep": "orgsim.experiment.sweep",
+    "METRICS": "orgsim.model.metrics",
+    "RunResult": "orgsim.model.metrics",
+    "OrgModel": "orgsim.model.model",
+    "simulate": "orgsim.model.simulate",
+    "PARAMETERS": "orgsim.params",
+    "PRESETS": "orgsim.params",
+    "STRUCTURES": "orgsim.params",
+    "ParamSpec": "orgsim.params",
+    "Scenario": "orgsim.scenario",
+    "load_scenario": "orgsim.scenario",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'orgsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

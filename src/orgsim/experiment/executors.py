@@ -57,7 +57,7 @@ def make_executor(
         # server preloads the model so fresh workers start in milliseconds, and workers are
         # replaced every TASKS_PER_WORKER runs so their memory cannot creep in long sweeps
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["orgsim.model.simulate"])
+        context.set_forkserver_preload(["orgsim.model.simulate", "orgsim.experiment.sweep"])
         with ProcessPoolExecutor(
             max_workers=workers, mp_context=context, max_tasks_per_child=TASKS_PER_WORKER
         ) as pool:

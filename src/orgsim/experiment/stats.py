@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 
 def mean_ci(values: np.ndarray | list[float], level: float = 0.95) -> tuple[float, float, float]:
@@ -17,5 +16,7 @@ def mean_ci(values: np.ndarray | list[float], level: float = 0.95) -> tuple[floa
     mean = float(x.mean())
     if x.size < 2:
         return (mean, math.nan, math.nan)
+    from scipy import stats  # imported here: scipy.stats costs ~1 s at start-up
+
     half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
     return (mean, mean - half, mean + half)

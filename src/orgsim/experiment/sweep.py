@@ -104,6 +104,8 @@ def _prepare(exp: Experiment, out_dir: Path, resume: bool) -> set[int]:
                 f"{out_dir}: holds a different experiment ({manifest.get('experiment', {}).get('name')!r}, "
                 f"hash {manifest.get('experiment_hash')}); use another --out or delete it"
             )
+        for stray in [*out_dir.glob(f"{RUNS}/.*.tmp"), *out_dir.glob(f"{SERIES}/.*.tmp")]:
+            stray.unlink()  # a part being written when the process was killed; never renamed
         return completed_run_ids(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise InputError(f"{out_dir}: exists and is not a sweep directory; use an empty or new --out")
