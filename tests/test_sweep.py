@@ -250,3 +250,14 @@ def test_shipped_experiments_are_valid():
     for path in shipped:
         exp = load_experiment(path)
         assert exp.description and len(exp.runs()) > 0
+
+
+def test_flag_and_choice_factors_are_stored_with_their_types(tmp_path):
+    text = TINY.split("[factors]")[0] + (
+        '[factors]\n"sla.enabled" = { levels = [true, false] }\n'
+        '"sales.prioritisation" = { levels = ["sla", "cherry_pick"] }\n'
+    )
+    runs = load_runs(sweep(write(tmp_path, text), tmp_path / "out", workers=1))
+    assert (runs["status"] == "ok").all() and len(runs) == 12
+    assert runs["sla.enabled"].dtype == bool
+    assert set(runs["sales.prioritisation"]) == {"sla", "cherry_pick"}

@@ -56,7 +56,11 @@ def runs_schema(exp: Experiment) -> pa.Schema:
     for factor in exp.factors:
         if factor.key == "structure":
             continue
-        kind = pa.string() if factor.categorical else pa.float64()
+        levels = factor.levels or ()
+        if levels and all(isinstance(v, bool) for v in levels):
+            kind = pa.bool_()
+        else:
+            kind = pa.string() if factor.categorical else pa.float64()
         fields.append(pa.field(factor.key, kind))
     fields.extend(pa.field(col, pa.float64()) for col in flat_columns())
     return pa.schema(fields)
