@@ -1,1 +1,0 @@
-"""Commands of the bench layer (placeholder until implemented)."""
