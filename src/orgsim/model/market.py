@@ -55,7 +55,7 @@ class Market:
         # buying windows: start in the stationary state, with windows ending in future days
         self.in_market = rng.random(n) < params.in_market_share
         self.window_end = np.full(n, -1, dtype=np.int32)
-        self._exits: dict[int, list[np.ndarray]] = {}
+        self._exits: dict[int, list[int]] = {}
         starters = np.flatnonzero(self.in_market)
         self._schedule_exits(starters, 0)
         # engagement starts at the level the marketing budget sustains (zero budget: zero)
@@ -73,11 +73,13 @@ class Market:
         length = self.rng.exponential(self.params.buying_window_days, idx.size)
         ends = day + 1 + length.astype(np.int32)
         self.window_end[idx] = ends
-        order = np.argsort(ends, kind="stable")
-        ends, idx = ends[order], idx[order]
-        cuts = np.flatnonzero(np.diff(ends)) + 1
-        for chunk_end, chunk in zip(ends[np.r_[0, cuts]], np.split(idx, cuts), strict=True):
-            self._exits.setdefault(int(chunk_end), []).append(chunk)
+        exits = self._exits  # day -> prospects whose window is due to close that day
+        for i, end in zip(idx.tolist(), ends.tolist(), strict=True):
+            bucket = exits.get(end)
+            if bucket is None:
+                exits[end] = [i]
+            else:
+                bucket.append(i)
 
     def enter(self, day: int) -> np.ndarray:
         """Open buying windows for some out-of-market non-customers; returns their indices."""
@@ -90,10 +92,10 @@ class Market:
 
     def due_exits(self, day: int) -> np.ndarray:
         """Prospects whose buying window is scheduled to close today (still in market)."""
-        chunks = self._exits.pop(day, None)
-        if not chunks:
+        bucket = self._exits.pop(day, None)
+        if not bucket:
             return np.empty(0, dtype=np.int64)
-        idx = np.concatenate(chunks)
+        idx = np.array(bucket, dtype=np.int64)
         return idx[self.in_market[idx] & (self.window_end[idx] == day)]
 
     def close_windows(self, idx: np.ndarray) -> np.ndarray:

@@ -492,11 +492,19 @@ class OrgModel(mesa.Model):
         connects = int(self.rng.binomial(dials, s.cold_connect_rate)) if dials else 0
         if connects == 0:
             return []
-        pro = self.rng.integers(0, self.market.n, connects)
         mk = self.market
-        ok = mk.in_market[pro] & (mk.fit[pro] >= s.fit_min) & ~mk.customer[pro]
-        ok &= self.ledger.open_lead[pro] < 0
-        pro = np.unique(pro[ok])
+        open_lead = self.ledger.open_lead
+        # a handful of connects: plain Python beats numpy's per-call overhead here
+        reached = sorted(
+            {
+                p
+                for p in self.rng.integers(0, mk.n, connects).tolist()
+                if mk.in_market[p] and mk.fit[p] >= s.fit_min and not mk.customer[p] and open_lead[p] < 0
+            }
+        )
+        if not reached:
+            return []
+        pro = np.array(reached, dtype=np.int64)
         ids = self.ledger.create(pro, self.day, LeadState.SAL, source=1)
         hour = self.day * 24.0 + 9.0
         out = []
