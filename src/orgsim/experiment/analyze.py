@@ -87,8 +87,9 @@ def sensitivity(runs: pd.DataFrame, manifest: dict[str, Any], measures: Sequence
         raise ValueError(f"sensitivity indices need a sobol or morris design, not {design}")
     factors = factors_of(manifest)
     problem = salib_problem(factors)
-    base = next(iter(exp["scenarios"]))
-    part = runs[(runs["scenario"] == base) & (runs["status"] == "ok")]
+    part = runs[runs["status"] == "ok"]
+    if "scenario" in part and part["scenario"].nunique() > 1:  # the first base scenario's points
+        part = part[part["scenario"] == next(iter(exp["scenarios"]))]
     means = part.groupby("design_point")[list(measures)].mean().sort_index()
     expected = int(runs["design_point"].max()) + 1
     if len(means) != expected:

@@ -410,102 +410,16 @@ def read_sensitivity(indices: pd.DataFrame, method: str) -> str:
 
 # -- sensitivity indices ---------------------------------------------------------------------
 def sensitivity_indices(data: ReportData, measures: Sequence[str] = charts.HEADLINE) -> pd.DataFrame:
-    """Sobol or Morris indices per measure and factor, from the design points' mean results.
+    """Sobol or Morris indices per measure and factor (``orgsim.experiment.analyze``).
 
-    Uses ``orgsim.experiment.analyze`` when it offers ``sensitivity``; otherwise computes them
-    here with SALib, which needs the design points in the sampler's order (``design_point``).
     Raises ValueError with a reason when the sweep does not allow it.
     """
+    from orgsim.experiment.analyze import sensitivity
+
     try:
-        from orgsim.experiment import analyze  # type: ignore[attr-defined]
-    except ImportError:
-        analyze = None
-    if analyze is not None and hasattr(analyze, "sensitivity"):
-        try:
-            return _normalise_indices(analyze.sensitivity(data.runs, data.experiment, list(measures)))
-        except (TypeError, KeyError, AttributeError) as exc:  # an API we do not know yet
-            log.warning("orgsim.experiment.analyze.sensitivity failed (%s); using SALib directly", exc)
-    return _salib_indices(data, measures)
-
-
-def _normalise_indices(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.rename(columns={"parameter": "factor", "name": "factor"})
-
-
-def _salib_indices(data: ReportData, measures: Sequence[str]) -> pd.DataFrame:
-    factors = [f for f in data.factors if f.key in data.runs]
-    if not factors:
-        raise ValueError("the sweep's factors are not columns of its runs")
-    names = [f.key for f in factors]
-    points = data.runs.groupby("design_point").first()
-    expected = int(data.runs["design_point"].max()) + 1
-    if len(points) != expected:
-        raise ValueError(f"{expected - len(points)} design points have no successful run")
-    bounds = []
-    for f in factors:
-        if f.lo is not None and f.hi is not None:
-            bounds.append([float(f.lo), float(f.hi)])
-        else:
-            col = _encoded(points[f.key], f)
-            bounds.append([float(col.min()), float(col.max()) or 1.0])
-    problem = {"num_vars": len(names), "names": names, "bounds": bounds}
-    frames = []
-    for measure in measures:
-        y = data.runs.groupby("design_point")[measure].mean().sort_index().to_numpy(float)
-        if np.isnan(y).any():
-            raise ValueError(f"{measure} is missing at some design points")
-        if data.design == "sobol":
-            from SALib.analyze import sobol
-
-            second = _second_order(len(y), len(names), data.experiment or {})
-            res = sobol.analyze(problem, y, calc_second_order=second, seed=0)
-            frame = pd.DataFrame(
-                {
-                    "factor": names,
-                    "S1": res["S1"],
-                    "S1_conf": res["S1_conf"],
-                    "ST": res["ST"],
-                    "ST_conf": res["ST_conf"],
-                }
-            )
-        else:
-            from SALib.analyze import morris
-
-            x = np.column_stack([_encoded(points[f.key], f).to_numpy(float) for f in factors])
-            if len(y) % (len(names) + 1):
-                raise ValueError(f"{len(y)} design points is not a whole number of Morris trajectories")
-            levels = int(_exp_get(data.experiment or {}, "num_levels", "levels") or 4)
-            res = morris.analyze(problem, x, y, num_levels=levels, seed=0)
-            frame = pd.DataFrame(
-                {
-                    "factor": names,
-                    "mu_star": res["mu_star"],
-                    "mu_star_conf": res["mu_star_conf"],
-                    "sigma": res["sigma"],
-                }
-            )
-        frames.append(frame.assign(measure=measure))
-    return pd.concat(frames, ignore_index=True)
-
-
-def _encoded(col: pd.Series, factor: Factor) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(col):
-        return col.astype(float)
-    levels = list(factor.levels) if factor.levels else sorted(col.unique())
-    return col.map({v: float(i) for i, v in enumerate(levels)})
-
-
-def _second_order(rows: int, d: int, experiment: dict[str, Any]) -> bool:
-    flag = _exp_get(experiment, "calc_second_order", "second_order")
-    if flag is not None:
-        return bool(flag)
-    fits = {s: rows % (2 * d + 2 if s else d + 2) == 0 for s in (True, False)}
-    if fits[True] and fits[False]:  # prefer the reading whose base sample is a power of two
-        n = rows // (2 * d + 2)
-        return n & (n - 1) == 0
-    if not (fits[True] or fits[False]):
-        raise ValueError(f"{rows} design points do not fit a Saltelli sample of {d} factors")
-    return fits[True]
+        return sensitivity(data.runs, data.experiment or {}, list(measures))
+    except KeyError as exc:
+        raise ValueError(f"the manifest lacks {exc}") from None
 
 
 # -- inputs ------------------------------------------------------------------------------------
@@ -565,51 +479,18 @@ def _or_list(items: Sequence[str]) -> str:
 
 
 def read_sweep(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame | None]:
-    """``(manifest, runs, series)`` of a sweep directory written by ``orgsim sweep``.
+    """``(manifest, runs, series)`` of a sweep directory written by ``orgsim sweep``."""
+    from orgsim.experiment import storage
 
-    Uses ``orgsim.experiment.storage`` when it exists; otherwise reads the documented layout
-    (``manifest.json``, ``runs/part-*.parquet``, optional ``series/part-*.parquet``) directly.
-    """
     path = Path(path)
     if not path.is_dir():
         raise InputError(f"{path}: not a directory (expected the --out DIR of `orgsim sweep`)")
-    try:
-        from orgsim.experiment import storage  # type: ignore[attr-defined]
-    except ImportError:
-        storage = None
-    if storage is not None and hasattr(storage, "load_runs") and hasattr(storage, "load_manifest"):
-        try:
-            manifest = storage.load_manifest(path)
-            runs = storage.load_runs(path)
-            series = storage.load_series(path) if hasattr(storage, "load_series") else None
-            if isinstance(manifest, dict) and isinstance(runs, pd.DataFrame):
-                if series is not None and (not isinstance(series, pd.DataFrame) or series.empty):
-                    series = None
-                return manifest, runs, series
-        except (FileNotFoundError, TypeError, AttributeError) as exc:
-            log.warning("orgsim.experiment.storage could not read %s (%s); reading files directly", path, exc)
-    return _read_sweep_files(path)
-
-
-def _read_parts(folder: Path) -> pd.DataFrame | None:
-    files = sorted(folder.glob("part-*.parquet"))
-    if not files:
-        return None
-    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-
-
-def _read_sweep_files(path: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame | None]:
-    manifest_path = path / "manifest.json"
-    if not manifest_path.is_file():
-        raise InputError(f"{manifest_path}: not found (is {path} the --out DIR of `orgsim sweep`?)")
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{manifest_path}: malformed JSON: {exc}") from None
-    runs = _read_parts(path / "runs")
-    if runs is None:
-        raise InputError(f"{path / 'runs'}: no part-*.parquet files (has the sweep written any run yet?)")
-    return manifest, runs, _read_parts(path / "series")
+    series = storage.load_series(path)
+    return (
+        storage.load_manifest(path),
+        storage.load_runs(path),
+        None if series is None or series.empty else series,
+    )
 
 
 def _exp_get(manifest: dict[str, Any], *keys: str) -> Any:
