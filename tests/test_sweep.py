@@ -261,3 +261,17 @@ def test_flag_and_choice_factors_are_stored_with_their_types(tmp_path):
     assert (runs["status"] == "ok").all() and len(runs) == 12
     assert runs["sla.enabled"].dtype == bool
     assert set(runs["sales.prioritisation"]) == {"sla", "cherry_pick"}
+
+
+def test_a_real_sweep_renders_its_report(tmp_path):
+    from orgsim.presentation.report import write_sweep_report
+
+    out = sweep(
+        write(tmp_path, TINY.replace("days = 15", "days = 15\nseries = true")), tmp_path / "out", workers=1
+    )
+    html = write_sweep_report(out).read_text()
+    assert "sla.response_hours" in html or "SLA response hours" in html
+    assert "data:image/png;base64," in html and "http://" not in html and "https://" not in html
+    charts = {p.name for p in (out / "charts").glob("*.png")}
+    assert {"outcomes.png", "funnel.png", "leakage_by_cause.png"} <= charts
+    assert any(name.startswith("winner") or name.startswith("response") for name in charts), charts
