@@ -163,7 +163,7 @@ if __name__ == "__main__":
 
 def bench_sweep(quick: bool) -> None:
     print("sweep throughput and overhead")
-    runs = 40 if quick else 400
+    runs = 40 if quick else 1000
     exp = parse_experiment({"name": "bench", "scenarios": ["separate"], "replications": runs, "seed": 5})
     walls = {}
     for workers in (2, 1):  # 2 first: it pays the one-time start of the worker pool's server

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -190,21 +190,33 @@ def sweep(
         window = max(4 * workers, 16)  # bounded in-flight tasks: memory stays flat
         queue = iter(pending)
         running: set[Future] = set()
+        warming = isinstance(pool, ProcessPoolExecutor)  # worker processes take ~2 s to start
+
+        def keep(row: dict[str, Any], frame: Any) -> None:
+            nonlocal completed
+            rows.append(row)
+            if frame is not None:
+                frames.append(frame)
+            completed += 1
+
         try:
             while True:
                 for spec in queue:
                     running.add(pool.submit(execute, bases[spec.scenario], spec, exp.days, exp.series))
                     if len(running) >= window:
                         break
+                # while the workers start, this process runs queued runs itself
+                while warming and not any(f.done() for f in running):
+                    spec = next(queue, None)
+                    if spec is None:
+                        break
+                    keep(*execute(bases[spec.scenario], spec, exp.days, exp.series))
+                warming = False
                 if not running:
                     break
                 finished, running = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    row, frame = future.result()
-                    rows.append(row)
-                    if frame is not None:
-                        frames.append(frame)
-                    completed += 1
+                    keep(*future.result())
                 if progress:
                     progress(completed, len(specs))
                 if len(rows) >= chunk_runs or time.monotonic() - last_flush >= chunk_seconds:
