@@ -34,6 +34,7 @@ import pandas as pd
 
 from orgsim.errors import InputError
 from orgsim.experiment.compare import Comparison
+from orgsim.experiment.experiment import Factor
 from orgsim.params import PARAMETERS, STRUCTURES
 from orgsim.presentation import charts, style
 from orgsim.presentation.format import fmt_compact as _fmt
@@ -65,22 +66,13 @@ SWEEP_DESIGNS = ("factorial", "lhs", "sobol", "morris")
 MAX_RESPONSE_CHARTS = 4  # one-factor response charts drawn for a many-factor sweep
 
 
-@dataclass(frozen=True)
-class Factor:
-    """One swept factor: its dotted key and its levels (factorial) or range (lo, hi)."""
-
-    key: str
-    levels: tuple[Any, ...] | None = None
-    lo: float | None = None
-    hi: float | None = None
-
-    def describe(self) -> str:
-        """``1, 4, 24, 96`` or ``1 to 96``."""
-        if self.levels is not None:
-            return ", ".join(_plain(v) for v in self.levels)
-        if self.lo is not None and self.hi is not None:
-            return f"{_plain(self.lo)} to {_plain(self.hi)}"
-        return "-"
+def _describe(factor: Factor) -> str:
+    """A factor's levels, ``1, 4, 24, 96``, or range, ``1 to 96``."""
+    if factor.levels is not None:
+        return ", ".join(_plain(v) for v in factor.levels)
+    if factor.lo is not None and factor.hi is not None:
+        return f"{_plain(factor.lo)} to {_plain(factor.hi)}"
+    return "-"
 
 
 @dataclass
@@ -896,7 +888,7 @@ def _factors_html(data: ReportData) -> str:
     for f in data.factors:
         spec = PARAMETERS.get(f.key)
         doc = spec.doc if spec else ("Org structure preset" if f.key == "structure" else "")
-        levels = f.describe()
+        levels = _describe(f)
         if f.levels is None and f.key in data.runs and f.lo is None:
             levels = ", ".join(_plain(v) for v in sorted(data.runs[f.key].unique()))
         rows.append([f"<code>{_e(f.key)}</code>", _e(doc), _e(spec.unit if spec else ""), _e(levels)])
