@@ -3,10 +3,123 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+import orgsim.model.model as model_module
 from orgsim import load_scenario
-from orgsim.model.market import Market
+from orgsim.model.market import IN_MARKET_ENGAGEMENT, Market
+from orgsim.model.metrics import measure
 from orgsim.model.model import OrgModel
+
+
+class PlainMarket(Market):
+    """The market's rules written plainly, the spec of its fast paths.
+
+    It consumes random numbers exactly as ``Market`` must, so a model run with either gives
+    identical numbers for a fixed seed.
+    """
+
+    def enter(self, day: int) -> np.ndarray:
+        k = self.rng.binomial(self.n, self.entry_rate)
+        cand = np.unique(self.rng.integers(0, self.n, k))
+        new = cand[~self.in_market[cand] & ~self.customer[cand]]
+        self.in_market[new] = True
+        self._schedule_exits(new, day)
+        return new
+
+    def due_exits(self, day: int) -> np.ndarray:
+        idx = np.unique(np.array(self._exits.pop(day, []), dtype=np.int64))
+        return idx[self.in_market[idx] & (self.window_end[idx] == day)]
+
+    def hold_window(self, i: int) -> None:
+        self.window_end[i] = np.iinfo(np.int32).max
+
+    def touch(self, n_touches: int, effect: float, targeting: float, message_alignment: float) -> None:
+        if n_touches <= 0:
+            return
+        draw = int(n_touches * (1.0 + targeting) * 1.6) + 8
+        cand = self.rng.integers(0, self.n, draw)
+        if targeting > 0:
+            keep = self.rng.random(draw) < self.fit[cand] ** targeting
+            cand = cand[keep]
+        idx = cand[:n_touches]
+        boost = np.where(self.in_market[idx], IN_MARKET_ENGAGEMENT, 1.0).astype(np.float32)
+        self.engagement[idx] += np.float32(effect) * boost
+        self.perception[idx] += np.float32(0.1) * (np.float32(message_alignment) - self.perception[idx])
+
+    def inquiries(self, rate_in: float, rate_out: float, eligible: np.ndarray) -> np.ndarray:
+        rate = np.where(self.in_market, np.float32(rate_in), np.float32(rate_out))
+        hit = self.rng.random(self.n, dtype=np.float32) < rate * self.engagement
+        return np.flatnonzero(hit & eligible)
+
+
+STATE = ("fit", "deal_size", "in_market", "window_end", "engagement", "perception", "customer")
+
+
+def twin(rng: np.random.Generator) -> np.random.Generator:
+    """A generator in the same state as ``rng``, advancing independently."""
+    copy = np.random.Generator(type(rng.bit_generator)())
+    copy.bit_generator.state = rng.bit_generator.state
+    return copy
+
+
+def market_pair(seed: int, prospects: int) -> tuple[Market, PlainMarket]:
+    sc = load_scenario("separate", {"market.prospects": prospects})
+    fast = Market(sc.market, sc.marketing, np.random.default_rng(seed))
+    plain = PlainMarket(sc.market, sc.marketing, np.random.default_rng(seed))
+    return fast, plain
+
+
+def market_args() -> tuple:
+    sc = load_scenario("separate", {"market.prospects": 2000})
+    return sc.market, sc.marketing
+
+
+def assert_same(fast: Market, plain: Market) -> None:
+    for name in STATE:
+        assert np.array_equal(getattr(fast, name), getattr(plain, name)), name
+    assert fast.rng.bit_generator.state == plain.rng.bit_generator.state
+
+
+@pytest.mark.parametrize(
+    ("scenario", "overrides", "days"),
+    [
+        ("separate", {}, 250),
+        ("aligned", {"marketing.learning_rate": 0.2, "policy.feedback": 1.0}, 150),  # sharp targeting
+        ("merged", {"market.prospects": 400, "horizon.days": 120}, 120),  # crowded: repeat touches
+    ],
+)
+def test_model_runs_identical_with_the_plain_market(monkeypatch, scenario, overrides, days):
+    sc = load_scenario(scenario, overrides or None)
+    fast = OrgModel(sc, seed=11).run(days)
+    monkeypatch.setattr(model_module, "Market", PlainMarket)
+    plain = OrgModel(sc, seed=11).run(days)
+    assert isinstance(plain.market, PlainMarket)
+    assert measure(fast).metrics == measure(plain).metrics
+    assert_same(fast.market, plain.market)
+
+
+def test_daily_rules_match_the_plain_rules_day_by_day():
+    fast, plain = market_pair(3, prospects=5000)
+    gen = np.random.default_rng(0)  # drives both markets' inputs
+    for day in range(120):
+        assert np.array_equal(fast.enter(day), plain.enter(day))
+        due = fast.due_exits(day)
+        assert np.array_equal(due, plain.due_exits(day))
+        assert np.array_equal(fast.close_windows(due), plain.close_windows(due))
+        early = gen.choice(fast.n, 40, replace=False)  # deals decided: windows close early
+        early = early[fast.in_market[early]]
+        assert np.array_equal(fast.close_windows(early), plain.close_windows(early))
+        fast.decay_engagement()
+        plain.decay_engagement()
+        touches, targeting = int(gen.integers(0, 3000)), float(gen.choice([0.0, 0.3, 1.5]))
+        fast.touch(touches, 0.3, targeting, 0.8)
+        plain.touch(touches, 0.3, targeting, 0.8)
+        eligible = gen.random(fast.n) < 0.9
+        rate_in, rate_out = gen.choice([(0.02, 0.004), (0.001, 0.05), (0.3, 0.3)])
+        hands = fast.inquiries(rate_in, rate_out, eligible)
+        assert np.array_equal(hands, plain.inquiries(rate_in, rate_out, eligible))
+        assert_same(fast, plain)
 
 
 def test_due_exits_are_exactly_the_windows_ending_today():
@@ -15,11 +128,19 @@ def test_due_exits_are_exactly_the_windows_ending_today():
     for day in range(150):
         market.enter(day)
         expected = np.flatnonzero(market.in_market & (market.window_end == day))
-        due = np.unique(market.due_exits(day))
-        assert np.array_equal(due, expected), day
+        due = market.due_exits(day)
+        assert np.array_equal(due, expected), day  # sorted, each once
         market.close_windows(due)
         if day % 7 == 0 and due.size:
             market.hold_window(int(due[0]))  # a held window never comes due
+
+
+def test_a_window_booked_twice_for_a_day_is_due_once():
+    market = Market(*market_args(), np.random.default_rng(1))
+    i = int(np.flatnonzero(market.in_market)[0])
+    end = int(market.window_end[i])
+    market._exits[end].append(i)  # closed early, reopened, and due again the same day
+    assert market.due_exits(end).tolist().count(i) == 1
 
 
 def test_in_market_share_stays_near_its_parameter():
@@ -28,7 +149,7 @@ def test_in_market_share_stays_near_its_parameter():
     shares = []
     for day in range(200):
         market.enter(day)
-        market.close_windows(np.unique(market.due_exits(day)))
+        market.close_windows(market.due_exits(day))
         shares.append(market.in_market.mean())
     assert abs(np.mean(shares[50:]) - sc.market.in_market_share) < 0.01
 
@@ -37,12 +158,11 @@ def test_cold_calls_match_the_plain_numpy_rule():
     model = OrgModel(load_scenario("separate"), seed=9)
     model.run(30)
     for hours in (0.5, 3.0, 6.0, 12.0):
-        twin = np.random.Generator(type(model.rng.bit_generator)())
-        twin.bit_generator.state = model.rng.bit_generator.state
+        rng = twin(model.rng)
         s, mk = model.p.sales, model.market
         dials = int(hours * s.dials_per_hour)
-        connects = int(twin.binomial(dials, s.cold_connect_rate))
-        pro = twin.integers(0, mk.n, connects)
+        connects = int(rng.binomial(dials, s.cold_connect_rate))
+        pro = rng.integers(0, mk.n, connects)
         ok = mk.in_market[pro] & (mk.fit[pro] >= s.fit_min) & ~mk.customer[pro]
         ok &= model.ledger.open_lead[pro] < 0
         expected = np.unique(pro[ok]).tolist()

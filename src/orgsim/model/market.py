@@ -18,6 +18,8 @@ from orgsim.params import Marketing as MarketingParams
 
 FIT_CONCENTRATION = 5.0  # Beta(a, b) with a + b = 5: sd ~0.2 around the mean fit
 IN_MARKET_ENGAGEMENT = 3.0  # in-market prospects respond to a touch this many times as much
+HELD = np.iinfo(np.int32).max  # window_end of a buying window held open by an opportunity
+SMALL = 256  # below this many items, plain Python sets beat numpy's per-call overhead
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,10 @@ class Market:
         self.engagement = (steady * boost * rng.exponential(1.0, n)).astype(np.float32)
         rate = params.in_market_share / (1 - params.in_market_share) / params.buying_window_days
         self.entry_rate = min(1.0, rate * params.demand)
+        # scratch buffers for the daily inquiry draw (reused: no large allocations per day)
+        self._uniform = np.empty(n, dtype=np.float32)
+        self._bound = np.empty(n, dtype=np.float32)
+        self._hit = np.empty(n, dtype=bool)
 
     def _schedule_exits(self, idx: np.ndarray, day: int) -> None:
         if idx.size == 0:
@@ -84,18 +90,23 @@ class Market:
     def enter(self, day: int) -> np.ndarray:
         """Open buying windows for some out-of-market non-customers; returns their indices."""
         k = self.rng.binomial(self.n, self.entry_rate)
-        cand = np.unique(self.rng.integers(0, self.n, k))
-        new = cand[~self.in_market[cand] & ~self.customer[cand]]
+        draws = self.rng.integers(0, self.n, k)
+        # sorted distinct candidates, as np.unique gives them (cheaper as a set for a handful)
+        cand = np.array(sorted(set(draws.tolist())), dtype=np.int64) if k < SMALL else np.unique(draws)
+        new = cand[~(self.in_market[cand] | self.customer[cand])]
         self.in_market[new] = True
         self._schedule_exits(new, day)
         return new
 
     def due_exits(self, day: int) -> np.ndarray:
-        """Prospects whose buying window is scheduled to close today (still in market)."""
+        """Prospects whose buying window is scheduled to close today (still in market), sorted.
+
+        Each is listed once (a window closed early and reopened may be booked twice for a day).
+        """
         bucket = self._exits.pop(day, None)
         if not bucket:
             return np.empty(0, dtype=np.int64)
-        idx = np.array(bucket, dtype=np.int64)
+        idx = np.array(sorted(set(bucket)), dtype=np.int64)
         return idx[self.in_market[idx] & (self.window_end[idx] == day)]
 
     def close_windows(self, idx: np.ndarray) -> np.ndarray:
@@ -106,7 +117,7 @@ class Market:
 
     def hold_window(self, i: int) -> None:
         """Keep a prospect in market while it evaluates us in an open opportunity."""
-        self.window_end[i] = np.iinfo(np.int32).max
+        self.window_end[i] = HELD
 
     def decay_engagement(self) -> None:
         """Engagement fades with its half-life."""
@@ -131,16 +142,26 @@ class Market:
             keep = self.rng.random(draw) < self.fit[cand] ** targeting
             cand = cand[keep]
         idx = cand[:n_touches]
-        boost = np.where(self.in_market[idx], IN_MARKET_ENGAGEMENT, 1.0).astype(np.float32)
-        self.engagement[idx] += np.float32(effect) * boost
-        self.perception[idx] += np.float32(0.1) * (np.float32(message_alignment) - self.perception[idx])
+        gain = np.float32(effect)
+        self.engagement[idx] += np.where(self.in_market[idx], gain * np.float32(IN_MARKET_ENGAGEMENT), gain)
+        seen = self.perception[idx]
+        self.perception[idx] = seen + np.float32(0.1) * (np.float32(message_alignment) - seen)
 
     def inquiries(self, rate_in: float, rate_out: float, eligible: np.ndarray) -> np.ndarray:
-        """Prospects that raise their hand today (hazard grows with engagement)."""
-        rate = np.where(self.in_market, np.float32(rate_in), np.float32(rate_out))
-        hazard = rate * self.engagement
-        hit = self.rng.random(self.n, dtype=np.float32) < hazard
-        return np.flatnonzero(hit & eligible)
+        """Prospects that raise their hand today, sorted (hazard grows with engagement).
+
+        Each prospect draws ``u`` ~ U(0, 1) (float32) and inquires if eligible and ``u`` is below
+        its rate (in or out of market) times its engagement. Only the few ``u`` under the larger
+        rate's hazard can hit, so the exact test runs on those alone.
+        """
+        r_in, r_out = np.float32(rate_in), np.float32(rate_out)
+        u, bound, hit = self._uniform, self._bound, self._hit
+        self.rng.random(self.n, dtype=np.float32, out=u)
+        np.multiply(self.engagement, max(r_in, r_out), out=bound)  # float32 rounding is monotone
+        np.less(u, bound, out=hit)
+        cand = np.flatnonzero(hit)
+        hazard = np.where(self.in_market[cand], r_in, r_out) * self.engagement[cand]
+        return cand[(u[cand] < hazard) & eligible[cand]]
 
     def prospect(self, i: int) -> Prospect:
         """Materialise one prospect's detail."""
