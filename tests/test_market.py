@@ -13,7 +13,7 @@ from orgsim.model.model import OrgModel
 
 
 class PlainMarket(Market):
-    """The market's rules written plainly, the spec of its fast paths.
+    """The market's rules written plainly (touches one at a time), the spec of its fast paths.
 
     It consumes random numbers exactly as ``Market`` must, so a model run with either gives
     identical numbers for a fixed seed.
@@ -37,15 +37,18 @@ class PlainMarket(Market):
     def touch(self, n_touches: int, effect: float, targeting: float, message_alignment: float) -> None:
         if n_touches <= 0:
             return
+        reached: list[int] = []
         draw = int(n_touches * (1.0 + targeting) * 1.6) + 8
-        cand = self.rng.integers(0, self.n, draw)
-        if targeting > 0:
-            keep = self.rng.random(draw) < self.fit[cand] ** targeting
-            cand = cand[keep]
-        idx = cand[:n_touches]
-        boost = np.where(self.in_market[idx], IN_MARKET_ENGAGEMENT, 1.0).astype(np.float32)
-        self.engagement[idx] += np.float32(effect) * boost
-        self.perception[idx] += np.float32(0.1) * (np.float32(message_alignment) - self.perception[idx])
+        while len(reached) < n_touches:  # draw until enough are accepted
+            cand = self.rng.integers(0, self.n, draw)
+            if targeting > 0:
+                cand = cand[self.rng.random(draw) < self.fit[cand] ** targeting]
+            reached += cand[: n_touches - len(reached)].tolist()
+            draw = int((n_touches - len(reached)) * 1.5 * draw / max(cand.size, 1)) + 8
+        for i in reached:  # one touch at a time
+            boost = np.float32(IN_MARKET_ENGAGEMENT if self.in_market[i] else 1.0)
+            self.engagement[i] += np.float32(effect) * boost
+            self.perception[i] += np.float32(0.1) * (np.float32(message_alignment) - self.perception[i])
 
     def inquiries(self, rate_in: float, rate_out: float, eligible: np.ndarray) -> np.ndarray:
         rate = np.where(self.in_market, np.float32(rate_in), np.float32(rate_out))
@@ -112,7 +115,10 @@ def test_daily_rules_match_the_plain_rules_day_by_day():
         assert np.array_equal(fast.close_windows(early), plain.close_windows(early))
         fast.decay_engagement()
         plain.decay_engagement()
-        touches, targeting = int(gen.integers(0, 3000)), float(gen.choice([0.0, 0.3, 1.5]))
+        touches, targeting = (
+            int(gen.integers(0, 3000)),
+            float(gen.choice([0.0, 0.3, 1.5, 6.0])),
+        )  # 6: most rejected
         fast.touch(touches, 0.3, targeting, 0.8)
         plain.touch(touches, 0.3, targeting, 0.8)
         eligible = gen.random(fast.n) < 0.9
@@ -133,6 +139,23 @@ def test_due_exits_are_exactly_the_windows_ending_today():
         market.close_windows(due)
         if day % 7 == 0 and due.size:
             market.hold_window(int(due[0]))  # a held window never comes due
+
+
+@pytest.mark.parametrize("targeting", [0.0, 1.0, 12.0])  # 12: most draws rejected, drawn again
+def test_every_touch_counts(targeting):
+    market = Market(*market_args(), np.random.default_rng(2))
+    market.in_market[:] = False
+    market.perception[:] = 0.5
+    before = market.engagement.astype(np.float64).sum()
+    market.touch(5000, 0.25, targeting, 0.5)  # 5,000 touches on 2,000 prospects: many repeats
+    assert market.engagement.astype(np.float64).sum() - before == pytest.approx(5000 * 0.25, rel=1e-4)
+
+
+def test_touches_reach_fitting_prospects_when_targeted():
+    market = Market(*market_args(), np.random.default_rng(3))
+    market.touch(200, 1.0, 2.0, 1.0)  # acceptance fit^2: reached fit ~0.57 against 0.4
+    touched = market.perception > 0.5
+    assert market.fit[touched].mean() > market.fit.mean() + 0.1
 
 
 def test_a_window_booked_twice_for_a_day_is_due_once():

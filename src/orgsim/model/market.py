@@ -72,6 +72,7 @@ class Market:
         self._uniform = np.empty(n, dtype=np.float32)
         self._bound = np.empty(n, dtype=np.float32)
         self._hit = np.empty(n, dtype=bool)
+        self._slot = np.zeros(n, dtype=np.int32)  # scratch for finding repeat touches
 
     def _schedule_exits(self, idx: np.ndarray, day: int) -> None:
         if idx.size == 0:
@@ -132,20 +133,49 @@ class Market:
     ) -> None:
         """Campaign touches: fit-targeted prospects gain engagement; messages shape perception.
 
-        ``targeting`` is the power on fit used to accept a random prospect (0: untargeted).
+        Each of the ``n_touches`` reaches one prospect, drawn with replacement and accepted
+        with probability ``fit ** targeting`` (0: untargeted). Every touch counts: a prospect
+        reached twice today gains twice and hears the message twice, as if touched in turn.
         """
         if n_touches <= 0:
             return
-        draw = int(n_touches * (1.0 + targeting) * 1.6) + 8
-        cand = self.rng.integers(0, self.n, draw)
-        if targeting > 0:
-            keep = self.rng.random(draw) < self.fit[cand] ** targeting
-            cand = cand[keep]
-        idx = cand[:n_touches]
+        reached = self._reach(n_touches, targeting)
         gain = np.float32(effect)
-        self.engagement[idx] += np.where(self.in_market[idx], gain * np.float32(IN_MARKET_ENGAGEMENT), gain)
-        seen = self.perception[idx]
-        self.perception[idx] = seen + np.float32(0.1) * (np.float32(message_alignment) - seen)
+        in_market_gain = gain * np.float32(IN_MARKET_ENGAGEMENT)
+        align = np.float32(message_alignment)
+        while True:  # fancy-index += would drop repeats: each prospect once a round
+            order = np.arange(reached.size, dtype=np.int32)
+            self._slot[reached] = order
+            last = self._slot[reached] == order  # the last touch on each prospect
+            once = reached[last]
+            self.engagement[once] += np.where(self.in_market[once], in_market_gain, gain)
+            heard = self.perception[once]
+            self.perception[once] = heard + np.float32(0.1) * (align - heard)
+            if once.size == reached.size:
+                return
+            reached = reached[~last]
+            if reached.size < SMALL // 16:  # a handful of repeats: one at a time is cheaper
+                engagement, perception, in_market = self.engagement, self.perception, self.in_market
+                for i in reached.tolist():
+                    engagement[i] += in_market_gain if in_market[i] else gain
+                    perception[i] += np.float32(0.1) * (align - perception[i])
+                return
+
+    def _reach(self, n_touches: int, targeting: float) -> np.ndarray:
+        """The prospects ``n_touches`` touches reach, drawn with replacement (indices)."""
+        parts = []
+        need = n_touches
+        draw = int(need * (1.0 + targeting) * 1.6) + 8
+        while True:
+            cand = self.rng.integers(0, self.n, draw)
+            if targeting > 0:
+                cand = cand[self.rng.random(draw) < self.fit[cand] ** targeting]
+            parts.append(cand[:need])
+            need -= min(need, cand.size)
+            if need == 0:
+                return parts[0] if len(parts) == 1 else np.concatenate(parts)
+            # sharp targeting rejected too many: draw more, sized by the acceptance seen
+            draw = int(need * 1.5 * draw / max(cand.size, 1)) + 8
 
     def inquiries(self, rate_in: float, rate_out: float, eligible: np.ndarray) -> np.ndarray:
         """Prospects that raise their hand today, sorted (hazard grows with engagement).
