@@ -1,10 +1,16 @@
 """A straightforward reference implementation of the market: one Mesa agent per prospect.
 
-Every prospect is a ``mesa.Agent`` whose ``step()`` runs each day (buying window opens or
-closes, engagement fades), and inquiries and campaign touches are drawn prospect by prospect.
-It follows the same rules as ``orgsim.model.market.Market`` and plugs into the same
-``OrgModel``, so everything else is identical; it keeps the vectorised market honest: the two
-must give statistically equal results, and the benchmark reports how much faster the arrays are.
+Every prospect is a ``mesa.Agent``. Its ``step()`` runs each morning (its buying window may
+open, or be due to close; its engagement fades), and it answers two verbs later in the day:
+``hear()`` a campaign touch, and ``inquires()`` (draws whether it raises its hand). The day's
+order is the one ``OrgModel.step`` gives the vectorised market, and ``ReferenceModel`` is
+``OrgModel`` with this market plugged in, so everything else is identical.
+
+It follows the rules of ``orgsim.model.market.Market`` but not its random-number stream:
+each agent draws from the model's ``random`` (the stdlib generator Mesa gives every agent,
+cheaper per scalar draw than numpy's), so the two agree in distribution, not run by run. It
+keeps the vectorised market honest: the benchmark shows they give statistically equal results
+and how much faster the arrays are.
 """
 
 from __future__ import annotations
@@ -15,44 +21,59 @@ from typing import Any
 import mesa
 import numpy as np
 
-from orgsim.model.market import FIT_CONCENTRATION, IN_MARKET_ENGAGEMENT, Prospect
+from orgsim.model.market import FIT_CONCENTRATION, HELD, IN_MARKET_ENGAGEMENT, Prospect
+from orgsim.model.metrics import RunResult, measure
 from orgsim.model.model import OrgModel
 from orgsim.scenario import Scenario
 
 
 class ProspectAgent(mesa.Agent):
-    """One buying organisation with its own state and daily step."""
+    """One buying organisation with its own state, a daily step and two verbs."""
 
-    def __init__(self, model: OrgModel, market: AgentMarket, index: int, fit: float, deal: float) -> None:
+    def __init__(self, model: mesa.Model, market: AgentMarket, index: int) -> None:
         super().__init__(model)
+        p = market.params
+        a = p.fit_mean * FIT_CONCENTRATION
         self.market = market
         self.index = index
-        self.fit = fit
-        self.deal_size = deal
+        self.fit = self.random.betavariate(a, FIT_CONCENTRATION - a)  # score 0-1
+        self.deal_size = self.random.lognormvariate(market.deal_mu, p.deal_size_spread)  # currency
         self.in_market = False
-        self.window_end = -1
-        self.engagement = 0.0
-        self.perception = 0.5
+        self.window_end = -1  # business day the buying window closes; -1 when out of market
         self.customer = False
+        self.perception = 0.5  # 0-1
+        if self.random.random() < p.in_market_share:
+            self.open_window(0)
+        boost = IN_MARKET_ENGAGEMENT if self.in_market else 1.0
+        self.engagement = market.steady * boost * self.random.expovariate(1.0)  # engagement units
 
     def open_window(self, day: int) -> None:
+        """Start buying: the window lasts an exponential number of business days."""
         self.in_market = True
-        length = self.market.rng.exponential(self.market.params.buying_window_days)
-        self.window_end = day + 1 + int(length)
+        self.window_end = day + 1 + int(self.random.expovariate(1.0 / self.market.params.buying_window_days))
 
     def step(self) -> None:
-        """One day: maybe enter the market, note a window that ends today, let engagement fade."""
+        """Morning: a window may open, or is noted when it closes today; engagement fades."""
         market = self.market
-        day = market.day
-        if not self.in_market and not self.customer and market.rng.random() < market.entry_rate:
-            self.open_window(day)
-        elif self.in_market and self.window_end == day:
-            market.closing.append(self.index)
+        if self.in_market:
+            if self.window_end == market.day:
+                market.closing.append(self.index)
+        elif not self.customer and self.random.random() < market.entry_rate:
+            self.open_window(market.day)
         self.engagement *= market.decay
+
+    def hear(self, effect: float, alignment: float) -> None:
+        """One campaign touch: engagement rises (more when in market), perception moves."""
+        self.engagement += effect * (IN_MARKET_ENGAGEMENT if self.in_market else 1.0)
+        self.perception += 0.1 * (alignment - self.perception)
+
+    def inquires(self, rate_in: float, rate_out: float) -> bool:
+        """Whether this prospect raises its hand today (hazard grows with engagement)."""
+        return self.random.random() < (rate_in if self.in_market else rate_out) * self.engagement
 
 
 class Column:
-    """A numpy-like view of one attribute across all prospect agents."""
+    """A numpy-like view of one attribute across all prospect agents (what the model indexes)."""
 
     def __init__(self, agents: list[ProspectAgent], name: str, dtype: Any) -> None:
         self.agents = agents
@@ -89,37 +110,28 @@ class Column:
 
 
 class AgentMarket:
-    """The market as a list of prospect agents, with the interface of ``Market``."""
+    """The market as a list of prospect agents, with the interface of ``Market``.
 
-    def __init__(self, model: OrgModel, rng: np.random.Generator) -> None:
+    ``mesa_do=True`` steps the agents through Mesa's ``AgentSet.do("step")``, as a Mesa model
+    usually activates agents; by default a plain loop over the list, about twice as fast.
+    """
+
+    def __init__(self, model: mesa.Model, mesa_do: bool = False) -> None:
         params, marketing = model.p.market, model.p.marketing
+        self.mesa_do = mesa_do
         self.params = params
-        self.rng = rng
+        self.random = model.random
         self.n = n = params.prospects
         self.day = 0
-        self.closing: list[int] = []
-        a = params.fit_mean * FIT_CONCENTRATION
-        mu = math.log(params.deal_size) - params.deal_size_spread**2 / 2
-        self.agents = [
-            ProspectAgent(
-                model,
-                self,
-                i,
-                float(rng.beta(a, FIT_CONCENTRATION - a)),
-                float(rng.lognormal(mu, params.deal_size_spread)),
-            )
-            for i in range(n)
-        ]
+        self.closing: list[int] = []  # prospects whose window closes today
+        self.deal_mu = math.log(params.deal_size) - params.deal_size_spread**2 / 2
         touches_per_day = marketing.budget / 250 / marketing.cost_per_touch if marketing.headcount else 0
         self.decay = 0.5 ** (1 / marketing.engagement_half_life_days)
-        steady = touches_per_day / n * marketing.touch_engagement / (1 - self.decay)
-        for agent in self.agents:
-            if rng.random() < params.in_market_share:
-                agent.open_window(0)
-            boost = IN_MARKET_ENGAGEMENT if agent.in_market else 1.0
-            agent.engagement = steady * boost * rng.exponential(1.0)
+        self.steady = touches_per_day / n * marketing.touch_engagement / (1 - self.decay)
         rate = params.in_market_share / (1 - params.in_market_share) / params.buying_window_days
         self.entry_rate = min(1.0, rate * params.demand)
+        self.agents = [ProspectAgent(model, self, i) for i in range(n)]
+        self.agent_set = model.agents_by_type[ProspectAgent]
         for name, dtype in (
             ("fit", np.float32),
             ("deal_size", np.float32),
@@ -135,64 +147,75 @@ class AgentMarket:
         """Every prospect steps: windows open, windows due today are noted, engagement fades."""
         self.day = day
         self.closing = []
-        for agent in self.agents:
-            agent.step()
+        if self.mesa_do:
+            self.agent_set.do("step")
+            self.closing.sort()  # the set's order is not the index order
+        else:
+            for agent in self.agents:
+                agent.step()
         return np.empty(0, dtype=np.int64)
 
     def due_exits(self, day: int) -> np.ndarray:
+        """Prospects whose window closes today, as noted in their morning step."""
         return np.array(self.closing, dtype=np.int64)
 
     def close_windows(self, idx: np.ndarray) -> np.ndarray:
+        """Close buying windows; returns those that bought from some vendor."""
         bought = []
         for i in np.asarray(idx).tolist():
             agent = self.agents[i]
             agent.in_market = False
             agent.window_end = -1
-            if self.rng.random() < self.params.buy_share:
+            if self.random.random() < self.params.buy_share:
                 bought.append(i)
         return np.array(bought, dtype=np.int64)
 
     def hold_window(self, i: int) -> None:
-        self.agents[int(i)].window_end = np.iinfo(np.int32).max
+        """Keep a prospect in market while it evaluates us."""
+        self.agents[int(i)].window_end = HELD
 
     def decay_engagement(self) -> None:
-        """Already done in each prospect's step."""
+        """Already done in each prospect's morning step."""
 
     def touch(self, n_touches: int, effect: float, targeting: float, message_alignment: float) -> None:
+        """Each touch reaches a random prospect, accepted with probability fit ** targeting."""
         for _ in range(max(0, n_touches)):
-            while True:  # a campaign reaches a random prospect, accepted by fit when targeted
-                agent = self.agents[int(self.rng.integers(0, self.n))]
-                if targeting <= 0 or self.rng.random() < agent.fit**targeting:
+            while True:
+                agent = self.agents[self.random.randrange(self.n)]
+                if targeting <= 0 or self.random.random() < agent.fit**targeting:
                     break
-            boost = IN_MARKET_ENGAGEMENT if agent.in_market else 1.0
-            agent.engagement += effect * boost
-            agent.perception += 0.1 * (message_alignment - agent.perception)
+            agent.hear(effect, message_alignment)
 
     def inquiries(self, rate_in: float, rate_out: float, eligible: np.ndarray) -> np.ndarray:
-        out = []
-        for agent, ok in zip(self.agents, np.asarray(eligible).tolist(), strict=True):
-            hazard = (rate_in if agent.in_market else rate_out) * agent.engagement
-            if self.rng.random() < hazard and ok:
-                out.append(agent.index)
-        return np.array(out, dtype=np.int64)
+        """Every prospect draws; the eligible ones that raise their hand, in index order."""
+        hands = [a.index for a in self.agents if a.inquires(rate_in, rate_out)]
+        return np.array([i for i in hands if eligible[i]], dtype=np.int64)
 
     def prospect(self, i: int) -> Prospect:
+        """One prospect's detail."""
         a = self.agents[int(i)]
         return Prospect(int(i), a.fit, a.deal_size, a.in_market, a.engagement, a.perception, a.customer)
 
 
 class ReferenceModel(OrgModel):
-    """The orgsim model with the per-agent reference market."""
+    """The orgsim model with the one-agent-per-prospect market (the vectorised one is dropped)."""
 
-    def __init__(self, scenario: Scenario, seed: int = 0) -> None:
+    def __init__(self, scenario: Scenario, seed: int = 0, mesa_do: bool = False) -> None:
         super().__init__(scenario, seed)
-        self.market = AgentMarket(self, self.rng)
+        self.market = AgentMarket(self, mesa_do)
 
 
-def simulate_reference(scenario: Scenario, seed: int = 0, days: int | None = None):
+def market_alone(scenario: Scenario, seed: int = 0, mesa_do: bool = False) -> AgentMarket:
+    """The reference market on its own (its agents live in a bare Mesa model)."""
+    host = mesa.Model(rng=seed)
+    host.p = scenario
+    return AgentMarket(host, mesa_do)
+
+
+def simulate_reference(
+    scenario: Scenario, seed: int = 0, days: int | None = None, mesa_do: bool = False
+) -> RunResult:
     """Run and measure the reference model, like ``orgsim.simulate``."""
-    from orgsim.model.metrics import measure
-
-    model = ReferenceModel(scenario, seed=seed)
+    model = ReferenceModel(scenario, seed=seed, mesa_do=mesa_do)
     model.run(days)
     return measure(model)
