@@ -1,15 +1,18 @@
 """Experimental designs: which factor values to run.
 
-One small verb per design, in SALib's spirit: ``sample(experiment) -> [ {key: value}, ... ]``.
+One small verb per design, in SALib's spirit: ``matrix(design, factors)`` gives the sampled
+coordinates (SALib's ``X``) and ``points(design, factors)`` the same rows as factor values.
 ``factorial`` crosses every level; ``lhs`` is a Latin hypercube (one stratum per sample and
 factor); ``sobol`` is Saltelli's sample for Sobol indices and ``morris`` a set of elementary-
 effect trajectories, both from SALib so that ``SALib.analyze`` reads the results in order.
-Categorical factors (e.g. the structure) are sampled as an index over their levels.
+Categorical factors (e.g. the structure) are sampled as a coordinate in ``[0, n levels)``
+whose integer part picks the level. Every design is seeded, so its points never change.
 """
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,6 +21,43 @@ if TYPE_CHECKING:
     from orgsim.experiment.experiment import Experiment, Factor
 
 DESIGNS = ("factorial", "lhs", "sobol", "morris")
+
+
+@dataclass(frozen=True)
+class Design:
+    """How design points are drawn: the method, its sample size and its seed.
+
+    ``samples`` is the number of points for ``lhs``, the base sample N for ``sobol``
+    (N x (D + 2) points, or N x (2D + 2) with second-order indices) and the number of
+    trajectories for ``morris`` (N x (D + 1) points on a ``num_levels`` grid).
+    """
+
+    name: str = "factorial"
+    samples: int = 0
+    seed: int = 0
+    num_levels: int = 4
+    calc_second_order: bool = False
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Design:
+        """The design recorded in a manifest's experiment."""
+        return cls(
+            name=str(data.get("design", "factorial")),
+            samples=int(data.get("samples") or 0),
+            seed=int(data.get("seed") or 0),
+            num_levels=int(data.get("num_levels") or 4),
+            calc_second_order=bool(data.get("calc_second_order", False)),
+        )
+
+    def size(self, n_factors: int) -> int:
+        """Number of design points for ``n_factors`` factors (factorial: see :func:`points`)."""
+        if self.name == "lhs":
+            return self.samples
+        if self.name == "sobol":
+            return self.samples * ((2 * n_factors + 2) if self.calc_second_order else (n_factors + 2))
+        if self.name == "morris":
+            return self.samples * (n_factors + 1)
+        raise ValueError(f"size of a {self.name} design depends on its levels")
 
 
 def salib_problem(factors: list[Factor]) -> dict[str, Any]:
@@ -40,51 +80,66 @@ def _native(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def _rows(factors: list[Factor], matrix: np.ndarray) -> list[dict[str, Any]]:
-    return [{f.key: _value(f, x) for f, x in zip(factors, row, strict=True)} for row in matrix]
+def _factorial(design: Design, factors: list[Factor]) -> np.ndarray:
+    """Level indices of every combination, the first factor varying slowest."""
+    grids = [range(len(f.levels or ())) for f in factors]
+    return np.array(list(itertools.product(*grids)), dtype=float).reshape(-1, len(factors))
 
 
-def factorial(exp: Experiment) -> list[dict[str, Any]]:
-    """Every combination of every factor's levels, the first factor varying slowest."""
-    if not exp.factors:
-        return [{}]
-    grids = [f.levels for f in exp.factors]
-    return [
-        {f.key: _native(v) for f, v in zip(exp.factors, combo, strict=True)}
-        for combo in itertools.product(*grids)
-    ]
-
-
-def lhs(exp: Experiment) -> list[dict[str, Any]]:
-    """A Latin hypercube of ``samples`` points, seeded from the experiment seed."""
-    rng = np.random.default_rng(np.random.SeedSequence([exp.seed, 0x1A5]))
-    n = exp.samples
-    problem = salib_problem(exp.factors)
+def _lhs(design: Design, factors: list[Factor]) -> np.ndarray:
+    """A Latin hypercube of ``samples`` points: each factor's range cut into as many strata."""
+    rng = np.random.default_rng(np.random.SeedSequence([design.seed, 0x1A5]))
+    n = design.samples
     cols = []
-    for lo, hi in problem["bounds"]:
+    for lo, hi in salib_problem(factors)["bounds"]:
         u = (rng.permutation(n) + rng.random(n)) / n
         cols.append(lo + u * (hi - lo))
-    return _rows(exp.factors, np.column_stack(cols))
+    return np.column_stack(cols) if cols else np.empty((n, 0))
 
 
-def sobol(exp: Experiment) -> list[dict[str, Any]]:
-    """Saltelli's sample: ``samples × (2D + 2)`` points with second order, else ``× (D + 2)``."""
+def _sobol(design: Design, factors: list[Factor]) -> np.ndarray:
+    """Saltelli's sample (SALib), scrambled Sobol' sequence seeded by the design."""
     from SALib.sample import sobol as saltelli
 
-    problem = salib_problem(exp.factors)
-    matrix = saltelli.sample(problem, exp.samples, calc_second_order=exp.calc_second_order, seed=exp.seed)
-    return _rows(exp.factors, matrix)
+    return saltelli.sample(
+        salib_problem(factors),
+        design.samples,
+        calc_second_order=design.calc_second_order,
+        seed=design.seed,
+    )
 
 
-def morris(exp: Experiment) -> list[dict[str, Any]]:
-    """``samples`` Morris trajectories of ``D + 1`` points on a ``num_levels`` grid."""
+def _morris(design: Design, factors: list[Factor]) -> np.ndarray:
+    """``samples`` Morris trajectories (SALib) on a ``num_levels`` grid."""
     from SALib.sample import morris as morris_sample
 
-    problem = salib_problem(exp.factors)
-    matrix = morris_sample.sample(problem, exp.samples, num_levels=exp.num_levels, seed=exp.seed)
-    return _rows(exp.factors, matrix)
+    return morris_sample.sample(
+        salib_problem(factors), design.samples, num_levels=design.num_levels, seed=design.seed
+    )
+
+
+SAMPLERS = {"factorial": _factorial, "lhs": _lhs, "sobol": _sobol, "morris": _morris}
+
+
+def matrix(design: Design, factors: list[Factor]) -> np.ndarray:
+    """The sampled coordinates, one row per design point (SALib's ``X``)."""
+    if not factors:
+        return np.empty((1, 0))
+    return SAMPLERS[design.name](design, factors)
+
+
+def points(design: Design, factors: list[Factor]) -> list[dict[str, Any]]:
+    """The design points as ``{dotted key: value}``, in the sampler's order."""
+    if not factors:
+        return [{}]
+    if design.name == "factorial":  # exact levels, not through floats
+        combos = itertools.product(*[f.levels or () for f in factors])
+        return [{f.key: _native(v) for f, v in zip(factors, combo, strict=True)} for combo in combos]
+    return [
+        {f.key: _value(f, x) for f, x in zip(factors, row, strict=True)} for row in matrix(design, factors)
+    ]
 
 
 def sample(exp: Experiment) -> list[dict[str, Any]]:
     """The design points of an experiment, in the sampler's order."""
-    return {"factorial": factorial, "lhs": lhs, "sobol": sobol, "morris": morris}[exp.design](exp)
+    return points(exp.sampler, exp.factors)

@@ -4,13 +4,25 @@ An experiment (``experiments/*.toml``) is validated like a scenario: every failu
 :class:`~orgsim.errors.InputError` line naming the file, the field and what is allowed.
 Factors are small objects (like the EMA Workbench's parameters), one per dotted key::
 
-    scenarios = ["aligned"]
+    name = "sla_by_structure"
+    scenarios = ["aligned"]     # presets or scenario .toml paths (relative to this file)
     design = "factorial"        # factorial | lhs | sobol | morris
+    samples = 0                 # lhs: points; sobol: base N; morris: trajectories
     replications = 10
+    days = 250                  # horizon in business days (default: the scenario's)
     seed = 1
+    series = false              # also store the per-day series
+    metrics = ["revenue"]       # measures `orgsim analyze` summarises by default
+    [set]                       # fixed overrides of the base scenarios
+    "market.prospects" = 5000
     [factors]
     "sla.response_hours" = { levels = [1, 4, 24, 96] }
+    "sales.headcount" = { range = [4, 20] }    # lhs, sobol and morris only
     structure = { levels = ["separate", "merged", "aligned"] }
+
+Every level, and both ends of every range, is checked against the parameter schema by
+building the scenario it makes, so a sweep never fails halfway on a value it could have
+refused at the start.
 """
 
 from __future__ import annotations
@@ -18,12 +30,13 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from orgsim.errors import InputError
-from orgsim.experiment.design import DESIGNS, sample
+from orgsim.experiment.design import DESIGNS, Design, sample
 from orgsim.experiment.seeds import run_seed
 from orgsim.params import PARAMETERS, STRUCTURES
 from orgsim.scenario import Scenario, check_key, load_scenario, read_toml
@@ -48,7 +61,11 @@ TOP_KEYS = (
 
 @dataclass(frozen=True)
 class Factor:
-    """One swept parameter: a list of levels, or a numeric range for sampling designs."""
+    """One swept parameter: a list of levels, or a numeric range ``[lo, hi]`` for sampling designs.
+
+    ``key`` is a dotted parameter key (as ``--set`` takes) or ``structure``; values carry the
+    parameter's unit (see ``orgsim show``).
+    """
 
     key: str
     levels: tuple[Any, ...] | None = None
@@ -59,6 +76,13 @@ class Factor:
     def categorical(self) -> bool:
         """True when values are names (e.g. the structure), not numbers."""
         return self.levels is not None and any(isinstance(v, str | bool) for v in self.levels)
+
+    @property
+    def kind(self) -> str:
+        """``categorical``, ``integer`` or ``real``: how the factor is sampled and stored."""
+        if self.categorical:
+            return "categorical"
+        return "integer" if self.integer else "real"
 
     @property
     def integer(self) -> bool:
@@ -104,6 +128,11 @@ class Experiment:
     num_levels: int = 4
     source: str = "<experiment>"
 
+    @property
+    def sampler(self) -> Design:
+        """The design: method, sample size and seed."""
+        return Design(self.design, self.samples, self.seed, self.num_levels, self.calc_second_order)
+
     def points(self) -> list[dict[str, Any]]:
         """The design points, in the sampler's order (``design_point`` indexes this list)."""
         return sample(self)
@@ -138,9 +167,9 @@ class Experiment:
         }
 
     def hash(self) -> str:
-        """A digest of everything that decides the results (not the name or description)."""
+        """A digest of everything that decides the results (not the name, description or metrics)."""
         data = self.as_dict()
-        del data["name"], data["description"]
+        del data["name"], data["description"], data["metrics"]
         blob = json.dumps(data, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
@@ -171,6 +200,23 @@ def _integer(raw: dict[str, Any], key: str, default: int | None, lo: int, source
     return value
 
 
+def _flatten(table: dict[str, Any], leaf: Callable[[str, Any], bool], prefix: str = "") -> dict[str, Any]:
+    """Dotted keys from nested TOML tables (``sla.response_hours = ...`` written unquoted)."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and not leaf(name, value):
+            out.update(_flatten(value, leaf, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+def _is_factor(key: str, value: dict[str, Any]) -> bool:
+    """A factor's table (a known key, or one giving levels or a range), not a section of keys."""
+    return key in PARAMETERS or key == "structure" or "levels" in value or "range" in value
+
+
 def _factor(key: str, spec: Any, design: str, source: str) -> Factor:
     check_key(key, f"{source}: factors")
     where = f"factors.{key}"
@@ -185,7 +231,11 @@ def _factor(key: str, spec: Any, design: str, source: str) -> Factor:
     if "levels" in spec:
         levels = spec["levels"]
         _need(isinstance(levels, list) and len(levels) > 0, source, f"{where}.levels: a non-empty list")
-        _need(len(set(map(str, levels))) == len(levels), source, f"{where}.levels: repeated level")
+        _need(
+            all(isinstance(v, str | bool | int | float) for v in levels),
+            source,
+            f"{where}.levels: numbers, true/false or names only",
+        )
         return Factor(key, levels=tuple(levels))
     rng = spec["range"]
     _need(
@@ -208,9 +258,14 @@ def _factor(key: str, spec: Any, design: str, source: str) -> Factor:
     return Factor(key, lo=float(rng[0]), hi=float(rng[1]))
 
 
-def _check_values(factor: Factor, base: Scenario, source: str) -> None:
-    """Every level (or both ends of a range) must make a valid scenario."""
+def _check_values(factor: Factor, base: Scenario, source: str) -> Factor:
+    """Every level (or both ends of a range) must make a valid scenario.
+
+    Returns the factor with its levels in the parameter's type (a level written ``"4"`` for
+    an integer parameter becomes 4), so a column of the runs table has one type.
+    """
     values = factor.levels if factor.levels is not None else (factor.lo, factor.hi)
+    checked, validated = [], []
     for value in values:
         if factor.integer and isinstance(value, float) and factor.levels is None:
             value = round(value)
@@ -219,7 +274,18 @@ def _check_values(factor: Factor, base: Scenario, source: str) -> None:
                 f"{source}: factors.structure: {value!r} is not a structure; allowed: "
                 f"{', '.join(STRUCTURES)}{_suggest(str(value), STRUCTURES)}"
             )
-        base.with_overrides({factor.key: value}, source=f"{source}: factors")
+        valid = base.with_overrides({factor.key: value}, source=f"{source}: factors").get(factor.key)
+        checked.append(valid if isinstance(value, str) and not isinstance(valid, str) else value)
+        validated.append(json.dumps(valid))
+    if factor.levels is None:
+        return factor
+    repeated = next((v for v, k in zip(checked, validated, strict=True) if validated.count(k) > 1), None)
+    _need(
+        repeated is None,
+        source,
+        f"factors.{factor.key}.levels: {repeated!r} is repeated; each level once",
+    )
+    return Factor(factor.key, levels=tuple(checked))
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -250,6 +316,12 @@ def parse_experiment(
         raw, "samples", 0 if design == "factorial" else None, 1 if design != "factorial" else 0, source
     )
     _need(samples is not None, source, f"samples: the {design} design needs a sample size (an integer >= 1)")
+    if design == "sobol" and samples and samples & (samples - 1):
+        low = 1 << (samples.bit_length() - 1)
+        raise InputError(
+            f"{source}: samples: {samples} is not allowed for a sobol design; use a power of 2 "
+            f"(e.g. {low} or {2 * low}) so the Sobol' sequence keeps its balance"
+        )
     days = _integer(raw, "days", None, 1, source)
     seed = _integer(raw, "seed", 0, 0, source)
     num_levels = _integer(raw, "num_levels", 4, 2, source)
@@ -257,8 +329,16 @@ def parse_experiment(
         _need(isinstance(raw.get(flag, False), bool), source, f"{flag}: use true or false")
     overrides = raw.get("set", {})
     _need(isinstance(overrides, dict), source, "set: a table of dotted.key = value overrides")
+    overrides = _flatten(overrides, lambda key, value: False)
     for key in overrides:
         check_key(key, f"{source}: set")
+    if days is not None:
+        _need(
+            "horizon.days" not in overrides,
+            source,
+            "days and set.horizon.days both give the horizon; keep one",
+        )
+        overrides["horizon.days"] = days
     names = raw.get("scenarios", ["separate"])
     if isinstance(names, str):
         names = [names]
@@ -280,11 +360,12 @@ def parse_experiment(
     _need(len(set(labels)) == len(labels), source, f"scenarios: two base scenarios share the name {labels}")
     factors_raw = raw.get("factors", {})
     _need(isinstance(factors_raw, dict), source, "factors: a table of dotted.key = { levels | range }")
+    factors_raw = _flatten(factors_raw, _is_factor)
     factors = [_factor(key, spec, design, source) for key, spec in factors_raw.items()]
     _need(bool(factors) or design == "factorial", source, f"factors: the {design} design needs factors")
-    for factor in factors:
+    for i in range(len(factors)):
         for sc in scenarios:
-            _check_values(factor, sc, source)
+            factors[i] = _check_values(factors[i], sc, source)
     from orgsim.model.metrics import flat_columns
 
     metrics = raw.get("metrics", [])
@@ -295,6 +376,8 @@ def parse_experiment(
             source,
             f"metrics: unknown measure {metric!r}{_suggest(str(metric), flat_columns())}",
         )
+    for text in ("name", "description"):
+        _need(isinstance(raw.get(text, ""), str), source, f"{text}: a string")
     return Experiment(
         name=str(raw.get("name", Path(source).stem)),
         description=str(raw.get("description", "")),
