@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
+import sweep_faults
 from orgsim.errors import InputError
 from orgsim.experiment import sweep as sweep_module
 from orgsim.experiment.analyze import analyze
-from orgsim.experiment.experiment import load_experiment, parse_experiment
-from orgsim.experiment.storage import load_manifest, load_runs, load_series
+from orgsim.experiment.storage import DirectoryLock, load_manifest, load_runs, load_series
 from orgsim.experiment.sweep import sweep
+from orgsim.model.metrics import flat_columns
 
 TINY = """
 name = "tiny"
@@ -33,6 +38,12 @@ days = 15
 structure = { levels = ["separate", "merged", "aligned"] }
 "sla.response_hours" = { levels = [2, 48] }
 """
+# long enough (144 runs, a few seconds on 2 workers) for a kill or Ctrl-C to land mid-sweep
+KILLABLE = (
+    TINY.replace("replications = 3", "replications = 24")
+    .replace("days = 15", "days = 100")
+    .replace('"market.prospects" = 600', '"market.prospects" = 2000')
+)
 
 
 def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
@@ -42,9 +53,23 @@ def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
 
 
 def table(out: Path) -> pd.DataFrame:
+    """The runs table without the one column that may differ between runs (wall time)."""
     return load_runs(out).drop(columns=["elapsed_s"])
 
 
+@pytest.fixture(scope="module")
+def killable(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """The KILLABLE experiment file and the table of its uninterrupted sweep."""
+    tmp = tmp_path_factory.mktemp("killable")
+    exp = write(tmp, KILLABLE)
+    return exp, table(sweep(exp, tmp / "reference", workers=2))
+
+
+def parts(out: Path) -> list[Path]:
+    return sorted((out / "runs").glob("part-*.parquet"))
+
+
+# -- reproducible -------------------------------------------------------------------------------
 def test_same_table_for_one_two_workers_and_dask(tmp_path):
     exp = write(tmp_path, TINY)
     one = table(sweep(exp, tmp_path / "w1", workers=1))
@@ -52,22 +77,85 @@ def test_same_table_for_one_two_workers_and_dask(tmp_path):
     dask = table(sweep(exp, tmp_path / "dask", workers=2, executor="dask"))
     assert len(one) == 18 and list(one["run_id"]) == list(range(18))
     assert (one["status"] == "ok").all()
+    assert len(parts(tmp_path / "w2")) >= 4  # streamed in chunks, not written at the end
     pd.testing.assert_frame_equal(one, two)
     pd.testing.assert_frame_equal(one, dask)
 
 
-def test_seeds_depend_on_experiment_seed_and_run_index(tmp_path):
-    exp = load_experiment(write(tmp_path, TINY))
-    seeds = [s.seed for s in exp.runs()]
-    assert len(set(seeds)) == len(seeds)
-    again = load_experiment(write(tmp_path, TINY.replace("seed = 7", "seed = 8"), "other.toml"))
-    assert seeds != [s.seed for s in again.runs()]
+def test_the_cli_runs_on_an_existing_dask_scheduler_by_address(tmp_path, capsys):
+    from dask.distributed import LocalCluster
+
+    from orgsim.cli import main
+
+    exp = write(tmp_path, TINY)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        main(["sweep", str(exp), "--out", str(tmp_path / "dask"), "--executor", "dask"]
+             + ["--address", cluster.scheduler_address, "--quiet"])  # fmt: skip
+    assert load_manifest(tmp_path / "dask")["sessions"][0]["address"].startswith("tcp://")
+    pd.testing.assert_frame_equal(table(tmp_path / "dask"), table(sweep(exp, tmp_path / "w1", workers=1)))
+    with pytest.raises(SystemExit) as info:
+        main(["sweep", str(exp), "--out", str(tmp_path / "x"), "--address", "tcp://127.0.0.1:1"])
+    assert info.value.code == 2 and "--address needs --executor dask" in capsys.readouterr().err
 
 
-def test_killed_sweep_resumes_to_the_uninterrupted_table(tmp_path):
-    text = TINY.replace("replications = 3", "replications = 12").replace("days = 15", "days = 40")
-    exp = write(tmp_path, text)
-    reference = table(sweep(exp, tmp_path / "ref", workers=2))
+def test_the_table_has_the_documented_columns_and_types(tmp_path):
+    text = TINY.split("[factors]")[0] + (
+        "[factors]\n"
+        '"sla.enabled" = { levels = [true, false] }\n'
+        '"sales.prioritisation" = { levels = ["sla", "cherry_pick"] }\n'
+        '"sales.headcount" = { levels = [2, "3"] }\n'
+    )
+    runs = load_runs(sweep(write(tmp_path, text), tmp_path / "out", workers=1))
+    first = ["run_id", "design_point", "replicate", "seed", "status", "error", "elapsed_s", "structure"]
+    assert list(runs.columns[:8]) == first
+    factors = ["sla.enabled", "sales.prioritisation", "sales.headcount"]
+    assert list(runs.columns[9:12]) == factors and runs.columns[8] == "scenario"
+    assert list(runs.columns[12:]) == flat_columns()
+    assert (runs["status"] == "ok").all() and len(runs) == 24
+    assert runs["sla.enabled"].dtype == bool
+    assert set(runs["sales.prioritisation"]) == {"sla", "cherry_pick"}
+    assert runs["sales.headcount"].dtype == "int64" and set(runs["sales.headcount"]) == {2, 3}
+    assert runs["seed"].is_unique and (runs["elapsed_s"] > 0).all()
+
+
+def test_the_manifest_records_experiment_versions_and_times(tmp_path):
+    out = sweep(write(tmp_path, TINY), tmp_path / "out", workers=1)
+    manifest = load_manifest(out)
+    assert {"orgsim", "mesa", "numpy", "python"} <= set(manifest["versions"])
+    assert manifest["experiment"]["name"] == "tiny" and len(manifest["experiment_hash"]) == 16
+    assert manifest["design"] == "factorial" and manifest["replications"] == 3 and manifest["seed"] == 7
+    assert manifest["factors"]["sla.response_hours"] == {"levels": [2, 48]}
+    assert manifest["runs"] == 18 and manifest["stored_runs"] == {"ok": 18}
+    assert manifest["status"] == "complete" and manifest["started"] <= manifest["finished"]
+    # the horizon is part of the recorded scenario, not only of the call
+    assert manifest["experiment"]["scenarios"]["separate"]["horizon.days"] == 15
+
+
+def test_results_are_readable_by_the_team(tmp_path):
+    old = os.umask(0o022)
+    try:
+        out = sweep(write(tmp_path, TINY), tmp_path / "out", workers=1)
+    finally:
+        os.umask(old)
+    for path in [out / "manifest.json", *parts(out)]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def test_the_python_api_takes_a_dict_and_shows_progress_on_a_terminal(tmp_path, monkeypatch, capsys):
+    import orgsim
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    experiment = {"scenarios": ["merged"], "replications": 4, "days": 10, "set": {"market.prospects": 500}}
+    out = orgsim.sweep(experiment, tmp_path / "out", workers=1, quiet=False)
+    assert out == tmp_path / "out"
+    assert "runs/s" in capsys.readouterr().err  # the bar: runs done, runs/s, ETA
+    runs = orgsim.load_runs(out)
+    assert len(runs) == 4 and set(runs["structure"]) == {"merged"}
+
+
+# -- nothing lost -------------------------------------------------------------------------------
+def test_killed_sweep_resumes_to_the_uninterrupted_table(tmp_path, killable):
+    exp, reference = killable
     out = tmp_path / "killed"
     code = (
         "from orgsim.experiment.sweep import sweep\n"
@@ -75,133 +163,156 @@ def test_killed_sweep_resumes_to_the_uninterrupted_table(tmp_path):
     )
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list((out / "runs").glob("part-*.parquet"))) < 3:
-        time.sleep(0.05)
+    while time.monotonic() < deadline and len(parts(out)) < 3:
+        time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     partial = load_runs(out)
     assert 0 < len(partial) < len(reference), "the kill should land mid-sweep"
+    assert load_manifest(out)["status"] == "running"  # what a kill leaves: no chance to say more
+    (out / "runs" / ".part-000099.parquet.abc.tmp").write_bytes(b"PAR1 cut off")  # as a kill can leave
     resumed = table(sweep(exp, out, workers=2, resume=True))
-    assert not list((out / "runs").glob(".*.tmp"))  # a part cut off by the kill is cleared
+    assert not list((out / "runs").glob(".*.tmp"))
     assert resumed["run_id"].is_unique
     pd.testing.assert_frame_equal(resumed, reference)
     assert load_manifest(out)["status"] == "complete"
+    assert [s["status"] for s in load_manifest(out)["sessions"]] == ["running", "complete"]
 
 
-def test_rerun_of_a_finished_sweep_adds_nothing(tmp_path):
+def test_ctrl_c_saves_completed_runs_and_the_same_command_resumes(tmp_path, killable):
+    exp, reference = killable
+    out = tmp_path / "interrupted"
+    command = [sys.executable, "-m", "orgsim", "sweep", str(exp), "--out", str(out), "--workers", "2"]
+
+    def as_a_terminal_would():  # background jobs start with SIGINT ignored; a shell's Ctrl-C does not
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.setsid()
+
+    proc = subprocess.Popen(command, preexec_fn=as_a_terminal_would, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out / "manifest.json").exists():
+        time.sleep(0.02)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().splitlines()[-1].startswith("orgsim: interrupted; completed runs are saved")
+    assert "Traceback" not in stderr
+    assert load_manifest(out)["status"] == "interrupted"
+    stored = load_manifest(out)["stored_runs"].get("ok", 0)
+    assert stored < len(reference)
+    again = subprocess.run([*command, "--quiet"], capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    pd.testing.assert_frame_equal(table(out), reference)
+
+
+def test_a_dead_worker_stops_the_sweep_cleanly_and_it_resumes(tmp_path, killable):
+    exp, reference = killable
+    out = tmp_path / "broken"
+    with (
+        pytest.raises(BrokenExecutor),
+        sweep_faults.Injecting(sweep_faults.kills_its_worker) as pool,
+    ):
+        sweep(exp, out, executor=pool, chunk_runs=1)
+    assert load_manifest(out)["status"] == "interrupted"
+    stored = load_runs(out)
+    assert sweep_faults.DIE_AT_RUN not in set(stored["run_id"])
+    assert (stored["status"] == "ok").all()
+    pd.testing.assert_frame_equal(table(sweep(exp, out, workers=2)), reference)
+
+
+def test_a_rerun_of_a_finished_sweep_adds_nothing(tmp_path):
     exp = write(tmp_path, TINY)
     first = table(sweep(exp, tmp_path / "out", workers=1))
-    second = table(sweep(exp, tmp_path / "out", workers=1))
+    before = parts(tmp_path / "out")
+    second = table(sweep(exp, tmp_path / "out", workers=1, resume=True))
+    assert parts(tmp_path / "out") == before
     pd.testing.assert_frame_equal(first, second)
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     real = sweep_module.simulate
 
-    def flaky(scenario, seed, days, series):
+    def flaky(scenario, **kwargs):
         if scenario.structure == "merged" and scenario.sla.response_hours == 48:
             raise RuntimeError("model blew up")
-        return real(scenario, seed=seed, days=days, series=series)
+        return real(scenario, **kwargs)
 
     monkeypatch.setattr(sweep_module, "simulate", flaky)
     runs = load_runs(sweep(write(tmp_path, TINY), tmp_path / "out", workers=1))
     failed = runs[runs["status"] == "error"]
     assert len(runs) == 18 and len(failed) == 3
-    assert failed["error"].str.contains("RuntimeError: model blew up").all()
-    assert failed["revenue"].isna().all()
+    assert (failed["error"] == "RuntimeError: model blew up").all()
+    assert failed["revenue"].isna().all() and (failed["structure"] == "merged").all()
     assert (runs.loc[runs["status"] == "ok", "revenue"].notna()).all()
+    assert (runs.loc[runs["status"] == "ok", "error"] == "").all()
     assert analyze(tmp_path / "out").failed == 3
+    assert load_manifest(tmp_path / "out")["stored_runs"] == {"ok": 15, "error": 3}
 
 
-def test_a_different_experiment_in_the_same_dir_is_refused(tmp_path):
+def test_a_run_failing_inside_a_worker_process_is_recorded(tmp_path):
+    exp = write(tmp_path, TINY)
+    with sweep_faults.Injecting(sweep_faults.raises_for_merged_48h) as pool:
+        runs = load_runs(sweep(exp, tmp_path / "out", executor=pool, chunk_runs=4))
+    failed = runs[runs["status"] == "error"]
+    assert list(runs["run_id"]) == list(range(18))
+    assert len(failed) == 3 and (failed["error"] == "RuntimeError: model blew up").all()
+    assert set(failed["design_point"]) == {3}  # merged x 48 h: the 4th point of the factorial
+    # the other runs are exactly those of a clean sweep
+    clean = table(sweep(exp, tmp_path / "clean", workers=1))
+    ok = runs["status"] == "ok"
+    pd.testing.assert_frame_equal(
+        runs[ok].drop(columns="elapsed_s").reset_index(drop=True),
+        clean[ok].reset_index(drop=True),
+    )
+
+
+# -- refused ---------------------------------------------------------------------------------------
+def test_a_different_experiment_or_a_foreign_directory_is_refused(tmp_path):
     sweep(write(tmp_path, TINY), tmp_path / "out", workers=1)
     other = write(tmp_path, TINY.replace("seed = 7", "seed = 99"), "other.toml")
-    with pytest.raises(InputError, match="holds a different experiment"):
+    with pytest.raises(InputError, match="holds a different experiment") as info:
         sweep(other, tmp_path / "out", workers=1)
+    assert "\n" not in str(info.value)
+    renamed = write(tmp_path, TINY.replace('name = "tiny"', 'name = "renamed"'), "renamed.toml")
+    sweep(renamed, tmp_path / "out", workers=1)  # same runs under another name: accepted
     (tmp_path / "junk").mkdir()
     (tmp_path / "junk" / "file.txt").write_text("x")
     with pytest.raises(InputError, match="not a sweep directory"):
         sweep(other, tmp_path / "junk", workers=1)
 
 
+def test_two_sweeps_never_write_into_one_directory(tmp_path):
+    exp = write(tmp_path, TINY)
+    with DirectoryLock(tmp_path / "out"), pytest.raises(InputError, match="another sweep .* is writing here"):
+        sweep(exp, tmp_path / "out", workers=1)
+    assert len(load_runs(sweep(exp, tmp_path / "out", workers=1))) == 18  # the lock is released
+
+
+# -- series ----------------------------------------------------------------------------------------
 def test_series_are_recorded_when_asked(tmp_path):
     exp = write(tmp_path, TINY.replace("days = 15", "days = 15\nseries = true"))
     out = sweep(exp, tmp_path / "out", workers=2)
     series = load_series(out)
     assert series is not None and set(series["run_id"]) == set(range(18))
     assert (series.groupby("run_id")["day"].count() == 15).all()
+    assert list(series.columns[:2]) != [] and {"run_id", "day"} <= set(series.columns)
+    assert load_series(sweep(write(tmp_path, TINY, "plain.toml"), tmp_path / "plain", workers=1)) is None
 
 
-def test_bad_experiment_values_name_file_and_field(tmp_path):
-    cases = {
-        'design = "grid"': "design: 'grid' is not a design; allowed: factorial, lhs, sobol, morris",
-        "replications = 0": "replications: 0 is not allowed; use an integer >= 1",
-        'design = "lhs"': "samples: the lhs design needs a sample size",
-        'colour = "red"': "unknown entry 'colour'",
-    }
-    for line, message in cases.items():
-        path = write(
-            tmp_path,
-            line
-            + "\n"
-            + TINY.replace('design = "factorial"\n', "").replace(
-                "replications = 3\n", "" if "replications" in line else "replications = 3\n"
-            ),
-        )
-        with pytest.raises(InputError) as info:
-            load_experiment(path)
-        assert str(path) in str(info.value) and message in str(info.value), str(info.value)
-        assert "\n" not in str(info.value)
+def test_series_left_by_a_kill_between_two_parts_are_not_doubled(tmp_path):
+    exp = write(tmp_path, TINY.replace("days = 15", "days = 15\nseries = true"))
+    out = sweep(exp, tmp_path / "out", workers=1)
+    clean = load_series(out)
+    part = pq.read_table(sorted((out / "series").glob("part-*.parquet"))[0])
+    pq.write_table(part, out / "series" / "part-000090.parquet")  # a series part written twice
+    orphan = part.to_pandas().assign(run_id=999)  # series of a run never stored
+    orphan.to_parquet(out / "series" / "part-000091.parquet")
+    pd.testing.assert_frame_equal(load_series(out), clean)
 
 
-@pytest.mark.parametrize(
-    ("factor", "message"),
-    [
-        ('"sla.respnse_hours" = { levels = [1] }', "did you mean 'sla.response_hours'"),
-        (
-            '"sla.response_hours" = { levels = [-5] }',
-            "sla.response_hours: Input should be greater than or equal",
-        ),
-        ('structure = { levels = ["flat"] }', "'flat' is not a structure"),
-        ('"sales.headcount" = { range = [2, 9] }', "a factorial design needs levels"),
-        ('"sales.headcount" = { levels = [] }', "levels: a non-empty list"),
-        ('"sales.headcount" = { steps = 3 }', "unknown entry 'steps'"),
-    ],
-)
-def test_bad_factors(tmp_path, factor, message):
-    text = TINY.split("[factors]")[0] + "[factors]\n" + factor + "\n"
-    with pytest.raises(InputError, match=None) as info:
-        load_experiment(write(tmp_path, text))
-    assert message in str(info.value), str(info.value)
-
-
-def test_sampling_designs_have_the_expected_shapes():
-    base = {
-        "scenarios": ["separate"],
-        "seed": 1,
-        "factors": {
-            "sales.headcount": {"range": [4, 20]},
-            "sla.response_hours": {"range": [1, 96]},
-            "structure": {"levels": ["separate", "merged", "aligned"]},
-        },
-    }
-    lhs = parse_experiment({**base, "design": "lhs", "samples": 30})
-    points = lhs.points()
-    assert len(points) == 30
-    hours = sorted(p["sla.response_hours"] for p in points)
-    strata = [int((h - 1) / 95 * 30) for h in hours]
-    assert sorted(strata) == list(range(30))  # one point per stratum
-    assert all(isinstance(p["sales.headcount"], int) and 4 <= p["sales.headcount"] <= 20 for p in points)
-    assert lhs.points() == points  # seeded
-    sobol = parse_experiment({**base, "design": "sobol", "samples": 8})
-    assert len(sobol.points()) == 8 * (3 + 2)
-    morris = parse_experiment({**base, "design": "morris", "samples": 5})
-    assert len(morris.points()) == 5 * (3 + 1)
-    assert {p["structure"] for p in morris.points()} <= {"separate", "merged", "aligned"}
-
-
-def test_sobol_sweep_is_analysed_with_indices(tmp_path):
-    text = """
+# -- analysis --------------------------------------------------------------------------------------
+SOBOL = """
 name = "sobol"
 design = "sobol"
 samples = 4
@@ -214,53 +325,124 @@ seed = 2
 "marketing.budget" = { range = [0, 2000000] }
 "sla.response_hours" = { range = [1, 96] }
 """
-    out = sweep(write(tmp_path, text), tmp_path / "out", workers=2)
+
+
+def test_sobol_sweep_is_analysed_with_indices(tmp_path):
+    out = sweep(write(tmp_path, SOBOL), tmp_path / "out", workers=2)
     result = analyze(out, ["mqls"])
     assert set(result.sensitivity["factor"]) == {"marketing.budget", "sla.response_hours"}
     indices = result.sensitivity.set_index("factor")
     # the budget drives the MQL count; an SLA clock (disabled in this scenario) cannot
     assert indices.loc["marketing.budget", "ST"] > 0.1
     assert abs(indices.loc["sla.response_hours", "ST"]) < indices.loc["marketing.budget", "ST"]
-    assert len(result.points) == 4 * 4
+    assert {"S1_conf", "ST_conf"} <= set(result.sensitivity.columns)
+    assert len(result.points) == 4 * 4 and result.notes == []
 
 
+def test_morris_with_integer_and_categorical_factors(tmp_path, caplog):
+    text = (
+        SOBOL.replace('design = "sobol"', 'design = "morris"')
+        .replace("samples = 4", "samples = 3")
+        .replace('"sla.response_hours" = { range = [1, 96] }', '"sales.headcount" = { range = [1, 6] }')
+        + 'structure = { levels = ["separate", "merged", "aligned"] }\n'
+    )
+    out = sweep(write(tmp_path, text), tmp_path / "out", workers=1)
+    with caplog.at_level("WARNING"):
+        result = analyze(out, ["mqls", "revenue"])
+    assert not caplog.records  # the effects use the sampled coordinates, drawn again from the manifest
+    sens = result.sensitivity
+    assert len(sens) == 2 * 3 and {"mu_star", "mu_star_conf", "sigma"} <= set(sens.columns)
+    assert (sens["mu_star"] >= 0).all() and sens["mu_star"].notna().all()
+    assert load_runs(out)["sales.headcount"].between(1, 6).all()
+
+
+def test_each_base_scenario_gets_its_own_points_and_indices(tmp_path):
+    text = SOBOL.replace('name = "sobol"', 'name = "two"\nscenarios = ["separate", "merged"]')
+    text = text.replace("samples = 4", "samples = 2")
+    out = sweep(write(tmp_path, text), tmp_path / "out", workers=1)
+    runs = load_runs(out)
+    assert list(runs["scenario"].unique()) == ["separate", "merged"] and len(runs) == 2 * 2 * 4
+    assert set(runs.loc[runs["scenario"] == "merged", "structure"]) == {"merged"}
+    result = analyze(out, ["mqls"])
+    assert len(result.points) == 16 and set(result.points["scenario"]) == {"separate", "merged"}
+    assert set(result.sensitivity["scenario"]) == {"separate", "merged"}
+
+
+def test_analysis_of_an_unfinished_sweep_says_so(tmp_path, capsys):
+    from orgsim.cli import main
+
+    out = sweep(write(tmp_path, SOBOL), tmp_path / "out", workers=1)
+    runs = load_runs(out)
+    for part in parts(out):
+        part.unlink()
+    runs[runs["design_point"] < 10].to_parquet(out / "runs" / "part-000000.parquet")
+    result = analyze(out, ["mqls"])
+    assert result.sensitivity is None and len(result.points) == 10
+    assert any("unfinished: 10 of 16 runs" in n for n in result.notes)
+    assert any("6 of 16 design points have no successful run" in n for n in result.notes)
+    main(["analyze", str(out), "--measure", "mqls"])
+    assert "no sobol indices" in capsys.readouterr().out
+
+
+# -- command line ----------------------------------------------------------------------------------
 def test_cli_sweep_and_analyze(tmp_path, capsys):
     from orgsim.cli import main
 
     exp = write(tmp_path, TINY)
     out = tmp_path / "out"
     main(["sweep", str(exp), "--out", str(out), "--dry-run"])
-    assert "18 runs" in capsys.readouterr().out and not out.exists()
-    main(["sweep", str(exp), "--out", str(out), "--workers", "1", "--quiet"])
+    text = capsys.readouterr().out
+    assert "18 runs (6 design points x 3 replications x 1 base scenario)" in text and not out.exists()
+    main(["sweep", str(exp), "--out", str(out), "--dry-run", "--json"])
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["runs"] == 18 and plan["estimate_s"] >= 0
+    main(["sweep", str(exp), "--out", str(out), "--workers", "1", "--json"])
+    done = json.loads(capsys.readouterr().out)
+    assert done["stored_runs"] == {"ok": 18} and done["out"] == str(out)
     main(["analyze", str(out), "--json", "--csv", str(tmp_path / "points.csv")])
-    import json
-
     data = json.loads(capsys.readouterr().out)
-    assert data["design"] == "factorial" and len(data["points"]) == 6
-    assert (tmp_path / "points.csv").exists()
+    assert data["design"] == "factorial" and len(data["points"]) == 6 and data["failed_runs"] == 0
+    assert len(pd.read_csv(tmp_path / "points.csv")) == 6
+    main(["analyze", str(out), "--measure", "revenue"])
+    assert "mean [95% CI] per design point" in capsys.readouterr().out
+
+
+def test_cli_analyze_writes_indices_next_to_the_points(tmp_path, capsys):
+    from orgsim.cli import main
+
+    out = sweep(write(tmp_path, SOBOL), tmp_path / "out", workers=1)
+    main(["analyze", str(out), "--measure", "mqls", "--csv", str(tmp_path / "sobol.csv")])
+    assert "sensitivity indices" in capsys.readouterr().out
+    assert len(pd.read_csv(tmp_path / "sobol.csv")) == 16
+    assert set(pd.read_csv(tmp_path / "sobol_sensitivity.csv")["factor"]) == {
+        "marketing.budget",
+        "sla.response_hours",
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["analyze", "{tmp}/nowhere"], "manifest.json: not found"),
+        (["analyze", "{out}", "--measure", "revenu"], "unknown measure 'revenu'"),
+        (["sweep", "{tmp}/missing.toml", "--out", "{tmp}/o"], "missing.toml: file not found"),
+        (["sweep", "{exp}", "--out", "{tmp}/o", "--workers", "0"], "--workers"),
+        (["sweep", "{exp}", "--out", "{tmp}/o", "--executor", "mpi"], "--executor"),
+    ],
+)
+def test_cli_errors_are_one_line_with_exit_2(tmp_path, capsys, args, message):
+    from orgsim.cli import main
+
+    exp = write(tmp_path, TINY)
+    out = tmp_path / "done"
+    if "{out}" in args:
+        sweep(exp, out, workers=1)
+    argv = [a.format(tmp=tmp_path, exp=exp, out=out) for a in args]
     with pytest.raises(SystemExit) as info:
-        main(["sweep", str(tmp_path / "missing.toml"), "--out", str(out)])
-    assert info.value.code == 2
-    assert "missing.toml: file not found" in capsys.readouterr().err
-
-
-def test_shipped_experiments_are_valid():
-    shipped = sorted(Path("experiments").glob("*.toml"))
-    assert len(shipped) >= 5
-    for path in shipped:
-        exp = load_experiment(path)
-        assert exp.description and len(exp.runs()) > 0
-
-
-def test_flag_and_choice_factors_are_stored_with_their_types(tmp_path):
-    text = TINY.split("[factors]")[0] + (
-        '[factors]\n"sla.enabled" = { levels = [true, false] }\n'
-        '"sales.prioritisation" = { levels = ["sla", "cherry_pick"] }\n'
-    )
-    runs = load_runs(sweep(write(tmp_path, text), tmp_path / "out", workers=1))
-    assert (runs["status"] == "ok").all() and len(runs) == 12
-    assert runs["sla.enabled"].dtype == bool
-    assert set(runs["sales.prioritisation"]) == {"sla", "cherry_pick"}
+        main(argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and message in err, err
+    assert err.count("\n") == 1 and "Traceback" not in err
 
 
 def test_a_real_sweep_renders_its_report(tmp_path):

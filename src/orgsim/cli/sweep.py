@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+import time
 from concurrent.futures import BrokenExecutor
-from pathlib import Path
 
 import click
 from rich.table import Table
@@ -13,47 +15,22 @@ from orgsim.cli import _clean, _emit_json, cli, err, json_option, out
 from orgsim.experiment.analyze import analyze as run_analyze
 from orgsim.experiment.executors import EXECUTORS, default_workers
 from orgsim.experiment.experiment import load_experiment
-from orgsim.experiment.sweep import estimate_seconds
+from orgsim.experiment.storage import load_manifest
+from orgsim.experiment.sweep import WorkerError, estimate_seconds
 from orgsim.experiment.sweep import sweep as run_sweep
 from orgsim.presentation.format import fmt_ci
 
 
-def _bar(quiet: bool):
-    """A progress bar with runs done, runs/s and ETA on stderr when it is a terminal."""
-    if quiet or not sys.stderr.isatty():
-        return None, lambda: None
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a batch scheduler's pre-emption, `kill`): stop like Ctrl-C, saving completed runs."""
 
-    bar = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[rate]} runs/s"),
-        TimeRemainingColumn(),
-        console=err,
-    )
-    task = bar.add_task("sweep", total=None, rate="-")
-    state = {"t0": None, "n0": 0}
 
-    def update(done: int, total: int) -> None:
-        import time
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
 
-        if state["t0"] is None:
-            state["t0"], state["n0"] = time.monotonic(), done
-        elapsed = time.monotonic() - state["t0"]
-        rate = (done - state["n0"]) / elapsed if elapsed > 0 else 0.0
-        bar.update(task, completed=done, total=total, rate=f"{rate:.1f}")
 
-    bar.start()
-    return update, bar.stop
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 @cli.command()
@@ -74,7 +51,8 @@ def _bar(quiet: bool):
     "--resume", is_flag=True, help="Run only what DIR is missing (also automatic for the same experiment)."
 )
 @click.option("--dry-run", is_flag=True, help="Print the run count and an estimate of the time, run nothing.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--quiet", is_flag=True, help="No progress bar and no summary line.")
+@json_option
 def sweep(
     experiment: str,
     out_dir: str,
@@ -84,8 +62,21 @@ def sweep(
     resume: bool,
     dry_run: bool,
     quiet: bool,
+    as_json: bool,
 ) -> None:
-    """Run EXPERIMENT (a .toml file) into --out DIR as tidy Parquet, resumably."""
+    r"""Run EXPERIMENT (a .toml file) into --out DIR as tidy Parquet, resumably.
+
+    Results stream to DIR/runs/part-*.parquet (one row per run), DIR/series/ (per-day
+    series, when the experiment asks) and DIR/manifest.json. Run the same command again
+    after a crash or Ctrl-C: only the missing runs are run. Load the results in Python with
+    orgsim.load_runs(DIR); summarise them with `orgsim analyze DIR`.
+
+    \b
+    Examples:
+      orgsim sweep experiments/sla_response.toml --out out/sla --dry-run
+      orgsim sweep experiments/sla_response.toml --out out/sla --workers 8
+      orgsim sweep experiments/sensitivity.toml --out out/sobol --executor dask --address tcp://HOST:8786
+    """
     exp = load_experiment(experiment)
     if address and executor != "dask":
         raise click.UsageError("--address needs --executor dask")
@@ -93,50 +84,78 @@ def sweep(
     if dry_run:
         w = workers or default_workers()
         seconds = estimate_seconds(exp, w)
+        points, scenarios = len(exp.points()), len(exp.scenarios)
+        if as_json:
+            _emit_json(
+                {
+                    "experiment": exp.name,
+                    "runs": n,
+                    "design_points": points,
+                    "replications": exp.replications,
+                    "scenarios": scenarios,
+                    "workers": w,
+                    "estimate_s": round(seconds, 1),
+                }
+            )
+            return
         click.echo(
-            f"{exp.name}: {n} runs ({len(exp.points())} design points x {exp.replications} replications "
-            f"x {len(exp.scenarios)} scenario(s)), about {seconds:,.1f} s on {w} worker(s)"
+            f"{exp.name}: {_plural(n, 'run')} ({_plural(points, 'design point')} x "
+            f"{_plural(exp.replications, 'replication')} x {_plural(scenarios, 'base scenario')}), "
+            f"about {seconds:,.0f} s on {_plural(w, 'worker')}"
         )
         return
-    update, stop = _bar(quiet)
+    start = time.monotonic()
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
         path = run_sweep(
-            exp, out_dir, workers=workers, executor=executor, address=address, resume=resume, progress=update
+            exp, out_dir, workers=workers, executor=executor, address=address, resume=resume, quiet=quiet
         )
-    except KeyboardInterrupt:
-        stop()
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        click.echo(f"orgsim: {what}; completed runs are saved in {out_dir}; run again to resume", err=True)
+        sys.exit(143 if isinstance(exc, Terminated) else 130)
+    except (BrokenExecutor, WorkerError, OSError) as exc:
+        what = "a worker process died" if isinstance(exc, BrokenExecutor) else str(exc)
         click.echo(
-            f"orgsim: interrupted; completed runs are saved in {out_dir}; run again to resume", err=True
-        )
-        sys.exit(130)
-    except BrokenExecutor as exc:
-        stop()
-        click.echo(
-            f"orgsim: error: a worker died ({exc}); completed runs are saved in {out_dir}; "
-            "run again to resume",
-            err=True,
+            f"orgsim: error: {what}; completed runs are saved in {out_dir}; run again to resume", err=True
         )
         sys.exit(1)
     finally:
-        stop()
-    if not quiet:
-        err.print(f"{n} runs in {path}")
+        if in_main:
+            signal.signal(signal.SIGTERM, previous)
+    stored = load_manifest(path).get("stored_runs", {})
+    elapsed = time.monotonic() - start
+    if as_json:
+        _emit_json({"out": str(path), "runs": n, "stored_runs": stored, "elapsed_s": round(elapsed, 2)})
+    elif not quiet:
+        failed = n - stored.get("ok", 0)
+        tail = f", {failed} failed (see the error column)" if failed else ""
+        err.print(f"{_plural(n, 'run')} in {path} ({elapsed:,.1f} s{tail})")
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--measure", "measures", multiple=True, help="Measure to analyse (repeatable).")
 @click.option(
-    "--csv", "csv_path", type=click.Path(dir_okay=False), default=None, help="Also write the table as CSV."
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the per-point table as CSV (and the indices as <name>_sensitivity.csv).",
 )
 @json_option
 def analyze(directory: str, measures: tuple[str, ...], csv_path: str | None, as_json: bool) -> None:
-    """Summarise a sweep DIRECTORY: means and 95% CIs per design point; Sobol/Morris indices."""
+    """Summarise a sweep DIRECTORY: means and 95% CIs per design point; Sobol/Morris indices.
+
+    Measures default to the experiment's `metrics`, else revenue, profit, friction, leakage
+    and win rate. An unfinished sweep is summarised as far as it got.
+    """
     result = run_analyze(directory, measures or None)
     if csv_path:
-        frame = result.sensitivity if result.sensitivity is not None else result.points
-        Path(csv_path).parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(csv_path, index=False)
+        for path in result.write_csv(csv_path):
+            if not as_json:
+                err.print(f"wrote {path}")
     if as_json:
         _emit_json(_clean(result.to_dict()))
         return
@@ -161,4 +180,6 @@ def analyze(directory: str, measures: tuple[str, ...], csv_path: str | None, as_
             sens.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row])
         out.print(sens)
     if result.failed:
-        out.print(f"{result.failed} run(s) failed; see the error column of the runs table")
+        out.print(f"{_plural(result.failed, 'run')} failed; see the error column of the runs table")
+    for note in result.notes:
+        out.print(note)

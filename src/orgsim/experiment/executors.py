@@ -2,12 +2,18 @@
 
 ``local`` is a process pool (or in-process for one worker); ``dask`` uses a Dask distributed
 ``Client``: an existing scheduler by address, or a ``LocalCluster`` started for the sweep.
+Like the EMA Workbench's evaluators they are interchangeable: the sweep only submits tasks
+and waits on futures, so any other ``Executor`` (e.g. ``mpi4py.futures.MPIPoolExecutor``)
+can be passed in as it is, and :func:`slots` says how many tasks it can run at once.
 """
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -31,6 +37,63 @@ class InlineExecutor(Executor):
         return future
 
 
+class DaskExecutor(Executor):
+    """A Dask distributed ``Client`` as an Executor; tasks are impure (each run is submitted once)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._inner = client.get_executor(pure=False)
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:  # noqa: D102
+        return self._inner.submit(fn, *args, **kwargs)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:  # noqa: D102
+        self._inner.shutdown(wait=wait)
+
+    def slots(self) -> int:
+        """Worker threads in the cluster now (it may grow or shrink while a sweep runs)."""
+        return max(1, sum(self.client.nthreads().values()))
+
+
+def slots(executor: Executor, default: int = 1) -> int:
+    """How many tasks ``executor`` runs at once (``default`` when it cannot tell)."""
+    if isinstance(executor, InlineExecutor):
+        return 1
+    if isinstance(executor, DaskExecutor):
+        return executor.slots()
+    return int(getattr(executor, "_max_workers", 0) or default)
+
+
+def _start_forkserver() -> None:
+    """Start the fork server with Ctrl-C ignored.
+
+    The server imports the model first (about a second); a Ctrl-C in that second would print
+    its traceback. Ignoring SIGINT here (it inherits that) keeps a Ctrl-C one line.
+    """
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _worker_started() -> None:
+    """In each worker process: Ctrl-C ends it at once and quietly (no traceback per worker).
+
+    The parent gets the same Ctrl-C, saves every completed run and reports it in one line.
+    """
+    signal.signal(signal.SIGINT, _end_quietly)
+
+
+def _end_quietly(signum: int, frame: Any) -> None:
+    os._exit(128 + signum)
+
+
 def default_workers() -> int:
     """All cores this process may use."""
     try:
@@ -41,9 +104,15 @@ def default_workers() -> int:
 
 @contextmanager
 def make_executor(
-    kind: str = "local", workers: int | None = None, address: str | None = None
+    kind: str | Executor = "local", workers: int | None = None, address: str | None = None
 ) -> Iterator[Executor]:
-    """Open an executor of ``kind`` with ``workers`` workers; closes it on exit."""
+    """Open an executor of ``kind`` with ``workers`` workers; closes it on exit.
+
+    ``kind`` may also be an Executor the caller made: it is used as it is and left open.
+    """
+    if isinstance(kind, Executor):
+        yield kind
+        return
     if kind not in EXECUTORS:
         raise InputError(f"--executor: {kind!r} is not an executor; allowed: {', '.join(EXECUTORS)}")
     workers = workers or default_workers()
@@ -58,8 +127,12 @@ def make_executor(
         # replaced every TASKS_PER_WORKER runs so their memory cannot creep in long sweeps
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["orgsim.model.simulate", "orgsim.experiment.sweep"])
+        _start_forkserver()
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, max_tasks_per_child=TASKS_PER_WORKER
+            max_workers=workers,
+            mp_context=context,
+            max_tasks_per_child=TASKS_PER_WORKER,
+            initializer=_worker_started,
         ) as pool:
             yield pool
         return
@@ -71,12 +144,16 @@ def make_executor(
         except OSError as exc:
             raise InputError(f"--address: cannot reach Dask scheduler at {address}: {exc}") from None
         with client:
-            yield client.get_executor()
+            yield DaskExecutor(client)
         return
     with (
         LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers,
+            threads_per_worker=1,  # the model holds the GIL: one run per process
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,  # not a warning per task cancelled on Ctrl-C
         ) as cluster,
         Client(cluster) as client,
     ):
-        yield client.get_executor()
+        yield DaskExecutor(client)

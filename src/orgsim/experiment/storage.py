@@ -6,9 +6,13 @@ Layout of a sweep's output directory::
     DIR/runs/part-000000.parquet   one row per run: ids, seed, status, error, elapsed, factors,
                                    every measure of RunResult.flat()
     DIR/series/part-000000.parquet per-day series (run_id, day, ...) when the experiment asks
+    DIR/.lock                  held (flock) by the sweep writing here; released when it ends
 
 Every file is written to a temporary name and renamed into place, so a crash or a kill leaves
 only whole files: a directory is always consistent and a sweep resumes from what it holds.
+A run's series part is written before its runs part, so a kill between the two can leave
+series of a run that is not stored yet; it is run again on resume and :func:`load_series`
+keeps one copy of each run's days, and only for stored runs.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import pandas as pd
@@ -32,7 +37,15 @@ from orgsim.errors import InputError
 RUNS = "runs"
 SERIES = "series"
 MANIFEST = "manifest.json"
+LOCK = ".lock"
 PACKAGES = ("orgsim", "mesa", "numpy", "pandas", "pyarrow", "SALib", "scipy", "dask", "distributed")
+
+
+def _file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file (0o666 less the umask)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def now() -> str:
@@ -56,6 +69,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _file_mode())  # mkstemp makes 0600; results are for the whole team
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -121,6 +135,15 @@ def completed_run_ids(out_dir: Path) -> set[int]:
     return done
 
 
+def status_counts(out_dir: Path) -> dict[str, int]:
+    """Stored runs by status, e.g. ``{"ok": 1998, "error": 2}``."""
+    counts: dict[str, int] = {}
+    for part in _parts(out_dir, RUNS):
+        for status in pq.read_table(part, columns=["status"]).column("status").to_pylist():
+            counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
 def _read(out_dir: Path, kind: str, columns: Iterable[str] | None = None) -> pd.DataFrame | None:
     parts = _parts(out_dir, kind)
     if not parts:
@@ -140,8 +163,56 @@ def load_runs(out_dir: str | Path, columns: Iterable[str] | None = None) -> pd.D
 
 
 def load_series(out_dir: str | Path) -> pd.DataFrame | None:
-    """The per-day series of a sweep (run_id, day, ...), or None if none were recorded."""
-    frame = _read(Path(out_dir), SERIES)
+    """The per-day series of a sweep (run_id, day, ...) of its stored runs, or None if none.
+
+    One row per run and day: a copy left by a kill between a series part and its runs part
+    (that run was run again on resume) is dropped, as are series of runs not stored yet.
+    """
+    out_dir = Path(out_dir)
+    frame = _read(out_dir, SERIES)
     if frame is None:
         return None
+    stored = completed_run_ids(out_dir)
+    frame = frame[frame["run_id"].isin(stored)].drop_duplicates(["run_id", "day"], keep="last")
     return frame.sort_values(["run_id", "day"], kind="stable").reset_index(drop=True)
+
+
+class DirectoryLock:
+    """An exclusive lock on a sweep directory, so two sweeps never write into it at once.
+
+    Uses ``flock`` on ``DIR/.lock``: the kernel releases it when the process ends, even on
+    SIGKILL, so a killed sweep never leaves a stale lock behind.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir / LOCK
+        self._fd: int | None = None
+
+    def __enter__(self) -> DirectoryLock:
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, _file_mode())
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise InputError(
+                f"{self.path.parent}: another sweep (pid {holder}) is writing here; "
+                "wait for it to end or use another --out"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        self._fd = fd
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the descriptor releases the flock
+            self._fd = None

@@ -2,32 +2,41 @@
 
 Every run's seed is fixed before dispatch from the experiment seed and the run's index, so
 the table is identical whatever the executor, the worker count or the order of completion.
-Results stream to disk in atomic chunks as runs complete; a run that raises is recorded with
-status ``error`` and the sweep goes on; an interrupted sweep resumes with only what is missing.
+Results stream to disk in atomic chunks as runs complete, with a bounded number of runs in
+flight, so memory does not grow with the sweep. A run whose model raises is recorded with
+status ``error`` and its message and the sweep goes on; if the machinery itself fails (a
+worker process dies, the cluster goes away, Ctrl-C) every completed run is saved first and
+running the same sweep again runs only what is missing.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from orgsim.errors import InputError
-from orgsim.experiment.executors import default_workers, make_executor
-from orgsim.experiment.experiment import Experiment, RunSpec, load_experiment
+from orgsim.experiment.executors import default_workers, make_executor, slots
+from orgsim.experiment.experiment import Experiment, RunSpec, load_experiment, parse_experiment
 from orgsim.experiment.storage import (
+    LOCK,
     MANIFEST,
     RUNS,
     SERIES,
     ChunkWriter,
+    DirectoryLock,
     completed_run_ids,
     load_manifest,
     now,
+    status_counts,
     versions,
     write_manifest,
 )
@@ -37,14 +46,27 @@ from orgsim.scenario import Scenario
 
 log = logging.getLogger(__name__)
 
-ID_COLUMNS = ("run_id", "scenario", "design_point", "replicate", "seed", "status", "error", "elapsed_s")
+ID_COLUMNS = ("run_id", "design_point", "replicate", "seed", "status", "error", "elapsed_s", "structure")
+# Dask decides a task is to blame after it killed several workers: that run is recorded as failed
+RUN_FAILURES = ("KilledWorker",)
+
+
+class WorkerError(RuntimeError):
+    """The machinery, not the model, failed (a worker died, the cluster went away).
+
+    Completed runs are saved; running the sweep again resumes it.
+    """
 
 
 def runs_schema(exp: Experiment) -> pa.Schema:
-    """The fixed column layout of the runs table (so error rows and chunks always agree)."""
+    """The fixed column layout of the runs table (so error rows and chunks always agree).
+
+    ``run_id, design_point, replicate, seed, status, error, elapsed_s, structure``, then
+    ``scenario`` (the base scenario's name), one column per factor (bool for flags, string for
+    names, int64 for integer parameters, else float64) and every measure of ``RunResult.flat()``.
+    """
     fields = [
         pa.field("run_id", pa.int64()),
-        pa.field("scenario", pa.string()),
         pa.field("design_point", pa.int64()),
         pa.field("replicate", pa.int64()),
         pa.field("seed", pa.int64()),
@@ -52,6 +74,7 @@ def runs_schema(exp: Experiment) -> pa.Schema:
         pa.field("error", pa.string()),
         pa.field("elapsed_s", pa.float64()),
         pa.field("structure", pa.string()),
+        pa.field("scenario", pa.string()),
     ]
     for factor in exp.factors:
         if factor.key == "structure":
@@ -59,112 +82,283 @@ def runs_schema(exp: Experiment) -> pa.Schema:
         levels = factor.levels or ()
         if levels and all(isinstance(v, bool) for v in levels):
             kind = pa.bool_()
+        elif factor.categorical:
+            kind = pa.string()
+        elif factor.integer:
+            kind = pa.int64()
         else:
-            kind = pa.string() if factor.categorical else pa.float64()
+            kind = pa.float64()
         fields.append(pa.field(factor.key, kind))
     fields.extend(pa.field(col, pa.float64()) for col in flat_columns())
     return pa.schema(fields)
 
 
-def execute(scenario: Scenario, spec: RunSpec, days: int | None, series: bool) -> tuple[dict, Any]:
-    """Run one spec in a worker: a row for the runs table and the per-day series (or None).
+def execute(scenario: Scenario, spec: RunSpec, series: bool) -> tuple[dict[str, Any], Any]:
+    """Run one spec (in a worker): a row for the runs table and the per-day series (or None).
 
     Never raises for a model failure: the row records status ``error`` and the message.
     """
     start = time.perf_counter()
     row: dict[str, Any] = {
         "run_id": spec.run_id,
-        "scenario": spec.scenario,
         "design_point": spec.design_point,
         "replicate": spec.replicate,
         "seed": spec.seed,
         "status": "ok",
         "error": "",
+        "scenario": spec.scenario,
         **spec.values,
     }
     frame = None
     try:
         sc = scenario.with_overrides(spec.values, source="sweep") if spec.values else scenario
         row["structure"] = sc.structure
-        result = simulate(sc, seed=spec.seed, days=days, series=series)
+        result = simulate(sc, seed=spec.seed, series=series)
         row.update(result.flat())
         if series and result.series is not None:
             frame = result.series.assign(run_id=spec.run_id)
     except Exception as exc:  # noqa: BLE001 - recorded in the table, the sweep goes on
-        row["status"] = "error"
-        row["error"] = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+        _fail(row, exc)
         row.setdefault("structure", str(spec.values.get("structure", scenario.structure)))
     row["elapsed_s"] = time.perf_counter() - start
     return row, frame
 
 
+def _fail(row: dict[str, Any], exc: BaseException) -> None:
+    text = f"{type(exc).__name__}: {exc}".strip().splitlines()
+    row["status"] = "error"
+    row["error"] = (text[0] if text else type(exc).__name__)[:500]
+
+
+def _error_row(spec: RunSpec, scenario: Scenario, exc: BaseException) -> dict[str, Any]:
+    """The row of a run that failed outside the model (see ``RUN_FAILURES``)."""
+    row: dict[str, Any] = {
+        "run_id": spec.run_id,
+        "design_point": spec.design_point,
+        "replicate": spec.replicate,
+        "seed": spec.seed,
+        "scenario": spec.scenario,
+        "elapsed_s": float("nan"),
+        "structure": str(spec.values.get("structure", scenario.structure)),
+        **spec.values,
+    }
+    _fail(row, exc)
+    return row
+
+
+@contextmanager
+def _interrupt_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C until the block ends (then raise it): a pool must not be left mid-spawn.
+
+    A worker forked while the sweep exits would find its queues gone and print a traceback.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught:
+            raise KeyboardInterrupt
+
+
+def as_experiment(experiment: Experiment | Mapping[str, Any] | str | Path) -> Experiment:
+    """An Experiment from an object, a TOML-shaped dict or the path of an experiment file."""
+    if isinstance(experiment, Experiment):
+        return experiment
+    if isinstance(experiment, Mapping):
+        return parse_experiment(dict(experiment))
+    return load_experiment(experiment)
+
+
 def _prepare(exp: Experiment, out_dir: Path, resume: bool) -> set[int]:
-    """Check the output directory; returns the run ids it already holds."""
-    manifest_path = out_dir / MANIFEST
-    if manifest_path.exists():
+    """Check the output directory (held under its lock); returns the run ids it already holds."""
+    if (out_dir / MANIFEST).exists():
         manifest = load_manifest(out_dir)
         if manifest.get("experiment_hash") != exp.hash():
             raise InputError(
                 f"{out_dir}: holds a different experiment ({manifest.get('experiment', {}).get('name')!r}, "
-                f"hash {manifest.get('experiment_hash')}); use another --out or delete it"
+                f"hash {manifest.get('experiment_hash')}, this one {exp.hash()}); "
+                "use another --out or delete it"
             )
         for stray in [*out_dir.glob(f"{RUNS}/.*.tmp"), *out_dir.glob(f"{SERIES}/.*.tmp")]:
             stray.unlink()  # a part being written when the process was killed; never renamed
         return completed_run_ids(out_dir)
-    if out_dir.exists() and any(out_dir.iterdir()):
-        raise InputError(f"{out_dir}: exists and is not a sweep directory; use an empty or new --out")
     if resume:
         log.info("nothing to resume in %s: starting the sweep", out_dir)
     return set()
 
 
+def _refuse_foreign(out_dir: Path) -> None:
+    """A directory with files but no manifest is not ours to write into."""
+    if (
+        out_dir.exists()
+        and not (out_dir / MANIFEST).exists()
+        and any(p.name != LOCK for p in out_dir.iterdir())
+    ):
+        raise InputError(f"{out_dir}: exists and is not a sweep directory; use an empty or new --out")
+
+
 def estimate_seconds(exp: Experiment, workers: int) -> float:
-    """Rough wall time of a sweep: one timed run of the first design point, times runs / workers."""
-    spec = exp.runs()[0]
-    row, _ = execute(exp.scenario(spec.scenario), spec, exp.days, False)
-    return row["elapsed_s"] * len(exp.runs()) / max(1, workers)
+    """Rough wall time (s) of a sweep: up to three timed runs across the design, x runs / workers.
+
+    The first run is timed alone; if it took under 2 s, the middle and last runs are timed
+    too, since a design's points can differ a lot in cost (e.g. 4 vs 20 salespeople).
+    """
+    specs = exp.runs()
+    picks = [specs[0], specs[len(specs) // 2], specs[-1]]
+    times = []
+    for spec in picks:
+        row, _ = execute(exp.scenario(spec.scenario), spec, False)
+        times.append(row["elapsed_s"])
+        if row["elapsed_s"] > 2.0:
+            break
+    return sum(times) / len(times) * len(specs) / max(1, workers)
+
+
+@contextmanager
+def progress_bar(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
+    """A rich bar on stderr with runs done, runs/s and ETA; None when quiet or not a terminal."""
+    import sys
+
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[rate]} runs/s"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+    )
+    task = bar.add_task("sweep", total=None, rate="-")
+    state: dict[str, Any] = {"t0": None, "n0": 0}
+
+    def update(done: int, total: int) -> None:
+        if state["t0"] is None:
+            state["t0"], state["n0"] = time.monotonic(), done
+        elapsed = time.monotonic() - state["t0"]
+        rate = (done - state["n0"]) / elapsed if elapsed > 0 else 0.0
+        bar.update(task, completed=done, total=total, rate=f"{rate:.1f}")
+
+    with bar:
+        yield update
 
 
 def sweep(
-    experiment: Experiment | str | Path,
+    experiment: Experiment | Mapping[str, Any] | str | Path,
     out_dir: str | Path,
     workers: int | None = None,
-    executor: str = "local",
+    executor: str | Executor = "local",
     address: str | None = None,
     resume: bool = False,
+    quiet: bool = True,
     progress: Callable[[int, int], None] | None = None,
     chunk_runs: int = 200,
     chunk_seconds: float = 30.0,
 ) -> Path:
-    """Run an experiment's sweep into ``out_dir``; returns ``out_dir``.
+    """Run an experiment's sweep into ``out_dir``; returns ``out_dir`` as a Path.
 
-    Runs already stored there (same experiment) are skipped; a different experiment is refused.
-    ``progress(done, total)`` is called as runs complete. Chunks are flushed every
-    ``chunk_runs`` runs or ``chunk_seconds`` seconds, whichever comes first.
+    ``experiment`` is an experiment file, a TOML-shaped dict or an :class:`Experiment`.
+    ``executor`` is ``"local"`` (processes; ``workers`` defaults to all cores), ``"dask"``
+    (the scheduler at ``address``, or a LocalCluster of ``workers`` processes) or any
+    ``concurrent.futures.Executor``, used as it is. Runs already stored in ``out_dir`` for the
+    same experiment are skipped (``resume`` only says so explicitly); a different experiment
+    is refused, as is a directory another sweep is writing. ``quiet=False`` shows a progress
+    bar on a terminal; ``progress(done, total)`` is called as runs complete. Chunks are
+    flushed every ``chunk_runs`` runs or ``chunk_seconds`` seconds, whichever comes first.
+
+    Raises :class:`InputError` for bad input and :class:`WorkerError` (or
+    ``concurrent.futures.BrokenExecutor``) when the machinery fails; completed runs are
+    always saved first.
     """
-    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    exp = as_experiment(experiment)
     out = Path(out_dir)
+    _refuse_foreign(out)
+    with DirectoryLock(out), progress_bar(quiet or progress is not None) as bar:
+        return _run(exp, out, workers, executor, address, resume, progress or bar, chunk_runs, chunk_seconds)
+
+
+def _run(
+    exp: Experiment,
+    out: Path,
+    workers: int | None,
+    executor: str | Executor,
+    address: str | None,
+    resume: bool,
+    progress: Callable[[int, int], None] | None,
+    chunk_runs: int,
+    chunk_seconds: float,
+) -> Path:
     specs = exp.runs()
     done = _prepare(exp, out, resume)
     pending = [s for s in specs if s.run_id not in done]
     workers = workers or default_workers()
-    manifest: dict[str, Any] = {
-        "experiment": exp.as_dict(),
-        "experiment_hash": exp.hash(),
-        "source": exp.source,
-        "runs": len(specs),
-        "versions": versions(),
-        "executor": executor,
-        "workers": workers,
+    session: dict[str, Any] = {
         "started": now(),
         "finished": None,
+        "pending_runs": len(pending),
+        "executor": executor if isinstance(executor, str) else type(executor).__name__,
+        "workers": workers,
+        "address": address,
+        "pid": os.getpid(),
+        "versions": versions(),
         "status": "running",
     }
-    if (out / MANIFEST).exists():
-        manifest["started"] = load_manifest(out).get("started", manifest["started"])
-    out.mkdir(parents=True, exist_ok=True)
-    write_manifest(out, manifest)
+    manifest = load_manifest(out) if (out / MANIFEST).exists() else {}
+    first = manifest.get("versions", session["versions"])
+    changed = {k: (first.get(k), v) for k, v in session["versions"].items() if first.get(k) != v}
+    if changed and done:
+        log.warning(
+            "%s was started with other package versions (%s); the table will mix their results",
+            out,
+            ", ".join(f"{k} {a} -> {b}" for k, (a, b) in changed.items()),
+        )
+    manifest.update(
+        experiment=exp.as_dict(),
+        experiment_hash=exp.hash(),
+        source=exp.source,
+        design=exp.design,
+        factors={f.key: f.as_dict() for f in exp.factors},
+        replications=exp.replications,
+        seed=exp.seed,
+        runs=len(specs),
+        versions=first,
+        started=manifest.get("started", session["started"]),
+        finished=None,
+        status="running",
+    )
+    manifest["sessions"] = [*manifest.get("sessions", []), session]
 
+    def close(status: str) -> None:
+        session.update(finished=now(), status=status)
+        counts = status_counts(out)
+        manifest.update(status=status, stored_runs=counts)
+        if status == "complete":
+            manifest["finished"] = session["finished"]
+        write_manifest(out, manifest)
+
+    write_manifest(out, manifest)
+    if done:
+        log.info("%s: %d of %d runs already stored; running the rest", out, len(done), len(specs))
     runs_writer = ChunkWriter(out, RUNS, runs_schema(exp))
     series_writer = ChunkWriter(out, SERIES) if exp.series else None
     rows: list[dict[str, Any]] = []
@@ -183,50 +377,88 @@ def sweep(
         runs_writer.write_rows(rows)  # runs last: a stored run always has its series
         rows, frames, last_flush = [], [], time.monotonic()
 
+    def keep(row: dict[str, Any], frame: Any) -> None:
+        nonlocal completed
+        rows.append(row)
+        if frame is not None:
+            frames.append(frame)
+        completed += 1
+
     if progress:
         progress(completed, len(specs))
     bases = {sc.name: sc for sc in exp.scenarios}
-    with make_executor(executor, workers=min(workers, max(1, len(pending))), address=address) as pool:
-        window = max(4 * workers, 16)  # bounded in-flight tasks: memory stays flat
-        queue = iter(pending)
-        running: set[Future] = set()
-        warming = isinstance(pool, ProcessPoolExecutor)  # worker processes take ~2 s to start
-
-        def keep(row: dict[str, Any], frame: Any) -> None:
-            nonlocal completed
-            rows.append(row)
-            if frame is not None:
-                frames.append(frame)
-            completed += 1
-
-        try:
-            while True:
-                for spec in queue:
-                    running.add(pool.submit(execute, bases[spec.scenario], spec, exp.days, exp.series))
-                    if len(running) >= window:
+    try:
+        with make_executor(executor, workers=min(workers, max(1, len(pending))), address=address) as pool:
+            queue = iter(pending)
+            running: dict[Future, RunSpec] = {}
+            spawning = isinstance(pool, ProcessPoolExecutor)
+            window, sized = max(4 * slots(pool, workers), 16), time.monotonic()
+            try:
+                if spawning:  # workers take ~2 s to start: this process runs runs meanwhile
+                    starter = threading.Thread(target=_start_workers, args=(pool,), daemon=True)
+                    starter.start()
+                    while starter.is_alive() and (spec := next(queue, None)) is not None:
+                        keep(*execute(bases[spec.scenario], spec, exp.series))
+                        if progress:
+                            progress(completed, len(specs))
+                        if len(rows) >= chunk_runs or time.monotonic() - last_flush >= chunk_seconds:
+                            flush()
+                    starter.join()
+                while True:
+                    if time.monotonic() - sized > 5:  # a Dask cluster may grow or shrink
+                        window, sized = max(4 * slots(pool, workers), 16), time.monotonic()
+                    with _interrupt_deferred() if spawning else nullcontext():
+                        for spec in queue:  # bounded in-flight tasks: memory stays flat
+                            running[pool.submit(execute, bases[spec.scenario], spec, exp.series)] = spec
+                            if len(running) >= window:
+                                break
+                    if not running:
                         break
-                # while the workers start, this process runs queued runs itself
-                while warming and not any(f.done() for f in running):
-                    spec = next(queue, None)
-                    if spec is None:
-                        break
-                    keep(*execute(bases[spec.scenario], spec, exp.days, exp.series))
-                warming = False
-                if not running:
-                    break
-                finished, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    keep(*future.result())
-                if progress:
-                    progress(completed, len(specs))
-                if len(rows) >= chunk_runs or time.monotonic() - last_flush >= chunk_seconds:
-                    flush()
-        except BaseException:
-            for future in running:
-                future.cancel()
-            flush()  # keep every run that completed
-            raise
-        flush()
-    manifest.update(finished=now(), status="complete")
-    write_manifest(out, manifest)
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        spec = running.pop(future)
+                        keep(*_outcome(future, spec, bases[spec.scenario]))
+                    if progress:
+                        progress(completed, len(specs))
+                    if len(rows) >= chunk_runs or time.monotonic() - last_flush >= chunk_seconds:
+                        flush()
+            except BaseException:
+                for future in running:
+                    future.cancel()
+                raise
+    except BaseException:
+        flush()  # keep every run that completed
+        close("interrupted")
+        raise
+    flush()
+    close("complete")
+    log.info("%s: %d runs stored (%s)", out, len(specs), manifest["stored_runs"])
     return out
+
+
+def _started() -> None:
+    """A no-op task: submitting it starts the first worker process."""
+
+
+def _start_workers(pool: Executor) -> None:
+    """Start the first worker (in a thread: it blocks while the fork server loads the model)."""
+    try:
+        pool.submit(_started)
+    except Exception as exc:  # noqa: BLE001 - the sweep's own next submit reports a broken pool
+        log.debug("starting the first worker failed: %s", exc)
+
+
+def _outcome(future: Future, spec: RunSpec, scenario: Scenario) -> tuple[dict[str, Any], Any]:
+    """A finished task's row; a task Dask gave up on is the run's failure, anything else aborts."""
+    try:
+        return future.result()
+    except Exception as exc:
+        if type(exc).__name__ in RUN_FAILURES:
+            return _error_row(spec, scenario, exc), None
+        from concurrent.futures import BrokenExecutor
+
+        if isinstance(exc, BrokenExecutor):
+            raise
+        raise WorkerError(
+            f"run {spec.run_id} failed outside the model: {type(exc).__name__}: {exc}".splitlines()[0]
+        ) from exc
