@@ -38,9 +38,9 @@ days = 15
 structure = { levels = ["separate", "merged", "aligned"] }
 "sla.response_hours" = { levels = [2, 48] }
 """
-# long enough (144 runs, a few seconds on 2 workers) for a kill or Ctrl-C to land mid-sweep
+# long enough (96 runs, a few seconds on 2 workers) for a kill or Ctrl-C to land mid-sweep
 KILLABLE = (
-    TINY.replace("replications = 3", "replications = 24")
+    TINY.replace("replications = 3", "replications = 16")
     .replace("days = 15", "days = 100")
     .replace('"market.prospects" = 600', '"market.prospects" = 2000')
 )
@@ -179,9 +179,8 @@ def test_killed_sweep_resumes_to_the_uninterrupted_table(tmp_path, killable):
     assert [s["status"] for s in load_manifest(out)["sessions"]] == ["running", "complete"]
 
 
-def test_ctrl_c_saves_completed_runs_and_the_same_command_resumes(tmp_path, killable):
-    exp, reference = killable
-    out = tmp_path / "interrupted"
+def interrupt_cli_sweep(exp: Path, out: Path, signum: int) -> subprocess.CompletedProcess:
+    """Start `orgsim sweep` as a terminal would, send ``signum`` to its group mid-sweep."""
     command = [sys.executable, "-m", "orgsim", "sweep", str(exp), "--out", str(out), "--workers", "2"]
 
     def as_a_terminal_would():  # background jobs start with SIGINT ignored; a shell's Ctrl-C does not
@@ -193,17 +192,38 @@ def test_ctrl_c_saves_completed_runs_and_the_same_command_resumes(tmp_path, kill
     while time.monotonic() < deadline and not (out / "manifest.json").exists():
         time.sleep(0.02)
     time.sleep(0.5)
-    os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+    os.killpg(proc.pid, signum)  # Ctrl-C reaches the whole foreground group; so may a scheduler
     _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
-    assert stderr.strip().splitlines()[-1].startswith("orgsim: interrupted; completed runs are saved")
-    assert "Traceback" not in stderr
+    return subprocess.CompletedProcess(command, proc.returncode, "", stderr)
+
+
+def test_ctrl_c_saves_completed_runs_and_the_same_command_resumes(tmp_path, killable):
+    exp, reference = killable
+    out = tmp_path / "interrupted"
+    stopped = interrupt_cli_sweep(exp, out, signal.SIGINT)
+    assert stopped.returncode == 130, stopped.stderr
+    assert stopped.stderr.startswith("orgsim: interrupted; completed runs are saved in"), stopped.stderr
+    assert stopped.stderr.count("\n") == 1  # one line: no traceback from the parent or any worker
     assert load_manifest(out)["status"] == "interrupted"
-    stored = load_manifest(out)["stored_runs"].get("ok", 0)
-    assert stored < len(reference)
-    again = subprocess.run([*command, "--quiet"], capture_output=True, text=True, timeout=120)
+    assert load_manifest(out)["stored_runs"].get("ok", 0) < len(reference)
+    again = subprocess.run([*stopped.args, "--quiet"], capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     pd.testing.assert_frame_equal(table(out), reference)
+
+
+def test_sigterm_stops_like_ctrl_c_with_whole_runs_saved(tmp_path, killable):
+    exp, reference = killable
+    out = tmp_path / "terminated"
+    stopped = interrupt_cli_sweep(exp, out, signal.SIGTERM)
+    assert stopped.returncode == 143, stopped.stderr
+    assert stopped.stderr.startswith("orgsim: terminated; completed runs are saved in"), stopped.stderr
+    assert stopped.stderr.count("\n") == 1
+    assert load_manifest(out)["status"] == "interrupted"
+    saved = table(out) if list((out / "runs").glob("part-*")) else reference.iloc[:0]
+    assert len(saved) < len(reference)
+    pd.testing.assert_frame_equal(
+        saved, reference[reference["run_id"].isin(saved["run_id"])].reset_index(drop=True)
+    )
 
 
 def test_a_dead_worker_stops_the_sweep_cleanly_and_it_resumes(tmp_path, killable):
@@ -296,7 +316,7 @@ def test_series_are_recorded_when_asked(tmp_path):
     series = load_series(out)
     assert series is not None and set(series["run_id"]) == set(range(18))
     assert (series.groupby("run_id")["day"].count() == 15).all()
-    assert list(series.columns[:2]) != [] and {"run_id", "day"} <= set(series.columns)
+    assert list(series.columns[:2]) == ["run_id", "day"] and len(series.columns) > 2
     assert load_series(sweep(write(tmp_path, TINY, "plain.toml"), tmp_path / "plain", workers=1)) is None
 
 

@@ -116,7 +116,8 @@ def execute(scenario: Scenario, spec: RunSpec, series: bool) -> tuple[dict[str, 
         result = simulate(sc, seed=spec.seed, series=series)
         row.update(result.flat())
         if series and result.series is not None:
-            frame = result.series.assign(run_id=spec.run_id)
+            frame = result.series.copy()
+            frame.insert(0, "run_id", spec.run_id)  # run_id, day, then the model's daily measures
     except Exception as exc:  # noqa: BLE001 - recorded in the table, the sweep goes on
         _fail(row, exc)
         row.setdefault("structure", str(spec.values.get("structure", scenario.structure)))
