@@ -266,7 +266,11 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     assert failed["revenue"].isna().all() and (failed["structure"] == "merged").all()
     assert (runs.loc[runs["status"] == "ok", "revenue"].notna()).all()
     assert (runs.loc[runs["status"] == "ok", "error"] == "").all()
-    assert analyze(tmp_path / "out").failed == 3
+    result = analyze(tmp_path / "out")
+    assert result.failed == 3
+    point = result.points.set_index("design_point").loc[3]  # merged x 48 h: every run failed
+    assert point["runs"] == 0 and point["failed"] == 3 and pd.isna(point["revenue.mean"])
+    assert result.points["failed"].sum() == 3 and len(result.points) == 6
     assert load_manifest(tmp_path / "out")["stored_runs"] == {"ok": 15, "error": 3}
 
 
@@ -432,7 +436,7 @@ def test_cli_analyze_writes_indices_next_to_the_points(tmp_path, capsys):
 
     out = sweep(write(tmp_path, SOBOL), tmp_path / "out", workers=1)
     main(["analyze", str(out), "--measure", "mqls", "--csv", str(tmp_path / "sobol.csv")])
-    assert "sensitivity indices" in capsys.readouterr().out
+    assert "Sobol indices: S1 first-order, ST total" in capsys.readouterr().out
     assert len(pd.read_csv(tmp_path / "sobol.csv")) == 16
     assert set(pd.read_csv(tmp_path / "sobol_sensitivity.csv")["factor"]) == {
         "marketing.budget",

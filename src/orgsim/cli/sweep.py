@@ -11,14 +11,14 @@ from concurrent.futures import BrokenExecutor
 import click
 from rich.table import Table
 
-from orgsim.cli import _clean, _emit_json, cli, err, json_option, out
+from orgsim.cli import _clean, _emit_json, cli, json_option, out
 from orgsim.experiment.analyze import analyze as run_analyze
 from orgsim.experiment.executors import EXECUTORS, default_workers
 from orgsim.experiment.experiment import load_experiment
 from orgsim.experiment.storage import load_manifest
 from orgsim.experiment.sweep import WorkerError, estimate_seconds
 from orgsim.experiment.sweep import sweep as run_sweep
-from orgsim.presentation.format import fmt_ci
+from orgsim.presentation.format import fmt_ci, fmt_compact
 
 
 class Terminated(KeyboardInterrupt):
@@ -36,7 +36,12 @@ def _plural(n: int, word: str) -> str:
 @cli.command()
 @click.argument("experiment", type=click.Path(dir_okay=False))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output directory.")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Workers (default: all cores).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: all cores; with --address, the cluster's workers).",
+)
 @click.option(
     "--executor",
     type=click.Choice(EXECUTORS),
@@ -131,7 +136,7 @@ def sweep(
     elif not quiet:
         failed = n - stored.get("ok", 0)
         tail = f", {failed} failed (see the error column)" if failed else ""
-        err.print(f"{_plural(n, 'run')} in {path} ({elapsed:,.1f} s{tail})")
+        click.echo(f"{_plural(n, 'run')} in {path} ({elapsed:,.1f} s{tail})", err=True)
 
 
 @cli.command()
@@ -155,29 +160,50 @@ def analyze(directory: str, measures: tuple[str, ...], csv_path: str | None, as_
     if csv_path:
         for path in result.write_csv(csv_path):
             if not as_json:
-                err.print(f"wrote {path}")
+                click.echo(f"wrote {path}", err=True)
     if as_json:
         _emit_json(_clean(result.to_dict()))
         return
     points = result.points
     chosen = [c[: -len(".mean")] for c in points.columns if c.endswith(".mean")]
     table = Table(title=f"{result.design} design: mean [95% CI] per design point", title_justify="left")
-    plain = [c for c in points.columns if c != "runs" and not c.endswith((".mean", ".low", ".high"))]
-    for col in [*plain, "runs", *chosen]:
+    counts = ["runs", "failed"] if points["failed"].any() else ["runs"]
+    plain = [
+        c
+        for c in points.columns
+        if c not in ("runs", "failed") and not c.endswith((".mean", ".low", ".high"))
+    ]
+    if points["scenario"].nunique() <= 1:
+        plain.remove("scenario")  # one base scenario: the column says nothing
+    for col in [*plain, *counts, *chosen]:
         table.add_column(col, justify="right")
     for values in points.head(200).to_dict(orient="records"):
-        cells = [str(values[k]) for k in [*plain, "runs"]]
+        cells = [str(values[k]) for k in [*plain, *counts]]
         cells += [fmt_ci(m, values[f"{m}.mean"], values[f"{m}.low"], values[f"{m}.high"]) for m in chosen]
         table.add_row(*cells)
     out.print(table)
     if len(points) > 200:
         out.print(f"... {len(points) - 200} more design points (use --json or --csv)")
     if result.sensitivity is not None:
-        sens = Table(title="sensitivity indices (95% CI half-widths)", title_justify="left")
-        for col in result.sensitivity.columns:
+        title = (
+            "Sobol indices: S1 first-order, ST total (shares of variance), *_conf 95% CI half-widths"
+            if result.design == "sobol"
+            else "Morris elementary effects: mu_star, sigma in the measure's unit, mu_star_conf 95% CI"
+        )
+        sens = Table(title=title, title_justify="left")
+        columns = list(result.sensitivity.columns)
+        for col in columns:
             sens.add_column(col, justify="right")
-        for row in result.sensitivity.itertuples(index=False):
-            sens.add_row(*[f"{v:.3f}" if isinstance(v, float) else str(v) for v in row])
+        in_units = {"mu_star", "mu_star_conf", "sigma"}
+        for values in result.sensitivity.to_dict(orient="records"):
+            cells = []
+            for col in columns:
+                v = values[col]
+                if col in in_units:
+                    cells.append(fmt_compact(values["measure"], v))
+                else:
+                    cells.append(f"{v:.3f}" if isinstance(v, float) else str(v))
+            sens.add_row(*cells)
         out.print(sens)
     if result.failed:
         out.print(f"{_plural(result.failed, 'run')} failed; see the error column of the runs table")

@@ -89,17 +89,23 @@ def factors_of(manifest: dict[str, Any]) -> list[Factor]:
 
 
 def point_summary(runs: pd.DataFrame, factors: list[Factor], measures: Sequence[str]) -> pd.DataFrame:
-    """Per base scenario and design point: the factor values, runs, and mean/low/high per measure."""
-    ok = runs[runs["status"] == "ok"]
-    keys = [f.key for f in factors if f.key in ok.columns]
-    if "scenario" not in ok.columns:
-        ok = ok.assign(scenario="")
+    """One row per base scenario and design point, in run order.
+
+    Columns: ``scenario``, ``design_point``, the factor values, ``runs`` (successful) and
+    ``failed`` counts, and ``<measure>.mean``, ``.low``, ``.high`` (95% CI over the
+    successful replications).
+    """
+    keys = [f.key for f in factors if f.key in runs.columns]
+    if "scenario" not in runs.columns:
+        runs = runs.assign(scenario="")
     rows = []
-    for (scenario, point), part in ok.groupby(["scenario", "design_point"], sort=True):
-        row: dict[str, Any] = {"scenario": scenario, "design_point": int(point), "runs": len(part)}
+    for (scenario, point), part in runs.groupby(["scenario", "design_point"], sort=False):
+        ok = part[part["status"] == "ok"]
+        row: dict[str, Any] = {"scenario": scenario, "design_point": int(point)}
         row.update({k: part[k].iloc[0] for k in keys})
+        row.update(runs=len(ok), failed=len(part) - len(ok))
         for m in measures:
-            mean, low, high = mean_ci(part[m].to_numpy(dtype=float))
+            mean, low, high = mean_ci(ok[m].to_numpy(dtype=float))
             row.update({f"{m}.mean": mean, f"{m}.low": low, f"{m}.high": high})
         rows.append(row)
     return pd.DataFrame(rows)
