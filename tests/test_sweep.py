@@ -452,6 +452,10 @@ def test_cli_analyze_writes_indices_next_to_the_points(tmp_path, capsys):
         (["sweep", "{tmp}/missing.toml", "--out", "{tmp}/o"], "missing.toml: file not found"),
         (["sweep", "{exp}", "--out", "{tmp}/o", "--workers", "0"], "--workers"),
         (["sweep", "{exp}", "--out", "{tmp}/o", "--executor", "mpi"], "--executor"),
+        (
+            ["sweep", "{exp}", "--out", "{tmp}/o", "--executor", "dask", "--address", "nowhere"],
+            "--address: cannot reach a Dask scheduler at 'nowhere'",
+        ),
     ],
 )
 def test_cli_errors_are_one_line_with_exit_2(tmp_path, capsys, args, message):
@@ -467,6 +471,7 @@ def test_cli_errors_are_one_line_with_exit_2(tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert info.value.code == 2 and message in err, err
     assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "o" / "manifest.json").exists()  # nothing started, nothing to resume
 
 
 def test_a_real_sweep_renders_its_report(tmp_path):

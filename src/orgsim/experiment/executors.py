@@ -141,8 +141,11 @@ def make_executor(
     if address:
         try:
             client = Client(address, timeout=10)
-        except OSError as exc:
-            raise InputError(f"--address: cannot reach Dask scheduler at {address}: {exc}") from None
+        except (OSError, ValueError) as exc:  # unreachable, timed out, or not an address
+            raise InputError(
+                f"--address: cannot reach a Dask scheduler at {address!r} ({exc}); "
+                "give its address as tcp://HOST:PORT"
+            ) from None
         with client:
             yield DaskExecutor(client)
         return

@@ -357,7 +357,6 @@ def _run(
             manifest["finished"] = session["finished"]
         write_manifest(out, manifest)
 
-    write_manifest(out, manifest)
     if done:
         log.info("%s: %d of %d runs already stored; running the rest", out, len(done), len(specs))
     runs_writer = ChunkWriter(out, RUNS, runs_schema(exp))
@@ -388,8 +387,11 @@ def _run(
     if progress:
         progress(completed, len(specs))
     bases = {sc.name: sc for sc in exp.scenarios}
+    started = False
     try:
         with make_executor(executor, workers=min(workers, max(1, len(pending))), address=address) as pool:
+            write_manifest(out, manifest)  # once the executor is up: a bad address leaves no sweep behind
+            started = True
             queue = iter(pending)
             running: dict[Future, RunSpec] = {}
             spawning = isinstance(pool, ProcessPoolExecutor)
@@ -428,8 +430,9 @@ def _run(
                     future.cancel()
                 raise
     except BaseException:
-        flush()  # keep every run that completed
-        close("interrupted")
+        if started:
+            flush()  # keep every run that completed
+            close("interrupted")
         raise
     flush()
     close("complete")
