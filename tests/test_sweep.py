@@ -291,6 +291,28 @@ def test_a_run_failing_inside_a_worker_process_is_recorded(tmp_path):
     )
 
 
+def test_a_task_dask_gave_up_on_is_that_runs_failure_anything_else_stops_the_sweep(tmp_path):
+    from concurrent.futures import Future
+    from types import SimpleNamespace
+
+    from distributed.scheduler import KilledWorker
+
+    from orgsim.experiment.experiment import load_experiment
+
+    exp = load_experiment(write(tmp_path, TINY))
+    spec, scenario = exp.runs()[4], exp.scenarios[0]
+    future: Future = Future()
+    last = SimpleNamespace(address="tcp://10.0.0.5:4001")
+    future.set_exception(KilledWorker("execute-123", last, 3))  # the task killed 3 workers
+    row, frame = sweep_module._outcome(future, spec, scenario)
+    assert row["status"] == "error" and row["error"].startswith("KilledWorker: ")
+    assert row["run_id"] == 4 and frame is None
+    lost: Future = Future()
+    lost.set_exception(OSError("scheduler connection closed"))
+    with pytest.raises(sweep_module.WorkerError, match="run 4 failed outside the model: OSError"):
+        sweep_module._outcome(lost, spec, scenario)
+
+
 # -- refused ---------------------------------------------------------------------------------------
 def test_a_different_experiment_or_a_foreign_directory_is_refused(tmp_path):
     sweep(write(tmp_path, TINY), tmp_path / "out", workers=1)

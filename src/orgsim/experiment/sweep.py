@@ -125,10 +125,18 @@ def execute(scenario: Scenario, spec: RunSpec, series: bool) -> tuple[dict[str, 
     return row, frame
 
 
+def describe(exc: BaseException) -> str:
+    """An exception as one line: ``Type: first line of its message`` (at most 500 characters)."""
+    try:
+        lines = f"{type(exc).__name__}: {exc}".strip().splitlines()
+    except Exception:  # noqa: BLE001 - an exception whose str() fails still names its type
+        lines = []
+    return (lines[0] if lines else type(exc).__name__)[:500]
+
+
 def _fail(row: dict[str, Any], exc: BaseException) -> None:
-    text = f"{type(exc).__name__}: {exc}".strip().splitlines()
     row["status"] = "error"
-    row["error"] = (text[0] if text else type(exc).__name__)[:500]
+    row["error"] = describe(exc)
 
 
 def _error_row(spec: RunSpec, scenario: Scenario, exc: BaseException) -> dict[str, Any]:
@@ -463,6 +471,4 @@ def _outcome(future: Future, spec: RunSpec, scenario: Scenario) -> tuple[dict[st
 
         if isinstance(exc, BrokenExecutor):
             raise
-        raise WorkerError(
-            f"run {spec.run_id} failed outside the model: {type(exc).__name__}: {exc}".splitlines()[0]
-        ) from exc
+        raise WorkerError(f"run {spec.run_id} failed outside the model: {describe(exc)}") from exc
