@@ -69,7 +69,7 @@ def sweep(
     quiet: bool,
     as_json: bool,
 ) -> None:
-    r"""Run EXPERIMENT (a .toml file) into --out DIR as tidy Parquet, resumably.
+    """Run EXPERIMENT (a .toml file) into --out DIR as tidy Parquet, resumably.
 
     Results stream to DIR/runs/part-*.parquet (one row per run), DIR/series/ (per-day
     series, when the experiment asks) and DIR/manifest.json. Run the same command again
@@ -81,7 +81,7 @@ def sweep(
       orgsim sweep experiments/sla_response.toml --out out/sla --dry-run
       orgsim sweep experiments/sla_response.toml --out out/sla --workers 8
       orgsim sweep experiments/sensitivity.toml --out out/sobol --executor dask --address tcp://HOST:8786
-    """
+    """  # noqa: D301 - \b keeps click from rewrapping the examples
     exp = load_experiment(experiment)
     if address and executor != "dask":
         raise click.UsageError("--address needs --executor dask")
