@@ -106,6 +106,12 @@ def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[st
     metavar="A,B,...",
     help="Run each scenario under each of these structures (e.g. separate,merged,aligned).",
 )
+@click.option(
+    "--baseline",
+    default=None,
+    metavar="LABEL",
+    help="Scenario the others are compared to, seed by seed (default: the first).",
+)
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
 @click.option(
     "--out",
@@ -123,6 +129,7 @@ def compare(
     reps: int,
     seed: int,
     structures: str | None,
+    baseline: str | None,
     workers: int | None,
     out_dir: str | None,
     quiet: bool,
@@ -130,7 +137,13 @@ def compare(
     assignments: Sequence[str],
     as_json: bool,
 ) -> None:
-    """Compare SCENARIOS over --reps seeded replications: mean and 95% CI per measure."""
+    """Compare SCENARIOS over --reps seeded replications: mean and 95% CI per measure.
+
+    Replication r uses the same seed in every scenario (common random numbers), so each
+    scenario's difference to --baseline is taken seed by seed (a paired difference, 95% CI).
+    """
+    from orgsim.presentation.answers import PAIRED_NOTE, difference_cell, difference_sentence
+
     resolved = _expand(scenarios, structures, _overrides(assignments))
     advance, stop = _progress(len(resolved) * reps, quiet, "runs")
     try:
@@ -146,19 +159,34 @@ def compare(
     finally:
         stop()
     summary = result.summary()
+    base = baseline if baseline is not None else result.labels[0]
+    diffs = result.differences(base)  # also checks --baseline names a scenario
     if out_dir is not None:
         from orgsim.presentation.report import write_comparison_report
 
         path = write_comparison_report(result, out_dir)
         err.print(f"report written to {path}")
     if as_json:
-        payload: dict[str, Any] = {"reps": reps, "seed": seed, "scenarios": {}}
+        payload: dict[str, Any] = {
+            "reps": reps,
+            "seed": seed,
+            "baseline": base,
+            "paired": "replication r uses the same seed in every scenario; difference = scenario - baseline",
+            "scenarios": {},
+        }
         for label in result.labels:
             part = summary[summary["scenario"] == label]
-            payload["scenarios"][label] = {
+            entry: dict[str, Any] = {
                 row.measure: _clean({"mean": row.mean, "low": row.low, "high": row.high})
                 for row in part.itertuples()
             }
+            if label != base:
+                mine = diffs[diffs["scenario"] == label]
+                entry["difference"] = {
+                    row.measure: _clean({"mean": row.mean, "ci_low": row.ci_low, "ci_high": row.ci_high})
+                    for row in mine.itertuples()
+                }
+            payload["scenarios"][label] = entry
         _emit_json(payload)
         return
     table = Table(title=f"{reps} replications each, mean [95% CI]", title_justify="left")
@@ -172,6 +200,22 @@ def compare(
             cells.append(fmt_ci(name, row["mean"], row["low"], row["high"]))
         table.add_row(name, *cells)
     out.print(table)
+    others = [label for label in result.labels if label != base]
+    if not others:
+        return
+    paired = Table(title=f"paired difference to {base}, mean [95% CI]", title_justify="left")
+    paired.add_column("measure")
+    for label in others:
+        paired.add_column(f"{label} - {base}", justify="right")
+    for name in COMPARE_METRICS:
+        paired.add_row(
+            name, *(difference_cell(name, result.difference(label, name, base)) for label in others)
+        )
+    out.print(paired)
+    for label in others:
+        for name in ("revenue", "contribution" if "contribution" in METRICS else "profit"):
+            out.print(difference_sentence(name, label, base, result.difference(label, name, base)))
+    out.print(PAIRED_NOTE)
 
 
 @cli.command()

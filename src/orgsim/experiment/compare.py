@@ -1,7 +1,8 @@
 """Compare scenarios over seeded replications, with means and 95% confidence intervals.
 
 Replication ``r`` uses the same seed in every scenario (common random numbers), so
-differences between scenarios are not differences in luck.
+differences between scenarios are not differences in luck: :meth:`Comparison.differences`
+gives each scenario's paired difference to a baseline, seed by seed, with its 95% CI.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from orgsim.errors import InputError
 from orgsim.experiment.executors import default_workers, make_executor
 from orgsim.experiment.seeds import run_seed
-from orgsim.experiment.stats import mean_ci
+from orgsim.experiment.stats import Difference, mean_ci, paired_difference
 from orgsim.model.metrics import METRICS, RunResult
 from orgsim.model.simulate import as_scenario, simulate
 from orgsim.scenario import Scenario
@@ -81,6 +83,92 @@ class Comparison:
                 out.append({"scenario": label, "measure": col, "mean": mean, "low": low, "high": high})
         return pd.DataFrame(out)
 
+    def values(self, label: str, measure: str) -> np.ndarray:
+        """One scenario's values of ``measure``, one per replicate in replicate order."""
+        index = self._index(label)
+        rows = self.results[index * self.reps : (index + 1) * self.reps]
+        return np.array([measure_of(res, measure) for res in rows], dtype=float)
+
+    def difference(self, label: str, measure: str, baseline: str | None = None) -> Difference:
+        """Paired difference ``label - baseline`` in ``measure`` (baseline: the first scenario)."""
+        base = self.labels[0] if baseline is None else baseline
+        return paired_difference(self.values(base, measure), self.values(label, measure))
+
+    def differences(self, baseline: str | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Paired difference to ``baseline`` of every other scenario, per measure.
+
+        Columns: scenario, baseline, measure, mean, ci_low, ci_high, n. ``mean`` is the
+        mean over replicates of (scenario - baseline) with the same seed; CIs are 95%.
+        """
+        base = self.labels[0] if baseline is None else baseline
+        self._index(base)
+        cols = list(columns) if columns else [c for c in self.runs().columns if c in METRICS or "." in c]
+        out = []
+        for label in self.labels:
+            if label == base:
+                continue
+            for col in cols:
+                d = self.difference(label, col, base)
+                out.append(
+                    {
+                        "scenario": label,
+                        "baseline": base,
+                        "measure": col,
+                        "mean": d.mean,
+                        "ci_low": d.ci_low,
+                        "ci_high": d.ci_high,
+                        "n": d.n,
+                    }
+                )
+        return pd.DataFrame(out)
+
+    def _index(self, label: str) -> int:
+        if label not in self.labels:
+            raise InputError(
+                f"--baseline: {label!r} is not one of the scenarios; allowed: {', '.join(self.labels)}"
+            )
+        return self.labels.index(label)
+
+
+def measure_of(result: RunResult, measure: str) -> float:
+    """The value of ``measure`` in one run: a metric or a flat column such as ``leaked.unworked``.
+
+    A ratio of two of them, ``"funnel.sql/funnel.mql"``, is also allowed (NaN when the
+    denominator is 0).
+    """
+    if "/" in measure:
+        num, den = (part.strip() for part in measure.split("/", 1))
+        top, bottom = measure_of(result, num), measure_of(result, den)
+        return top / bottom if bottom else float("nan")
+    if measure in result.metrics:
+        return float(result.metrics[measure])
+    if measure == "contribution" and "profit" in result.metrics:  # until the model reports it (issue 9)
+        return float(result.metrics["profit"])
+    flat = result.flat()
+    if measure in flat:
+        return float(flat[measure])
+    raise InputError(f"measure: {measure!r} is not a measure; allowed: {', '.join(flat)}")
+
+
+def run_scenarios(
+    tasks: Sequence[tuple[Scenario, int]],
+    days: int | None = None,
+    workers: int | None = None,
+    series: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[RunResult]:
+    """Run each ``(scenario, seed)`` once, in parallel processes; results in task order."""
+    if not tasks:
+        return []
+    jobs = [(sc, seed, days, series) for sc, seed in tasks]
+    results: list[RunResult] = []
+    with make_executor("local", workers=min(workers or default_workers(), len(jobs))) as pool:
+        for res in pool.map(_run, jobs):
+            results.append(res)
+            if progress:
+                progress(1)
+    return results
+
 
 def _labels(scenarios: Sequence[Scenario]) -> list[str]:
     labels: list[str] = []
@@ -106,11 +194,6 @@ def compare(
     resolved = [as_scenario(s, overrides) for s in scenarios]
     if reps < 1:
         raise InputError(f"--reps: {reps} is not allowed; use an integer >= 1")
-    tasks = [(sc, run_seed(seed, r), days, series) for sc in resolved for r in range(reps)]
-    results: list[RunResult] = []
-    with make_executor("local", workers=min(workers or default_workers(), len(tasks))) as pool:
-        for res in pool.map(_run, tasks):
-            results.append(res)
-            if progress:
-                progress(1)
+    tasks = [(sc, run_seed(seed, r)) for sc in resolved for r in range(reps)]
+    results = run_scenarios(tasks, days=days, workers=workers, series=series, progress=progress)
     return Comparison(resolved, reps, seed, results)

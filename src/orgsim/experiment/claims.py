@@ -1,0 +1,368 @@
+"""The seed articles' claims as paired experiments, with verdicts read from the CIs.
+
+The registry (``orgsim/data/claims.toml``) holds one entry per claim: the article, a few of its
+words, the scenario where it is judged, the change that tests it (side ``a`` to side ``b``),
+the measure and the direction the claim says the change moves it. Each claim is run as a
+paired experiment (the same seeds on both sides, so the difference is not luck) in its own
+scenario, in every shipped scenario, and along a short sweep of its key condition; the verdict
+in each follows from the 95% CI of the paired difference by :data:`VERDICT_RULE`.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from orgsim.errors import InputError
+from orgsim.experiment.compare import measure_of, run_scenarios
+from orgsim.experiment.seeds import run_seed
+from orgsim.experiment.stats import Difference, paired_difference
+from orgsim.params import PARAMETERS, STRUCTURES
+from orgsim.scenario import Scenario, available, load_scenario
+
+SUPPORTED = "supported"
+CONTRADICTED = "contradicted"
+NO_CLEAR_EFFECT = "no clear effect"
+NOT_EXPRESSIBLE = "not expressible"
+VERDICTS = (SUPPORTED, CONTRADICTED, NO_CLEAR_EFFECT, NOT_EXPRESSIBLE)
+VERDICT_RULE = (
+    "effect = mean over seeds of (b - a) with the same seed on both sides, 95% t-interval; "
+    "supported if the whole CI lies on the side of zero the claim predicts, contradicted if it "
+    "lies wholly on the other side, no clear effect if it contains zero"
+)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """The key condition of a claim, swept in its scenario: a parameter and its levels."""
+
+    key: str
+    levels: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One article claim as a paired experiment (or, if ``missing``, why it cannot be one)."""
+
+    id: str
+    claim: str
+    quote: str
+    source: str
+    measure: str
+    direction: int
+    scenario: str = ""
+    a: dict[str, Any] = field(default_factory=dict)
+    b: dict[str, Any] = field(default_factory=dict)
+    change: str = ""
+    condition: Condition | None = None
+    missing: str = ""
+
+    @property
+    def expressible(self) -> bool:
+        """Whether the model has the mechanism to test this claim."""
+        return not self.missing
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where a claim was run: its own scenario, a shipped scenario, or a level of its condition."""
+
+    label: str
+    kind: str  # "claim", "scenario" or "condition"
+    effect: Difference
+    a_mean: float
+    b_mean: float
+    verdict: str
+
+
+@dataclass
+class ClaimResult:
+    """A claim's verdict in its own scenario and in every other context it was run in."""
+
+    claim: Claim
+    main: Context | None
+    contexts: list[Context]
+
+    @property
+    def verdict(self) -> str:
+        """The verdict in the claim's own scenario (``not expressible`` if it has no experiment)."""
+        return self.main.verdict if self.main else NOT_EXPRESSIBLE
+
+    @property
+    def flips(self) -> list[Context]:
+        """The contexts whose verdict differs from the verdict in the claim's own scenario."""
+        return [c for c in self.contexts if self.main and c.verdict != self.main.verdict]
+
+    def where(self) -> str:
+        """One line: the verdict in each context, grouped, e.g. 'supported in a, b; contradicted in c'."""
+        if not self.main:
+            return f"not expressible: {self.claim.missing}"
+        groups: dict[str, list[str]] = {}
+        for ctx in self.contexts:
+            groups.setdefault(ctx.verdict, []).append(ctx.label)
+        return "; ".join(f"{v} in {', '.join(labels)}" for v, labels in groups.items())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of one entry of ``orgsim claims --json``."""
+        c = self.claim
+        m = self.main
+        return {
+            "id": c.id,
+            "claim": c.claim,
+            "quote": c.quote,
+            "source": c.source,
+            "scenario": c.scenario or None,
+            "change": c.change or None,
+            "measure": c.measure,
+            "direction": c.direction,
+            "effect": m.effect.mean if m else None,
+            "ci_low": m.effect.ci_low if m else None,
+            "ci_high": m.effect.ci_high if m else None,
+            "a_mean": m.a_mean if m else None,
+            "b_mean": m.b_mean if m else None,
+            "verdict": self.verdict,
+            "flips": [_context_dict(x) for x in self.flips],
+            "contexts": [_context_dict(x) for x in self.contexts],
+            "missing": c.missing or None,
+        }
+
+
+def _context_dict(ctx: Context) -> dict[str, Any]:
+    return {
+        "condition": ctx.label,
+        "kind": ctx.kind,
+        "verdict": ctx.verdict,
+        "effect": ctx.effect.mean,
+        "ci_low": ctx.effect.ci_low,
+        "ci_high": ctx.effect.ci_high,
+    }
+
+
+def verdict(effect: Difference, direction: int) -> str:
+    """The verdict :data:`VERDICT_RULE` gives a paired difference for a claimed direction (+1/-1)."""
+    if effect.sign == 0:
+        return NO_CLEAR_EFFECT
+    return SUPPORTED if effect.sign == direction else CONTRADICTED
+
+
+REGISTRY = "claims.toml"
+
+
+def load_claims(path: str | Path | None = None) -> list[Claim]:
+    """Read and check the claim registry (the packaged one by default)."""
+    if path is None:
+        source = f"orgsim/data/{REGISTRY}"
+        text = resources.files("orgsim").joinpath("data", REGISTRY).read_text(encoding="utf-8")
+    else:
+        source = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{source}: malformed TOML: {exc}") from None
+    claims = [_parse_claim(entry, source) for entry in raw.get("claim", [])]
+    ids = [c.id for c in claims]
+    for cid in ids:
+        if ids.count(cid) > 1:
+            raise InputError(f"{source}: claim id {cid!r} appears twice")
+    return claims
+
+
+def _parse_claim(entry: dict[str, Any], source: str) -> Claim:
+    where = f"{source}: claim {entry.get('id', '?')!r}"
+    for key in ("id", "claim", "quote", "source", "measure", "direction"):
+        if key not in entry:
+            raise InputError(f"{where}: missing {key!r}")
+    if entry["direction"] not in (1, -1):
+        raise InputError(f"{where}: direction: {entry['direction']!r} is not allowed; use 1 or -1")
+    known = {"id", "claim", "quote", "source", "measure", "direction", "scenario", "a", "b", "change"}
+    known |= {"condition", "missing"}
+    for key in entry:
+        if key not in known:
+            raise InputError(f"{where}: unknown entry {key!r}; allowed: {', '.join(sorted(known))}")
+    condition = None
+    if "condition" in entry:
+        cond = entry["condition"]
+        if not isinstance(cond, dict) or "key" not in cond or not cond.get("levels"):
+            raise InputError(f'{where}: condition: use {{ key = "section.name", levels = [...] }}')
+        _check_keys([cond["key"]], f"{where}: condition")
+        condition = Condition(cond["key"], tuple(cond["levels"]))
+    a, b = dict(entry.get("a", {})), dict(entry.get("b", {}))
+    if not entry.get("missing"):
+        if "scenario" not in entry or not (a or b):
+            raise InputError(f"{where}: an expressible claim needs scenario, a and b (or 'missing')")
+        _check_keys([*a, *b], where)
+        if set(a) != set(b):
+            raise InputError(f"{where}: a and b must set the same keys (got {sorted(a)} and {sorted(b)})")
+        if condition and condition.key in a:
+            raise InputError(f"{where}: condition {condition.key} is also changed by a and b")
+    return Claim(
+        id=entry["id"],
+        claim=entry["claim"],
+        quote=entry["quote"],
+        source=entry["source"],
+        measure=entry["measure"],
+        direction=int(entry["direction"]),
+        scenario=entry.get("scenario", ""),
+        a=a,
+        b=b,
+        change=entry.get("change", ""),
+        condition=condition,
+        missing=entry.get("missing", ""),
+    )
+
+
+def _check_keys(keys: Sequence[str], where: str) -> None:
+    for key in keys:
+        if key != "structure" and key not in PARAMETERS:
+            raise InputError(f"{where}: unknown parameter {key!r} (see `orgsim show`)")
+
+
+def shipped_scenarios() -> list[str]:
+    """The scenarios a claim is also run in: ``scenarios/*.toml``, else the structure presets."""
+    files = [name for name, where in available().items() if where.endswith(".toml")]
+    return files or [s for s in STRUCTURES if s in ("separate", "merged", "aligned")]
+
+
+def _key(sc: Scenario) -> tuple[tuple[str, str], ...]:
+    """What makes two scenarios run identically: every parameter value (not the name)."""
+    return tuple((k, repr(v)) for k, v in sc.flat().items() if k != "structure")
+
+
+@dataclass
+class _Pair:
+    claim: Claim
+    label: str
+    kind: str
+    a: Scenario
+    b: Scenario
+
+
+def _pairs(claim: Claim, scenarios: Sequence[str], overrides: dict[str, Any], flips: bool) -> list[_Pair]:
+    def side(base: str, extra: dict[str, Any], change: dict[str, Any], name: str) -> Scenario:
+        sc = load_scenario(base, {**overrides, **extra} or None)
+        sc = sc.with_overrides(change, source=f"claim {claim.id}")
+        return sc.model_copy(update={"name": name})
+
+    out = [
+        _Pair(
+            claim,
+            claim.scenario,
+            "claim",
+            side(claim.scenario, {}, claim.a, f"{claim.scenario}/a"),
+            side(claim.scenario, {}, claim.b, f"{claim.scenario}/b"),
+        )
+    ]
+    if not flips:
+        return out
+    for name in scenarios:
+        if name == claim.scenario:
+            continue
+        pair = _Pair(claim, name, "scenario", side(name, {}, claim.a, "a"), side(name, {}, claim.b, "b"))
+        same = next((p for p in out if (_key(p.a), _key(p.b)) == (_key(pair.a), _key(pair.b))), None)
+        if same is None:
+            out.append(pair)
+        else:  # e.g. a structure swap makes separate, merged and aligned the same pair
+            same.label = f"{same.label} = {name}"
+    if claim.condition:
+        key = claim.condition.key
+        for level in claim.condition.levels:
+            extra = {key: level}
+            label = f"{key}={level}"
+            out.append(
+                _Pair(
+                    claim,
+                    label,
+                    "condition",
+                    side(claim.scenario, extra, claim.a, "a"),
+                    side(claim.scenario, extra, claim.b, "b"),
+                )
+            )
+    return out
+
+
+def check_claims(
+    claims: Sequence[Claim] | None = None,
+    reps: int = 10,
+    seed: int = 0,
+    days: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    flips: bool = True,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
+) -> list[ClaimResult]:
+    """Run every expressible claim as a paired experiment and give its verdicts.
+
+    Each claim runs in its own scenario and (with ``flips``) in every shipped scenario and at
+    each level of its key condition; ``reps`` seeds (as in :func:`compare`) on both sides.
+    Runs shared between claims (the same parameters and seed) are run once. ``on_plan`` is
+    told the number of runs before they start; ``progress`` is called once per finished run.
+    """
+    if reps < 2:
+        raise InputError(f"--reps: {reps} is not allowed; use an integer >= 2 (a CI needs two seeds)")
+    chosen = list(load_claims() if claims is None else claims)
+    base = dict(overrides or {})
+    if days is not None:
+        base["horizon.days"] = days
+    scenarios = shipped_scenarios()
+    seeds = [run_seed(seed, r) for r in range(reps)]
+    pairs = [p for c in chosen if c.expressible for p in _pairs(c, scenarios, base, flips)]
+    tasks: list[tuple[Scenario, int]] = []
+    index: dict[tuple[Any, int], int] = {}
+    for pair in pairs:
+        for sc in (pair.a, pair.b):
+            for s in seeds:
+                k = (_key(sc), s)
+                if k not in index:
+                    index[k] = len(tasks)
+                    tasks.append((sc, s))
+    if on_plan:
+        on_plan(len(tasks))
+    results = run_scenarios(tasks, workers=workers, progress=progress)
+
+    def values(pair: _Pair, sc: Scenario) -> list[float]:
+        return [measure_of(results[index[(_key(sc), s)]], pair.claim.measure) for s in seeds]
+
+    contexts: dict[str, list[Context]] = {}
+    for pair in pairs:
+        a, b = values(pair, pair.a), values(pair, pair.b)
+        effect = paired_difference(a, b)
+        ctx = Context(
+            pair.label,
+            pair.kind,
+            effect,
+            _nanmean(a),
+            _nanmean(b),
+            verdict(effect, pair.claim.direction),
+        )
+        contexts.setdefault(pair.claim.id, []).append(ctx)
+    out = []
+    for c in chosen:
+        found = contexts.get(c.id, [])
+        out.append(ClaimResult(c, found[0] if found else None, found))
+    return out
+
+
+def _nanmean(values: Sequence[float]) -> float:
+    finite = [v for v in values if not math.isnan(v)]
+    return sum(finite) / len(finite) if finite else math.nan
+
+
+def select(claims: Sequence[Claim], ids: Sequence[str]) -> list[Claim]:
+    """The claims named by ``ids`` (all if none), in registry order; unknown ids are an error."""
+    if not ids:
+        return list(claims)
+    known = [c.id for c in claims]
+    for cid in ids:
+        if cid not in known:
+            raise InputError(f"--only: {cid!r} is not a claim; allowed: {', '.join(known)}")
+    return [c for c in claims if c.id in ids]

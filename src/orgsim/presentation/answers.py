@@ -1,0 +1,330 @@
+"""Answers for people: paired-difference sentences, the explain waterfall, and the claims page.
+
+The statistics come from the experiment layer (:mod:`orgsim.experiment.stats`,
+:mod:`~orgsim.experiment.explain`, :mod:`~orgsim.experiment.claims`); this module only words
+and draws them, in the look of :mod:`orgsim.presentation.style`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from orgsim.experiment.claims import (
+    CONTRADICTED,
+    NO_CLEAR_EFFECT,
+    SUPPORTED,
+    VERDICT_RULE,
+    ClaimResult,
+)
+from orgsim.experiment.explain import Explanation
+from orgsim.experiment.stats import Difference
+from orgsim.presentation.style import (
+    GRID,
+    INK,
+    MUTED,
+    OKABE_ITO,
+    STRUCTURE_COLORS,
+    compact_number,
+    factor_name,
+    finish,
+    measure_name,
+    measure_unit,
+    new_figure,
+    themed,
+    unit_formatter,
+)
+
+PAIRED_NOTE = (
+    "Paired by seed: replication r uses the same seed in every scenario (common random numbers), "
+    "so each difference is taken seed by seed; 'clear' means its 95% CI excludes zero."
+)
+VERDICT_COLORS = {
+    SUPPORTED: OKABE_ITO["bluish_green"],
+    CONTRADICTED: OKABE_ITO["vermillion"],
+    NO_CLEAR_EFFECT: "#8C8C8C",
+}
+RAISE, LOWER = OKABE_ITO["bluish_green"], OKABE_ITO["vermillion"]
+MONEY = ("revenue", "contribution", "profit", "pipeline_value")
+
+
+def label_of(measure: str) -> str:
+    """A measure's name for people; a ratio ``funnel.sql/funnel.mql`` reads ``Funnel SQL / funnel MQL``."""
+    if "/" in measure:
+        top, bottom = (m.strip() for m in measure.split("/", 1))
+        return f"{measure_name(top)} / {measure_name(bottom)[:1].lower()}{measure_name(bottom)[1:]}"
+    return measure_name(measure)
+
+
+def unit_of(measure: str) -> str:
+    """A measure's unit (ratios have none)."""
+    return "" if "/" in measure else measure_unit(measure)
+
+
+def value_text(measure: str, value: float) -> str:
+    """A value in the measure's short form: 2.59M, 12.5%, 0.42."""
+    return compact_number(value, unit_of(measure))
+
+
+def signed(measure: str, value: float) -> str:
+    """A difference in the measure's short form with its sign: +0.12M, -3.4, +2.1%."""
+    if value is None or math.isnan(value):
+        return "-"
+    unit = unit_of(measure)
+    text = compact_number(abs(value), unit) if unit or abs(value) >= 1 else f"{abs(value):.3f}"
+    if unit == "share":
+        text = f"{100 * abs(value):.1f} pts"
+    return ("+" if value > 0 else "-" if value < 0 else "") + text
+
+
+def difference_cell(measure: str, diff: Difference, short: bool = False) -> str:
+    """``+0.12M [+0.03M, +0.21M] clear`` or ``... no clear difference`` (``short``: ``no clear diff``)."""
+    if math.isnan(diff.mean):
+        return "-"
+    word = "clear" if diff.clear else "no clear diff" if short else "no clear difference"
+    low, high = signed(measure, diff.ci_low), signed(measure, diff.ci_high)
+    return f"{signed(measure, diff.mean)} [{low}, {high}] {word}"
+
+
+def difference_sentence(measure: str, label: str, baseline: str, diff: Difference) -> str:
+    """A plain verdict, e.g. ``merged earns 0.12M more revenue than separate [+0.03M, +0.21M] — clear``."""
+    if math.isnan(diff.mean):
+        return f"{label} vs {baseline}: {label_of(measure).lower()} undefined"
+    ci = f"[{signed(measure, diff.ci_low)}, {signed(measure, diff.ci_high)}]"
+    tail = "clear" if diff.clear else "no clear difference"
+    amount = signed(measure, abs(diff.mean))[1:] if diff.mean else "0"
+    name = label_of(measure).lower()
+    if measure in MONEY:
+        more = "more" if diff.mean > 0 else "less"
+        return f"{label} earns {amount} {more} {name} than {baseline} {ci} — {tail}"
+    more = "higher" if diff.mean > 0 else "lower"
+    return f"{label}'s {name} is {amount} {more} than {baseline}'s {ci} — {tail}"
+
+
+# -- explain: the waterfall ---------------------------------------------------------------------
+def part_name(name: str) -> str:
+    """A player's name for people: a parameter key as a factor name, a group name as it is."""
+    return factor_name(name) if "." in name and " " not in name else name
+
+
+@themed
+def waterfall(expl: Explanation) -> Figure:
+    """From A's value to B's, one bar per parameter (largest first), each with its 95% CI."""
+    parts = expl.ranked()
+    n = len(parts)
+    height = min(14.0, 2.4 + 0.42 * (n + 2))
+    fig = new_figure(height=height)
+    ax = fig.add_subplot()
+    unit = unit_of(expl.measure)
+    rows = [f"{expl.a} (A)"] + [f"{part_name(p.parameter)}  {p.a_value} → {p.b_value}" for p in parts]
+    rows.append(f"{expl.b} (B)")
+    level = expl.a_value
+    ends = [expl.a_value, expl.b_value]
+    for i, p in enumerate(parts, start=1):
+        start, value = level, p.value
+        color = RAISE if value > 0 else LOWER if value < 0 else MUTED
+        ax.barh(i, value, left=start, color=color, height=0.62, zorder=3)
+        if not math.isnan(p.ci_low) and (p.ci_low != p.ci_high):
+            ax.plot([start + p.ci_low, start + p.ci_high], [i, i], color=INK, lw=1.2, zorder=4)
+            ax.plot([start + value], [i], "|", color=INK, ms=9, zorder=4)
+            ends += [start + p.ci_low, start + p.ci_high]
+        ax.text(start + value, i - 0.36, " " + signed(expl.measure, value), va="bottom",
+                ha="left" if value >= 0 else "right", fontsize=9, color=INK)  # fmt: skip
+        level += value
+        ends.append(level)
+        if i < n:
+            ax.plot([level, level], [i + 0.31, i + 0.69], color=MUTED, lw=0.8, zorder=2)
+    lo, hi = min(ends), max(ends)
+    pad = (hi - lo) * 0.12 or abs(hi) * 0.05 or 1.0
+    left = lo - pad
+    if lo > 0 and lo - pad * 4 < 0:
+        left = 0.0  # near zero: show the whole bars
+    for i, (name, value) in enumerate(((expl.a, expl.a_value), (expl.b, expl.b_value))):
+        y = 0 if i == 0 else n + 1
+        color = STRUCTURE_COLORS.get(name, OKABE_ITO["sky_blue"])
+        ax.barh(y, value - left, left=left, color=color, height=0.62, zorder=3)
+        ax.text(value, y, " " + compact_number(value, unit), va="center", ha="left", fontsize=10,
+                fontweight="bold", color=INK)  # fmt: skip
+    ax.set_xlim(left, hi + pad)
+    ax.set_yticks(range(n + 2), rows)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(unit_formatter(unit))
+    ax.grid(axis="x", color=GRID, zorder=0)
+    ax.set_xlabel(f"{label_of(expl.measure)}" + ("" if left == 0 else " (axis does not start at zero)"))
+    total = expl.total
+    share = ""
+    if parts and total.clear and total.mean:
+        top = parts[0]
+        share = f"; {part_name(top.parameter)} carries {100 * top.value / total.mean:.0f}% of it"
+    title = (
+        f"{expl.b} vs {expl.a}: {signed(expl.measure, total.mean)} {label_of(expl.measure).lower()} "
+        f"[{signed(expl.measure, total.ci_low)}, {signed(expl.measure, total.ci_high)}]{share}"
+    )
+    subtitle = (
+        "Shapley attribution: each bar is what switching that parameter from A's value to B's adds, "
+        "averaged over every order of switching; bars sum to the paired difference. "
+        "Line: 95% CI over seeds" + (" and sampled orders." if expl.method == "permutation" else ".")
+    )
+    note = (
+        f"{expl.reps} seeds per coalition, {expl.runs} runs, {expl.days} business days, "
+        f"{'exact' if expl.method == 'exact' else f'{expl.permutations} sampled orders per seed'}."
+    )
+    return finish(fig, title, subtitle, note)
+
+
+# -- claims: one chart per claim, and the page ---------------------------------------------------
+@themed
+def claim_chart(result: ClaimResult, reps: int) -> Figure:
+    """The paired effect with its 95% CI in every context, coloured by verdict."""
+    c = result.claim
+    ctxs = result.contexts
+    fig = new_figure(height=min(9.0, 2.6 + 0.36 * len(ctxs)))
+    ax = fig.add_subplot()
+    unit = unit_of(c.measure)
+    scale = 1.0
+    for i, ctx in enumerate(ctxs):
+        e = ctx.effect
+        color = VERDICT_COLORS.get(ctx.verdict, MUTED)
+        if not math.isnan(e.ci_low):
+            ax.plot([e.ci_low * scale, e.ci_high * scale], [i, i], color=color, lw=2.4, solid_capstyle="butt")
+        ax.plot([e.mean * scale], [i], "o", color=color, ms=7 if i else 9, zorder=3)
+    ax.axvline(0, color=INK, lw=1.0)
+    lo, hi = ax.get_xlim()
+    span = max(abs(lo), abs(hi)) or 1.0
+    ax.set_xlim(-span * 1.08, span * 1.08)
+    claimed = (0, span * 1.08) if c.direction > 0 else (-span * 1.08, 0)
+    ax.axvspan(*claimed, color=OKABE_ITO["bluish_green"], alpha=0.06, zorder=0)
+    ax.text(claimed[0] + (claimed[1] - claimed[0]) / 2, -0.9, "the side the claim predicts", ha="center",
+            va="bottom", fontsize=9, color=OKABE_ITO["bluish_green"])  # fmt: skip
+    labels = []
+    for ctx in ctxs:
+        kind = "" if ctx.kind == "scenario" else " (claim's scenario)" if ctx.kind == "claim" else ""
+        labels.append(f"{ctx.label}{kind}")
+    ax.set_yticks(range(len(ctxs)), labels)
+    ax.set_ylim(len(ctxs) - 0.5, -1.2)
+    ax.xaxis.set_major_formatter(unit_formatter(unit))
+    if unit == "share":
+        xlabel = f"Change in {label_of(c.measure).lower()} (percentage points), b - a"
+    else:
+        xlabel = f"Change in {label_of(c.measure).lower()}, b - a"
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", color=GRID, zorder=0)
+    handles = [ax.plot([], [], "o-", color=col, lw=2.4, label=v)[0] for v, col in VERDICT_COLORS.items()]
+    ax.legend(handles=handles, loc="lower right", fontsize=9, frameon=False)
+    title = f"“{c.claim}”: {result.verdict} in {c.scenario}"
+    subtitle = (
+        f"Change: {c.change}. Dot: paired mean difference over {reps} seeds; line: 95% CI; colour: "
+        "the verdict there. Rows: the claim's scenario, the other shipped scenarios, then its key "
+        "condition."
+    )
+    note = f"Source: {c.source} — “{c.quote}”"
+    return finish(fig, title, subtitle, note)
+
+
+CSS = """
+:root { --ink:#222; --muted:#666; --rule:#e3e3e3; --accent:#0072B2; }
+body { font-family: -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; color: var(--ink);
+       max-width: 1180px; margin: 0 auto; padding: 28px 32px 60px; line-height: 1.5; background: #fff; }
+h1 { font-size: 28px; margin: 0 0 4px; }
+h2 { font-size: 21px; margin: 38px 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--rule); }
+.meta, .note { color: var(--muted); font-size: 14px; }
+.question { font-size: 18px; background: #f5f8fb; border-left: 4px solid var(--accent); padding: 12px 16px; }
+table { border-collapse: collapse; margin: 10px 0 6px; font-size: 14px; }
+th, td { padding: 5px 10px; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
+th { background: #fafafa; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.supported { color: #00795a; font-weight: 700; } .contradicted { color: #b8430a; font-weight: 700; }
+.unclear { color: #555; font-weight: 700; } .inexpressible { color: #777; font-style: italic; }
+figure { margin: 8px 0 28px; } figure img { width: 100%; height: auto; border: 1px solid var(--rule); }
+blockquote { color: var(--muted); margin: 4px 0 8px 0; padding-left: 12px;
+             border-left: 3px solid var(--rule); }
+@media print { figure { break-inside: avoid; } body { padding: 0; } }
+"""
+
+_VERDICT_CLASS = {
+    SUPPORTED: "supported",
+    CONTRADICTED: "contradicted",
+    NO_CLEAR_EFFECT: "unclear",
+}
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def effect_text(result: ClaimResult) -> str:
+    """``+0.12M [+0.03M, +0.21M]`` for the claim's own scenario, '-' if not expressible."""
+    m = result.main
+    if m is None:
+        return "-"
+    e = m.effect
+    return f"{signed(result.claim.measure, e.mean)} [{signed(result.claim.measure, e.ci_low)}, " + (
+        f"{signed(result.claim.measure, e.ci_high)}]"
+    )
+
+
+def write_claims_page(results: Sequence[ClaimResult], out_dir: str | Path, reps: int, seed: int) -> Path:
+    """Write ``charts/claim_<id>.png|svg`` and a self-contained ``claims.html`` in ``out_dir``."""
+    from orgsim.presentation.charts import save
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rows, sections = [], []
+    for r in results:
+        c = r.claim
+        cls = _VERDICT_CLASS.get(r.verdict, "inexpressible")
+        rows.append(
+            f"<tr><td>{_e(c.claim)}</td><td>{_e(c.source)}</td><td>{_e(label_of(c.measure))}</td>"
+            f"<td class='num'>{'+' if c.direction > 0 else '-'}</td><td class='num'>{_e(effect_text(r))}</td>"
+            f"<td class='{cls}'>{_e(r.verdict)}</td><td>{_e(r.where() if r.main else c.missing)}</td></tr>"
+        )
+        if r.main is None:
+            continue
+        fig = claim_chart(r, reps)
+        png, _ = save(fig, out / "charts" / f"claim_{c.id}")
+        encoded = base64.b64encode(png.read_bytes()).decode("ascii")
+        sections.append(
+            f"<h2 id='{_e(c.id)}'>{_e(c.claim)}</h2>"
+            f"<blockquote>“{_e(c.quote)}” — {_e(c.source)}</blockquote>"
+            f"<p>Change <b>{_e(c.change)}</b> in <b>{_e(c.scenario)}</b>; measure {_e(label_of(c.measure))}; "
+            f"the claim says it goes {'up' if c.direction > 0 else 'down'}. Effect {_e(effect_text(r))}: "
+            f"<span class='{cls}'>{_e(r.verdict)}</span>. {_e(r.where())}.</p>"
+            f"<figure><img src='data:image/png;base64,{encoded}' alt='{_e(c.claim)}'></figure>"
+        )
+    missing = [r for r in results if r.main is None]
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    page = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        f"<title>orgsim: the articles' claims tested</title><style>{CSS}</style></head><body>"
+        "<h1>The articles' claims, tested</h1>"
+        f"<p class='meta'>orgsim claims · {reps} seeds per side · seed {seed} · {when}</p>"
+        "<p class='question'>Which of the seed articles' claims does the model support, which does it "
+        "contradict, and where does the answer flip?</p>"
+        f"<p class='note'>Verdict rule: {_e(VERDICT_RULE)}. {_e(PAIRED_NOTE)}</p>"
+        "<table><thead><tr><th>claim</th><th>source</th><th>measure</th><th>claimed</th>"
+        "<th>effect [95% CI]</th><th>verdict</th><th>where it holds or flips</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+        + "".join(sections)
+        + (
+            "<h2>Claims the model cannot express</h2><ul>"
+            + "".join(
+                f"<li><b>{_e(r.claim.claim)}</b> ({_e(r.claim.source)}): {_e(r.claim.missing)}</li>"
+                for r in missing
+            )  # fmt: skip
+            + "</ul>"
+            if missing
+            else ""
+        )
+        + "</body></html>"
+    )
+    path = out / "claims.html"
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(path)
+    return path
