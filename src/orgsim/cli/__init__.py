@@ -104,4 +104,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 # importing the command modules registers their commands on the group
-from orgsim.cli import claims, core, explain, report, sweep  # noqa: E402, F401
+from orgsim.cli import calibrate, claims, core, explain, init, report, sweep, validate  # noqa: E402, F401

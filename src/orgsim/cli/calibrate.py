@@ -1,0 +1,179 @@
+"""calibrate: fit parameters so the model reproduces target measures."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.table import Table
+
+from orgsim.cli import _clean, _emit_json, cli, err, json_option, out
+
+
+def _fmt(value: float) -> str:
+    if value != value:  # NaN
+        return "-"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def _ci(mean: float, low: float, high: float) -> str:
+    if low != low or high != high:
+        return _fmt(mean)
+    return f"{_fmt(mean)} [{_fmt(low)}, {_fmt(high)}]"
+
+
+@cli.command("calibrate")
+@click.argument("targets_file", metavar="TARGETS.toml", required=False)
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Output directory (required)."
+)
+@click.option("--trials", type=click.IntRange(min=1), default=40, show_default=True, help="Optimiser trials.")
+@click.option(
+    "--reps",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Replications per structure per trial.",
+)
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where runs execute.",
+)
+@click.option(
+    "--address", default=None, help="Dask scheduler address, tcp://HOST:PORT (with --executor dask)."
+)
+@click.option(
+    "--measures", "list_measures", is_flag=True, help="List the measure names a target can use, then exit."
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@json_option
+def calibrate_command(
+    targets_file: str | None,
+    out_dir: str | None,
+    trials: int,
+    reps: int,
+    workers: int | None,
+    executor: str,
+    address: str | None,
+    list_measures: bool,
+    quiet: bool,
+    as_json: bool,
+) -> None:
+    """Fit the parameters of TARGETS.toml so the model reproduces its target measures.
+
+    \b
+    TARGETS.toml names a scenario, optional structures (calibrated jointly), the targets
+    (measure = value or [low, high]) and the parameters to search (dotted.key = [low, high]):
+      scenario = "scenarios/acme.toml"
+      structures = ["separate", "aligned"]
+      [targets]
+      "funnel.mql_to_sal" = [0.40, 0.60]
+      "win_rate" = 0.22
+      [parameters]
+      "sales.response_floor" = [0.3, 0.9]
+    \b
+    Writes DIR/calibrated.toml (the scenario plus fitted values), DIR/fit.csv (each target
+    before and after, with 95% CIs), DIR/convergence.png/.svg and DIR/trials/ (every trial, so
+    running the same command again resumes a killed calibration). The published figures:
+      orgsim calibrate experiments/calibration/published.toml --out out/published
+    """  # noqa: D301 - \b keeps click from rewrapping the examples
+    from orgsim.errors import InputError
+    from orgsim.experiment.calibrate import calibrate, describe_measures, load_targets
+    from orgsim.presentation.calibration import convergence_chart
+
+    if list_measures:
+        rows = describe_measures()
+        if as_json:
+            _emit_json([{"measure": n, "unit": u, "meaning": m} for n, u, m in rows])
+            return
+        table = Table(title="measures a target can name", title_justify="left")
+        for col in ("measure", "unit", "meaning"):
+            table.add_column(col, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+        return
+    if targets_file is None:
+        raise InputError("TARGETS.toml: missing; give a targets file (or --measures to list measure names)")
+    if out_dir is None:
+        raise InputError("--out: missing; give the directory to write the calibration into")
+    targets = load_targets(targets_file)
+    bar = None
+    if not quiet and sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+        bar = Progress(
+            "trials", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True
+        )
+        task = bar.add_task("trials", total=None)
+        bar.start()
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+    else:
+
+        def progress(done: int, total: int) -> None:
+            return None
+
+    try:
+        result = calibrate(
+            targets, out_dir, trials=trials, reps=reps, workers=workers, executor=executor, address=address,
+            progress=progress,
+        )  # fmt: skip
+    finally:
+        if bar is not None:
+            bar.stop()
+    png, svg = convergence_chart(result.trials_frame(), result.baseline.loss, result.out_dir / "convergence")
+    fit = result.fit_table()
+    best = result.best
+    if as_json:
+        _emit_json(
+            {
+                "out": str(result.out_dir),
+                "trials": len(result.trials),
+                "reps": reps,
+                "loss_before": result.baseline.loss,
+                "loss_after": best.loss,
+                "best_trial": best.number,
+                "fitted": {k: v for k, v in best.values.items()},
+                "fit": [_clean(row) for row in fit.to_dict("records")],
+            }
+        )
+        return
+    table = Table(
+        title=(
+            f"{targets.path}: {len(result.trials)} trials x {reps} reps, "
+            f"loss {result.baseline.loss:.4g} -> {best.loss:.4g}"
+        ),
+        title_justify="left",
+    )
+    for col in ("target", "structure", "wanted", "before [95% CI]", "after [95% CI]", "met"):
+        table.add_column(col, justify="left" if col in ("target", "structure") else "right")
+    target_labels = {t.measure.name: t.label for t in targets.targets}
+    for row in fit.itertuples():
+        table.add_row(
+            row.target,
+            row.structure,
+            target_labels[row.target],
+            _ci(row.before, row.before_ci_low, row.before_ci_high),
+            _ci(row.after, row.ci_low, row.ci_high),
+            "yes" if row.hit else "no",
+        )
+    out.print(table)
+    fitted = Table(title=f"fitted values (trial {best.number})", title_justify="left")
+    for col in ("parameter", "before", "after", "serves"):
+        fitted.add_column(col, overflow="fold")
+    serves = result.serves()
+    for key, value in best.values.items():
+        fitted.add_row(key, _fmt(float(targets.scenario.get(key))), _fmt(float(value)), serves[key])
+    out.print(fitted)
+    for path in (result.files["calibrated"], result.files["fit"], png, svg):
+        out.print(f"wrote {path}")
+    out.print(f"next: orgsim validate {result.files['calibrated']}")

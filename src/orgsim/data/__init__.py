@@ -1,0 +1,1 @@
+"""Package data: the published facts orgsim is validated against (facts.toml)."""

@@ -1,0 +1,260 @@
+"""Validation: the model against the published figures, per structure, with 95% CIs.
+
+The figures live in the package (``orgsim/data/facts.toml``) with their sources. Each fact is
+checked under each structure it applies to: the model's estimate over seeded replications and
+its 95% CI, and whether it agrees with the published range (``ok``: the CI overlaps the
+range; without a CI, the mean lies in it). Level facts read a measure; ratio facts pool the
+per-lead tables of the replications; band facts contrast two runs of the same company paired
+by seed (another structure, or other settings) and are plausibility bands, not targets.
+Measures that need the per-lead table come from it (``simulate(..., leads=True)``); while the
+model does not provide it those facts are reported as not measured.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from orgsim.errors import InputError
+from orgsim.experiment.calibrate import _leads_supported
+from orgsim.experiment.executors import default_workers, make_executor
+from orgsim.experiment.observables import Estimate, Observable, get_observable
+from orgsim.experiment.seeds import run_seed
+from orgsim.experiment.stats import mean_ci
+from orgsim.model.metrics import RunResult
+from orgsim.model.simulate import as_scenario
+from orgsim.params import STRUCTURES
+from orgsim.scenario import Scenario
+
+KINDS = ("level", "ratio", "band")
+DEFAULT_STRUCTURES = ("separate", "merged", "aligned")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A published figure: the measure it is about, its range, kind and source."""
+
+    name: str
+    measure: Observable
+    low: float
+    high: float | None  # None: no upper bound ("more than 60x")
+    kind: str
+    source: str
+    published: str
+    tolerance: str = ""
+    structures: tuple[str, ...] | None = None  # None: every structure validated
+    relative_to: str | None = None  # band: the structure it is contrasted with
+    contrast: dict[str, Any] = field(default_factory=dict)  # band: overrides vs ``baseline``
+    baseline: dict[str, Any] = field(default_factory=dict)
+
+    def applies(self, structure: str) -> bool:
+        """Whether the fact is checked under ``structure``."""
+        if self.relative_to == structure:
+            return False
+        return self.structures is None or structure in self.structures
+
+    def agrees(self, est: Estimate) -> bool | None:
+        """Whether the estimate agrees with the range (None: not measured)."""
+        if not math.isfinite(est.value):
+            return None
+        high = math.inf if self.high is None else self.high
+        if math.isfinite(est.low) and math.isfinite(est.high):
+            return est.low <= high and est.high >= self.low
+        return self.low <= est.value <= high
+
+
+@dataclass(frozen=True)
+class FactCheck:
+    """One fact under one structure: published range, the model's estimate, agreement."""
+
+    fact: str
+    structure: str
+    measure: str
+    kind: str
+    published: str
+    published_low: float
+    published_high: float | None
+    model: float
+    ci_low: float
+    ci_high: float
+    ok: bool | None  # None: not measured (e.g. the per-lead table is not available)
+    n: int
+    source: str
+    note: str = ""
+
+
+def facts_path() -> Path:
+    """The packaged facts file."""
+    return Path(str(resources.files("orgsim.data").joinpath("facts.toml")))
+
+
+def load_facts(path: str | Path | None = None) -> list[Fact]:
+    """Read and check the facts file (the packaged one by default)."""
+    path = Path(path) if path is not None else facts_path()
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    facts = []
+    for i, item in enumerate(raw.get("fact", [])):
+        where = f"{path}: fact {i + 1} ({item.get('name', '?')})"
+        kind = item.get("kind")
+        if kind not in KINDS:
+            raise InputError(f"{where}: kind: {kind!r} is not allowed; use one of {', '.join(KINDS)}")
+        measure = get_observable(item.get("measure", ""), where)
+        low, high = float(item["low"]), item.get("high")
+        if high is not None and float(high) < low:
+            raise InputError(f"{where}: range [{low:g}, {high:g}] is inverted")
+        structures = item.get("structures")
+        for s in structures or []:
+            if s not in STRUCTURES:
+                raise InputError(f"{where}: structures: {s!r} is not a structure")
+        if kind == "band" and not (item.get("relative_to") or item.get("contrast")):
+            raise InputError(
+                f"{where}: a band needs relative_to (a structure) or contrast/baseline overrides"
+            )
+        facts.append(
+            Fact(
+                name=item["name"],
+                measure=measure,
+                low=low,
+                high=None if high is None else float(high),
+                kind=kind,
+                source=item.get("source", ""),
+                published=item.get("published", ""),
+                tolerance=item.get("tolerance", ""),
+                structures=tuple(structures) if structures else None,
+                relative_to=item.get("relative_to"),
+                contrast=dict(item.get("contrast", {})),
+                baseline=dict(item.get("baseline", {})),
+            )
+        )
+    return facts
+
+
+def _simulate(args: tuple[Scenario, int, bool]) -> RunResult:
+    from orgsim.model.simulate import simulate
+
+    scenario, seed, leads = args
+    return simulate(scenario, seed=seed, leads=True) if leads else simulate(scenario, seed=seed)
+
+
+def _variant(base: Scenario, structure: str, overrides: dict[str, Any] | None = None) -> Scenario:
+    sc = base if structure == base.structure else base.with_overrides({"structure": structure})
+    return sc.with_overrides(overrides) if overrides else sc
+
+
+def _paired(measure: Observable, a: Sequence[RunResult], b: Sequence[RunResult]) -> Estimate:
+    """Mean over seeds of measure(a) / measure(b) - 1, with a t interval (paired by seed)."""
+    ratios = []
+    for ra, rb in zip(a, b, strict=True):
+        assert measure.per_run is not None
+        va, vb = measure.per_run(ra), measure.per_run(rb)
+        ratios.append(va / vb - 1 if vb else math.nan)
+    mean, low, high = mean_ci(np.array(ratios, dtype=float))
+    return Estimate(mean, low, high, int(np.isfinite(ratios).sum()))
+
+
+def validate(
+    scenario: Scenario | str | Path = "separate",
+    structures: Sequence[str] = DEFAULT_STRUCTURES,
+    reps: int = 10,
+    seed: int = 0,
+    workers: int | None = None,
+    facts: Sequence[Fact] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[FactCheck]:
+    """Check ``scenario`` under each structure against the published facts.
+
+    Replication ``r`` uses the same seed under every structure and setting, so band contrasts
+    are paired. Returns one FactCheck per fact and structure it applies to.
+    """
+    if reps < 1:
+        raise InputError(f"--reps: {reps} is not allowed; use an integer >= 1")
+    for s in structures:
+        if s not in STRUCTURES:
+            raise InputError(f"--structures: {s!r} is not a structure; allowed: {', '.join(STRUCTURES)}")
+    base = as_scenario(scenario)
+    facts = list(facts) if facts is not None else load_facts()
+    leads = _leads_supported()
+    seeds = [run_seed(seed, r) for r in range(reps)]
+
+    # every (label -> scenario) the facts need: each structure, the structures bands compare
+    # with, and each contrast's two settings under each structure
+    needed: dict[str, Scenario] = {s: _variant(base, s) for s in structures}
+    for fact in facts:
+        if fact.kind != "band":
+            continue
+        for s in structures:
+            if not fact.applies(s):
+                continue
+            if fact.relative_to:
+                needed.setdefault(fact.relative_to, _variant(base, fact.relative_to))
+            else:
+                needed[f"{s}|{fact.name}|contrast"] = _variant(base, s, fact.contrast)
+                needed[f"{s}|{fact.name}|baseline"] = _variant(base, s, fact.baseline)
+    tasks = [(sc, sd, leads) for sc in needed.values() for sd in seeds]
+    runs: list[RunResult] = []
+    with make_executor("local", workers=min(workers or default_workers(), len(tasks))) as pool:
+        for result in pool.map(_simulate, tasks):
+            runs.append(result)
+            if progress:
+                progress(1)
+    results = {label: runs[i * reps : (i + 1) * reps] for i, label in enumerate(needed)}
+
+    checks = []
+    for s in structures:
+        for fact in facts:
+            if not fact.applies(s):
+                continue
+            note = fact.tolerance
+            try:
+                if fact.kind == "band" and fact.relative_to:
+                    est = _paired(fact.measure, results[s], results[fact.relative_to])
+                    note = f"relative to {fact.relative_to}, paired by seed"
+                elif fact.kind == "band":
+                    est = _paired(
+                        fact.measure,
+                        results[f"{s}|{fact.name}|contrast"],
+                        results[f"{s}|{fact.name}|baseline"],
+                    )
+                    note = f"{_settings(fact.contrast)} vs {_settings(fact.baseline)}, paired by seed"
+                else:
+                    est = fact.measure.estimate(results[s])
+            except InputError as exc:
+                est = Estimate(math.nan, math.nan, math.nan, 0)
+                note = str(exc).replace("this measure needs", "not measured: needs")
+            checks.append(
+                FactCheck(
+                    fact=fact.name,
+                    structure=s,
+                    measure=fact.measure.name,
+                    kind=fact.kind,
+                    published=fact.published,
+                    published_low=fact.low,
+                    published_high=fact.high,
+                    model=est.value,
+                    ci_low=est.low,
+                    ci_high=est.high,
+                    ok=fact.agrees(est),
+                    n=est.n,
+                    source=fact.source,
+                    note=note,
+                )
+            )
+    return checks
+
+
+def _settings(overrides: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in overrides.items())
+
+
+def score(checks: Sequence[FactCheck]) -> tuple[int, int]:
+    """(facts in agreement, facts measured)."""
+    measured = [c for c in checks if c.ok is not None]
+    return sum(1 for c in measured if c.ok), len(measured)

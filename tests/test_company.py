@@ -1,0 +1,101 @@
+"""orgsim init: a client's facts in the model's units, checked by real runs."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from orgsim.cli import main
+from orgsim.company import CALENDAR_TO_BUSINESS, CompanyFacts, company_scenario, scenario_toml
+from orgsim.errors import InputError
+from orgsim.params import PARAMETERS
+from orgsim.scenario import resolve
+
+FACTS = dict(
+    name="acme",
+    structure="aligned",
+    marketers=3,
+    sellers=6,
+    sdrs=2,
+    marketing_budget=500_000,
+    deal_size=30_000,
+    sales_cycle_days=73,
+    inbound_leads_per_month=300,
+)
+
+
+@pytest.fixture(scope="module")
+def acme():
+    return company_scenario(CompanyFacts(**FACTS), workers=2)
+
+
+def test_units_are_converted_and_every_value_says_how(acme):
+    values = acme.values
+    assert values["market.sales_cycle_days"] == pytest.approx(73 * 250 / 365, abs=0.05)  # 50 business days
+    assert CALENDAR_TO_BUSINESS == pytest.approx(250 / 365)
+    hours, rate = PARAMETERS["sales.hours_per_day"].default, PARAMETERS["costs.hourly_rate"].default
+    assert values["sales.outbound_budget"] == 2 * hours * 250 * rate  # two SDRs' calling time a year
+    assert values["marketing.headcount"] == 3 and values["sales.headcount"] == 6
+    assert values["marketing.budget"] == 500_000 and values["market.deal_size"] == 30_000
+    assert all(c.fact and c.how for c in acme.conversions)
+    # both inquiry hazards move by the same factor
+    k_in = values["marketing.inquiry_rate_in_market"] / PARAMETERS["marketing.inquiry_rate_in_market"].default
+    k_out = (
+        values["marketing.inquiry_rate_out_of_market"]
+        / PARAMETERS["marketing.inquiry_rate_out_of_market"].default
+    )
+    assert k_in == pytest.approx(k_out, rel=1e-3)
+
+
+def test_the_inbound_volume_is_matched_by_the_check_runs(acme):
+    # the check runs at the written values raise the client's volume (within the 5% stop, or
+    # close after the last step)
+    assert acme.measured["inquiries_per_month"] == pytest.approx(300, rel=0.12)
+
+
+def test_the_written_scenario_loads_and_keeps_every_other_default(acme):
+    text = scenario_toml(acme)
+    raw = tomllib.loads(text)
+    sc = resolve(raw, source="acme.toml")
+    assert sc.structure == "aligned" and sc.name == "acme"
+    assert sc.market.sales_cycle_days == acme.values["market.sales_cycle_days"]
+    preset = resolve({"structure": "aligned"}, source="preset").flat()
+    changed = {k for k, v in sc.flat().items() if v != preset[k]}
+    assert changed == set(acme.values)
+    assert "73 x 250/365" in text  # the conversion is shown
+
+
+@pytest.mark.parametrize(
+    ("change", "flag"),
+    [
+        ({"structure": "flat"}, "--structure"),
+        ({"sellers": 0}, "--sellers"),
+        ({"sales_cycle_days": -5}, "--cycle-days"),
+        ({"win_rate": 1.5}, "--win-rate"),
+    ],
+)
+def test_impossible_facts_name_their_flag(change, flag):
+    with pytest.raises(InputError, match=flag):
+        CompanyFacts(**{**FACTS, **change}).check()
+
+
+def test_init_without_a_terminal_names_the_missing_flag(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        main(["init", "acme", "--structure", "separate", "--marketers", "3"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--sellers: missing" in err and err.count("\n") == 1
+    assert not (tmp_path / "scenarios").exists()  # nothing half-written
+
+
+def test_init_refuses_to_overwrite(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "acme.toml").write_text("name = 'mine'\n")
+    with pytest.raises(SystemExit) as info:
+        main(["init", "acme"])
+    assert info.value.code == 2
+    assert "exists; use --force" in capsys.readouterr().err
+    assert (tmp_path / "scenarios" / "acme.toml").read_text() == "name = 'mine'\n"
