@@ -1,8 +1,9 @@
 """Observables: what a calibration target or a published fact can name, and how to estimate it.
 
 An observable is a run measure (``orgsim.measures`` describes those for display) or a quantity
-derived from runs, with the values it can take and a reader. It is either read from each run and averaged over replications (``per_run``: every
-name of :meth:`RunResult.flat`, funnel stage rates, inquiries a month, response-time shares)
+derived from runs, with the values it can take and a reader. It is either read from each run
+and averaged over replications (``per_run``: every name of :meth:`RunResult.flat`, funnel
+stage rates, inquiries a month, response-time shares)
 or pooled over the per-lead tables of all replications (``pooled``: odds ratios of first
 contact or qualification between two response-time windows, whose windows hold too few
 leads in one run). Estimates carry a 95% confidence interval: Student-t over runs for
