@@ -21,6 +21,12 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "InputError": "orgsim.errors",
     "analyze": "orgsim.experiment.analyze",
+    "calibrate": "orgsim.experiment.calibrate",
+    "CompanyFacts": "orgsim.company",
+    "company_scenario": "orgsim.company",
+    "load_facts": "orgsim.experiment.validate",
+    "load_targets": "orgsim.experiment.calibrate",
+    "validate": "orgsim.experiment.validate",
     "Comparison": "orgsim.experiment.compare",
     "compare": "orgsim.experiment.compare",
     "Experiment": "orgsim.experiment.experiment",
