@@ -209,7 +209,9 @@ def test_claim_verdicts_and_flips_follow_the_cis():
         assert ctx.verdict == verdict(ctx.effect, real.claim.direction)
     assert real.flips == [c for c in real.contexts if c.verdict != real.verdict]
     labels = [c.label for c in real.contexts]
-    assert "market.demand=0.6" not in labels and "marketing.budget=500000" in labels
+    assert "market.demand=0.6" not in labels and "marketing.budget=500,000" in labels
+    # the condition's default level is the claim's own scenario: one row, both names
+    assert real.main.label == "separate = marketing.budget=1,000,000"
     entry = real.to_dict()
     assert {
         "claim",

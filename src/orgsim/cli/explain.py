@@ -134,9 +134,9 @@ def explain(
     table.add_column("B", justify="right")
     table.add_column("part", justify="right")
     table.add_column("95% CI", justify="right")
-    table.add_column("share", justify="right")
+    table.add_column("share", justify="right")  # of the total, when the total is clear
     for p in result.ranked():
-        share = f"{100 * p.value / total.mean:.0f}%" if total.mean else "-"
+        share = f"{100 * p.value / total.mean:.0f}%" if total.clear and total.mean else "-"
         table.add_row(
             part_name(p.parameter),
             p.a_value,

@@ -266,27 +266,35 @@ def _pairs(claim: Claim, scenarios: Sequence[str], overrides: dict[str, Any], fl
     for name in scenarios:
         if name == claim.scenario:
             continue
-        pair = _Pair(claim, name, "scenario", side(name, {}, claim.a, "a"), side(name, {}, claim.b, "b"))
-        same = next((p for p in out if (_key(p.a), _key(p.b)) == (_key(pair.a), _key(pair.b))), None)
-        if same is None:
-            out.append(pair)
-        else:  # e.g. a structure swap makes separate, merged and aligned the same pair
-            same.label = f"{same.label} = {name}"
+        _add(out, _Pair(claim, name, "scenario", side(name, {}, claim.a, "a"), side(name, {}, claim.b, "b")))
     if claim.condition:
         key = claim.condition.key
         for level in claim.condition.levels:
             extra = {key: level}
-            label = f"{key}={level}"
-            out.append(
-                _Pair(
-                    claim,
-                    label,
-                    "condition",
-                    side(claim.scenario, extra, claim.a, "a"),
-                    side(claim.scenario, extra, claim.b, "b"),
-                )
-            )
+            a, b = side(claim.scenario, extra, claim.a, "a"), side(claim.scenario, extra, claim.b, "b")
+            _add(out, _Pair(claim, f"{key}={_level(level)}", "condition", a, b))
     return out
+
+
+def _add(pairs: list[_Pair], pair: _Pair) -> None:
+    """Append ``pair``, or name it on an identical pair already there (one row, both labels).
+
+    A structure swap makes separate, merged and aligned the same pair; a condition's default
+    level is the claim's own scenario.
+    """
+    same = next((p for p in pairs if (_key(p.a), _key(p.b)) == (_key(pair.a), _key(pair.b))), None)
+    if same is None:
+        pairs.append(pair)
+    else:
+        same.label = f"{same.label} = {pair.label}"
+
+
+def _level(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float) and abs(value) >= 10_000:
+        return f"{value:,.0f}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def check_claims(

@@ -172,8 +172,10 @@ def players(a: Scenario, b: Scenario, groups: Mapping[str, Sequence[str]] | None
                     keys.append(key)
                     taken[key] = name
         changed = [k for k in keys if k in differ]
-        if len(changed) == 1 and len(keys) == 1:
+        if len(keys) == 1:
             a_txt, b_txt = _fmt(a.get(keys[0])), _fmt(b.get(keys[0]))
+        elif not changed:
+            a_txt = b_txt = "same"
         else:
             a_txt, b_txt = "A's", f"B's ({len(changed)} of {len(keys)} differ)"
         out.append(Player(name, tuple(keys), a_txt, b_txt))

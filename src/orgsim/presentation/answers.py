@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import textwrap
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,11 +55,16 @@ RAISE, LOWER = OKABE_ITO["bluish_green"], OKABE_ITO["vermillion"]
 MONEY = ("revenue", "contribution", "profit", "pipeline_value")
 
 
+def in_sentence(text: str) -> str:
+    """``Revenue`` -> ``revenue`` inside a sentence, but ``MQLs never attempted`` stays as it is."""
+    return text if len(text) > 1 and text[1].isupper() else text[:1].lower() + text[1:]
+
+
 def label_of(measure: str) -> str:
     """A measure's name for people; a ratio ``funnel.sql/funnel.mql`` reads ``Funnel SQL / funnel MQL``."""
     if "/" in measure:
         top, bottom = (m.strip() for m in measure.split("/", 1))
-        return f"{measure_name(top)} / {measure_name(bottom)[:1].lower()}{measure_name(bottom)[1:]}"
+        return f"{measure_name(top)} / {in_sentence(measure_name(bottom))}"
     return measure_name(measure)
 
 
@@ -95,11 +101,11 @@ def difference_cell(measure: str, diff: Difference, short: bool = False) -> str:
 def difference_sentence(measure: str, label: str, baseline: str, diff: Difference) -> str:
     """A plain verdict, e.g. ``merged earns 0.12M more revenue than separate [+0.03M, +0.21M] — clear``."""
     if math.isnan(diff.mean):
-        return f"{label} vs {baseline}: {label_of(measure).lower()} undefined"
+        return f"{label} vs {baseline}: {in_sentence(label_of(measure))} undefined"
     ci = f"[{signed(measure, diff.ci_low)}, {signed(measure, diff.ci_high)}]"
     tail = "clear" if diff.clear else "no clear difference"
     amount = signed(measure, abs(diff.mean))[1:] if diff.mean else "0"
-    name = label_of(measure).lower()
+    name = in_sentence(label_of(measure))
     if measure in MONEY:
         more = "more" if diff.mean > 0 else "less"
         return f"{label} earns {amount} {more} {name} than {baseline} {ci} — {tail}"
@@ -163,7 +169,7 @@ def waterfall(expl: Explanation) -> Figure:
         top = parts[0]
         share = f"; {part_name(top.parameter)} carries {100 * top.value / total.mean:.0f}% of it"
     title = (
-        f"{expl.b} vs {expl.a}: {signed(expl.measure, total.mean)} {label_of(expl.measure).lower()} "
+        f"{expl.b} vs {expl.a}: {signed(expl.measure, total.mean)} {in_sentence(label_of(expl.measure))} "
         f"[{signed(expl.measure, total.ci_low)}, {signed(expl.measure, total.ci_high)}]{share}"
     )
     subtitle = (
@@ -184,7 +190,7 @@ def claim_chart(result: ClaimResult, reps: int) -> Figure:
     """The paired effect with its 95% CI in every context, coloured by verdict."""
     c = result.claim
     ctxs = result.contexts
-    fig = new_figure(height=min(9.0, 2.6 + 0.36 * len(ctxs)))
+    fig = new_figure(height=min(10.0, 2.8 + 0.45 * len(ctxs)))
     ax = fig.add_subplot()
     unit = unit_of(c.measure)
     scale = 1.0
@@ -199,29 +205,28 @@ def claim_chart(result: ClaimResult, reps: int) -> Figure:
     span = max(abs(lo), abs(hi)) or 1.0
     ax.set_xlim(-span * 1.08, span * 1.08)
     claimed = (0, span * 1.08) if c.direction > 0 else (-span * 1.08, 0)
-    ax.axvspan(*claimed, color=OKABE_ITO["bluish_green"], alpha=0.06, zorder=0)
-    ax.text(claimed[0] + (claimed[1] - claimed[0]) / 2, -0.9, "the side the claim predicts", ha="center",
-            va="bottom", fontsize=9, color=OKABE_ITO["bluish_green"])  # fmt: skip
+    ax.axvspan(*claimed, color=OKABE_ITO["bluish_green"], alpha=0.08, zorder=0)
     labels = []
     for ctx in ctxs:
-        kind = "" if ctx.kind == "scenario" else " (claim's scenario)" if ctx.kind == "claim" else ""
-        labels.append(f"{ctx.label}{kind}")
-    ax.set_yticks(range(len(ctxs)), labels)
-    ax.set_ylim(len(ctxs) - 0.5, -1.2)
+        lines = textwrap.wrap(ctx.label.replace(" = ", ", "), 36)
+        labels.append("\n".join(lines[:2]) + ("…" if len(lines) > 2 else ""))
+    ax.set_yticks(range(len(ctxs)), labels, fontsize=9.5)
+    ax.set_ylim(len(ctxs) - 0.5, -0.5)
     ax.xaxis.set_major_formatter(unit_formatter(unit))
     if unit == "share":
-        xlabel = f"Change in {label_of(c.measure).lower()} (percentage points), b - a"
+        xlabel = f"Change in {in_sentence(label_of(c.measure))} (percentage points), b - a"
     else:
-        xlabel = f"Change in {label_of(c.measure).lower()}, b - a"
+        xlabel = f"Change in {in_sentence(label_of(c.measure))}, b - a"
     ax.set_xlabel(xlabel)
     ax.grid(axis="x", color=GRID, zorder=0)
     handles = [ax.plot([], [], "o-", color=col, lw=2.4, label=v)[0] for v, col in VERDICT_COLORS.items()]
-    ax.legend(handles=handles, loc="lower right", fontsize=9, frameon=False)
+    ax.legend(handles=handles, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=3, fontsize=9,
+              frameon=False)  # fmt: skip
     title = f"“{c.claim}”: {result.verdict} in {c.scenario}"
     subtitle = (
         f"Change: {c.change}. Dot: paired mean difference over {reps} seeds; line: 95% CI; colour: "
-        "the verdict there. Rows: the claim's scenario, the other shipped scenarios, then its key "
-        "condition."
+        "the verdict there; shaded: the side the claim predicts. Rows: the claim's scenario (large "
+        "dot; scenarios giving the same pair share its row), the other shipped scenarios, its key condition."
     )
     note = f"Source: {c.source} — “{c.quote}”"
     return finish(fig, title, subtitle, note)
