@@ -6,8 +6,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import click
+import pandas as pd
+from rich import box
+from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from orgsim import measures
 from orgsim.cli import (
     _clean,
     _emit_json,
@@ -30,6 +35,7 @@ from orgsim.scenario import available, load_scenario
 
 COMPARE_METRICS = [
     "revenue",
+    "contribution",
     "won_deals",
     "win_rate",
     "profit",
@@ -50,34 +56,68 @@ COMPARE_METRICS = [
 @set_option
 @json_option
 def run(scenario: str, seed: int, days: int | None, assignments: Sequence[str], as_json: bool) -> None:
-    """Run SCENARIO once (a preset name, a scenarios/ name, or a .toml path) and summarise it."""
+    """Run SCENARIO once (a preset name, a scenarios/ name, or a .toml path) and summarise it.
+
+    Below the tables, a legend gives each measure's unit, better direction and meaning; --json
+    carries the same under "measures".
+    """
     result = simulate(scenario, seed=seed, days=days, overrides=_overrides(assignments))
     if as_json:
-        _emit_json(_clean(result.to_dict()))
+        payload = result.to_dict()
+        payload["measures"] = measures.metadata(list(result.flat()))
+        _emit_json(_clean(payload))
         return
     title = f"{result.scenario} ({result.structure}), seed {seed}, {result.days} business days"
     table = Table(title=title, title_justify="left")
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("unit")
-    for name, (unit, _) in METRICS.items():
-        table.add_row(name, fmt_value(name, result.metrics[name]), unit)
+    for name in METRICS:
+        table.add_row(name, fmt_value(name, result.metrics[name]), measures.get(name).unit_words)
     out.print(table)
     friction = Table(title="friction index by source", title_justify="left")
     friction.add_column("source")
     friction.add_column("index points", justify="right")
+    friction.add_column("what raised it", overflow="fold")
     for src, value in result.friction_by_source.items():
-        friction.add_row(src, f"{value:.1f}")
+        t = measures.term("source", src)
+        friction.add_row(src, f"{value:.1f}", t.meaning)
     out.print(friction)
-    leaks = Table(title="leakage by cause", title_justify="left")
+    leaks = Table(
+        title="leakage by cause (leads with real buying intent lost to the process)", title_justify="left"
+    )
     leaks.add_column("cause")
     leaks.add_column("leads", justify="right")
     leaks.add_column("expected revenue", justify="right")
+    leaks.add_column("meaning", overflow="fold")
     for cause, n in result.leaked_by_cause.items():
-        leaks.add_row(cause, str(n), fmt_value("revenue", result.leaked_revenue_by_cause[cause]))
+        t = measures.term("cause", cause)
+        leaks.add_row(cause, str(n), fmt_value("revenue", result.leaked_revenue_by_cause[cause]), t.meaning)
     out.print(leaks)
     ledger = "  ".join(f"{k}={v}" for k, v in result.ledger.items())
     out.print(f"lead ledger (conserved): {ledger}")
+    out.print(legend(list(METRICS)))
+
+
+_ARROWS = {"higher": "↑ higher", "lower": "↓ lower", "none": "· neither"}
+
+
+def legend(names: Sequence[str]) -> Table:
+    """A legend of measures from the schema: name, unit, better direction, one-line meaning."""
+    table = Table(
+        title="legend (better: which way is the better outcome)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    table.add_column("measure", no_wrap=True)
+    table.add_column("unit", no_wrap=True)
+    table.add_column("better", no_wrap=True)
+    table.add_column("meaning", overflow="fold", ratio=1)
+    for name in names:
+        m = measures.get(name)
+        table.add_row(name, m.unit_words, _ARROWS[m.better], m.meaning)
+    return table
 
 
 def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[str, Any]) -> list:
@@ -167,11 +207,13 @@ def compare(
         path = write_comparison_report(result, out_dir)
         err.print(f"report written to {path}")
     if as_json:
+        shown = list(pd.unique(summary["measure"]))
         payload: dict[str, Any] = {
             "reps": reps,
             "seed": seed,
             "baseline": base,
             "paired": "replication r uses the same seed in every scenario; difference = scenario - baseline",
+            "measures": measures.metadata(shown),
             "scenarios": {},
         }
         for label in result.labels:
@@ -193,7 +235,8 @@ def compare(
     table.add_column("measure")
     for label in result.labels:
         table.add_column(label, justify="right")
-    for name in COMPARE_METRICS:
+    shown = [name for name in COMPARE_METRICS if name in set(summary["measure"])]
+    for name in shown:
         cells = []
         for label in result.labels:
             row = summary[(summary["scenario"] == label) & (summary["measure"] == name)].iloc[0]
@@ -202,12 +245,13 @@ def compare(
     out.print(table)
     others = [label for label in result.labels if label != base]
     if not others:
+        out.print(legend(shown))
         return
     paired = Table(title=f"paired difference to {base}, mean [95% CI]", title_justify="left")
     paired.add_column("measure")
     for label in others:
         paired.add_column(f"{label} - {base}", justify="right")
-    for name in COMPARE_METRICS:
+    for name in shown:
         paired.add_row(
             name, *(difference_cell(name, result.difference(label, name, base)) for label in others)
         )
@@ -216,6 +260,7 @@ def compare(
         for name in ("revenue", "contribution" if "contribution" in METRICS else "profit"):
             out.print(difference_sentence(name, label, base, result.difference(label, name, base)))
     out.print(PAIRED_NOTE)
+    out.print(legend(shown))
 
 
 @cli.command()
@@ -237,9 +282,16 @@ def scenarios(as_json: bool) -> None:
 @cli.command()
 @click.argument("scenario")
 @set_option
+@click.option(
+    "--wide", is_flag=True, help="One line per parameter, however wide (default: wrap to the terminal)."
+)
 @json_option
-def show(scenario: str, assignments: Sequence[str], as_json: bool) -> None:
-    """Print SCENARIO's fully resolved parameters with units, ranges and sources."""
+def show(scenario: str, assignments: Sequence[str], wide: bool, as_json: bool) -> None:
+    """Print SCENARIO's fully resolved parameters with units, ranges, meanings and sources.
+
+    The table wraps to the terminal (100 columns when the output is not a terminal); --wide
+    keeps one line per parameter.
+    """
     sc = load_scenario(scenario, _overrides(assignments))
     flat = sc.flat()
     if as_json:
@@ -263,9 +315,15 @@ def show(scenario: str, assignments: Sequence[str], as_json: bool) -> None:
             }
         )
         return
-    table = Table(title=f"{sc.name}: structure {sc.structure}", title_justify="left")
-    for col in ("parameter", "value", "unit", "range", "source"):
-        table.add_column(col, overflow="fold")
+    title = f"{sc.name}: structure {sc.structure} (* differs from the default)"
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("parameter", no_wrap=True)
+    if wide:
+        for col in ("value", "unit", "range", "meaning [source]"):
+            table.add_column(Text(col), no_wrap=True)
+    else:  # value, unit and range share a column so the meaning has room at 100 columns
+        table.add_column("value (range)", max_width=20, overflow="fold")
+        table.add_column(Text("meaning [source]"), ratio=1, overflow="fold")
     for key, spec in PARAMETERS.items():
         value = flat[key]
         mark = "" if value == spec.default else " *"
@@ -276,6 +334,17 @@ def show(scenario: str, assignments: Sequence[str], as_json: bool) -> None:
             if spec.lo is not None
             else ""
         )
-        table.add_row(key, f"{value}{mark}", spec.unit, rng, spec.source)
-    out.print(table)
-    out.print("* differs from the default")
+        meaning = f"{spec.doc} [{spec.source}]" if spec.doc else f"[{spec.source}]"
+        if wide:
+            table.add_row(key, f"{value}{mark}", spec.unit, rng, Text(meaning))
+        else:
+            unit = "" if spec.unit in ("flag", "choice") else f" {spec.unit}"
+            cell = f"{value}{unit}{mark}" + (f"\n({rng})" if rng else "")
+            table.add_row(key, Text(cell), Text(meaning))
+    if wide:
+        console = Console(soft_wrap=True, width=10_000)
+    elif out.is_terminal:
+        console = out
+    else:
+        console = Console(width=100)
+    console.print(table, crop=not wide)

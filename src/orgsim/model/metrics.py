@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from orgsim.measures import MEASURES, Measure
 from orgsim.model.lifecycle import FUNNEL_STAGES, LeadState
 
 if TYPE_CHECKING:
@@ -20,26 +21,30 @@ if TYPE_CHECKING:
 
 YEAR_DAYS = 250
 
-# name: (unit, one-line meaning); the order is the order of every table
-METRICS: dict[str, tuple[str, str]] = {
-    "revenue": ("currency", "won deal value"),
-    "won_deals": ("deals", "deals won"),
-    "win_rate": ("share", "won / decided opportunities"),
-    "pipeline_value": ("currency", "open opportunities at the end"),
-    "mqls": ("leads", "marketing leads that reached MQL"),
-    "sqls": ("leads", "leads that reached SQL (all sources)"),
-    "friction_index": ("0-100", "mean tension between the teams"),
-    "leakage_rate": ("share", "leaked leads / leads created"),
-    "leaked_leads": ("leads", "leads with real intent lost to the process"),
-    "leaked_revenue": ("currency", "expected revenue of leaked leads"),
-    "median_response_hours": ("hours", "median speed to lead, MQL to first attempt"),
-    "never_responded_share": ("share", "MQLs sales never attempted"),
-    "cost": ("currency", "salaries, heads, program and outbound spend, commission"),
-    "profit": ("currency", "revenue - cost"),
-    "friction_hours": ("hours", "time lost to disputes"),
-    "coordination_hours": ("hours", "time spent in alignment meetings and joint planning"),
-    "mean_trust": ("0-1", "salespeople's trust in marketing's leads at the end"),
-    "sales_sourced_share": ("share", "share of revenue from leads sales found itself"),
+# the measures this model emits, in the order of every table; labels, units and meanings are
+# described once in orgsim.measures (add a measure there first, then list it here)
+METRICS: dict[str, Measure] = {
+    name: MEASURES[name]
+    for name in (
+        "revenue",
+        "won_deals",
+        "win_rate",
+        "pipeline_value",
+        "mqls",
+        "sqls",
+        "friction_index",
+        "leakage_rate",
+        "leaked_leads",
+        "leaked_revenue",
+        "median_response_hours",
+        "never_responded_share",
+        "cost",
+        "profit",
+        "friction_hours",
+        "coordination_hours",
+        "mean_trust",
+        "sales_sourced_share",
+    )
 }
 
 

@@ -32,6 +32,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import NullLocator
 from scipy import stats
 
+from orgsim import measures
 from orgsim.experiment.stats import mean_ci
 from orgsim.presentation import style
 from orgsim.presentation.style import (
@@ -619,7 +620,8 @@ def series_bands(
     fig = new_figure(height=5.4)
     axes = fig.subplots(1, len(variables), squeeze=False)[0]
     for ax, var in zip(axes, variables, strict=True):
-        name, unit = style.SERIES_NAMES.get(var, (style.pretty(var), ""))
+        spec = measures.SERIES_MEASURES.get(var) or measures.get(var)
+        name, unit = spec.label, ("0-100" if var == "tension" else spec.unit)
         band = series_band(series, var)
         for g in groups:
             s = styles[g]

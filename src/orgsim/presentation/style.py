@@ -25,7 +25,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
-from orgsim.model.metrics import METRICS  # noqa: E402
+from orgsim import measures  # noqa: E402
 from orgsim.params import PARAMETERS  # noqa: E402
 
 # Okabe-Ito, in hex; black and yellow are kept out of the structure colours (black is the
@@ -102,89 +102,16 @@ THEME = {
     "font.family": "DejaVu Sans",
 }
 
-# Words for people; anything not listed is derived from its key.
-MEASURE_NAMES: dict[str, str] = {
-    "revenue": "Revenue",
-    "won_deals": "Deals won",
-    "win_rate": "Win rate",
-    "pipeline_value": "Open pipeline",
-    "mqls": "MQLs",
-    "sqls": "SQLs",
-    "friction_index": "Friction index",
-    "leakage_rate": "Lead leakage rate",
-    "leaked_leads": "Leaked leads",
-    "leaked_revenue": "Expected revenue leaked",
-    "median_response_hours": "Median speed to lead",
-    "never_responded_share": "MQLs never attempted",
-    "cost": "Cost",
-    "profit": "Profit",
-    "friction_hours": "Hours lost to disputes",
-    "coordination_hours": "Coordination hours",
-    "mean_trust": "Sales' trust in marketing leads",
-}
+# Names, units and directions come from the measure schema (orgsim.measures); these are views
+# of it for the charts' breakdowns, keyed by the part's key.
+UNIT_WORDS = measures.UNIT_WORDS
 
-UNIT_WORDS = {
-    "currency": "currency units",
-    "share": "%",
-    "0-100": "0-100",
-    "0-1": "0-1",
-    "hours": "hours",
-    "deals": "deals",
-    "leads": "leads",
-}
-
-LOWER_IS_BETTER = frozenset(
-    {
-        "friction_index",
-        "leakage_rate",
-        "leaked_leads",
-        "leaked_revenue",
-        "median_response_hours",
-        "never_responded_share",
-        "cost",
-        "friction_hours",
-        "coordination_hours",
-    }
-)
+LOWER_IS_BETTER = frozenset(n for n, m in measures.MEASURES.items() if m.better == "lower")
 """Measures where the smaller value is the better outcome (used by readings and win maps)."""
 
-CAUSE_NAMES = {
-    "handoff_lost": "Lost in the handoff",
-    "never_followed_up": "Never followed up",
-    "too_late": "Followed up too late",
-    "wrongly_rejected": "Wrongly rejected",
-    "queue_expired": "Expired in a full queue",
-    "never_recycled": "Never recycled",
-    "missed_by_scoring": "Missed by lead scoring",
-}
-
-SOURCE_NAMES = {
-    "rejected_lead": "Leads rejected as junk",
-    "unworked_lead": "Leads left unworked",
-    "budget_dispute": "Budget disputes",
-    "credit_dispute": "Credit disputes",
-    "comp_inequity": "Pay-plan inequity",
-    "sla_breach": "SLA breaches",
-}
-
-STAGE_NAMES = {
-    "inquiry": "Inquiry",
-    "mql": "MQL",
-    "sal": "SAL",
-    "sql": "SQL",
-    "opportunity": "Opportunity",
-    "won": "Won",
-}
-
-SERIES_NAMES: dict[str, tuple[str, str]] = {
-    "revenue": ("Cumulative revenue", "currency"),
-    "pipeline_value": ("Open pipeline", "currency"),
-    "tension": ("Team tension", "0-100"),
-    "trust": ("Sales' trust in marketing leads", "0-1"),
-    "open_leads": ("Open leads", "leads"),
-    "mqls": ("Cumulative MQLs", "leads"),
-    "leaked": ("Cumulative leaked leads", "leads"),
-}
+CAUSE_NAMES = {t.key: t.label for t in measures.LEAK_CAUSES}
+SOURCE_NAMES = {t.key: t.label for t in measures.FRICTION_SOURCES}
+STAGE_NAMES = {t.key: t.label for t in measures.LEAD_STATES}
 
 _ACRONYMS = {"sla": "SLA", "mql": "MQL", "sql": "SQL", "sal": "SAL", "icp": "ICP"}
 _LINESTYLES = ("-", "--", ":", "-.")
@@ -233,19 +160,38 @@ def pretty(key: str) -> str:
 
 
 def measure_name(measure: str) -> str:
-    """A measure's name for people, e.g. ``Lead leakage rate``."""
-    return MEASURE_NAMES.get(measure, pretty(measure))
+    """A measure's name for people from the schema, e.g. ``Leakage rate``."""
+    return measures.label(measure)
 
 
 def measure_unit(measure: str) -> str:
-    """A measure's unit from :data:`METRICS` ('' when unknown)."""
-    return METRICS.get(measure, ("", ""))[0]
+    """A measure's unit key from the schema ('' when unknown)."""
+    return measures.unit(measure)
 
 
 def measure_label(measure: str) -> str:
     """Axis label with the unit, e.g. ``Revenue (currency units)``."""
-    unit = UNIT_WORDS.get(measure_unit(measure), measure_unit(measure))
-    return f"{measure_name(measure)} ({unit})" if unit else measure_name(measure)
+    return measures.get(measure).axis_label
+
+
+def better_text(measure: str) -> str:
+    """``higher is better``, ``lower is better`` or ``neither is better`` (from the schema)."""
+    return measures.get(measure).direction
+
+
+def cause_name(key: str) -> str:
+    """A leak cause's name, e.g. ``Reached too late``."""
+    return measures.term("cause", key).label
+
+
+def source_name(key: str) -> str:
+    """A friction source's name, e.g. ``Budget disputes``."""
+    return measures.term("source", key).label
+
+
+def stage_name(key: str) -> str:
+    """A lead state's or funnel stage's name, e.g. ``MQL``."""
+    return measures.term("state", key).label
 
 
 def factor_name(key: str) -> str:
