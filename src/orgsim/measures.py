@@ -103,12 +103,18 @@ METRIC_MEASURES: tuple[Measure, ...] = (
     _m(
         "friction_index", "Friction index", "0-100", "mean daily tension between marketing and sales", "lower"
     ),
-    _m("leakage_rate", "Leakage rate", "share", "leaked leads / leads created", "lower"),
+    _m("leakage_rate", "Lead leakage rate", "share", "leaked leads / leads created", "lower"),
     _m("leaked_leads", "Leaked leads", "leads", "leads with real buying intent lost to the process", "lower"),
-    _m("leaked_revenue", "Revenue leaked", "currency", "expected revenue of the leaked leads", "lower"),
+    _m(
+        "leaked_revenue",
+        "Expected revenue leaked",
+        "currency",
+        "expected revenue of the leaked leads",
+        "lower",
+    ),
     _m(
         "median_response_hours",
-        "Speed to lead",
+        "Median speed to lead",
         "hours",
         "median calendar hours from MQL to sales' first attempt",
         "lower",

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,16 +29,29 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import NullLocator
-from scipy import stats
 
-from orgsim import measures
+from orgsim import measures as schema
 from orgsim.experiment.stats import mean_ci
-from orgsim.presentation import style
+from orgsim.experiment.summaries import (  # re-exported: the report's readings quote them
+    MAP_BINS,
+    Difference,
+    binned,
+    difference,
+    funnel_stages,
+    group_stats,
+    groups_of,
+    pareto_front,
+    parts,
+    ranked,
+    series_band,
+    step_conversion,
+    winners,
+)
+from orgsim.presentation import findings, style
 from orgsim.presentation.style import (
     INK,
     LOWER_IS_BETTER,
     MUTED,
-    PART_COLORS,
     PNG_DPI,
     GroupStyle,
     compact_number,
@@ -61,167 +73,17 @@ HEADLINE = ("revenue", "friction_index", "leakage_rate")
 """The three measures every report leads with."""
 
 SERIES_VARS = ("revenue", "pipeline_value", "tension")
-"""Per-day series drawn by default: cumulative revenue, open pipeline, team tension."""
-
-MAP_BINS = 4
-"""Quantile bins per continuous factor in a "who wins where" map (a Latin hypercube sweep)."""
+"""Per-day series drawn by default: cumulative revenue, open pipeline, friction level."""
 
 BAND_NOTE = "shaded band: 95% confidence interval of the mean"
 
 
-# -- statistics the charts draw ---------------------------------------------------------------
-def groups_of(runs: pd.DataFrame) -> list[str]:
-    """The compared groups in their order of first appearance."""
-    return list(pd.unique(runs["group"]))
-
-
+# -- statistics the charts draw live in orgsim.experiment.summaries (re-exported here) ------
 def styles_of(runs: pd.DataFrame) -> dict[str, GroupStyle]:
     """Colour and marks of each group, by its structure."""
     groups = groups_of(runs)
     first = runs.drop_duplicates("group").set_index("group")["structure"]
     return style.group_styles(groups, [str(first[g]) for g in groups])
-
-
-def group_stats(runs: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """Per group: ``n``, ``mean``, ``low``, ``high`` (95% CI) of ``measure``, in group order."""
-    rows = []
-    for g in groups_of(runs):
-        values = runs.loc[runs["group"] == g, measure].to_numpy(dtype=float)
-        mean, low, high = mean_ci(values)
-        rows.append({"group": g, "n": int(np.sum(~np.isnan(values))), "mean": mean, "low": low, "high": high})
-    return pd.DataFrame(rows).set_index("group")
-
-
-@dataclass(frozen=True)
-class Difference:
-    """``a`` minus ``b`` on one measure, with its 95% CI; ``clear`` when the CI excludes zero."""
-
-    a: str
-    b: str
-    diff: float
-    low: float
-    high: float
-
-    @property
-    def clear(self) -> bool:
-        """True when the 95% CI of the difference excludes zero."""
-        return not math.isnan(self.low) and (self.low > 0 or self.high < 0)
-
-
-def difference(runs: pd.DataFrame, measure: str, a: str, b: str, pair_on: str | None = None) -> Difference:
-    """Difference of means between groups ``a`` and ``b`` with a 95% CI.
-
-    With ``pair_on`` (e.g. ``replicate`` under common random numbers) the runs are paired on
-    that column and the CI is the paired t interval; otherwise Welch's interval.
-    """
-    xa = runs[runs["group"] == a]
-    xb = runs[runs["group"] == b]
-    if pair_on and pair_on in runs and xa[pair_on].is_unique and xb[pair_on].is_unique:
-        joined = (
-            xa.set_index(pair_on)[measure]
-            .to_frame("a")
-            .join(xb.set_index(pair_on)[measure].to_frame("b"), how="inner")
-        )
-        if len(joined) >= 2:
-            mean, low, high = mean_ci((joined["a"] - joined["b"]).to_numpy(dtype=float))
-            return Difference(a, b, mean, low, high)
-    va = xa[measure].dropna().to_numpy(dtype=float)
-    vb = xb[measure].dropna().to_numpy(dtype=float)
-    diff = float(va.mean() - vb.mean()) if va.size and vb.size else math.nan
-    if va.size < 2 or vb.size < 2:
-        return Difference(a, b, diff, math.nan, math.nan)
-    sa, sb = va.var(ddof=1) / va.size, vb.var(ddof=1) / vb.size
-    se = math.sqrt(sa + sb)
-    if se == 0:
-        return Difference(a, b, diff, diff, diff)
-    dof = (sa + sb) ** 2 / (sa**2 / (va.size - 1) + sb**2 / (vb.size - 1))
-    half = float(stats.t.ppf(0.975, dof)) * se
-    return Difference(a, b, diff, diff - half, diff + half)
-
-
-def ranked(runs: pd.DataFrame, measure: str) -> list[str]:
-    """Groups from best to worst mean on ``measure`` (direction from :data:`LOWER_IS_BETTER`)."""
-    means = group_stats(runs, measure)["mean"].dropna()
-    return list(means.sort_values(ascending=measure in LOWER_IS_BETTER).index)
-
-
-def pareto_front(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Indices of the points no other point beats on both: lower ``x`` and higher ``y``.
-
-    Returned in increasing ``x`` (and so increasing ``y``).
-    """
-    order = np.lexsort((-y, x))  # by x ascending, ties: highest y first
-    front: list[int] = []
-    best = -np.inf
-    for i in order:
-        if y[i] > best:
-            front.append(int(i))
-            best = y[i]
-    return np.asarray(front, dtype=int)
-
-
-def step_conversion(runs: pd.DataFrame, stages: Sequence[str]) -> pd.DataFrame:
-    """Per group and funnel step: mean per-run conversion with 95% CI.
-
-    Columns ``group``, ``step`` (``"mql/inquiry"``...), ``mean``, ``low``, ``high``; a run whose
-    earlier stage is empty does not count for that step. The last step is inquiry -> won overall.
-    """
-    steps = [(stages[i - 1], stages[i]) for i in range(1, len(stages))] + [(stages[0], stages[-1])]
-    rows = []
-    for g in groups_of(runs):
-        part = runs[runs["group"] == g]
-        for before, after in steps:
-            denom = part[f"funnel.{before}"].to_numpy(dtype=float)
-            num = part[f"funnel.{after}"].to_numpy(dtype=float)
-            ratio = np.divide(num, denom, out=np.full_like(num, np.nan), where=denom > 0)
-            mean, low, high = mean_ci(ratio)
-            rows.append({"group": g, "step": f"{after}/{before}", "mean": mean, "low": low, "high": high})
-    return pd.DataFrame(rows)
-
-
-def funnel_stages(runs: pd.DataFrame) -> list[str]:
-    """The funnel stages present in ``runs`` (``funnel.*`` columns), in lifecycle order."""
-    return [c.split(".", 1)[1] for c in runs.columns if c.startswith("funnel.")]
-
-
-def parts(runs: pd.DataFrame, prefix: str) -> list[str]:
-    """The parts of a breakdown (``leaked.`` causes, ``friction.`` sources) present in ``runs``."""
-    return [c[len(prefix) :] for c in runs.columns if c.startswith(prefix)]
-
-
-def binned(values: pd.Series, max_levels: int = 12, bins: int = 8) -> pd.Series:
-    """A factor as levels: itself when it has few distinct values, else quantile-bin centres."""
-    if values.nunique() <= max_levels or not pd.api.types.is_numeric_dtype(values):
-        return values
-    cut = pd.qcut(values, q=bins, duplicates="drop")
-    centres = values.groupby(cut, observed=True).transform("median")
-    return centres
-
-
-def winners(runs: pd.DataFrame, fx: str, fy: str, measure: str, pair_on: str | None = None) -> pd.DataFrame:
-    """The best group in each cell of two factors (binned if continuous).
-
-    Columns ``x``, ``y`` (levels), ``winner``, ``mean`` (its mean), ``runner_up``, ``margin``
-    (winner minus runner-up, signed so positive is better) and ``clear`` (margin's 95% CI
-    excludes zero).
-    """
-    data = runs.assign(_x=binned(runs[fx], bins=MAP_BINS), _y=binned(runs[fy], bins=MAP_BINS))
-    lower = measure in LOWER_IS_BETTER
-    rows = []
-    for (xv, yv), cell in data.groupby(["_x", "_y"], sort=True):
-        order = ranked(cell, measure)
-        if not order:
-            continue
-        best = order[0]
-        mean = float(cell.loc[cell["group"] == best, measure].mean())
-        row = {"x": xv, "y": yv, "winner": best, "mean": mean, "runner_up": None, "margin": math.nan}
-        row["clear"] = len(order) == 1
-        if len(order) > 1:
-            d = difference(cell, measure, best, order[1], pair_on=pair_on)
-            sign = -1.0 if lower else 1.0
-            row.update(runner_up=order[1], margin=sign * d.diff, clear=d.clear)
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def _default_note(runs: pd.DataFrame) -> str:
@@ -308,8 +170,9 @@ def save(fig: Figure, stem: str | Path) -> tuple[Path, Path]:
     stem.parent.mkdir(parents=True, exist_ok=True)
     png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
     title = next((t.get_text() for t in fig.texts), stem.name)
-    fig.savefig(png, dpi=PNG_DPI, metadata={"Software": None, "Title": title})
-    fig.savefig(svg, metadata={"Creator": None, "Title": title, "Date": None})
+    with style.theme():  # svg.fonttype "none": the SVG keeps its text as editable text
+        fig.savefig(png, dpi=PNG_DPI, metadata={"Software": None, "Title": title})
+        fig.savefig(svg, metadata={"Creator": None, "Title": title, "Date": None})
     log.debug("wrote %s and %s", png, svg)
     return png, svg
 
@@ -319,7 +182,7 @@ def save(fig: Figure, stem: str | Path) -> tuple[Path, Path]:
 def outcomes(
     runs: pd.DataFrame,
     measures: Sequence[str] = HEADLINE,
-    title: str = "Revenue, friction and lead leakage by org structure",
+    title: str | None = None,
     note: str | None = None,
 ) -> Figure:
     """Bars of the mean per group with 95% CI whiskers, every run as a dot; one panel per measure."""
@@ -367,6 +230,7 @@ def outcomes(
     axes[0].invert_yaxis()
     n = int(runs.groupby("group").size().max())
     subtitle = f"Bar: mean of {n} runs · whisker: 95% confidence interval of the mean · dots: individual runs"
+    title = title or findings.outcomes(runs, measures)
     return finish(fig, title, subtitle, note if note is not None else _default_note(runs))
 
 
@@ -445,13 +309,13 @@ def _part_legend(fig: Figure, keys: Sequence[str], colors: dict[str, str], names
 @themed
 def leakage_by_cause(
     runs: pd.DataFrame,
-    title: str = "Where leads with real buying intent leak, by cause",
+    title: str | None = None,
     note: str | None = None,
 ) -> Figure:
     """Leakage per group stacked by cause: share of leads created and expected revenue lost."""
     keys, absent = _nonzero(runs, "leaked.")
     all_keys = parts(runs, "leaked.")
-    colors = {k: PART_COLORS[i % len(PART_COLORS)] for i, k in enumerate(all_keys)}
+    colors = style.part_colors(all_keys, "cause")
     fig = new_figure(height=max(4.6, 2.8 + 0.55 * runs["group"].nunique()))
     left, right = fig.subplots(1, 2, sharey=True)
     _stacked(left, runs, "leaked.", keys, colors, "share", per="ledger.created")
@@ -462,7 +326,8 @@ def leakage_by_cause(
     right.set_title("Expected revenue leaked")
     right.set_xlabel("Expected revenue of leaked leads (currency units, mean per run)")
     rows = _part_legend(fig, keys, colors, style.CAUSE_NAMES)
-    subtitle = "Leads that were in market and fitting but lost to the process, not to the buyer's choice"
+    title = title or findings.leakage(runs, keys)
+    subtitle = "Leaked: leads in market and fitting, lost to the process rather than to the buyer's choice"
     if absent:
         names = ", ".join(in_sentence(style.CAUSE_NAMES.get(k, style.pretty(k))) for k in absent)
         subtitle += f" · no leaks: {names}"
@@ -475,18 +340,19 @@ def leakage_by_cause(
 @themed
 def friction_by_source(
     runs: pd.DataFrame,
-    title: str = "What the friction between the teams is made of",
+    title: str | None = None,
     note: str | None = None,
 ) -> Figure:
     """The friction index per group stacked by the source of the tension."""
     keys, absent = _nonzero(runs, "friction_by_source.")
     all_keys = parts(runs, "friction_by_source.")
-    colors = {k: PART_COLORS[i % len(PART_COLORS)] for i, k in enumerate(all_keys)}
+    colors = style.part_colors(all_keys, "source")
     fig = new_figure(height=max(4.4, 2.6 + 0.55 * runs["group"].nunique()))
     ax = fig.subplots()
     _stacked(ax, runs, "friction_by_source.", keys, colors, "0-100")
     ax.set_xlabel("Friction index points (0-100, mean per run)")
     rows = _part_legend(fig, keys, colors, style.SOURCE_NAMES)
+    title = title or findings.friction(runs, keys)
     subtitle = (
         "Friction index = mean daily tension between marketing and sales, split by the events that raised it"
     )
@@ -503,7 +369,7 @@ def friction_by_source(
 @themed
 def funnel(
     runs: pd.DataFrame,
-    title: str = "The lead funnel, inquiry to won (marketing-sourced leads)",
+    title: str | None = None,
     note: str | None = None,
 ) -> Figure:
     """Leads reaching each stage (log scale) and the conversion of each step, per group.
@@ -578,7 +444,11 @@ def funnel(
     won = in_sentence(style.STAGE_NAMES.get(stages[-1], stages[-1]))
     legend = [f"{g}: {100 * overall[g]:.2f}% of inquiries {won}" for g in groups]
     rows = _group_legend(fig, groups, styles, labels=legend)
-    subtitle = "Left: leads that ever reached a stage · right: conversion per step, mean with 95% CI whiskers"
+    title = title or findings.funnel(runs, stages)
+    subtitle = (
+        "Marketing-sourced leads only (deals won counts sales-sourced leads too) · left: leads that ever "
+        "reached a stage · right: conversion per step, mean with 95% CI whiskers"
+    )
     note = note if note is not None else _default_note(runs)
     finish(fig, title, subtitle, note, legend_rows=rows)
     _place_bottom_legend(fig, note)
@@ -586,31 +456,11 @@ def funnel(
 
 
 # -- 4. per-day series ------------------------------------------------------------------------
-def series_band(series: pd.DataFrame, var: str) -> pd.DataFrame:
-    """Per group and day: mean and 95% CI band of ``var`` over runs (``tension`` in 0-100)."""
-    scale = 100.0 if var == "tension" else 1.0
-    rows = []
-    for g, part in series.groupby("group", sort=False):
-        wide = part.pivot_table(index="day", columns="run", values=var, aggfunc="first") * scale
-        x = wide.to_numpy(dtype=float)
-        n = np.sum(~np.isnan(x), axis=1)
-        mean = np.nanmean(x, axis=1)
-        sd = np.nanstd(x, axis=1, ddof=1) if x.shape[1] > 1 else np.full(len(mean), np.nan)
-        t = stats.t.ppf(0.975, np.maximum(n - 1, 1))
-        half = np.where(n > 1, t * sd / np.sqrt(np.maximum(n, 1)), np.nan)
-        rows.append(
-            pd.DataFrame(
-                {"group": g, "day": wide.index, "mean": mean, "low": mean - half, "high": mean + half}
-            )
-        )
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-
-
 @themed
 def series_bands(
     series: pd.DataFrame,
     variables: Sequence[str] = SERIES_VARS,
-    title: str = "How the year unfolds: revenue, pipeline and team tension day by day",
+    title: str | None = None,
     note: str | None = None,
 ) -> Figure:
     """One panel per series variable: mean over runs per day with a 95% CI band, per group."""
@@ -620,7 +470,7 @@ def series_bands(
     fig = new_figure(height=5.4)
     axes = fig.subplots(1, len(variables), squeeze=False)[0]
     for ax, var in zip(axes, variables, strict=True):
-        spec = measures.SERIES_MEASURES.get(var) or measures.get(var)
+        spec = schema.SERIES_MEASURES.get(var) or schema.get(var)
         name, unit = spec.label, ("0-100" if var == "tension" else spec.unit)
         band = series_band(series, var)
         for g in groups:
@@ -637,7 +487,8 @@ def series_bands(
         ax.set_ylim(bottom=0)
     rows = _group_legend(fig, groups, styles, markers=False)
     n = int(series.groupby("group")["run"].nunique().max())
-    subtitle = f"Line: mean of {n} runs per day · {BAND_NOTE}"
+    subtitle = f"Day by day · line: mean of {n} runs · {BAND_NOTE}"
+    title = title or findings.series(series, variables)
     note = note if note is not None else f"orgsim · {n} runs per group · {BAND_NOTE}"
     finish(fig, title, subtitle, note, legend_rows=rows)
     _place_bottom_legend(fig, note)
@@ -650,7 +501,7 @@ def tradeoff(
     runs: pd.DataFrame,
     x: str = "friction_index",
     y: str = "revenue",
-    title: str = "The tradeoff: revenue against friction, run by run",
+    title: str | None = None,
     note: str | None = None,
 ) -> Figure:
     """Every run as a dot, each group's mean with 95% CIs, and the Pareto front of the runs."""
@@ -713,6 +564,7 @@ def tradeoff(
         linespacing=1.4,
     )
     subtitle = "Dots: individual runs · large marks: group means with 95% CIs · dashed: the Pareto front"
+    title = title or findings.tradeoff(runs, x, y)
     return finish(fig, title, subtitle, note if note is not None else _default_note(runs))
 
 
@@ -789,7 +641,7 @@ def winner_map(
     )
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     direction = "lowest" if measure in LOWER_IS_BETTER else "highest"
-    title = title or f"Which structure wins where: {direction} {in_sentence(measure_name(measure))}"
+    title = title or findings.winner_map(cells, measure)
     subtitle = (
         f"Each cell: the structure with the {direction} mean, its mean, and its margin over the runner-up · "
         "pale hatched: margin's 95% CI includes zero"
@@ -868,7 +720,7 @@ def metric_vs_factor(
         # the axis fits the runs; a band wider than that is cut at the edge (it is that uncertain)
         ax.set_ylim(0, top * 1.15 if top > 0 else 1)
     rows = _group_legend(fig, groups, styles)
-    title = title or f"How the results respond to {in_sentence(factor_name(factor))}"
+    title = title or findings.response(runs, factor, measures[0])
     binned_note = " (binned)" if runs[factor].nunique() > 12 else ""
     if numeric:
         subtitle = f"Line: mean at each level{binned_note} · {BAND_NOTE} · dots: individual runs"
@@ -936,13 +788,13 @@ def sensitivity(
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles[::-1], labels[::-1], loc="lower center", ncol=2, frameon=False)
     if sobol:
-        title = title or "What drives the results: Sobol sensitivity indices"
+        title = title or findings.sensitivity(indices, method)
         subtitle = (
             "Bars: share of the result's variance due to each factor alone (S1) and with its "
             "interactions (ST) · whiskers: 95% CI (bootstrap)"
         )
     else:
-        title = title or "What drives the results: Morris elementary effects"
+        title = title or findings.sensitivity(indices, method)
         subtitle = (
             "Bar: mean absolute effect of moving the factor one step (μ*) with 95% CI · "
             "diamond: the spread of its effects (σ), large when it interacts with other factors"
@@ -950,3 +802,33 @@ def sensitivity(
     finish(fig, title, subtitle, note, legend_rows=1)
     _place_bottom_legend(fig, note)
     return fig
+
+
+__all__ = [
+    "HEADLINE",
+    "MAP_BINS",
+    "SERIES_VARS",
+    "Difference",
+    "binned",
+    "difference",
+    "friction_by_source",
+    "funnel",
+    "funnel_stages",
+    "group_stats",
+    "groups_of",
+    "leakage_by_cause",
+    "metric_vs_factor",
+    "outcomes",
+    "pareto_front",
+    "parts",
+    "ranked",
+    "save",
+    "sensitivity",
+    "series_band",
+    "series_bands",
+    "step_conversion",
+    "styles_of",
+    "tradeoff",
+    "winner_map",
+    "winners",
+]

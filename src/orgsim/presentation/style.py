@@ -50,22 +50,41 @@ STRUCTURE_COLORS: dict[str, str] = {
 }
 """One fixed colour per structure, the same in every chart."""
 
-EXTRA_COLORS = (OKABE_ITO["sky_blue"], "#7F7F7F", OKABE_ITO["black"])
+EXTRA_COLORS = (OKABE_ITO["sky_blue"], OKABE_ITO["black"])
 """For structures not in :data:`STRUCTURE_COLORS` (a future preset), in order of appearance."""
 
-# Paul Tol's "muted" qualitative scheme (colour-blind safe) for the parts of a stacked bar
-# (causes, sources), so they are not mistaken for structures.
-PART_COLORS = (
-    "#332288",
-    "#88CCEE",
-    "#44AA99",
-    "#117733",
-    "#DDCC77",
-    "#CC6677",
-    "#AA4499",
-    "#882255",
-    "#999933",
-)
+# Parts of a breakdown get colours of their own, fixed per key, so a colour means one thing in
+# every chart: leak causes take muted hues that no structure uses (from Paul Tol's colour-blind
+# safe "muted" scheme, without its greens and rose, which read as aligned and separate), and
+# friction sources take greys, which no structure or cause uses.
+CAUSE_COLORS: dict[str, str] = {
+    "handoff_lost": "#332288",  # indigo
+    "never_followed_up": "#88CCEE",  # cyan
+    "too_late": "#DDCC77",  # sand
+    "wrongly_rejected": "#882255",  # wine
+    "queue_expired": "#999933",  # olive
+    "never_recycled": "#AA4499",  # purple
+    "missed_by_scoring": "#8C510A",  # brown
+    "lost_in_nurture": "#C2A5CF",  # lavender
+}
+SOURCE_COLORS: dict[str, str] = {
+    "rejected_lead": "#1F1F1F",
+    "unworked_lead": "#4D4D4D",
+    "budget_dispute": "#7A7A7A",
+    "credit_dispute": "#A3A3A3",
+    "comp_inequity": "#C8C8C8",
+    "sla_breach": "#E6E6E6",
+}
+PART_COLORS = ("#6F6F9F", "#B0B0D0", "#5F7F5F")
+"""Fallback for a part with no colour above (a cause or source added later), in order."""
+
+
+def part_colors(keys: Sequence[str], kind: str) -> dict[str, str]:
+    """Colour per cause (``kind="cause"``) or friction source (``"source"``), fixed per key."""
+    fixed = CAUSE_COLORS if kind == "cause" else SOURCE_COLORS
+    spare = iter(PART_COLORS * (len(keys) + 1))
+    return {k: fixed[k] if k in fixed else next(spare) for k in keys}
+
 
 INK = "#222222"
 MUTED = "#666666"
@@ -98,7 +117,7 @@ THEME = {
     "legend.fontsize": 10,
     "figure.facecolor": "white",
     "savefig.facecolor": "white",
-    "svg.fonttype": "path",
+    "svg.fonttype": "none",  # text stays text in SVGs: editable and searchable
     "font.family": "DejaVu Sans",
 }
 

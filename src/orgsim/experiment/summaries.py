@@ -1,0 +1,192 @@
+"""Summaries of replicated runs by group: means with 95% CIs, differences, rankings, fronts.
+
+The input is tidy: ``runs`` has one row per run with a ``group`` column (what is compared: a
+scenario label or a structure) and the measures of
+:meth:`~orgsim.model.metrics.RunResult.flat`; ``series`` is the long per-day frame with
+``group``, ``run``, ``day`` and the series variables. The charts draw these numbers and the
+report's readings quote them, so both show the same figures. Better directions come from the
+measure schema (:mod:`orgsim.measures`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from orgsim import measures
+from orgsim.experiment.stats import mean_ci
+
+MAP_BINS = 4
+"""Quantile bins per continuous factor in a "who wins where" map (a Latin hypercube sweep)."""
+
+
+def groups_of(runs: pd.DataFrame) -> list[str]:
+    """The compared groups in their order of first appearance."""
+    return list(pd.unique(runs["group"]))
+
+
+def group_stats(runs: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """Per group: ``n``, ``mean``, ``low``, ``high`` (95% CI) of ``measure``, in group order."""
+    rows = []
+    for g in groups_of(runs):
+        values = runs.loc[runs["group"] == g, measure].to_numpy(dtype=float)
+        mean, low, high = mean_ci(values)
+        rows.append({"group": g, "n": int(np.sum(~np.isnan(values))), "mean": mean, "low": low, "high": high})
+    return pd.DataFrame(rows).set_index("group")
+
+
+@dataclass(frozen=True)
+class Difference:
+    """``a`` minus ``b`` on one measure, with its 95% CI; ``clear`` when the CI excludes zero."""
+
+    a: str
+    b: str
+    diff: float
+    low: float
+    high: float
+
+    @property
+    def clear(self) -> bool:
+        """True when the 95% CI of the difference excludes zero."""
+        return not math.isnan(self.low) and (self.low > 0 or self.high < 0)
+
+
+def difference(runs: pd.DataFrame, measure: str, a: str, b: str, pair_on: str | None = None) -> Difference:
+    """Difference of means between groups ``a`` and ``b`` with a 95% CI.
+
+    With ``pair_on`` (e.g. ``replicate`` under common random numbers) the runs are paired on
+    that column and the CI is the paired t interval; otherwise Welch's interval.
+    """
+    xa = runs[runs["group"] == a]
+    xb = runs[runs["group"] == b]
+    if pair_on and pair_on in runs and xa[pair_on].is_unique and xb[pair_on].is_unique:
+        joined = (
+            xa.set_index(pair_on)[measure]
+            .to_frame("a")
+            .join(xb.set_index(pair_on)[measure].to_frame("b"), how="inner")
+        )
+        if len(joined) >= 2:
+            mean, low, high = mean_ci((joined["a"] - joined["b"]).to_numpy(dtype=float))
+            return Difference(a, b, mean, low, high)
+    va = xa[measure].dropna().to_numpy(dtype=float)
+    vb = xb[measure].dropna().to_numpy(dtype=float)
+    diff = float(va.mean() - vb.mean()) if va.size and vb.size else math.nan
+    if va.size < 2 or vb.size < 2:
+        return Difference(a, b, diff, math.nan, math.nan)
+    sa, sb = va.var(ddof=1) / va.size, vb.var(ddof=1) / vb.size
+    se = math.sqrt(sa + sb)
+    if se == 0:
+        return Difference(a, b, diff, diff, diff)
+    dof = (sa + sb) ** 2 / (sa**2 / (va.size - 1) + sb**2 / (vb.size - 1))
+    half = float(stats.t.ppf(0.975, dof)) * se
+    return Difference(a, b, diff, diff - half, diff + half)
+
+
+def ranked(runs: pd.DataFrame, measure: str) -> list[str]:
+    """Groups from best to worst mean on ``measure`` (direction from the measure schema)."""
+    means = group_stats(runs, measure)["mean"].dropna()
+    return list(means.sort_values(ascending=measures.lower_is_better(measure)).index)
+
+
+def pareto_front(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Indices of the points no other point beats on both: lower ``x`` and higher ``y``.
+
+    Returned in increasing ``x`` (and so increasing ``y``).
+    """
+    order = np.lexsort((-y, x))  # by x ascending, ties: highest y first
+    front: list[int] = []
+    best = -np.inf
+    for i in order:
+        if y[i] > best:
+            front.append(int(i))
+            best = y[i]
+    return np.asarray(front, dtype=int)
+
+
+def step_conversion(runs: pd.DataFrame, stages: Sequence[str]) -> pd.DataFrame:
+    """Per group and funnel step: mean per-run conversion with 95% CI.
+
+    Columns ``group``, ``step`` (``"mql/inquiry"``...), ``mean``, ``low``, ``high``; a run whose
+    earlier stage is empty does not count for that step. The last step is inquiry -> won overall.
+    """
+    steps = [(stages[i - 1], stages[i]) for i in range(1, len(stages))] + [(stages[0], stages[-1])]
+    rows = []
+    for g in groups_of(runs):
+        part = runs[runs["group"] == g]
+        for before, after in steps:
+            denom = part[f"funnel.{before}"].to_numpy(dtype=float)
+            num = part[f"funnel.{after}"].to_numpy(dtype=float)
+            ratio = np.divide(num, denom, out=np.full_like(num, np.nan), where=denom > 0)
+            mean, low, high = mean_ci(ratio)
+            rows.append({"group": g, "step": f"{after}/{before}", "mean": mean, "low": low, "high": high})
+    return pd.DataFrame(rows)
+
+
+def funnel_stages(runs: pd.DataFrame) -> list[str]:
+    """The funnel stages present in ``runs`` (``funnel.*`` columns), in lifecycle order."""
+    return [c.split(".", 1)[1] for c in runs.columns if c.startswith("funnel.")]
+
+
+def parts(runs: pd.DataFrame, prefix: str) -> list[str]:
+    """The parts of a breakdown (``leaked.`` causes, ``friction.`` sources) present in ``runs``."""
+    return [c[len(prefix) :] for c in runs.columns if c.startswith(prefix)]
+
+
+def binned(values: pd.Series, max_levels: int = 12, bins: int = 8) -> pd.Series:
+    """A factor as levels: itself when it has few distinct values, else quantile-bin centres."""
+    if values.nunique() <= max_levels or not pd.api.types.is_numeric_dtype(values):
+        return values
+    cut = pd.qcut(values, q=bins, duplicates="drop")
+    centres = values.groupby(cut, observed=True).transform("median")
+    return centres
+
+
+def winners(runs: pd.DataFrame, fx: str, fy: str, measure: str, pair_on: str | None = None) -> pd.DataFrame:
+    """The best group in each cell of two factors (binned if continuous).
+
+    Columns ``x``, ``y`` (levels), ``winner``, ``mean`` (its mean), ``runner_up``, ``margin``
+    (winner minus runner-up, signed so positive is better) and ``clear`` (margin's 95% CI
+    excludes zero).
+    """
+    data = runs.assign(_x=binned(runs[fx], bins=MAP_BINS), _y=binned(runs[fy], bins=MAP_BINS))
+    lower = measures.lower_is_better(measure)
+    rows = []
+    for (xv, yv), cell in data.groupby(["_x", "_y"], sort=True):
+        order = ranked(cell, measure)
+        if not order:
+            continue
+        best = order[0]
+        mean = float(cell.loc[cell["group"] == best, measure].mean())
+        row = {"x": xv, "y": yv, "winner": best, "mean": mean, "runner_up": None, "margin": math.nan}
+        row["clear"] = len(order) == 1
+        if len(order) > 1:
+            d = difference(cell, measure, best, order[1], pair_on=pair_on)
+            sign = -1.0 if lower else 1.0
+            row.update(runner_up=order[1], margin=sign * d.diff, clear=d.clear)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def series_band(series: pd.DataFrame, var: str) -> pd.DataFrame:
+    """Per group and day: mean and 95% CI band of ``var`` over runs (``tension`` in 0-100)."""
+    scale = 100.0 if var == "tension" else 1.0
+    rows = []
+    for g, part in series.groupby("group", sort=False):
+        wide = part.pivot_table(index="day", columns="run", values=var, aggfunc="first") * scale
+        x = wide.to_numpy(dtype=float)
+        n = np.sum(~np.isnan(x), axis=1)
+        mean = np.nanmean(x, axis=1)
+        sd = np.nanstd(x, axis=1, ddof=1) if x.shape[1] > 1 else np.full(len(mean), np.nan)
+        t = stats.t.ppf(0.975, np.maximum(n - 1, 1))
+        half = np.where(n > 1, t * sd / np.sqrt(np.maximum(n, 1)), np.nan)
+        rows.append(
+            pd.DataFrame(
+                {"group": g, "day": wide.index, "mean": mean, "low": mean - half, "high": mean + half}
+            )
+        )
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

@@ -1,0 +1,197 @@
+"""The finding each chart carries in its title: one short sentence from the numbers it draws.
+
+A chart pasted into a deck keeps its message only if the message is in the image, so every
+chart's default title is its finding ("aligned leads on revenue, friction and leakage"), and the
+subtitle says how to read it. The numbers come from :mod:`orgsim.experiment.summaries`, the same
+functions the charts draw with; "clearly" means the 95% CI of the difference excludes zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from orgsim import measures
+from orgsim.experiment import summaries
+from orgsim.presentation.style import cause_name, compact_number, factor_name, in_sentence, source_name
+
+SHORT: dict[str, str] = {
+    "revenue": "revenue",
+    "contribution": "contribution",
+    "friction_index": "friction",
+    "leakage_rate": "leakage",
+}
+"""Short names of headline measures inside a title."""
+
+
+def _short(measure: str) -> str:
+    return SHORT.get(measure, in_sentence(measures.label(measure)))
+
+
+def and_list(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def pair_column(runs: pd.DataFrame) -> str | None:
+    """``replicate`` when runs are paired by it across groups (common random numbers)."""
+    return "replicate" if "replicate" in runs else None
+
+
+def leader(runs: pd.DataFrame, measure: str) -> tuple[str, float, bool]:
+    """The best group on ``measure``, its mean, and whether it is clearly ahead of the runner-up."""
+    order = summaries.ranked(runs, measure)
+    best = order[0]
+    mean = float(summaries.group_stats(runs, measure).loc[best, "mean"])
+    if len(order) < 2:
+        return best, mean, True
+    d = summaries.difference(runs, measure, best, order[1], pair_on=pair_column(runs))
+    return best, mean, d.clear
+
+
+def value(measure: str, x: float) -> str:
+    """A value for a title: 2.72M, 18.2, 6.7%."""
+    return compact_number(x, measures.unit(measure))
+
+
+def outcomes(runs: pd.DataFrame, shown: Sequence[str]) -> str:
+    """``aligned leads on revenue, friction and leakage (clearly on friction and leakage)``."""
+    groups = summaries.groups_of(runs)
+    if len(groups) == 1:
+        stats = {m: summaries.group_stats(runs, m).loc[groups[0], "mean"] for m in shown}
+        return f"{groups[0]}: " + ", ".join(f"{_short(m)} {value(m, v)}" for m, v in stats.items())
+    lead = {m: leader(runs, m) for m in shown}
+    bests = {b for b, _, _ in lead.values()}
+    if len(bests) == 1:
+        best = bests.pop()
+        clear = [_short(m) for m, (_, _, c) in lead.items() if c]
+        text = f"{best} leads on {and_list([_short(m) for m in shown])}"
+        if len(clear) == len(shown):
+            return text + ", clearly on each"
+        if clear:
+            return text + f" (clearly on {and_list(clear)}; the rest within the noise)"
+        return text + ", but within the noise"
+    parts = [
+        f"{_short(m)}: {b} ({value(m, v)}{'' if c else ', not clearly'})" for m, (b, v, c) in lead.items()
+    ]
+    return "Best on " + "; ".join(parts)
+
+
+def leakage(runs: pd.DataFrame, causes: Sequence[str]) -> str:
+    """Who leaks most and least (share of leads created) and the biggest cause."""
+    created = runs["ledger.created"].where(runs["ledger.created"] > 0)
+    share = pd.DataFrame({c: runs[f"leaked.{c}"] / created for c in causes}).assign(group=runs["group"])
+    by_group = share.groupby("group", sort=False).mean()
+    if by_group.empty or not causes:
+        return "No lead with real buying intent leaked"
+    total = by_group.sum(axis=1)
+    top = by_group.mean().idxmax()
+    biggest = f"the biggest cause: {in_sentence(cause_name(top))}"
+    if len(total) == 1:
+        return f"{100 * total.iloc[0]:.1f}% of leads leak; {biggest}"
+    worst, best = total.idxmax(), total.idxmin()
+    return (
+        f"{worst} leaks the most leads ({100 * total[worst]:.1f}%), {best} the fewest "
+        f"({100 * total[best]:.1f}%); {biggest}"
+    )
+
+
+def friction(runs: pd.DataFrame, sources: Sequence[str]) -> str:
+    """Who has most and least friction, and what most of it comes from."""
+    total = runs.groupby("group", sort=False)["friction_index"].mean()
+    worst, best = total.idxmax(), total.idxmin()
+    parts = runs[runs["group"] == worst][[f"friction_by_source.{s}" for s in sources]].mean()
+    if not len(parts) or total[worst] <= 0:
+        return "No friction between the teams"
+    top = parts.idxmax().split(".", 1)[1]
+    share = parts.max() / total[worst]
+    what = f"{100 * share:.0f}% of it from {in_sentence(source_name(top))}"
+    if len(total) == 1:
+        return f"Friction index {total[worst]:.0f} of 100, {what}"
+    return (
+        f"{worst} has the most friction ({total[worst]:.0f} of 100, {what}); "
+        f"{best} the least ({total[best]:.0f})"
+    )
+
+
+def funnel(runs: pd.DataFrame, stages: Sequence[str]) -> str:
+    """Who turns the most marketing inquiries into won deals."""
+    conv = summaries.step_conversion(runs, stages)
+    overall = conv[conv["step"] == f"{stages[-1]}/{stages[0]}"].set_index("group")["mean"].dropna()
+    if overall.empty:
+        return "No marketing inquiry reached a won deal"
+    hi, lo = overall.idxmax(), overall.idxmin()
+    if hi == lo:
+        return f"{100 * overall[hi]:.2f}% of marketing inquiries end in a won deal"
+    return (
+        f"{hi} turns the most marketing inquiries into won deals ({100 * overall[hi]:.2f}%), "
+        f"{lo} the fewest ({100 * overall[lo]:.2f}%)"
+    )
+
+
+def series(frame: pd.DataFrame, variables: Sequence[str]) -> str:
+    """Who ends the horizon with the most revenue, and whose friction runs highest."""
+    text = []
+    if "revenue" in variables:
+        rev = summaries.series_band(frame, "revenue")
+        final = rev[rev["day"] == rev["day"].max()].set_index("group")["mean"]
+        text.append(f"{final.idxmax()} ends with the most revenue ({value('revenue', final.max())})")
+    if "tension" in variables:
+        ten = summaries.series_band(frame, "tension")
+        mean = ten.groupby("group", sort=False)["mean"].mean()
+        text.append(f"friction runs highest under {mean.idxmax()}" if len(mean) > 1 else "")
+    sentence = "; ".join(t for t in text if t)
+    return sentence or "The runs day by day"
+
+
+def tradeoff(runs: pd.DataFrame, x: str, y: str) -> str:
+    """Whether one group is best on both axes."""
+    by_y, by_x = summaries.ranked(runs, y), summaries.ranked(runs, x)
+    if len(by_y) < 2:
+        return f"{by_y[0]}: {_short(y)} against {_short(x)}, run by run"
+    if by_y[0] == by_x[0]:
+        return f"{by_y[0]} is best on both {_short(y)} and {_short(x)}: no tradeoff to make"
+    return f"A tradeoff: {by_y[0]} is best on {_short(y)}, {by_x[0]} on {_short(x)}"
+
+
+def winner_map(cells: pd.DataFrame, measure: str) -> str:
+    """``aligned has the highest contribution in 7 of 9 settings (5 clearly)``."""
+    if cells.empty:
+        return f"No winner on {_short(measure)}"
+    counts = cells.groupby("winner", sort=False).agg(n=("winner", "size"), clear=("clear", "sum"))
+    counts = counts.sort_values("n", ascending=False)
+    top = counts.index[0]
+    direction = "lowest" if measures.lower_is_better(measure) else "highest"
+    text = (
+        f"{top} has the {direction} {_short(measure)} in {counts.loc[top, 'n']} of {len(cells)} settings "
+        f"({int(counts.loc[top, 'clear'])} clearly)"
+    )
+    if len(counts) > 1:
+        text += "; " + ", ".join(f"{g} in {int(r.n)}" for g, r in counts.iloc[1:].iterrows())
+    return text
+
+
+def response(runs: pd.DataFrame, factor: str, measure: str) -> str:
+    """Which group is best on ``measure`` at the lowest and at the highest level of ``factor``."""
+    level = summaries.binned(runs[factor])
+    lo = summaries.ranked(runs[level == level.min()], measure)[:1]
+    hi = summaries.ranked(runs[level == level.max()], measure)[:1]
+    name = in_sentence(factor_name(factor))
+    direction = "lowest" if measures.lower_is_better(measure) else "highest"
+    if not lo or not hi:
+        return f"How {_short(measure)} responds to {name}"
+    if lo == hi:
+        return f"{lo[0]} has the {direction} {_short(measure)} at both ends of {name}"
+    return f"The best structure on {_short(measure)} changes with {name}: {lo[0]} when low, {hi[0]} when high"
+
+
+def sensitivity(indices: pd.DataFrame, method: str) -> str:
+    """The factor each measure depends on most."""
+    key = "ST" if method == "sobol" else "mu_star"
+    parts = []
+    for measure, part in indices.groupby("measure", sort=False):
+        top = part.sort_values(key, ascending=False).iloc[0]
+        parts.append(f"{_short(str(measure))} on {in_sentence(factor_name(str(top['factor'])))}")
+    return "Depends most: " + "; ".join(parts)
