@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import click
-import pandas as pd
 from rich import box
 from rich.console import Console
 from rich.table import Table
@@ -207,7 +206,7 @@ def compare(
         path = write_comparison_report(result, out_dir)
         err.print(f"report written to {path}")
     if as_json:
-        shown = list(pd.unique(summary["measure"]))
+        shown = list(dict.fromkeys(summary["measure"]))
         payload: dict[str, Any] = {
             "reps": reps,
             "seed": seed,
