@@ -25,7 +25,7 @@ from orgsim.experiment.claims import (
     select,
     verdict,
 )
-from orgsim.experiment.explain import differing_keys, explain, players
+from orgsim.experiment.explain import differing_keys, explain, explain_measures, players
 from orgsim.experiment.stats import Difference, paired_difference
 
 TINY = {"market.prospects": 800, "horizon.days": 30, "sales.headcount": 3, "marketing.headcount": 2}
@@ -86,6 +86,15 @@ def test_sampled_orders_keep_efficiency_and_say_so(pair):
     sampled = explain(a, b, "sqls", reps=3, method="permutation", permutations=2, workers=2)
     assert sampled.method == "permutation" and sampled.permutations == 2
     assert sum(p.value for p in sampled.parts) == pytest.approx(sampled.total.mean, rel=1e-9, abs=1e-9)
+
+
+def test_several_measures_come_from_the_same_runs(pair, exact):
+    a, b = pair
+    both = explain_measures(a, b, ["sqls", "mqls"], reps=4, groups={"noise": ["market.deal_size"]},
+                            method="exact", workers=2)  # fmt: skip
+    assert [e.measure for e in both] == ["sqls", "mqls"] and both[0].runs == exact.runs
+    assert [p.value for p in both[0].parts] == pytest.approx([p.value for p in exact.parts])
+    assert sum(p.value for p in both[1].parts) == pytest.approx(both[1].total.mean)
 
 
 def test_explain_refuses_identical_scenarios_and_bad_groups(pair):
@@ -254,6 +263,7 @@ def test_a_broken_registry_is_one_line_naming_the_file(tmp_path):
         (["claims", "--only", "nope"], "--only: 'nope' is not a claim"),
         (["explain", "separate", "separate"], "do not differ in any parameter"),
         (["explain", "separate", "aligned", "--group", "broken"], "--group: 'broken' is not of the form"),
+        (["explain", "separate", "aligned", "--measure", "revenu"], "did you mean 'revenue'"),
         (["compare", "separate", "merged", "--reps", "2", "--baseline", "x", *TINY_ARGS], "--baseline: 'x'"),
     ],
 )

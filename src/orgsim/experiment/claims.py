@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from orgsim.errors import InputError
-from orgsim.experiment.compare import measure_of, run_scenarios
+from orgsim.experiment.compare import check_measure, measure_of, run_scenarios
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import Difference, paired_difference
 from orgsim.params import PARAMETERS, STRUCTURES
@@ -181,6 +181,7 @@ def _parse_claim(entry: dict[str, Any], source: str) -> Claim:
     for key in ("id", "claim", "quote", "source", "measure", "direction"):
         if key not in entry:
             raise InputError(f"{where}: missing {key!r}")
+    check_measure(entry["measure"], f"{where}: measure")
     if entry["direction"] not in (1, -1):
         raise InputError(f"{where}: direction: {entry['direction']!r} is not allowed; use 1 or -1")
     known = {"id", "claim", "quote", "source", "measure", "direction", "scenario", "a", "b", "change"}

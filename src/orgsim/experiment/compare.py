@@ -7,6 +7,7 @@ gives each scenario's paired difference to a baseline, seed by seed, with its 95
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +149,18 @@ def measure_of(result: RunResult, measure: str) -> float:
     if measure in flat:
         return float(flat[measure])
     raise InputError(f"measure: {measure!r} is not a measure; allowed: {', '.join(flat)}")
+
+
+def check_measure(measure: str, source: str = "--measure") -> None:
+    """Raise InputError unless every run can give ``measure`` (a column, or a ratio ``a/b``)."""
+    from orgsim.model.metrics import flat_columns
+
+    known = set(flat_columns()) | {"contribution"}
+    for part in (p.strip() for p in measure.split("/", 1)):
+        if part not in known:
+            close = difflib.get_close_matches(part, sorted(known), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise InputError(f"{source}: {part!r} is not a measure (see `orgsim run --json`){hint}")
 
 
 def run_scenarios(

@@ -31,7 +31,7 @@ from typing import Any, Literal
 import numpy as np
 
 from orgsim.errors import InputError
-from orgsim.experiment.compare import measure_of, run_scenarios
+from orgsim.experiment.compare import check_measure, measure_of, run_scenarios
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import Difference, mean_ci, paired_difference
 from orgsim.model.simulate import as_scenario
@@ -220,6 +220,30 @@ def explain(
     :data:`EXACT_MAX_PLAYERS` players. ``on_plan`` is told the number of runs before they
     start; ``progress`` is called once per finished run.
     """
+    return explain_measures(
+        a, b, [measure], reps, seed, groups, method, permutations, days, overrides, workers, progress, on_plan
+    )[0]
+
+
+def explain_measures(
+    a: Scenario | str | Path,
+    b: Scenario | str | Path,
+    measures: Sequence[str] = ("revenue",),
+    reps: int = 10,
+    seed: int = 0,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    method: Method = "auto",
+    permutations: int = 2,
+    days: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_plan: Callable[[int], None] | None = None,
+) -> list[Explanation]:
+    """:func:`explain` for several measures from the same runs (one Explanation per measure)."""
+    wanted = list(measures)
+    for measure in wanted:
+        check_measure(measure)
     if reps < 2:
         raise InputError(f"--reps: {reps} is not allowed; use an integer >= 2 (a CI needs two seeds)")
     if method not in METHODS:
@@ -264,7 +288,33 @@ def explain(
     if on_plan:
         on_plan(len(tasks))
     results = run_scenarios(tasks, workers=workers, progress=progress)
-    values = np.array([measure_of(res, measure) for res in results], dtype=float)
+    out = []
+    for measure in wanted:
+        values = np.array([measure_of(res, measure) for res in results], dtype=float)
+        out.append(
+            _attribute(measure, values, index, needed, orders, team, exact, weights=_weights(n), reps=reps)
+        )
+    for expl in out:
+        expl.a, expl.b = sa.name, sb.name if sb.name != sa.name else f"{sb.name}'"
+        expl.seed, expl.runs, expl.days = seed, len(tasks), sa.horizon.days
+        expl.permutations = 0 if exact else permutations
+    return out
+
+
+def _attribute(
+    measure: str,
+    values: np.ndarray,
+    index: dict[tuple[frozenset[int], int], int],
+    needed: list[list[frozenset[int]]],
+    orders: list[list[list[int]]],
+    team: list[Player],
+    exact: bool,
+    weights: list[float],
+    reps: int,
+) -> Explanation:
+    """Shapley values of one measure, seed by seed, from the runs of every needed coalition."""
+    n = len(team)
+    full = frozenset(range(n))
 
     def v(s: frozenset[int], r: int) -> float:
         return float(values[index[(s, r)]])
@@ -272,7 +322,6 @@ def explain(
     # per-seed attribution; a seed with a NaN in any of its runs is left out of everything
     per_seed = np.full((reps, n), np.nan)
     kept = [r for r in range(reps) if not any(math.isnan(v(s, r)) for s in needed[r])]
-    weights = _weights(n)
     for r in kept:
         if exact:
             for i in range(n):
@@ -302,17 +351,17 @@ def explain(
         notes.append(f"{left} of {reps} seeds left out: {measure} was undefined in one of their runs")
     return Explanation(
         measure=measure,
-        a=sa.name,
-        b=sb.name if sb.name != sa.name else f"{sb.name}'",
+        a="",
+        b="",
         a_value=float(np.mean(a_runs)) if len(kept) else math.nan,
         b_value=float(np.mean(b_runs)) if len(kept) else math.nan,
         total=paired_difference(a_runs, b_runs),
         parts=parts,
         method="exact" if exact else "permutation",
         reps=reps,
-        seed=seed,
-        permutations=0 if exact else permutations,
-        runs=len(tasks),
-        days=sa.horizon.days,
+        seed=0,
+        permutations=0,
+        runs=0,
+        days=0,
         notes=notes,
     )

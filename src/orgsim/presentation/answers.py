@@ -64,7 +64,11 @@ def label_of(measure: str) -> str:
     """A measure's name for people; a ratio ``funnel.sql/funnel.mql`` reads ``Funnel SQL / funnel MQL``."""
     if "/" in measure:
         top, bottom = (m.strip() for m in measure.split("/", 1))
+        if top.startswith("funnel.") and bottom.startswith("funnel."):  # a stage conversion rate
+            return f"{bottom[7:].upper()} to {top[7:].upper()} rate"
         return f"{measure_name(top)} / {in_sentence(measure_name(bottom))}"
+    if measure.startswith("friction_by_source."):
+        return f"Friction from {measure.split('.', 1)[1].replace('_', ' ')}s"
     return measure_name(measure)
 
 
