@@ -155,3 +155,23 @@ def test_a_directory_of_another_calibration_is_refused(targets_file, tmp_path):
 
     with pytest.raises(InputError, match="another targets file"):
         calibrate(targets_file, out, trials=1, reps=1, workers=1)
+
+
+def test_ctrl_c_stops_in_one_line_with_trials_saved(targets_file, tmp_path):
+    out = tmp_path / "cal"
+    command = [sys.executable, "-m", "orgsim", "calibrate", str(targets_file), "--out", str(out)]
+    proc = subprocess.Popen(
+        [*command, "--trials", "30", "--reps", "2", "--workers", "2"],
+        start_new_session=True,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not list((out / "trials").glob("part-*.parquet")):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert err.strip().count("\n") == 0 and "Traceback" not in err, err
+    saved = len(load_trials(out, load_targets(targets_file)))
+    assert f"interrupted; {saved} trials saved" in err and 0 < saved < 30

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
+from concurrent.futures import BrokenExecutor
+from pathlib import Path
 
 import click
 from rich.table import Table
@@ -122,12 +126,36 @@ def calibrate_command(
         def progress(done: int, total: int) -> None:
             return None
 
+    signals: list[int] = []  # Ctrl-C or SIGTERM seen: a pool broken by it is an interruption
+
+    def stop(signum: int, frame: object) -> None:
+        signals.append(signum)
+        if len(signals) == 1:  # once: a repeat (uv run forwards the terminal's) must not cut the save
+            raise KeyboardInterrupt
+
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)} if in_main else {}
     try:
         result = calibrate(
             targets, out_dir, trials=trials, reps=reps, workers=workers, executor=executor, address=address,
             progress=progress,
         )  # fmt: skip
+    except (KeyboardInterrupt, BrokenExecutor) as exc:
+        if bar is not None:
+            bar.stop()
+        from orgsim.experiment.calibrate import load_trials
+
+        saved = len(load_trials(out_dir, targets)) if Path(out_dir).is_dir() else 0
+        where = f"{saved} trials saved in {out_dir}; run the same command again to resume"
+        if isinstance(exc, KeyboardInterrupt) or signals:
+            what = "terminated" if signal.SIGTERM in signals else "interrupted"
+            click.echo(f"orgsim: {what}; {where}", err=True)
+            sys.exit(143 if signal.SIGTERM in signals else 130)
+        click.echo(f"orgsim: error: a worker process died; {where}", err=True)
+        sys.exit(1)
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if bar is not None:
             bar.stop()
     png, svg = convergence_chart(result.trials_frame(), result.baseline.loss, result.out_dir / "convergence")
