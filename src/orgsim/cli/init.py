@@ -18,10 +18,10 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 
 # flag -> (prompt, type); asked in this order when missing and stdin is a terminal
 QUESTIONS: dict[str, tuple[str, type]] = {
-    "structure": (f"How are sales and marketing organised today ({', '.join(STRUCTURES)})", str),
+    "structure": ("How are sales and marketing organised today", str),
     "marketers": ("Marketers (people)", int),
     "sellers": ("Sellers carrying a quota (people)", int),
-    "sdrs": ("SDRs booking meetings for the sellers (people)", int),
+    "sdrs": ("SDRs booking meetings for the sellers (people; blank: the model's default)", int),
     "marketing_budget": ("Yearly marketing program budget, salaries excluded", float),
     "deal_size": ("Average deal size (first-year value)", float),
     "cycle_days": ("Sales cycle, opportunity to decision, in calendar days", float),
@@ -42,6 +42,15 @@ def _win_rate(text: Any) -> float | None:
         raise InputError(f"--win-rate: {raw!r} is not a share; use e.g. 0.22 or 22%") from None
 
 
+def _optional_int(text: Any, flag: str) -> int | None:
+    if text is None or str(text).strip() == "":
+        return None
+    try:
+        return int(str(text).strip())
+    except ValueError:
+        raise InputError(f"{flag}: {text!r} is not a whole number") from None
+
+
 def _ask(answers: dict[str, Any]) -> dict[str, Any]:
     """Fill missing answers by prompting on a terminal; without one, name the missing flag."""
     interactive = sys.stdin.isatty()
@@ -53,14 +62,14 @@ def _ask(answers: dict[str, Any]) -> dict[str, Any]:
             if key in OPTIONAL:
                 continue
             raise InputError(f"{flag}: missing; give it as a flag (there is no terminal to ask on)")
-        default: Any = "" if key in OPTIONAL else None
         if key == "structure":
-            default = "separate"
-        answers[key] = click.prompt(
-            prompt, type=kind, default=default, show_default=default not in ("", None)
-        )
-        if key == "sdrs" and answers[key] == "":
-            answers[key] = None
+            answers[key] = click.prompt(prompt, type=click.Choice(STRUCTURES), default="separate")
+        elif key in OPTIONAL:  # blank: unknown
+            answers[key] = click.prompt(prompt, type=str, default="", show_default=False)
+            if key == "sdrs":
+                answers[key] = _optional_int(answers[key], flag)
+        else:
+            answers[key] = click.prompt(prompt, type=kind)
     return answers
 
 
