@@ -22,6 +22,7 @@ FACTS = dict(
     deal_size=30_000,
     sales_cycle_days=73,
     inbound_leads_per_month=300,
+    win_rate=0.2,
 )
 
 
@@ -52,6 +53,10 @@ def test_the_inbound_volume_is_matched_by_the_check_runs(acme):
     # the check runs at the written values raise the client's volume (within the 5% stop, or
     # close after the last step)
     assert acme.measured["inquiries_per_month"] == pytest.approx(300, rel=0.12)
+    # the win rate scales with the base win chance: the check runs land near the client's 20%
+    # (two runs decide ~100 deals: a standard error of ~0.04)
+    assert acme.measured["win_rate"] == pytest.approx(0.2, abs=0.08)
+    assert acme.values["sales.win_rate"] < PARAMETERS["sales.win_rate"].default  # the default wins ~25%
 
 
 def test_the_written_scenario_loads_and_keeps_every_other_default(acme):

@@ -133,10 +133,14 @@ def _step(factor: float, got: float, want: float, slope: float, lo: float, hi: f
 
 
 def _slope(k0: float, m0: float, k1: float, m1: float, prior: float) -> float:
-    """Updated d log(measure) / d log(factor) from two points, kept in [0.2, 2]."""
-    if m0 <= 0 or m1 <= 0 or abs(math.log(k1 / k0)) < 1e-6:
+    """Updated d log(measure) / d log(factor) from two points, kept in [0.5, 1.5].
+
+    Two noisy points close together say little: the prior stays unless the factor moved by
+    more than 10%.
+    """
+    if m0 <= 0 or m1 <= 0 or abs(math.log(k1 / k0)) < 0.1:
         return prior
-    return min(2.0, max(0.2, math.log(m1 / m0) / math.log(k1 / k0)))
+    return min(1.5, max(0.5, math.log(m1 / m0) / math.log(k1 / k0)))
 
 
 def company_scenario(
@@ -186,7 +190,7 @@ def company_scenario(
             Conversion(
                 "sales.outbound_budget",
                 budget,
-                f"{facts.sdrs} SDRs",
+                f"{facts.sdrs} SDR{'' if facts.sdrs == 1 else 's'}",
                 f"{facts.sdrs} x {hours:g} h x {YEAR_DAYS} days x {rate:g}/h (costs.hourly_rate) of calls",
             )
         )
@@ -203,7 +207,8 @@ def company_scenario(
         _hi("marketing.inquiry_rate_out_of_market") / rate_out,
     )
     k, w = 1.0, 1.0
-    slope_k, slope_w = 0.8, 1.0  # first guesses, from the default company
+    slope_k = 0.8  # a first guess, from the default company; the win chance scales the win rate (1)
+    slope_w = 1.0
     prev: tuple[float, float, dict[str, float]] | None = None
     for i in range(CHECK_ITERATIONS):
         values = {**base, **_rates(rate_in, rate_out, k)}
@@ -223,7 +228,6 @@ def company_scenario(
             break
         if prev is not None:
             slope_k = _slope(prev[0], prev[2]["inquiries_per_month"], k, got["inquiries_per_month"], slope_k)
-            slope_w = _slope(prev[1], prev[2]["win_rate"], w, got["win_rate"], slope_w)
         prev = (k, w, got)
         k = _step(k, got["inquiries_per_month"], want_volume, slope_k, 0.001, k_hi)
         if facts.win_rate is not None:
