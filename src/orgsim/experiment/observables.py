@@ -24,7 +24,8 @@ import numpy as np
 
 from orgsim.errors import InputError
 from orgsim.experiment.stats import mean_ci
-from orgsim.model.metrics import METRICS, flat_columns
+from orgsim.measures import MEASURES as RUN_MEASURES
+from orgsim.model.metrics import flat_columns
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -196,10 +197,10 @@ STAGES = ("inquiry", "mql", "sal", "sql", "opportunity", "won")
 
 def _build() -> dict[str, Observable]:
     out: dict[str, Observable] = {}
-    for name in flat_columns():
-        unit, meaning = METRICS.get(name, ("count", name.replace(".", ": ").replace("_", " ")))
-        if name.startswith(("funnel.", "ledger.", "leaked.")):
-            unit = "leads"
+    for name in flat_columns():  # run measures: unit and meaning from the one measure schema
+        described = RUN_MEASURES.get(name)
+        unit = described.unit if described else "count"
+        meaning = described.meaning if described else name
         lo, hi = _bounds(unit)
         out[name] = Observable(name, unit, meaning, lo, hi, per_run=_flat(name))
     for a, b in zip(STAGES, STAGES[1:], strict=False):
