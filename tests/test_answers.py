@@ -274,3 +274,14 @@ def test_bad_input_exits_2_with_one_line(capsys, args, expected):
     captured = capsys.readouterr()
     assert expected in captured.err
     assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+
+
+def test_the_report_table_of_paired_differences_comes_from_real_runs():
+    from orgsim.presentation.answers import differences_html
+
+    comp = compare(["separate", "merged", "aligned"], reps=3, overrides=TINY, workers=2)
+    page = differences_html(comp, baseline="merged")
+    assert "separate − merged" in page and "aligned − merged" in page and "merged − merged" not in page
+    cell = f"{comp.difference('aligned', 'friction_index', 'merged').mean:+.1f}"
+    assert cell in page and "Paired by seed" in page
+    assert differences_html(compare(["separate"], reps=2, overrides=TINY, workers=2)) == ""

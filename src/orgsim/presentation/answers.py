@@ -17,6 +17,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from orgsim.errors import InputError
 from orgsim.experiment.claims import (
     CONTRADICTED,
     NO_CLEAR_EFFECT,
@@ -24,6 +25,7 @@ from orgsim.experiment.claims import (
     VERDICT_RULE,
     ClaimResult,
 )
+from orgsim.experiment.compare import Comparison
 from orgsim.experiment.explain import Explanation
 from orgsim.experiment.stats import Difference
 from orgsim.presentation.style import (
@@ -108,6 +110,9 @@ def difference_sentence(measure: str, label: str, baseline: str, diff: Differenc
         return f"{label} vs {baseline}: {in_sentence(label_of(measure))} undefined"
     ci = f"[{signed(measure, diff.ci_low)}, {signed(measure, diff.ci_high)}]"
     tail = "clear" if diff.clear else "no clear difference"
+    way = _better(measure)
+    if diff.clear and way != "none":
+        tail += ", better" if (diff.mean > 0) == (way == "higher") else ", worse"
     amount = signed(measure, abs(diff.mean))[1:] if diff.mean else "0"
     name = in_sentence(label_of(measure))
     if measure in MONEY:
@@ -115,6 +120,54 @@ def difference_sentence(measure: str, label: str, baseline: str, diff: Differenc
         return f"{label} earns {amount} {more} {name} than {baseline} {ci} — {tail}"
     more = "higher" if diff.mean > 0 else "lower"
     return f"{label}'s {name} is {amount} {more} than {baseline}'s {ci} — {tail}"
+
+
+def _better(measure: str) -> str:
+    """``higher``, ``lower`` or ``none`` from the measure schema (``none`` for ratios and unknowns)."""
+    from orgsim import measures
+
+    try:
+        return measures.better(measure)
+    except (KeyError, ValueError, InputError):
+        return "none"
+
+
+DIFFERENCE_MEASURES = (
+    "revenue",
+    "contribution",
+    "won_deals",
+    "friction_index",
+    "leakage_rate",
+    "median_response_hours",
+)
+
+
+def differences_html(comp: Comparison, baseline: str | None = None, columns: Sequence[str] = ()) -> str:
+    """An HTML table of every scenario's paired difference to ``baseline`` (a report section body).
+
+    Rows are measures, columns the other scenarios; each cell is the mean difference with its 95%
+    CI and whether it is clear. Empty when there is only one scenario.
+    """
+    base = baseline if baseline is not None else comp.labels[0]
+    others = [label for label in comp.labels if label != base]
+    if not others:
+        return ""
+    have = set(comp.runs().columns)
+    names = [
+        m for m in (columns or DIFFERENCE_MEASURES) if m in have or m == "contribution" and "profit" in have
+    ]
+    head = "".join(f"<th>{_e(label)} − {_e(base)}</th>" for label in others)
+    rows = []
+    for name in names:
+        cells = "".join(
+            f"<td class='num'>{_e(difference_cell(name, comp.difference(label, name, base)))}</td>"
+            for label in others
+        )
+        rows.append(f"<tr><td>{_e(label_of(name))}</td>{cells}</tr>")
+    return (
+        f"<table><thead><tr><th>measure</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<p class='note'>{_e(PAIRED_NOTE)}</p>"
+    )
 
 
 # -- explain: the waterfall ---------------------------------------------------------------------
