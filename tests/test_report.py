@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from orgsim.cli import cli, main
-from orgsim.presentation import report
+from orgsim.presentation import charts, report
+from orgsim.presentation.format import fmt_compact
 from report_fixtures import make_sweep_dir, small_comparison
 
 EXTERNAL = re.compile(r"(?:https?|ftp):|(?:src|href)\s*=\s*[\"']?//|url\(\s*[\"']?(?!data:)", re.I)
@@ -95,15 +96,15 @@ def test_headline_marks_best_only_when_clear():
         if part["best"].any():
             best = part.loc[part["best"], "group"].iloc[0]
             other = part.loc[~part["best"], "group"].iloc[0]
-            assert report.charts.difference(data.runs, measure, best, other, "replicate").clear
+            assert charts.difference(data.runs, measure, best, other, "replicate").clear
 
 
 def test_readings_quote_the_charted_numbers():
     data = report.from_comparison(small_comparison(("separate", "aligned"), reps=2))
-    best = report.charts.ranked(data.runs, "revenue")[0]
+    best = charts.ranked(data.runs, "revenue")[0]
     mean = data.runs.loc[data.runs["group"] == best, "revenue"].mean()
     text = report.read_outcomes(data)
-    assert f"highest for {best} at {report._fmt('revenue', mean)}" in text
+    assert f"highest for {best} at {fmt_compact('revenue', mean)}" in text
 
 
 def test_ledger_check_flags_a_broken_run():
@@ -140,7 +141,7 @@ def test_ledger_check_flags_a_broken_run():
 )
 def test_report_picks_the_charts_that_fit_the_design(sweeps, design, expected, absent):
     data = report.from_sweep(sweeps[design])
-    names = {name for name, *_ in report.plan(data)}
+    names = {ex.name for ex in report.plan(data)}
     assert expected <= names
     assert not absent & names
     assert data.notes == []
@@ -148,10 +149,10 @@ def test_report_picks_the_charts_that_fit_the_design(sweeps, design, expected, a
 
 def test_a_categorical_factor_gets_a_response_chart(sweeps, tmp_path):
     data = report.from_sweep(sweeps["categorical"])
-    planned = [p for p in report.plan(data) if p[0] == "response_sales_prioritisation"]
-    charts = report.draw_charts(data, tmp_path, planned)
-    assert charts[0].png.is_file()
-    assert "cherry_pick" in charts[0].reading and "sla" in charts[0].reading
+    planned = [p for p in report.plan(data) if p.name == "response_sales_prioritisation"]
+    drawn = report.draw_charts(data, tmp_path, planned)
+    assert drawn[0].png.is_file()
+    assert "cherry_pick" in drawn[0].reading and "sla" in drawn[0].reading
 
 
 def test_sweep_report_lists_failed_runs_and_factors(sweeps, tmp_path):
@@ -170,7 +171,7 @@ def test_sensitivity_indices_from_a_sobol_sweep(sweeps):
     data = report.from_sweep(sweeps["sobol"])
     indices = report.sensitivity_indices(data)
     assert set(indices["factor"]) == set(RANGES)
-    assert set(indices["measure"]) == set(report.charts.HEADLINE)
+    assert set(indices["measure"]) == set(charts.HEADLINE)
     assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(indices.columns)
 
 
@@ -187,7 +188,7 @@ def test_an_incomplete_sobol_sweep_is_reported_not_charted(sweeps, tmp_path):
     runs[runs["design_point"] != 3].to_parquet(broken / "runs" / "part-00000.parquet")
     (broken / "manifest.json").write_text((sweeps["sobol"] / "manifest.json").read_text())
     data = report.from_sweep(broken)
-    names = {name for name, *_ in report.plan(data)}
+    names = {ex.name for ex in report.plan(data)}
     assert "sensitivity_sobol" not in names
     assert any("could not be computed" in n for n in data.notes)
 

@@ -52,11 +52,11 @@ def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) ->
                 "failed_runs": 0 if data.failed is None else len(data.failed),
                 "charts": [
                     {
-                        "name": name,
-                        "png": str(target / "charts" / f"{name}.png"),
-                        "svg": str(target / "charts" / f"{name}.svg"),
+                        "name": ex.name,
+                        "png": str(target / "charts" / f"{ex.name}.png"),
+                        "svg": str(target / "charts" / f"{ex.name}.svg"),
                     }  # fmt: skip
-                    for name, *_ in planned
+                    for ex in planned
                 ],
                 "notes": data.notes,
             }

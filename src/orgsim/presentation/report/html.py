@@ -1,0 +1,306 @@
+"""The report as one self-contained HTML page: sections, tables and inline images."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from orgsim.params import PARAMETERS
+from orgsim.presentation import charts, style
+from orgsim.presentation.report.data import CLOSED_STATES, ReportData, exp_get, ledger_check
+from orgsim.presentation.report.plan import Chart, pooled_scope
+from orgsim.presentation.report.readings import lead_sentence
+from orgsim.presentation.report.text import capital, describe, design_title, fmt, plain
+from orgsim.presentation.style import LOWER_IS_BETTER, measure_name
+
+# -- HTML -------------------------------------------------------------------------------------
+CSS = """
+:root { --ink:#222; --muted:#666; --rule:#e3e3e3; --accent:#0072B2; }
+* { box-sizing: border-box; }
+body { font-family: -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; color: var(--ink);
+       max-width: 1180px; margin: 0 auto; padding: 28px 32px 60px; line-height: 1.5; background: #fff; }
+h1 { font-size: 28px; margin: 0 0 4px; }
+h2 { font-size: 21px; margin: 38px 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--rule); }
+h3 { font-size: 17px; margin: 26px 0 6px; }
+.meta { color: var(--muted); font-size: 14px; }
+.question { font-size: 18px; background: #f5f8fb; border-left: 4px solid var(--accent); padding: 12px 16px; }
+ul.findings li { margin: 6px 0; }
+table { border-collapse: collapse; margin: 10px 0 6px; font-size: 14px; }
+th, td { padding: 5px 10px; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
+th { background: #fafafa; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.best { font-weight: 700; background: #eef7f1; }
+td.changed { font-weight: 600; }
+.swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 6px;
+          vertical-align: baseline; }
+figure { margin: 8px 0 28px; }
+figure img { width: 100%; height: auto; border: 1px solid var(--rule); }
+.reading { font-size: 15.5px; margin: 4px 0 8px; }
+.reading b { color: var(--accent); }
+figcaption { color: var(--muted); font-size: 13px; }
+.ok { color: #00795a; font-weight: 700; } .bad { color: #b8430a; font-weight: 700; }
+.note { color: var(--muted); font-size: 13.5px; }
+pre { background: #f7f7f7; padding: 12px; overflow-x: auto; font-size: 12.5px; }
+details summary { cursor: pointer; color: var(--accent); }
+@media print { figure { break-inside: avoid; } body { padding: 0; } }
+"""
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _swatch(data: ReportData, group: str) -> str:
+    color = charts.styles_of(data.runs)[group].color
+    return f'<span class="swatch" style="background:{color}"></span>{_e(group)}'
+
+
+def _img(path: Path, alt: str) -> str:
+    encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f'<img src="data:image/png;base64,{encoded}" alt="{_e(alt)}">'
+
+
+Cell = str | tuple[str, str]
+"""A table cell: escaped HTML, or ``(escaped HTML, extra CSS class)``."""
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[Cell]], num_from: int = 1) -> str:
+    """An HTML table; columns from ``num_from`` on are right-aligned numbers."""
+    th = "".join(f"<th>{h}</th>" for h in head)
+    body = []
+    for row in rows:
+        cells = []
+        for i, cell in enumerate(row):
+            text, extra = cell if isinstance(cell, tuple) else (cell, "")
+            cls = " ".join(c for c in ("num" if i >= num_from else "", extra) if c)
+            cells.append(f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _headline_html(data: ReportData, table: pd.DataFrame) -> str:
+    head = ["Measure", "Unit"] + [_swatch(data, g) for g in data.groups]
+    rows = []
+    for measure, part in table.groupby("measure", sort=False):
+        unit = style.measure_unit(measure)
+        better = "lower is better" if measure in LOWER_IS_BETTER else "higher is better"
+        cells: list[Cell] = [f"{_e(measure_name(measure))}<br><span class='note'>{better}</span>", _e(unit)]
+        for row in part.itertuples():
+            text = _e(fmt(measure, row.mean))
+            if not math.isnan(row.low):
+                interval = f"{fmt(measure, row.low)} to {fmt(measure, row.high)}"
+                text += f"<br><span class='note'>{_e(interval)}</span>"
+            cells.append((text, "best") if row.best else text)
+        rows.append(cells)
+    return _table(head, rows, num_from=2)
+
+
+def _parameters_html(data: ReportData) -> str:
+    if data.parameters is None:
+        return ""
+    params = data.parameters
+    groups = [c for c in params.columns if c not in ("unit", "default")]
+    head = ["Parameter", "Unit", "Default"] + [_e(g) for g in groups]
+    rows = []
+    for key, row in params.iterrows():
+        spec = PARAMETERS.get(str(key))
+        label = f"<code>{_e(key)}</code>"
+        if spec and spec.doc:
+            label += f"<br><span class='note'>{_e(spec.doc)}</span>"
+        cells: list[Cell] = [label, _e(row["unit"]), _e(plain(row["default"]))]
+        for g in groups:
+            value = row[g]
+            text = _e(plain(value))
+            cells.append((text, "changed") if value != row["default"] else text)
+        rows.append(cells)
+    return (
+        "<p>Parameters that differ from the defaults in at least one scenario (bold: differs from the "
+        "default). Every other parameter has its documented default (<code>orgsim show SCENARIO</code>).</p>"
+        + _table(head, rows, num_from=2)
+    )
+
+
+def _factors_html(data: ReportData) -> str:
+    if not data.factors:
+        return "<p>No factor was varied.</p>"
+    rows = []
+    for f in data.factors:
+        spec = PARAMETERS.get(f.key)
+        doc = spec.doc if spec else ("Org structure preset" if f.key == "structure" else "")
+        levels = describe(f)
+        if f.levels is None and f.key in data.runs and f.lo is None:
+            levels = ", ".join(plain(v) for v in sorted(data.runs[f.key].unique()))
+        rows.append([f"<code>{_e(f.key)}</code>", _e(doc), _e(spec.unit if spec else ""), _e(levels)])
+    fixed = exp_get(data.experiment or {}, "overrides", "set", "fixed")
+    base = exp_get(data.experiment or {}, "base", "scenario", "scenarios", "base_scenarios")
+    text = f"<p>Design: <b>{_e(design_title(data.design))}</b>"
+    if base:
+        text += (
+            f"; base scenario(s): <b>{_e(', '.join(map(str, base)) if isinstance(base, list) else base)}</b>"
+        )
+    n_failed = 0 if data.failed is None else len(data.failed)
+    text += (
+        f"; {data.runs['design_point'].nunique()} design points × {data.reps} replications: "
+        f"{len(data.runs)} successful runs" + (f", {n_failed} failed" if n_failed else "") + ".</p>"
+    )
+    text += _table(["Factor", "Meaning", "Unit", "Levels or range"], rows, num_from=9)
+    if isinstance(fixed, dict) and fixed:
+        text += (
+            "<p>Held fixed for every run: "
+            + ", ".join(f"<code>{_e(k)}</code> = {_e(plain(v))}" for k, v in fixed.items())
+            + ".</p>"
+        )
+    return text
+
+
+def _ledger_html(data: ReportData) -> str:
+    check = ledger_check(data.runs)
+    n_bad = int((~check["holds"]).sum())
+    status = (
+        f"<span class='ok'>✓ holds for all {len(check)} runs</span>"
+        if n_bad == 0
+        else f"<span class='bad'>✗ fails for {n_bad} of {len(check)} runs</span>"
+    )
+    totals = check.groupby("group", sort=False)[["created", "open", *CLOSED_STATES]].mean()
+    rows = [
+        [_swatch(data, g)] + [_e(f"{v:,.0f}") for v in totals.loc[g]]
+        for g in data.groups
+        if g in totals.index
+    ]
+    head = ["Group", "Created", "Open", *(s.capitalize() for s in CLOSED_STATES)]
+    return (
+        "<p>Every lead is in exactly one state at every moment. For each run the report recounts "
+        "<b>created = open + won + lost + recycled + disqualified + leaked</b> "
+        f"(open = inquiry, MQL, SAL, SQL or opportunity): {status}.</p>"
+        "<p class='note'>Mean leads per run in each state at the end:</p>" + _table(head, rows)
+    )
+
+
+def _method_html(data: ReportData) -> str:
+    items = []
+    if data.kind == "compare":
+        items.append(
+            f"{data.reps} replications of each of {len(data.groups)} scenarios ({len(data.runs)} runs), "
+            f"{data.days} business days each."
+        )
+        items.append(
+            f"Seeds: replication <i>r</i> runs with seed SeedSequence([{data.seed}, <i>r</i>]) in every "
+            "scenario (common random numbers), so differences between scenarios are not differences in luck. "
+            "Same scenario and seed give identical results on any machine and worker count."
+        )
+        items.append(
+            "Uncertainty: 95% confidence intervals of the mean (Student t over replications). A difference "
+            "is called clear when the 95% CI of the paired difference between two scenarios excludes zero."
+        )
+    else:
+        n_fail = 0 if data.failed is None else len(data.failed)
+        items.append(
+            f"{design_title(data.design).capitalize()}: "
+            f"{data.runs['design_point'].nunique()} design points, "
+            f"up to {data.reps} replications each; {len(data.runs)} successful runs"
+            + (f", {n_fail} failed (listed below)" if n_fail else "")
+            + (f"; {data.days} business days per run." if data.days else ".")
+        )
+        items.append(
+            f"Seeds: experiment seed {data.seed}; each run's seed derives from it and the run's index "
+            "(numpy SeedSequence), fixed before dispatch."
+        )
+        items.append(
+            "Uncertainty: 95% confidence intervals of the mean (Student t over runs); differences between "
+            "structures use Welch's interval. Charts by structure pool all design points of the sweep, so "
+            "their intervals include the spread across the design, not only replication noise."
+        )
+        manifest = data.experiment or {}
+        for key, label in (
+            ("experiment_hash", "Experiment hash"),
+            ("started", "Started"),
+            ("finished", "Finished"),
+        ):
+            value = exp_get(
+                manifest, key, key.replace("started", "start_time").replace("finished", "end_time")
+            )
+            if value:
+                items.append(f"{label}: <code>{_e(value)}</code>")
+    items.append("Versions: " + ", ".join(f"{_e(k)} {_e(v)}" for k, v in data.versions.items()) + ".")
+    text = "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+    if data.failed is not None and len(data.failed):
+        rows = [[_e(v) for v in r] for r in data.failed.head(20).astype(str).itertuples(index=False)]
+        text += "<h3>Failed runs</h3>" + _table(list(map(_e, data.failed.columns)), rows, num_from=99)
+    if data.experiment:
+        dump = json.dumps(data.experiment, indent=2, default=str)
+        summary = "<summary>The experiment as recorded in manifest.json</summary>"
+        text += f"<details>{summary}<pre>{_e(dump)}</pre></details>"
+    return text
+
+
+def render_html(data: ReportData, chart_list: Sequence[Chart], table: pd.DataFrame) -> str:
+    """The report as one self-contained HTML string (images inline, no external references)."""
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    findings = [capital(lead_sentence(data, m)) + "." for m in charts.HEADLINE if m in data.runs]
+    findings += [
+        c.reading
+        for c in chart_list
+        if c.name == "tradeoff" or c.name.startswith(("winner", "sens", "response"))
+    ]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        '<link rel="icon" href="data:,">',
+        f"<title>{_e(data.title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{_e(data.title)}</h1>",
+        f"<p class='meta'>Generated {generated} by orgsim {_e(data.versions.get('orgsim', ''))} · "
+        f"{len(data.runs)} runs · {_e(design_title(data.design))}</p>",
+        "<h2>The question</h2>",
+        f"<p class='question'>{_e(data.question)}</p>",
+        "<h2>What came out</h2><ul class='findings'>",
+        *(f"<li>{_e(text)}</li>" for text in findings),
+        "</ul>",
+    ]
+    parts.append("<h2>What was compared</h2>")
+    if data.kind == "compare":
+        items = "".join(
+            f"<li>{_swatch(data, g)}"
+            + (f": {_e(data.descriptions[g])}" if data.descriptions.get(g) else "")
+            + "</li>"
+            for g in data.groups
+        )
+        parts.append(
+            f"<p>{len(data.groups)} scenarios, each structure in its own colour in every chart:</p>"
+            f"<ul>{items}</ul>"
+        )
+        parts.append(_parameters_html(data))
+    else:
+        parts.append(_factors_html(data))
+    parts.extend(f"<p class='note'>{_e(n)}</p>" for n in data.notes)
+    parts.append("<h2>Headline results</h2>")
+    scope = " (pooled over the sweep's design points)" if pooled_scope(data) else ""
+    parts.append(
+        f"<p>Mean per {'scenario' if data.kind == 'compare' else 'structure'}{scope}, with the 95% "
+        "confidence "
+        "interval below it. Shaded bold: clearly best (its lead over the runner-up is outside the noise).</p>"
+    )
+    parts.append(_headline_html(data, table))
+    parts.append("<h2>Charts</h2>")
+    for c in chart_list:
+        parts.append(
+            f"<figure id='{_e(c.name)}'><h3>{_e(c.title)}</h3>"
+            f"<p class='reading'><b>Reading:</b> {_e(c.reading)}</p>"
+            f"{_img(c.png, c.title)}"
+            f"<figcaption>{_e(c.how_to_read)} Files: charts/{_e(c.png.name)}, charts/{_e(c.svg.name)}."
+            "</figcaption></figure>"
+        )
+    parts.append("<h2>Method</h2>")
+    parts.append(_method_html(data))
+    parts.append("<h2>Lead-ledger check</h2>")
+    parts.append(_ledger_html(data))
+    parts.append("</body></html>")
+    return "\n".join(parts)

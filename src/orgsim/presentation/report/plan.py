@@ -1,0 +1,198 @@
+"""The chart plan: which exhibits fit the data, how each is drawn and read, and drawing them.
+
+To add an exhibit, append an :class:`Exhibit` in :func:`plan` (under the condition that says when
+it fits): a file stem, a ``draw`` returning a matplotlib Figure (from :mod:`orgsim.presentation.charts`),
+a ``read`` returning its one-line reading (from :mod:`.readings`) and a ``how`` caption. The HTML
+shows exhibits in plan order; ``orgsim report --json`` lists them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib.figure
+
+from orgsim.presentation import charts
+from orgsim.presentation.report import readings
+from orgsim.presentation.report.data import ReportData, sensitivity_indices
+from orgsim.presentation.report.text import and_list
+from orgsim.presentation.style import factor_name, in_sentence
+
+log = logging.getLogger(__name__)
+
+MAX_RESPONSE_CHARTS = 4  # one-factor response charts drawn for a many-factor sweep
+
+
+@dataclass
+class Chart:
+    """One chart of the report: file stem, title, its reading and the written files."""
+
+    name: str
+    title: str
+    reading: str
+    png: Path
+    svg: Path
+    how_to_read: str = ""
+
+
+def _note(data: ReportData, extra: str = "") -> str:
+    version = data.versions.get("orgsim", "")
+    parts = [f"orgsim {version}".strip()]
+    if data.kind == "compare":
+        parts.append(f"{data.reps} replications per scenario, seed {data.seed}")
+    else:
+        parts.append(f"{data.design} sweep, {len(data.runs)} runs, seed {data.seed}")
+    if data.days:
+        parts.append(f"{data.days} business days")
+    if extra:
+        parts.append(extra)
+    return " · ".join(parts)
+
+
+def pooled_scope(data: ReportData) -> str:
+    """Why a chart by structure mixes settings, or "" when it does not."""
+    if data.kind == "sweep" and data.runs["design_point"].nunique() > data.runs["structure"].nunique():
+        return "pooled over the sweep's design points"
+    return ""
+
+
+@dataclass(frozen=True)
+class Exhibit:
+    """One planned chart: its file stem, how to draw it, its one-line reading and its caption."""
+
+    name: str  # file stem under charts/, also the figure's HTML id
+    draw: Callable[[], matplotlib.figure.Figure]
+    read: Callable[[], str]  # the reading, from the numbers the chart draws
+    how: str  # how to read the chart (caption)
+
+
+Plan = list[Exhibit]
+"""The planned exhibits, in report order."""
+
+
+def plan(data: ReportData) -> Plan:
+    """The charts that fit the data: ``(name, draw, read, how to read)`` in report order."""
+    note = _note(data)
+    pooled = pooled_scope(data)
+    pooled_note = _note(data, pooled) if pooled else note
+    runs = data.runs
+    by = "org structure" if list(runs.drop_duplicates("group")["structure"]) == data.groups else "scenario"
+    out: Plan = [
+        Exhibit(
+            "outcomes",
+            lambda: charts.outcomes(
+                runs, title=f"Revenue, friction and lead leakage by {by}", note=pooled_note
+            ),
+            lambda: readings.read_outcomes(data),
+            "Bars are means, whiskers 95% confidence intervals of the mean, dots single runs.",
+        ),
+        Exhibit(
+            "tradeoff",
+            lambda: charts.tradeoff(runs, note=pooled_note),
+            lambda: readings.read_tradeoff(data),
+            "Each dot is one run. Runs on the dashed Pareto front are beaten by no other run on both "
+            "revenue and friction.",
+        ),
+        Exhibit(
+            "leakage_by_cause",
+            lambda: charts.leakage_by_cause(runs, note=pooled_note),
+            lambda: readings.read_leakage(data),
+            "Leaked leads had real buying intent and fit, and were lost to the process: the simulation "
+            "knows each prospect's true intent, which no CRM can show.",
+        ),
+        Exhibit(
+            "friction_by_source",
+            lambda: charts.friction_by_source(runs, note=pooled_note),
+            lambda: readings.read_friction(data),
+            "The friction index is the mean daily tension between the teams (0-100), split by the events "
+            "that raised it.",
+        ),
+        Exhibit(
+            "funnel",
+            lambda: charts.funnel(runs, note=pooled_note),
+            lambda: readings.read_funnel(data),
+            "Counts are leads that ever reached each stage; conversion is per step, from the earlier stage.",
+        ),
+    ]
+    if data.series is not None and not data.series.empty:
+        variables = [v for v in charts.SERIES_VARS if v in data.series]
+        out.append(
+            Exhibit(
+                "series",
+                lambda: charts.series_bands(data.series, variables, note=pooled_note),
+                lambda: readings.read_series(data),
+                "Lines are the mean over runs on each business day; bands are 95% confidence intervals.",
+            )
+        )
+    if data.design in ("factorial", "lhs"):
+        swept = data.swept
+        if len(swept) == 2 and len(data.groups) > 1:
+            fx, fy = swept
+            for measure in ("revenue", "friction_index"):
+                out.append(
+                    Exhibit(
+                        f"winner_map_{measure}",
+                        lambda m=measure: charts.winner_map(runs, fx, fy, m, note=note, pair_on=data.pair_on),
+                        lambda m=measure: readings.read_winner_map(data, fx, fy, m),
+                        "Each cell shows the structure with the best mean there; pale hatched cells are "
+                        "toss-ups, where the margin over the runner-up is within its 95% CI.",
+                    )
+                )
+        for factor in swept[:MAX_RESPONSE_CHARTS]:
+            others = [f for f in swept if f != factor]
+            averaged = f"averaged over {and_list([in_sentence(factor_name(f)) for f in others])}"
+            out.append(
+                Exhibit(
+                    f"response_{factor.replace('.', '_')}",
+                    lambda f=factor, a=averaged, o=others: charts.metric_vs_factor(
+                        runs, f, note=_note(data, a) if o else note
+                    ),
+                    lambda f=factor: readings.read_response(data, f),
+                    "Lines are means at each level"
+                    + (f", {averaged}" if others else "")
+                    + "; bands are 95% confidence intervals; dots are single runs.",
+                )
+            )
+    if data.design in ("sobol", "morris"):
+        try:
+            indices = sensitivity_indices(data)
+        except ValueError as exc:
+            why = f"Sensitivity indices could not be computed: {exc}."
+            if why not in data.notes:
+                data.notes.append(why)
+        else:
+            out.append(
+                Exhibit(
+                    f"sensitivity_{data.design}",
+                    lambda: charts.sensitivity(indices, data.design, note=note),
+                    lambda: readings.read_sensitivity(indices, data.design),
+                    "Sobol: S1 is the share of a result's variance a factor causes alone, ST including its "
+                    "interactions (SALib, Saltelli 2010)."
+                    if data.design == "sobol"
+                    else "Morris: μ* is the mean absolute change in the result when the factor moves one "
+                    "step; σ its spread, large when the factor interacts with others (SALib).",
+                )
+            )
+    return out
+
+
+def draw_charts(
+    data: ReportData,
+    out_dir: Path,
+    planned: Plan | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Chart]:
+    """Draw, save (PNG and SVG under ``out_dir/charts``) and read every planned chart."""
+    out: list[Chart] = []
+    for ex in planned if planned is not None else plan(data):
+        fig = ex.draw()
+        png, svg = charts.save(fig, out_dir / "charts" / ex.name)
+        title = fig.texts[0].get_text().replace("\n", " ") if fig.texts else ex.name
+        out.append(Chart(name=ex.name, title=title, reading=ex.read(), png=png, svg=svg, how_to_read=ex.how))
+        log.info("chart %s: %s", ex.name, out[-1].reading)
+        if progress:
+            progress(1)
+    return out

@@ -1,0 +1,217 @@
+"""Readings: one sentence per chart, computed from the same numbers the chart draws."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from orgsim.presentation import charts, style
+from orgsim.presentation.report.data import ReportData
+from orgsim.presentation.report.text import capital, diff_text, fmt, level_text, share, signed_order
+from orgsim.presentation.style import factor_name, in_sentence, measure_name
+
+
+def lead_sentence(data: ReportData, measure: str) -> str:
+    """Who is best on ``measure`` and whether clearly ahead of the runner-up (no final stop)."""
+    stats = charts.group_stats(data.runs, measure)
+    order = charts.ranked(data.runs, measure)
+    if not order:
+        return f"{measure_name(measure)}: no data"
+    best = order[0]
+    b = stats.loc[best]
+    name = in_sentence(measure_name(measure))
+    text = f"{name} is {signed_order(measure)} for {best} at {fmt(measure, b['mean'])}"
+    if len(order) > 1:
+        second = order[1]
+        d = charts.difference(data.runs, measure, best, second, pair_on=data.pair_on)
+        runner = f"{second} ({fmt(measure, stats.loc[second, 'mean'])})"
+        if d.clear:
+            text += f", clearly ahead of {runner} by {diff_text(measure, d.diff)}"
+        else:
+            text += f", ahead of {runner} but not clearly: the 95% CI of the difference includes zero"
+    return text
+
+
+def read_outcomes(data: ReportData) -> str:
+    """E.g. 'Revenue is highest for aligned at 4.22M, clearly better than integrated ...'."""
+    sentences = [lead_sentence(data, m) for m in charts.HEADLINE if m in data.runs]
+    return capital("; ".join(sentences)) + "."
+
+
+def read_leakage(data: ReportData) -> str:
+    """The biggest cause, who leaks most and least, and where the groups differ most."""
+    runs = data.runs
+    causes = [c for c in charts.parts(runs, "leaked.") if runs[f"leaked.{c}"].sum() > 0]
+    if not causes:
+        return "No lead leaked in any run."
+    shares = pd.DataFrame(
+        {c: runs[f"leaked.{c}"] / runs["ledger.created"].where(runs["ledger.created"] > 0) for c in causes}
+    ).assign(group=runs["group"])
+    by_group = shares.groupby("group", sort=False).mean()
+    overall = by_group.mean()
+    top = overall.idxmax()
+    total = by_group.sum(axis=1)
+    worst, best = total.idxmax(), total.idxmin()
+    name = in_sentence(style.CAUSE_NAMES.get(top, style.pretty(top)))
+    text = f"The biggest cause is '{name}' ({share(overall[top])} of leads on average across groups)"
+    if len(total) > 1:
+        text += f"; {worst} leaks most ({share(total[worst])} of leads), {best} least ({share(total[best])})"
+        spread = (by_group.max() - by_group.min()).drop(top, errors="ignore")
+        if len(spread) and spread.max() > 0:
+            c = spread.idxmax()
+            cname = in_sentence(style.CAUSE_NAMES.get(c, style.pretty(c)))
+            lo, hi = by_group[c].idxmin(), by_group[c].idxmax()
+            text += (
+                f"; besides that, the groups differ most in '{cname}' "
+                f"({share(by_group.loc[lo, c])} for {lo} vs {share(by_group.loc[hi, c])} for {hi})"
+            )
+    return text + "."
+
+
+def read_friction(data: ReportData) -> str:
+    """Who has most and least friction and what it is made of."""
+    runs = data.runs
+    sources = charts.parts(runs, "friction_by_source.")
+    by_group = runs.groupby("group", sort=False)[[f"friction_by_source.{s}" for s in sources]].mean()
+    by_group.columns = sources
+    total = runs.groupby("group", sort=False)["friction_index"].mean()
+    worst, best = total.idxmax(), total.idxmin()
+    top = by_group.loc[worst].idxmax()
+    share = by_group.loc[worst, top] / total[worst] if total[worst] > 0 else 0.0
+    top_name = in_sentence(style.SOURCE_NAMES.get(top, style.pretty(top)))
+    if len(total) == 1:
+        return f"The friction index is {total[worst]:.1f} of 100, {100 * share:.0f}% of it from {top_name}."
+    return (
+        f"Most friction: {worst} ({total[worst]:.1f} of 100), {100 * share:.0f}% of it from {top_name}; "
+        f"least: {best} ({total[best]:.1f})."
+    )
+
+
+def read_funnel(data: ReportData) -> str:
+    """Overall conversion range and the step where groups differ most."""
+    stages = charts.funnel_stages(data.runs)
+    conv = charts.step_conversion(data.runs, stages)
+    overall_step = f"{stages[-1]}/{stages[0]}"
+    overall = conv[conv["step"] == overall_step].set_index("group")["mean"].dropna()
+    if overall.empty:
+        return "No lead reached the end of the funnel."
+    lo, hi = overall.idxmin(), overall.idxmax()
+    won = in_sentence(style.STAGE_NAMES.get(stages[-1], stages[-1]))
+    text = (
+        f"Overall, {100 * overall[lo]:.2f}% ({lo}) to {100 * overall[hi]:.2f}% ({hi}) of inquiries are {won}"
+        if lo != hi
+        else f"Overall, {100 * overall[hi]:.2f}% of inquiries are {won}"
+    )
+    steps = conv[conv["step"] != overall_step].pivot(index="step", columns="group", values="mean")
+    if steps.shape[1] > 1:
+        spread = (steps.max(axis=1) - steps.min(axis=1)).dropna()
+        if len(spread):
+            step = spread.idxmax()
+            after, before = step.split("/")
+            names = style.STAGE_NAMES
+            row = steps.loc[step]
+            text += (
+                f"; the largest gap is at {names.get(before, before)} → {names.get(after, after)}: "
+                f"{100 * row.min():.0f}% ({row.idxmin()}) to {100 * row.max():.0f}% ({row.idxmax()})"
+            )
+    return text + "."
+
+
+def read_series(data: ReportData) -> str:
+    """Final cumulative revenue ranking and each extreme of team tension."""
+    assert data.series is not None
+    rev = charts.series_band(data.series, "revenue")
+    last = rev["day"].max()  # the last recorded day
+    final = rev[rev["day"] == last].set_index("group")["mean"]
+    best = final.idxmax()
+    text = f"By the end of the run, cumulative revenue is highest for {best} ({fmt('revenue', final[best])})"
+    if len(final) > 1:
+        text += f" and lowest for {final.idxmin()} ({fmt('revenue', final.min())})"
+    if "tension" in data.series:
+        ten = charts.series_band(data.series, "tension")
+        peak = ten.loc[ten["mean"].idxmax()]
+        day = int(peak["day"])
+        text += f"; team tension peaks at {peak['mean']:.0f}/100 for {peak['group']} around day {day}"
+    return text + "."
+
+
+def read_tradeoff(data: ReportData) -> str:
+    """Who forms the Pareto front, and whether one group is best on both means."""
+    runs = data.runs[["group", "friction_index", "revenue"]].dropna()
+    front = charts.pareto_front(runs["friction_index"].to_numpy(float), runs["revenue"].to_numpy(float))
+    counts = runs.iloc[front]["group"].value_counts()
+    who = ", ".join(f"{n} {g}" for g, n in counts.items())
+    text = f"{len(front)} of {len(runs)} runs are on the Pareto front ({who})"
+    rev, fri = charts.ranked(data.runs, "revenue"), charts.ranked(data.runs, "friction_index")
+    if len(rev) > 1:
+        if rev[0] == fri[0]:
+            text += f"; {rev[0]} has both the highest mean revenue and the lowest mean friction"
+        else:
+            text += f"; no group is best on both: {rev[0]} earns most, {fri[0]} has least friction"
+    return text + "."
+
+
+def read_winner_map(data: ReportData, fx: str, fy: str, measure: str) -> str:
+    """How many cells each group wins, how many clearly, and who wins at the corners."""
+    cells = charts.winners(data.runs, fx, fy, measure, pair_on=data.pair_on)
+    parts = []
+    for g, part in cells.groupby("winner", sort=False):
+        parts.append(f"{g} in {len(part)} of {len(cells)} ({int(part['clear'].sum())} clearly)")
+    text = f"{signed_order(measure).capitalize()} {in_sentence(measure_name(measure))}: " + "; ".join(parts)
+    xs, ys = sorted(cells["x"].unique()), sorted(cells["y"].unique())
+    fxn, fyn = in_sentence(factor_name(fx)), in_sentence(factor_name(fy))
+    rank = cells["x"].map(xs.index) + cells["y"].map(ys.index)  # the cells nearest the two corners
+    low, high = cells.loc[rank.idxmin(), "winner"], cells.loc[rank.idxmax(), "winner"]
+    if low != high:
+        text += f". At the lowest {fxn} and {fyn}, {low} wins; at the highest, {high}"
+    else:
+        text += f". At both the lowest and the highest {fxn} and {fyn}, {low} wins"
+    return text + "."
+
+
+def read_response(data: ReportData, factor: str, measure: str = "revenue") -> str:
+    """How ``measure`` moves from the lowest to the highest level of ``factor``, per group."""
+    level = charts.binned(data.runs[factor])
+    lo_level, hi_level = level.min(), level.max()
+    name = in_sentence(factor_name(factor))
+    parts = []
+    at_lo = data.runs[level == lo_level]
+    at_hi = data.runs[level == hi_level]
+    for g in data.groups:
+        a = at_lo.loc[at_lo["group"] == g, measure].mean()
+        b = at_hi.loc[at_hi["group"] == g, measure].mean()
+        if not (math.isnan(a) or math.isnan(b)):
+            parts.append(f"from {fmt(measure, a)} to {fmt(measure, b)} under {g}")
+    what = in_sentence(measure_name(measure))
+    text = f"Raising {name} from {level_text(lo_level)} to {level_text(hi_level)} moves {what} "
+    text += "; ".join(parts) if parts else "(no data at both ends)"
+    if len(data.groups) > 1:
+        best_lo = charts.ranked(at_lo, measure)[:1]
+        best_hi = charts.ranked(at_hi, measure)[:1]
+        if best_lo and best_hi:
+            if best_lo == best_hi:
+                text += f"; {best_lo[0]} is best at both ends"
+            else:
+                text += f"; the best structure changes from {best_lo[0]} to {best_hi[0]}"
+    return text + "."
+
+
+def read_sensitivity(indices: pd.DataFrame, method: str) -> str:
+    """The most influential factors per measure, with their index, and a warning if CIs are wide."""
+    key, conf, symbol = ("ST", "ST_conf", "ST") if method == "sobol" else ("mu_star", "mu_star_conf", "μ*")
+    parts = []
+    for measure, part in indices.groupby("measure", sort=False):
+        top = part.sort_values(key, ascending=False).head(2)
+        names = []
+        for row in top.itertuples():
+            value = getattr(row, key)
+            shown = f"{value:.2f}" if method == "sobol" else fmt(str(measure), value)
+            names.append(f"{in_sentence(factor_name(row.factor))} ({symbol} {shown})")
+        parts.append(f"{in_sentence(measure_name(str(measure)))} depends most on " + ", then ".join(names))
+    text = "; ".join(parts)
+    text = capital(text) + "."
+    wide = indices[conf] > 0.5 * indices[key].abs().clip(lower=0.05 if method == "sobol" else 0)
+    if wide.mean() > 0.5:
+        text += " Most confidence intervals are wide: a larger sample would sharpen this ranking."
+    return text
