@@ -8,7 +8,7 @@ from dataclasses import asdict
 import click
 from rich.table import Table
 
-from orgsim.cli import _clean, _emit_json, _progress, cli, json_option, out
+from orgsim.cli import _clean, _emit_json, _progress, cli, err, json_option, out
 
 
 def _fmt(value: float | None, unit: str = "") -> str:
@@ -37,10 +37,24 @@ def _fmt(value: float | None, unit: str = "") -> str:
 @click.option("--reps", type=click.IntRange(min=2), default=10, show_default=True, help="Replications each.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Experiment seed.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Also write DIR/validation.png/.svg (a scorecard chart) and DIR/validation.json.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @json_option
 def validate_command(
-    scenario: str, structures: str, reps: int, seed: int, workers: int | None, quiet: bool, as_json: bool
+    scenario: str,
+    structures: str,
+    reps: int,
+    seed: int,
+    workers: int | None,
+    out_dir: str | None,
+    quiet: bool,
+    as_json: bool,
 ) -> None:
     """Compare SCENARIO (default: the default company) with the published figures.
 
@@ -61,8 +75,19 @@ def validate_command(
         checks = validate(base, names, reps=reps, seed=seed, workers=workers, facts=facts, progress=advance)
     finally:
         stop()
+    rows = [_clean(asdict(c)) for c in checks]
+    if out_dir is not None:
+        import json
+        from pathlib import Path
+
+        from orgsim.experiment.storage import write_atomic
+        from orgsim.presentation.calibration import validation_chart
+
+        png, _ = validation_chart(checks, Path(out_dir) / "validation")
+        write_atomic(Path(out_dir) / "validation.json", json.dumps(rows, indent=2).encode())
+        err.print(f"wrote {png}, its .svg and validation.json in {out_dir}")
     if as_json:
-        _emit_json([_clean(asdict(c)) for c in checks])
+        _emit_json(rows)
         return
     units = {f.name: ("band" if f.kind == "band" else f.measure.unit) for f in facts}
     for structure in names:

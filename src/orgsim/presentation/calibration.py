@@ -1,14 +1,19 @@
-"""Charts of a calibration: how the loss fell over the trials."""
+"""Charts of a calibration (how the loss fell over the trials) and of a validation (a scorecard)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from orgsim.presentation.charts import save
 from orgsim.presentation.style import MUTED, OKABE_ITO, finish, new_figure, themed
+
+if TYPE_CHECKING:
+    from orgsim.experiment.validate import FactCheck
 
 
 @themed
@@ -49,3 +54,86 @@ def convergence_figure(trials: pd.DataFrame, baseline_loss: float):  # noqa: ANN
 def convergence_chart(trials: pd.DataFrame, baseline_loss: float, stem: str | Path) -> tuple[Path, Path]:
     """Write the convergence chart as ``stem.png`` and ``stem.svg``."""
     return save(convergence_figure(trials, baseline_loss), stem)
+
+
+def _position(value: float, low: float, high: float | None, log: bool) -> float:
+    """Where ``value`` lies against [low, high]: 0 at low, 1 at high (log scale for ratios).
+
+    An open range (``high`` None: "more than 60x") is drawn as if it ended at 10 x low.
+    """
+    if value is None or not np.isfinite(value):
+        return float("nan")
+    top = high if high is not None else low * 10
+    if log:
+        if value <= 0 or low <= 0:
+            return float("nan")
+        return float((np.log(value) - np.log(low)) / (np.log(top) - np.log(low)))
+    return float((value - low) / (top - low)) if top != low else float("nan")
+
+
+@themed
+def validation_figure(checks: Sequence[FactCheck]):  # noqa: ANN201 - a Figure
+    """Each fact as a row: its published range as a band, each structure's mean and 95% CI.
+
+    Every fact is drawn on its own scale (0 = the published low, 1 = the high; log for odds
+    ratios), so facts in shares, hours and odds ratios share one axis; values far outside
+    are drawn at the edge with an arrow. Facts not measured are listed as such.
+    """
+    from orgsim.presentation.style import STRUCTURE_COLORS
+
+    facts = list(dict.fromkeys(c.fact for c in checks))
+    structures = list(dict.fromkeys(c.structure for c in checks))
+    fig = new_figure(height=max(4.0, 1.6 + 0.34 * len(facts)))
+    ax = fig.subplots()
+    lo_edge, hi_edge = -1.0, 2.0
+    ax.axvspan(0, 1, color="#E8F1E4", zorder=0, label="published range")
+    offsets = np.linspace(-0.22, 0.22, len(structures)) if len(structures) > 1 else [0.0]
+    for y, fact in enumerate(facts):
+        for offset, structure in zip(offsets, structures, strict=True):
+            check = next((c for c in checks if c.fact == fact and c.structure == structure), None)
+            if check is None or check.ok is None:
+                continue
+            log = check.kind == "ratio"
+            x = _position(check.model, check.published_low, check.published_high, log)
+            lo = _position(check.ci_low, check.published_low, check.published_high, log)
+            hi = _position(check.ci_high, check.published_low, check.published_high, log)
+            color = STRUCTURE_COLORS.get(structure, MUTED)
+            yy = y + offset
+            if np.isfinite(lo) and np.isfinite(hi):
+                ax.plot([max(lo, lo_edge), min(hi, hi_edge)], [yy, yy], color=color, lw=1.6, zorder=2)
+            marker = ">" if x > hi_edge else "<" if x < lo_edge else "o"
+            face = color if check.ok else "white"  # filled: agrees; hollow: does not
+            ax.scatter([min(max(x, lo_edge), hi_edge)], [yy], facecolor=face, edgecolor=color, marker=marker,
+                       s=34, linewidths=1.5, zorder=3)  # fmt: skip
+    for structure in structures:
+        ax.scatter([], [], color=STRUCTURE_COLORS.get(structure, MUTED), label=structure)
+    names = []
+    for fact in facts:
+        measured = any(c.fact == fact and c.ok is not None for c in checks)
+        names.append(fact if measured else f"{fact} (not measured)")
+    ax.set_yticks(range(len(facts)), names)
+    ax.invert_yaxis()
+    ax.set_xlim(lo_edge - 0.05, hi_edge + 0.05)
+    ax.set_xticks(
+        [lo_edge, 0, 0.5, 1, hi_edge], ["far below", "published low", "", "published high", "far above"]
+    )
+    ax.grid(axis="y", visible=False)
+    ax.legend(
+        loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(structures) + 1, frameon=False, fontsize=9
+    )
+    agree = sum(1 for c in checks if c.ok)
+    measured_n = sum(1 for c in checks if c.ok is not None)
+    return finish(
+        fig,
+        f"The model agrees with {agree} of {measured_n} published figures",
+        subtitle="Each structure's mean and 95% CI against the published range (shaded)",
+        note=(
+            "Each fact on its own scale: 0 = published low, 1 = published high (log for odds ratios). "
+            "Filled: the CI overlaps the range; hollow: it does not."
+        ),
+    )
+
+
+def validation_chart(checks: Sequence[FactCheck], stem: str | Path) -> tuple[Path, Path]:
+    """Write the validation scorecard chart as ``stem.png`` and ``stem.svg``."""
+    return save(validation_figure(checks), stem)
