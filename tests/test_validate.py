@@ -67,12 +67,18 @@ def test_validate_json_has_one_object_per_fact_and_structure(tmp_path):
             "3",
             "--workers",
             "2",
+            "--out",
+            str(tmp_path / "v"),
             "--json",
         ],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
-    checks = json.loads(result.output)
+    checks = json.loads(result.stdout)
+    assert json.loads((tmp_path / "v" / "validation.json").read_text()) == checks
+    assert (tmp_path / "v" / "validation.png").stat().st_size > 0 and (
+        tmp_path / "v" / "validation.svg"
+    ).exists()
     keys = {"fact", "structure", "published_low", "published_high", "model", "ci_low", "ci_high", "ok"}
     assert all(keys <= set(c) for c in checks)
     assert {c["structure"] for c in checks} == {"separate", "aligned"}
