@@ -263,11 +263,11 @@ def _stacked(
             if v <= 0:
                 continue
             ax.barh(i, v, left=left, height=0.62, color=colors[k], edgecolor="white", lw=0.8)
-            if v / span >= 0.09:
+            if v / span >= 0.1:
                 ax.text(
                     left + v / 2,
                     i,
-                    compact_number(v, measure_unit_),
+                    _segment_text(v, measure_unit_),
                     ha="center",
                     va="center",
                     fontsize=8.5,
@@ -291,6 +291,14 @@ def _stacked(
     ax.set_xlim(0, span * 1.15)
     ax.grid(axis="y", visible=False)
     ax.xaxis.set_major_formatter(style.unit_formatter(measure_unit_))
+
+
+def _segment_text(value: float, unit: str) -> str:
+    """A short label inside a bar segment: 3 significant digits at most (254k, 1.2M, 5.0%)."""
+    if unit == "currency" and abs(value) >= 1e3:
+        size, suffix = (1e6, "M") if abs(value) >= 1e6 else (1e3, "k")
+        return f"{value / size:.3g}{suffix}"
+    return compact_number(value, unit)
 
 
 def _nonzero(runs: pd.DataFrame, prefix: str) -> tuple[list[str], list[str]]:
@@ -324,7 +332,7 @@ def leakage_by_cause(
     rev_keys = [k for k in keys if f"leaked_revenue.{k}" in runs]
     _stacked(right, runs, "leaked_revenue.", rev_keys, colors, "currency")
     right.set_title("Expected revenue leaked")
-    right.set_xlabel("Expected revenue of leaked leads (currency units, mean per run)")
+    right.set_xlabel("Expected revenue leaked (currency units, mean per run)")
     rows = _part_legend(fig, keys, colors, style.CAUSE_NAMES)
     title = title or findings.leakage(runs, keys)
     subtitle = "Leaked: leads in market and fitting, lost to the process rather than to the buyer's choice"
