@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from report_fixtures import small_comparison
 
 from orgsim.experiment import summaries
-from orgsim.experiment.sweep import sweep
 from orgsim.experiment.storage import load_runs
+from orgsim.experiment.sweep import sweep
 from orgsim.presentation import charts, exhibits, style
 from orgsim.presentation.report import from_comparison
+from report_fixtures import small_comparison
 
 SWEEP = """
 name = "tornado"
@@ -76,9 +76,7 @@ def test_lead_flow_title_counts_the_ledger(runs):
 
 def test_waterfall_steps_add_up_to_the_difference_in_revenue_leaked(runs):
     causes = summaries.parts(runs, "leaked_revenue.")
-    steps = sum(
-        summaries.difference(runs, f"leaked_revenue.{c}", "aligned", "separate").diff for c in causes
-    )
+    steps = sum(summaries.difference(runs, f"leaked_revenue.{c}", "aligned", "separate").diff for c in causes)
     total = summaries.difference(runs, "leaked_revenue", "aligned", "separate").diff
     assert steps == pytest.approx(total, rel=1e-9, abs=1e-6)
     title = exhibits.recovered_by_cause(runs, "separate", "aligned").texts[0].get_text()
