@@ -7,6 +7,7 @@ import sys
 import threading
 import time
 from concurrent.futures import BrokenExecutor
+from typing import Any
 
 import click
 from rich.table import Table
@@ -149,12 +150,22 @@ def sweep(
     default=None,
     help="Also write the per-point table as CSV (and the indices as <name>_sensitivity.csv).",
 )
+@click.option(
+    "--points",
+    "show_points",
+    is_flag=True,
+    help="Sobol/Morris: also print the per-design-point table (always printed for other designs).",
+)
 @json_option
-def analyze(directory: str, measures: tuple[str, ...], csv_path: str | None, as_json: bool) -> None:
-    """Summarise a sweep DIRECTORY: means and 95% CIs per design point; Sobol/Morris indices.
+def analyze(
+    directory: str, measures: tuple[str, ...], csv_path: str | None, show_points: bool, as_json: bool
+) -> None:
+    """Summarise a sweep DIRECTORY: Sobol/Morris indices, ranked; means and 95% CIs per design point.
 
-    Measures default to the experiment's `metrics`, else revenue, profit, friction, leakage
-    and win rate. An unfinished sweep is summarised as far as it got.
+    For Sobol and Morris sweeps the sensitivity indices come first, one table per measure with
+    factors ranked by influence, and the per-point table only with --points. Measures default to
+    the experiment's `metrics`, else revenue, profit, friction, leakage and win rate. An
+    unfinished sweep is summarised as far as it got.
     """
     result = run_analyze(directory, measures or None)
     if csv_path:
@@ -164,9 +175,22 @@ def analyze(directory: str, measures: tuple[str, ...], csv_path: str | None, as_
     if as_json:
         _emit_json(_clean(result.to_dict()))
         return
-    points = result.points
+    if result.sensitivity is not None:
+        _print_indices(result.sensitivity, result.design)
+    if result.sensitivity is None or show_points:
+        _print_points(result.points, result.design)
+    elif len(result.points):
+        out.print(f"{len(result.points)} design points: add --points (or --csv FILE) for the per-point table")
+    if result.failed:
+        out.print(f"{_plural(result.failed, 'run')} failed; see the error column of the runs table")
+    for note in result.notes:
+        out.print(note)
+
+
+def _print_points(points: Any, design: str) -> None:
+    """The per-design-point table: factor values, run counts, each measure's mean [95% CI]."""
     chosen = [c[: -len(".mean")] for c in points.columns if c.endswith(".mean")]
-    table = Table(title=f"{result.design} design: mean [95% CI] per design point", title_justify="left")
+    table = Table(title=f"{design} design: mean [95% CI] per design point", title_justify="left")
     counts = ["runs", "failed"] if points["failed"].any() else ["runs"]
     plain = [
         c
@@ -176,7 +200,7 @@ def analyze(directory: str, measures: tuple[str, ...], csv_path: str | None, as_
     if points["scenario"].nunique() <= 1:
         plain.remove("scenario")  # one base scenario: the column says nothing
     for col in [*plain, *counts, *chosen]:
-        table.add_column(col, justify="right")
+        table.add_column(col, justify="right", min_width=len(col), overflow="fold")  # headers whole
     for values in points.head(200).to_dict(orient="records"):
         cells = [str(values[k]) for k in [*plain, *counts]]
         cells += [fmt_ci(m, values[f"{m}.mean"], values[f"{m}.low"], values[f"{m}.high"]) for m in chosen]
@@ -184,28 +208,45 @@ def analyze(directory: str, measures: tuple[str, ...], csv_path: str | None, as_
     out.print(table)
     if len(points) > 200:
         out.print(f"... {len(points) - 200} more design points (use --json or --csv)")
-    if result.sensitivity is not None:
-        title = (
-            "Sobol indices: S1 first-order, ST total (shares of variance), *_conf 95% CI half-widths"
-            if result.design == "sobol"
-            else "Morris elementary effects: mu_star, sigma in the measure's unit, mu_star_conf 95% CI"
-        )
-        sens = Table(title=title, title_justify="left")
-        columns = list(result.sensitivity.columns)
-        for col in columns:
-            sens.add_column(col, justify="right")
-        in_units = {"mu_star", "mu_star_conf", "sigma"}
-        for values in result.sensitivity.to_dict(orient="records"):
-            cells = []
-            for col in columns:
-                v = values[col]
-                if col in in_units:
-                    cells.append(fmt_compact(values["measure"], v))
-                else:
-                    cells.append(f"{v:.3f}" if isinstance(v, float) else str(v))
-            sens.add_row(*cells)
-        out.print(sens)
-    if result.failed:
-        out.print(f"{_plural(result.failed, 'run')} failed; see the error column of the runs table")
-    for note in result.notes:
-        out.print(note)
+
+
+def _print_indices(indices: Any, design: str) -> None:
+    """One table per measure, factors ranked by total effect (Sobol ST) or mean |effect| (Morris mu*)."""
+    from orgsim import measures as schema
+
+    sobol = design == "sobol"
+    key = "ST" if sobol else "mu_star"
+    by = ["scenario", "measure"] if "scenario" in indices else ["measure"]
+    for keys, part in indices.groupby(by, sort=False):
+        *scenario, measure = keys if isinstance(keys, tuple) else (keys,)
+        name = schema.label(str(measure)) + (f" ({scenario[0]})" if scenario else "")
+        if sobol:
+            title = (
+                f"{name}: Sobol indices, share of its variance due to each factor (ranked by total effect)"
+            )
+            heads = ("rank", "factor", "total effect ST [95% CI]", "first-order S1 [95% CI]")
+        else:
+            unit = schema.get(str(measure)).unit_words
+            title = f"{name}: Morris elementary effects in {unit} (ranked by mean |effect|)"
+            heads = ("rank", "factor", "mean |effect| mu* [95% CI]", "spread sigma (interactions)")
+        table = Table(title=title, title_justify="left")
+        for i, head in enumerate(heads):
+            table.add_column(head, justify="left" if i == 1 else "right", min_width=len(head))
+        ranked = part.sort_values(key, ascending=False)
+        for rank, row in enumerate(ranked.to_dict(orient="records"), start=1):
+            if sobol:
+                cells = [_ci(row["ST"], row["ST_conf"]), _ci(row["S1"], row["S1_conf"])]
+            else:
+                m = str(measure)
+                mu, conf = row["mu_star"], row["mu_star_conf"]
+                cells = [
+                    f"{fmt_compact(m, mu)} [{fmt_compact(m, mu - conf)}, {fmt_compact(m, mu + conf)}]",
+                    fmt_compact(m, row["sigma"]),
+                ]
+            table.add_row(str(rank), str(row["factor"]), *cells)
+        out.print(table)
+
+
+def _ci(value: float, half: float) -> str:
+    """``0.42 [0.30, 0.54]`` from a value and its CI half-width."""
+    return f"{value:.3f} [{value - half:.3f}, {value + half:.3f}]"
