@@ -458,7 +458,7 @@ def test_cli_analyze_writes_indices_next_to_the_points(tmp_path, capsys):
 
     out = sweep(write(tmp_path, SOBOL), tmp_path / "out", workers=1)
     main(["analyze", str(out), "--measure", "mqls", "--csv", str(tmp_path / "sobol.csv")])
-    assert "Sobol indices: S1 first-order, ST total" in capsys.readouterr().out
+    assert "Sobol indices, share of its variance" in capsys.readouterr().out
     assert len(pd.read_csv(tmp_path / "sobol.csv")) == 16
     assert set(pd.read_csv(tmp_path / "sobol_sensitivity.csv")["factor"]) == {
         "marketing.budget",
