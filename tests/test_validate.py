@@ -85,6 +85,14 @@ def test_validate_json_has_one_object_per_fact_and_structure(tmp_path):
     # a band against separate is checked under aligned only; separate-only facts under separate
     assert {c["structure"] for c in checks if c["fact"] == "revenue, vs separate"} == {"aligned"}
     assert {c["structure"] for c in checks if c["measure"] == "never_responded_share"} == {"separate"}
+    # the report of a comparison written into the same directory gains a validation section
+    from orgsim import compare
+    from orgsim.presentation.report import write_comparison_report
+
+    report = write_comparison_report(compare([str(path)], reps=2, workers=1), tmp_path / "v")
+    html = report.read_text()
+    assert "id='validation'" in html and "measured published figures" in html
+    assert (tmp_path / "v" / "charts" / "validation.png").exists()
     measured = [c for c in checks if c["ok"] is not None]
     assert len(measured) >= 8
     for c in measured:

@@ -258,3 +258,17 @@ def score(checks: Sequence[FactCheck]) -> tuple[int, int]:
     """(facts in agreement, facts measured)."""
     measured = [c for c in checks if c.ok is not None]
     return sum(1 for c in measured if c.ok), len(measured)
+
+
+def read_checks(path: str | Path) -> list[FactCheck]:
+    """FactChecks from the ``validation.json`` that ``orgsim validate --out`` writes."""
+    import json
+
+    try:
+        rows = json.loads(Path(path).read_text())
+        nan = {"model", "ci_low", "ci_high"}
+        return [
+            FactCheck(**{k: math.nan if v is None and k in nan else v for k, v in r.items()}) for r in rows
+        ]
+    except (OSError, ValueError, TypeError) as exc:
+        raise InputError(f"{path}: not a validation written by `orgsim validate --out` ({exc})") from None

@@ -61,6 +61,11 @@ def write_report(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if data.validation is None and (out / "validation.json").is_file():
+        from orgsim.experiment.validate import read_checks
+
+        data.validation = read_checks(out / "validation.json")
+        planned = None  # the validation exhibit joins the plan
     chart_list = draw_charts(data, out, planned, progress)
     table = headline(data)
     table.drop(columns="best").to_csv(out / "summary.csv", index=False)

@@ -71,6 +71,7 @@ class ReportData:
     pair_on: str | None = None  # column pairing runs across groups (common random numbers)
     notes: list[str] = field(default_factory=list)  # what the report could not do, and why
     descriptions: dict[str, str] = field(default_factory=dict)  # group -> what the scenario represents
+    validation: list[Any] | None = None  # FactChecks of `orgsim validate --out` in the report's directory
 
     @property
     def groups(self) -> list[str]:

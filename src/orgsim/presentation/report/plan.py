@@ -117,6 +117,19 @@ def plan(data: ReportData) -> Plan:
             "Counts are leads that ever reached each stage; conversion is per step, from the earlier stage.",
         ),
     ]
+    if data.validation:
+        from orgsim.presentation.calibration import validation_figure
+
+        out.append(
+            Exhibit(
+                "validation",
+                lambda: validation_figure(data.validation or []),
+                lambda: readings.read_validation(data),
+                "Each published figure on its own scale (0 = its low, 1 = its high); dots are each "
+                "structure's mean, lines 95% CIs, filled where they overlap the range "
+                "(`orgsim validate --out` wrote it; sources in orgsim/data/facts.toml).",
+            )
+        )
     if data.series is not None and not data.series.empty:
         variables = [v for v in charts.SERIES_VARS if v in data.series]
         out.append(

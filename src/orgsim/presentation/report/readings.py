@@ -215,3 +215,19 @@ def read_sensitivity(indices: pd.DataFrame, method: str) -> str:
     if wide.mean() > 0.5:
         text += " Most confidence intervals are wide: a larger sample would sharpen this ranking."
     return text
+
+
+def read_validation(data: ReportData) -> str:
+    """How many published figures the model agrees with, and the ones it misses."""
+    checks = data.validation or []
+    measured = [c for c in checks if c.ok is not None]
+    if not measured:
+        return "No published figure could be measured."
+    missed = [f"{c.fact} ({c.structure})" for c in measured if not c.ok]
+    text = (
+        f"The model agrees with {len(measured) - len(missed)} of {len(measured)} measured published figures"
+    )
+    if not missed:
+        return text + "."
+    shown = ", ".join(missed[:4]) + (f" and {len(missed) - 4} more" if len(missed) > 4 else "")
+    return f"{text}; it misses {shown}."
