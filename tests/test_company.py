@@ -35,7 +35,8 @@ def test_units_are_converted_and_every_value_says_how(acme):
     values = acme.values
     assert values["market.sales_cycle_days"] == pytest.approx(73 * 250 / 365, abs=0.05)  # 50 business days
     assert CALENDAR_TO_BUSINESS == pytest.approx(250 / 365)
-    hours, rate = PARAMETERS["sales.hours_per_day"].default, PARAMETERS["costs.hourly_rate"].default
+    rate_key = "sales.outbound_hour_cost" if "sales.outbound_hour_cost" in PARAMETERS else "costs.hourly_rate"
+    hours, rate = PARAMETERS["sales.hours_per_day"].default, PARAMETERS[rate_key].default
     assert values["sales.outbound_budget"] == 2 * hours * 250 * rate  # two SDRs' calling time a year
     assert values["marketing.headcount"] == 3 and values["sales.headcount"] == 6
     assert values["marketing.budget"] == 500_000 and values["market.deal_size"] == 30_000

@@ -7,7 +7,7 @@ conversion that produced it:
 
 - calendar days become business days (x 250/365: the model steps business days);
 - SDRs become the outbound budget that buys their calling time
-  (SDRs x ``sales.hours_per_day`` x 250 days x ``costs.hourly_rate``);
+  (SDRs x ``sales.hours_per_day`` x 250 days x the price of an outbound hour);
 - inbound leads a month set both inquiry hazards (``marketing.inquiry_rate_*``, scaled by one
   factor). Inquiries grow less than in proportion to the hazards (a prospect with an open lead
   cannot inquire again), so the factor is found by a few short seeded runs of the company,
@@ -184,14 +184,17 @@ def company_scenario(
     )
     if facts.sdrs is not None:
         hours = PARAMETERS["sales.hours_per_day"].default
-        rate = PARAMETERS["costs.hourly_rate"].default
+        rate_key = (
+            "sales.outbound_hour_cost" if "sales.outbound_hour_cost" in PARAMETERS else "costs.hourly_rate"
+        )
+        rate = PARAMETERS[rate_key].default
         budget = float(facts.sdrs * hours * YEAR_DAYS * rate)
         add(
             Conversion(
                 "sales.outbound_budget",
                 budget,
                 f"{facts.sdrs} SDR{'' if facts.sdrs == 1 else 's'}",
-                f"{facts.sdrs} x {hours:g} h x {YEAR_DAYS} days x {rate:g}/h (costs.hourly_rate) of calls",
+                f"{facts.sdrs} x {hours:g} h x {YEAR_DAYS} days x {rate:g}/h ({rate_key}) of calls",
             )
         )
     base = {c.key: c.value for c in setup.conversions}
