@@ -1,7 +1,8 @@
 """The ``orgsim`` command line: a thin shell over the Python API.
 
 Commands live in the modules of this package (``core``: run, compare, scenarios, show;
-``sweep``: sweep, analyze; ``report``: report). Benchmarks run with ``python -m benchmarks``.
+``sweep``: sweep, analyze; ``report``: report; ``dashboard``: dashboard). Benchmarks run with
+``python -m benchmarks``.
 
 Every command that prints a table also takes ``--json``. Bad input exits with code 2 and one
 line on stderr naming the file or flag, the field and what is allowed.
@@ -104,4 +105,4 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 # importing the command modules registers their commands on the group
-from orgsim.cli import calibrate, claims, core, explain, init, report, sweep, validate  # noqa: E402, F401
+from orgsim.cli import calibrate, claims, core, dashboard, explain, init, report, sweep, validate  # noqa: E402, F401

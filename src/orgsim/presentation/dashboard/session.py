@@ -1,0 +1,168 @@
+"""What one browser session of the dashboard works on: a set-up, its run and its twin.
+
+Plain Python, no Solara: the page (``app.py``) holds one :class:`Session` per browser tab and
+redraws after :meth:`Session.advance`. The twin is the same scenario and seed under another
+org structure, stepped in lockstep, so a workshop watches the two diverge day by day.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from orgsim.model.metrics import measure
+from orgsim.model.native import OrgSimModel
+from orgsim.params import PARAMETERS, STRUCTURES
+from orgsim.scenario import Scenario, load_scenario
+
+
+@dataclass(frozen=True)
+class SliderSpec:
+    """One slider: a parameter from the schema, shown over a range that suits a slider."""
+
+    key: str
+    label: str
+    unit: str
+    doc: str
+    type: str  # "int", "float" or "bool"
+    lo: float
+    hi: float
+    step: float
+
+
+# The policies and SLA terms that matter most, with a slider range where the schema's range
+# (what the model accepts) is too wide to set by hand; None keeps the schema's bound.
+SLIDERS: dict[str, tuple[float | None, float | None, float]] = {
+    "sla.enabled": (None, None, 1),
+    "sla.response_hours": (0.5, 72, 0.5),
+    "sla.attempts": (None, 12, 1),
+    "policy.handoff_delay_hours": (None, 72, 0.5),
+    "policy.handoff_loss": (None, 0.3, 0.01),
+    "policy.lead_definition": (None, None, 0.01),
+    "policy.follow_up_duty": (None, None, 0.01),
+    "policy.feedback": (None, None, 0.01),
+    "policy.recycling": (None, None, 0.01),
+    "policy.shared_goal": (None, None, 0.01),
+    "policy.coordination_hours_per_week": (None, 10, 0.5),
+    "policy.message_alignment": (None, None, 0.01),
+    "sales.headcount": (1, 40, 1),
+    "marketing.headcount": (None, 20, 1),
+}
+
+
+def slider_specs() -> list[SliderSpec]:
+    """The dashboard's sliders, labelled and ranged from :data:`orgsim.params.PARAMETERS`."""
+    from orgsim.presentation.style import factor_name
+
+    out = []
+    for key, (lo, hi, step) in SLIDERS.items():
+        spec = PARAMETERS[key]
+        out.append(
+            SliderSpec(
+                key=key,
+                label=factor_name(key),
+                unit=spec.unit,
+                doc=spec.doc,
+                type=spec.type,
+                lo=spec.lo if lo is None else lo,
+                hi=spec.hi if hi is None else hi,
+                step=step,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class SetUp:
+    """What the next Reset builds: scenario, structure, seed, slider overrides, twin structure."""
+
+    scenario: str = "separate"
+    structure: str | None = None  # None: the scenario's own
+    seed: int = 0
+    overrides: dict[str, Any] = field(default_factory=dict)
+    twin: str = "aligned"
+
+    def base(self) -> Scenario:
+        """The scenario with its structure, before the sliders' overrides."""
+        extra = {"structure": self.structure} if self.structure else None
+        return load_scenario(self.scenario, extra)
+
+    def values(self) -> dict[str, Any]:
+        """Every slider's value under this set-up (the scenario's, unless a slider moved it)."""
+        base = self.base()
+        return {key: self.overrides.get(key, base.get(key)) for key in SLIDERS}
+
+    def keywords(self, structure: str | None = None) -> dict[str, Any]:
+        """Keywords for :class:`~orgsim.model.native.OrgSimModel` (``structure``: the twin's)."""
+        chosen = structure or self.structure
+        extra = {"structure": chosen} if chosen else {}
+        return {"scenario": self.scenario, "seed": self.seed, **extra, **self.overrides}
+
+    def moved(self, key: str, value: Any) -> SetUp:
+        """The set-up with one slider moved (a value equal to the scenario's drops the override)."""
+        overrides = dict(self.overrides)
+        base = self.base().get(key)
+        if base == value or (isinstance(value, float) and math.isclose(base, value, abs_tol=1e-9)):
+            overrides.pop(key, None)
+        else:
+            overrides[key] = value
+        return replace(self, overrides=overrides)
+
+
+class Session:
+    """The run on screen and its twin under another structure, stepped together."""
+
+    def __init__(self, setup: SetUp) -> None:
+        self.setup = setup
+        self.model = OrgSimModel(**setup.keywords())
+        twin = setup.twin if setup.twin != self.model.p.structure else _other(self.model.p.structure)
+        self.twin = OrgSimModel(**setup.keywords(twin))
+
+    @property
+    def day(self) -> int:
+        """Business days simulated so far."""
+        return self.model.day
+
+    @property
+    def horizon(self) -> int:
+        """Business days in the scenario."""
+        return self.model.p.horizon.days
+
+    @property
+    def running(self) -> bool:
+        """Whether days remain before the horizon."""
+        return self.model.running
+
+    def advance(self, days: int = 1) -> int:
+        """Step both models up to ``days`` business days (stopping at the horizon); days stepped."""
+        done = 0
+        while done < days and self.model.running:
+            self.model.step()
+            self.twin.step()
+            done += 1
+        return done
+
+    def write_report(self, root: str | Path) -> Path:
+        """Write the report of both runs so far into a new folder under ``root``; returns report.html."""
+        from orgsim.experiment.compare import Comparison
+        from orgsim.presentation.report import write_comparison_report
+
+        runs = [self.model, self.twin]
+        comp = Comparison(
+            scenarios=[m.p for m in runs],
+            reps=1,
+            seed=self.model.seed,
+            results=[measure(m, series=True) for m in runs],
+        )
+        name = f"{self.model.p.name}-vs-{self.twin.p.structure}-seed{self.model.seed}-day{self.day}"
+        return write_comparison_report(comp, Path(root) / re.sub(r"[^\w.-]+", "_", name))
+
+
+def _other(structure: str) -> str:
+    return next(s for s in ("aligned", "separate", *STRUCTURES) if s != structure)
+
+
+__all__ = ["SLIDERS", "Session", "SetUp", "SliderSpec", "slider_specs"]

@@ -1,0 +1,92 @@
+"""The dashboard without a browser: its set-up and session, and the page rendered headless."""
+
+from __future__ import annotations
+
+import ipyvuetify as v
+import pytest
+import solara
+
+from orgsim.params import PARAMETERS
+from orgsim.presentation.dashboard import app
+from orgsim.presentation.dashboard.session import SLIDERS, Session, SetUp, slider_specs
+
+TINY = {"market.prospects": 1200, "horizon.days": 12, "sales.headcount": 3, "marketing.headcount": 2}
+
+
+def tiny_setup(**kwargs) -> SetUp:
+    return SetUp(scenario="separate", overrides=dict(TINY), **kwargs)
+
+
+def test_sliders_come_from_the_parameter_schema():
+    for spec in slider_specs():
+        schema = PARAMETERS[spec.key]
+        assert spec.type == schema.type and spec.unit == schema.unit and spec.doc == schema.doc
+        if spec.type != "bool":
+            assert schema.lo <= spec.lo < spec.hi <= schema.hi
+    assert len(slider_specs()) == len(SLIDERS)
+
+
+def test_a_slider_back_at_the_scenario_value_is_no_override():
+    setup = SetUp(scenario="aligned")
+    moved = setup.moved("sla.response_hours", 12.0)
+    assert moved.overrides == {"sla.response_hours": 12.0}
+    assert moved.values()["sla.response_hours"] == 12.0
+    assert moved.moved("sla.response_hours", 4.0).overrides == {}  # aligned's own value
+    # the sliders show the chosen structure's values, not the scenario file's
+    assert SetUp(scenario="separate", structure="aligned").values()["policy.feedback"] == 0.9
+
+
+def test_session_steps_the_run_and_its_twin_in_lockstep_to_the_horizon():
+    session = Session(tiny_setup(twin="merged"))
+    assert (session.model.p.structure, session.twin.p.structure) == ("separate", "merged")
+    assert session.twin.seed == session.model.seed
+    assert session.advance(5) == 5 and session.day == session.twin.day == 5
+    assert session.advance(100) == 7 and not session.running
+    # the twin may not be the run's own structure
+    assert (
+        Session(SetUp(scenario="aligned", overrides=dict(TINY), twin="aligned")).twin.p.structure != "aligned"
+    )
+
+
+def test_the_report_button_writes_a_report_of_both_runs(tmp_path):
+    session = Session(tiny_setup())
+    session.advance(8)
+    path = session.write_report(tmp_path)
+    assert path.name == "report.html" and path.parent.parent == tmp_path
+    text = path.read_text()
+    assert "separate" in text and "aligned" in text
+    assert (path.parent / "runs.csv").read_text().count("\n") == 3  # header and two runs
+
+
+@pytest.fixture
+def page(monkeypatch):
+    monkeypatch.setenv(app.SCENARIO_ENV, "separate")
+    box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    yield rc
+    rc.close()
+
+
+def text_shown(rc, text: str) -> bool:
+    return bool(rc.find(children=[text]).widgets)
+
+
+def test_page_renders_headless_and_steps(page):
+    assert text_shown(page, "Day 0 of 250")
+    charts = page.find(solara.components.echarts.EchartsWidget).widgets
+    assert len(charts) >= 6
+    before = [c.option for c in charts]
+    page.find(v.Btn, children=["Step"]).widget.click()
+    assert text_shown(page, "Day 10 of 250")
+    after = [c.option for c in page.find(solara.components.echarts.EchartsWidget).widgets]
+    assert after != before
+
+
+def test_a_moved_slider_applies_on_reset(page):
+    slider = next(w for w in page.find(v.Slider).widgets if w.label.startswith("Sales headcount"))
+    slider.v_model = 4
+    assert text_shown(page, "Moved from the scenario: sales.headcount")
+    assert text_shown(page, "Day 0 of 250")
+    page.find(v.Btn, children=["Reset"]).widget.click()
+    tables = [w.unsafe_innerHTML for w in page.find(solara.widgets.HTML).widgets]
+    people = next(t for t in tables if "Salesperson" in t)
+    assert "Rep 4<" in people and "Rep 5<" not in people  # 4 salespeople instead of 10

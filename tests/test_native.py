@@ -1,0 +1,82 @@
+"""The Mesa-native model: keyword parameters, a horizon, daily headline measures, batch_run."""
+
+from __future__ import annotations
+
+import math
+
+import mesa
+import pytest
+
+from orgsim import InputError, simulate
+from orgsim.model.native import CAUSES, HEADLINE, OrgSimModel
+
+TINY = {"market.prospects": 1500, "horizon.days": 30, "sales.headcount": 4, "marketing.headcount": 2}
+
+
+def same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def test_batch_run_agrees_with_simulate():
+    params = {"scenario": ["separate", "aligned"], **TINY, "sales.headcount": [3, 5]}
+    rows = mesa.batch_run(OrgSimModel, parameters=params, rng=[0, 7], display_progress=False)
+    assert len(rows) == 2 * 2 * 2
+    revenues = set()
+    for row in rows:
+        overrides = {k: row[k] for k in TINY}
+        result = simulate(row["scenario"], seed=row["seed"], overrides=overrides)
+        assert row["Step"] == TINY["horizon.days"]  # stopped at the horizon, not at max_steps
+        for name in HEADLINE:
+            assert same(row[name], result.metrics[name]), name
+        for cause in CAUSES:
+            assert row[f"leaked.{cause}"] == result.leaked_by_cause.get(cause, 0)
+        revenues.add(row["revenue"])
+    assert len(revenues) > 1  # the parameters reached the model
+
+
+def test_headline_measures_every_day_and_running_stops_at_the_horizon():
+    model = OrgSimModel("merged", seed=3, **TINY)
+    assert model.p.structure == "merged" and model.p.sales.headcount == 4
+    steps = 0
+    while model.running:
+        model.step()
+        steps += 1
+    assert steps == TINY["horizon.days"] == model.day
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == steps
+    assert set(HEADLINE) <= set(frame.columns)
+    assert frame["revenue"].is_monotonic_increasing and frame["mqls"].is_monotonic_increasing
+    assert "contribution" in HEADLINE or "profit" in HEADLINE
+
+
+def test_friction_log_adds_up_to_the_friction_counts():
+    model = OrgSimModel("separate", seed=1, **TINY)
+    model.run()
+    logged: dict[str, int] = {}
+    for event in model.friction_log:
+        assert 1 <= event.day <= model.day and event.count > 0
+        logged[event.source] = logged.get(event.source, 0) + event.count
+    assert logged == {k: v for k, v in model.friction.events.items() if v}
+
+
+def test_structure_and_dotted_keywords_override_the_scenario():
+    model = OrgSimModel(scenario="separate", seed=0, structure="aligned", **{"sla.response_hours": 2.5})
+    assert model.p.structure == "aligned" and model.p.sla.enabled
+    assert model.p.sla.response_hours == 2.5
+    assert model.scenario is None  # Mesa's own Scenario is not used
+    assert OrgSimModel(seed="4", **TINY).seed == 4  # a UI text field gives a string
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"sales.headcont": 3}, "did you mean 'sales.headcount'"),
+        ({"sla.response_hours": -1}, "sla.response_hours"),
+        ({"scenario": "nope"}, "no such scenario"),
+        ({"seed": "x"}, "seed: 'x' is not an integer"),
+        ({"seed": -1}, "seed: -1 is not allowed"),
+    ],
+)
+def test_bad_keywords_are_one_line_input_errors(kwargs, message):
+    with pytest.raises(InputError, match=message):
+        OrgSimModel(**kwargs)
