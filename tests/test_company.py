@@ -57,7 +57,6 @@ def test_the_inbound_volume_is_matched_by_the_check_runs(acme):
     # the win rate scales with the base win chance: the check runs land near the client's 20%
     # (two runs decide ~100 deals: a standard error of ~0.04)
     assert acme.measured["win_rate"] == pytest.approx(0.2, abs=0.08)
-    assert acme.values["sales.win_rate"] < PARAMETERS["sales.win_rate"].default  # the default wins ~25%
 
 
 def test_the_written_scenario_loads_and_keeps_every_other_default(acme):

@@ -229,6 +229,8 @@ def validate(
             except InputError as exc:
                 est = Estimate(math.nan, math.nan, math.nan, 0)
                 note = str(exc).replace("this measure needs", "not measured: needs")
+            if not math.isfinite(est.value) and not note.startswith("not measured"):
+                note = "not measured: undefined in these runs (e.g. no lead in a response-time window)"
             checks.append(
                 FactCheck(
                     fact=fact.name,
