@@ -1,62 +1,46 @@
-"""Small real inputs for the chart and report tests: a comparison, and sweep directories.
+"""Small real inputs for the chart and report tests: a real comparison and real sweep directories.
 
-Sweep directories follow the layout `orgsim sweep` writes (issue 4):
-``DIR/manifest.json``, ``DIR/runs/part-*.parquet`` (one row per run:
-run_id, design_point, replicate, seed, status, error, elapsed_s, structure, one column per
-factor, then every key of RunResult.flat()) and optionally ``DIR/series/part-*.parquet``.
-Runs are tiny (2,000 prospects, 60 days) so the report tests stay fast.
+Sweeps are run by :func:`orgsim.sweep` itself (in this process, on a one-thread executor), so
+the manifest, the runs and series tables are exactly what ``orgsim sweep`` writes; nothing is
+hand-made. Runs are tiny (1,500 prospects, a few weeks) so the tests stay fast.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
-import numpy as np
-import pandas as pd
+from orgsim import Comparison, compare
+from orgsim.experiment import sweep as sweep_module
 
-from orgsim import Comparison, load_scenario, simulate
-from orgsim.experiment.seeds import run_seed
-
-TINY = {"market.prospects": 2000}
-DAYS = 60
+TINY = {"market.prospects": 1500}
+DAYS = 40
 
 
 def small_comparison(
     structures: tuple[str, ...] = ("separate", "merged", "aligned"), reps: int = 3, seed: int = 0
 ) -> Comparison:
-    """What ``compare(structures, reps, days=60, series=True)`` returns, run in this process."""
-    scenarios = [load_scenario(s, TINY) for s in structures]
-    results = [
-        simulate(sc, seed=run_seed(seed, r), days=DAYS, series=True) for sc in scenarios for r in range(reps)
-    ]
-    return Comparison(scenarios, reps, seed, results)
+    """``compare(structures, reps, days=DAYS, series=True)`` on a tiny market, one worker."""
+    return compare(list(structures), reps=reps, seed=seed, days=DAYS, overrides=TINY, workers=1, series=True)
 
 
-def _points(design: str, factors: dict[str, Any], n: int, seed: int) -> list[dict[str, Any]]:
-    names = list(factors)
-    if design == "factorial":
-        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*factors.values())]
-    bounds = [factors[k] for k in names]
-    if design == "lhs":
-        rng = np.random.default_rng(seed)
-        cols = []
-        for lo, hi in bounds:
-            u = (rng.permutation(n) + rng.uniform(size=n)) / n
-            cols.append(lo + u * (hi - lo))
-        return [dict(zip(names, row, strict=True)) for row in np.array(cols).T]
-    problem = {"num_vars": len(names), "names": names, "bounds": bounds}
-    if design == "sobol":
-        from SALib.sample import sobol
+def _boom(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError("model blew up")
 
-        sample = sobol.sample(problem, n, calc_second_order=False, seed=seed)
-    else:
-        from SALib.sample import morris
 
-        sample = morris.sample(problem, n, num_levels=4, seed=seed)
-    return [dict(zip(names, row, strict=True)) for row in sample]
+def _failing(run_id: int) -> Any:
+    """``sweep.execute`` whose model raises in run ``run_id`` only (in-process executors)."""
+    real = sweep_module.execute
+
+    def execute(scenario: Any, spec: Any, series: bool) -> Any:
+        if spec.run_id != run_id:
+            return real(scenario, spec, series)
+        with mock.patch.object(sweep_module, "simulate", _boom):
+            return real(scenario, spec, series)
+
+    return execute
 
 
 def make_sweep_dir(
@@ -69,78 +53,36 @@ def make_sweep_dir(
     seed: int = 7,
     series: bool = False,
     fail_one: bool = False,
+    days: int = DAYS,
+    structure_factor: bool = True,
 ) -> Path:
-    """Write a sweep DIR: ``factors`` maps dotted keys to levels (factorial) or (lo, hi) bounds.
+    """Run a real sweep into ``path``: ``factors`` maps dotted keys to levels or ``(lo, hi)`` ranges.
 
-    For sobol/morris the structure is fixed to ``structures[0]``; ``n`` is the base sample size.
-    ``fail_one`` records the last run as an error row, as the sweep engine would.
+    With several ``structures`` they are a ``structure`` factor (``structure_factor``) or the
+    base scenarios; ``n`` is the sample size of lhs/sobol/morris designs. ``fail_one`` makes
+    the model raise in the last run, which the sweep records as a failed run.
     """
-    points = _points(design, factors, n, seed)
-    if design in ("factorial", "lhs") and len(structures) > 1:
-        points = [{"structure": s, **p} for s in structures for p in points]
-    rows, frames = [], []
-    run_id = 0
-    for dp, point in enumerate(points):
-        structure = point.get("structure", structures[0])
-        overrides = {
-            k: (int(round(v)) if k.endswith(("headcount", "prospects")) else v) for k, v in point.items()
-        }
-        overrides.pop("structure", None)
-        for rep in range(reps):
-            s = run_seed(seed, run_id)
-            res = simulate(structure, seed=s, days=DAYS, overrides={**TINY, **overrides}, series=series)
-            row = {
-                "run_id": run_id,
-                "design_point": dp,
-                "replicate": rep,
-                "seed": s,
-                "status": "ok",
-                "error": None,
-                "elapsed_s": 0.01,
-                "structure": structure,
-                **{k: v for k, v in point.items() if k != "structure"},
-                **res.flat(),
-            }
-            rows.append(row)
-            if series and res.series is not None:
-                frames.append(res.series.assign(run_id=run_id))
-            run_id += 1
-    runs = pd.DataFrame(rows)
-    if fail_one:
-        metrics = [
-            c for c in runs.columns if c not in ("run_id", "design_point", "replicate", "seed", "structure")
-        ]
-        runs.loc[runs.index[-1], metrics] = np.nan
-        runs.loc[runs.index[-1], ["status", "error"]] = ["error", "ValueError: boom"]
-    (path / "runs").mkdir(parents=True, exist_ok=True)
-    half = len(runs) // 2
-    runs.iloc[:half].to_parquet(path / "runs" / "part-00000.parquet")
-    runs.iloc[half:].to_parquet(path / "runs" / "part-00001.parquet")
-    if frames:
-        (path / "series").mkdir(exist_ok=True)
-        pd.concat(frames, ignore_index=True).to_parquet(path / "series" / "part-00000.parquet")
     spec: dict[str, Any] = {}
-    for k, v in factors.items():
-        spec[k] = {"levels": list(v)} if design == "factorial" else {"range": list(v)}
-    if design in ("factorial", "lhs") and len(structures) > 1:
-        spec = {"structure": {"levels": list(structures)}, **spec}
-    manifest = {
-        "experiment": {
-            "name": f"test-{design}",
-            "description": f"A tiny {design} sweep for tests.",
-            "base": structures[0],
-            "design": design,
-            "factors": spec,
-            "samples": n,
-            "reps": reps,
-            "seed": seed,
-            "days": DAYS,
-            "overrides": TINY,
-        },
-        "experiment_hash": "0123456789abcdef",
-        "versions": {"orgsim": "0.1.0", "mesa": "3.5", "python": "3.12"},
-        "started": "2025-01-01T10:00:00+00:00",
-        "finished": "2025-01-01T10:01:00+00:00",
+    if len(structures) > 1 and structure_factor:
+        spec["structure"] = {"levels": list(structures)}
+    for key, values in factors.items():
+        spec[key] = {"levels": list(values)} if design == "factorial" else {"range": list(values)}
+    experiment: dict[str, Any] = {
+        "name": f"test-{design}",
+        "description": f"A tiny {design} sweep for tests.",
+        "scenarios": [structures[0]] if structure_factor else list(structures),
+        "design": design,
+        "replications": reps,
+        "days": days,
+        "seed": seed,
+        "series": series,
+        "set": dict(TINY),
+        "factors": spec,
     }
-    (path / "manifest.json").write_text(json.dumps(manifest, indent=2))
-    return path
+    if design != "factorial":
+        experiment["samples"] = n
+    exp = sweep_module.as_experiment(experiment)
+    if not fail_one:
+        return sweep_module.sweep(exp, path, executor=ThreadPoolExecutor(1))
+    with mock.patch.object(sweep_module, "execute", _failing(exp.runs()[-1].run_id)):
+        return sweep_module.sweep(exp, path, executor=ThreadPoolExecutor(1))

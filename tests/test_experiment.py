@@ -191,12 +191,18 @@ def test_scenario_files_are_found_next_to_the_experiment(tmp_path):
     assert {s.scenario for s in exp.runs()} == {"mine", "merged"}
 
 
-def test_seeds_come_from_the_experiment_seed_and_the_run_index(tmp_path):
+def test_seeds_are_common_to_the_structures_of_a_setting(tmp_path):
     exp = load_experiment(write(tmp_path, GOOD))
     specs = exp.runs()
     assert [s.run_id for s in specs] == list(range(18))
-    assert [s.seed for s in specs] == [run_seed(7, i) for i in range(18)]
-    assert len({s.seed for s in specs}) == 18
+    # points: structure x sla.response_hours (2, 48); a setting is one sla level, 3 replicates each
+    by_setting: dict[tuple[int, int], set[int]] = {}
+    for s in specs:
+        by_setting.setdefault((s.values["sla.response_hours"], s.replicate), set()).add(s.seed)
+    assert all(len(seeds) == 1 for seeds in by_setting.values())  # one seed per setting and replicate
+    assert len({s.seed for s in specs}) == 6  # 2 settings x 3 replicates, shared by 3 structures
+    sla2 = [s for s in specs if s.values["sla.response_hours"] == 2 and s.values["structure"] == "merged"]
+    assert [s.seed for s in sla2] == [run_seed(7, r) for r in range(3)]
     assert [(s.design_point, s.replicate) for s in specs[:4]] == [(0, 0), (0, 1), (0, 2), (1, 0)]
     other = load_experiment(write(tmp_path, GOOD.replace("seed = 7", "seed = 8"), "other.toml"))
     assert [s.seed for s in specs] != [s.seed for s in other.runs()]

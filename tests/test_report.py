@@ -14,8 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from orgsim.cli import cli, main
-from orgsim.presentation import charts, report
+from orgsim.experiment.stats import paired_difference
+from orgsim.experiment.storage import load_manifest
+from orgsim.presentation import charts, report, style
 from orgsim.presentation.format import fmt_compact
+from orgsim.presentation.report.summary import summarise
 from report_fixtures import make_sweep_dir, small_comparison
 
 EXTERNAL = re.compile(r"(?:https?|ftp):|(?:src|href)\s*=\s*[\"']?//|url\(\s*[\"']?(?!data:)", re.I)
@@ -68,7 +71,7 @@ def test_compare_report_is_self_contained(compare_report):
 
 def test_compare_report_says_what_was_compared_and_what_came_out(compare_report):
     path, html = compare_report
-    for section in ("The question", "What came out", "What was compared", "Headline results", "Method",
+    for section in ("Executive summary", "What came out", "What was compared", "Headline results", "Method",
                     "Lead-ledger check"):  # fmt: skip
         assert f"<h2>{section}</h2>" in html
     assert "separate, merged or aligned" in html  # the question names the structures
@@ -78,6 +81,7 @@ def test_compare_report_says_what_was_compared_and_what_came_out(compare_report)
     assert html.count("95% CI") >= 3 or "confidence interval" in html
     assert "3 replications of each of 3 scenarios" in html
     assert "SeedSequence([0, <i>r</i>])" in html
+    assert html.index("Executive summary") < html.index("What came out")  # the summary comes first
     assert "holds for all 9 runs" in html
     assert html.count("<b>Reading:</b>") == 6
     summary = pd.read_csv(path.parent / "summary.csv")
@@ -96,7 +100,33 @@ def test_headline_marks_best_only_when_clear():
         if part["best"].any():
             best = part.loc[part["best"], "group"].iloc[0]
             other = part.loc[~part["best"], "group"].iloc[0]
-            assert charts.difference(data.runs, measure, best, other, "replicate").clear
+            by_rep = data.runs.set_index(["group", "replicate"])[measure]
+            d = paired_difference(by_rep[other].sort_index(), by_rep[best].sort_index())
+            assert d.clear and (d.mean > 0) == (measure not in style.LOWER_IS_BETTER)
+
+
+def test_the_executive_summary_follows_the_cis(compare_report):
+    comp = small_comparison()
+    data = report.from_comparison(comp)
+    summary = summarise(data)
+    v = summary.verdict
+    assert summary.measure == data.economic and v.measure in ("contribution", "profit")
+    by_rep = data.runs.set_index(["group", "replicate"])[v.measure]
+    margins = {g: paired_difference(by_rep[g].sort_index(), by_rep[v.leader].sort_index()) for g in v.margins}
+    assert v.clear == all(d.ci_low > 0 for d in margins.values())  # the stated rule, recomputed
+    assert summary.headline.startswith(f"Recommend {v.leader}" if v.clear else "No clear winner")
+    for g, d in margins.items():
+        assert v.margins[g].overall.ci_low == pytest.approx(d.ci_low)
+    _, html = compare_report
+    assert "Decision matrix" in html and "Caveats" in html and "Verdict rule" in html
+    assert "business days" in html and "not counted" in html  # horizon and what revenue counts
+
+
+def test_coordination_hours_are_never_shaded_as_clearly_best(sweeps):
+    data = report.from_sweep(sweeps["factorial2"])
+    table = report.headline(data).set_index(["measure", "group"])
+    coordination = table.loc["coordination_hours"]
+    assert (coordination["mark"] == "input").all() and not coordination["best"].any()
 
 
 def test_readings_quote_the_charted_numbers():
@@ -159,12 +189,25 @@ def test_sweep_report_lists_failed_runs_and_factors(sweeps, tmp_path):
     path = report.write_sweep_report(sweeps["factorial1"], tmp_path)
     html = path.read_text(encoding="utf-8")
     assert external_urls(html) == []
-    assert "Failed runs" in html and "ValueError: boom" in html
+    assert "Failed runs" in html and "model blew up" in html
     assert "1, 8, 48" in html  # the factor's levels
-    assert "full factorial" in html and "0123456789abcdef" in html  # design and experiment hash
+    manifest = load_manifest(sweeps["factorial1"])
+    assert "full factorial" in html and manifest.experiment_hash in html  # design and experiment hash
     assert "SLA response hours" in html
     pngs = list((tmp_path / "charts").glob("*.png"))
     assert html.count('src="data:image/png;base64,') == len(pngs) >= 6
+
+
+def test_sweep_report_says_what_was_compared_and_held_fixed(sweeps, tmp_path):
+    path = report.write_sweep_report(sweeps["factorial2"], tmp_path)
+    html = path.read_text(encoding="utf-8")
+    assert "<pre>" not in html  # no raw manifest dump
+    assert "Held fixed in every run" in html and "<code>market.prospects</code> = 1500" in html
+    assert "within each of 4 settings of <code>sales.headcount</code>, <code>market.demand</code>" in html
+    assert "Executive summary" in html and "When the answer changes" in html
+    data = report.from_sweep(sweeps["factorial2"])
+    v = data.verdict(data.economic)
+    assert all(len(d.cells) == 4 and d.paired_by_seed for d in v.margins.values())
 
 
 def test_sensitivity_indices_from_a_sobol_sweep(sweeps):

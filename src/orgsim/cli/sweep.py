@@ -130,7 +130,7 @@ def sweep(
     finally:
         if in_main:
             signal.signal(signal.SIGTERM, previous)
-    stored = load_manifest(path).get("stored_runs", {})
+    stored = load_manifest(path).stored_runs
     elapsed = time.monotonic() - start
     if as_json:
         _emit_json({"out": str(path), "runs": n, "stored_runs": stored, "elapsed_s": round(elapsed, 2)})

@@ -21,6 +21,7 @@ import pandas as pd
 from orgsim.errors import InputError
 from orgsim.experiment.design import Design, matrix, salib_problem
 from orgsim.experiment.experiment import Factor
+from orgsim.experiment.manifest import Manifest
 from orgsim.experiment.stats import mean_ci
 from orgsim.experiment.storage import load_manifest, load_runs
 from orgsim.model.metrics import METRICS
@@ -76,16 +77,9 @@ class Analysis:
         }
 
 
-def factors_of(manifest: dict[str, Any]) -> list[Factor]:
+def factors_of(manifest: Manifest) -> list[Factor]:
     """The sweep's factors, from its manifest."""
-    out = []
-    for key, spec in manifest["experiment"]["factors"].items():
-        if "levels" in spec:
-            out.append(Factor(key, levels=tuple(spec["levels"])))
-        else:
-            lo, hi = spec["range"]
-            out.append(Factor(key, lo=lo, hi=hi))
-    return out
+    return list(manifest.factors)
 
 
 def point_summary(runs: pd.DataFrame, factors: list[Factor], measures: Sequence[str]) -> pd.DataFrame:
@@ -113,7 +107,7 @@ def point_summary(runs: pd.DataFrame, factors: list[Factor], measures: Sequence[
 
 def sensitivity(
     runs: pd.DataFrame,
-    manifest: dict[str, Any],
+    manifest: Manifest,
     measures: Sequence[str],
     scenario: str | None = None,
 ) -> pd.DataFrame:
@@ -123,15 +117,14 @@ def sensitivity(
     ValueError with the reason when the sweep does not allow it (not Sobol/Morris, or a
     design point without a successful run).
     """
-    exp = manifest["experiment"]
-    design = Design.from_dict(exp)
+    design = manifest.design
     if design.name not in ("sobol", "morris"):
         raise ValueError(f"sensitivity indices need a sobol or morris design, not {design.name}")
     factors = factors_of(manifest)
     problem = salib_problem(factors)
     part = runs[runs["status"] == "ok"]
     if "scenario" in part.columns:
-        names = list(exp.get("scenarios") or {}) or list(pd.unique(runs["scenario"]))
+        names = [sc.name for sc in manifest.scenarios] or list(pd.unique(runs["scenario"]))
         part = part[part["scenario"] == (scenario or names[0])]
     means = part.groupby("design_point")[list(measures)].mean().sort_index()
     expected = _expected_points(design, factors, runs)
@@ -224,21 +217,21 @@ def analyze(out_dir: str | Path, measures: Sequence[str] | None = None) -> Analy
     """Summarise a sweep directory (see :mod:`orgsim.experiment.storage` for its layout)."""
     manifest = load_manifest(out_dir)
     runs = load_runs(out_dir)
-    chosen = list(measures or manifest["experiment"].get("metrics") or DEFAULT_MEASURES)
+    chosen = list(measures or manifest.metrics or DEFAULT_MEASURES)
     unknown = [m for m in chosen if m not in runs.columns]
     if unknown:
         raise InputError(f"--measure: unknown measure {unknown[0]!r}; allowed: {', '.join(METRICS)}")
     factors = factors_of(manifest)
-    design = manifest["experiment"]["design"]
+    design = manifest.design.name
     notes: list[str] = []
-    total = int(manifest.get("runs") or len(runs))
+    total = manifest.runs or len(runs)
     if len(runs) < total:
         notes.append(
             f"the sweep is unfinished: {len(runs):,} of {total:,} runs stored; run it again to resume"
         )
     indices = None
     if design in ("sobol", "morris"):
-        names = list(manifest["experiment"].get("scenarios") or {}) or [None]
+        names: list[str | None] = [sc.name for sc in manifest.scenarios] or [None]
         frames = []
         for name in names:
             try:

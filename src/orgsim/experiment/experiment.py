@@ -59,6 +59,10 @@ TOP_KEYS = (
 )
 
 
+SEEDING = "common-random-numbers"
+"""How run seeds are derived (part of the hash, so a sweep never mixes two schemes)."""
+
+
 @dataclass(frozen=True)
 class Factor:
     """One swept parameter: a list of levels, or a numeric range ``[lo, hi]`` for sampling designs.
@@ -127,6 +131,7 @@ class Experiment:
     calc_second_order: bool = False
     num_levels: int = 4
     source: str = "<experiment>"
+    overrides: dict[str, Any] = field(default_factory=dict)  # the [set] table (and days), in every run
 
     @property
     def sampler(self) -> Design:
@@ -137,15 +142,36 @@ class Experiment:
         """The design points, in the sampler's order (``design_point`` indexes this list)."""
         return sample(self)
 
+    def settings(self, points: list[dict[str, Any]] | None = None) -> list[int]:
+        """Each design point's setting: the index of its values of every factor but the structure.
+
+        Points that differ only in the structure share a setting; so do the same point under
+        each base scenario.
+        """
+        index: dict[str, int] = {}
+        out = []
+        for values in points if points is not None else self.points():
+            others = {k: v for k, v in values.items() if k != "structure"}
+            key = json.dumps(others, sort_keys=True, default=str)
+            out.append(index.setdefault(key, len(index)))
+        return out
+
     def runs(self) -> list[RunSpec]:
-        """Every run: for each base scenario, design point and replicate, with its seed."""
+        """Every run: for each base scenario, design point and replicate, with its seed.
+
+        Common random numbers: replicate ``r`` of a setting (see :meth:`settings`) has the same
+        seed under every base scenario and structure, so structures are compared on the same
+        luck and their differences can be paired by seed.
+        """
         points = self.points()
+        settings = self.settings(points)
         specs = []
         for s, scenario in enumerate(self.scenarios):
             for p, values in enumerate(points):
                 for r in range(self.replications):
                     run_id = (s * len(points) + p) * self.replications + r
-                    specs.append(RunSpec(run_id, scenario.name, p, r, run_seed(self.seed, run_id), values))
+                    seed = run_seed(self.seed, settings[p] * self.replications + r)
+                    specs.append(RunSpec(run_id, scenario.name, p, r, seed, values))
         return specs
 
     def as_dict(self) -> dict[str, Any]:
@@ -163,6 +189,7 @@ class Experiment:
             "calc_second_order": self.calc_second_order,
             "num_levels": self.num_levels,
             "factors": {f.key: f.as_dict() for f in self.factors},
+            "set": dict(self.overrides),
             "scenarios": {sc.name: sc.flat() for sc in self.scenarios},
         }
 
@@ -170,6 +197,7 @@ class Experiment:
         """A digest of everything that decides the results (not the name, description or metrics)."""
         data = self.as_dict()
         del data["name"], data["description"], data["metrics"]
+        data["seeding"] = SEEDING
         blob = json.dumps(data, sort_keys=True, default=str).encode()
         return hashlib.sha256(blob).hexdigest()[:16]
 
@@ -393,4 +421,5 @@ def parse_experiment(
         calc_second_order=bool(raw.get("calc_second_order", False)),
         num_levels=num_levels or 4,
         source=source,
+        overrides=dict(overrides),
     )

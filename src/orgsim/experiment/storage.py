@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from orgsim.errors import InputError
+from orgsim.experiment.manifest import Manifest
 
 RUNS = "runs"
 SERIES = "series"
@@ -80,21 +81,22 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
-    """Write the manifest atomically."""
-    blob = json.dumps(manifest, indent=2, sort_keys=False, default=str, allow_nan=False)
+def write_manifest(out_dir: Path, manifest: Manifest) -> None:
+    """Write the manifest atomically (its JSON form, :meth:`Manifest.to_dict`)."""
+    blob = json.dumps(manifest.to_dict(), indent=2, sort_keys=False, default=str, allow_nan=False)
     write_atomic(out_dir / MANIFEST, blob.encode())
 
 
-def load_manifest(out_dir: str | Path) -> dict[str, Any]:
-    """A sweep directory's manifest."""
+def load_manifest(out_dir: str | Path) -> Manifest:
+    """A sweep directory's manifest, checked (one-line InputError for a missing or wrong-shape file)."""
     path = Path(out_dir) / MANIFEST
     if not path.is_file():
         raise InputError(f"{path}: not found (is {out_dir} the --out DIR of `orgsim sweep`?)")
     try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: malformed JSON: {exc}") from None
+    return Manifest.from_dict(data, source=str(path))
 
 
 def _parts(out_dir: Path, kind: str) -> list[Path]:

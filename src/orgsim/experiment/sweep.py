@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager, nullcontext
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ import pyarrow as pa
 from orgsim.errors import InputError
 from orgsim.experiment.executors import default_workers, make_executor, slots
 from orgsim.experiment.experiment import Experiment, RunSpec, load_experiment, parse_experiment
+from orgsim.experiment.manifest import Manifest, Session
 from orgsim.experiment.storage import (
     LOCK,
     MANIFEST,
@@ -190,10 +192,10 @@ def _prepare(exp: Experiment, out_dir: Path, resume: bool) -> set[int]:
     """Check the output directory (held under its lock); returns the run ids it already holds."""
     if (out_dir / MANIFEST).exists():
         manifest = load_manifest(out_dir)
-        if manifest.get("experiment_hash") != exp.hash():
+        if manifest.experiment_hash != exp.hash():
             raise InputError(
-                f"{out_dir}: holds a different experiment ({manifest.get('experiment', {}).get('name')!r}, "
-                f"hash {manifest.get('experiment_hash')}, this one {exp.hash()}); "
+                f"{out_dir}: holds a different experiment ({manifest.name!r}, "
+                f"hash {manifest.experiment_hash}, this one {exp.hash()}); "
                 "use another --out or delete it"
             )
         for stray in [*out_dir.glob(f"{RUNS}/.*.tmp"), *out_dir.glob(f"{SERIES}/.*.tmp")]:
@@ -321,48 +323,37 @@ def _run(
     done = _prepare(exp, out, resume)
     pending = [s for s in specs if s.run_id not in done]
     workers = workers or default_workers()
-    session: dict[str, Any] = {
-        "started": now(),
-        "finished": None,
-        "pending_runs": len(pending),
-        "executor": executor if isinstance(executor, str) else type(executor).__name__,
-        "workers": workers,
-        "address": address,
-        "pid": os.getpid(),
-        "versions": versions(),
-        "status": "running",
-    }
-    manifest = load_manifest(out) if (out / MANIFEST).exists() else {}
-    first = manifest.get("versions", session["versions"])
-    changed = {k: (first.get(k), v) for k, v in session["versions"].items() if first.get(k) != v}
+    session = Session(
+        started=now(),
+        pending_runs=len(pending),
+        executor=executor if isinstance(executor, str) else type(executor).__name__,
+        workers=workers,
+        address=address,
+        pid=os.getpid(),
+        versions=versions(),
+    )
+    previous = load_manifest(out) if (out / MANIFEST).exists() else None
+    first = previous.versions if previous is not None and previous.versions else session.versions
+    changed = {k: (first.get(k), v) for k, v in session.versions.items() if first.get(k) != v}
     if changed and done:
         log.warning(
             "%s was started with other package versions (%s); the table will mix their results",
             out,
             ", ".join(f"{k} {a} -> {b}" for k, (a, b) in changed.items()),
         )
-    manifest.update(
-        experiment=exp.as_dict(),
-        experiment_hash=exp.hash(),
-        source=exp.source,
-        design=exp.design,
-        factors={f.key: f.as_dict() for f in exp.factors},
-        replications=exp.replications,
-        seed=exp.seed,
-        runs=len(specs),
-        versions=first,
-        started=manifest.get("started", session["started"]),
-        finished=None,
-        status="running",
-    )
-    manifest["sessions"] = [*manifest.get("sessions", []), session]
+    manifest = Manifest.from_experiment(exp, versions=first, started=session.started)
+    if previous is not None:
+        manifest.started = previous.started or session.started
+        manifest.sessions = list(previous.sessions)
+    manifest.runs = len(specs)
+    manifest.sessions.append(session)
 
     def close(status: str) -> None:
-        session.update(finished=now(), status=status)
-        counts = status_counts(out)
-        manifest.update(status=status, stored_runs=counts)
+        manifest.sessions[-1] = replace(session, finished=now(), status=status)
+        manifest.status = status
+        manifest.stored_runs = status_counts(out)
         if status == "complete":
-            manifest["finished"] = session["finished"]
+            manifest.finished = manifest.sessions[-1].finished
         write_manifest(out, manifest)
 
     if done:
@@ -444,7 +435,7 @@ def _run(
         raise
     flush()
     close("complete")
-    log.info("%s: %d runs stored (%s)", out, len(specs), manifest["stored_runs"])
+    log.info("%s: %d runs stored (%s)", out, len(specs), manifest.stored_runs)
     return out
 
 

@@ -14,21 +14,37 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from orgsim.errors import InputError
 from orgsim.experiment.compare import Comparison
-from orgsim.experiment.experiment import Factor
+from orgsim.experiment.decision import Verdict, verdict
+from orgsim.experiment.experiment import SEEDING, Factor
+from orgsim.experiment.manifest import Manifest
 from orgsim.params import PARAMETERS, STRUCTURES
 from orgsim.presentation import charts
 from orgsim.presentation.report.text import and_list, or_list
-from orgsim.presentation.style import factor_name, in_sentence
+from orgsim.presentation.style import LOWER_IS_BETTER, factor_name, in_sentence
 
 log = logging.getLogger(__name__)
 
+ECONOMIC = ("contribution", "profit", "revenue")
+"""The headline economic measure, first present: the recommendation is made on it."""
+
+DECISION_MEASURES = (
+    "revenue",
+    "contribution",
+    "profit",
+    "friction_index",
+    "leakage_rate",
+    "cost",
+    "coordination_hours",
+)
+"""Columns of the executive summary's decision matrix (those present; contribution replaces profit)."""
+
 TABLE_MEASURES = (
     "revenue",
+    "contribution",
     "profit",
     "cost",
     "won_deals",
@@ -67,8 +83,8 @@ class ReportData:
     parameters: pd.DataFrame | None = None  # parameter rows x scenario columns, differences only
     versions: dict[str, str] = field(default_factory=dict)
     failed: pd.DataFrame | None = None  # runs that raised: run_id, error
-    experiment: dict[str, Any] | None = None  # the sweep's manifest, shown verbatim
-    pair_on: str | None = None  # column pairing runs across groups (common random numbers)
+    manifest: Manifest | None = None  # the sweep's manifest (what was run, held fixed, seeded)
+    pair_on: str | None = "replicate"  # column pairing runs across groups (common random numbers)
     notes: list[str] = field(default_factory=list)  # what the report could not do, and why
     descriptions: dict[str, str] = field(default_factory=dict)  # group -> what the scenario represents
     validation: list[Any] | None = None  # FactChecks of `orgsim validate --out` in the report's directory
@@ -86,6 +102,33 @@ class ReportData:
             for f in self.factors
             if f.key != "structure" and f.key in self.runs and self.runs[f.key].nunique() > 1
         ]
+
+    @property
+    def settings(self) -> list[str]:
+        """The columns whose values make one setting: groups are compared within each (see ``within``)."""
+        return self.swept
+
+    @property
+    def economic(self) -> str:
+        """The headline economic measure: contribution, else profit, else revenue."""
+        return next(m for m in ECONOMIC if m in self.runs)
+
+    def higher_is_better(self, measure: str) -> bool:
+        """Whether more of ``measure`` is better (from the measure's direction)."""
+        return measure not in LOWER_IS_BETTER
+
+    def verdict(self, measure: str) -> Verdict:
+        """The leader on ``measure`` and its paired margins within settings (``experiment.decision``)."""
+        key = (measure, tuple(self.settings))
+        if key not in self._verdicts:
+            self._verdicts[key] = verdict(
+                self.runs, measure, self.higher_is_better(measure), self.settings, pair_on=self.pair_on or ""
+            )
+        return self._verdicts[key]
+
+    _verdicts: dict[tuple[str, tuple[str, ...]], Verdict] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
 
 def package_versions() -> dict[str, str]:
@@ -108,10 +151,9 @@ def sensitivity_indices(data: ReportData, measures: Sequence[str] = charts.HEADL
     """
     from orgsim.experiment.analyze import sensitivity
 
-    try:
-        return sensitivity(data.runs, data.experiment or {}, list(measures))
-    except KeyError as exc:
-        raise ValueError(f"the manifest lacks {exc}") from None
+    if data.manifest is None:
+        raise ValueError("no manifest")
+    return sensitivity(data.runs, data.manifest, list(measures))
 
 
 # -- inputs ------------------------------------------------------------------------------------
@@ -163,70 +205,16 @@ def from_comparison(comp: Comparison) -> ReportData:
     )
 
 
-def read_sweep(path: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame | None]:
+def read_sweep(path: str | Path) -> tuple[Manifest, pd.DataFrame, pd.DataFrame | None]:
     """``(manifest, runs, series)`` of a sweep directory written by ``orgsim sweep``."""
     from orgsim.experiment import storage
 
     path = Path(path)
     if not path.is_dir():
         raise InputError(f"{path}: not a directory (expected the --out DIR of `orgsim sweep`)")
+    manifest = storage.load_manifest(path)
     series = storage.load_series(path)
-    return (
-        storage.load_manifest(path),
-        storage.load_runs(path),
-        None if series is None or series.empty else series,
-    )
-
-
-def exp_get(manifest: dict[str, Any], *keys: str) -> Any:
-    """First of ``keys`` found in the manifest's experiment, or at its top level."""
-    exp = manifest.get("experiment")
-    for scope in (exp if isinstance(exp, dict) else {}, manifest):
-        for key in keys:
-            if key in scope and scope[key] is not None:
-                return scope[key]
-    return None
-
-
-def _design_name(manifest: dict[str, Any]) -> str:
-    design = exp_get(manifest, "design")
-    if isinstance(design, dict):
-        design = design.get("name") or design.get("type") or design.get("method")
-    name = str(design or "factorial").lower()
-    return {"full_factorial": "factorial", "latin_hypercube": "lhs", "latin": "lhs"}.get(name, name)
-
-
-def _factors(manifest: dict[str, Any], runs: pd.DataFrame) -> list[Factor]:
-    raw = exp_get(manifest, "factors")
-    if isinstance(raw, dict):
-        items = list(raw.items())
-    elif isinstance(raw, list):
-        items = [(f.get("key") or f.get("name") or f.get("param"), f) for f in raw if isinstance(f, dict)]
-    else:
-        items = []
-    out = []
-    for key, spec in items:
-        if not key:
-            continue
-        if isinstance(spec, list | tuple):
-            out.append(Factor(key, levels=tuple(spec)))
-            continue
-        if not isinstance(spec, dict):
-            out.append(Factor(key, levels=(spec,)))
-            continue
-        levels = spec.get("levels") or spec.get("values") or spec.get("choices")
-        rng = spec.get("range") or spec.get("bounds")
-        lo = spec.get("lo", spec.get("min", spec.get("low")))
-        hi = spec.get("hi", spec.get("max", spec.get("high")))
-        if rng and len(rng) == 2:
-            lo, hi = rng
-        out.append(Factor(key, levels=tuple(levels) if levels else None, lo=lo, hi=hi))
-    if not out:  # no factors in the manifest: parameters whose column varies across runs
-        measures = ("friction_by_source.", "leaked.", "leaked_revenue.", "ledger.", "funnel.")
-        for col in runs.columns:
-            if col in PARAMETERS and not col.startswith(measures) and runs[col].nunique() > 1:
-                out.append(Factor(col, lo=runs[col].min(), hi=runs[col].max()))
-    return out
+    return (manifest, storage.load_runs(path), None if series is None or series.empty else series)
 
 
 def from_sweep(path: str | Path) -> ReportData:
@@ -239,78 +227,76 @@ def from_sweep(path: str | Path) -> ReportData:
     ok = runs.loc[status == "ok"].copy()
     if ok.empty:
         raise InputError(f"{path}: no successful run to report on ({len(failed)} runs failed)")
-    if "structure" not in ok:
-        ok["structure"] = str(exp_get(manifest, "structure", "base") or "custom")
-    if "design_point" not in ok:
-        ok["design_point"] = np.arange(len(ok))
     order = {s: i for i, s in enumerate(STRUCTURES)}
     ok["_order"] = ok["structure"].map(lambda s: order.get(s, len(order)))
     sort_cols = ["_order", "design_point"] + (["replicate"] if "replicate" in ok else [])
     ok = ok.sort_values(sort_cols, kind="stable").drop(columns="_order").reset_index(drop=True)
     ok["group"] = ok["structure"].astype(str)  # a sweep compares structures
-    design = _design_name(manifest)
-    if design not in SWEEP_DESIGNS:
-        log.warning("unknown design %r in %s; treating it as factorial", design, path)
-    factors = _factors(manifest, ok)
-    name = exp_get(manifest, "name") or Path(path).resolve().name
-    description = exp_get(manifest, "description")
-    if series is not None and "run_id" in series and "run_id" in ok:
+    factors = list(manifest.factors)
+    if series is not None and "run_id" in series:
         keys = ok[["run_id", "group", "structure"]]
         series = series.merge(keys, on="run_id", how="inner").rename(columns={"run_id": "run"})
-    else:
-        series = None
-    reps = int(ok.groupby("design_point").size().max())
+    reps = int(ok.groupby(["design_point", "group"]).size().max())
     factor_names = [in_sentence(factor_name(f.key)) for f in factors if f.key != "structure"]
     structures = list(pd.unique(ok["group"]))
-    question = str(description).strip() if description else ""
     generated = (
-        f"How do revenue, friction between the teams and lead leakage respond to {and_list(factor_names)}"
-        + (f", under {and_list(structures)}?" if len(structures) > 1 else f" (structure: {structures[0]})?")
+        "Which structure should this company choose, and does the answer change with "
+        f"{and_list(factor_names)}?"
+        if len(structures) > 1
+        else f"How do the results of {structures[0]} respond to {and_list(factor_names)}?"
     )
-    question = f"{question} {generated}".strip() if question else generated
-    versions = exp_get(manifest, "versions", "package_versions", "packages")
-    days = exp_get(manifest, "days", "horizon_days", "horizon")
-    if isinstance(days, dict):
-        days = days.get("days")
-    seed = exp_get(manifest, "seed")
-    recorded = {str(k): str(v) for k, v in versions.items()} if isinstance(versions, dict) else {}
+    question = f"{manifest.description.strip()} {generated}".strip()
+    days = manifest.days
+    if days is None and manifest.scenarios:
+        days = manifest.scenarios[0].parameters.get("horizon.days")
+    notes = []
+    if manifest.seeding != SEEDING:
+        notes.append(
+            "This sweep was run before structures shared their seeds (each run had its own), so "
+            "within-setting comparisons pair independent runs: valid, but wider than they need to be."
+        )
     return ReportData(
         kind="sweep",
-        title=f"orgsim sweep: {name}",
+        title=f"orgsim sweep: {manifest.name or Path(path).resolve().name}",
         question=question,
-        design=design if design in SWEEP_DESIGNS else "factorial",
+        design=manifest.design.name,
         runs=ok,
         series=series,
         reps=reps,
-        seed=int(seed) if seed is not None else None,
+        seed=manifest.seed,
         days=int(days) if days is not None else None,
         factors=factors,
-        versions=recorded if isinstance(versions, dict) else package_versions(),
+        versions=manifest.versions or package_versions(),
         failed=failed,
-        experiment=manifest,
+        manifest=manifest,
+        notes=notes,
+        descriptions={sc.name: sc.description for sc in manifest.scenarios if sc.description},
     )
 
 
 # -- tables -----------------------------------------------------------------------------------
 def headline(data: ReportData) -> pd.DataFrame:
-    """Mean and 95% CI per group and measure: columns group, measure, mean, low, high, best."""
+    """Per group and measure: mean over the design with its 95% CI, and its mark.
+
+    Columns group, measure, mean, low, high, mark (``best``/``tied``/``behind``/``input``, see
+    :class:`~orgsim.experiment.decision.Verdict`) and best (the clear best). In a sweep the mean
+    weighs each setting the same and the CI holds within-setting noise only.
+    """
     rows = []
     for measure in [m for m in TABLE_MEASURES if m in data.runs]:
-        stats = charts.group_stats(data.runs, measure)
-        order = charts.ranked(data.runs, measure)
-        clear_best = None
-        if len(order) > 1 and charts.difference(data.runs, measure, order[0], order[1], data.pair_on).clear:
-            clear_best = order[0]
+        v = data.verdict(measure)
         for g in data.groups:
-            s = stats.loc[g]
+            mean, low, high = v.means.get(g, (float("nan"),) * 3)
+            mark = v.mark(g) if g in v.order else ""
             rows.append(
                 {
                     "group": g,
                     "measure": measure,
-                    "mean": s["mean"],
-                    "low": s["low"],
-                    "high": s["high"],
-                    "best": g == clear_best,
+                    "mean": mean,
+                    "low": low,
+                    "high": high,
+                    "mark": mark,
+                    "best": mark == "best",
                 }  # fmt: skip
             )
     return pd.DataFrame(rows)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -13,13 +12,16 @@ from typing import Any
 
 import pandas as pd
 
+from orgsim.experiment.decision import RULE
+from orgsim.experiment.experiment import SEEDING
 from orgsim.params import PARAMETERS
 from orgsim.presentation import charts, style
-from orgsim.presentation.report.data import CLOSED_STATES, ReportData, exp_get, ledger_check
-from orgsim.presentation.report.plan import Chart, pooled_scope
+from orgsim.presentation.report.data import CLOSED_STATES, ReportData, ledger_check
+from orgsim.presentation.report.plan import Chart
 from orgsim.presentation.report.readings import lead_sentence
+from orgsim.presentation.report.summary import Summary, mark_text, summarise
 from orgsim.presentation.report.text import capital, describe, design_title, fmt, plain
-from orgsim.presentation.style import LOWER_IS_BETTER, measure_name
+from orgsim.presentation.style import LOWER_IS_BETTER, in_sentence, measure_name
 
 # -- HTML -------------------------------------------------------------------------------------
 CSS = """
@@ -39,6 +41,11 @@ th { background: #fafafa; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.best { font-weight: 700; background: #eef7f1; }
 td.changed { font-weight: 600; }
+.verdict { font-size: 19px; font-weight: 600; background: #f3f8f3; border-left: 4px solid #00795a;
+           padding: 12px 16px; }
+section.summary { margin-bottom: 10px; }
+td.m-best { background: #e3f2e8; font-weight: 700; } td.m-behind { color: #8a3b12; }
+td.m-input { color: var(--muted); } .mark { font-size: 12.5px; }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 6px;
           vertical-align: baseline; }
 figure { margin: 8px 0 28px; }
@@ -92,7 +99,11 @@ def _headline_html(data: ReportData, table: pd.DataFrame) -> str:
     for measure, part in table.groupby("measure", sort=False):
         unit = style.measure_unit(measure)
         better = "lower is better" if measure in LOWER_IS_BETTER else "higher is better"
-        cells: list[Cell] = [f"{_e(measure_name(measure))}<br><span class='note'>{better}</span>", _e(unit)]
+        label = f"{_e(measure_name(measure))}<br><span class='note'>{better}"
+        if (part["mark"] == "input").all():
+            label += "; set by the inputs (no verdict)"
+        label += f"{_e(MEASURE_NOTES.get(measure, ''))}</span>"
+        cells: list[Cell] = [label, _e(unit)]
         for row in part.itertuples():
             text = _e(fmt(measure, row.mean))
             if not math.isnan(row.low):
@@ -101,6 +112,16 @@ def _headline_html(data: ReportData, table: pd.DataFrame) -> str:
             cells.append((text, "best") if row.best else text)
         rows.append(cells)
     return _table(head, rows, num_from=2)
+
+
+MEASURE_NOTES = {
+    "won_deals": "; every source (the funnel chart counts marketing-sourced leads only)",
+    "median_response_hours": (
+        "; calendar hours from MQL to first attempt (nights count; an SLA counts working hours)"
+    ),
+    "coordination_hours": "; meeting and joint-planning hours, set by the structure's policy",
+}
+"""What a reader must know next to a measure's name in the headline table."""
 
 
 def _parameters_html(data: ReportData) -> str:
@@ -129,34 +150,65 @@ def _parameters_html(data: ReportData) -> str:
 
 
 def _factors_html(data: ReportData) -> str:
-    if not data.factors:
-        return "<p>No factor was varied.</p>"
+    """What a sweep compared (structures, factors, base scenarios) and what it held fixed."""
+    m = data.manifest
     rows = []
     for f in data.factors:
         spec = PARAMETERS.get(f.key)
         doc = spec.doc if spec else ("Org structure preset" if f.key == "structure" else "")
-        levels = describe(f)
-        if f.levels is None and f.key in data.runs and f.lo is None:
-            levels = ", ".join(plain(v) for v in sorted(data.runs[f.key].unique()))
-        rows.append([f"<code>{_e(f.key)}</code>", _e(doc), _e(spec.unit if spec else ""), _e(levels)])
-    fixed = exp_get(data.experiment or {}, "overrides", "set", "fixed")
-    base = exp_get(data.experiment or {}, "base", "scenario", "scenarios", "base_scenarios")
-    text = f"<p>Design: <b>{_e(design_title(data.design))}</b>"
-    if base:
-        text += (
-            f"; base scenario(s): <b>{_e(', '.join(map(str, base)) if isinstance(base, list) else base)}</b>"
-        )
+        rows.append([f"<code>{_e(f.key)}</code>", _e(doc), _e(spec.unit if spec else ""), _e(describe(f))])
     n_failed = 0 if data.failed is None else len(data.failed)
-    text += (
-        f"; {data.runs['design_point'].nunique()} design points × {data.reps} replications: "
+    text = (
+        f"<p>Design: <b>{_e(design_title(data.design))}</b>; "
+        f"{data.runs['design_point'].nunique()} design points × {data.reps} replications: "
         f"{len(data.runs)} successful runs" + (f", {n_failed} failed" if n_failed else "") + ".</p>"
     )
-    text += _table(["Factor", "Meaning", "Unit", "Levels or range"], rows, num_from=9)
-    if isinstance(fixed, dict) and fixed:
+    if data.groups:
         text += (
-            "<p>Held fixed for every run: "
-            + ", ".join(f"<code>{_e(k)}</code> = {_e(plain(v))}" for k, v in fixed.items())
+            f"<p>Structures compared: {', '.join(_swatch(data, g) for g in data.groups)}"
+            + (
+                f", within each of {data.runs.groupby(data.settings).ngroups} settings of "
+                + ", ".join(f"<code>{_e(k)}</code>" for k in data.settings)
+                if data.settings
+                else ""
+            )
             + ".</p>"
+        )
+    if rows:
+        text += "<p>Factors varied:</p>" + _table(["Factor", "Meaning", "Unit", "Levels or range"], rows, 9)
+    if m is None:
+        return text
+    if m.scenarios:
+        items = "".join(
+            f"<li><b>{_e(sc.name)}</b> (structure {_e(sc.structure)})"
+            + (f": {_e(sc.description)}" if sc.description else "")
+            + "</li>"
+            for sc in m.scenarios
+        )
+        text += f"<p>Base scenario{'s' if len(m.scenarios) > 1 else ''}:</p><ul>{items}</ul>"
+        diffs = {k: v for k, v in m.scenario_differences.items() if k not in {f.key for f in m.factors}}
+        if diffs:
+            names = [sc.name for sc in m.scenarios]
+            drows = [
+                [f"<code>{_e(k)}</code>"] + [_e(plain(values.get(n))) for n in names]
+                for k, values in diffs.items()
+            ]
+            text += (
+                "<p>How the base scenarios differ (every other parameter is the same in all of them):</p>"
+                + _table(["Parameter", *map(_e, names)], drows)
+            )
+    fixed = {k: v for k, v in m.overrides.items()}
+    if fixed:
+        text += (
+            "<p>Held fixed in every run (the experiment's <code>[set]</code>): "
+            + ", ".join(f"<code>{_e(k)}</code> = {_e(plain(v))}" for k, v in fixed.items())
+            + ". Every other parameter keeps the base scenario's value "
+            "(<code>orgsim show SCENARIO</code> lists them).</p>"
+        )
+    else:
+        text += (
+            "<p>Held fixed: every parameter other than the factors keeps the base scenario's value "
+            "(<code>orgsim show SCENARIO</code> lists them).</p>"
         )
     return text
 
@@ -209,36 +261,80 @@ def _method_html(data: ReportData) -> str:
             + (f", {n_fail} failed (listed below)" if n_fail else "")
             + (f"; {data.days} business days per run." if data.days else ".")
         )
+        m = data.manifest
+        common = m is not None and m.seeding == SEEDING
         items.append(
-            f"Seeds: experiment seed {data.seed}; each run's seed derives from it and the run's index "
-            "(numpy SeedSequence), fixed before dispatch."
-        )
-        items.append(
-            "Uncertainty: 95% confidence intervals of the mean (Student t over runs); differences between "
-            "structures use Welch's interval. Charts by structure pool all design points of the sweep, so "
-            "their intervals include the spread across the design, not only replication noise."
-        )
-        manifest = data.experiment or {}
-        for key, label in (
-            ("experiment_hash", "Experiment hash"),
-            ("started", "Started"),
-            ("finished", "Finished"),
-        ):
-            value = exp_get(
-                manifest, key, key.replace("started", "start_time").replace("finished", "end_time")
+            f"Seeds: experiment seed {data.seed}; "
+            + (
+                "replicate <i>r</i> of a setting runs with the same seed under every structure (common "
+                "random numbers), so structures are compared on the same luck and paired by seed."
+                if common
+                else "each run's seed derives from it and the run's index (this sweep predates shared seeds)."
             )
-            if value:
-                items.append(f"{label}: <code>{_e(value)}</code>")
+        )
+        items.append(
+            "Uncertainty: structures are compared within each setting (the same values of every other "
+            "factor), paired by replicate: the paired difference per setting has a Student-t 95% CI, and "
+            "the average over settings weighs each setting the same, with a CI from within-setting noise "
+            "only. Means in the headline table are such design averages. Nothing pools different "
+            "settings into one interval."
+        )
+        if m is not None:
+            for label, value in (
+                ("Experiment hash", m.experiment_hash),
+                ("Started", m.started),
+                ("Finished", m.finished),
+                ("Sessions", len(m.sessions) or None),
+            ):
+                if value:
+                    items.append(f"{label}: <code>{_e(value)}</code>")
+    items.append(f"Verdict rule: {_e(RULE)}")
     items.append("Versions: " + ", ".join(f"{_e(k)} {_e(v)}" for k, v in data.versions.items()) + ".")
     text = "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
     if data.failed is not None and len(data.failed):
         rows = [[_e(v) for v in r] for r in data.failed.head(20).astype(str).itertuples(index=False)]
         text += "<h3>Failed runs</h3>" + _table(list(map(_e, data.failed.columns)), rows, num_from=99)
-    if data.experiment:
-        dump = json.dumps(data.experiment, indent=2, default=str)
-        summary = "<summary>The experiment as recorded in manifest.json</summary>"
-        text += f"<details>{summary}<pre>{_e(dump)}</pre></details>"
     return text
+
+
+def _summary_html(data: ReportData, summary: Summary) -> str:
+    """The executive summary: recommendation, margins, flips, decision matrix, caveats."""
+    parts = [f"<p class='verdict'>{_e(summary.headline)}</p>"]
+    if summary.margins:
+        parts.append(
+            f"<p>Paired margin on {_e(in_sentence(measure_name(summary.measure)))}, leader minus each other "
+            "structure:</p><ul>" + "".join(f"<li>{_e(t)}</li>" for t in summary.margins) + "</ul>"
+        )
+    if summary.flips:
+        parts.append(
+            "<p><b>When the answer changes</b></p><ul>"
+            + "".join(f"<li>{_e(t)}</li>" for t in summary.flips)
+            + "</ul>"
+        )
+    if len(data.groups) > 1 and summary.matrix:
+        head = ["Structure"] + [
+            f"{_e(measure_name(m))}<br><span class='note'>"
+            f"{'lower' if m in LOWER_IS_BETTER else 'higher'} is better</span>"
+            for m in summary.matrix
+        ]
+        rows = []
+        for g in data.groups:
+            cells: list[Cell] = [_swatch(data, g)]
+            for m in summary.matrix:
+                value, mark = summary.cells[(g, m)]
+                cells.append((f"{_e(value)}<br><span class='mark'>{_e(mark_text(mark))}</span>", f"m-{mark}"))
+            rows.append(cells)
+        parts.append(
+            "<p><b>Decision matrix</b>: each structure's mean and its mark by the verdict rule — "
+            "✓ best: clearly ahead of every other structure; ≈ tied: not clearly different from the "
+            "leader; ✗ behind: clearly worse than the leader; set by inputs: no noise, so no verdict.</p>"
+            + _table(head, rows)
+        )
+    parts.append(
+        "<p><b>Caveats</b></p><ul>" + "".join(f"<li>{_e(t)}</li>" for t in summary.caveats) + "</ul>"
+    )
+    parts.append(f"<p class='note'>Verdict rule: {_e(summary.rule)}</p>")
+    return "<section class='summary'>" + "".join(parts) + "</section>"
 
 
 def render_html(data: ReportData, chart_list: Sequence[Chart], table: pd.DataFrame) -> str:
@@ -259,8 +355,9 @@ def render_html(data: ReportData, chart_list: Sequence[Chart], table: pd.DataFra
         f"<h1>{_e(data.title)}</h1>",
         f"<p class='meta'>Generated {generated} by orgsim {_e(data.versions.get('orgsim', ''))} · "
         f"{len(data.runs)} runs · {_e(design_title(data.design))}</p>",
-        "<h2>The question</h2>",
         f"<p class='question'>{_e(data.question)}</p>",
+        "<h2>Executive summary</h2>",
+        _summary_html(data, summarise(data)),
         "<h2>What came out</h2><ul class='findings'>",
         *(f"<li>{_e(text)}</li>" for text in findings),
         "</ul>",
@@ -282,11 +379,16 @@ def render_html(data: ReportData, chart_list: Sequence[Chart], table: pd.DataFra
         parts.append(_factors_html(data))
     parts.extend(f"<p class='note'>{_e(n)}</p>" for n in data.notes)
     parts.append("<h2>Headline results</h2>")
-    scope = " (pooled over the sweep's design points)" if pooled_scope(data) else ""
+    scope = (
+        " over the sweep's settings (each weighs the same; the CI holds within-setting noise only)"
+        if data.kind == "sweep" and data.settings
+        else ""
+    )
     parts.append(
         f"<p>Mean per {'scenario' if data.kind == 'compare' else 'structure'}{scope}, with the 95% "
-        "confidence "
-        "interval below it. Shaded bold: clearly best (its lead over the runner-up is outside the noise).</p>"
+        "confidence interval below it. Shaded bold: clearly best by the verdict rule (its paired lead "
+        "over every other structure is outside the noise). A measure set by the inputs (no noise within "
+        "a structure and setting) is never shaded.</p>"
     )
     parts.append(_headline_html(data, table))
     parts.append("<h2>Charts</h2>")

@@ -13,23 +13,31 @@ from orgsim.presentation.style import factor_name, in_sentence, measure_name
 
 
 def lead_sentence(data: ReportData, measure: str) -> str:
-    """Who is best on ``measure`` and whether clearly ahead of the runner-up (no final stop)."""
-    stats = charts.group_stats(data.runs, measure)
-    order = charts.ranked(data.runs, measure)
-    if not order:
+    """Who is best on ``measure`` and whether clearly ahead of the runner-up (no final stop).
+
+    Paired within settings in a sweep (see :mod:`orgsim.experiment.within`), so the margin is a
+    like-with-like difference, never one between different companies.
+    """
+    v = data.verdict(measure)
+    if not v.order:
         return f"{measure_name(measure)}: no data"
-    best = order[0]
-    b = stats.loc[best]
+    best = v.leader
     name = in_sentence(measure_name(measure))
-    text = f"{name} is {signed_order(measure)} for {best} at {fmt(measure, b['mean'])}"
-    if len(order) > 1:
-        second = order[1]
-        d = charts.difference(data.runs, measure, best, second, pair_on=data.pair_on)
-        runner = f"{second} ({fmt(measure, stats.loc[second, 'mean'])})"
-        if d.clear:
-            text += f", clearly ahead of {runner} by {diff_text(measure, d.diff)}"
+    text = f"{name} is {signed_order(measure)} for {best} at {fmt(measure, v.means[best][0])}"
+    if v.constant:
+        return text + " (set by the inputs, not an outcome with noise)"
+    second = v.runner_up
+    if second is not None:
+        d = v.margins[second]
+        runner = f"{second} ({fmt(measure, v.means[second][0])})"
+        within = ""
+        if len(d.cells) > 1:
+            within = f", ahead in {d.wins(v.higher_is_better)} of {len(d.cells)} settings"
+        if v.ahead_of(second):
+            text += f", clearly ahead of {runner} by {diff_text(measure, d.overall.mean)}{within}"
         else:
-            text += f", ahead of {runner} but not clearly: the 95% CI of the difference includes zero"
+            noise = "the 95% CI of the paired difference includes zero"
+            text += f", ahead of {runner} but not clearly ({noise}){within}"
     return text
 
 
@@ -103,6 +111,14 @@ def read_funnel(data: ReportData) -> str:
         if lo != hi
         else f"Overall, {100 * overall[hi]:.2f}% of inquiries are {won}"
     )
+    if "won_deals" in data.runs and stages[-1] == "won":
+        won_mkt = data.runs.groupby("group", sort=False)["funnel.won"].mean()
+        won_all = data.runs.groupby("group", sort=False)["won_deals"].mean()
+        g = hi
+        text += (
+            f". The funnel follows marketing-sourced leads only: for {g}, {won_mkt[g]:,.1f} of its "
+            f"{won_all[g]:,.1f} deals won per run; the rest came from leads sales found itself"
+        )
     steps = conv[conv["step"] != overall_step].pivot(index="step", columns="group", values="mean")
     if steps.shape[1] > 1:
         spread = (steps.max(axis=1) - steps.min(axis=1)).dropna()
@@ -119,7 +135,7 @@ def read_funnel(data: ReportData) -> str:
 
 
 def read_series(data: ReportData) -> str:
-    """Final cumulative revenue ranking and each extreme of team tension."""
+    """Final cumulative revenue ranking and the peak of the friction index."""
     assert data.series is not None
     rev = charts.series_band(data.series, "revenue")
     last = rev["day"].max()  # the last recorded day
@@ -132,7 +148,7 @@ def read_series(data: ReportData) -> str:
         ten = charts.series_band(data.series, "tension")
         peak = ten.loc[ten["mean"].idxmax()]
         day = int(peak["day"])
-        text += f"; team tension peaks at {peak['mean']:.0f}/100 for {peak['group']} around day {day}"
+        text += f"; the friction index peaks at {peak['mean']:.0f}/100 for {peak['group']} around day {day}"
     return text + "."
 
 

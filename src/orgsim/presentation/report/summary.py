@@ -1,0 +1,207 @@
+"""The executive summary on top of every report: the recommendation, its margin, when it flips, caveats.
+
+Everything here is computed by :mod:`orgsim.experiment.decision` (the verdict rule on paired,
+within-setting 95% CIs) and only put into words: the recommendation on the headline economic
+measure, the paired margin over each other structure with its CI and the settings it wins, the
+conditions under which another structure leads (from the sweep's settings, or — for a comparison
+of one company — the measures on which the answer differs), a decision matrix with marks, and the
+caveats a board needs (horizon, what revenue and contribution count, what the CIs cover).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from orgsim.experiment.decision import RULE, Verdict, flips
+from orgsim.presentation.report.data import DECISION_MEASURES, ReportData
+from orgsim.presentation.report.text import diff_text, fmt, level_text
+from orgsim.presentation.style import factor_name, in_sentence, measure_name
+
+YEAR_DAYS = 250
+
+
+@dataclass
+class Summary:
+    """The executive summary, as sentences and a matrix of marked cells."""
+
+    measure: str
+    verdict: Verdict
+    headline: str  # the recommendation, one sentence
+    margins: list[str]  # one sentence per other structure: paired margin, CI, settings won
+    flips: list[str]  # when the answer changes
+    matrix: list[str]  # measures (columns), in order
+    cells: dict[tuple[str, str], tuple[str, str]]  # (group, measure) -> (value text, mark)
+    caveats: list[str]
+    rule: str = RULE
+    notes: list[str] = field(default_factory=list)
+
+
+def _signed(measure: str, value: float) -> str:
+    if math.isnan(value):
+        return "n/a"
+    sign = "+" if value >= 0 else "−"
+    return sign + diff_text(measure, value)
+
+
+def _interval(measure: str, low: float, high: float) -> str:
+    if math.isnan(low):
+        return "no CI (one run per setting)"
+    return f"[{_signed(measure, low)}, {_signed(measure, high)}]"
+
+
+def _setting_text(setting: tuple[tuple[str, object], ...]) -> str:
+    return ", ".join(f"{in_sentence(factor_name(k))} = {level_text(v)}" for k, v in setting)
+
+
+def _recommendation(data: ReportData, v: Verdict) -> str:
+    name = in_sentence(measure_name(v.measure))
+    if len(v.order) < 2:
+        only = v.order[0] if v.order else "the one structure"
+        return (
+            f"Only {only} was run, so there is nothing to choose between: this report shows how its "
+            f"{name} responds to the conditions varied."
+        )
+    where = " across the settings of this sweep" if data.kind == "sweep" and data.settings else ""
+    if v.clear:
+        return (
+            f"Recommend {v.leader}: it has the {'highest' if v.higher_is_better else 'lowest'} {name}"
+            f"{where}, and its paired margin over every other structure is clear (95% CI excludes zero)."
+        )
+    tied = ", ".join(v.tied)
+    return (
+        f"No clear winner on {name}{where}: {v.leader} leads, but its margin over {tied} is within the "
+        "noise (the 95% CI of the paired difference includes zero). Decide on the other measures below."
+    )
+
+
+def _margin(data: ReportData, v: Verdict, other: str) -> str:
+    d = v.margins[other]
+    o = d.overall
+    name = in_sentence(measure_name(v.measure))
+    verdict_word = "clear" if v.ahead_of(other) else "not clear"
+    text = f"{v.leader} vs {other}: {_signed(v.measure, o.mean)} {name} ({verdict_word}; "
+    text += f"95% CI {_interval(v.measure, o.ci_low, o.ci_high)}"
+    if len(d.cells) > 1:
+        hib = v.higher_is_better
+        text += f"; ahead in {d.wins(hib)} of {len(d.cells)} settings, clearly in {d.clear_wins(hib)}" + (
+            f", clearly behind in {d.clear_losses(hib)}" if d.clear_losses(hib) else ""
+        )
+    pairing = "paired by seed" if d.paired_by_seed else "paired by replicate"
+    text += f"; {pairing})."
+    return text
+
+
+def _flips(data: ReportData, v: Verdict) -> list[str]:
+    out = []
+    if len(v.order) < 2:
+        return out
+    name = in_sentence(measure_name(v.measure))
+    if data.kind == "sweep" and data.settings:
+        pair_on = data.pair_on or ""
+        f = flips(data.runs, v.measure, v.higher_is_better, v.leader, data.settings, pair_on=pair_on)
+        if not f.lost:
+            out.append(f"{v.leader} has the best mean {name} in all {f.settings} settings of the sweep.")
+        else:
+            for factor, level, winner in f.conditions:
+                out.append(
+                    f"Where {in_sentence(factor_name(factor))} = {level_text(level)}, {winner} leads on "
+                    f"{name} instead (in every setting at that level)."
+                )
+            if not f.conditions:
+                for setting, winner, clear in f.lost[:4]:
+                    out.append(
+                        f"At {_setting_text(setting)}, {winner} leads on {name}"
+                        + (" (clearly)." if clear else " (not clearly).")
+                    )
+                if len(f.lost) > 4:
+                    out.append(f"… and in {len(f.lost) - 4} more settings (see the which-wins charts).")
+            out.append(f"{v.leader} leads in {f.settings - len(f.lost)} of {f.settings} settings.")
+    else:
+        out.append(
+            "This comparison holds one company fixed (the parameters listed below), so it cannot show "
+            "where the answer flips: sweep the conditions that matter (demand, team sizes, budget, SLA) "
+            "with `orgsim sweep` to find out."
+        )
+    if v.measure != "revenue" and "revenue" in data.runs:
+        rv = data.verdict("revenue")
+        if rv.order and rv.leader != v.leader:
+            out.append(
+                f"Judged on revenue alone the answer differs: {rv.leader} brings in the most revenue "
+                f"({'clearly' if rv.clear else 'not clearly'}), but {v.leader} keeps more of it as {name}."
+            )
+    return out
+
+
+def _caveats(data: ReportData) -> list[str]:
+    out = []
+    if data.days:
+        years = data.days / YEAR_DAYS
+        out.append(
+            f"Horizon: {data.days} business days (about {years:.1f} year{'s' if years >= 1.05 else ''}). "
+            "Revenue counts deals won within the horizon only; opportunities still open at the end "
+            "(pipeline value, in the table) are not counted, which favours structures that close fast."
+        )
+    if "contribution" in data.runs:
+        out.append(
+            "Contribution = revenue won minus all sales-and-marketing cost: salaries, heads, program "
+            "and outbound spend, commission, and hours lost to friction and spent coordinating, at "
+            "the hourly rate."
+        )
+    elif "profit" in data.runs:
+        out.append(
+            "Profit = revenue won minus sales-and-marketing cost (salaries, heads, program and outbound "
+            "spend, commission); hours lost to friction and spent in meetings are not costed in it."
+        )
+    out.append(
+        "The 95% confidence intervals cover simulation noise (different seeds) only, not uncertainty "
+        "in the model's assumptions or parameters (docs/model.md gives their sources)."
+    )
+    if data.kind == "sweep" and data.settings:
+        out.append(
+            "Means average the sweep's settings with equal weight; a real company sits in one setting, "
+            "so read where the answer flips."
+        )
+    out.append(
+        "Leakage counts leads with real buying intent lost to the process: the simulation knows each "
+        "buyer's intent, which no CRM does."
+    )
+    return out
+
+
+def _mark_symbol(mark: str) -> str:
+    return {"best": "✓ best", "tied": "≈ tied", "behind": "✗ behind", "input": "set by inputs"}.get(mark, "")
+
+
+def summarise(data: ReportData) -> Summary:
+    """The executive summary of ``data`` (a comparison or a sweep)."""
+    measure = data.economic
+    v = data.verdict(measure)
+    matrix = [
+        m for m in DECISION_MEASURES if m in data.runs and not (m == "profit" and "contribution" in data.runs)
+    ]
+    cells: dict[tuple[str, str], tuple[str, str]] = {}
+    for m in matrix:
+        mv = data.verdict(m)
+        for g in data.groups:
+            mean = mv.means.get(g, (math.nan,))[0]
+            text = fmt(m, mean) if not math.isnan(mean) else "n/a"
+            cells[(g, m)] = (text, mv.mark(g) if g in mv.order else "")
+    return Summary(
+        measure=measure,
+        verdict=v,
+        headline=_recommendation(data, v),
+        margins=[_margin(data, v, g) for g in v.margins],
+        flips=_flips(data, v),
+        matrix=matrix,
+        cells=cells,
+        caveats=_caveats(data),
+    )
+
+
+def mark_text(mark: str) -> str:
+    """A matrix mark for a reader: ``✓ best``, ``≈ tied``, ``✗ behind`` or ``set by inputs``."""
+    return _mark_symbol(mark)
+
+
+__all__ = ["Summary", "mark_text", "summarise"]

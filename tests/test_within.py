@@ -1,0 +1,142 @@
+"""Like with like: structures compared within each setting of a real tiny sweep, paired by seed.
+
+The per-setting differences, the design average and its CI are checked against a calculation
+written out here with numpy and scipy; the verdict rule against the CIs it states; the typed
+manifest against wrong shapes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from orgsim.errors import InputError
+from orgsim.experiment.decision import flips, verdict
+from orgsim.experiment.manifest import Manifest
+from orgsim.experiment.storage import load_manifest, load_runs
+from orgsim.experiment.within import constant_within, design_mean, within_difference
+from report_fixtures import make_sweep_dir
+
+FACTORS = {"sales.headcount": [4, 10]}
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory):
+    root = tmp_path_factory.mktemp("within")
+    return make_sweep_dir(root / "sweep", "factorial", FACTORS, structures=("merged", "aligned"), reps=3)
+
+
+@pytest.fixture(scope="module")
+def runs(sweep_dir):
+    return load_runs(sweep_dir).assign(group=lambda r: r["structure"])
+
+
+def test_structures_of_a_setting_share_their_seeds(runs):
+    seeds = runs.groupby(["sales.headcount", "replicate"])["seed"].nunique()
+    assert (seeds == 1).all()  # common random numbers across the two structures
+    assert runs["seed"].nunique() == 2 * 3  # one per setting and replicate
+
+
+def test_within_difference_matches_a_hand_calculation(runs):
+    d = within_difference(runs, "revenue", a="merged", b="aligned", factors=["sales.headcount"])
+    assert d.paired_by_seed and len(d.cells) == 2
+    means, variances = [], []
+    for level in (4, 10):
+        at = runs[runs["sales.headcount"] == level]
+        a = at[at["group"] == "merged"].sort_values("replicate")["revenue"].to_numpy()
+        b = at[at["group"] == "aligned"].sort_values("replicate")["revenue"].to_numpy()
+        diff = b - a
+        cell = next(c for c in d.cells if dict(c.setting)["sales.headcount"] == level)
+        half = stats.t.ppf(0.975, 2) * diff.std(ddof=1) / math.sqrt(3)
+        assert cell.diff.mean == pytest.approx(diff.mean())
+        assert cell.diff.ci_low == pytest.approx(diff.mean() - half)
+        means.append(diff.mean())
+        variances.append(diff.var(ddof=1) / 3)
+    # design average: mean of the two cells, se from within-cell variances only
+    se = math.sqrt(sum(variances)) / 2
+    dof = sum(variances) ** 2 / sum(v**2 / 2 for v in variances)
+    half = stats.t.ppf(0.975, dof) * se
+    assert d.overall.mean == pytest.approx(np.mean(means))
+    assert d.overall.ci_low == pytest.approx(np.mean(means) - half)
+    assert d.overall.ci_high == pytest.approx(np.mean(means) + half)
+
+
+def test_design_mean_weighs_settings_equally_and_excludes_their_spread(runs):
+    part = runs[runs["group"] == "aligned"]
+    mean, low, high = design_mean(part, "revenue", ["sales.headcount"])
+    cell_means = part.groupby("sales.headcount")["revenue"].mean()
+    assert mean == pytest.approx(cell_means.mean())
+    pooled_sd = part["revenue"].std(ddof=1) / math.sqrt(len(part))
+    within_sd = math.sqrt(sum(part.groupby("sales.headcount")["revenue"].var(ddof=1) / 3)) / 2
+    assert (high - low) / 2 == pytest.approx(stats.t.ppf(0.975, _dof(part)) * within_sd, rel=1e-6)
+    assert within_sd <= pooled_sd * 1.5  # no between-setting spread in it
+
+
+def _dof(part):
+    v = part.groupby("sales.headcount")["revenue"].var(ddof=1) / 3
+    return v.sum() ** 2 / (v**2 / 2).sum()
+
+
+def test_the_verdict_follows_the_cis(runs):
+    v = verdict(runs, "revenue", True, ["sales.headcount"])
+    other = v.runner_up
+    d = v.margins[other].overall
+    assert v.means[v.leader][0] >= v.means[other][0]
+    assert v.clear == (d.ci_low > 0)  # recommended only when the margin's CI is above zero
+    assert v.mark(v.leader) == ("best" if v.clear else "tied")
+    assert v.mark(other) == ("behind" if v.clear else "tied")
+    lower = verdict(runs, "leakage_rate", False, ["sales.headcount"])
+    d = lower.margins[lower.runner_up].overall
+    assert lower.clear == (d.ci_high < 0)  # lower is better: the leader's difference is negative
+
+
+def test_an_input_is_never_a_clear_winner(runs):
+    # meetings are set by the structure's policy: the same in every run of a structure and setting
+    assert constant_within(runs, "coordination_hours", ["sales.headcount"])
+    v = verdict(runs, "coordination_hours", False, ["sales.headcount"])
+    assert not v.clear and {v.mark(g) for g in v.order} == {"input"}
+    assert not constant_within(runs, "revenue", ["sales.headcount"])
+
+
+def test_flips_name_the_settings_the_leader_loses(runs):
+    v = verdict(runs, "revenue", True, ["sales.headcount"])
+    f = flips(runs, "revenue", True, v.leader, ["sales.headcount"])
+    assert f.settings == 2
+    for setting, winner, _ in f.lost:
+        cell = runs[runs["sales.headcount"] == dict(setting)["sales.headcount"]]
+        means = cell.groupby("group")["revenue"].mean()
+        assert means.idxmax() == winner != v.leader
+    for factor, level, winner in f.conditions:
+        assert all(dict(s)[factor] != level or w == winner for s, w, _ in f.lost)
+
+
+def test_manifest_round_trips_and_records_what_was_held_fixed(sweep_dir):
+    m = load_manifest(sweep_dir)
+    assert m.overrides == {"market.prospects": 1500, "horizon.days": 40}
+    assert [f.key for f in m.factors] == ["structure", "sales.headcount"]
+    assert m.structures == ["merged", "aligned"] and m.seeding == "common-random-numbers"
+    assert m.stored_runs == {"ok": 12} and m.status == "complete" and len(m.sessions) == 1
+    again = Manifest.from_dict(json.loads(json.dumps(m.to_dict())))
+    assert again.to_dict() == m.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("[1, 2]", "expected a JSON object, got a list"),
+        ("{}", "experiment: missing"),
+        ('{"experiment": {"design": "grid"}}', "experiment.design: 'grid' is not one of"),
+        ('{"experiment": {"factors": {"x": 3}}}', "experiment.factors.x: expected a JSON object"),
+        ('{"experiment": {"replications": "3"}}', "experiment.replications: expected an integer"),
+    ],
+)
+def test_a_wrong_shape_manifest_is_one_line(tmp_path, content, expected):
+    (tmp_path / "manifest.json").write_text(content)
+    with pytest.raises(InputError) as info:
+        load_manifest(tmp_path)
+    message = str(info.value)
+    assert "\n" not in message and str(tmp_path / "manifest.json") in message and expected in message
