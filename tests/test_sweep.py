@@ -91,7 +91,7 @@ def test_the_cli_runs_on_an_existing_dask_scheduler_by_address(tmp_path, capsys)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         main(["sweep", str(exp), "--out", str(tmp_path / "dask"), "--executor", "dask"]
              + ["--address", cluster.scheduler_address, "--quiet"])  # fmt: skip
-    assert load_manifest(tmp_path / "dask")["sessions"][0]["address"].startswith("tcp://")
+    assert load_manifest(tmp_path / "dask").sessions[0].address.startswith("tcp://")
     pd.testing.assert_frame_equal(table(tmp_path / "dask"), table(sweep(exp, tmp_path / "w1", workers=1)))
     with pytest.raises(SystemExit) as info:
         main(["sweep", str(exp), "--out", str(tmp_path / "x"), "--address", "tcp://127.0.0.1:1"])
@@ -121,14 +121,17 @@ def test_the_table_has_the_documented_columns_and_types(tmp_path):
 def test_the_manifest_records_experiment_versions_and_times(tmp_path):
     out = sweep(write(tmp_path, TINY), tmp_path / "out", workers=1)
     manifest = load_manifest(out)
-    assert {"orgsim", "mesa", "numpy", "python"} <= set(manifest["versions"])
-    assert manifest["experiment"]["name"] == "tiny" and len(manifest["experiment_hash"]) == 16
-    assert manifest["design"] == "factorial" and manifest["replications"] == 3 and manifest["seed"] == 7
-    assert manifest["factors"]["sla.response_hours"] == {"levels": [2, 48]}
-    assert manifest["runs"] == 18 and manifest["stored_runs"] == {"ok": 18}
-    assert manifest["status"] == "complete" and manifest["started"] <= manifest["finished"]
-    # the horizon is part of the recorded scenario, not only of the call
-    assert manifest["experiment"]["scenarios"]["separate"]["horizon.days"] == 15
+    assert {"orgsim", "mesa", "numpy", "python"} <= set(manifest.versions)
+    assert manifest.name == "tiny" and len(manifest.experiment_hash) == 16
+    assert manifest.design.name == "factorial" and manifest.replications == 3 and manifest.seed == 7
+    assert [(f.key, f.levels) for f in manifest.factors][1] == ("sla.response_hours", (2, 48))
+    assert manifest.runs == 18 and manifest.stored_runs == {"ok": 18}
+    assert manifest.status == "complete" and manifest.started <= manifest.finished
+    # the horizon is part of the recorded scenario, not only of the call; [set] is held fixed
+    assert manifest.scenarios[0].parameters["horizon.days"] == 15
+    assert manifest.overrides == {"market.prospects": 600, "sales.headcount": 3, "horizon.days": 15}
+    raw = json.loads((out / "manifest.json").read_text())  # the JSON layout readers relied on
+    assert raw["experiment"]["factors"]["sla.response_hours"] == {"levels": [2, 48]}
 
 
 def test_results_are_readable_by_the_team(tmp_path):
@@ -169,14 +172,14 @@ def test_killed_sweep_resumes_to_the_uninterrupted_table(tmp_path, killable):
     proc.wait()
     partial = load_runs(out)
     assert 0 < len(partial) < len(reference), "the kill should land mid-sweep"
-    assert load_manifest(out)["status"] == "running"  # what a kill leaves: no chance to say more
+    assert load_manifest(out).status == "running"  # what a kill leaves: no chance to say more
     (out / "runs" / ".part-000099.parquet.abc.tmp").write_bytes(b"PAR1 cut off")  # as a kill can leave
     resumed = table(sweep(exp, out, workers=2, resume=True))
     assert not list((out / "runs").glob(".*.tmp"))
     assert resumed["run_id"].is_unique
     pd.testing.assert_frame_equal(resumed, reference)
-    assert load_manifest(out)["status"] == "complete"
-    assert [s["status"] for s in load_manifest(out)["sessions"]] == ["running", "complete"]
+    assert load_manifest(out).status == "complete"
+    assert [s.status for s in load_manifest(out).sessions] == ["running", "complete"]
 
 
 def interrupt_cli_sweep(exp: Path, out: Path, signum: int) -> subprocess.CompletedProcess:
@@ -204,8 +207,8 @@ def test_ctrl_c_saves_completed_runs_and_the_same_command_resumes(tmp_path, kill
     assert stopped.returncode == 130, stopped.stderr
     assert stopped.stderr.startswith("orgsim: interrupted; completed runs are saved in"), stopped.stderr
     assert stopped.stderr.count("\n") == 1  # one line: no traceback from the parent or any worker
-    assert load_manifest(out)["status"] == "interrupted"
-    assert load_manifest(out)["stored_runs"].get("ok", 0) < len(reference)
+    assert load_manifest(out).status == "interrupted"
+    assert load_manifest(out).stored_runs.get("ok", 0) < len(reference)
     again = subprocess.run([*stopped.args, "--quiet"], capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     pd.testing.assert_frame_equal(table(out), reference)
@@ -218,7 +221,7 @@ def test_sigterm_stops_like_ctrl_c_with_whole_runs_saved(tmp_path, killable):
     assert stopped.returncode == 143, stopped.stderr
     assert stopped.stderr.startswith("orgsim: terminated; completed runs are saved in"), stopped.stderr
     assert stopped.stderr.count("\n") == 1
-    assert load_manifest(out)["status"] == "interrupted"
+    assert load_manifest(out).status == "interrupted"
     saved = table(out) if list((out / "runs").glob("part-*")) else reference.iloc[:0]
     assert len(saved) < len(reference)
     pd.testing.assert_frame_equal(
@@ -234,7 +237,7 @@ def test_a_dead_worker_stops_the_sweep_cleanly_and_it_resumes(tmp_path, killable
         sweep_faults.Injecting(sweep_faults.kills_its_worker) as pool,
     ):
         sweep(exp, out, executor=pool, chunk_runs=1)
-    assert load_manifest(out)["status"] == "interrupted"
+    assert load_manifest(out).status == "interrupted"
     stored = load_runs(out)
     assert sweep_faults.DIE_AT_RUN not in set(stored["run_id"])
     assert (stored["status"] == "ok").all()
@@ -271,7 +274,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     point = result.points.set_index("design_point").loc[3]  # merged x 48 h: every run failed
     assert point["runs"] == 0 and point["failed"] == 3 and pd.isna(point["revenue.mean"])
     assert result.points["failed"].sum() == 3 and len(result.points) == 6
-    assert load_manifest(tmp_path / "out")["stored_runs"] == {"ok": 15, "error": 3}
+    assert load_manifest(tmp_path / "out").stored_runs == {"ok": 15, "error": 3}
 
 
 def test_a_run_failing_inside_a_worker_process_is_recorded(tmp_path):

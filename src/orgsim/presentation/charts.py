@@ -19,6 +19,7 @@ import logging
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -665,22 +666,61 @@ def metric_vs_factor(
     measures: Sequence[str] = HEADLINE,
     title: str | None = None,
     note: str | None = None,
+    panel_by: str | None = None,
 ) -> Figure:
-    """Mean of each measure against one factor, per group, with a 95% CI band and the runs as dots."""
+    """Mean of each measure against one factor, per group, with a 95% CI band and the runs as dots.
+
+    ``panel_by`` (another factor) draws one row of panels per level of it (small multiples), so
+    no band pools runs of different settings.
+    """
     groups, styles = groups_of(runs), styles_of(runs)
     numeric = pd.api.types.is_numeric_dtype(runs[factor])
+    panels: list[Any] = [None] if panel_by is None else sorted(pd.unique(runs[panel_by]))
+    fig = new_figure(height=5.4 if panel_by is None else 2.4 + 3.0 * len(panels))
+    grid = fig.subplots(len(panels), len(measures), squeeze=False)
+    all_runs = runs
+    for row_axes, panel in zip(grid, panels, strict=True):
+        runs = all_runs if panel is None else all_runs[all_runs[panel_by] == panel]
+        _response_row(runs, all_runs, factor, measures, row_axes, groups, styles, numeric, panel_by, panel)
+    runs = all_runs
+    rows = _group_legend(fig, groups, styles)
+    title = title or findings.response(runs, factor, measures[0])
+    binned_note = " (binned)" if runs[factor].nunique() > 12 else ""
+    if numeric:
+        subtitle = f"Line: mean at each level{binned_note} · {BAND_NOTE} · dots: individual runs"
+    else:
+        subtitle = "Marker: mean at each level · whisker: 95% confidence interval · dots: individual runs"
+    if panel_by is not None:
+        subtitle += f" · one row per {factor_name(panel_by).lower()}"
+    note = note if note is not None else _default_note(runs)
+    finish(fig, title, subtitle, note, legend_rows=rows)
+    _place_bottom_legend(fig, note)
+    return fig
+
+
+def _response_row(
+    runs: pd.DataFrame,
+    all_runs: pd.DataFrame,
+    factor: str,
+    measures: Sequence[str],
+    axes: Any,
+    groups: list[str],
+    styles: dict[str, GroupStyle],
+    numeric: bool,
+    panel_by: str | None,
+    panel: Any,
+) -> None:
+    """One row of :func:`metric_vs_factor`: each measure against ``factor`` for the runs given."""
     level = binned(runs[factor])
-    fig = new_figure(height=5.4)
-    axes = fig.subplots(1, len(measures), squeeze=False)[0]
-    values = runs[factor].to_numpy(dtype=float) if numeric else None
+    values = all_runs[factor].to_numpy(dtype=float) if numeric else None
     logx = bool(
         numeric
         and values is not None
         and np.nanmin(values) > 0
         and np.nanmax(values) / np.nanmin(values) >= 20
     )
-    cats = sorted(pd.unique(level)) if not numeric else None
-    few_levels = numeric and runs[factor].nunique() <= 8
+    cats = sorted(pd.unique(binned(all_runs[factor]))) if not numeric else None
+    few_levels = numeric and all_runs[factor].nunique() <= 8
     for ax, measure in zip(axes, measures, strict=True):
         top = 0.0
         for j, g in enumerate(groups):
@@ -721,23 +761,17 @@ def metric_vs_factor(
             ax.set_xticks(range(len(cats)), [str(c) for c in cats])
             ax.set_xlim(-0.5, len(cats) - 0.5)
             ax.grid(axis="x", visible=False)
-        ax.set_title(measure_name(measure))
+        ax.set_title(
+            measure_name(measure)
+            if panel_by is None
+            else f"{measure_name(measure)}\n{factor_name(panel_by)} = {_level_text(panel)}",
+            fontsize=None if panel_by is None else 11,
+        )
         ax.set_xlabel(factor_label(factor))
         ax.set_ylabel(measure_label(measure))
         ax.yaxis.set_major_formatter(measure_formatter(measure))
         # the axis fits the runs; a band wider than that is cut at the edge (it is that uncertain)
         ax.set_ylim(0, top * 1.15 if top > 0 else 1)
-    rows = _group_legend(fig, groups, styles)
-    title = title or findings.response(runs, factor, measures[0])
-    binned_note = " (binned)" if runs[factor].nunique() > 12 else ""
-    if numeric:
-        subtitle = f"Line: mean at each level{binned_note} · {BAND_NOTE} · dots: individual runs"
-    else:
-        subtitle = "Marker: mean at each level · whisker: 95% confidence interval · dots: individual runs"
-    note = note if note is not None else _default_note(runs)
-    finish(fig, title, subtitle, note, legend_rows=rows)
-    _place_bottom_legend(fig, note)
-    return fig
 
 
 # -- 8. sensitivity ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from orgsim import measures
 from orgsim.errors import InputError
 from orgsim.experiment.compare import Comparison
 from orgsim.experiment.decision import Verdict, verdict
@@ -114,8 +115,22 @@ class ReportData:
         return next(m for m in ECONOMIC if m in self.runs)
 
     def higher_is_better(self, measure: str) -> bool:
-        """Whether more of ``measure`` is better (from the measure's direction)."""
-        return measure not in LOWER_IS_BETTER
+        """Whether more of ``measure`` is better (from the measure schema's direction)."""
+        return self.direction(measure) != "lower"
+
+    def direction(self, measure: str) -> str:
+        """``higher``, ``lower`` or ``none`` (neither is better: a cost, an input) from the measure schema."""
+        try:
+            return measures.better(measure)
+        except KeyError:
+            return "lower" if measure in LOWER_IS_BETTER else "higher"
+
+    def mark(self, measure: str, group: str) -> str:
+        """The verdict mark of ``group`` on ``measure``; ``none`` where neither direction is better."""
+        if self.direction(measure) == "none":
+            return "none"
+        v = self.verdict(measure)
+        return v.mark(group) if group in v.order else ""
 
     def verdict(self, measure: str) -> Verdict:
         """The leader on ``measure`` and its paired margins within settings (``experiment.decision``)."""
@@ -287,7 +302,7 @@ def headline(data: ReportData) -> pd.DataFrame:
         v = data.verdict(measure)
         for g in data.groups:
             mean, low, high = v.means.get(g, (float("nan"),) * 3)
-            mark = v.mark(g) if g in v.order else ""
+            mark = data.mark(measure, g)
             rows.append(
                 {
                     "group": g,

@@ -21,7 +21,7 @@ from orgsim.presentation.report.plan import Chart
 from orgsim.presentation.report.readings import lead_sentence
 from orgsim.presentation.report.summary import Summary, mark_text, summarise
 from orgsim.presentation.report.text import capital, describe, design_title, fmt, plain
-from orgsim.presentation.style import LOWER_IS_BETTER, in_sentence, measure_name
+from orgsim.presentation.style import in_sentence, measure_name
 
 # -- HTML -------------------------------------------------------------------------------------
 CSS = """
@@ -98,7 +98,9 @@ def _headline_html(data: ReportData, table: pd.DataFrame) -> str:
     rows = []
     for measure, part in table.groupby("measure", sort=False):
         unit = style.measure_unit(measure)
-        better = "lower is better" if measure in LOWER_IS_BETTER else "higher is better"
+        better = {"higher": "higher is better", "lower": "lower is better"}.get(
+            data.direction(str(measure)), "neither is better"
+        )
         label = f"{_e(measure_name(measure))}<br><span class='note'>{better}"
         if (part["mark"] == "input").all():
             label += "; set by the inputs (no verdict)"
@@ -312,9 +314,9 @@ def _summary_html(data: ReportData, summary: Summary) -> str:
             + "</ul>"
         )
     if len(data.groups) > 1 and summary.matrix:
+        words = {"higher": "higher is better", "lower": "lower is better", "none": "neither is better"}
         head = ["Structure"] + [
-            f"{_e(measure_name(m))}<br><span class='note'>"
-            f"{'lower' if m in LOWER_IS_BETTER else 'higher'} is better</span>"
+            f"{_e(measure_name(m))}<br><span class='note'>{words[data.direction(m)]}</span>"
             for m in summary.matrix
         ]
         rows = []

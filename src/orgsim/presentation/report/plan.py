@@ -156,16 +156,20 @@ def plan(data: ReportData) -> Plan:
                 )
         for factor in swept[:MAX_RESPONSE_CHARTS]:
             others = [f for f in swept if f != factor]
+            # small multiples: with one other factor of few levels, one row per level (no pooled band)
+            panel = others[0] if len(others) == 1 and runs[others[0]].nunique() <= 4 else None
             averaged = f"averaged over {and_list([in_sentence(factor_name(f)) for f in others])}"
+            pooled = bool(others) and panel is None
             out.append(
                 Exhibit(
                     f"response_{factor.replace('.', '_')}",
-                    lambda f=factor, a=averaged, o=others: charts.metric_vs_factor(
-                        runs, f, note=_note(data, a) if o else note
+                    lambda f=factor, a=averaged, p=panel, o=pooled: charts.metric_vs_factor(
+                        runs, f, note=_note(data, a) if o else note, panel_by=p
                     ),
                     lambda f=factor: readings.read_response(data, f),
                     "Lines are means at each level"
-                    + (f", {averaged}" if others else "")
+                    + (f", one row of panels per level of {in_sentence(factor_name(panel))}" if panel else "")
+                    + (f", {averaged} (the bands include that spread)" if pooled else "")
                     + "; bands are 95% confidence intervals; dots are single runs.",
                 )
             )

@@ -170,7 +170,8 @@ def _caveats(data: ReportData) -> list[str]:
 
 
 def _mark_symbol(mark: str) -> str:
-    return {"best": "✓ best", "tied": "≈ tied", "behind": "✗ behind", "input": "set by inputs"}.get(mark, "")
+    marks = {"best": "✓ best", "tied": "≈ tied", "behind": "✗ behind", "input": "set by inputs"}
+    return marks.get(mark, "no better direction" if mark == "none" else "")
 
 
 def summarise(data: ReportData) -> Summary:
@@ -186,7 +187,7 @@ def summarise(data: ReportData) -> Summary:
         for g in data.groups:
             mean = mv.means.get(g, (math.nan,))[0]
             text = fmt(m, mean) if not math.isnan(mean) else "n/a"
-            cells[(g, m)] = (text, mv.mark(g) if g in mv.order else "")
+            cells[(g, m)] = (text, data.mark(m, g))
     return Summary(
         measure=measure,
         verdict=v,
