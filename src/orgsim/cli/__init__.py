@@ -1,8 +1,13 @@
 """The ``orgsim`` command line: a thin shell over the Python API.
 
 Commands live in the modules of this package (``core``: run, compare, scenarios, show;
-``sweep``: sweep, analyze; ``report``: report; ``dashboard``: dashboard). Benchmarks run with
-``python -m benchmarks``.
+``sweep``: sweep, analyze; ``report``: report; ``explain``; ``claims``) and are loaded only when they are called, so
+``orgsim --help`` and ``--version`` answer without importing the model, pandas or mesa.
+Benchmarks run with ``python -m benchmarks``.
+
+To add a command: write it in a module of this package with ``@click.command()`` (not
+``@cli.command()``), import heavy things inside the function, and add one line to
+:data:`COMMANDS`: ``"name": ("orgsim.cli.module", "function", "one-line help")``.
 
 Every command that prints a table also takes ``--json``. Bad input exits with code 2 and one
 line on stderr naming the file or flag, the field and what is allowed.
@@ -14,19 +19,82 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
+from importlib import import_module
 from typing import Any
 
 import click
-from rich.console import Console
 
+from orgsim import __version__
 from orgsim.errors import InputError
-from orgsim.scenario import parse_assignment
 
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True)
+# name -> (module, function, short help shown by `orgsim --help` without importing the module)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("orgsim.cli.core", "run", "Run SCENARIO once and summarise it."),
+    "compare": ("orgsim.cli.core", "compare", "Compare SCENARIOS over replications: mean and 95% CI."),
+    "scenarios": ("orgsim.cli.core", "scenarios", "List the scenarios you can name."),
+    "show": ("orgsim.cli.core", "show", "Print SCENARIO's resolved parameters with units and ranges."),
+    "sweep": ("orgsim.cli.sweep", "sweep", "Run EXPERIMENT into --out DIR as tidy Parquet, resumably."),
+    "analyze": ("orgsim.cli.sweep", "analyze", "Summarise a sweep DIRECTORY: means, CIs, indices."),
+    "report": ("orgsim.cli.report", "report", "Write charts and a self-contained report.html for a sweep."),
+    "explain": ("orgsim.cli.explain", "explain", "Why B beats A, parameter by parameter (Shapley)."),
+    "claims": ("orgsim.cli.claims", "claims", "Test the seed articles' claims as paired experiments."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose commands are imported from :data:`COMMANDS` on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: D102
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:  # noqa: D102
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if cmd_name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[cmd_name]
+        command = getattr(import_module(module), attr)
+        self.commands[cmd_name] = command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List commands with their registered short help (no command module is imported)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in COMMANDS:
+                rows.append((name, COMMANDS[name][2]))
+            else:
+                rows.append((name, self.commands[name].get_short_help_str(formatter.width)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+class _LazyConsole:
+    """A rich Console made on first use (rich costs start-up time that --help need not pay)."""
+
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            if self._stderr:
+                self._console = Console(stderr=True)
+            else:
+                self._console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+        return getattr(self._console, name)
+
+
+out: Any = _LazyConsole(stderr=False)
+err: Any = _LazyConsole(stderr=True)
 
 
 def _overrides(assignments: Sequence[str]) -> dict[str, Any]:
+    from orgsim.scenario import parse_assignment
+
     return dict(parse_assignment(a) for a in assignments)
 
 
@@ -81,8 +149,8 @@ days_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="orgsim")
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="orgsim")
 def cli() -> None:
     """Simulate B2B marketing and sales as separate, merged or SLA-aligned teams."""
 
@@ -97,12 +165,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.ClickException as exc:
         click.echo(f"orgsim: error: {exc.format_message()}", err=True)
         sys.exit(exc.exit_code if exc.exit_code else 2)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("orgsim: interrupted", err=True)
         sys.exit(130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-
-
-# importing the command modules registers their commands on the group
-from orgsim.cli import calibrate, claims, core, dashboard, explain, init, report, sweep, validate  # noqa: E402, F401

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from orgsim.cli import _clean, _emit_json, cli, err, json_option, out
+from orgsim.cli import _clean, _emit_json, err, json_option, out
 
 
 def _fmt(value: float) -> str:
@@ -28,7 +28,7 @@ def _ci(mean: float, low: float, high: float) -> str:
     return f"{_fmt(mean)} [{_fmt(low)}, {_fmt(high)}]"
 
 
-@cli.command("calibrate")
+@click.command("calibrate")
 @click.argument("targets_file", metavar="TARGETS.toml", required=False)
 @click.option(
     "--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Output directory (required)."

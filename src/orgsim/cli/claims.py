@@ -7,11 +7,11 @@ from collections.abc import Sequence
 import click
 from rich.table import Table
 
-from orgsim.cli import _emit_json, _overrides, cli, days_option, err, json_option, out, set_option
+from orgsim.cli import _emit_json, _overrides, days_option, err, json_option, out, set_option
 from orgsim.cli.explain import PlannedProgress, _clean_all
 
 
-@cli.command()
+@click.command()
 @click.option("--reps", type=click.IntRange(min=2), default=10, show_default=True, help="Seeds per side.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Experiment seed.")
 @click.option("--only", "only", multiple=True, metavar="ID", help="Only this claim (repeatable; see --list).")

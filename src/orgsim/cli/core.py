@@ -17,7 +17,6 @@ from orgsim.cli import (
     _emit_json,
     _overrides,
     _progress,
-    cli,
     days_option,
     err,
     json_option,
@@ -25,12 +24,6 @@ from orgsim.cli import (
     set_option,
 )
 from orgsim.errors import InputError
-from orgsim.experiment.compare import compare as run_compare
-from orgsim.model.metrics import METRICS
-from orgsim.model.simulate import as_scenario, simulate
-from orgsim.params import PARAMETERS, STRUCTURES
-from orgsim.presentation.format import fmt_ci, fmt_value
-from orgsim.scenario import available, load_scenario
 
 COMPARE_METRICS = [
     "revenue",
@@ -48,7 +41,7 @@ COMPARE_METRICS = [
 ]
 
 
-@cli.command()
+@click.command()
 @click.argument("scenario")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed.")
 @days_option
@@ -60,6 +53,10 @@ def run(scenario: str, seed: int, days: int | None, assignments: Sequence[str], 
     Below the tables, a legend gives each measure's unit, better direction and meaning; --json
     carries the same under "measures".
     """
+    from orgsim.model.metrics import METRICS
+    from orgsim.model.simulate import simulate
+    from orgsim.presentation.format import fmt_value
+
     result = simulate(scenario, seed=seed, days=days, overrides=_overrides(assignments))
     if as_json:
         payload = result.to_dict()
@@ -120,6 +117,9 @@ def legend(names: Sequence[str]) -> Table:
 
 
 def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[str, Any]) -> list:
+    from orgsim.model.simulate import as_scenario
+    from orgsim.params import STRUCTURES
+
     resolved = [as_scenario(s, overrides) for s in scenarios]
     if not structures:
         return resolved
@@ -135,7 +135,7 @@ def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[st
     return expanded
 
 
-@cli.command()
+@click.command()
 @click.argument("scenarios", nargs=-1, required=True)
 @click.option("--reps", type=click.IntRange(min=1), default=20, show_default=True, help="Replications each.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Experiment seed.")
@@ -181,7 +181,9 @@ def compare(
     Replication r uses the same seed in every scenario (common random numbers), so each
     scenario's difference to --baseline is taken seed by seed (a paired difference, 95% CI).
     """
+    from orgsim.experiment.compare import compare as run_compare
     from orgsim.presentation.answers import PAIRED_NOTE, difference_cell, difference_sentence
+    from orgsim.presentation.format import fmt_ci
 
     resolved = _expand(scenarios, structures, _overrides(assignments))
     advance, stop = _progress(len(resolved) * reps, quiet, "runs")
@@ -262,10 +264,12 @@ def compare(
     out.print(legend(shown))
 
 
-@cli.command()
+@click.command()
 @json_option
 def scenarios(as_json: bool) -> None:
     """List the scenarios you can name: structure presets and scenarios/*.toml."""
+    from orgsim.scenario import available
+
     found = available()
     if as_json:
         _emit_json(found)
@@ -278,7 +282,7 @@ def scenarios(as_json: bool) -> None:
     out.print(table)
 
 
-@cli.command()
+@click.command()
 @click.argument("scenario")
 @set_option
 @click.option(
@@ -291,6 +295,9 @@ def show(scenario: str, assignments: Sequence[str], wide: bool, as_json: bool) -
     The table wraps to the terminal (100 columns when the output is not a terminal); --wide
     keeps one line per parameter.
     """
+    from orgsim.params import PARAMETERS
+    from orgsim.scenario import load_scenario
+
     sc = load_scenario(scenario, _overrides(assignments))
     flat = sc.flat()
     if as_json:

@@ -12,7 +12,6 @@ from orgsim.cli import (
     _emit_json,
     _overrides,
     _progress,
-    cli,
     days_option,
     err,
     json_option,
@@ -21,7 +20,7 @@ from orgsim.cli import (
 )
 
 
-@cli.command()
+@click.command()
 @click.argument("a")
 @click.argument("b")
 @click.option("--measure", default="revenue", show_default=True, help="Measure, e.g. revenue.")

@@ -10,7 +10,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from orgsim.cli import _emit_json, cli, err, json_option, out
+from orgsim.cli import _emit_json, err, json_option, out
 from orgsim.errors import InputError
 from orgsim.params import STRUCTURES
 
@@ -73,7 +73,7 @@ def _ask(answers: dict[str, Any]) -> dict[str, Any]:
     return answers
 
 
-@cli.command("init")
+@click.command("init")
 @click.argument("name")
 @click.option(
     "--out",

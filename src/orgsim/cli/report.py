@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from orgsim.cli import _emit_json, _progress, cli, err, json_option
+from orgsim.cli import _emit_json, _progress, err, json_option
 
 
-@cli.command()
+@click.command()
 @click.argument("sweep_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--out",

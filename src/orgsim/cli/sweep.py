@@ -12,14 +12,8 @@ from typing import Any
 import click
 from rich.table import Table
 
-from orgsim.cli import _clean, _emit_json, cli, json_option, out
-from orgsim.experiment.analyze import analyze as run_analyze
+from orgsim.cli import _clean, _emit_json, json_option, out
 from orgsim.experiment.executors import EXECUTORS, default_workers
-from orgsim.experiment.experiment import load_experiment
-from orgsim.experiment.storage import load_manifest
-from orgsim.experiment.sweep import WorkerError, estimate_seconds
-from orgsim.experiment.sweep import sweep as run_sweep
-from orgsim.presentation.format import fmt_ci, fmt_compact
 
 
 class Terminated(KeyboardInterrupt):
@@ -34,7 +28,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
-@cli.command()
+@click.command()
 @click.argument("experiment", type=click.Path(dir_okay=False))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output directory.")
 @click.option(
@@ -83,6 +77,11 @@ def sweep(
       orgsim sweep experiments/sla_response.toml --out out/sla --workers 8
       orgsim sweep experiments/sensitivity.toml --out out/sobol --executor dask --address tcp://HOST:8786
     """  # noqa: D301 - \b keeps click from rewrapping the examples
+    from orgsim.experiment.experiment import load_experiment
+    from orgsim.experiment.storage import load_manifest
+    from orgsim.experiment.sweep import WorkerError, estimate_seconds
+    from orgsim.experiment.sweep import sweep as run_sweep
+
     exp = load_experiment(experiment)
     if address and executor != "dask":
         raise click.UsageError("--address needs --executor dask")
@@ -140,7 +139,7 @@ def sweep(
         click.echo(f"{_plural(n, 'run')} in {path} ({elapsed:,.1f} s{tail})", err=True)
 
 
-@cli.command()
+@click.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--measure", "measures", multiple=True, help="Measure to analyse (repeatable).")
 @click.option(
@@ -167,6 +166,9 @@ def analyze(
     the experiment's `metrics`, else revenue, profit, friction, leakage and win rate. An
     unfinished sweep is summarised as far as it got.
     """
+    from orgsim.experiment.analyze import analyze as run_analyze
+    from orgsim.presentation.format import fmt_ci, fmt_compact
+
     result = run_analyze(directory, measures or None)
     if csv_path:
         for path in result.write_csv(csv_path):

@@ -8,7 +8,7 @@ from dataclasses import asdict
 import click
 from rich.table import Table
 
-from orgsim.cli import _clean, _emit_json, _progress, cli, err, json_option, out
+from orgsim.cli import _clean, _emit_json, _progress, err, json_option, out
 
 
 def _fmt(value: float | None, unit: str = "") -> str:
@@ -25,7 +25,7 @@ def _fmt(value: float | None, unit: str = "") -> str:
     return f"{value:.3g}"
 
 
-@cli.command("validate")
+@click.command("validate")
 @click.argument("scenario", default="separate")
 @click.option(
     "--structures",
