@@ -1,8 +1,9 @@
 """The ``orgsim`` command line: a thin shell over the Python API.
 
 Commands live in the modules of this package (``core``: run, compare, scenarios, show;
-``sweep``: sweep, analyze; ``report``: report; ``explain``; ``claims``) and are loaded only when they are called, so
-``orgsim --help`` and ``--version`` answer without importing the model, pandas or mesa.
+``sweep``: sweep, analyze; ``report``; ``explain``; ``claims``; ``calibrate``; ``init``;
+``validate``; ``dashboard``) and are loaded only when they are called, so ``orgsim --help``
+and ``--version`` answer without importing the model, pandas or mesa.
 Benchmarks run with ``python -m benchmarks``.
 
 To add a command: write it in a module of this package with ``@click.command()`` (not
@@ -36,6 +37,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sweep": ("orgsim.cli.sweep", "sweep", "Run EXPERIMENT into --out DIR as tidy Parquet, resumably."),
     "analyze": ("orgsim.cli.sweep", "analyze", "Summarise a sweep DIRECTORY: means, CIs, indices."),
     "report": ("orgsim.cli.report", "report", "Write charts and a self-contained report.html for a sweep."),
+    "calibrate": ("orgsim.cli.calibrate", "calibrate_command", "Fit parameters so the model hits targets."),
+    "init": ("orgsim.cli.init", "init_command", "Write a scenario of your company from a few facts."),
+    "validate": ("orgsim.cli.validate", "validate_command", "Compare SCENARIO with the published figures."),
+    "dashboard": ("orgsim.cli.dashboard", "dashboard", "Open the interactive dashboard in a browser."),
     "explain": ("orgsim.cli.explain", "explain", "Why B beats A, parameter by parameter (Shapley)."),
     "claims": ("orgsim.cli.claims", "claims", "Test the seed articles' claims as paired experiments."),
 }

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from orgsim.cli import cli, err
+from orgsim.cli import err
 
 
-@cli.command()
+@click.command()
 @click.argument("scenario", default="separate")
 @click.option(
     "--port",

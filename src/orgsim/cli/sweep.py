@@ -14,6 +14,7 @@ from rich.table import Table
 
 from orgsim.cli import _clean, _emit_json, json_option, out
 from orgsim.experiment.executors import EXECUTORS, default_workers
+from orgsim.presentation.format import fmt_ci, fmt_compact
 
 
 class Terminated(KeyboardInterrupt):
@@ -167,7 +168,6 @@ def analyze(
     unfinished sweep is summarised as far as it got.
     """
     from orgsim.experiment.analyze import analyze as run_analyze
-    from orgsim.presentation.format import fmt_ci, fmt_compact
 
     result = run_analyze(directory, measures or None)
     if csv_path:
