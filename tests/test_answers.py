@@ -285,3 +285,11 @@ def test_the_report_table_of_paired_differences_comes_from_real_runs():
     cell = f"{comp.difference('aligned', 'friction_index', 'merged').mean:+.1f}"
     assert cell in page and "Paired by seed" in page
     assert differences_html(compare(["separate"], reps=2, overrides=TINY, workers=2)) == ""
+
+
+def test_compare_reports_carry_the_paired_differences():
+    from orgsim.presentation.report.data import from_comparison
+
+    comp = compare(["separate", "aligned"], reps=2, overrides=TINY, workers=2)
+    data = from_comparison(comp, baseline="aligned")
+    assert data.baseline == "aligned" and "separate − aligned" in data.differences

@@ -206,7 +206,7 @@ def compare(
     if out_dir is not None:
         from orgsim.presentation.report import write_comparison_report
 
-        path = write_comparison_report(result, out_dir)
+        path = write_comparison_report(result, out_dir, base)
         err.print(f"report written to {path}")
     if as_json:
         shown = list(dict.fromkeys(summary["measure"]))

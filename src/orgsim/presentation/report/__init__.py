@@ -77,9 +77,9 @@ def write_report(
     return path
 
 
-def write_comparison_report(comp: Comparison, out_dir: str | Path) -> Path:
+def write_comparison_report(comp: Comparison, out_dir: str | Path, baseline: str | None = None) -> Path:
     """The report of ``orgsim compare ... --out DIR``; also writes ``runs.csv``. Returns report.html."""
-    data = from_comparison(comp)
+    data = from_comparison(comp, baseline)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     data.runs.rename(columns={"group": "scenario"}).to_csv(out / "runs.csv", index=False)

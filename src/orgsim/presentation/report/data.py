@@ -89,6 +89,8 @@ class ReportData:
     notes: list[str] = field(default_factory=list)  # what the report could not do, and why
     descriptions: dict[str, str] = field(default_factory=dict)  # group -> what the scenario represents
     validation: list[Any] | None = None  # FactChecks of `orgsim validate --out` in the report's directory
+    baseline: str | None = None  # compare: the scenario the others are differenced against
+    differences: str = ""  # compare: HTML table of paired differences to the baseline (answers)
 
     @property
     def groups(self) -> list[str]:
@@ -172,8 +174,10 @@ def sensitivity_indices(data: ReportData, measures: Sequence[str] = charts.HEADL
 
 
 # -- inputs ------------------------------------------------------------------------------------
-def from_comparison(comp: Comparison) -> ReportData:
-    """A report's data from an :class:`~orgsim.experiment.compare.Comparison`."""
+def from_comparison(comp: Comparison, baseline: str | None = None) -> ReportData:
+    """A report's data from a :class:`~orgsim.experiment.compare.Comparison` (differences to ``baseline``)."""
+    from orgsim.presentation.answers import differences_html
+
     runs = comp.runs().rename(columns={"scenario": "group"})
     series = comp.series()
     series = series.rename(columns={"scenario": "group", "replicate": "run"}) if not series.empty else None
@@ -217,6 +221,8 @@ def from_comparison(comp: Comparison) -> ReportData:
         versions=package_versions(),
         pair_on="replicate",
         descriptions={lab: sc.description for lab, sc in zip(labels, comp.scenarios, strict=True)},
+        baseline=baseline or labels[0],
+        differences=differences_html(comp, baseline),
     )
 
 

@@ -393,6 +393,9 @@ def render_html(data: ReportData, chart_list: Sequence[Chart], table: pd.DataFra
         "a structure and setting) is never shaded.</p>"
     )
     parts.append(_headline_html(data, table))
+    if data.differences:
+        parts.append(f"<h2>Differences to {_e(data.baseline)}, seed by seed</h2>")
+        parts.append(data.differences)
     parts.append("<h2>Charts</h2>")
     for c in chart_list:
         parts.append(
