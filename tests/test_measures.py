@@ -98,3 +98,36 @@ def test_show_has_a_meaning_column_and_fits_100_columns():
     wide = invoke("show", "aligned", "--wide").output.splitlines()
     row = next(line for line in wide if line.lstrip().startswith("horizon.days"))
     assert "Simulated business days" in row  # one line per parameter
+
+
+def test_schema_command_and_parquet_metadata_carry_the_units(tmp_path):
+    import pyarrow.parquet as pq
+
+    from orgsim.experiment.sweep import sweep
+
+    data = json.loads(invoke("schema", "--json").output)
+    runs_cols = {row["column"]: row for row in data if row["table"] == "runs"}
+    assert set(flat_columns()) <= set(runs_cols) and runs_cols["leakage_rate"]["unit"] == "share"
+    assert {row["column"] for row in data if row["table"] == "series"} >= {"run_id", "day", "tension"}
+    assert max(len(line) for line in invoke("schema").output.splitlines()) <= 100
+    (tmp_path / "exp.toml").write_text(
+        'name = "u"\nscenarios = ["separate"]\ndesign = "factorial"\nreplications = 1\ndays = 5\nseries = true\n'
+        '[set]\n"market.prospects" = 300\n[factors]\nstructure = { levels = ["separate", "aligned"] }\n'
+    )
+    out = sweep(tmp_path / "exp.toml", tmp_path / "out", workers=1)
+    runs = pq.read_schema(next((out / "runs").glob("part-*.parquet")))
+    assert runs.field("revenue").metadata[b"unit"] == b"currency"
+    assert runs.field("leaked.too_late").metadata[b"better"] == b"lower"
+    series = pq.read_schema(next((out / "series").glob("part-*.parquet")))
+    assert series.field("tension").metadata[b"unit"] == b"0-1"
+
+
+def test_readme_glossary_defines_every_term_cause_and_source():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    glossary = readme[readme.index("## Glossary") :]
+    for word in ("MQL", "SAL", "SQL", "Nurture", "Recycling"):
+        assert f"**{word}**" in glossary
+    for t in (*measures.LEAK_CAUSES, *measures.FRICTION_SOURCES):
+        assert f"`{t.key}`" in glossary and t.meaning in glossary

@@ -299,7 +299,7 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (*METRIC_MEASURES, *_breakdow
 SERIES_MEASURES: dict[str, Measure] = {
     m.name: m
     for m in (
-        _m("day", "Business day", "", "business day of the run, from 1"),
+        _m("day", "Business day", "", "business day of the run (0 = the first day)"),
         _m("revenue", "Cumulative revenue", "currency", "revenue won so far", "higher"),
         _m(
             "pipeline_value",
@@ -342,6 +342,32 @@ RUN_KEYS: dict[str, str] = {
     "scenario": "the base scenario's name",
 }
 """Identifying columns of a sweep's ``runs/`` table, before the factors and the measures."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a sweep's stored tables, for the column dictionary (``orgsim schema``)."""
+
+    table: str  # "runs" or "series"
+    name: str
+    unit: str
+    better: Better
+    meaning: str
+
+
+def columns() -> list[Column]:
+    """The column dictionary of ``runs/`` and ``series/``, in stored order (factors go between)."""
+    out = [Column("runs", k, "", "none", v) for k, v in RUN_KEYS.items()]
+    out.append(
+        Column("runs", "<factor>", "its unit", "none", "one column per swept parameter (see orgsim show)")
+    )
+    out += [Column("runs", m.name, m.unit, m.better, f"{m.label}: {m.meaning}") for m in MEASURES.values()]
+    out.append(Column("series", "run_id", "", "none", "the run (joins runs/ on run_id)"))
+    out += [
+        Column("series", m.name, m.unit, m.better, f"{m.label}: {m.meaning}")
+        for m in SERIES_MEASURES.values()
+    ]
+    return out
 
 
 def get(name: str) -> Measure:
@@ -390,6 +416,8 @@ def metadata(names: list[str] | tuple[str, ...] | None = None) -> dict[str, dict
 
 
 __all__ = [
+    "Column",
+    "columns",
     "FRICTION_SOURCES",
     "FUNNEL_STAGES",
     "GLOSSARY",

@@ -355,3 +355,34 @@ def show(scenario: str, assignments: Sequence[str], wide: bool, as_json: bool) -
     else:
         console = Console(width=100)
     console.print(table, crop=not wide)
+
+
+@cli.command()
+@click.option(
+    "--table", type=click.Choice(["runs", "series"]), default=None, help="Only this table's columns."
+)
+@json_option
+def schema(table: str | None, as_json: bool) -> None:
+    """The column dictionary of a sweep's runs/ and series/ tables: unit, better direction, meaning.
+
+    Generated from the measure schema (orgsim.measures), the same source as every table, chart
+    and report; the units are also stored in each Parquet file's column metadata.
+    """
+    cols = [c for c in measures.columns() if table is None or c.table == table]
+    if as_json:
+        _emit_json([{"table": c.table, "column": c.name, "unit": c.unit, "better": c.better,
+                     "meaning": c.meaning} for c in cols])  # fmt: skip
+        return
+    for name in ("runs", "series"):
+        part = [c for c in cols if c.table == name]
+        if not part:
+            continue
+        grid = Table(title=f"{name}/ columns", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+        grid.add_column("column", no_wrap=True)
+        grid.add_column("unit", no_wrap=True)
+        grid.add_column("better", no_wrap=True)
+        grid.add_column("meaning", ratio=1, overflow="fold")
+        for c in part:
+            unit = measures.UNIT_WORDS.get(c.unit, c.unit)
+            grid.add_row(c.name, unit, _ARROWS[c.better] if c.better != "none" else "", Text(c.meaning))
+        (out if out.is_terminal else Console(width=100)).print(grid)

@@ -42,6 +42,7 @@ from orgsim.experiment.storage import (
     versions,
     write_manifest,
 )
+from orgsim.measures import MEASURES, SERIES_MEASURES, Measure
 from orgsim.model.metrics import flat_columns
 from orgsim.model.simulate import simulate
 from orgsim.scenario import Scenario
@@ -91,8 +92,24 @@ def runs_schema(exp: Experiment) -> pa.Schema:
         else:
             kind = pa.float64()
         fields.append(pa.field(factor.key, kind))
-    fields.extend(pa.field(col, pa.float64()) for col in flat_columns())
+    fields.extend(
+        pa.field(col, pa.float64(), metadata=_unit_metadata(MEASURES[col])) for col in flat_columns()
+    )
     return pa.schema(fields)
+
+
+def _unit_metadata(measure: Measure) -> dict[bytes, bytes]:
+    """A column's Parquet field metadata: its unit, label, better direction and meaning."""
+    return {k.encode(): str(v).encode() for k, v in measure.to_dict().items() if k != "name"}
+
+
+def with_units(schema: pa.Schema) -> pa.Schema:
+    """``schema`` with each per-day series column's unit and meaning in its field metadata."""
+    fields = [
+        f.with_metadata(_unit_metadata(SERIES_MEASURES[f.name])) if f.name in SERIES_MEASURES else f
+        for f in schema
+    ]
+    return pa.schema(fields, metadata=schema.metadata)
 
 
 def execute(scenario: Scenario, spec: RunSpec, series: bool) -> tuple[dict[str, Any], Any]:
@@ -370,9 +387,8 @@ def _run(
         if series_writer is not None and frames:
             import pandas as pd
 
-            series_writer.write(
-                pa.Table.from_pandas(pd.concat(frames, ignore_index=True), preserve_index=False)
-            )
+            table = pa.Table.from_pandas(pd.concat(frames, ignore_index=True), preserve_index=False)
+            series_writer.write(table.cast(with_units(table.schema)))
         runs_writer.write_rows(rows)  # runs last: a stored run always has its series
         rows, frames, last_flush = [], [], time.monotonic()
 
