@@ -63,7 +63,7 @@ def test_compare_report_is_self_contained(compare_report):
     assert external_urls(html) == []
     assert "<script" not in html
     charts = sorted((path.parent / "charts").glob("*.png"))
-    assert len(charts) == 6
+    assert len(charts) == 9  # 6 + the lead flows of the least and most leaky + revenue recovered
     assert html.count('src="data:image/png;base64,') == len(charts)
     for png in charts:
         assert png.with_suffix(".svg").is_file()
@@ -83,7 +83,7 @@ def test_compare_report_says_what_was_compared_and_what_came_out(compare_report)
     assert "SeedSequence([0, <i>r</i>])" in html
     assert html.index("Executive summary") < html.index("What came out")  # the summary comes first
     assert "holds for all 9 runs" in html
-    assert html.count("<b>Reading:</b>") == 6
+    assert html.count("<b>Reading:</b>") == 9
     summary = pd.read_csv(path.parent / "summary.csv")
     assert set(summary["group"]) == {"separate", "merged", "aligned"}
     assert (summary["low"] <= summary["mean"] + 1e-9).all()

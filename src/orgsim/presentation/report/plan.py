@@ -15,7 +15,7 @@ from pathlib import Path
 
 import matplotlib.figure
 
-from orgsim.presentation import charts
+from orgsim.presentation import charts, exhibits
 from orgsim.presentation.report import readings
 from orgsim.presentation.report.data import ReportData, sensitivity_indices
 from orgsim.presentation.report.text import and_list
@@ -117,6 +117,7 @@ def plan(data: ReportData) -> Plan:
             "Counts are leads that ever reached each stage; conversion is per step, from the earlier stage.",
         ),
     ]
+    out.extend(decision_exhibits(data, pooled_note))
     if data.validation:
         from orgsim.presentation.calibration import validation_figure
 
@@ -144,7 +145,7 @@ def plan(data: ReportData) -> Plan:
         swept = data.swept
         if len(swept) == 2 and len(data.groups) > 1:
             fx, fy = swept
-            for measure in ("revenue", "friction_index"):
+            for measure in (exhibits.economic_measure(runs), "friction_index"):
                 out.append(
                     Exhibit(
                         f"winner_map_{measure}",
@@ -193,6 +194,56 @@ def plan(data: ReportData) -> Plan:
                     "step; σ its spread, large when the factor interacts with others (SALib).",
                 )
             )
+    return out
+
+
+def _titled(
+    draw: Callable[[], matplotlib.figure.Figure],
+) -> tuple[Callable[[], matplotlib.figure.Figure], Callable[[], str]]:
+    """A draw function and a reading that is the finding the chart carries in its title."""
+    seen: dict[str, str] = {}
+
+    def drawn() -> matplotlib.figure.Figure:
+        fig = draw()
+        seen["title"] = fig.texts[0].get_text().replace("\n", " ") if fig.texts else ""
+        return fig
+
+    def read() -> str:
+        title = seen.get("title") or draw().texts[0].get_text().replace("\n", " ")
+        return title[:1].upper() + title[1:] + "."
+
+    return drawn, read
+
+
+def decision_exhibits(data: ReportData, note: str) -> list[Exhibit]:
+    """Decision exhibits: lead flows, revenue recovered by cause, the tornado of the margin.
+
+    Lead flow of the structures that leak least and most, the revenue the better one recovers,
+    and (sweeps of two structures) a tornado of the economic margin across the swept parameters.
+    """
+    runs, out = data.runs, []
+    order = charts.ranked(runs, "leakage_rate")
+    for g in dict.fromkeys([order[0], order[-1]]):
+        draw, read = _titled(lambda g=g: exhibits.lead_flow(runs, g, note=note))
+        out.append(Exhibit(f"lead_flow_{g.replace('/', '_')}", draw, read,
+                           "Where every lead created ends up at the horizon, mean per run: widths are leads; "
+                           "leaked leads split by cause, open leads by the stage they are in."))  # fmt: skip
+    if len(order) > 1:
+        best, worst = order[0], order[-1]
+        draw, read = _titled(lambda: exhibits.recovered_by_cause(runs, worst, best, note=note))
+        out.append(Exhibit("recovered_by_cause", draw, read,
+                           f"From {worst}'s expected revenue leaked to {best}'s, one step per leak cause; "
+                           "whiskers are 95% CIs of the difference."))  # fmt: skip
+    swept = data.swept
+    if data.kind == "sweep" and swept and len(data.groups) == 2:
+        measure = exhibits.economic_measure(runs)
+        a, b = charts.ranked(runs, measure)
+        margins = charts.margins_by_factor(runs, swept, measure, a, b)
+        if not margins.empty:
+            draw, read = _titled(lambda: exhibits.tornado(margins, measure, a, b, note=note))
+            out.append(Exhibit("tornado", draw, read,
+                               f"{a}'s margin over {b} at the low and high end of each swept parameter, "
+                               "paired within settings and averaged over the other parameters."))  # fmt: skip
     return out
 
 
