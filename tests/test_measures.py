@@ -111,7 +111,8 @@ def test_schema_command_and_parquet_metadata_carry_the_units(tmp_path):
     assert {row["column"] for row in data if row["table"] == "series"} >= {"run_id", "day", "tension"}
     assert max(len(line) for line in invoke("schema").output.splitlines()) <= 100
     (tmp_path / "exp.toml").write_text(
-        'name = "u"\nscenarios = ["separate"]\ndesign = "factorial"\nreplications = 1\ndays = 5\nseries = true\n'
+        'name = "u"\nscenarios = ["separate"]\ndesign = "factorial"\nreplications = 1\n'
+        "days = 5\nseries = true\n"
         '[set]\n"market.prospects" = 300\n[factors]\nstructure = { levels = ["separate", "aligned"] }\n'
     )
     out = sweep(tmp_path / "exp.toml", tmp_path / "out", workers=1)

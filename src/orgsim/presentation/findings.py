@@ -166,7 +166,7 @@ def winner_map(cells: pd.DataFrame, measure: str) -> str:
     direction = "lowest" if measures.lower_is_better(measure) else "highest"
     text = (
         f"{top} has the {direction} {_short(measure)} in {counts.loc[top, 'n']} of {len(cells)} settings "
-        f"({int(counts.loc[top, 'clear'])} clearly)"
+        f"({int(counts.loc[top, 'clear']) or 'none'} clearly)"
     )
     if len(counts) > 1:
         text += "; " + ", ".join(f"{g} in {int(r.n)}" for g, r in counts.iloc[1:].iterrows())
