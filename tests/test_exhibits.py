@@ -52,7 +52,8 @@ def test_svg_keeps_the_title_as_text(runs, tmp_path):
 
 def test_default_titles_state_the_finding(runs):
     best = summaries.ranked(runs, "revenue")[0]
-    assert charts.outcomes(runs).texts[0].get_text().startswith(best)
+    title = charts.outcomes(runs).texts[0].get_text().replace("\n", " ")
+    assert title.startswith(best) or title.startswith(f"Best on revenue: {best}")
     friction = runs.groupby("group")["friction_index"].mean()
     title = charts.friction_by_source(runs).texts[0].get_text().replace("\n", " ")
     assert title.startswith(f"{friction.idxmax()} has the most friction ({friction.max():.0f} of 100")

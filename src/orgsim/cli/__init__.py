@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "compare": ("orgsim.cli.core", "compare", "Compare SCENARIOS over replications: mean and 95% CI."),
     "scenarios": ("orgsim.cli.core", "scenarios", "List the scenarios you can name."),
     "show": ("orgsim.cli.core", "show", "Print SCENARIO's resolved parameters with units and ranges."),
+    "schema": ("orgsim.cli.core", "schema", "The column dictionary of a sweep's runs/ and series/ tables."),
     "sweep": ("orgsim.cli.sweep", "sweep", "Run EXPERIMENT into --out DIR as tidy Parquet, resumably."),
     "analyze": ("orgsim.cli.sweep", "analyze", "Summarise a sweep DIRECTORY: means, CIs, indices."),
     "report": ("orgsim.cli.report", "report", "Write charts and a self-contained report.html for a sweep."),

@@ -357,7 +357,7 @@ def show(scenario: str, assignments: Sequence[str], wide: bool, as_json: bool) -
     console.print(table, crop=not wide)
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--table", type=click.Choice(["runs", "series"]), default=None, help="Only this table's columns."
 )
