@@ -74,7 +74,11 @@ def test_report_loads_offline_with_every_image_decoded(browser, reports, kind):
     images = page.evaluate(
         "Array.from(document.images).map(i => ({complete: i.complete, width: i.naturalWidth, alt: i.alt}))"
     )
+    first_section = page.evaluate("document.querySelector('h2').textContent")
+    verdict = page.evaluate("document.querySelector('.verdict').getBoundingClientRect().top")
     page.close()
+    assert first_section == "Executive summary"
+    assert 0 < verdict < 600  # the recommendation is on the first screen
     assert errors == []
     assert outside == []
     charts = list((path.parent / "charts").glob("*.png"))
