@@ -117,7 +117,7 @@ class AgentMarket:
     """
 
     def __init__(self, model: mesa.Model, mesa_do: bool = False) -> None:
-        params, marketing = model.p.market, model.p.marketing
+        params, marketing = model.params.market, model.params.marketing
         self.mesa_do = mesa_do
         self.params = params
         self.random = model.random

@@ -1,13 +1,18 @@
-"""Regenerate the calibration and "which structure wins where" tables of docs/model.md.
+"""Regenerate the tables of docs/model.md: parameters (§10), calibration and "which wins where" (§9).
 
-Run ``uv run python docs/tables.py`` and paste its output over the two tables.
+``uv run python docs/tables.py params`` rewrites §10 in place from the parameter schema;
+``uv run python docs/tables.py`` prints the calibration and winner tables to paste over §9's.
 """
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 
 from orgsim import compare, load_scenario
+from orgsim.params import PARAMETERS, SECTIONS
 from orgsim.presentation.format import fmt_ci
 
 STRUCTURES = ("separate", "merged", "aligned")
@@ -16,7 +21,7 @@ CONTEXTS = ("separate", "startup", "enterprise", "tough_times")
 # measure: higher is better?
 MEASURES = {
     "revenue": True,
-    "profit": True,
+    "contribution": True,
     "cost": False,
     "friction_index": False,
     "leakage_rate": False,
@@ -62,7 +67,47 @@ def winners(reps: int = 20) -> None:
         print(f"| {ctx} | " + " | ".join(cells) + " |")
 
 
-if __name__ == "__main__":
+def _default(value: object) -> str:
+    return f"{value:,}" if not isinstance(value, (bool, str)) else str(value).lower()
+
+
+def _range(lo: float | None, hi: float | None, choices: tuple | None) -> str:
+    if choices:
+        return ", ".join(str(c) for c in choices)
+    fmt = lambda v: f"{v:g}"  # noqa: E731
+    return f"{fmt(lo)} – {fmt(hi)}" if lo is not None and hi is not None else ""
+
+
+def parameter_table() -> str:
+    """§10's body: one table per section, every parameter from the schema."""
+    out = []
+    for section in SECTIONS:
+        out += [f"**{section}**", "", "| parameter | default | unit | range | source | meaning |"]
+        out.append("|---|---|---|---|---|---|")
+        for key, spec in PARAMETERS.items():
+            if key.startswith(section + "."):
+                cells = [
+                    f"`{key}`",
+                    _default(spec.default),
+                    spec.unit,
+                    _range(spec.lo, spec.hi, spec.choices),
+                ]
+                out.append("| " + " | ".join([*cells, spec.source, spec.doc]) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
+def rewrite_parameters(path: Path = Path(__file__).parent / "model.md") -> None:
+    """Replace §10's tables (from the first section heading to §11) with the schema's."""
+    text = path.read_text()
+    start = text.index("**horizon**", text.index("## 10. Parameters"))
+    end = text.index("## 11.")
+    path.write_text(text[:start] + parameter_table() + "\n" + text[end:])
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["params"]:
+    rewrite_parameters()
+elif __name__ == "__main__":
     calibration()
     print()
     winners()

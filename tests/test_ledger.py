@@ -8,13 +8,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orgsim import PARAMETERS, load_scenario, simulate
-from orgsim.model.lifecycle import LeadState, LeakCause, Ledger, LedgerError
+from orgsim.model.lifecycle import LeadSource, LeadState, LeakCause, Ledger, LedgerError
 from orgsim.model.model import OrgModel
+
+
+def inquire(ledger, prospects, day=0, intent=True):
+    """New marketing inquiries on ``prospects``, all with (or all without) buying intent."""
+    pro = np.array(prospects)
+    return ledger.create(pro, day, LeadState.INQUIRY, LeadSource.MARKETING, np.full(pro.size, intent))
 
 
 def test_moves_keep_counts_and_pointers():
     ledger = Ledger(n_prospects=10)
-    ids = ledger.create(np.array([1, 2, 3]), day=0, state=LeadState.INQUIRY, source=0)
+    ids = inquire(ledger, [1, 2, 3], day=0)
     ledger.move_many(ids[:2], LeadState.MQL)
     ledger.move(int(ids[0]), LeadState.SAL)
     ledger.leak(int(ids[1]), LeakCause.HANDOFF_LOST, 100.0)
@@ -30,27 +36,43 @@ def test_moves_keep_counts_and_pointers():
 
 def test_impossible_moves_are_refused():
     ledger = Ledger(n_prospects=5)
-    (lead,) = ledger.create(np.array([0]), day=0, state=LeadState.INQUIRY, source=0)
+    (lead,) = inquire(ledger, [0], day=0)
     with pytest.raises(LedgerError):
         ledger.move(int(lead), LeadState.WON)  # skipping the waterfall
     ledger.move(int(lead), LeadState.DISQUALIFIED)
     with pytest.raises(LedgerError):
         ledger.move(int(lead), LeadState.MQL)  # out of a terminal state
-    ledger.create(np.array([1]), day=0, state=LeadState.INQUIRY, source=0)
+    inquire(ledger, [1], day=0)
     with pytest.raises(LedgerError):  # prospect 1 already has an open lead
-        ledger.create(np.array([1]), day=1, state=LeadState.INQUIRY, source=0)
+        inquire(ledger, [1], day=1)
 
 
-def test_a_leak_needs_a_cause():
+def test_a_leak_needs_a_cause_and_intent():
     ledger = Ledger(n_prospects=2)
-    (lead,) = ledger.create(np.array([0]), day=0, state=LeadState.INQUIRY, source=0)
+    (lead,) = inquire(ledger, [0], day=0)
     with pytest.raises(LedgerError):
         ledger.leak(int(lead), LeakCause.NONE, 0.0)
+    (junk,) = inquire(ledger, [1], day=0, intent=False)
+    with pytest.raises(LedgerError, match="intent"):  # a buyer with no intent cannot leak
+        ledger.leak(int(junk), LeakCause.MISSED_BY_SCORING, 0.0)
+
+
+def test_a_recycled_lead_returns_to_the_funnel_and_counts_once():
+    ledger = Ledger(n_prospects=2)
+    (lead,) = inquire(ledger, [0], day=0)
+    lead = int(lead)
+    there_and_back = (LeadState.MQL, LeadState.SAL, LeadState.RECYCLED)
+    for stage in (*there_and_back, LeadState.MQL, LeadState.SAL, LeadState.SQL):
+        ledger.move(lead, stage)
+    ledger.check()
+    assert ledger.open_lead[0] == lead  # a recycled lead stays the prospect's live lead
+    assert ledger.recycles[lead] == 1
+    assert ledger.funnel()["mql"] == 1 and ledger.funnel()["sql"] == 1  # re-promotion counts once
 
 
 def test_check_catches_a_corrupted_ledger():
     ledger = Ledger(n_prospects=4)
-    ids = ledger.create(np.array([0, 1]), day=0, state=LeadState.INQUIRY, source=0)
+    ids = inquire(ledger, [0, 1], day=0)
     ledger.state[ids[0]] = LeadState.WON  # bypass the moves
     with pytest.raises(LedgerError):
         ledger.check()
@@ -85,11 +107,13 @@ NUMERIC = [
     "marketing.scoring_noise",
     "sales.attempts",
     "sales.contact_rate",
-    "sales.response_floor",
+    "sales.contact_floor",
+    "sales.intent_floor",
     "sales.trust_initial",
     "sales.queue_tolerance",
     "sales.lead_expiry_days",
-    "policy.handoff_loss",
+    "policy.lead_routing",
+    "market.hard_lead_share",
     "policy.handoff_delay_hours",
     "policy.recycling",
     "policy.feedback",

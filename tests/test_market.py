@@ -182,7 +182,7 @@ def test_cold_calls_match_the_plain_numpy_rule():
     model.run(30)
     for hours in (0.5, 3.0, 6.0, 12.0):
         rng = twin(model.rng)
-        s, mk = model.p.sales, model.market
+        s, mk = model.params.sales, model.market
         dials = int(hours * s.dials_per_hour)
         connects = int(rng.binomial(dials, s.cold_connect_rate))
         pro = rng.integers(0, mk.n, connects)

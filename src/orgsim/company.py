@@ -328,7 +328,7 @@ def targets_toml(setup: CompanySetup, scenario_path: str) -> str:
     if facts.win_rate is not None:
         lines.append(f'"sales.win_rate" = [{_bounds_around(setup, "sales.win_rate")}]')
     lines += [
-        '# "sales.response_floor" = [0.3, 0.9]',
+        '# "sales.contact_floor" = [0.3, 0.9]',
         '# "policy.follow_up_duty" = [0.0, 1.0]',
     ]
     return "\n".join(lines) + "\n"

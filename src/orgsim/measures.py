@@ -86,7 +86,7 @@ METRIC_MEASURES: tuple[Measure, ...] = (
         "contribution",
         "Contribution",
         "currency",
-        "revenue minus all sales-and-marketing cost, friction and coordination hours costed",
+        "revenue won in the horizon minus all sales-and-marketing cost, friction hours costed",
         "higher",
     ),
     _m("won_deals", "Deals won", "deals", "deals won in the horizon (all sources)", "higher"),
@@ -95,7 +95,7 @@ METRIC_MEASURES: tuple[Measure, ...] = (
         "pipeline_value",
         "Open pipeline",
         "currency",
-        "value of the opportunities still open at the end",
+        "value of the opportunities still open at the horizon (future revenue not counted)",
         "higher",
     ),
     _m("mqls", "MQLs", "leads", "marketing leads that reached MQL (a volume, not a goal)"),
@@ -103,7 +103,13 @@ METRIC_MEASURES: tuple[Measure, ...] = (
     _m(
         "friction_index", "Friction index", "0-100", "mean daily tension between marketing and sales", "lower"
     ),
-    _m("leakage_rate", "Lead leakage rate", "share", "leaked leads / leads created", "lower"),
+    _m(
+        "leakage_rate",
+        "Lead leakage rate",
+        "share",
+        "leaked leads / leads whose buyer had real buying intent",
+        "lower",
+    ),
     _m("leaked_leads", "Leaked leads", "leads", "leads with real buying intent lost to the process", "lower"),
     _m(
         "leaked_revenue",
@@ -124,9 +130,15 @@ METRIC_MEASURES: tuple[Measure, ...] = (
         "cost",
         "Cost",
         "currency",
-        "salaries, heads, program and outbound spend, commission (an input: judge it by contribution)",
+        "salaries, heads, program and outbound spend, commission, friction hours costed",
     ),
-    _m("profit", "Profit", "currency", "revenue minus cost (superseded by contribution)", "higher"),
+    _m(
+        "friction_cost",
+        "Cost of friction",
+        "currency",
+        "hours lost to disputes x costs.hourly_rate (part of cost)",
+        "lower",
+    ),
     _m("friction_hours", "Hours lost to disputes", "hours", "staff hours spent on friction events", "lower"),
     _m(
         "coordination_hours",
@@ -294,7 +306,7 @@ def _breakdowns() -> tuple[Measure, ...]:
 
 
 MEASURES: dict[str, Measure] = {m.name: m for m in (*METRIC_MEASURES, *_breakdowns())}
-"""Every column of ``RunResult.flat()`` (and ``contribution``), by name."""
+"""Every column of ``RunResult.flat()``, by name."""
 
 SERIES_MEASURES: dict[str, Measure] = {
     m.name: m

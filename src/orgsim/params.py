@@ -103,6 +103,14 @@ class Market(Section):
         2.0,
         doc="Lognormal sigma of deal values.",
     )
+    hard_lead_share: float = param(
+        0.3,
+        "share",
+        0.0,
+        1.0,
+        "Rubel et al. (SSRN 3493361): heterogeneous lead quality [FACTS §6]",
+        "Share of accounts whose fit and intent are hard to read from activity and firmographics.",
+    )
     sales_cycle_days: float = param(
         45,
         "business days",
@@ -198,6 +206,14 @@ class Marketing(Section):
         doc="Score an inquiry must reach to become an MQL.",
     )
     scoring_noise: float = param(0.12, "score sd", 0.0, 1.0, doc="Noise in marketing's lead score.")
+    hard_lead_noise: float = param(
+        0.25,
+        "score sd",
+        0.0,
+        2.0,
+        "Rubel et al. (SSRN 3493361): screening heterogeneous leads is a specialist task [FACTS §6]",
+        "Extra noise in a specialist's read of a hard lead's fit and intent (generalists: more).",
+    )
     nurture_days: float = param(
         60,
         "business days",
@@ -261,35 +277,60 @@ class Sales(Section):
         "Backlog of unworked leads at which a rep's chance to work a new one halves.",
     )
     contact_rate: float = param(
-        0.85,
+        0.97,
         "probability",
         0.0,
         1.0,
-        doc="Chance an attempt reaches a buyer who just inquired.",
+        "Oldroyd et al. 2007: contact odds 100x higher at 5 than at 30 minutes [FACTS §1]",
+        "Chance an attempt reaches a buyer in the first minutes after they raised their hand.",
     )
-    response_floor: float = param(
-        0.7,
+    contact_half_minutes: float = param(
+        12.0,
+        "minutes",
+        0.1,
+        6000,
+        "fitted to Oldroyd et al. 2007: contact odds 100x, 5 vs 30 min [FACTS §1] (docs/calibration)",
+        "Minutes after the buyer raised their hand at which the hot part of the contact chance is half gone.",
+    )
+    contact_decay_exponent: float = param(
+        4.0,
+        "exponent",
+        0.5,
+        20.0,
+        "fitted to Oldroyd et al. 2007 [FACTS §1] (docs/calibration)",
+        "Steepness of the hot contact chance's fall around its half time (Hill exponent).",
+    )
+    contact_floor: float = param(
+        0.6,
         "share",
         0.0,
         1.0,
-        "assumption: B2B considered purchases stay reachable; set so funnel rates fall in [FACTS §2]",
-        "Share of the first-minutes contact chance that survives a long delay.",
+        "InsideSales: 6 attempts raise contact by up to ~70% [FACTS §1]; funnel SAL->SQL [FACTS §2]",
+        "Share of the first-minutes contact chance any later attempt keeps (buyers stay reachable).",
     )
-    response_half_hours: float = param(
-        0.25,
+    intent_half_hours: float = param(
+        0.5,
         "hours",
         0.01,
-        100,
-        "fitted to Oldroyd et al. 2011 [FACTS §1]",
-        "Scale of the response-time decay.",
+        1000,
+        "fitted to Oldroyd 2007 and HBR 2011 qualification odds [FACTS §1]",
+        "Scale of the cooling of a buyer's hot intent after they raised their hand.",
     )
-    response_decay_exponent: float = param(
-        1.38,
+    intent_decay_exponent: float = param(
+        1.5,
         "exponent",
         0.0,
         5.0,
-        "fitted: 60x lower odds at 24 h than at 1 h, Oldroyd et al. 2011 [FACTS §1]",
-        "Power of the response-time decay.",
+        "fitted to HBR 2011: 7x (1st vs 2nd hour), 60x (1 h vs >= 24 h) [FACTS §1]",
+        "Power of the cooling of hot intent.",
+    )
+    intent_floor: float = param(
+        0.75,
+        "share",
+        0.0,
+        1.0,
+        "in tension: HBR 2011's 60x vs funnel SAL->SQL 50-70% at a 42 h mean response [FACTS §1-2]",
+        "Share of the hot qualification chance a buyer still in market keeps after their intent cooled.",
     )
     qualify_rate: float = param(
         0.8,
@@ -354,6 +395,9 @@ class Sales(Section):
         1e10,
         doc="Sales development budget: contracted calling time that books meetings for reps.",
     )
+    outbound_hour_cost: float = param(
+        70, "currency per hour", 1, 10_000, doc="Price of an hour of contracted outbound calling time."
+    )
     salary: float = param(120_000, "currency per year", 0, 1e7, doc="Loaded cost of a salesperson.")
     commission_rate: float = param(
         0.08,
@@ -398,12 +442,13 @@ class Policy(Section):
         "CRM polled once a day, Oldroyd et al. 2011 [FACTS §1]",
         "Mean delay before sales can see a new MQL.",
     )
-    handoff_loss: float = param(
-        0.06,
-        "probability",
+    lead_routing: float = param(
+        0.0,
+        "share",
         0.0,
         1.0,
-        doc="Chance an MQL is lost crossing the boundary.",
+        "Oldroyd et al. 2011: leads routed by 'fairness' or left to the team [FACTS §1]",
+        "Share of MQLs the CRM assigns to a named rep; the rest wait in a shared inbox for a rep with room.",
     )
     brand_share: float = param(
         0.3,
@@ -512,13 +557,6 @@ class Policy(Section):
         1.0,
         doc="1: one voice; lower: marketing and sales messages diverge.",
     )
-    escalation: float = param(
-        1.0,
-        "0-1",
-        0.0,
-        1.0,
-        doc="Share of disputes that escalate across a boundary.",
-    )
 
 
 class SLA(Section):
@@ -549,6 +587,14 @@ class Friction(Section):
     half_life_days: float = param(20, "business days", 1, 1000, doc="Half-life of tension.")
     scale: float = param(40.0, "tension units", 0.1, 1e6, doc="Tension at which effects are half-strength.")
     hours_per_event: float = param(0.4, "hours", 0.0, 20, doc="Time one friction event costs.")
+    arbitration: float = param(
+        0.5,
+        "share",
+        0.0,
+        1.0,
+        "Kotler et al. 2006: one executive over both functions [FACTS §4]",
+        "Share of a dispute's heat and hours a single head over both teams settles before it escalates.",
+    )
     trust_erosion: float = param(
         0.001,
         "per day",
@@ -558,9 +604,13 @@ class Friction(Section):
     )
     rejected_lead: float = param(1.0, "tension", 0, 100, doc="Sales rejects an MQL as junk.")
     unworked_lead: float = param(0.5, "tension", 0, 100, doc="Marketing sees its MQL left unworked.")
-    budget_dispute: float = param(10.0, "tension", 0, 1000, doc="A contested budget at quarterly planning.")
+    budget_dispute: float = param(
+        10.0, "tension", 0, 1000, doc="A quarter's budget contested by the full shift."
+    )
     credit_dispute: float = param(2.0, "tension", 0, 100, doc="Both sides claim a won deal.")
-    comp_inequity: float = param(3.0, "tension", 0, 100, doc="Monthly commission vs annual bonus envy.")
+    comp_inequity: float = param(
+        0.6, "tension", 0, 100, doc="A commission cheque on an average won deal beside marketers' bonus."
+    )
     sla_breach: float = param(0.5, "tension", 0, 100, doc="One side breaks the SLA.")
 
 
@@ -568,7 +618,9 @@ class Costs(Section):
     """Costs that are not salaries of the two teams."""
 
     head_salary: float = param(220_000, "currency per year", 0, 1e8, doc="Loaded cost of a department head.")
-    hourly_rate: float = param(70, "currency per hour", 0, 10_000, doc="Value of an hour lost to friction.")
+    hourly_rate: float = param(
+        70, "currency per hour", 0, 10_000, doc="Loaded value of a staff hour; friction hours cost it."
+    )
 
 
 SECTIONS: dict[str, type[Section]] = {
@@ -590,7 +642,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "policy.lead_definition": 0.5,
         "policy.brand_share": 0.25,
         "policy.handoff_delay_hours": 8.0,
-        "policy.handoff_loss": 0.03,
+        "policy.lead_routing": 0.5,
         "policy.mql_volume_bias": 0.04,
         "policy.follow_up_duty": 0.4,
         "policy.feedback": 0.3,
@@ -603,7 +655,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "policy.lead_definition": 0.7,
         "policy.brand_share": 0.15,
         "policy.handoff_delay_hours": 1.0,
-        "policy.handoff_loss": 0.01,
+        "policy.lead_routing": 1.0,
         "policy.mql_volume_bias": 0.0,
         "policy.follow_up_duty": 0.9,
         "policy.feedback": 0.9,
@@ -612,7 +664,6 @@ PRESETS: dict[str, dict[str, Any]] = {
         "policy.coordination_hours_per_week": 3.0,
         "policy.message_alignment": 0.85,
         "policy.joint_planning": 0.8,
-        "policy.escalation": 0.8,
         "sla.enabled": True,
         "sla.response_hours": 4.0,
         "sales.prioritisation": "sla",
@@ -624,7 +675,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "policy.lead_definition": 0.6,
         "policy.brand_share": 0.15,
         "policy.handoff_delay_hours": 0.5,
-        "policy.handoff_loss": 0.0,
+        "policy.lead_routing": 0.5,
         "policy.mql_volume_bias": 0.04,
         "policy.follow_up_duty": 0.4,
         "policy.feedback": 0.5,
@@ -634,7 +685,6 @@ PRESETS: dict[str, dict[str, Any]] = {
         "policy.shared_goal": 0.5,
         "policy.coordination_hours_per_week": 1.0,
         "policy.message_alignment": 1.0,
-        "policy.escalation": 0.4,
     },
     "integrated": {
         "policy.heads": 1,
@@ -643,7 +693,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "policy.lead_definition": 0.8,
         "policy.brand_share": 0.2,
         "policy.handoff_delay_hours": 0.5,
-        "policy.handoff_loss": 0.0,
+        "policy.lead_routing": 1.0,
         "policy.mql_volume_bias": 0.0,
         "policy.follow_up_duty": 0.8,
         "policy.feedback": 0.9,
@@ -653,7 +703,6 @@ PRESETS: dict[str, dict[str, Any]] = {
         "policy.shared_goal": 1.0,
         "policy.coordination_hours_per_week": 2.0,
         "policy.message_alignment": 1.0,
-        "policy.escalation": 0.3,
         "sla.enabled": True,
         "sla.response_hours": 8.0,
         "sales.prioritisation": "sla",

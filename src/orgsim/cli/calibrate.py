@@ -80,7 +80,7 @@ def calibrate_command(
       "funnel.mql_to_sal" = [0.40, 0.60]
       "win_rate" = 0.22
       [parameters]
-      "sales.response_floor" = [0.3, 0.9]
+      "sales.contact_floor" = [0.3, 0.9]
     \b
     Writes DIR/calibrated.toml (the scenario plus fitted values), DIR/fit.csv (each target
     before and after, with 95% CIs), DIR/convergence.png/.svg and DIR/trials/ (every trial, so

@@ -30,7 +30,6 @@ COMPARE_METRICS = [
     "contribution",
     "won_deals",
     "win_rate",
-    "profit",
     "cost",
     "friction_index",
     "leakage_rate",
@@ -46,18 +45,40 @@ COMPARE_METRICS = [
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed.")
 @days_option
 @set_option
+@click.option(
+    "--leads",
+    "leads_path",
+    default=None,
+    metavar="FILE",
+    help="Also write one row per lead to FILE (.parquet or .csv; columns in README).",
+)
 @json_option
-def run(scenario: str, seed: int, days: int | None, assignments: Sequence[str], as_json: bool) -> None:
+def run(
+    scenario: str,
+    seed: int,
+    days: int | None,
+    assignments: Sequence[str],
+    leads_path: str | None,
+    as_json: bool,
+) -> None:
     """Run SCENARIO once (a preset name, a scenarios/ name, or a .toml path) and summarise it.
 
     Below the tables, a legend gives each measure's unit, better direction and meaning; --json
-    carries the same under "measures".
+    carries the same under "measures". --leads writes one row per lead (columns in README).
     """
+    from orgsim.experiment.leads import check_leads_path, write_leads
     from orgsim.model.metrics import METRICS
     from orgsim.model.simulate import simulate
     from orgsim.presentation.format import fmt_value
 
-    result = simulate(scenario, seed=seed, days=days, overrides=_overrides(assignments))
+    if leads_path is not None:
+        check_leads_path(leads_path)  # before running: a bad path costs nothing
+    result = simulate(
+        scenario, seed=seed, days=days, overrides=_overrides(assignments), leads=leads_path is not None
+    )
+    if leads_path is not None and result.leads is not None:
+        written = write_leads(result.leads, leads_path)
+        err.print(f"{len(result.leads):,} leads written to {written}", markup=False, highlight=False)
     if as_json:
         payload = result.to_dict()
         payload["measures"] = measures.metadata(list(result.flat()))
@@ -259,7 +280,7 @@ def compare(
         )
     out.print(paired)
     for label in others:
-        for name in ("revenue", "contribution" if "contribution" in METRICS else "profit"):
+        for name in ("revenue", "contribution"):
             out.print(difference_sentence(name, label, base, result.difference(label, name, base)))
     out.print(PAIRED_NOTE)
     out.print(legend(shown))

@@ -164,7 +164,7 @@ def analyze(
 
     For Sobol and Morris sweeps the sensitivity indices come first, one table per measure with
     factors ranked by influence, and the per-point table only with --points. Measures default to
-    the experiment's `metrics`, else revenue, profit, friction, leakage and win rate. An
+    the experiment's `metrics`, else revenue, contribution, friction, leakage and win rate. An
     unfinished sweep is summarised as far as it got.
     """
     from orgsim.experiment.analyze import analyze as run_analyze

@@ -9,7 +9,7 @@ measures (a value or a ``[low, high]`` range) and the parameters to search (``[l
     "funnel.mql_to_sal" = [0.40, 0.60]
     "median_response_hours" = { value = 42, structures = ["separate"], weight = 2 }
     [parameters]
-    "sales.response_floor" = [0.3, 0.9]
+    "sales.contact_floor" = [0.3, 0.9]
     "marketing.mql_threshold" = { range = [0.5, 0.8], serves = "funnel.inquiry_to_mql" }
 
 The search is optuna's TPE sampler, seeded per batch of trials, so a calibration gives the same

@@ -143,8 +143,6 @@ def measure_of(result: RunResult, measure: str) -> float:
         return top / bottom if bottom else float("nan")
     if measure in result.metrics:
         return float(result.metrics[measure])
-    if measure == "contribution" and "profit" in result.metrics:  # until the model reports it (issue 9)
-        return float(result.metrics["profit"])
     flat = result.flat()
     if measure in flat:
         return float(flat[measure])

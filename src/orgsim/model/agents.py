@@ -1,9 +1,14 @@
 """The people: marketers, salespeople and department heads, as Mesa agents.
 
-Agents hold behaviour only; the model (``model.py``) holds the market, the ledger, friction and
-the shared services agents call. Each ``step()`` reads as a sentence of small verbs.
-Response-time decay follows Oldroyd et al. (2007, 2011) [FACTS §1]; the lead black hole and
-its drivers (trust in lead quality, managerial tracking, volume) Sabnis et al. (2013) [FACTS §2].
+Each agent makes its own decisions: a marketer runs campaigns; a salesperson takes leads,
+decides which to work and in what order, attempts contact, qualifies, rejects or returns leads,
+sells deals and prospects outbound; a head sets budgets and argues over them. The model
+(``model.py``) holds the market, the ledger, friction and the shared services agents call.
+
+Speed to lead follows Oldroyd et al. (2007, 2011) [FACTS §1]: the first attempt's chance to
+reach a buyer decays within minutes (they leave their desk), and the chance to qualify a reached
+buyer decays over hours (their hot intent cools). The lead black hole and its drivers (trust in
+lead quality, managerial tracking, volume) follow Sabnis et al. (2013) [FACTS §2].
 """
 
 from __future__ import annotations
@@ -12,11 +17,13 @@ import math
 from typing import TYPE_CHECKING
 
 import mesa
+import numpy as np
 
-from orgsim.model.lifecycle import LeadState, LeakCause, Opportunity, WorkedLead
+from orgsim.model.lifecycle import LeadSource, LeadState, LeakCause, Opportunity, WorkedLead
 
 if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
+    from orgsim.params import Sales
 
 WORKDAY_START = 9.0  # hour of the day work starts; leads arrive around the clock
 REVIEW_HOURS = 0.1  # time to review an MQL and accept or reject it
@@ -55,14 +62,25 @@ def working_deadline(start: float, hours: float, hours_per_day: float = 8.0) -> 
         day += 1
 
 
-def contact_probability(hours: float, contact_rate: float, floor: float, half: float, power: float) -> float:
-    """Chance one attempt reaches and engages a buyer ``hours`` after they raised their hand.
+def contact_probability(hours: float, sales: Sales) -> float:
+    """Chance one attempt reaches a buyer ``hours`` after they raised their hand.
 
-    A hot component decays as a power law, ``(1 + h/half)^-power`` (fitted to 60x lower odds at
-    24 h than at 1 h, Oldroyd et al. 2011), above a floor of buyers who stay reachable.
+    A hot part (the buyer is still at their desk) falls steeply around ``contact_half_minutes``
+    (a Hill curve), above a floor of buyers who stay reachable (``contact_floor``): Oldroyd et
+    al. 2007 [FACTS §1]; the fit and its tensions are in docs/calibration.
     """
-    hot = (1.0 + max(hours, 0.0) / half) ** -power
-    return contact_rate * (floor + (1.0 - floor) * hot)
+    hot = 1.0 / (1.0 + (max(hours, 0.0) * 60.0 / sales.contact_half_minutes) ** sales.contact_decay_exponent)
+    return sales.contact_rate * (sales.contact_floor + (1.0 - sales.contact_floor) * hot)
+
+
+def intent_warmth(hours: float, sales: Sales) -> float:
+    """How much of a buyer's hot intent is left ``hours`` after they raised their hand (0..1].
+
+    ``(1 + h/half)^-power`` above a floor: the qualification chance of a reached buyer cools over
+    hours (HBR 2011: 7x first vs second hour; 60x 1 h vs 24 h+ [FACTS §1]).
+    """
+    hot = (1.0 + max(hours, 0.0) / sales.intent_half_hours) ** -sales.intent_decay_exponent
+    return sales.intent_floor + (1.0 - sales.intent_floor) * hot
 
 
 class Marketer(mesa.Agent):
@@ -81,14 +99,15 @@ class Marketer(mesa.Agent):
     def run_campaign(self) -> None:
         """Spend today's lead-capture budget on touches; learned knowledge sharpens targeting."""
         m = self.model
+        sc = m.params
         cost, effect, precision = CHANNELS[self.channel]
-        spend = m.program_budget_day * (1 - m.p.policy.brand_share) / len(m.marketers)
-        n = int(m.rng.poisson(spend / (m.p.marketing.cost_per_touch * cost)))
+        spend = m.program_budget_day * (1 - sc.policy.brand_share) / len(m.marketers)
         m.program_spend += spend
-        per_touch = m.p.marketing.touch_engagement * effect * self.skill * m.skill_factor
+        n = int(m.rng.poisson(spend / (sc.marketing.cost_per_touch * cost)))
+        per_touch = sc.marketing.touch_engagement * effect * self.skill * m.skill_factor
         per_touch *= m.campaign_time_factor
-        targeting = precision * m.marketing_knowledge
-        m.market.touch(n, per_touch, targeting, m.p.policy.message_alignment)
+        targeting = precision * m.marketing.knowledge
+        m.market.touch(n, per_touch, targeting, sc.policy.message_alignment)
         self.touches += n
 
 
@@ -106,50 +125,89 @@ class Salesperson(mesa.Agent):
 
     # -- the day -----------------------------------------------------------------------------
     def step(self) -> None:
-        """Work the day: leads and deals in the habit's order, then prospecting."""
+        """Work the day: take unowned leads, work leads and deals in the habit's order, prospect."""
         m = self.model
         self.hours_left = m.sales_hours_today()
         self.clock = m.day * 24.0 + WORKDAY_START
-        if m.p.sales.prioritisation == "sla":
+        self.take_from_inbox()
+        if m.params.sales.prioritisation == "sla":
             self.work_leads()
             self.work_deals()
         else:  # own pipeline first (more of it the less they trust marketing), then leads
             self.work_deals()
-            self.prospect_outbound(m.p.sales.outbound_max_share * (1 - self.trust))
+            self.prospect_outbound(m.params.sales.outbound_max_share * (1 - self.trust))
             self.work_leads()
         self.prospect_outbound(1.0)  # the rest of the day goes to prospecting
         self.close_deals()
         self.drop_expired_leads()
         self.lose_trust_to_tension()
 
-    def receive(self, lead: WorkedLead) -> None:
-        """Take a lead into the queue, deciding whether to work it at all (the black hole)."""
+    @property
+    def backlog(self) -> int:
+        """Leads in the queue this rep means to work but has not yet accepted."""
+        return sum(1 for w in self.queue if not (w.closed or w.ignored or w.accepted))
+
+    @property
+    def willingness(self) -> float:
+        """Chance this rep means to work a marketing lead: tracking (follow-up duty) and trust.
+
+        Sabnis et al. 2013 [FACTS §2]: follow-up rises with lead quality and managerial tracking.
+        """
         m = self.model
-        if lead.source == 0:
-            floor = m.p.sales.follow_up_floor
-            duty = m.p.policy.follow_up_duty
-            backlog = sum(1 for w in self.queue if not (w.closed or w.ignored or w.accepted))
-            load = 1.0 / (1.0 + backlog / m.p.sales.queue_tolerance)  # volume lowers follow-up
-            work = duty + (1 - duty) * (floor + (1 - floor) * self.trust) * load
-            lead.ignored = m.random.random() >= work
-        if m.p.sla.enabled:  # reps work to the SLA deadline
-            deadline = working_deadline(lead.visible_hour, m.p.sla.response_hours, m.p.sales.hours_per_day)
+        duty = m.params.policy.follow_up_duty
+        floor = m.params.sales.follow_up_floor
+        return duty + (1 - duty) * (floor + (1 - floor) * self.trust)
+
+    def receive(self, lead: WorkedLead, chosen: bool = False) -> None:
+        """Take a lead into the queue, deciding whether to work it at all (the black hole).
+
+        A lead the rep chose from the shared inbox is worked; an assigned one is worked with the
+        rep's willingness, lowered by the backlog (Sabnis: follow-up falls with volume).
+        """
+        m = self.model
+        s = m.params.sales
+        if lead.source == LeadSource.MARKETING and not chosen:
+            load = 1.0 / (1.0 + self.backlog / s.queue_tolerance)
+            lead.ignored = m.random.random() >= self.willingness * load
+        if m.params.sla.enabled:  # reps work to the SLA deadline
+            deadline = working_deadline(lead.visible_hour, m.params.sla.response_hours, s.hours_per_day)
             lead.next_day = max(lead.arrival_day, int(deadline // 24))
         self.queue.append(lead)
 
+    def take_from_inbox(self) -> None:
+        """Pull unowned leads from the shared inbox, best-looking first, while willing and with room.
+
+        Under the SLA's order the oldest come first and none is passed over; by gut feel, a rep
+        passes over leads that look below the bar they would reject at.
+        """
+        m = self.model
+        if not m.inbox:
+            return
+        room = int(m.params.sales.queue_tolerance * self.willingness) - self.backlog
+        if room <= 0:
+            return
+        day_end = m.day * 24.0 + WORKDAY_START + m.params.sales.hours_per_day
+        visible = sorted((w for w in m.inbox if w.visible_hour < day_end), key=self._priority)
+        if m.params.sales.prioritisation != "sla":
+            visible = [w for w in visible if not self.rejects(w)]
+        for lead in visible[:room]:
+            m.inbox.remove(lead)
+            lead.unowned = False
+            self.receive(lead, chosen=True)
+
     # -- leads -------------------------------------------------------------------------------
     def _priority(self, lead: WorkedLead) -> float:
-        if self.model.p.sales.prioritisation == "sla":
+        m = self.model
+        if m.params.sales.prioritisation == "sla":
             return lead.visible_hour  # first in, first out against the SLA clock
         # gut feel: best-looking first; on individual commission, the bigger account first
-        m = self.model
-        size = float(m.market.deal_size[lead.prospect]) / m.p.market.deal_size
-        return -(lead.perceived + 0.2 * (1 - m.p.policy.shared_goal) * math.log(size))
+        size = float(m.market.deal_size[lead.prospect]) / m.params.market.deal_size
+        return -(lead.perceived + 0.2 * (1 - m.params.policy.shared_goal) * math.log(size))
 
     def work_leads(self) -> None:
         """Attempt due leads in priority order among those visible, as the day's hours allow."""
         m = self.model
-        day_end = m.day * 24.0 + WORKDAY_START + m.p.sales.hours_per_day
+        day_end = m.day * 24.0 + WORKDAY_START + m.params.sales.hours_per_day
         pending = [
             w
             for w in self.queue
@@ -171,27 +229,24 @@ class Salesperson(mesa.Agent):
     def work(self, lead: WorkedLead) -> float:
         """One touch on a lead: review, contact attempt, conversation. Returns hours spent."""
         m = self.model
+        s = m.params.sales
         hours = 0.0
         if not lead.accepted:
             m.record_response(lead, self.clock)
             hours += REVIEW_HOURS
             if self.rejects(lead):
-                m.reject_lead(lead, self)
+                self.reject(lead)
                 return hours
             lead.accepted = True
             m.ledger.move(lead.lead, LeadState.SAL)
         if not lead.reached:
-            hours += m.p.sales.attempt_hours
+            hours += s.attempt_hours
             lead.attempts += 1
-            s = m.p.sales
-            p = contact_probability(
-                self.clock - lead.mql_hour,
-                s.contact_rate,
-                s.response_floor,
-                s.response_half_hours,
-                s.response_decay_exponent,
-            )
-            if m.random.random() < p:
+            m.ledger.attempts[lead.lead] = lead.attempts
+            reached = m.random.random() < contact_probability(self.clock - lead.mql_hour, s)
+            if lead.attempts == 1:
+                m.ledger.first_contact[lead.lead] = reached
+            if reached:
                 lead.reached = True
             elif lead.attempts >= m.max_attempts:
                 m.return_to_marketing(lead, LeakCause.TOO_LATE)
@@ -199,38 +254,100 @@ class Salesperson(mesa.Agent):
             else:
                 lead.next_day = m.day + max(1, round(s.attempt_spacing_days))
                 return hours
-        hours += m.p.sales.conversation_hours
-        m.qualify(lead, self)
+        hours += s.conversation_hours
+        if self.qualify(lead) and lead.attempts == 1:
+            m.ledger.first_qualified[lead.lead] = True
         return hours
 
     def rejects(self, lead: WorkedLead) -> bool:
         """Reject a marketing lead that looks weak; the less trust, the higher the bar."""
-        if lead.source != 0:
+        if lead.source != LeadSource.MARKETING:
             return False
         m = self.model
-        bar = m.p.sales.fit_min + 0.25 * (1 - self.trust) * (1 - m.p.policy.follow_up_duty)
+        bar = m.params.sales.fit_min + 0.25 * (1 - self.trust) * (1 - m.params.policy.follow_up_duty)
         return lead.perceived < bar
+
+    def reject(self, lead: WorkedLead) -> None:
+        """Reject an MQL as junk: marketing resents it, learns from it, and the lead goes back."""
+        m = self.model
+        m.friction.event("rejected_lead", m.heat)
+        m.marketing.learn()
+        m.return_to_marketing(lead, LeakCause.WRONGLY_REJECTED)
+
+    def qualify(self, lead: WorkedLead) -> bool:
+        """A conversation: qualify (SQL, maybe an opportunity) or return the lead. True if SQL.
+
+        A fitting in-market buyer qualifies with a chance from skill, consistent messages and how
+        warm their intent still is; a cold-called buyer never raised a hand and starts cooled.
+        """
+        m = self.model
+        s = m.params.sales
+        mk = m.market
+        pro = lead.prospect
+        align = m.params.policy.message_alignment
+        mk.perception[pro] += np.float32(0.3) * (np.float32(align) - mk.perception[pro])
+        real = bool(mk.in_market[pro] and mk.fit[pro] >= s.fit_min)
+        if lead.source == LeadSource.MARKETING:
+            self.learn(1.0 if real else 0.0)
+            m.marketing.learn()
+            warmth = intent_warmth(self.clock - lead.mql_hour, s)
+        else:
+            warmth = s.intent_floor
+        chance = s.qualify_rate * self.skill * m.skill_factor * m.perception_factor(pro) * warmth
+        if not real or m.random.random() >= min(0.95, chance):
+            m.return_to_marketing(lead, LeakCause.NEVER_RECYCLED)
+            return False
+        m.ledger.move(lead.lead, LeadState.SQL)
+        p_opp = s.opportunity_rate * (0.5 + float(mk.fit[pro]))
+        if m.random.random() >= min(0.95, p_opp):  # the buyer declines to evaluate us
+            m.finish(lead)
+            m.ledger.move(lead.lead, LeadState.LOST)
+            return True
+        self.open_opportunity(lead)
+        return True
+
+    def open_opportunity(self, lead: WorkedLead) -> None:
+        """The buyer evaluates us: a deal with a decision day and the selling time it needs."""
+        m = self.model
+        m.finish(lead)
+        m.ledger.move(lead.lead, LeadState.OPPORTUNITY)
+        s = m.params.sales
+        cycle = max(
+            1, round(m.random.lognormvariate(np.log(m.params.market.sales_cycle_days) - 0.125, 0.5))
+        )
+        m.market.hold_window(lead.prospect)
+        self.deals.append(
+            Opportunity(
+                lead=lead.lead,
+                prospect=lead.prospect,
+                value=float(m.market.deal_size[lead.prospect]),
+                close_day=m.day + cycle,
+                daily_hours=s.opportunity_hours_per_week / 5.0,
+                hours_needed=s.opportunity_hours_per_week / 5.0 * cycle,
+                marketing_sourced=lead.source == LeadSource.MARKETING,
+            )
+        )
 
     def learn(self, outcome: float) -> None:
         """Trust follows experience of marketing's leads (1: a real buyer, 0: junk)."""
-        self.trust += self.model.p.sales.trust_rate * (outcome - self.trust)
+        self.trust += self.model.params.sales.trust_rate * (outcome - self.trust)
 
     def lose_trust_to_tension(self) -> None:
         """Tension between the teams wears trust down."""
         m = self.model
-        self.trust = max(0.0, self.trust - m.p.friction.trust_erosion * m.friction.level)
+        self.trust = max(0.0, self.trust - m.params.friction.trust_erosion * m.friction.level)
 
     def drop_expired_leads(self) -> None:
         """Leads never touched within the expiry window drop out of the queue."""
         m = self.model
-        limit = m.p.sales.lead_expiry_days
+        limit = m.params.sales.lead_expiry_days
         keep: list[WorkedLead] = []
         for w in self.queue:
             if w.closed:
                 continue
             if not w.accepted and m.day - w.arrival_day >= limit:
                 cause = LeakCause.NEVER_FOLLOWED_UP if w.ignored else LeakCause.QUEUE_EXPIRED
-                m.friction.event("unworked_lead", m.p.policy.escalation)
+                m.friction.event("unworked_lead", m.heat)
                 m.return_to_marketing(w, cause)
             else:
                 keep.append(w)
@@ -255,13 +372,28 @@ class Salesperson(mesa.Agent):
         still: list[Opportunity] = []
         for d in self.deals:
             if d.close_day <= m.day:
-                m.decide(d, self)
+                self.decide(d)
             else:
                 still.append(d)
         self.deals = still
 
+    def decide(self, deal: Opportunity) -> None:
+        """The buyer decides: win chance from skill, attention given, fit and perception."""
+        m = self.model
+        s = m.params.sales
+        coverage = min(1.0, deal.hours_given / deal.hours_needed) if deal.hours_needed else 1.0
+        fit = float(m.market.fit[deal.prospect])
+        p = s.win_rate * self.skill * m.skill_factor * m.effort
+        p *= (0.4 + 0.6 * coverage) * (0.6 + fit) * m.perception_factor(deal.prospect)
+        m.market.close_windows(np.array([deal.prospect]))
+        if m.random.random() < min(0.95, p):
+            m.book_win(deal)
+        else:
+            m.ledger.move(deal.lead, LeadState.LOST)
+            m.lost += 1
+
     def prospect_outbound(self, share: float) -> None:
-        """Cold-call for ``share`` of the hours left today."""
+        """Cold-call for ``share`` of the hours left today; a reached buyer gets a conversation."""
         m = self.model
         hours = max(0.0, self.hours_left) * share
         if hours <= 0:
@@ -269,15 +401,17 @@ class Salesperson(mesa.Agent):
         self.hours_left -= hours
         for lead in m.cold_leads(hours):
             lead.reached = True
-            self.hours_left -= m.p.sales.conversation_hours
-            m.qualify(lead, self)
+            self.hours_left -= m.params.sales.conversation_hours
+            self.qualify(lead)
 
 
 class Head(mesa.Agent):
     """A department head: sets budgets and targets each quarter.
 
-    With two heads, the budget is negotiated and disputed; with one head, the head's bias moves
-    money between long-term demand (marketing programs) and short-term sales (outbound).
+    With two heads, the sales head argues for outbound when reps distrust marketing's leads, and
+    the gap to marketing's plan is a budget dispute (damped by joint planning); with one head
+    over both, the head's bias moves money between long-term demand (marketing programs) and
+    short-term sales (outbound), and nobody disputes it.
     """
 
     def __init__(self, model: OrgModel, department: str) -> None:
@@ -285,16 +419,22 @@ class Head(mesa.Agent):
         self.department = department
 
     def plan_quarter(self) -> None:
-        """Set the quarter's budgets; only the first head runs planning."""
+        """Set the quarter's budgets (the first head convenes planning)."""
         m = self.model
-        pol = m.p.policy
+        pol = m.params.policy
         if pol.heads == 1:
             shift = pol.head_bias * pol.max_budget_shift
         else:
-            # the sales head argues for outbound when reps distrust marketing's leads
-            trust = sum(s.trust for s in m.salespeople) / max(1, len(m.salespeople))
-            shift = (0.5 - trust) * 2 * pol.max_budget_shift * (1 - pol.joint_planning)
-            shift = max(-pol.max_budget_shift, min(pol.max_budget_shift, shift))
-            if m.random.random() < 1 - pol.joint_planning:
-                m.friction.event("budget_dispute", pol.escalation * (1 + m.friction.level))
+            wanted = self.model.heads[1].outbound_wanted()  # the sales head's ask
+            shift = wanted * (1 - pol.joint_planning)  # joint planning meets in the middle
+            gap = abs(wanted) / pol.max_budget_shift if pol.max_budget_shift > 0 else 0.0
+            if gap > 0:
+                m.friction.event("budget_dispute", m.heat * gap * (1 - pol.joint_planning))
         m.set_budgets(shift)
+
+    def outbound_wanted(self) -> float:
+        """The sales head's ask: move program money to outbound the less reps trust the leads."""
+        m = self.model
+        pol = m.params.policy
+        trust = sum(s.trust for s in m.salespeople) / max(1, len(m.salespeople))
+        return max(-pol.max_budget_shift, min(pol.max_budget_shift, (0.5 - trust) * 2 * pol.max_budget_shift))

@@ -3,7 +3,9 @@
 Sources follow Kotler, Rackham & Krishnaswamy (HBR 2006) [FACTS §4]: economic friction (budget
 disputes, credit for deals, commission vs. bonus) and cultural friction around leads (sales
 rejects leads as junk, marketing blames unworked leads, SLA breaches). Each event adds tension
-and costs hours; tension lowers trust and the uptake of feedback (see the agents).
+and costs hours; how hard it lands (its *heat*) comes from the people: distrust, goals that
+collide, whether one head settles it, and tension already there (``OrgModel.heat``). Tension
+lowers trust and the uptake of feedback (see the agents).
 """
 
 from __future__ import annotations
@@ -35,15 +37,15 @@ class Friction:
         self.level_sum = 0.0
         self.days = 0
 
-    def event(self, source: str, escalation: float = 1.0, times: int = 1) -> None:
-        """Record ``times`` events of one source; ``escalation`` scales how hard they land."""
-        if times <= 0:
+    def event(self, source: str, heat: float = 1.0, times: int = 1) -> None:
+        """Record ``times`` events of one source; ``heat`` (from the people involved) scales them."""
+        if times <= 0 or heat <= 0:
             return
-        added = self.weights[source] * escalation * times
+        added = self.weights[source] * heat * times
         self.tension += added
         self.contribution[source] += added
         self.events[source] += times
-        hours = self.params.hours_per_event * escalation * times
+        hours = self.params.hours_per_event * heat * times
         self.hours_due += hours
         self.hours_total += hours
 

@@ -1,12 +1,14 @@
 """The lead lifecycle (a demand waterfall) and the ledger that proves every lead is accounted for.
 
 inquiry -> MQL -> SAL -> SQL -> opportunity -> won | lost (an SQL is also lost when the buyer
-declines to evaluate us), with exits to recycled (returned to nurture), disqualified (no real
-buying intent, or closed without value) and leaked (real buying intent lost to the process, with
-its cause). SiriusDecisions Demand Waterfall [FACTS §5].
+declines to evaluate us). Sales may return a lead to marketing: it is then *recycled* — back in
+nurture, re-scored every day, and re-promoted to MQL if it crosses the threshold again
+(SiriusDecisions Demand Waterfall [FACTS §5]: rejected leads are recycled, not deleted). Leads
+close as disqualified (no real buying intent), or leaked: real buying intent lost to the process,
+with its cause.
 
-Bulk lead state lives in arrays; :class:`WorkedLead` and :class:`Opportunity` hold the detail a
-salesperson needs while working one.
+Bulk lead state lives in arrays (one slot per lead, which the per-lead table reads);
+:class:`WorkedLead` and :class:`Opportunity` hold the detail a salesperson needs while working one.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
+import pandas as pd
 
 
 class LeadState(IntEnum):
-    """Where a lead is. The first five are open; the rest are terminal."""
+    """Where a lead is. The first five are open; recycled leads are in nurture; the rest closed."""
 
     INQUIRY = 0
     MQL = 1
@@ -33,24 +36,33 @@ class LeadState(IntEnum):
 
 
 OPEN_STATES = (LeadState.INQUIRY, LeadState.MQL, LeadState.SAL, LeadState.SQL, LeadState.OPPORTUNITY)
+LIVE_STATES = (*OPEN_STATES, LeadState.RECYCLED)  # the prospect's current lead is one of these
 FUNNEL_STAGES = ("inquiry", "mql", "sal", "sql", "opportunity", "won")
+
+
+class LeadSource(IntEnum):
+    """Who found the lead: marketing (an inquiry) or sales (outbound prospecting)."""
+
+    MARKETING = 0
+    SALES = 1
 
 
 class LeakCause(IntEnum):
     """Why a lead with real buying intent was lost to the process rather than to the buyer."""
 
     NONE = 0
-    HANDOFF_LOST = 1  # dropped crossing the marketing-sales boundary
+    HANDOFF_LOST = 1  # an MQL left unowned in the shared inbox until it went stale
     NEVER_FOLLOWED_UP = 2  # a rep chose not to work it (the lead black hole)
-    TOO_LATE = 3  # worked, but the buyer went elsewhere before we reached them
+    TOO_LATE = 3  # worked, but the buyer went elsewhere before we reached or qualified them
     WRONGLY_REJECTED = 4  # rejected as junk although the buyer was in market and fitting
     QUEUE_EXPIRED = 5  # meant to be worked, aged out of an over-full queue
-    NEVER_RECYCLED = 6  # stalled or rejected with intent and not returned to nurture
+    NEVER_RECYCLED = 6  # returned by sales with intent and closed, not put back in nurture
     MISSED_BY_SCORING = 7  # never crossed the MQL threshold while the buyer was in market
-    LOST_IN_NURTURE = 8  # returned to nurture while in market; the buyer bought elsewhere
+    LOST_IN_NURTURE = 8  # recycled to nurture while in market; not re-promoted before they bought
 
 
-SOURCES = ("marketing", "sales")
+SOURCES = tuple(s.name.lower() for s in LeadSource)
+CAUSES = tuple(c.name.lower() for c in LeakCause if c != LeakCause.NONE)
 
 _ALLOWED: dict[LeadState, frozenset[LeadState]] = {
     LeadState.INQUIRY: frozenset({LeadState.MQL}),
@@ -58,9 +70,11 @@ _ALLOWED: dict[LeadState, frozenset[LeadState]] = {
     LeadState.SAL: frozenset({LeadState.SQL}),
     LeadState.SQL: frozenset({LeadState.OPPORTUNITY, LeadState.LOST}),  # LOST: declined at discovery
     LeadState.OPPORTUNITY: frozenset({LeadState.WON, LeadState.LOST}),
-    LeadState.RECYCLED: frozenset({LeadState.LEAKED}),  # nurture failed to bring them back
+    # back in nurture: re-promoted, or closed (no intent / stale) or leaked (bought elsewhere)
+    LeadState.RECYCLED: frozenset({LeadState.MQL, LeadState.DISQUALIFIED, LeadState.LEAKED}),
 }
 _EXITS = frozenset({LeadState.RECYCLED, LeadState.DISQUALIFIED, LeadState.LEAKED})
+_NAN = np.float32(np.nan)
 
 
 class LedgerError(AssertionError):
@@ -68,49 +82,71 @@ class LedgerError(AssertionError):
 
 
 class Ledger:
-    """Every lead ever created, its state, source, leak cause and expected value leaked.
+    """Every lead ever created: its state, source, intent, speed-to-lead record and leak cause.
 
     ``created = open + won + lost + recycled + disqualified + leaked`` holds by construction and
-    is verified independently by :meth:`check`.
+    is verified independently by :meth:`check`. A prospect has at most one live lead (open or
+    recycled) at a time.
     """
+
+    _ARRAYS = {
+        "prospect": (np.int64, 0),
+        "state": (np.int8, 0),
+        "cause": (np.int8, 0),
+        "source": (np.int8, 0),
+        "created_day": (np.int32, 0),
+        "since_day": (np.int32, 0),  # day the lead entered nurture (created or recycled)
+        "peak": (np.int8, -1),  # furthest funnel stage ever reached
+        "intent": (np.bool_, False),  # real buying intent (in market and fitting) while live
+        "value": (np.float32, 0.0),  # won: deal value; leaked: expected revenue lost
+        "response_hours": (np.float32, _NAN),  # calendar hours, reaching sales -> first attempt
+        "first_contact": (np.bool_, False),
+        "first_qualified": (np.bool_, False),
+        "attempts": (np.int16, 0),
+        "opportunity_day": (np.int32, -1),  # business day it became an opportunity
+        "closed_day": (np.int32, -1),  # business day it closed (won, lost, disqualified, leaked)
+        "recycles": (np.int16, 0),
+    }
 
     def __init__(self, n_prospects: int, capacity: int = 1024) -> None:
         self.n = 0
-        self.prospect = np.empty(capacity, dtype=np.int64)
-        self.state = np.empty(capacity, dtype=np.int8)
-        self.cause = np.zeros(capacity, dtype=np.int8)
-        self.source = np.zeros(capacity, dtype=np.int8)
-        self.created_day = np.zeros(capacity, dtype=np.int32)
+        self.today = 0  # the business day moves are stamped with (the model advances it)
+        for name, (dtype, fill) in self._ARRAYS.items():
+            setattr(self, name, np.full(capacity, fill, dtype=dtype))
         self.counts = np.zeros(len(LeadState), dtype=np.int64)
-        # funnel: leads of each source that ever reached each stage
-        self.reached = np.zeros((len(SOURCES), len(LeadState)), dtype=np.int64)
+        # funnel: leads of each source that ever reached each stage (a re-promoted lead once)
+        self.reached = np.zeros((len(LeadSource), len(LeadState)), dtype=np.int64)
         self.leaked_value = np.zeros(len(LeakCause), dtype=np.float64)
-        self.open_lead = np.full(n_prospects, -1, dtype=np.int64)
+        self.open_lead = np.full(n_prospects, -1, dtype=np.int64)  # the live lead, or -1
         self.last_lead = np.full(n_prospects, -1, dtype=np.int64)
 
     def _grow(self, need: int) -> None:
         cap = max(need, 2 * self.prospect.size)
-        for name in ("prospect", "state", "cause", "source", "created_day"):
+        for name, (dtype, fill) in self._ARRAYS.items():
             old = getattr(self, name)
-            new = np.zeros(cap, dtype=old.dtype)
+            new = np.full(cap, fill, dtype=dtype)
             new[: self.n] = old[: self.n]
             setattr(self, name, new)
 
-    def create(self, prospects: np.ndarray, day: int, state: LeadState, source: int) -> np.ndarray:
-        """Open one new lead per prospect (none may have an open lead); returns the lead ids."""
+    def create(
+        self, prospects: np.ndarray, day: int, state: LeadState, source: LeadSource, intent: np.ndarray
+    ) -> np.ndarray:
+        """Open one new lead per prospect (none may have a live lead); returns the lead ids."""
         k = prospects.size
         if k == 0:
             return np.empty(0, dtype=np.int64)
         if np.any(self.open_lead[prospects] >= 0):
-            raise LedgerError("a prospect already has an open lead")
+            raise LedgerError("a prospect already has a live lead")
         if self.n + k > self.prospect.size:
             self._grow(self.n + k)
         ids = np.arange(self.n, self.n + k)
         self.prospect[ids] = prospects
         self.state[ids] = state
-        self.cause[ids] = LeakCause.NONE
         self.source[ids] = source
         self.created_day[ids] = day
+        self.since_day[ids] = day
+        self.peak[ids] = state
+        self.intent[ids] = intent
         self.open_lead[prospects] = ids
         self.last_lead[prospects] = ids
         self.n += k
@@ -118,47 +154,76 @@ class Ledger:
         self.reached[source, state] += k
         return ids
 
+    def _enter(self, lead: int | np.ndarray, new: LeadState) -> None:
+        """Funnel and live-lead bookkeeping for leads that just moved into ``new``."""
+        if new <= LeadState.WON:  # a re-promoted lead counts once per stage
+            if isinstance(lead, int):
+                if self.peak[lead] < new:
+                    self.peak[lead] = new
+                    self.reached[self.source[lead], new] += 1
+            else:
+                first = lead[self.peak[lead] < new]
+                self.peak[first] = new
+                np.add.at(self.reached[:, new], self.source[first], 1)
+        if new not in LIVE_STATES:
+            self.open_lead[self.prospect[lead]] = -1
+            self.closed_day[lead] = self.today
+        elif new == LeadState.OPPORTUNITY:
+            self.opportunity_day[lead] = self.today
+
     def move(self, lead: int, new: LeadState) -> None:
-        """Advance one lead along the waterfall or close it (not as leaked: use :meth:`leak`)."""
+        """Advance one lead along the waterfall, recycle or close it (to leak, use :meth:`leak`)."""
+        lead = int(lead)
         old = LeadState(self.state[lead])
         if new not in _ALLOWED.get(old, ()) and not (old in OPEN_STATES and new in _EXITS):
             raise LedgerError(f"lead {lead}: {old.name} -> {new.name} is not a lifecycle move")
         self.state[lead] = new
         self.counts[old] -= 1
         self.counts[new] += 1
-        if new <= LeadState.WON:
-            self.reached[self.source[lead], new] += 1
-        if new not in OPEN_STATES:
-            self.open_lead[self.prospect[lead]] = -1
+        if new == LeadState.RECYCLED:
+            self.recycles[lead] += 1
+        self._enter(lead, new)
+
+    def move_many(self, leads: np.ndarray, new: LeadState) -> None:
+        """Vectorised :meth:`move` for leads that may each move to ``new``."""
+        if leads.size == 0:
+            return
+        for old in np.unique(self.state[leads]).tolist():
+            if new not in _ALLOWED.get(LeadState(old), ()):
+                raise LedgerError(f"{LeadState(old).name} -> {new.name} is not a lifecycle move")
+            self.counts[old] -= int(np.count_nonzero(self.state[leads] == old))
+        self.state[leads] = new
+        self.counts[new] += leads.size
+        self._enter(leads, new)
 
     def leak(self, lead: int, cause: LeakCause, expected_value: float) -> None:
         """Close a lead as leaked, with the cause and the revenue it was expected to bring."""
         if cause == LeakCause.NONE:
             raise LedgerError(f"lead {lead}: a leak needs a cause")
+        if not self.intent[lead]:
+            raise LedgerError(f"lead {lead}: only a lead with real buying intent can leak")
         self.move(lead, LeadState.LEAKED)
         self.cause[lead] = cause
+        self.value[lead] = expected_value
         self.leaked_value[cause] += expected_value
-
-    def move_many(self, leads: np.ndarray, new: LeadState) -> None:
-        """Vectorised :meth:`move` for leads that are all in the same open state."""
-        if leads.size == 0:
-            return
-        old = np.unique(self.state[leads])
-        if old.size != 1 or LeadState(old[0]) not in OPEN_STATES:
-            raise LedgerError("move_many needs leads in one open state")
-        self.state[leads] = new
-        self.counts[old[0]] -= leads.size
-        self.counts[new] += leads.size
-        if new <= LeadState.WON:
-            np.add.at(self.reached[:, new], self.source[leads], 1)
-        if new not in OPEN_STATES:
-            self.open_lead[self.prospect[leads]] = -1
 
     def summary(self) -> dict[str, int]:
         """``{"created": n, state name: count, ...}`` in lifecycle order."""
         out = {"created": int(self.n)}
         out.update({s.name.lower(): int(self.counts[s]) for s in LeadState})
         return out
+
+    @property
+    def with_intent(self) -> int:
+        """Leads whose buyer had real buying intent while the lead was live."""
+        return int(np.count_nonzero(self.intent[: self.n]))
+
+    def never_attempted_share(self) -> float:
+        """Share of marketing leads that reached MQL and were never attempted by sales."""
+        n = self.n
+        mql = (self.source[:n] == LeadSource.MARKETING) & (self.peak[:n] >= LeadState.MQL)
+        total = int(np.count_nonzero(mql))
+        return float(np.count_nonzero(np.isnan(self.response_hours[:n][mql])) / total) if total else 0.0
 
     def leaked_by_cause(self) -> dict[str, int]:
         """Count of leaked leads per cause."""
@@ -170,7 +235,7 @@ class Ledger:
         return {c.name.lower(): float(self.leaked_value[c]) for c in LeakCause if c != LeakCause.NONE}
 
     def check(self) -> None:
-        """Prove conservation: every lead is in exactly one state, leaks have causes.
+        """Prove conservation: every lead is in exactly one state, leaks have causes and intent.
 
         Recounts from the per-lead arrays, independently of the running counters.
         """
@@ -186,25 +251,88 @@ class Ledger:
         cause = self.cause[: self.n]
         if np.any(cause[leaked] == LeakCause.NONE) or np.any(cause[~leaked] != LeakCause.NONE):
             raise LedgerError("a leaked lead has no cause, or a non-leaked lead has one")
-        open_ids = np.flatnonzero(state <= LeadState.OPPORTUNITY)
+        if np.any(~self.intent[: self.n][leaked]):
+            raise LedgerError("a leaked lead had no buying intent")
+        live = np.flatnonzero((state <= LeadState.OPPORTUNITY) | (state == LeadState.RECYCLED))
         pointed = np.flatnonzero(self.open_lead >= 0)
-        if open_ids.size != pointed.size or np.any(self.open_lead[self.prospect[open_ids]] != open_ids):
-            raise LedgerError("a prospect has two open leads, or an open lead lost its prospect")
-        if np.any(np.diff(self.reached[0, : LeadState.WON + 1]) > 0):
-            raise LedgerError("the funnel widens: more leads reached a later stage")
+        if live.size != pointed.size or np.any(self.open_lead[self.prospect[live]] != live):
+            raise LedgerError("a prospect has two live leads, or a live lead lost its prospect")
+        peak = self.peak[: self.n]
+        for src, entry in ((LeadSource.MARKETING, LeadState.INQUIRY), (LeadSource.SALES, LeadState.SAL)):
+            mine = peak[self.source[: self.n] == src]
+            ever = [int(np.count_nonzero(mine >= s)) for s in range(entry, LeadState.WON + 1)]
+            if ever != self.reached[src, entry : LeadState.WON + 1].tolist():
+                raise LedgerError(f"the {src.name.lower()} funnel does not match the leads' furthest stages")
 
-    def funnel(self, source: int = 0) -> dict[str, int]:
-        """Leads of one source (0: marketing, 1: sales) that ever reached each stage."""
+    def funnel(self, source: LeadSource = LeadSource.MARKETING) -> dict[str, int]:
+        """Leads of one source that ever reached each stage."""
         return {stage: int(self.reached[source, i]) for i, stage in enumerate(FUNNEL_STAGES)}
 
+    def table(self, hard: np.ndarray | None = None) -> pd.DataFrame:
+        """One row per lead: the per-lead table of ``orgsim run --leads`` (schema in README)."""
+        n = self.n
+        state = self.state[:n]
+        cause = self.cause[:n]
+        state_names = np.array([s.name.lower() for s in LeadState])
+        cause_names = np.array([""] + list(CAUSES))
+        frame = pd.DataFrame(
+            {
+                "lead_id": np.arange(n, dtype=np.int64),
+                "prospect": self.prospect[:n],
+                "source": pd.Categorical.from_codes(self.source[:n], categories=list(SOURCES)),
+                "lead_type": np.where(hard[self.prospect[:n]], "hard", "easy") if hard is not None else "",
+                "created_day": self.created_day[:n],
+                "intent": self.intent[:n],
+                "response_hours": self.response_hours[:n].astype(np.float64),
+                "first_contact": self.first_contact[:n],
+                "first_qualified": self.first_qualified[:n],
+                "attempts": self.attempts[:n].astype(np.int32),
+                "opportunity_day": _days(self.opportunity_day[:n]),
+                "closed_day": _days(self.closed_day[:n]),
+                "recycles": self.recycles[:n].astype(np.int32),
+                "qualified": self.peak[:n] >= LeadState.SQL,
+                "state": state_names[state],
+                "cause": cause_names[cause],
+                "value": self.value[:n].astype(np.float64),
+            }
+        )
+        return frame
 
-@dataclass(slots=True)
+
+def _days(days: np.ndarray) -> np.ndarray:
+    """Business days as floats, NaN where the event never happened (-1)."""
+    return np.where(days >= 0, days, np.nan)
+
+
+LEAD_COLUMNS: dict[str, str] = {
+    "lead_id": "lead number, in order of creation",
+    "prospect": "the buying organisation's index in the market",
+    "source": "marketing (an inquiry) or sales (outbound prospecting)",
+    "lead_type": "easy or hard to screen (market.hard_lead_share)",
+    "created_day": "business day the lead was created",
+    "intent": "the buyer had real buying intent (in market and fitting) while the lead was live",
+    "response_hours": "calendar hours from the lead reaching sales to the first attempt; empty if never",
+    "first_contact": "the first attempt reached the buyer",
+    "first_qualified": "the first attempt reached and qualified the buyer (SQL)",
+    "attempts": "contact attempts made",
+    "opportunity_day": "business day it became an opportunity; empty if never",
+    "closed_day": "business day it closed (won, lost, disqualified or leaked); empty if still live",
+    "recycles": "times sales returned the lead to nurture",
+    "qualified": "ever reached SQL",
+    "state": "state at the horizon",
+    "cause": "leak cause, empty unless leaked",
+    "value": "won: deal value; leaked: expected revenue lost; else 0 (currency)",
+}
+"""The per-lead table's columns and their meaning (README and ``--leads`` read this)."""
+
+
+@dataclass(slots=True, eq=False)
 class WorkedLead:
     """A lead in a salesperson's queue: the detail needed to work it, times in hours."""
 
     lead: int
     prospect: int
-    source: int
+    source: LeadSource
     mql_hour: float  # when the buyer raised their hand (absolute hours)
     visible_hour: float  # when sales could first see it
     arrival_day: int
@@ -216,6 +344,7 @@ class WorkedLead:
     next_day: int = 0
     first_attempt_hour: float = -1.0
     closed: bool = False
+    unowned: bool = False  # waiting in the shared inbox
 
 
 @dataclass(slots=True)

@@ -3,8 +3,9 @@
 Each prospect (a buying organisation) has a fit to the ideal customer profile, a latent buying
 window (in market or not: only a small share is in market at a time), a deal size, an
 engagement score built by marketing touches, and a perception of the company that consistent
-messages raise and contradictory ones lower. Daily dynamics are vectorised; per-prospect
-detail is materialised by :meth:`Market.prospect` only where a lead is worked.
+messages raise and contradictory ones lower, and whether its fit and intent are hard to read.
+Daily dynamics are vectorised; per-prospect detail is materialised by :meth:`Market.prospect`
+only where a lead is worked.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Prospect:
     engagement: float
     perception: float
     customer: bool
+    hard: bool
 
 
 class Market:
@@ -73,6 +75,8 @@ class Market:
         self._bound = np.empty(n, dtype=np.float32)
         self._hit = np.empty(n, dtype=bool)
         self._slot = np.zeros(n, dtype=np.int32)  # scratch for finding repeat touches
+        # accounts whose fit and intent are hard to read (Rubel et al.: heterogeneous leads)
+        self.hard = rng.random(n) < params.hard_lead_share
 
     def _schedule_exits(self, idx: np.ndarray, day: int) -> None:
         if idx.size == 0:
@@ -203,4 +207,5 @@ class Market:
             engagement=float(self.engagement[i]),
             perception=float(self.perception[i]),
             customer=bool(self.customer[i]),
+            hard=bool(self.hard[i]),
         )

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from orgsim.measures import MEASURES, Measure
-from orgsim.model.lifecycle import FUNNEL_STAGES, LeadState
+from orgsim.model.lifecycle import FUNNEL_STAGES, LeadSource, LeadState
 
 if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
@@ -39,7 +39,8 @@ METRICS: dict[str, Measure] = {
         "median_response_hours",
         "never_responded_share",
         "cost",
-        "profit",
+        "contribution",
+        "friction_cost",
         "friction_hours",
         "coordination_hours",
         "mean_trust",
@@ -64,6 +65,7 @@ class RunResult:
     funnel: dict[str, int]
     sales_funnel: dict[str, int]
     series: pd.DataFrame | None = field(default=None, repr=False)
+    leads: pd.DataFrame | None = field(default=None, repr=False)  # one row per lead (LEAD_COLUMNS)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of ``orgsim run --json``."""
@@ -109,10 +111,9 @@ def flat_columns() -> list[str]:
     ]
 
 
-def measure(model: OrgModel, series: bool = False) -> RunResult:
-    """Read a finished model into a RunResult (checks the ledger first)."""
-    model.ledger.check()
-    p = model.p
+def live_metrics(model: OrgModel) -> dict[str, float]:
+    """The measures of :data:`METRICS` on a model as it stands (any day; cheap: no ledger check)."""
+    p = model.params
     ledger = model.ledger
     years = model.day / YEAR_DAYS
     decided = model.won + model.lost
@@ -124,7 +125,9 @@ def measure(model: OrgModel, series: bool = False) -> RunResult:
         + years * p.costs.head_salary * p.policy.heads
         + p.sales.commission_rate * model.revenue
     )
-    mqls = int(ledger.reached[0, LeadState.MQL])
+    friction_cost = model.friction.hours_total * p.costs.hourly_rate
+    cost += friction_cost
+    mqls = int(ledger.reached[LeadSource.MARKETING, LeadState.MQL])
     responses = model.response_hours
     leaked = int(ledger.counts[LeadState.LEAKED])
     metrics = {
@@ -135,18 +138,31 @@ def measure(model: OrgModel, series: bool = False) -> RunResult:
         "mqls": float(mqls),
         "sqls": float(ledger.reached[:, LeadState.SQL].sum()),
         "friction_index": model.friction.index,
-        "leakage_rate": leaked / ledger.n if ledger.n else 0.0,
+        "leakage_rate": leaked / ledger.with_intent if ledger.with_intent else 0.0,
         "leaked_leads": float(leaked),
         "leaked_revenue": float(ledger.leaked_value.sum()),
         "median_response_hours": float(np.median(responses)) if responses else float("nan"),
-        "never_responded_share": 1.0 - len(responses) / mqls if mqls else 0.0,
+        "never_responded_share": ledger.never_attempted_share(),
         "cost": float(cost),
-        "profit": float(model.revenue - cost),
+        "contribution": float(model.revenue - cost),
+        "friction_cost": float(friction_cost),
         "friction_hours": model.friction.hours_total,
         "coordination_hours": model.coordination_hours,
         "mean_trust": model.mean_trust,
         "sales_sourced_share": model.revenue_by_source[1] / model.revenue if model.revenue else 0.0,
     }
+    return metrics
+
+
+def measure(model: OrgModel, series: bool = False, leads: bool = False) -> RunResult:
+    """Read a finished model into a RunResult (checks the ledger first).
+
+    ``series`` keeps the per-day series, ``leads`` the per-lead table.
+    """
+    model.ledger.check()
+    p = model.params
+    ledger = model.ledger
+    metrics = live_metrics(model)
     frame = model.datacollector.get_model_vars_dataframe() if series else None
     if frame is not None:
         frame = frame.reset_index(names="day")
@@ -160,10 +176,11 @@ def measure(model: OrgModel, series: bool = False) -> RunResult:
         leaked_by_cause=ledger.leaked_by_cause(),
         leaked_revenue_by_cause=ledger.leaked_value_by_cause(),
         ledger=ledger.summary(),
-        funnel=ledger.funnel(0),
-        sales_funnel=ledger.funnel(1),
+        funnel=ledger.funnel(LeadSource.MARKETING),
+        sales_funnel=ledger.funnel(LeadSource.SALES),
         series=frame,
+        leads=ledger.table(model.market.hard) if leads else None,
     )
 
 
-__all__ = ["FUNNEL_STAGES", "METRICS", "RunResult", "flat_columns", "measure"]
+__all__ = ["FUNNEL_STAGES", "METRICS", "RunResult", "flat_columns", "live_metrics", "measure"]

@@ -24,10 +24,12 @@ def simulate(
     days: int | None = None,
     overrides: dict[str, Any] | None = None,
     series: bool = False,
+    leads: bool = False,
 ) -> RunResult:
     """Run a scenario for ``days`` business days (default: its horizon) and measure it.
 
-    Same scenario and seed give identical results. ``series=True`` keeps the per-day series.
+    Same scenario and seed give identical results. ``series=True`` keeps the per-day series;
+    ``leads=True`` the per-lead table (``RunResult.leads``, columns in ``lifecycle.LEAD_COLUMNS``).
     """
     sc = as_scenario(scenario, overrides)
     if days is not None and days < 1:
@@ -36,4 +38,4 @@ def simulate(
         raise InputError(f"--seed: {seed} is not allowed; use an integer in [0, 2^63)")
     model = OrgModel(sc, seed=seed)
     model.run(days)
-    return measure(model, series=series)
+    return measure(model, series=series, leads=leads)

@@ -54,7 +54,7 @@ VERDICT_COLORS = {
     NO_CLEAR_EFFECT: "#8C8C8C",
 }
 RAISE, LOWER = OKABE_ITO["bluish_green"], OKABE_ITO["vermillion"]
-MONEY = ("revenue", "contribution", "profit", "pipeline_value")
+MONEY = ("revenue", "contribution", "cost", "friction_cost", "pipeline_value")
 
 
 def in_sentence(text: str) -> str:
@@ -154,7 +154,7 @@ def differences_html(comp: Comparison, baseline: str | None = None, columns: Seq
         return ""
     have = set(comp.runs().columns)
     names = [
-        m for m in (columns or DIFFERENCE_MEASURES) if m in have or m == "contribution" and "profit" in have
+        m for m in (columns or DIFFERENCE_MEASURES) if m in have
     ]
     head = "".join(f"<th>{_e(label)} − {_e(base)}</th>" for label in others)
     rows = []

@@ -29,7 +29,7 @@ from orgsim.presentation.style import LOWER_IS_BETTER, factor_name, in_sentence
 
 log = logging.getLogger(__name__)
 
-ECONOMIC = ("contribution", "profit", "revenue")
+ECONOMIC = ("contribution", "revenue")
 """The headline economic measure, first present: the recommendation is made on it."""
 
 DECISION_MEASURES = (
@@ -46,7 +46,6 @@ DECISION_MEASURES = (
 TABLE_MEASURES = (
     "revenue",
     "contribution",
-    "profit",
     "cost",
     "won_deals",
     "win_rate",
