@@ -1,31 +1,64 @@
-"""Calibration: the default scenario's funnel falls in the published ranges (FACTS.md §2)."""
+"""Calibration: the default company's funnel against the published ranges (FACTS.md §2), for
+every structure.
+
+Where a structure's mechanisms take a stage outside the practitioner range, the cell is listed in
+TENSIONS with the reason (and docs/model.md §9 gives the numbers); the test then checks the
+tension still exists, so the docs cannot go stale in either direction.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from orgsim import compare
+from orgsim import compare, load_scenario
 
+STRUCTURES = ("separate", "merged", "aligned")
 # transition: (low, high) from the practitioner benchmarks in shared/FACTS.md §2
 RANGES = {
     ("inquiry", "mql"): (0.10, 0.25),
     ("mql", "sal"): (0.40, 0.60),
     ("sal", "sql"): (0.50, 0.70),
     ("sql", "opportunity"): (0.30, 0.50),
+    ("opportunity", "won"): (0.20, 0.30),
+}
+# (structure, from, to): why the mechanism leaves the cross-firm range
+TENSIONS = {
+    ("merged", "mql", "sal"): "one team's lead definition and tracking: sales accepts more of the MQLs",
+    ("aligned", "mql", "sal"): "an agreed lead definition and follow-up duty: sales accepts more",
+    ("aligned", "sal", "sql"): "the SLA's six attempts and fast first touch reach and qualify more",
 }
 
 
-def test_default_funnel_rates_fall_in_published_ranges():
-    runs = compare(["separate"], reps=10, workers=2).runs()
+@pytest.fixture(scope="module")
+def runs():
+    scenarios = [load_scenario(s).model_copy(update={"name": s}) for s in STRUCTURES]
+    return compare(scenarios, reps=8, workers=2).runs()
+
+
+@pytest.mark.parametrize("structure", STRUCTURES)
+def test_funnel_rates_against_published_ranges(runs, structure):
+    part = runs[runs["scenario"] == structure]
+    outside = {}
     for (a, b), (low, high) in RANGES.items():
-        rate = float(np.mean(runs[f"funnel.{b}"] / runs[f"funnel.{a}"]))
-        assert low <= rate <= high, f"{a}->{b} = {rate:.3f} outside [{low}, {high}]"
-    win_rate = float(runs["win_rate"].mean())
-    assert 0.20 <= win_rate <= 0.30, win_rate  # opportunity -> won
+        rate = float(np.mean(part[f"funnel.{b}"] / part[f"funnel.{a}"]))
+        if not low <= rate <= high:
+            outside[(structure, a, b)] = round(rate, 3)
+    expected = {key for key in TENSIONS if key[0] == structure}
+    assert set(outside) == expected, f"outside the range: {outside}; documented tensions: {sorted(expected)}"
 
 
-def test_default_speed_to_lead_resembles_the_published_baseline():
-    """Oldroyd et al. 2011: mean response ~42 h among firms that replied; 23% never replied."""
-    runs = compare(["separate"], reps=6, workers=2).runs()
-    assert 12 <= runs["median_response_hours"].mean() <= 48
-    assert 0.10 <= runs["never_responded_share"].mean() <= 0.45
+def test_separate_speed_to_lead_resembles_the_published_baseline(runs):
+    """Oldroyd et al. 2011: mean response ~42 h among firms that replied; 23% never replied.
+    Sabnis et al. 2013: most marketing leads are not pursued (never attempted is a lower bound)."""
+    part = runs[runs["scenario"] == "separate"]
+    assert 12 <= part["median_response_hours"].mean() <= 48
+    assert 0.15 <= part["never_responded_share"].mean() <= 0.5
+
+
+def test_structures_order_speed_to_lead_by_their_hand_off(runs):
+    """A CRM routing and an SLA clock answer faster than a shared inbox polled once a day."""
+    median = runs.groupby("scenario")["median_response_hours"].mean()
+    never = runs.groupby("scenario")["never_responded_share"].mean()
+    assert median["separate"] > median["aligned"] and median["separate"] > median["merged"]
+    assert never["separate"] > never["merged"] > never["aligned"]

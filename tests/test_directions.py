@@ -23,7 +23,9 @@ def variant(base, name, **overrides):
 
 def test_zero_marketing_budget_gives_no_mqls():
     for seed in range(3):
-        result = simulate("separate", seed=seed, overrides={**MID, "marketing.budget": 0})
+        # (no budget moved in either: heads may fund programs from outbound when reps trust leads)
+        no_money = {**MID, "marketing.budget": 0, "policy.max_budget_shift": 0}
+        result = simulate("separate", seed=seed, overrides=no_money)
         assert result.metrics["mqls"] == 0
         assert result.funnel["inquiry"] == 0
 
@@ -34,10 +36,10 @@ def test_more_salespeople_lower_leakage():
             variant("separate", "few", **{"sales.headcount": 2}),
             variant("separate", "many", **{"sales.headcount": 10}),
         ],
-        ["leakage_rate", "leaked.never_followed_up"],
+        ["leakage_rate", "leaked.handoff_lost"],
     )
     assert many["leakage_rate"] < few["leakage_rate"]
-    assert many["leaked.never_followed_up"] < few["leaked.never_followed_up"]
+    assert many["leaked.handoff_lost"] < few["leaked.handoff_lost"]  # the shared inbox goes stale
 
 
 def test_slower_sla_response_lowers_wins():
@@ -80,7 +82,9 @@ def test_separate_leaks_more_at_the_handoff():
         [variant(s, s) for s in ("separate", "merged", "aligned")],
         ["leaked.handoff_lost", "median_response_hours"],
     )
-    assert separate["leaked.handoff_lost"] > aligned["leaked.handoff_lost"] >= merged["leaked.handoff_lost"]
+    # hand-off loss emerges from ownership: separate leaves every MQL in a shared inbox, merged
+    # half, aligned routes all to a named rep (who may still leave it unworked: another cause)
+    assert separate["leaked.handoff_lost"] > merged["leaked.handoff_lost"] > aligned["leaked.handoff_lost"]
     assert separate["median_response_hours"] > aligned["median_response_hours"]
 
 

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from orgsim import compare, load_scenario, simulate
-from orgsim.cli import cli
+from orgsim.cli import cli, main
 from orgsim.model.agents import contact_probability, intent_warmth
 from orgsim.model.lifecycle import CAUSES, LEAD_COLUMNS
 
@@ -40,11 +40,13 @@ def odds(p: float) -> float:
 
 
 def test_first_attempt_contact_decays_within_minutes_as_published():
-    """Oldroyd et al. 2007: contact odds ~100x lower at 30 than at 5 minutes (fitted: tens of x)."""
+    """Oldroyd et al. 2007: contact odds 100x lower at 30 than at 5 minutes. The model reaches
+    ~16x: a floor of buyers reachable later (what the funnel and the attempts effect need) caps
+    the odds at 30 minutes; docs/model.md §9 gives the numbers of this tension."""
     s = load_scenario("separate").sales
     at5, at30, at60, day = (contact_probability(h, s) for h in (5 / 60, 0.5, 1.0, 24.0))
     assert at5 > at30 > at60 >= day > 0
-    assert odds(at5) / odds(at30) > 20  # docs/calibration: the fit reaches ~30x, not 100x
+    assert odds(at5) / odds(at30) > 10
     assert odds(contact_probability(0.0, s)) / odds(at60) > 10  # >10x over the first hour
     assert day == pytest.approx(s.contact_rate * s.contact_floor, rel=1e-3)  # reachable later
 
@@ -130,10 +132,13 @@ def test_run_writes_the_per_lead_table(tmp_path, suffix):
     assert not list(tmp_path.glob(".*tmp"))  # written atomically
 
 
-def test_run_refuses_an_unknown_leads_format_before_running(tmp_path):
-    res = CliRunner().invoke(cli, ["run", "separate", "--leads", str(tmp_path / "leads.xlsx")])
-    assert res.exit_code == 2
-    assert "--leads" in res.output and ".parquet" in res.output
+@pytest.mark.parametrize("name", ["leads.xlsx", "missing/leads.csv"])
+def test_run_refuses_a_bad_leads_path_before_running(tmp_path, capsys, name):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "separate", "--leads", str(tmp_path / name)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("orgsim: error: --leads") and err.count("\n") == 1
     assert not list(tmp_path.iterdir())
 
 
@@ -184,7 +189,7 @@ def test_hard_to_screen_leads_blur_a_fit_and_intent_lead_definition():
                 for s in range(3)
             ]
             leads = pd.concat(frames)
-            mql = leads[(leads.source == "marketing") & (leads.state != "inquiry")]
+            mql = leads[(leads.source == "marketing") & (leads.furthest_stage != "inquiry")]
             share.append(mql.intent.mean())
     easy_spec, easy_gen, hard_spec, hard_gen = share
     assert hard_spec < easy_spec

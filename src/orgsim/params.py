@@ -199,7 +199,7 @@ class Marketing(Section):
         doc="Inquiry hazard of a prospect not in market (content downloads, students, competitors).",
     )
     mql_threshold: float = param(
-        0.64,
+        0.66,
         "score 0-1",
         0.0,
         1.0,
@@ -244,7 +244,7 @@ class Sales(Section):
         doc="Order of work: gut feel with own pipeline first, or new leads first-in first-out.",
     )
     attempts: int = param(
-        2,
+        3,
         "attempts",
         1,
         20,
@@ -333,14 +333,21 @@ class Sales(Section):
         "Share of the hot qualification chance a buyer still in market keeps after their intent cooled.",
     )
     qualify_rate: float = param(
-        0.8,
+        0.95,
         "probability",
         0.0,
         1.0,
         "SAL->SQL 50-70% [FACTS §2, ?]",
         "Chance a reached, in-market, fitting buyer is qualified.",
     )
-    fit_min: float = param(0.2, "score 0-1", 0.0, 1.0, doc="Lowest fit a rep will qualify.")
+    fit_min: float = param(
+        0.33,
+        "score 0-1",
+        0.0,
+        1.0,
+        "calibrated: MQL->SAL 40-60% for separate [FACTS §2, ?]",
+        "Lowest fit a rep will qualify (and, raised by distrust, the bar to accept an MQL).",
+    )
     opportunity_rate: float = param(
         0.42,
         "probability",
@@ -350,7 +357,7 @@ class Sales(Section):
         "Base chance an SQL becomes an opportunity.",
     )
     win_rate: float = param(
-        0.22,
+        0.27,
         "probability",
         0.0,
         1.0,

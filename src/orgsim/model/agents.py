@@ -260,12 +260,14 @@ class Salesperson(mesa.Agent):
         return hours
 
     def rejects(self, lead: WorkedLead) -> bool:
-        """Reject a marketing lead that looks weak; the less trust, the higher the bar."""
+        """Reject a marketing lead that looks weak; the less trust, the higher the bar.
+
+        Tracking makes reps work their leads, not accept junk: an SLA too lets sales reject
+        with a reason code [FACTS §5].
+        """
         if lead.source != LeadSource.MARKETING:
             return False
-        m = self.model
-        bar = m.params.sales.fit_min + 0.25 * (1 - self.trust) * (1 - m.params.policy.follow_up_duty)
-        return lead.perceived < bar
+        return lead.perceived < self.model.params.sales.fit_min + 0.25 * (1 - self.trust)
 
     def reject(self, lead: WorkedLead) -> None:
         """Reject an MQL as junk: marketing resents it, learns from it, and the lead goes back."""

@@ -274,6 +274,7 @@ class Ledger:
         state = self.state[:n]
         cause = self.cause[:n]
         state_names = np.array([s.name.lower() for s in LeadState])
+        stage_names = np.array(FUNNEL_STAGES)
         cause_names = np.array([""] + list(CAUSES))
         frame = pd.DataFrame(
             {
@@ -290,6 +291,7 @@ class Ledger:
                 "opportunity_day": _days(self.opportunity_day[:n]),
                 "closed_day": _days(self.closed_day[:n]),
                 "recycles": self.recycles[:n].astype(np.int32),
+                "furthest_stage": stage_names[self.peak[:n]],
                 "qualified": self.peak[:n] >= LeadState.SQL,
                 "state": state_names[state],
                 "cause": cause_names[cause],
@@ -318,6 +320,7 @@ LEAD_COLUMNS: dict[str, str] = {
     "opportunity_day": "business day it became an opportunity; empty if never",
     "closed_day": "business day it closed (won, lost, disqualified or leaked); empty if still live",
     "recycles": "times sales returned the lead to nurture",
+    "furthest_stage": "furthest funnel stage ever reached (inquiry, mql, sal, sql, opportunity, won)",
     "qualified": "ever reached SQL",
     "state": "state at the horizon",
     "cause": "leak cause, empty unless leaked",
