@@ -42,6 +42,7 @@ class ProspectAgent(mesa.Agent):
         self.window_end = -1  # business day the buying window closes; -1 when out of market
         self.customer = False
         self.perception = 0.5  # 0-1
+        self.hard = self.random.random() < p.hard_lead_share  # fit and intent hard to read
         if self.random.random() < p.in_market_share:
             self.open_window(0)
         boost = IN_MARKET_ENGAGEMENT if self.in_market else 1.0
@@ -140,6 +141,7 @@ class AgentMarket:
             ("engagement", np.float32),
             ("perception", np.float32),
             ("customer", bool),
+            ("hard", bool),
         ):
             setattr(self, name, Column(self.agents, name, dtype))
 
@@ -194,7 +196,7 @@ class AgentMarket:
     def prospect(self, i: int) -> Prospect:
         """One prospect's detail."""
         a = self.agents[int(i)]
-        return Prospect(int(i), a.fit, a.deal_size, a.in_market, a.engagement, a.perception, a.customer)
+        return Prospect(int(i), a.fit, a.deal_size, a.in_market, a.engagement, a.perception, a.customer, a.hard)
 
 
 class ReferenceModel(OrgModel):
@@ -208,7 +210,7 @@ class ReferenceModel(OrgModel):
 def market_alone(scenario: Scenario, seed: int = 0, mesa_do: bool = False) -> AgentMarket:
     """The reference market on its own (its agents live in a bare Mesa model)."""
     host = mesa.Model(rng=seed)
-    host.p = scenario
+    host.params = scenario
     return AgentMarket(host, mesa_do)
 
 

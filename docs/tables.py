@@ -17,7 +17,7 @@ from orgsim.presentation.format import fmt_ci
 
 STRUCTURES = ("separate", "merged", "aligned")
 STAGES = ("inquiry", "mql", "sal", "sql", "opportunity", "won")
-CONTEXTS = ("separate", "startup", "enterprise", "tough_times")
+CONTEXTS = ("separate", "startup", "enterprise", "tough_times", "heterogeneous")
 # measure: higher is better?
 MEASURES = {
     "revenue": True,
@@ -31,7 +31,7 @@ MEASURES = {
 
 def calibration(reps: int = 10) -> None:
     """Stage conversion rates of the baseline company under each structure."""
-    runs = compare(list(STRUCTURES), reps=reps).runs()
+    runs = compare(list(STRUCTURES), reps=reps, workers=2).runs()
     print("| transition | " + " | ".join(STRUCTURES) + " |")
     for a, b in zip(STAGES, STAGES[1:], strict=False):
         cells = []
@@ -53,7 +53,7 @@ def winners(reps: int = 20) -> None:
     for ctx in CONTEXTS:
         base = load_scenario(ctx)
         scenarios = [base.with_overrides({"structure": s}).model_copy(update={"name": s}) for s in STRUCTURES]
-        summary = compare(scenarios, reps=reps).summary(list(MEASURES))
+        summary = compare(scenarios, reps=reps, workers=2).summary(list(MEASURES))
         cells = []
         for measure, up in MEASURES.items():
             part = summary[summary["measure"] == measure].set_index("scenario")

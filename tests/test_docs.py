@@ -30,3 +30,11 @@ def test_every_state_cause_and_friction_source_is_described():
         [s.name.lower() for s in LeadState] + [c.name.lower() for c in LeakCause if c] + list(SOURCES)
     ):
         assert name in DOC, name
+
+
+def test_readme_documents_every_per_lead_column():
+    from orgsim.model.lifecycle import LEAD_COLUMNS
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    missing = [name for name, meaning in LEAD_COLUMNS.items() if f"| `{name}` | {meaning} |" not in readme]
+    assert not missing, missing
