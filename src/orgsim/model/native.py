@@ -37,7 +37,6 @@ from orgsim.scenario import Scenario
 _HEADLINE_WANTED = (
     "revenue",
     "contribution",
-    "profit",  # until the model names it contribution
     "friction_index",
     "leakage_rate",
     "mqls",
@@ -102,10 +101,10 @@ class OrgSimModel(OrgModel):
 
     # Mesa's experimental Scenario is not used: orgsim's parameters travel as keywords, and
     # SolaraViz's Reset would otherwise replace the ``scenario`` keyword with an empty Mesa
-    # Scenario. The resolved orgsim scenario is ``self.p``.
+    # Scenario. The resolved orgsim scenario is ``self.params``.
     @property
     def scenario(self) -> None:
-        """Always None (see the comment above); the orgsim scenario is :attr:`p`."""
+        """Always None (see the comment above); the orgsim scenario is :attr:`params`."""
         return None
 
     @scenario.setter
@@ -124,7 +123,7 @@ class OrgSimModel(OrgModel):
         self.today = measure(self)
         self._log_friction()
         self.datacollector.collect(self)
-        self.running = self.day < self.p.horizon.days
+        self.running = self.day < self.params.horizon.days
 
     def _log_friction(self) -> None:
         events = self.friction.events

@@ -34,14 +34,14 @@ from orgsim.presentation.style import (
     pretty,
 )
 
-CONTRIBUTION = "contribution" if "contribution" in HEADLINE else "profit"
+CONTRIBUTION = "contribution"
 FEED_LINES = 12
 CHART_STYLE = {"style": "height: 340px; width: 100%;"}
 
 
 def color_of(model: OrgSimModel) -> str:
     """The structure's colour, as in every orgsim chart."""
-    return STRUCTURE_COLORS.get(model.p.structure, MUTED)
+    return STRUCTURE_COLORS.get(model.params.structure, MUTED)
 
 
 def _column(model: OrgSimModel, name: str) -> list[float]:
@@ -148,7 +148,7 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
 def Headline(model: OrgSimModel, day: int) -> None:
     """The day and the headline measures so far."""
     m = model.today.metrics
-    p = model.p
+    p = model.params
     with solara.Card(f"{p.name} ({p.structure}), seed {model.seed}: day {model.day} of {p.horizon.days}"):
         with solara.Row(style={"flex-wrap": "wrap", "gap": "28px"}):
             for name in HEADLINE:
@@ -209,17 +209,17 @@ def FrictionFeed(model: OrgSimModel, day: int) -> None:
 def SideBySide(model: OrgSimModel, twin: OrgSimModel, day: int) -> None:
     """The same scenario and seed under two structures: revenue and friction, day by day."""
     runs = [model, twin]
-    revenue = [Line(m.p.structure, color_of(m), _column(m, "revenue")) for m in runs]
-    friction = [Line(m.p.structure, color_of(m), _column(m, "friction_index")) for m in runs]
+    revenue = [Line(m.params.structure, color_of(m), _column(m, "revenue")) for m in runs]
+    friction = [Line(m.params.structure, color_of(m), _column(m, "friction_index")) for m in runs]
     rows = [
         [measure_name(n), *(compact_number(m.today.metrics[n], measure_unit(n)) for m in runs)]
         for n in HEADLINE
     ]
-    with solara.Card(f"Side by side: {model.p.structure} and {twin.p.structure}, same scenario and seed"):
+    with solara.Card(f"Side by side: {model.params.structure} and {twin.params.structure}, same scenario and seed"):
         with solara.Columns([2, 2, 1.4]):
             _chart(line_option(measure_name("revenue") + " so far", revenue, "currency"), "twin-revenue")
             _chart(line_option(measure_name("friction_index"), friction, "0-100"), "twin-friction")
-            _table(["Measure", *(m.p.structure for m in runs)], rows)
+            _table(["Measure", *(m.params.structure for m in runs)], rows)
 
 
 __all__ = [

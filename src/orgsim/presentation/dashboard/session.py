@@ -40,7 +40,7 @@ SLIDERS: dict[str, tuple[float | None, float | None, float]] = {
     "sla.response_hours": (0.5, 72, 0.5),
     "sla.attempts": (None, 12, 1),
     "policy.handoff_delay_hours": (None, 72, 0.5),
-    "policy.handoff_loss": (None, 0.3, 0.01),
+    "policy.lead_routing": (None, None, 0.05),
     "policy.lead_definition": (None, None, 0.01),
     "policy.follow_up_duty": (None, None, 0.01),
     "policy.feedback": (None, None, 0.01),
@@ -118,7 +118,7 @@ class Session:
     def __init__(self, setup: SetUp) -> None:
         self.setup = setup
         self.model = OrgSimModel(**setup.keywords())
-        twin = setup.twin if setup.twin != self.model.p.structure else _other(self.model.p.structure)
+        twin = setup.twin if setup.twin != self.model.params.structure else _other(self.model.params.structure)
         self.twin = OrgSimModel(**setup.keywords(twin))
 
     @property
@@ -129,7 +129,7 @@ class Session:
     @property
     def horizon(self) -> int:
         """Business days in the scenario."""
-        return self.model.p.horizon.days
+        return self.model.params.horizon.days
 
     @property
     def running(self) -> bool:
@@ -152,12 +152,12 @@ class Session:
 
         runs = [self.model, self.twin]
         comp = Comparison(
-            scenarios=[m.p for m in runs],
+            scenarios=[m.params for m in runs],
             reps=1,
             seed=self.model.seed,
             results=[measure(m, series=True) for m in runs],
         )
-        name = f"{self.model.p.name}-vs-{self.twin.p.structure}-seed{self.model.seed}-day{self.day}"
+        name = f"{self.model.params.name}-vs-{self.twin.params.structure}-seed{self.model.seed}-day{self.day}"
         return write_comparison_report(comp, Path(root) / re.sub(r"[^\w.-]+", "_", name))
 
 
