@@ -196,7 +196,9 @@ class AgentMarket:
     def prospect(self, i: int) -> Prospect:
         """One prospect's detail."""
         a = self.agents[int(i)]
-        return Prospect(int(i), a.fit, a.deal_size, a.in_market, a.engagement, a.perception, a.customer, a.hard)
+        return Prospect(
+            int(i), a.fit, a.deal_size, a.in_market, a.engagement, a.perception, a.customer, a.hard
+        )
 
 
 class ReferenceModel(OrgModel):

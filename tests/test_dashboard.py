@@ -44,7 +44,8 @@ def test_session_steps_the_run_and_its_twin_in_lockstep_to_the_horizon():
     assert session.advance(100) == 7 and not session.running
     # the twin may not be the run's own structure
     assert (
-        Session(SetUp(scenario="aligned", overrides=dict(TINY), twin="aligned")).twin.params.structure != "aligned"
+        Session(SetUp(scenario="aligned", overrides=dict(TINY), twin="aligned")).twin.params.structure
+        != "aligned"
     )
 
 

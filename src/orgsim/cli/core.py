@@ -203,7 +203,6 @@ def compare(
     scenario's difference to --baseline is taken seed by seed (a paired difference, 95% CI).
     """
     from orgsim.experiment.compare import compare as run_compare
-    from orgsim.model.metrics import METRICS
     from orgsim.presentation.answers import PAIRED_NOTE, difference_cell, difference_sentence
     from orgsim.presentation.format import fmt_ci
 

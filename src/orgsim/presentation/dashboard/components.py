@@ -215,7 +215,9 @@ def SideBySide(model: OrgSimModel, twin: OrgSimModel, day: int) -> None:
         [measure_name(n), *(compact_number(m.today.metrics[n], measure_unit(n)) for m in runs)]
         for n in HEADLINE
     ]
-    with solara.Card(f"Side by side: {model.params.structure} and {twin.params.structure}, same scenario and seed"):
+    with solara.Card(
+        f"Side by side: {model.params.structure} and {twin.params.structure}, same scenario and seed"
+    ):
         with solara.Columns([2, 2, 1.4]):
             _chart(line_option(measure_name("revenue") + " so far", revenue, "currency"), "twin-revenue")
             _chart(line_option(measure_name("friction_index"), friction, "0-100"), "twin-friction")

@@ -118,7 +118,9 @@ class Session:
     def __init__(self, setup: SetUp) -> None:
         self.setup = setup
         self.model = OrgSimModel(**setup.keywords())
-        twin = setup.twin if setup.twin != self.model.params.structure else _other(self.model.params.structure)
+        twin = (
+            setup.twin if setup.twin != self.model.params.structure else _other(self.model.params.structure)
+        )
         self.twin = OrgSimModel(**setup.keywords(twin))
 
     @property
