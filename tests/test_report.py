@@ -76,7 +76,7 @@ def test_compare_report_says_what_was_compared_and_what_came_out(compare_report)
         assert f"<h2>{section}</h2>" in html
     assert "separate, merged or aligned" in html  # the question names the structures
     assert "sla.response_hours" in html  # parameters that differ from the defaults
-    for measure in ("Revenue", "Friction index", "Lead leakage rate", "Profit"):
+    for measure in ("Revenue", "Friction index", "Lead leakage rate", "Contribution"):
         assert measure in html
     assert html.count("95% CI") >= 3 or "confidence interval" in html
     assert "3 replications of each of 3 scenarios" in html
