@@ -20,6 +20,7 @@ import mesa
 import numpy as np
 
 from orgsim.model.lifecycle import LeadSource, LeadState, LeakCause, Opportunity, WorkedLead
+from orgsim.model.luck import Draw
 
 if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
@@ -168,7 +169,7 @@ class Salesperson(mesa.Agent):
         s = m.params.sales
         if lead.source == LeadSource.MARKETING and not chosen:
             load = 1.0 / (1.0 + self.backlog / s.queue_tolerance)
-            lead.ignored = m.random.random() >= self.willingness * load
+            lead.ignored = m.chance(lead.lead, Draw.IGNORED) >= self.willingness * load
         if m.params.sla.enabled:  # reps work to the SLA deadline
             deadline = working_deadline(lead.visible_hour, m.params.sla.response_hours, s.hours_per_day)
             lead.next_day = max(lead.arrival_day, int(deadline // 24))
@@ -243,7 +244,8 @@ class Salesperson(mesa.Agent):
             hours += s.attempt_hours
             lead.attempts += 1
             m.ledger.attempts[lead.lead] = lead.attempts
-            reached = m.random.random() < contact_probability(self.clock - lead.mql_hour, s)
+            luck = m.chance(lead.lead, Draw.CONTACT, lead.attempts)
+            reached = luck < contact_probability(self.clock - lead.mql_hour, s)
             if lead.attempts == 1:
                 m.ledger.first_contact[lead.lead] = reached
             if reached:
@@ -296,12 +298,12 @@ class Salesperson(mesa.Agent):
         else:
             warmth = s.intent_floor
         chance = s.qualify_rate * self.skill * m.skill_factor * m.perception_factor(pro) * warmth
-        if not real or m.random.random() >= min(0.95, chance):
+        if not real or m.chance(lead.lead, Draw.QUALIFIED) >= min(0.95, chance):
             m.return_to_marketing(lead, LeakCause.NEVER_RECYCLED)
             return False
         m.ledger.move(lead.lead, LeadState.SQL)
         p_opp = s.opportunity_rate * (0.5 + float(mk.fit[pro]))
-        if m.random.random() >= min(0.95, p_opp):  # the buyer declines to evaluate us
+        if m.chance(lead.lead, Draw.EVALUATES) >= min(0.95, p_opp):  # the buyer declines to evaluate us
             m.finish(lead)
             m.ledger.move(lead.lead, LeadState.LOST)
             return True
@@ -314,9 +316,8 @@ class Salesperson(mesa.Agent):
         m.finish(lead)
         m.ledger.move(lead.lead, LeadState.OPPORTUNITY)
         s = m.params.sales
-        cycle = max(
-            1, round(m.random.lognormvariate(np.log(m.params.market.sales_cycle_days) - 0.125, 0.5))
-        )
+        z = m.normal_chance(lead.lead, Draw.CYCLE)
+        cycle = max(1, round(math.exp(math.log(m.params.market.sales_cycle_days) - 0.125 + 0.5 * z)))
         m.market.hold_window(lead.prospect)
         self.deals.append(
             Opportunity(
@@ -388,7 +389,7 @@ class Salesperson(mesa.Agent):
         p = s.win_rate * self.skill * m.skill_factor * m.effort
         p *= (0.4 + 0.6 * coverage) * (0.6 + fit) * m.perception_factor(deal.prospect)
         m.market.close_windows(np.array([deal.prospect]))
-        if m.random.random() < min(0.95, p):
+        if m.chance(deal.lead, Draw.WON) < min(0.95, p):
             m.book_win(deal)
         else:
             m.ledger.move(deal.lead, LeadState.LOST)

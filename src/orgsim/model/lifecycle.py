@@ -106,6 +106,7 @@ class Ledger:
         "opportunity_day": (np.int32, -1),  # business day it became an opportunity
         "closed_day": (np.int32, -1),  # business day it closed (won, lost, disqualified, leaked)
         "recycles": (np.int16, 0),
+        "episode": (np.int32, 0),  # which of its prospect's leads this is (0: the first)
     }
 
     def __init__(self, n_prospects: int, capacity: int = 1024) -> None:
@@ -119,6 +120,7 @@ class Ledger:
         self.leaked_value = np.zeros(len(LeakCause), dtype=np.float64)
         self.open_lead = np.full(n_prospects, -1, dtype=np.int64)  # the live lead, or -1
         self.last_lead = np.full(n_prospects, -1, dtype=np.int64)
+        self.leads_of = np.zeros(n_prospects, dtype=np.int32)  # leads each prospect has had
 
     def _grow(self, need: int) -> None:
         cap = max(need, 2 * self.prospect.size)
@@ -147,6 +149,8 @@ class Ledger:
         self.since_day[ids] = day
         self.peak[ids] = state
         self.intent[ids] = intent
+        self.episode[ids] = self.leads_of[prospects]
+        self.leads_of[prospects] += 1  # (a prospect opens at most one lead at a time)
         self.open_lead[prospects] = ids
         self.last_lead[prospects] = ids
         self.n += k
@@ -348,6 +352,8 @@ class WorkedLead:
     first_attempt_hour: float = -1.0
     closed: bool = False
     unowned: bool = False  # waiting in the shared inbox
+    episode: int = 0  # which of its prospect's leads (keys the lead's luck)
+    handoff: int = 0  # earlier passes to sales (a recycled lead's next pass draws fresh luck)
 
 
 @dataclass(slots=True)

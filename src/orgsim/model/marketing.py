@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgsim.model.lifecycle import LeadSource, LeadState, LeakCause
+from orgsim.model.luck import Draw
 
 if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
@@ -77,7 +78,8 @@ class MarketingPipeline:
         sd = mk.scoring_noise * (1.0 - 0.5 * self.knowledge)
         hard_sd = mk.hard_lead_noise / max(m.skill_factor * mk.skill_mean, 0.05)
         q = self.definition_weight
-        noise = m.rng.normal(0.0, 1.0, ids.size) * (sd + q * hard_sd * m.market.hard[pro])
+        luck = m.luck.normals(pro, m.ledger.episode[ids], m.ledger.recycles[ids], Draw.SCORING_NOISE)
+        noise = luck * (sd + q * hard_sd * m.market.hard[pro])
         self.nurture_ids = np.concatenate([self.nurture_ids, ids])
         self.noise = np.concatenate([self.noise, noise.astype(np.float32)])
 

@@ -10,6 +10,8 @@ mechanism named in docs/model.md, never through a structure switch.
 
 from __future__ import annotations
 
+import math
+
 import mesa
 import numpy as np
 
@@ -23,6 +25,7 @@ from orgsim.model.agents import (
 )
 from orgsim.model.friction import Friction
 from orgsim.model.lifecycle import LeadSource, LeadState, LeakCause, Ledger, Opportunity, WorkedLead
+from orgsim.model.luck import Draw, Luck
 from orgsim.model.market import Market
 from orgsim.model.marketing import MarketingPipeline
 from orgsim.scenario import Scenario
@@ -44,6 +47,7 @@ class OrgModel(mesa.Model):
         self.day = 0
         pol = scenario.policy
         self.market = Market(scenario.market, scenario.marketing, self.rng)
+        self.luck = Luck(seed)  # each lead's chance draws, the same under every structure
         self.ledger = Ledger(scenario.market.prospects)
         self.friction = Friction(scenario.friction)
 
@@ -292,7 +296,7 @@ class OrgModel(mesa.Model):
         Council 2004: 73% of firms have none); a recycled lead is re-scored and can come back.
         """
         self.finish(lead)
-        if self.random.random() < self.params.policy.recycling:
+        if self.chance(lead.lead, Draw.RECYCLED) < self.params.policy.recycling:
             self.ledger.move(lead.lead, LeadState.RECYCLED)
             self.marketing.recycle(lead.lead)
         else:
@@ -310,8 +314,8 @@ class OrgModel(mesa.Model):
             self.close(lead, LeakCause.HANDOFF_LOST)
             return
         pro = int(self.ledger.prospect[lead])
-        mql_hour = self.day * 24.0 + self.inquiry_hour()
-        delay = self.random.expovariate(1.0 / pol.handoff_delay_hours) if pol.handoff_delay_hours > 0 else 0.0
+        mql_hour = self.day * 24.0 + self.inquiry_hour(lead)
+        delay = -pol.handoff_delay_hours * math.log1p(-self.chance(lead, Draw.HANDOFF_DELAY))
         gut_noise = 0.1 + 0.2 * bool(self.market.hard[pro])  # hard leads are hard to judge for reps too
         worked = WorkedLead(
             lead=lead,
@@ -320,20 +324,37 @@ class OrgModel(mesa.Model):
             mql_hour=mql_hour,
             visible_hour=mql_hour + delay,
             arrival_day=self.day,
-            perceived=float(self.market.fit[pro]) + self.random.gauss(0.0, gut_noise),
+            perceived=float(self.market.fit[pro]) + gut_noise * self.normal_chance(lead, Draw.GUT_FEEL),
+            episode=int(self.ledger.episode[lead]),
+            handoff=int(self.ledger.recycles[lead]),
         )
         self.worked[lead] = worked
-        if self.random.random() < pol.lead_routing:
+        if self.chance(lead, Draw.ROUTED) < pol.lead_routing:
             self.assign(worked)
         else:
             worked.unowned = True
             self.inbox.append(worked)
 
-    def inquiry_hour(self) -> float:
+    def inquiry_hour(self, lead: int) -> float:
         """Hour of the day a buyer raises their hand: mostly in working hours (B2B), else any time."""
-        if self.random.random() < BUSINESS_HOURS_SHARE:
-            return WORKDAY_START + self.random.random() * self.params.sales.hours_per_day
-        return self.random.random() * 24.0
+        when = self.chance(lead, Draw.INQUIRY_HOUR)
+        if self.chance(lead, Draw.INQUIRY_IN_HOURS) < BUSINESS_HOURS_SHARE:
+            return WORKDAY_START + when * self.params.sales.hours_per_day
+        return when * 24.0
+
+    def chance(self, lead: int, draw: Draw, attempt: int = 0) -> float:
+        """A uniform draw in [0, 1) that belongs to this lead and event (see ``model/luck.py``)."""
+        ledger = self.ledger
+        return self.luck.uniform(
+            int(ledger.prospect[lead]), int(ledger.episode[lead]), int(ledger.recycles[lead]), draw, attempt
+        )
+
+    def normal_chance(self, lead: int, draw: Draw) -> float:
+        """A standard normal draw that belongs to this lead and event."""
+        ledger = self.ledger
+        return self.luck.normal(
+            int(ledger.prospect[lead]), int(ledger.episode[lead]), int(ledger.recycles[lead]), draw
+        )
 
     def assign(self, lead: WorkedLead) -> None:
         """Route a lead to a salesperson (round robin, the 'fairness' rule)."""
@@ -380,7 +401,8 @@ class OrgModel(mesa.Model):
             size = deal.value / self.params.market.deal_size
             mixed = 1.5 if pol.mixed_plans else 1.0
             self.friction.event("comp_inequity", self.heat * (1 - pol.shared_goal) * mixed * size)
-            if deal.marketing_sourced and self.random.random() < 0.5 * (1 - pol.shared_goal):
+            disputed = self.chance(deal.lead, Draw.CREDIT_DISPUTE) < 0.5 * (1 - pol.shared_goal)
+            if deal.marketing_sourced and disputed:
                 self.friction.event("credit_dispute", self.heat)
 
     # -- outbound --------------------------------------------------------------------------
