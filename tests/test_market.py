@@ -20,8 +20,8 @@ class PlainMarket(Market):
     """
 
     def enter(self, day: int) -> np.ndarray:
-        k = self.rng.binomial(self.n, self.entry_rate)
-        cand = np.unique(self.rng.integers(0, self.n, k))
+        k = self.entry_rng.binomial(self.n, self.entry_rate)
+        cand = np.unique(self.entry_rng.integers(0, self.n, k))
         new = cand[~self.in_market[cand] & ~self.customer[cand]]
         self.in_market[new] = True
         self._schedule_exits(new, day)
@@ -52,7 +52,7 @@ class PlainMarket(Market):
 
     def inquiries(self, rate_in: float, rate_out: float, eligible: np.ndarray) -> np.ndarray:
         rate = np.where(self.in_market, np.float32(rate_in), np.float32(rate_out))
-        hit = self.rng.random(self.n, dtype=np.float32) < rate * self.engagement
+        hit = self.inquiry_rng.random(self.n, dtype=np.float32) < rate * self.engagement
         return np.flatnonzero(hit & eligible)
 
 
@@ -81,7 +81,8 @@ def market_args() -> tuple:
 def assert_same(fast: Market, plain: Market) -> None:
     for name in STATE:
         assert np.array_equal(getattr(fast, name), getattr(plain, name)), name
-    assert fast.rng.bit_generator.state == plain.rng.bit_generator.state
+    for stream in ("rng", "entry_rng", "window_rng", "inquiry_rng"):
+        assert getattr(fast, stream).bit_generator.state == getattr(plain, stream).bit_generator.state
 
 
 @pytest.mark.parametrize(

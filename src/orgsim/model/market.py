@@ -48,7 +48,11 @@ class Market:
     ) -> None:
         n = params.prospects
         self.params = params
-        self.rng = rng
+        # separate streams, so one process drawing more (touches bought by a bigger budget) does
+        # not reshuffle another's luck: buyers enter, leave and raise their hands alike under
+        # every structure for the same seed (common random numbers for the market)
+        self.rng = rng  # the market's make-up now, campaign touches later
+        self.entry_rng, self.window_rng, self.inquiry_rng = rng.spawn(3)
         self.n = n
         a = params.fit_mean * FIT_CONCENTRATION
         self.fit = rng.beta(a, FIT_CONCENTRATION - a, n).astype(np.float32)
@@ -81,7 +85,7 @@ class Market:
     def _schedule_exits(self, idx: np.ndarray, day: int) -> None:
         if idx.size == 0:
             return
-        length = self.rng.exponential(self.params.buying_window_days, idx.size)
+        length = self.window_rng.exponential(self.params.buying_window_days, idx.size)
         ends = day + 1 + length.astype(np.int32)
         self.window_end[idx] = ends
         exits = self._exits  # day -> prospects whose window is due to close that day
@@ -94,8 +98,8 @@ class Market:
 
     def enter(self, day: int) -> np.ndarray:
         """Open buying windows for some out-of-market non-customers; returns their indices."""
-        k = self.rng.binomial(self.n, self.entry_rate)
-        draws = self.rng.integers(0, self.n, k)
+        k = self.entry_rng.binomial(self.n, self.entry_rate)
+        draws = self.entry_rng.integers(0, self.n, k)
         # sorted distinct candidates, as np.unique gives them (cheaper as a set for a handful)
         cand = np.array(sorted(set(draws.tolist())), dtype=np.int64) if k < SMALL else np.unique(draws)
         new = cand[~(self.in_market[cand] | self.customer[cand])]
@@ -118,7 +122,7 @@ class Market:
         """Close buying windows; returns the subset that bought from some vendor (a competitor)."""
         self.in_market[idx] = False
         self.window_end[idx] = -1
-        return idx[self.rng.random(idx.size) < self.params.buy_share]
+        return idx[self.window_rng.random(idx.size) < self.params.buy_share]
 
     def hold_window(self, i: int) -> None:
         """Keep a prospect in market while it evaluates us in an open opportunity."""
@@ -190,7 +194,7 @@ class Market:
         """
         r_in, r_out = np.float32(rate_in), np.float32(rate_out)
         u, bound, hit = self._uniform, self._bound, self._hit
-        self.rng.random(self.n, dtype=np.float32, out=u)
+        self.inquiry_rng.random(self.n, dtype=np.float32, out=u)
         np.multiply(self.engagement, max(r_in, r_out), out=bound)  # float32 rounding is monotone
         np.less(u, bound, out=hit)
         cand = np.flatnonzero(hit)
