@@ -113,8 +113,8 @@ class OrgSimModel(OrgModel):
 
     def step(self) -> None:
         """One business day; then the day's measures and friction events; stop at the horizon."""
-        # OrgModel collects before it counts the day, when the day's cost is not yet booked;
-        # collect here instead, once the day is complete, so the last row equals simulate().
+        # OrgModel collects at the end of its step, before the day's measures below exist;
+        # collect here instead, after them, so the last row equals simulate()'s result.
         collector, self.datacollector = self.datacollector, _NoCollector()
         try:
             super().step()
