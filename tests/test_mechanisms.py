@@ -230,3 +230,16 @@ def test_the_model_stops_running_at_its_horizon():
         model.step()
     assert model.day == 3
     assert np.isfinite(model.revenue)
+
+
+def test_sla_met_share_is_a_yardstick_that_changes_nothing_without_an_sla():
+    """Without an agreed SLA, sla.response_hours only measures: a looser yardstick, more met."""
+    runs = {
+        hours: simulate(load_scenario("separate", {"sla.response_hours": hours, "horizon.days": 80}), seed=2)
+        for hours in (1.0, 4.0, 24.0)
+    }
+    shares = [runs[h].metrics["sla_met_share"] for h in (1.0, 4.0, 24.0)]
+    assert shares[0] < shares[1] < shares[2] <= 1.0
+    for run in runs.values():  # the behaviour is identical, only the yardstick moves
+        assert run.metrics["revenue"] == runs[4.0].metrics["revenue"]
+        assert run.metrics["sla_met_share"] + run.metrics["never_responded_share"] <= 1.0 + 1e-9

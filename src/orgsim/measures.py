@@ -127,6 +127,13 @@ METRIC_MEASURES: tuple[Measure, ...] = (
     ),
     _m("never_responded_share", "MQLs never attempted", "share", "MQLs sales never tried to reach", "lower"),
     _m(
+        "sla_met_share",
+        "MQLs attempted within the SLA time",
+        "share",
+        "MQLs first attempted within sla.response_hours working hours (the yardstick, agreed or not)",
+        "higher",
+    ),
+    _m(
         "cost",
         "Cost",
         "currency",

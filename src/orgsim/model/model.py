@@ -91,6 +91,7 @@ class OrgModel(mesa.Model):
         self.mql_quota_month = 0.0
         self.response_hours: list[float] = []
         self.sla_breaches = 0
+        self.sla_met = 0  # MQLs first attempted within sla.response_hours working hours
         self.friction_hours_today = 0.0
         self.coordination_hours = 0.0
         self.revenue_by_source = [0.0, 0.0]
@@ -375,11 +376,13 @@ class OrgModel(mesa.Model):
         response = hour - lead.mql_hour
         if lead.source == LeadSource.MARKETING:
             self.response_hours.append(response)
+            sla = self.params.sla
+            waited = working_hours_between(lead.mql_hour, hour, self.params.sales.hours_per_day)
+            late = sla.response_hours < waited
             if np.isnan(self.ledger.response_hours[lead.lead]):  # a re-promoted lead keeps its first
                 self.ledger.response_hours[lead.lead] = response
-            sla = self.params.sla
-            hours_per_day = self.params.sales.hours_per_day
-            if sla.enabled and sla.response_hours < working_hours_between(lead.mql_hour, hour, hours_per_day):
+                self.sla_met += not late
+            if sla.enabled and late:
                 self.sla_breaches += 1
                 self.friction.event("sla_breach", self.heat)
 
