@@ -2,7 +2,7 @@
 
 Commands live in the modules of this package (``core``: run, compare, scenarios, show;
 ``sweep``: sweep, analyze; ``report``; ``explain``; ``claims``; ``calibrate``; ``init``;
-``validate``; ``dashboard``) and are loaded only when they are called, so ``orgsim --help``
+``validate``; ``dashboard``; ``tornado``) and are loaded only when they are called, so ``orgsim --help``
 and ``--version`` answer without importing the model, pandas or mesa.
 Benchmarks run with ``python -m benchmarks``.
 
@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "dashboard": ("orgsim.cli.dashboard", "dashboard", "Open the interactive dashboard in a browser."),
     "explain": ("orgsim.cli.explain", "explain", "Why B beats A, parameter by parameter (Shapley)."),
     "claims": ("orgsim.cli.claims", "claims", "Test the seed articles' claims as paired experiments."),
+    "tornado": ("orgsim.cli.tornado", "tornado", "A's margin over B, one parameter at a time."),
 }
 
 

@@ -27,6 +27,8 @@ from matplotlib.path import Path
 
 from orgsim import measures
 from orgsim.experiment import summaries
+from orgsim.experiment.tornado import BOUNDS_RULE, Tornado
+from orgsim.params import PARAMETERS
 from orgsim.presentation import findings, style
 from orgsim.presentation.style import (
     INK,
@@ -301,13 +303,24 @@ def findings_note(runs: pd.DataFrame) -> str:
 
 @themed
 def tornado(
-    margins: pd.DataFrame, measure: str, a: str, b: str, title: str | None = None, note: str = ""
+    margins: pd.DataFrame,
+    measure: str,
+    a: str,
+    b: str,
+    title: str | None = None,
+    note: str = "",
+    subtitle: str | None = None,
+    centre_ci: tuple[float, float] | None = None,
+    centre_label: str = "the margin over all runs",
 ) -> Figure:
     """The margin of ``a`` over ``b`` on ``measure`` at each parameter's low and high end.
 
     ``margins``: one row per factor and end, columns ``factor``, ``end`` ("low"/"high"),
-    ``level``, ``margin``, ``low``, ``high`` (95% CI) and ``overall`` (the margin over all runs);
-    see :func:`orgsim.experiment.summaries.margins_by_factor`. Factors are sorted by swing.
+    ``level``, ``margin``, ``low``, ``high`` (95% CI) and ``overall`` (the centre line: the
+    margin over all runs of a sweep, or the base margin of a one-at-a-time tornado); see
+    :func:`orgsim.experiment.summaries.margins_by_factor` and
+    :meth:`orgsim.experiment.tornado.Tornado.margins`. Factors are sorted by swing, largest on
+    top. ``centre_ci`` shades the centre's 95% CI.
     """
     unit = measures.unit(measure)
     wide = margins.pivot(index="factor", columns="end", values=["level", "margin", "low", "high"])
@@ -325,7 +338,7 @@ def tornado(
             if not math.isnan(lo):
                 ax.plot([lo, hi], [i + dy] * 2, color=INK, lw=1, zorder=4)
             level = wide["level"][end][f]
-            text = f"at {_level(level)}: {'+' if m > 0 else ''}{compact_number(m, unit)}"
+            text = f"at {level_text(level, f)}: {'+' if m > 0 else ''}{compact_number(m, unit)}"
             ax.annotate(
                 text,
                 (max(m, hi) if m >= overall else min(m, lo), i + dy),
@@ -336,33 +349,40 @@ def tornado(
                 fontsize=8.5,
                 color=INK,
             )
+    if centre_ci is not None and not any(math.isnan(v) for v in centre_ci):
+        ax.axvspan(*centre_ci, color="#E4E4E4", zorder=1, lw=0)
     ax.axvline(overall, color=MUTED, lw=1, ls="--", zorder=2)
     ax.axvline(0, color=INK, lw=1.2, zorder=2)
     ax.set_yticks(range(len(factors)), [factor_name(f) for f in factors])
     ax.xaxis.set_major_formatter(style.unit_formatter(unit))
-    lo_x = float(np.nanmin(margins[["low", "margin"]].to_numpy(dtype=float)))
-    hi_x = float(np.nanmax(margins[["high", "margin"]].to_numpy(dtype=float)))
+    lo_x = float(np.nanmin([*margins[["low", "margin"]].to_numpy(dtype=float).ravel(), *(centre_ci or ())]))
+    hi_x = float(np.nanmax([*margins[["high", "margin"]].to_numpy(dtype=float).ravel(), *(centre_ci or ())]))
     pad = 0.3 * (hi_x - lo_x or 1.0)
     ax.set_xlim(min(lo_x, 0) - pad, max(hi_x, 0) + pad)
     ax.set_xlabel(f"{measures.label(measure)}: {a} minus {b} ({measures.get(measure).unit_words})")
     ax.grid(axis="y", visible=False)
     from matplotlib.patches import Patch
 
-    ax.legend(
-        handles=[
-            Patch(color=low_c, label="parameter at its low end"),
-            Patch(color=high_c, label="parameter at its high end"),
-        ],
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-    )
+    handles = [
+        Patch(color=low_c, label="parameter at its low end"),
+        Patch(color=high_c, label="parameter at its high end"),
+    ]
+    if centre_ci is not None:
+        handles.append(Patch(color="#E4E4E4", label=f"{centre_label}: 95% CI"))
+    ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(handles),
+              frameon=False)  # fmt: skip
     flips = [f for f in factors if np.sign(wide["margin"]["low"][f]) != np.sign(wide["margin"]["high"][f])]
     top = factors[-1] if factors else ""
     what = in_sentence(measures.label(measure))
     if flips:
+        sure = [f for f in flips if all(_clear(wide, end, f) for end in ("low", "high"))]
         title = title or (
-            f"{a}'s lead over {b} on {what} flips sign with "
+            f"{a}'s margin over {b} on {what} flips sign with "
+            + _and(in_sentence(factor_name(f)) for f in sure)
+            if sure
+            else f"{a}'s margin over {b} on {what} may flip sign with "
             + _and(in_sentence(factor_name(f)) for f in flips)
+            + " (not clearly at both ends)"
         )
     else:
         clear = bool(((margins["low"] > 0) | (margins["high"] < 0)).all())
@@ -372,11 +392,35 @@ def tornado(
             + ("" if clear else " (not clearly at each end)")
             + f"; {in_sentence(factor_name(top))} moves the margin most"
         )
-    subtitle = (
+    subtitle = subtitle or (
         f"Margin of {a} over {b} at the low and high end of each swept parameter (paired within design "
-        "points, averaged over the others) · dashed: the margin over all runs · whisker: 95% CI"
+        f"points, averaged over the others) · dashed: {centre_label} · whisker: 95% CI"
     )
     return finish(fig, title, subtitle, note)
+
+
+def _clear(wide: pd.DataFrame, end: str, factor: str) -> bool:
+    low, high = float(wide["low"][end][factor]), float(wide["high"][end][factor])
+    return low > 0 or high < 0
+
+
+def tornado_figure(result: Tornado, title: str | None = None, note: str | None = None) -> Figure:
+    """The chart of a one-at-a-time :class:`~orgsim.experiment.tornado.Tornado` (centre: the base margin)."""
+    base = result.base
+    subtitle = (
+        f"Margin of {result.a} over {result.b} (paired by seed, {result.reps} replications) with one "
+        f"parameter at a time at its low and its high value, the rest as in {result.scenario} · "
+        f"dashed: the base margin, {'+' if base.mean > 0 else ''}"
+        f"{compact_number(base.mean, measures.unit(result.measure))} · whisker: 95% CI"
+    )
+    if note is None:
+        note = (
+            f"orgsim tornado · {result.scenario} · {result.days} business days · seed {result.seed} · "
+            "bounds: " + _bounds_note(result)
+        )
+    return tornado(result.margins(), result.measure, result.a, result.b, title=title, note=note,
+                   subtitle=subtitle, centre_ci=(base.ci_low, base.ci_high),
+                   centre_label="base margin")  # fmt: skip
 
 
 def _count(value: float) -> str:
@@ -388,10 +432,37 @@ def _and(items) -> str:  # noqa: ANN001
     return findings.and_list(list(items))
 
 
-def _level(value: object) -> str:
+def _bounds_note(result: Tornado) -> str:
+    given = [in_sentence(factor_name(s.bounds.key)) for s in result.swings if s.bounds.rule != BOUNDS_RULE]
+    if not given:
+        return "half and double the base value"
+    if len(given) == len(result.swings):
+        return "given"
+    return f"half and double the base value; given for {findings.and_list(given)}"
+
+
+UNIT_SUFFIX = {
+    "currency per year": "/yr",
+    "currency per hour": "/h",
+    "people": " people",
+    "minutes": " min",
+    "hours": " h",
+    "business days": " days",
+    "multiplier": "x",
+}
+"""Short unit suffixes for a parameter's value in a label (``20 people``, ``1.00M/yr``, ``12 min``)."""
+
+
+def level_text(value: object, key: str = "") -> str:
+    """A parameter value for a label, with its unit when short: ``0.5x``, ``20 people``, ``30.0%``."""
     if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
-        return compact_number(float(value)) if abs(value) >= 1e4 else f"{float(value):.3g}"
+        spec = PARAMETERS.get(key)
+        unit = spec.unit if spec else ""
+        if unit == "share":
+            return f"{100 * float(value):.0f}%"
+        number = compact_number(float(value)) if abs(value) >= 1e4 else f"{float(value):.3g}"
+        return number + UNIT_SUFFIX.get(unit, "")
     return str(value)
 
 
-__all__ = ["economic_measure", "lead_flow", "recovered_by_cause", "tornado"]
+__all__ = ["economic_measure", "lead_flow", "level_text", "recovered_by_cause", "tornado", "tornado_figure"]

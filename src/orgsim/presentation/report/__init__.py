@@ -21,6 +21,7 @@ from pathlib import Path
 
 from orgsim.experiment.compare import Comparison
 from orgsim.experiment.experiment import Factor
+from orgsim.experiment.tornado import TORNADO_FILE, read_tornado
 from orgsim.presentation.report.data import (
     ReportData,
     from_comparison,
@@ -56,6 +57,9 @@ def write_report(
 ) -> Path:
     """Write charts (PNG, SVG), ``summary.csv`` and ``report.html`` into ``out_dir``; return the HTML path.
 
+    A ``validation.json`` (``orgsim validate --out``) or ``tornado.json`` (``orgsim tornado --out``)
+    already in ``out_dir`` adds its exhibit.
+
     ``planned`` is :func:`plan`'s result if the caller already has it; ``progress(1)`` is called
     after each chart.
     """
@@ -66,6 +70,9 @@ def write_report(
 
         data.validation = read_checks(out / "validation.json")
         planned = None  # the validation exhibit joins the plan
+    if data.tornado is None and (out / TORNADO_FILE).is_file():
+        data.tornado = read_tornado(out / TORNADO_FILE)
+        planned = None  # the tornado exhibit joins the plan
     chart_list = draw_charts(data, out, planned, progress)
     table = headline(data)
     table.drop(columns="best").to_csv(out / "summary.csv", index=False)

@@ -22,6 +22,7 @@ from orgsim.experiment.compare import Comparison
 from orgsim.experiment.decision import Verdict, verdict
 from orgsim.experiment.experiment import SEEDING, Factor
 from orgsim.experiment.manifest import Manifest
+from orgsim.experiment.tornado import Tornado
 from orgsim.params import PARAMETERS, STRUCTURES
 from orgsim.presentation import charts
 from orgsim.presentation.report.text import and_list, or_list
@@ -88,6 +89,7 @@ class ReportData:
     notes: list[str] = field(default_factory=list)  # what the report could not do, and why
     descriptions: dict[str, str] = field(default_factory=dict)  # group -> what the scenario represents
     validation: list[Any] | None = None  # FactChecks of `orgsim validate --out` in the report's directory
+    tornado: Tornado | None = None  # `orgsim tornado --out` in the report's directory
     baseline: str | None = None  # compare: the scenario the others are differenced against
     differences: str = ""  # compare: HTML table of paired differences to the baseline (answers)
 

@@ -244,6 +244,14 @@ def decision_exhibits(data: ReportData, note: str) -> list[Exhibit]:
             out.append(Exhibit("tornado", draw, read,
                                f"{a}'s margin over {b} at the low and high end of each swept parameter, "
                                "paired within settings and averaged over the other parameters."))  # fmt: skip
+    if data.tornado is not None and data.tornado.swings:
+        t = data.tornado
+        draw, read = _titled(lambda: exhibits.tornado_figure(t))
+        out.append(Exhibit("tornado_one_at_a_time", draw, read,
+                           f"From orgsim tornado on {t.scenario} ({t.reps} paired replications, {t.days} "
+                           f"business days): {t.a}'s margin over {t.b} with one parameter at a time at its "
+                           "low and its high value, the rest at the base; the dashed line and grey band are "
+                           "the base margin and its 95% CI, whiskers 95% CIs; bars sorted by swing."))  # fmt: skip
     return out
 
 

@@ -1,0 +1,187 @@
+"""tornado: what the margin of one structure over another hinges on, one parameter at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from orgsim.cli import _emit_json, _overrides, _progress, days_option, err, json_option, out, set_option
+from orgsim.errors import InputError
+
+_KEYS_HELP = (
+    "market.demand, marketing.budget, sales.headcount, market.deal_size, market.hard_lead_share, "
+    "sales.contact_half_minutes, market.sales_cycle_days, costs.hourly_rate"
+)
+
+
+@click.command("tornado")
+@click.argument("scenario", default="separate")
+@click.option(
+    "--structures",
+    default="aligned,separate",
+    show_default=True,
+    metavar="A,B",
+    help="The two structures; the margin is A minus B, seed by seed.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="KEY[=LOW:HIGH]",
+    help="A parameter to vary (repeatable), at LOW and HIGH or by default at half and double the "
+    f"scenario's value. Default: {_KEYS_HELP}.",
+)
+@click.option(
+    "--measure",
+    default="contribution",
+    show_default=True,
+    help="The measure whose margin is shown (contribution: revenue minus cost, the economic headline).",
+)
+@click.option(
+    "--reps", type=click.IntRange(min=2), default=10, show_default=True, help="Replications per arm."
+)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Experiment seed.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Write DIR/tornado.png/.svg (the chart), tornado.csv (the bars), tornado_runs.csv (every run) "
+    "and tornado.json; a compare report later written into DIR shows the tornado.",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@days_option
+@set_option
+@json_option
+def tornado(
+    scenario: str,
+    structures: str,
+    params: Sequence[str],
+    measure: str,
+    reps: int,
+    seed: int,
+    workers: int | None,
+    out_dir: str | None,
+    quiet: bool,
+    days: int | None,
+    assignments: Sequence[str],
+    as_json: bool,
+) -> None:
+    """Tornado of A's margin over B on SCENARIO (default: the default company), one parameter at a time.
+
+    Runs A and B on SCENARIO (the base) and again with each key parameter at its low and its
+    high value, every other parameter at the base. Replicate r uses the same seed in every run
+    (common random numbers), so each margin is a paired difference A - B with a 95% CI. Bars
+    are sorted by swing (|margin at high - margin at low|); the base margin is the centre line.
+
+    Default parameters: conditions both structures share that set how many leads come, the
+    capacity to work them, what they are worth and what aligning costs. Policies a structure's
+    preset sets are what A and B differ in and cannot be varied here. Runs
+    (1 + 2 x parameters) x 2 x --reps simulations: 340 with the defaults.
+    """
+    from orgsim.experiment import tornado as oat
+    from orgsim.model.simulate import as_scenario
+
+    base = as_scenario(scenario, _overrides(assignments))
+    pair = tuple(s.strip() for s in structures.split(","))
+    if out_dir is not None:
+        _check_out(out_dir)
+    bounds, _ = oat.plan_bounds(base, list(params) or None, oat.check_structures(pair))  # fail before running
+    total = (1 + 2 * len(bounds)) * 2 * reps
+    advance, stop = _progress(total, quiet, "runs")
+    try:
+        result = oat.tornado(base, pair, list(params) or None, measure, reps, seed, days, workers, advance)
+    finally:
+        stop()
+    if out_dir is not None:
+        written = write_outputs(result, out_dir)
+        err.print(f"wrote {written} and tornado.csv, tornado_runs.csv, tornado.json in {out_dir}")
+    if as_json:
+        _emit_json(result.to_dict())
+        return
+    _print(result)
+
+
+def _check_out(out_dir: str) -> None:
+    """Refuse an --out that is a file or cannot be written, before anything runs."""
+    import os
+    from pathlib import Path
+
+    path = Path(out_dir)
+    parent = path if path.exists() else next((p for p in path.parents if p.exists()), Path("."))
+    if path.exists() and not path.is_dir():
+        raise InputError(f"--out: {out_dir} is a file; give a directory")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"--out: {parent} is not writable")
+
+
+def write_outputs(result: Any, out_dir: str) -> str:
+    """The chart (PNG, SVG), the bars (CSV), every run (CSV) and the result (JSON); returns the PNG."""
+    import json
+    from pathlib import Path
+
+    from orgsim.experiment.storage import write_atomic
+    from orgsim.presentation import charts
+    from orgsim.presentation.exhibits import tornado_figure
+
+    out_path = Path(out_dir)
+    out_path.mkdir(parents=True, exist_ok=True)
+    png, _ = charts.save(tornado_figure(result), out_path / "tornado")
+    write_atomic(out_path / "tornado.csv", result.table().to_csv(index=False).encode())
+    write_atomic(out_path / "tornado_runs.csv", result.runs.to_csv(index=False).encode())
+    write_atomic(out_path / "tornado.json", json.dumps(result.to_dict(), indent=2).encode())
+    return str(png)
+
+
+def _print(result: Any) -> None:
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    from orgsim.presentation.answers import difference_cell, signed
+    from orgsim.presentation.exhibits import level_text
+
+    m = result.measure
+    base = difference_cell(m, result.base, short=True)
+    title = (
+        f"{result.a} minus {result.b} on {m}, {result.scenario}, {result.reps} paired reps, "
+        f"{result.days} business days\nbase margin {base}"
+    )
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("parameter\nlow .. high", no_wrap=True)
+    table.add_column("margin at low\n[95% CI]", justify="right", no_wrap=True)
+    table.add_column("margin at high\n[95% CI]", justify="right", no_wrap=True)
+    table.add_column("swing", justify="right", no_wrap=True)
+    for s in result.swings:
+        rng = f"{level_text(s.bounds.low, s.bounds.key)} .. {level_text(s.bounds.high, s.bounds.key)}"
+        cells = [_cell(m, d) for d in (s.low, s.high)]
+        swing = signed(m, s.swing).lstrip("+") + ("\nflips" if s.flips else "")
+        table.add_row(f"{s.bounds.key}\n  {rng}", *cells, swing, end_section=True)
+    console = out if out.is_terminal else Console(width=100)
+    console.print(f"{title}\n", markup=False, highlight=False)
+    console.print(table)
+    for note in result.notes:
+        console.print(f"note: {note}", markup=False)
+    console.print(
+        "Paired by seed: replicate r has the same seed in every arm and structure (common random "
+        "numbers). * = the 95% CI excludes zero. Swing = |margin at high - margin at low|; flips = "
+        "the margin changes sign between the ends. Units: " + _unit(m),
+        markup=False,
+    )
+
+
+def _cell(measure: str, d: Any) -> str:
+    from orgsim.presentation.answers import signed
+
+    mark = "*" if d.clear else " "
+    return f"{signed(measure, d.mean)}{mark}\n[{signed(measure, d.ci_low)}, {signed(measure, d.ci_high)}] "
+
+
+def _unit(measure: str) -> str:
+    from orgsim import measures
+
+    m = measures.get(measure)
+    return f"{measure} in {m.unit_words} ({m.meaning})"
