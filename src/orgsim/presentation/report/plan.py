@@ -236,7 +236,7 @@ def decision_exhibits(data: ReportData, note: str) -> list[Exhibit]:
                            "whiskers are 95% CIs of the difference."))  # fmt: skip
     swept = data.swept
     if data.kind == "sweep" and swept and len(data.groups) == 2:
-        measure = exhibits.economic_measure(runs)
+        measure = data.economic
         a, b = charts.ranked(runs, measure)
         margins = charts.margins_by_factor(runs, swept, measure, a, b)
         if not margins.empty:
@@ -250,8 +250,8 @@ def decision_exhibits(data: ReportData, note: str) -> list[Exhibit]:
         out.append(Exhibit("tornado_one_at_a_time", draw, read,
                            f"From orgsim tornado on {t.scenario} ({t.reps} paired replications, {t.days} "
                            f"business days): {t.a}'s margin over {t.b} with one parameter at a time at its "
-                           "low and its high value, the rest at the base; the dashed line and grey band are "
-                           "the base margin and its 95% CI, whiskers 95% CIs; bars sorted by swing."))  # fmt: skip
+                           "low and its high value, the rest at the base; the dashed line and grey band: "
+                           "the base margin and its 95% CI; whiskers: 95% CIs; by swing."))  # fmt: skip
     return out
 
 
