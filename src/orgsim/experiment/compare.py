@@ -153,7 +153,7 @@ def check_measure(measure: str, source: str = "--measure") -> None:
     """Raise InputError unless every run can give ``measure`` (a column, or a ratio ``a/b``)."""
     from orgsim.model.metrics import flat_columns
 
-    known = set(flat_columns()) | {"contribution"}
+    known = set(flat_columns())
     for part in (p.strip() for p in measure.split("/", 1)):
         if part not in known:
             close = difflib.get_close_matches(part, sorted(known), n=1)

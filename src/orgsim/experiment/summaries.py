@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from orgsim import measures
-from orgsim.experiment.stats import mean_ci
+from orgsim.experiment.stats import mean_ci, paired_difference, unpaired_difference
 
 MAP_BINS = 4
 """Quantile bins per continuous factor in a "who wins where" map (a Latin hypercube sweep)."""
@@ -60,7 +60,8 @@ def difference(runs: pd.DataFrame, measure: str, a: str, b: str, pair_on: str | 
     """Difference of means between groups ``a`` and ``b`` with a 95% CI.
 
     With ``pair_on`` (e.g. ``replicate`` under common random numbers) the runs are paired on
-    that column and the CI is the paired t interval; otherwise Welch's interval.
+    that column and the CI is the paired t interval (:func:`~orgsim.experiment.stats.paired_difference`);
+    otherwise Welch's interval (:func:`~orgsim.experiment.stats.unpaired_difference`).
     """
     xa = runs[runs["group"] == a]
     xb = runs[runs["group"] == b]
@@ -71,20 +72,10 @@ def difference(runs: pd.DataFrame, measure: str, a: str, b: str, pair_on: str | 
             .join(xb.set_index(pair_on)[measure].to_frame("b"), how="inner")
         )
         if len(joined) >= 2:
-            mean, low, high = mean_ci((joined["a"] - joined["b"]).to_numpy(dtype=float))
-            return Difference(a, b, mean, low, high)
-    va = xa[measure].dropna().to_numpy(dtype=float)
-    vb = xb[measure].dropna().to_numpy(dtype=float)
-    diff = float(va.mean() - vb.mean()) if va.size and vb.size else math.nan
-    if va.size < 2 or vb.size < 2:
-        return Difference(a, b, diff, math.nan, math.nan)
-    sa, sb = va.var(ddof=1) / va.size, vb.var(ddof=1) / vb.size
-    se = math.sqrt(sa + sb)
-    if se == 0:
-        return Difference(a, b, diff, diff, diff)
-    dof = (sa + sb) ** 2 / (sa**2 / (va.size - 1) + sb**2 / (vb.size - 1))
-    half = float(stats.t.ppf(0.975, dof)) * se
-    return Difference(a, b, diff, diff - half, diff + half)
+            d = paired_difference(joined["b"].to_numpy(dtype=float), joined["a"].to_numpy(dtype=float))
+            return Difference(a, b, d.mean, d.ci_low, d.ci_high)
+    d = unpaired_difference(xb[measure].to_numpy(dtype=float), xa[measure].to_numpy(dtype=float))
+    return Difference(a, b, d.mean, d.ci_low, d.ci_high)
 
 
 def ranked(runs: pd.DataFrame, measure: str) -> list[str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from orgsim import measures
 from orgsim.errors import InputError
 from orgsim.experiment.claims import (
     CONTRADICTED,
@@ -37,8 +38,6 @@ from orgsim.presentation.style import (
     compact_number,
     factor_name,
     finish,
-    measure_name,
-    measure_unit,
     new_figure,
     themed,
     unit_formatter,
@@ -68,15 +67,13 @@ def label_of(measure: str) -> str:
         top, bottom = (m.strip() for m in measure.split("/", 1))
         if top.startswith("funnel.") and bottom.startswith("funnel."):  # a stage conversion rate
             return f"{bottom[7:].upper()} to {top[7:].upper()} rate"
-        return f"{measure_name(top)} / {in_sentence(measure_name(bottom))}"
-    if measure.startswith("friction_by_source."):
-        return f"Friction from {measure.split('.', 1)[1].replace('_', ' ')}s"
-    return measure_name(measure)
+        return f"{measures.label(top)} / {in_sentence(measures.label(bottom))}"
+    return measures.label(measure)
 
 
 def unit_of(measure: str) -> str:
     """A measure's unit (ratios have none)."""
-    return "" if "/" in measure else measure_unit(measure)
+    return "" if "/" in measure else measures.unit(measure)
 
 
 def value_text(measure: str, value: float) -> str:

@@ -36,13 +36,12 @@ ECONOMIC = ("contribution", "revenue")
 DECISION_MEASURES = (
     "revenue",
     "contribution",
-    "profit",
     "friction_index",
     "leakage_rate",
     "cost",
     "coordination_hours",
 )
-"""Columns of the executive summary's decision matrix (those present; contribution replaces profit)."""
+"""Columns of the executive summary's decision matrix (those present in the runs)."""
 
 TABLE_MEASURES = (
     "revenue",
@@ -114,7 +113,7 @@ class ReportData:
 
     @property
     def economic(self) -> str:
-        """The headline economic measure: contribution, else profit, else revenue."""
+        """The headline economic measure: contribution, else (runs without it) revenue."""
         return next(m for m in ECONOMIC if m in self.runs)
 
     def higher_is_better(self, measure: str) -> bool:

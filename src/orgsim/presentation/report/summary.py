@@ -148,11 +148,6 @@ def _caveats(data: ReportData) -> list[str]:
             "and outbound spend, commission, and hours lost to friction and spent coordinating, at "
             "the hourly rate."
         )
-    elif "profit" in data.runs:
-        out.append(
-            "Profit = revenue won minus sales-and-marketing cost (salaries, heads, program and outbound "
-            "spend, commission); hours lost to friction and spent in meetings are not costed in it."
-        )
     out.append(
         "The 95% confidence intervals cover simulation noise (different seeds) only, not uncertainty "
         "in the model's assumptions or parameters (docs/model.md gives their sources)."
@@ -178,9 +173,7 @@ def summarise(data: ReportData) -> Summary:
     """The executive summary of ``data`` (a comparison or a sweep)."""
     measure = data.economic
     v = data.verdict(measure)
-    matrix = [
-        m for m in DECISION_MEASURES if m in data.runs and not (m == "profit" and "contribution" in data.runs)
-    ]
+    matrix = [m for m in DECISION_MEASURES if m in data.runs]
     cells: dict[tuple[str, str], tuple[str, str]] = {}
     for m in matrix:
         mv = data.verdict(m)
