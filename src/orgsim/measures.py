@@ -30,6 +30,7 @@ UNIT_WORDS: dict[str, str] = {
     "0-100": "index, 0-100",
     "0-1": "0-1",
     "hours": "hours",
+    "calendar hours": "calendar hours",
     "deals": "deals",
     "leads": "leads",
 }
@@ -121,8 +122,8 @@ METRIC_MEASURES: tuple[Measure, ...] = (
     _m(
         "median_response_hours",
         "Median speed to lead",
-        "hours",
-        "median calendar hours from MQL to sales' first attempt",
+        "calendar hours",
+        "median calendar hours from MQL to sales' first attempt (nights count; an SLA counts working hours)",
         "lower",
     ),
     _m("never_responded_share", "MQLs never attempted", "share", "MQLs sales never tried to reach", "lower"),

@@ -572,7 +572,7 @@ class SLA(Section):
     enabled: bool = param(False, "flag", doc="Whether an SLA binds both teams.")
     response_hours: float = param(
         24.0,
-        "hours",
+        "working hours",
         0.1,
         500,
         "first touch within 24 h [FACTS §5, S]",

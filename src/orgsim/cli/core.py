@@ -68,14 +68,13 @@ def run(
     """
     from orgsim.experiment.leads import check_leads_path, write_leads
     from orgsim.model.metrics import METRICS
-    from orgsim.model.simulate import simulate
+    from orgsim.model.simulate import as_scenario, simulate
     from orgsim.presentation.format import fmt_value
 
     if leads_path is not None:
         check_leads_path(leads_path)  # before running: a bad path costs nothing
-    result = simulate(
-        scenario, seed=seed, days=days, overrides=_overrides(assignments), leads=leads_path is not None
-    )
+    sc = as_scenario(scenario, _overrides(assignments))
+    result = simulate(sc, seed=seed, days=days, leads=leads_path is not None)
     if leads_path is not None and result.leads is not None:
         written = write_leads(result.leads, leads_path)
         err.print(f"{len(result.leads):,} leads written to {written}", markup=False, highlight=False)
@@ -113,7 +112,21 @@ def run(
     out.print(leaks)
     ledger = "  ".join(f"{k}={v}" for k, v in result.ledger.items())
     out.print(f"lead ledger (conserved): {ledger}")
+    for line in sla_lines([sc]):
+        out.print(line, markup=False, highlight=False)
     out.print(legend(list(METRICS)))
+
+
+def sla_lines(scenarios: Sequence[Any], labels: Sequence[str] | None = None) -> list[str]:
+    """Speed to lead (calendar hours) beside each scenario's SLA (working hours), one line each."""
+    from orgsim.presentation.format import sla_clock
+
+    names = labels or [sc.name for sc in scenarios]
+    return [
+        "speed to lead vs SLA: " + sla_clock(name, sc.sla.response_hours, sc.sales.hours_per_day)
+        for name, sc in zip(names, scenarios, strict=True)
+        if sc.sla.enabled
+    ]
 
 
 _ARROWS = {"higher": "↑ higher", "lower": "↓ lower", "none": "· neither"}
@@ -265,6 +278,8 @@ def compare(
             cells.append(fmt_ci(name, row["mean"], row["low"], row["high"]))
         table.add_row(name, *cells)
     out.print(table)
+    for line in sla_lines(result.scenarios, result.labels):
+        out.print(line, markup=False, highlight=False)
     others = [label for label in result.labels if label != base]
     if not others:
         out.print(legend(shown))

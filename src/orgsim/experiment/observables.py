@@ -109,7 +109,7 @@ def _bounds(unit: str) -> tuple[float | None, float | None]:
         return 0.0, 1.0
     if unit == "0-100":
         return 0.0, 100.0
-    if unit in ("deals", "leads", "hours"):
+    if unit in ("deals", "leads", "hours", "calendar hours"):
         return 0.0, None
     return None, None
 
@@ -228,8 +228,8 @@ def _build() -> dict[str, Observable]:
         )
     out["mean_response_hours"] = Observable(
         "mean_response_hours",
-        "hours",
-        "mean hours from MQL to first attempt, leads attempted",
+        "calendar hours",
+        "mean calendar hours from MQL to first attempt, leads attempted",
         0.0,
         None,
         _mean_response_hours,

@@ -447,6 +447,7 @@ UNIT_SUFFIX = {
     "people": " people",
     "minutes": " min",
     "hours": " h",
+    "working hours": " working h",
     "business days": " days",
     "multiplier": "x",
 }

@@ -36,3 +36,31 @@ def fmt_compact(measure: str, value: float) -> str:
 def fmt_ci(measure: str, mean: float, low: float, high: float) -> str:
     """``mean [low, high]`` in compact form."""
     return f"{fmt_compact(measure, mean)} [{fmt_compact(measure, low)}, {fmt_compact(measure, high)}]"
+
+
+def sla_calendar_hours(working_hours: float, hours_per_day: float) -> tuple[float, float]:
+    """The calendar hours an SLA of ``working_hours`` allows, fewest to most.
+
+    Speed to lead counts calendar hours from the MQL (nights count); the SLA clock counts working
+    hours (``hours_per_day`` a business day). Fewest: an MQL at the start of a working day; most:
+    one at its close or overnight. Uses the model's own clock (:func:`orgsim.model.agents.working_deadline`).
+    """
+    from orgsim.model.agents import WORKDAY_START, working_deadline
+
+    start, close = WORKDAY_START, WORKDAY_START + hours_per_day
+    fewest = working_deadline(start, working_hours, hours_per_day) - start
+    most = working_deadline(close, working_hours, hours_per_day) - close
+    return fewest, most
+
+
+def sla_clock(label: str, working_hours: float, hours_per_day: float) -> str:
+    """One line putting an SLA in speed to lead's unit (calendar hours).
+
+    E.g. ``aligned's SLA: 4 working hours = 4-20 calendar hours of speed to lead (by the hour the
+    MQL arrives; 8-hour working days)``.
+    """
+    fewest, most = sla_calendar_hours(working_hours, hours_per_day)
+    return (
+        f"{label}'s SLA: {working_hours:g} working hours = {fewest:.0f}-{most:.0f} calendar hours of speed "
+        f"to lead (by the hour the MQL arrives; {hours_per_day:g}-hour working days)"
+    )

@@ -251,7 +251,7 @@ def compact_number(value: float, unit: str = "") -> str:
         if abs(value) >= size:
             scaled = value / size
             return f"{scaled:.2f}{suffix}" if abs(scaled) < 10 else f"{scaled:.1f}{suffix}"
-    if unit in ("0-100", "hours") or not float(value).is_integer():
+    if unit in ("0-100", "hours", "calendar hours") or not float(value).is_integer():
         return f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"
     return f"{value:.0f}"
 

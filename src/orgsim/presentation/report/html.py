@@ -16,6 +16,7 @@ from orgsim.experiment.decision import RULE
 from orgsim.experiment.experiment import SEEDING
 from orgsim.params import PARAMETERS
 from orgsim.presentation import charts, style
+from orgsim.presentation.format import sla_clock
 from orgsim.presentation.report.data import CLOSED_STATES, ReportData, ledger_check
 from orgsim.presentation.report.plan import Chart
 from orgsim.presentation.report.readings import lead_sentence
@@ -104,7 +105,10 @@ def _headline_html(data: ReportData, table: pd.DataFrame) -> str:
         label = f"{_e(measure_name(measure))}<br><span class='note'>{better}"
         if (part["mark"] == "input").all():
             label += "; set by the inputs (no verdict)"
-        label += f"{_e(MEASURE_NOTES.get(measure, ''))}</span>"
+        label += f"{_e(MEASURE_NOTES.get(measure, ''))}"
+        if measure == "median_response_hours":
+            label += "".join(f"; {_e(line)}" for line in sla_clocks(data))
+        label += "</span>"
         cells: list[Cell] = [label, _e(unit)]
         for row in part.itertuples():
             text = _e(fmt(measure, row.mean))
@@ -114,6 +118,24 @@ def _headline_html(data: ReportData, table: pd.DataFrame) -> str:
             cells.append((text, "best") if row.best else text)
         rows.append(cells)
     return _table(head, rows, num_from=2)
+
+
+def sla_clocks(data: ReportData) -> list[str]:
+    """Each group's SLA in speed to lead's calendar hours (groups whose SLA binds; compare reports)."""
+    params = data.parameters
+    if params is None:
+        return []
+
+    def value(key: str, group: str) -> object:
+        if key in params.index and group in params.columns:
+            return params.loc[key, group]
+        return PARAMETERS[key].default
+
+    return [
+        sla_clock(g, float(value("sla.response_hours", g)), float(value("sales.hours_per_day", g)))
+        for g in data.groups
+        if bool(value("sla.enabled", g))
+    ]
 
 
 MEASURE_NOTES = {
