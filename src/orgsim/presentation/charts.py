@@ -398,7 +398,8 @@ def funnel(
         means = np.array([part[f"funnel.{st}"].mean() for st in stages], dtype=float)
         shown = np.where(means > 0, means, np.nan)
         left.plot(range(len(stages)), shown, color=s.color, marker=s.marker, ls=s.linestyle, lw=2.2, ms=6)
-        ends.append((g, means[-1], shown[-1]))
+        total = float(part["won_deals"].mean()) if stages[-1] == "won" and "won_deals" in part else math.nan
+        ends.append((g, means[-1], shown[-1], total))
     left.set_yscale("log")
     left.yaxis.set_major_formatter(style.unit_formatter("leads"))
     left.set_xticks(range(len(stages)), names)
@@ -406,10 +407,17 @@ def funnel(
     left.set_title("Leads reaching each stage")
     left.set_ylabel("Leads per run (mean, log scale)")
     left.grid(axis="x", visible=False)
-    visible = [(g, m, y) for g, m, y in ends if not math.isnan(y)]
-    for (g, m, _), y in zip(visible, _spread(left, [y for _, _, y in visible]), strict=True):
+    visible = [(g, m, y, t) for g, m, y, t in ends if not math.isnan(y)]
+    end_labels = [
+        compact_number(m) + (f" of {compact_number(t)}" if not math.isnan(t) else "")
+        for _, m, _, t in visible
+    ]
+    of_all = next((text for text in end_labels if " of " in text), "")
+    for (g, _, _, _), y, text in zip(
+        visible, _spread(left, [y for _, _, y, _ in visible]), end_labels, strict=True
+    ):
         left.annotate(
-            compact_number(m),
+            text,
             (len(stages) - 1, y),
             xytext=(8, 0),
             textcoords="offset points",
@@ -456,8 +464,14 @@ def funnel(
     rows = _group_legend(fig, groups, styles, labels=legend)
     title = title or findings.funnel(runs, stages)
     subtitle = (
-        "Marketing-sourced leads only (deals won counts sales-sourced leads too) · left: leads that ever "
-        "reached a stage · right: conversion per step, mean with 95% CI whiskers"
+        "Marketing-sourced leads only"
+        + (
+            f" (at Won, '{of_all}': marketing-sourced of all deals won per run; the table's deals won "
+            "counts sales-sourced leads too)"
+            if of_all
+            else " (deals won counts sales-sourced leads too)"
+        )
+        + " · left: leads that ever reached a stage · right: conversion per step, mean with 95% CI whiskers"
     )
     note = note if note is not None else _default_note(runs)
     finish(fig, title, subtitle, note, legend_rows=rows)

@@ -1,0 +1,86 @@
+"""Speed to lead (calendar hours) and the SLA (working hours) are shown in one unit; 'won' says its source."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from orgsim import compare, load_scenario, measures
+from orgsim.cli import cli
+from orgsim.model.agents import WORKDAY_START, working_hours_between
+from orgsim.params import PARAMETERS
+from orgsim.presentation.format import sla_calendar_hours
+from orgsim.presentation.style import compact_number
+
+TINY = ["--days", "10", "--set", "market.prospects=800", "--set", "sales.headcount=3"]
+
+
+@pytest.mark.parametrize(
+    ("working", "per_day", "fewest", "most"),
+    [(4, 8, 4, 20), (24, 8, 56, 72), (8, 8, 8, 24), (1, 10, 1, 15)],  # by hand: nights are 24 - per_day
+)
+def test_an_sla_in_calendar_hours_by_hand(working, per_day, fewest, most):
+    assert sla_calendar_hours(working, per_day) == pytest.approx((fewest, most))
+
+
+def test_the_conversion_agrees_with_the_clock_that_counts_breaches():
+    close = WORKDAY_START + 8
+    fewest, most = sla_calendar_hours(4, 8)
+    # an MQL at close, first touched `most` calendar hours later, used exactly the SLA's 4 working hours
+    assert working_hours_between(close, close + most, 8) == pytest.approx(4)
+    assert working_hours_between(WORKDAY_START, WORKDAY_START + fewest, 8) == pytest.approx(4)
+
+
+def test_units_name_the_clock():
+    assert measures.get("median_response_hours").unit_words == "calendar hours"
+    assert PARAMETERS["sla.response_hours"].unit == "working hours"
+
+
+def test_run_and_compare_put_the_sla_in_calendar_hours():
+    runner = CliRunner()
+    aligned = runner.invoke(cli, ["run", "aligned", *TINY], catch_exceptions=False).output
+    assert "calendar hours" in aligned
+    assert "aligned's SLA: 4 working hours = 4-20 calendar hours of speed to lead" in aligned
+    separate = runner.invoke(cli, ["run", "separate", *TINY], catch_exceptions=False).output
+    assert "SLA:" not in separate  # no SLA binds: nothing to reconcile
+    both = runner.invoke(
+        cli, ["compare", "separate", "aligned", "--reps", "2", *TINY], catch_exceptions=False
+    )
+    assert "aligned's SLA: 4 working hours = 4-20 calendar hours" in both.output
+    assert "separate's SLA" not in both.output
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    small = {"market.prospects": 1500, "horizon.days": 40, "sales.headcount": 4}
+    base = load_scenario("separate", small)
+    aligned = base.with_overrides({"structure": "aligned"}).model_copy(update={"name": "aligned"})
+    return compare([base, aligned], reps=2, workers=2)
+
+
+def test_the_report_table_reconciles_speed_to_lead_with_each_sla(comparison):
+    from orgsim.presentation.report.data import from_comparison
+    from orgsim.presentation.report.html import sla_clocks
+
+    data = from_comparison(comparison)
+    assert sla_clocks(data) == [
+        "aligned's SLA: 4 working hours = 4-20 calendar hours of speed to lead (by the hour the MQL "
+        "arrives; 8-hour working days)"
+    ]
+
+
+def test_the_funnel_says_how_many_of_all_deals_won_are_marketing_sourced(comparison):
+    from orgsim.presentation import charts
+    from orgsim.presentation.report.data import from_comparison
+
+    runs = from_comparison(comparison).runs
+    fig = charts.funnel(runs)
+    ends = [t.get_text() for t in fig.axes[0].texts]
+    for g in runs["group"].unique():
+        part = runs[runs["group"] == g]
+        mine, every = part["funnel.won"].mean(), part["won_deals"].mean()
+        assert every >= mine
+        if mine > 0:
+            expected = f"{compact_number(mine)} of {compact_number(every)}"
+            assert expected in ends
+    assert "marketing-sourced of all deals won per run" in fig.texts[1].get_text()
