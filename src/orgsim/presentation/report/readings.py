@@ -6,7 +6,11 @@ import math
 
 import pandas as pd
 
+from orgsim.experiment.stats import Difference
+from orgsim.experiment.tornado import Tornado
 from orgsim.presentation import charts, style
+from orgsim.presentation.answers import signed
+from orgsim.presentation.exhibits import level_text as param_level
 from orgsim.presentation.report.data import ReportData
 from orgsim.presentation.report.text import capital, diff_text, fmt, level_text, share, signed_order
 from orgsim.presentation.style import factor_name, in_sentence, measure_name
@@ -247,3 +251,38 @@ def read_validation(data: ReportData) -> str:
         return text + "."
     shown = ", ".join(missed[:4]) + (f" and {len(missed) - 4} more" if len(missed) > 4 else "")
     return f"{text}; it misses {shown}."
+
+
+def read_tornado_flips(t: Tornado) -> list[str]:
+    """Where the one-at-a-time tornado says the answer flips, or that it holds (for the summary).
+
+    One sentence per parameter whose margin changes sign between its ends (with both margins and
+    their 95% CIs), else one saying the sign holds and which parameter moves the margin most.
+    """
+    name = in_sentence(measure_name(t.measure))
+    where = f"one parameter at a time on {t.scenario}, {t.reps} paired replications"
+
+    def margin(d: Difference) -> str:
+        low, high = signed(t.measure, d.ci_low), signed(t.measure, d.ci_high)
+        return f"{signed(t.measure, d.mean)} [{low}, {high}]"
+
+    out = []
+    for s in t.swings:
+        if s.flips:
+            b = s.bounds
+            out.append(
+                f"{capital(in_sentence(factor_name(b.key)))} "
+                + ("flips" if s.low.clear and s.high.clear else "may flip (a 95% CI includes zero)")
+                + f" {t.a}'s margin over {t.b} on {name}: "
+                f"{margin(s.low)} at {param_level(b.low, b.key)}, "
+                f"{margin(s.high)} at {param_level(b.high, b.key)} "
+                f"(tornado: {where})."
+            )
+    if not out and t.swings:
+        top = t.swings[0]
+        out.append(
+            f"{t.a}'s margin over {t.b} on {name} ({margin(t.base)} at the base) keeps its sign at both ends "
+            f"of every parameter in the tornado ({where}); {in_sentence(factor_name(top.bounds.key))} moves "
+            f"it most, from {margin(top.low)} to {margin(top.high)}."
+        )
+    return out

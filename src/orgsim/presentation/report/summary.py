@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from orgsim.experiment.decision import RULE, Verdict, flips
 from orgsim.presentation.report.data import DECISION_MEASURES, ReportData
+from orgsim.presentation.report.readings import read_tornado_flips
 from orgsim.presentation.report.text import diff_text, fmt, level_text
 from orgsim.presentation.style import factor_name, in_sentence, measure_name
 
@@ -117,11 +118,13 @@ def _flips(data: ReportData, v: Verdict) -> list[str]:
                 if len(f.lost) > 4:
                     out.append(f"… and in {len(f.lost) - 4} more settings (see the which-wins charts).")
             out.append(f"{v.leader} leads in {f.settings - len(f.lost)} of {f.settings} settings.")
+    elif data.tornado is not None and data.tornado.swings:
+        out.extend(read_tornado_flips(data.tornado))
     else:
         out.append(
             "This comparison holds one company fixed (the parameters listed below), so it cannot show "
             "where the answer flips: sweep the conditions that matter (demand, team sizes, budget, SLA) "
-            "with `orgsim sweep` to find out."
+            "with `orgsim sweep` or `orgsim tornado --out` into this directory to find out."
         )
     if v.measure != "revenue" and "revenue" in data.runs:
         rv = data.verdict("revenue")
