@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 
@@ -41,6 +43,9 @@ def test_run_and_compare_put_the_sla_in_calendar_hours():
     aligned = runner.invoke(cli, ["run", "aligned", *TINY], catch_exceptions=False).output
     assert "calendar hours" in aligned
     assert "aligned's SLA: 4 working hours = 4-20 calendar hours of speed to lead" in aligned
+    as_json = runner.invoke(cli, ["run", "aligned", *TINY, "--json"], catch_exceptions=False).output
+    share = json.loads(as_json)["metrics"]["sla_met_share"]
+    assert f"met for {100 * share:.0f}% of MQLs" in aligned
     separate = runner.invoke(cli, ["run", "separate", *TINY], catch_exceptions=False).output
     assert "SLA:" not in separate  # no SLA binds: nothing to reconcile
     both = runner.invoke(
@@ -64,8 +69,8 @@ def test_the_report_table_reconciles_speed_to_lead_with_each_sla(comparison):
 
     data = from_comparison(comparison)
     assert sla_clocks(data) == [
-        "aligned's SLA: 4 working hours = 4-20 calendar hours of speed to lead (by the hour the MQL "
-        "arrives; 8-hour working days)"
+        "aligned's SLA: 4 working hours = 4-20 calendar hours of speed to lead (8-hour days; by when "
+        "the MQL arrives)"
     ]
 
 

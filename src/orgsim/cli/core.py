@@ -35,6 +35,7 @@ COMPARE_METRICS = [
     "leakage_rate",
     "leaked_revenue",
     "median_response_hours",
+    "sla_met_share",
     "mqls",
     "sqls",
 ]
@@ -112,19 +113,28 @@ def run(
     out.print(leaks)
     ledger = "  ".join(f"{k}={v}" for k, v in result.ledger.items())
     out.print(f"lead ledger (conserved): {ledger}")
-    for line in sla_lines([sc]):
+    for line in sla_lines([sc], met=[result.metrics.get("sla_met_share", float("nan"))]):
         out.print(line, markup=False, highlight=False)
     out.print(legend(list(METRICS)))
 
 
-def sla_lines(scenarios: Sequence[Any], labels: Sequence[str] | None = None) -> list[str]:
-    """Speed to lead (calendar hours) beside each scenario's SLA (working hours), one line each."""
+def sla_lines(
+    scenarios: Sequence[Any], labels: Sequence[str] | None = None, met: Sequence[float] | None = None
+) -> list[str]:
+    """Speed to lead (calendar hours) beside each scenario's SLA (working hours), one line each.
+
+    ``met``: each scenario's (mean) ``sla_met_share``, said after the clock when given.
+    """
+    import math
+
     from orgsim.presentation.format import sla_clock
 
     names = labels or [sc.name for sc in scenarios]
+    shares = met if met is not None else [math.nan] * len(scenarios)
     return [
-        "speed to lead vs SLA: " + sla_clock(name, sc.sla.response_hours, sc.sales.hours_per_day)
-        for name, sc in zip(names, scenarios, strict=True)
+        sla_clock(name, sc.sla.response_hours, sc.sales.hours_per_day)
+        + ("" if math.isnan(share) else f"; met for {100 * share:.0f}% of MQLs")
+        for name, sc, share in zip(names, scenarios, shares, strict=True)
         if sc.sla.enabled
     ]
 
@@ -278,7 +288,8 @@ def compare(
             cells.append(fmt_ci(name, row["mean"], row["low"], row["high"]))
         table.add_row(name, *cells)
     out.print(table)
-    for line in sla_lines(result.scenarios, result.labels):
+    met = [float(result.values(label, "sla_met_share").mean()) for label in result.labels]
+    for line in sla_lines(result.scenarios, result.labels, met):
         out.print(line, markup=False, highlight=False)
     others = [label for label in result.labels if label != base]
     if not others:

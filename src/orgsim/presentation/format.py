@@ -56,11 +56,11 @@ def sla_calendar_hours(working_hours: float, hours_per_day: float) -> tuple[floa
 def sla_clock(label: str, working_hours: float, hours_per_day: float) -> str:
     """One line putting an SLA in speed to lead's unit (calendar hours).
 
-    E.g. ``aligned's SLA: 4 working hours = 4-20 calendar hours of speed to lead (by the hour the
-    MQL arrives; 8-hour working days)``.
+    E.g. ``aligned's SLA: 4 working hours = 4-20 calendar hours of speed to lead (8-hour days; by
+    when the MQL arrives)``.
     """
     fewest, most = sla_calendar_hours(working_hours, hours_per_day)
     return (
         f"{label}'s SLA: {working_hours:g} working hours = {fewest:.0f}-{most:.0f} calendar hours of speed "
-        f"to lead (by the hour the MQL arrives; {hours_per_day:g}-hour working days)"
+        f"to lead ({hours_per_day:g}-hour days; by when the MQL arrives)"
     )

@@ -56,6 +56,7 @@ TABLE_MEASURES = (
     "leakage_rate",
     "leaked_revenue",
     "median_response_hours",
+    "sla_met_share",
     "never_responded_share",
     "mean_trust",
 )

@@ -144,6 +144,7 @@ MEASURE_NOTES = {
         "; calendar hours from MQL to first attempt (nights count; an SLA counts working hours)"
     ),
     "coordination_hours": "; meeting and joint-planning hours, set by the structure's policy",
+    "sla_met_share": "; against each scenario's own sla.response_hours (working hours), agreed or not",
 }
 """What a reader must know next to a measure's name in the headline table."""
 
