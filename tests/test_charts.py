@@ -137,7 +137,7 @@ def test_scenarios_sharing_a_structure_keep_its_colour_and_differ_in_marks():
 def test_labels_carry_units():
     assert style.measure_label("revenue") == "Revenue (currency units)"
     assert style.measure_label("leakage_rate").endswith("(%)")
-    assert style.factor_label("sla.response_hours") == "SLA response hours (hours)"
+    assert style.factor_label("sla.response_hours") == "SLA response hours (working hours)"
     assert style.in_sentence("SLA response hours") == "SLA response hours"
     assert style.in_sentence("Sales headcount") == "sales headcount"
 
