@@ -216,7 +216,7 @@ def test_winner_map_marks_the_best_structure_per_cell(sweep_runs):
     for row in cells.itertuples():
         cell = sweep_runs[(sweep_runs["sales.headcount"] == row.x) & (sweep_runs["market.demand"] == row.y)]
         means = cell.groupby("group")["revenue"].mean()
-        assert row.winner == means.idxmax()
+        assert means[row.winner] == means.max()  # the best (either of two tied at the top)
         assert row.margin == pytest.approx(means.max() - means.drop(row.winner).max())
     lower = charts.winners(sweep_runs, "sales.headcount", "market.demand", "friction_index")
     for row in lower.itertuples():

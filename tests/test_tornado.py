@@ -193,3 +193,11 @@ def test_a_compare_report_in_the_same_directory_shows_the_tornado(result, tmp_pa
     assert "id='tornado_one_at_a_time'" in html
     assert (tmp_path / "charts" / "tornado_one_at_a_time.png").is_file()
     assert "From orgsim tornado on separate" in html
+
+
+def test_help_lists_every_default_parameter():
+    res = CliRunner().invoke(cli, ["tornado", "--help"], terminal_width=100)
+    assert res.exit_code == 0
+    for key in KEY_PARAMETERS:
+        assert key in res.output, key
+    assert max(len(line) for line in res.output.splitlines()) <= 100
