@@ -52,7 +52,7 @@ def test_file_values_override_the_preset(tmp_path):
             "unknown parameter 'sla.respnse_hours'; did you mean 'sla.response_hours'?",
         ),
         ("[market]\nprospects = 'many'\n", "market.prospects: Input should be a valid integer"),
-        ("[sla]\nresponse_hours = -1\n", "allowed: float in [0.1, 500] hours"),
+        ("[sla]\nresponse_hours = -1\n", "allowed: float in [0.1, 500] working hours"),
         (
             "structure = 'merge'\n",
             "allowed: separate, merged, aligned, defined, integrated; did you mean 'merged'?",
