@@ -20,6 +20,7 @@ from scipy import stats
 
 from orgsim import measures
 from orgsim.experiment.stats import mean_ci, paired_difference, unpaired_difference
+from orgsim.experiment.within import design_stats, within_difference
 
 MAP_BINS = 4
 """Quantile bins per continuous factor in a "who wins where" map (a Latin hypercube sweep)."""
@@ -30,8 +31,16 @@ def groups_of(runs: pd.DataFrame) -> list[str]:
     return list(pd.unique(runs["group"]))
 
 
-def group_stats(runs: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """Per group: ``n``, ``mean``, ``low``, ``high`` (95% CI) of ``measure``, in group order."""
+def group_stats(runs: pd.DataFrame, measure: str, settings: Sequence[str] = ()) -> pd.DataFrame:
+    """Per group: ``n``, ``mean``, ``low``, ``high`` (95% CI) of ``measure``, in group order.
+
+    With ``settings`` (the factor columns of a sweep, other than the grouping) the mean weighs
+    each setting the same and the CI holds within-setting noise only
+    (:func:`~orgsim.experiment.within.design_stats`): no interval pools different companies.
+    """
+    if settings:
+        st = design_stats(runs, measure, settings).set_index("group")
+        return st.reindex(groups_of(runs))[["n", "mean", "low", "high"]]
     rows = []
     for g in groups_of(runs):
         values = runs.loc[runs["group"] == g, measure].to_numpy(dtype=float)
@@ -78,9 +87,12 @@ def difference(runs: pd.DataFrame, measure: str, a: str, b: str, pair_on: str | 
     return Difference(a, b, d.mean, d.ci_low, d.ci_high)
 
 
-def ranked(runs: pd.DataFrame, measure: str) -> list[str]:
-    """Groups from best to worst mean on ``measure`` (direction from the measure schema)."""
-    means = group_stats(runs, measure)["mean"].dropna()
+def ranked(runs: pd.DataFrame, measure: str, settings: Sequence[str] = ()) -> list[str]:
+    """Groups from best to worst mean on ``measure`` (direction from the measure schema).
+
+    With ``settings``, by the design-average mean (each setting weighs the same).
+    """
+    means = group_stats(runs, measure, settings)["mean"].dropna()
     return list(means.sort_values(ascending=measures.lower_is_better(measure)).index)
 
 
@@ -99,11 +111,12 @@ def pareto_front(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.asarray(front, dtype=int)
 
 
-def step_conversion(runs: pd.DataFrame, stages: Sequence[str]) -> pd.DataFrame:
+def step_conversion(runs: pd.DataFrame, stages: Sequence[str], settings: Sequence[str] = ()) -> pd.DataFrame:
     """Per group and funnel step: mean per-run conversion with 95% CI.
 
     Columns ``group``, ``step`` (``"mql/inquiry"``...), ``mean``, ``low``, ``high``; a run whose
     earlier stage is empty does not count for that step. The last step is inquiry -> won overall.
+    With ``settings`` each setting weighs the same and the CI holds within-setting noise only.
     """
     steps = [(stages[i - 1], stages[i]) for i in range(1, len(stages))] + [(stages[0], stages[-1])]
     rows = []
@@ -113,7 +126,16 @@ def step_conversion(runs: pd.DataFrame, stages: Sequence[str]) -> pd.DataFrame:
             denom = part[f"funnel.{before}"].to_numpy(dtype=float)
             num = part[f"funnel.{after}"].to_numpy(dtype=float)
             ratio = np.divide(num, denom, out=np.full_like(num, np.nan), where=denom > 0)
-            mean, low, high = mean_ci(ratio)
+            if settings:
+                frame = part[[f for f in settings if f in part]].assign(group=g, _ratio=ratio)
+                st = design_stats(frame, "_ratio", settings)
+                mean, low, high = (
+                    (float(st["mean"].iloc[0]), float(st["low"].iloc[0]), float(st["high"].iloc[0]))
+                    if len(st)
+                    else (math.nan,) * 3
+                )
+            else:
+                mean, low, high = mean_ci(ratio)
             rows.append({"group": g, "step": f"{after}/{before}", "mean": mean, "low": low, "high": high})
     return pd.DataFrame(rows)
 
@@ -137,35 +159,77 @@ def binned(values: pd.Series, max_levels: int = 12, bins: int = 8) -> pd.Series:
     return centres
 
 
-def winners(runs: pd.DataFrame, fx: str, fy: str, measure: str, pair_on: str | None = None) -> pd.DataFrame:
+def winners(
+    runs: pd.DataFrame,
+    fx: str,
+    fy: str,
+    measure: str,
+    pair_on: str | None = None,
+    settings: Sequence[str] = (),
+) -> pd.DataFrame:
     """The best group in each cell of two factors (binned if continuous).
 
     Columns ``x``, ``y`` (levels), ``winner``, ``mean`` (its mean), ``runner_up``, ``margin``
     (winner minus runner-up, signed so positive is better) and ``clear`` (margin's 95% CI
-    excludes zero).
+    excludes zero). With ``settings`` (every factor of the sweep but the grouping) a cell that
+    holds several settings (other factors, or a binned range) ranks groups by their mean over
+    those settings and takes the margin within each setting, paired on ``pair_on``, then
+    averaged (:func:`~orgsim.experiment.within.within_difference`): no cell compares runs of
+    different companies.
     """
     data = runs.assign(_x=binned(runs[fx], bins=MAP_BINS), _y=binned(runs[fy], bins=MAP_BINS))
     lower = measures.lower_is_better(measure)
     rows = []
     for (xv, yv), cell in data.groupby(["_x", "_y"], sort=True):
-        order = ranked(cell, measure)
+        order = ranked(cell, measure, settings)
         if not order:
             continue
         best = order[0]
-        mean = float(cell.loc[cell["group"] == best, measure].mean())
+        mean = float(group_stats(cell, measure, settings).loc[best, "mean"])
         row = {"x": xv, "y": yv, "winner": best, "mean": mean, "runner_up": None, "margin": math.nan}
         row["clear"] = len(order) == 1
         if len(order) > 1:
-            d = difference(cell, measure, best, order[1], pair_on=pair_on)
             sign = -1.0 if lower else 1.0
-            row.update(runner_up=order[1], margin=sign * d.diff, clear=d.clear)
+            if settings:
+                w = within_difference(cell, measure, a=order[1], b=best, factors=settings,
+                                      pair_on=pair_on or "replicate").overall  # fmt: skip
+                row.update(runner_up=order[1], margin=sign * w.mean, clear=w.clear)
+            else:
+                d = difference(cell, measure, best, order[1], pair_on=pair_on)
+                row.update(runner_up=order[1], margin=sign * d.diff, clear=d.clear)
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def series_band(series: pd.DataFrame, var: str) -> pd.DataFrame:
-    """Per group and day: mean and 95% CI band of ``var`` over runs (``tension`` in 0-100)."""
+def winner_panels(
+    runs: pd.DataFrame,
+    fx: str,
+    fy: str,
+    measure: str,
+    pair_on: str | None = None,
+    settings: Sequence[str] = (),
+    panel_by: str | None = None,
+) -> pd.DataFrame:
+    """:func:`winners` for each level of ``panel_by`` (a column ``panel``; None without one)."""
+    panels = [None] if panel_by is None else sorted(pd.unique(runs[panel_by]))
+    tables = []
+    for p in panels:
+        part = runs if p is None else runs[runs[panel_by] == p]
+        tables.append(winners(part, fx, fy, measure, pair_on, settings).assign(panel=p))
+    return pd.concat(tables, ignore_index=True)
+
+
+def series_band(series: pd.DataFrame, var: str, settings: Sequence[str] = ()) -> pd.DataFrame:
+    """Per group and day: mean and 95% CI band of ``var`` over runs (``tension`` in 0-100).
+
+    With ``settings`` (factor columns present in ``series``) the mean weighs each setting the
+    same and the band holds within-setting noise only.
+    """
     scale = 100.0 if var == "tension" else 1.0
+    if settings and all(f in series for f in settings):
+        frame = series[["group", "day", *settings]].assign(_v=series[var] * scale)
+        band = design_stats(frame, "_v", settings, by=("group", "day"))
+        return band[["group", "day", "mean", "low", "high"]].sort_values(["day"], kind="stable")
     rows = []
     for g, part in series.groupby("group", sort=False):
         wide = part.pivot_table(index="day", columns="run", values=var, aggfunc="first") * scale

@@ -181,6 +181,58 @@ def design_mean(runs: pd.DataFrame, measure: str, factors: Sequence[str] = ()) -
     return (d.mean, d.ci_low, d.ci_high)
 
 
+def design_stats(
+    frame: pd.DataFrame,
+    value: str,
+    factors: Sequence[str] = (),
+    by: Sequence[str] = ("group",),
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Per ``by`` key: the mean over the settings of ``factors`` (each weighs the same) and its CI.
+
+    The vectorised :func:`design_mean`: columns ``*by``, ``mean``, ``low``, ``high``, ``n``
+    (values used) and ``settings`` (settings with a value). Each setting's mean and variance
+    of the mean come from its own runs; the CI is ``mean ± t * sqrt(sum s_i^2 / n_i) / k``
+    with Welch-Satterthwaite degrees of freedom, so the spread *between* settings (different
+    companies) never widens it. With no factors it is the Student-t CI of the mean. The CI is
+    NaN when any setting has fewer than two values (its noise is unknown).
+    """
+    from scipy import stats
+
+    by = list(by)
+    cols = [f for f in factors if f in frame and f not in by]
+    data = frame[[*by, *cols, value]].dropna(subset=[value])
+    if data.empty:
+        return pd.DataFrame(columns=[*by, "mean", "low", "high", "n", "settings"])
+    key = [*by, *cols] if cols else by
+    cell = data.groupby(key, sort=False, dropna=False)[value].agg(["mean", "var", "count"]).reset_index()
+    cell["vm"] = cell["var"] / cell["count"]
+    cell["undefined"] = cell["count"] < 2
+    cell["dof_part"] = cell["vm"] ** 2 / (cell["count"] - 1).where(cell["count"] > 1)
+    out = cell.groupby(by, sort=False, dropna=False).agg(
+        mean=("mean", "mean"),
+        total=("vm", "sum"),
+        dof_sum=("dof_part", "sum"),
+        k=("mean", "size"),
+        n=("count", "sum"),
+        undefined=("undefined", "any"),
+    )
+    se = np.sqrt(out["total"]) / out["k"]
+    dof = (out["total"] ** 2 / out["dof_sum"]).where(out["dof_sum"] > 0, 1.0)
+    half = stats.t.ppf(0.5 + level / 2, dof) * se
+    half = half.where(~out["undefined"], np.nan).where(out["total"] > 0, 0.0).where(~out["undefined"], np.nan)
+    result = pd.DataFrame(
+        {
+            "mean": out["mean"],
+            "low": out["mean"] - half,
+            "high": out["mean"] + half,
+            "n": out["n"].astype(int),
+            "settings": out["k"].astype(int),
+        }
+    ).reset_index()
+    return result
+
+
 def constant_within(
     runs: pd.DataFrame, measure: str, factors: Sequence[str] = (), group: str = "group"
 ) -> bool:
@@ -201,6 +253,7 @@ __all__ = [
     "average_difference",
     "constant_within",
     "design_mean",
+    "design_stats",
     "setting_of",
     "within_difference",
 ]

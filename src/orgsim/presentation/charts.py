@@ -47,8 +47,10 @@ from orgsim.experiment.summaries import (  # re-exported: the report's readings 
     ranked,
     series_band,
     step_conversion,
+    winner_panels,
     winners,
 )
+from orgsim.experiment.within import design_stats
 from orgsim.presentation import findings, style
 from orgsim.presentation.style import (
     INK,
@@ -186,21 +188,32 @@ def outcomes(
     measures: Sequence[str] = HEADLINE,
     title: str | None = None,
     note: str | None = None,
+    settings: Sequence[str] = (),
 ) -> Figure:
-    """Bars of the mean per group with 95% CI whiskers, every run as a dot; one panel per measure."""
+    """Bars of the mean per group with 95% CI whiskers, every run as a dot; one panel per measure.
+
+    With ``settings`` (a sweep's factor columns other than the grouping) a bar is the mean over
+    the settings, each weighing the same, its whisker the 95% CI from within-setting noise only,
+    and a dot is one setting's mean: the groups are compared on the same companies, and the
+    spread between companies is shown, not mistaken for noise.
+    """
     groups, styles = groups_of(runs), styles_of(runs)
+    settings = [f for f in settings if f in runs]
     fig = new_figure(height=max(4.6, 2.6 + 0.62 * len(groups)))
     axes = fig.subplots(1, len(measures), squeeze=False, sharey=True)[0]
     rng = np.random.default_rng(0)
     for ax, measure in zip(axes, measures, strict=True):
-        st = group_stats(runs, measure)
+        st = group_stats(runs, measure, settings)
         unit = measure_unit(measure)
         right = 0.0
         for i, g in enumerate(groups):
             s = styles[g]
             mean, low, high = st.loc[g, ["mean", "low", "high"]]
             ax.barh(i, mean, height=0.64, color=_pale(s.color, 0.6), edgecolor=s.color, lw=1.2, hatch=s.hatch)
-            vals = runs.loc[runs["group"] == g, measure].dropna().to_numpy(dtype=float)
+            part = runs.loc[runs["group"] == g]
+            if settings:  # one dot per setting (its mean): runs of one company are not independent dots
+                part = part.groupby(settings, sort=False)[measure].mean().to_frame()
+            vals = part[measure].dropna().to_numpy(dtype=float)
             jitter = rng.uniform(-0.17, 0.17, vals.size)
             ax.scatter(vals, i + jitter, s=13, color=s.color, alpha=0.7, lw=0, zorder=3)
             if not math.isnan(low):
@@ -231,8 +244,15 @@ def outcomes(
         ax.grid(axis="y", visible=False)
     axes[0].invert_yaxis()
     n = int(runs.groupby("group").size().max())
-    subtitle = f"Bar: mean of {n} runs · whisker: 95% confidence interval of the mean · dots: individual runs"
-    title = title or findings.outcomes(runs, measures)
+    if settings:
+        k = len(runs.groupby(settings, sort=False))
+        subtitle = (
+            f"Bar: mean over {k} settings, each the same weight · whisker: its 95% CI from the noise "
+            "within settings · dots: each setting's mean"
+        )
+    else:
+        subtitle = f"Bar: mean of {n} runs · whisker: 95% confidence interval of the mean · dots: single runs"
+    title = title or findings.outcomes(runs, measures, settings)
     return finish(fig, title, subtitle, note if note is not None else _default_note(runs))
 
 
@@ -381,11 +401,14 @@ def funnel(
     runs: pd.DataFrame,
     title: str | None = None,
     note: str | None = None,
+    settings: Sequence[str] = (),
 ) -> Figure:
     """Leads reaching each stage (log scale) and the conversion of each step, per group.
 
-    The legend gives each group's overall conversion, inquiry to won.
+    The legend gives each group's overall conversion, inquiry to won. With ``settings`` (a
+    sweep's factor columns) means weigh each setting the same and CIs hold within-setting noise.
     """
+    settings = [f for f in settings if f in runs and runs[f].nunique() > 1]
     groups, styles = groups_of(runs), styles_of(runs)
     stages = funnel_stages(runs)
     names = [style.STAGE_NAMES.get(s, style.pretty(s)) for s in stages]
@@ -395,7 +418,9 @@ def funnel(
     for g in groups:
         s = styles[g]
         part = runs[runs["group"] == g]
-        means = np.array([part[f"funnel.{st}"].mean() for st in stages], dtype=float)
+        means = np.array(
+            [group_stats(part, f"funnel.{st}", settings)["mean"].iloc[0] for st in stages], dtype=float
+        )
         shown = np.where(means > 0, means, np.nan)
         left.plot(range(len(stages)), shown, color=s.color, marker=s.marker, ls=s.linestyle, lw=2.2, ms=6)
         total = float(part["won_deals"].mean()) if stages[-1] == "won" and "won_deals" in part else math.nan
@@ -427,7 +452,7 @@ def funnel(
             fontweight="bold",
         )
 
-    conv = step_conversion(runs, stages)
+    conv = step_conversion(runs, stages, settings)
     steps = list(pd.unique(conv["step"]))[:-1]  # the last is overall, in the legend
     overall = conv[conv["step"] == f"{stages[-1]}/{stages[0]}"].set_index("group")["mean"]
     width = 0.8 / len(groups)
@@ -462,7 +487,7 @@ def funnel(
     won = in_sentence(style.STAGE_NAMES.get(stages[-1], stages[-1]))
     legend = [f"{g}: {100 * overall[g]:.2f}% of inquiries {won}" for g in groups]
     rows = _group_legend(fig, groups, styles, labels=legend)
-    title = title or findings.funnel(runs, stages)
+    title = title or findings.funnel(runs, stages, settings)
     subtitle = (
         "Marketing-sourced leads only"
         + (
@@ -473,6 +498,8 @@ def funnel(
         )
         + " · left: leads that ever reached a stage · right: conversion per step, mean with 95% CI whiskers"
     )
+    if settings:
+        subtitle += " · means over the sweep's settings, each the same weight; CIs from noise within settings"
     note = note if note is not None else _default_note(runs)
     finish(fig, title, subtitle, note, legend_rows=rows)
     _place_bottom_legend(fig, note)
@@ -486,8 +513,14 @@ def series_bands(
     variables: Sequence[str] = SERIES_VARS,
     title: str | None = None,
     note: str | None = None,
+    settings: Sequence[str] = (),
 ) -> Figure:
-    """One panel per series variable: mean over runs per day with a 95% CI band, per group."""
+    """One panel per series variable: mean over runs per day with a 95% CI band, per group.
+
+    With ``settings`` (factor columns in ``series``) the mean weighs each setting the same and
+    the band holds within-setting noise only.
+    """
+    settings = [f for f in settings if f in series and series[f].nunique() > 1]
     groups = list(pd.unique(series["group"]))
     first = series.drop_duplicates("group").set_index("group")["structure"]
     styles = style.group_styles(groups, [str(first[g]) for g in groups])
@@ -496,7 +529,7 @@ def series_bands(
     for ax, var in zip(axes, variables, strict=True):
         spec = schema.SERIES_MEASURES.get(var) or schema.get(var)
         name, unit = spec.label, ("0-100" if var == "tension" else spec.unit)
-        band = series_band(series, var)
+        band = series_band(series, var, settings)
         for g in groups:
             s = styles[g]
             b = band[band["group"] == g]
@@ -511,8 +544,15 @@ def series_bands(
         ax.set_ylim(bottom=0)
     rows = _group_legend(fig, groups, styles, markers=False)
     n = int(series.groupby("group")["run"].nunique().max())
-    subtitle = f"Day by day · line: mean of {n} runs · {BAND_NOTE}"
-    title = title or findings.series(series, variables)
+    if settings:
+        k = len(series.groupby(settings, sort=False))
+        subtitle = (
+            f"Day by day · line: mean over {k} settings ({n} runs), each the same weight · shaded band: its "
+            "95% CI from the noise within settings"
+        )
+    else:
+        subtitle = f"Day by day · line: mean of {n} runs · {BAND_NOTE}"
+    title = title or findings.series(series, variables, settings)
     note = note if note is not None else f"orgsim · {n} runs per group · {BAND_NOTE}"
     finish(fig, title, subtitle, note, legend_rows=rows)
     _place_bottom_legend(fig, note)
@@ -520,6 +560,81 @@ def series_bands(
 
 
 # -- 5. tradeoff ------------------------------------------------------------------------------
+MAX_TRADEOFF_PANELS = 9
+"""Settings drawn as one tradeoff panel each; above this, one panel of the settings' means."""
+
+
+def setting_label(setting: dict[str, Any], sep: str = "\n") -> str:
+    """``Sales headcount = 4`` and ``Marketing budget = 1.5M`` on one line each: a panel title."""
+    return sep.join(f"{factor_name(k)} = {_level_text(v)}" for k, v in setting.items())
+
+
+def _tradeoff_axes(
+    ax: Axes,
+    runs: pd.DataFrame,
+    x: str,
+    y: str,
+    groups: Sequence[str],
+    styles: dict[str, GroupStyle],
+    settings: Sequence[str] = (),
+    dots: str = "runs",
+    small: bool = False,
+) -> None:
+    """One tradeoff panel: dots, group means with 95% CIs and (dots of runs) their Pareto front.
+
+    ``dots`` is ``runs`` (one setting's runs) or ``settings`` (each setting's group means).
+    """
+    data = runs[[x, y, "group", *settings]].dropna(subset=[x, y])
+    if dots == "settings":
+        data = data.groupby(["group", *settings], sort=False)[[x, y]].mean().reset_index()
+    for g in groups:
+        s = styles[g]
+        part = data[data["group"] == g]
+        ax.scatter(part[x], part[y], s=14 if small else 22, color=s.color, marker=s.marker, alpha=0.55, lw=0,
+                   label=g)  # fmt: skip
+    xs, ys = data[x].to_numpy(dtype=float), data[y].to_numpy(dtype=float)
+    if dots == "runs":
+        front = pareto_front(xs, ys) if len(data) else np.array([], dtype=int)
+        if front.size:
+            fx, fy = xs[front], ys[front]
+            lw = 1.2 if small else 1.4
+            ax.plot(fx, fy, drawstyle="steps-post", color=INK, lw=lw, ls=(0, (4, 2)), zorder=4)
+            ax.scatter(fx, fy, s=40 if small else 70, facecolor="none", edgecolor=INK, lw=1.2, zorder=5)
+    sx, sy = group_stats(runs, x, settings), group_stats(runs, y, settings)
+    for g in groups:
+        if g not in sx.index or math.isnan(sx.loc[g, "mean"]):
+            continue
+        s = styles[g]
+        mx, my = sx.loc[g, "mean"], sy.loc[g, "mean"]
+        xerr = None if math.isnan(sx.loc[g, "low"]) else [[mx - sx.loc[g, "low"]], [sx.loc[g, "high"] - mx]]
+        yerr = None if math.isnan(sy.loc[g, "low"]) else [[my - sy.loc[g, "low"]], [sy.loc[g, "high"] - my]]
+        dark = _dark(s.color)
+        size = (8, 1.6, 3) if small else (12, 2, 4)
+        ax.errorbar(mx, my, xerr=xerr, yerr=yerr, fmt=s.marker, ms=size[0], color=s.color, mec="white",
+                    mew=1.5, ecolor=dark, elinewidth=size[1], capsize=size[2], zorder=6)  # fmt: skip
+        if small:
+            continue
+        lo, hi = (np.nanmin(xs), np.nanmax(xs)) if len(xs) else (0.0, 0.0)
+        right_side = hi > lo and (mx - lo) / (hi - lo) > 0.7  # label towards the inside of the plot
+        ax.annotate(g, (mx, my), xytext=(-10 if right_side else 10, 8), textcoords="offset points",
+                    ha="right" if right_side else "left", fontsize=10.5, fontweight="bold", color=dark,
+                    zorder=7)  # fmt: skip
+    ax.xaxis.set_major_formatter(measure_formatter(x))
+    ax.yaxis.set_major_formatter(measure_formatter(y))
+
+
+def _floor_at_zero(ax: Axes, runs: pd.DataFrame, x: str, y: str) -> None:
+    """Start an axis at zero when its measure is never negative (a wider CI is cut at the edge).
+
+    Call once all (shared) panels are drawn: it fixes the limits autoscaling found for all.
+    """
+    ax.autoscale_view()
+    if (runs[x].dropna() >= 0).all():
+        ax.set_xlim(left=0)
+    if (runs[y].dropna() >= 0).all():
+        ax.set_ylim(bottom=0)
+
+
 @themed
 def tradeoff(
     runs: pd.DataFrame,
@@ -527,40 +642,22 @@ def tradeoff(
     y: str = "revenue",
     title: str | None = None,
     note: str | None = None,
+    settings: Sequence[str] = (),
 ) -> Figure:
-    """Every run as a dot, each group's mean with 95% CIs, and the Pareto front of the runs."""
+    """Every run as a dot, each group's mean with 95% CIs, and the Pareto front of the runs.
+
+    With ``settings`` (a sweep's factor columns other than the grouping) runs of different
+    settings (different companies) are never put on one front: up to
+    :data:`MAX_TRADEOFF_PANELS` settings get one panel each (its runs, means and front); more
+    settings get one panel of each setting's group means, with the design-average means and
+    their within-setting 95% CIs, and no front.
+    """
     groups, styles = groups_of(runs), styles_of(runs)
-    data = runs[[x, y, "group"]].dropna()
-    fig = new_figure(height=6.4)
-    ax = fig.subplots()
-    for g in groups:
-        s = styles[g]
-        part = data[data["group"] == g]
-        ax.scatter(part[x], part[y], s=22, color=s.color, marker=s.marker, alpha=0.55, lw=0, label=g)
-    xs, ys = data[x].to_numpy(dtype=float), data[y].to_numpy(dtype=float)
-    front = pareto_front(xs, ys) if len(data) else np.array([], dtype=int)
-    if front.size:
-        fx, fy = xs[front], ys[front]
-        ax.plot(fx, fy, drawstyle="steps-post", color=INK, lw=1.4, ls=(0, (4, 2)), zorder=4)
-        ax.scatter(fx, fy, s=70, facecolor="none", edgecolor=INK, lw=1.4, zorder=5)
-    sx, sy = group_stats(runs, x), group_stats(runs, y)
-    for g in groups:
-        s = styles[g]
-        mx, my = sx.loc[g, "mean"], sy.loc[g, "mean"]
-        xerr = None if math.isnan(sx.loc[g, "low"]) else [[mx - sx.loc[g, "low"]], [sx.loc[g, "high"] - mx]]
-        yerr = None if math.isnan(sy.loc[g, "low"]) else [[my - sy.loc[g, "low"]], [sy.loc[g, "high"] - my]]
-        dark = _dark(s.color)
-        ax.errorbar(mx, my, xerr=xerr, yerr=yerr, fmt=s.marker, ms=12, color=s.color, mec="white", mew=1.5,
-                    ecolor=dark, elinewidth=2, capsize=4, zorder=6)  # fmt: skip
-        lo, hi = np.nanmin(xs), np.nanmax(xs)
-        right_side = hi > lo and (mx - lo) / (hi - lo) > 0.7  # label towards the inside of the plot
-        ax.annotate(g, (mx, my), xytext=(-10 if right_side else 10, 8), textcoords="offset points",
-                    ha="right" if right_side else "left", fontsize=10.5, fontweight="bold", color=dark,
-                    zorder=7)  # fmt: skip
-    ax.set_xlabel(measure_label(x))
-    ax.set_ylabel(measure_label(y))
-    ax.xaxis.set_major_formatter(measure_formatter(x))
-    ax.yaxis.set_major_formatter(measure_formatter(y))
+    settings = [f for f in settings if f in runs and runs[f].nunique() > 1]
+    keyed = list(runs.groupby(settings, sort=True)) if settings else []
+    panels = len(keyed) if settings and len(keyed) <= MAX_TRADEOFF_PANELS else 0
+    better_x = "less" if x in LOWER_IS_BETTER else "more"
+    better_y = "more" if y not in LOWER_IS_BETTER else "less"
     handles = [
         Line2D([], [], color=styles[g].color, marker=styles[g].marker, ls="none", ms=7, label=g)
         for g in groups
@@ -568,18 +665,55 @@ def tradeoff(
     handles.append(
         Line2D([], [], color="#777777", marker="o", ms=11, mec="white", ls="-", lw=2, label="mean ± 95% CI")
     )
-    handles.append(
-        Line2D([], [], color=INK, ls=(0, (4, 2)), marker="o", mfc="none", ms=8, label="Pareto front")
-    )
+    if panels:
+        ncol = min(panels, 3 if panels in (3, 5, 6, 9) else 4)
+        nrow = math.ceil(panels / ncol)
+        fig = new_figure(height=1.9 + (2.9 + 0.2 * len(settings)) * nrow)
+        axes = fig.subplots(nrow, ncol, squeeze=False, sharex=True, sharey=True).ravel()
+        for ax, (key, cell) in zip(axes, keyed, strict=False):
+            values = key if isinstance(key, tuple) else (key,)
+            _tradeoff_axes(ax, cell, x, y, groups, styles, small=True)
+            label = setting_label(dict(zip(settings, values, strict=True)))
+            ax.set_title(label, fontsize=9.5, linespacing=1.25)
+        for ax in axes[panels:]:
+            ax.set_visible(False)
+        _floor_at_zero(axes[0], runs, x, y)
+        for ax in axes[(nrow - 1) * ncol :]:
+            ax.set_xlabel(measure_label(x))
+        for ax in axes[::ncol]:
+            ax.set_ylabel(measure_label(y))
+        handles.append(
+            Line2D([], [], color=INK, ls=(0, (4, 2)), marker="o", mfc="none", ms=8, label="Pareto front")
+        )
+        fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False)
+        subtitle = (
+            f"One panel per setting ({panels}): dots are its runs, large marks the structures' means with "
+            f"95% CIs, dashed its Pareto front (runs no other run of that setting beats on both) · better: "
+            f"top left ({better_y} {in_sentence(measure_name(y))}, {better_x} {in_sentence(measure_name(x))})"
+        )
+        title = title or findings.tradeoff_by_setting(runs, x, y, settings)
+        note = note if note is not None else _default_note(runs)
+        finish(fig, title, subtitle, note, legend_rows=1)
+        _place_bottom_legend(fig, note)
+        return fig
+    fig = new_figure(height=6.4)
+    ax = fig.subplots()
+    dots = "settings" if settings else "runs"
+    _tradeoff_axes(ax, runs, x, y, groups, styles, settings=settings, dots=dots)
+    _floor_at_zero(ax, runs, x, y)
+    ax.set_xlabel(measure_label(x))
+    ax.set_ylabel(measure_label(y))
+    if dots == "runs":
+        handles.append(
+            Line2D([], [], color=INK, ls=(0, (4, 2)), marker="o", mfc="none", ms=8, label="Pareto front")
+        )
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    better_x = "less" if x in LOWER_IS_BETTER else "more"
-    better_y = "more" if y not in LOWER_IS_BETTER else "less"
+    front_text = "\nPareto front: runs that\nno other run beats on both." if dots == "runs" else ""
     ax.text(
         1.02,
         0.0,
         f"Better: towards the top left\n({better_y} {in_sentence(measure_name(y))},\n"
-        f"{better_x} {in_sentence(measure_name(x))})."
-        "\nPareto front: runs that\nno other run beats on both.",
+        f"{better_x} {in_sentence(measure_name(x))})." + front_text,
         transform=ax.transAxes,
         ha="left",
         va="bottom",
@@ -587,8 +721,15 @@ def tradeoff(
         color=MUTED,
         linespacing=1.4,
     )
-    subtitle = "Dots: individual runs · large marks: group means with 95% CIs · dashed: the Pareto front"
-    title = title or findings.tradeoff(runs, x, y)
+    if dots == "settings":
+        subtitle = (
+            f"Dots: each setting's mean ({len(keyed)} settings) · large marks: means over the settings, each "
+            "the same weight, with 95% CIs from the noise within settings · no Pareto front across settings "
+            "(they are different companies)"
+        )
+    else:
+        subtitle = "Dots: individual runs · large marks: group means with 95% CIs · dashed: the Pareto front"
+    title = title or findings.tradeoff(runs, x, y, settings)
     return finish(fig, title, subtitle, note if note is not None else _default_note(runs))
 
 
@@ -609,68 +750,87 @@ def winner_map(
     title: str | None = None,
     note: str | None = None,
     pair_on: str | None = None,
+    settings: Sequence[str] = (),
+    panel_by: str | None = None,
 ) -> Figure:
-    """Which group wins on ``measure`` in each cell of two factors; pale where it is a toss-up."""
-    cells = winners(runs, fx, fy, measure, pair_on=pair_on)
+    """Which group wins on ``measure`` in each cell of two factors; pale where it is a toss-up.
+
+    With ``settings`` (every factor of the sweep but the grouping) each cell's margin is paired
+    within settings (:func:`~orgsim.experiment.summaries.winners`). ``panel_by`` (a third
+    factor) draws one map per level of it, so no cell averages over that factor; any further
+    factor is averaged within settings, and the subtitle says so.
+    """
     groups, styles = groups_of(runs), styles_of(runs)
+    panels: list[Any] = [None] if panel_by is None else sorted(pd.unique(runs[panel_by]))
+    cells = winner_panels(runs, fx, fy, measure, pair_on=pair_on, settings=settings, panel_by=panel_by)
     xs, ys = sorted(pd.unique(cells["x"])), sorted(pd.unique(cells["y"]))
-    fig = new_figure(width=max(8.5, 3.2 + 1.35 * len(xs)), height=max(5.4, 2.6 + 0.8 * len(ys)))
-    ax = fig.subplots()
+    ncol = min(len(panels), 3)
+    nrow = math.ceil(len(panels) / ncol)
+    width = max(8.5, 3.2 + 1.35 * len(xs) * ncol)
+    fig = new_figure(width=min(width, 15.0), height=max(5.4, 2.6 + (0.8 * len(ys) + 0.9) * nrow))
+    axes = fig.subplots(nrow, ncol, squeeze=False).ravel()
     unit = measure_unit(measure)
-    for row in cells.itertuples():
-        i, j = xs.index(row.x), ys.index(row.y)
-        color = styles[row.winner].color
-        face = color if row.clear else _pale(color, 0.62)
-        ax.add_patch(
-            Rectangle(
-                (i - 0.5, j - 0.5),
-                1,
-                1,
-                facecolor=face,
-                edgecolor="white",
-                lw=2,
-                hatch=None if row.clear else "//",
-            )
-        )
-        text = f"{row.winner}\n{compact_number(row.mean, unit)}"
-        if row.runner_up is not None and not math.isnan(row.margin):
-            margin = (
-                compact_number(abs(row.margin), unit)
-                if unit != "share"
-                else f"{100 * abs(row.margin):.1f} pts"
-            )
-            text += (
-                f"\n+{margin} vs {row.runner_up}"
-                if measure not in LOWER_IS_BETTER
-                else f"\n−{margin} vs {row.runner_up}"
-            )
-        fontsize = 9 if len(xs) <= 6 else 7.5
-        ax.text(
-            i, j, text, ha="center", va="center", fontsize=fontsize, color=_text_on(face), linespacing=1.3
-        )
-    ax.set_xlim(-0.5, len(xs) - 0.5)
-    ax.set_ylim(-0.5, len(ys) - 0.5)
-    ax.set_xticks(range(len(xs)), [_level_text(v) for v in xs])
-    ax.set_yticks(range(len(ys)), [_level_text(v) for v in ys])
-    ax.set_xlabel(factor_label(fx))
-    ax.set_ylabel(factor_label(fy))
-    ax.grid(False)
-    for side in ("left", "bottom"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(length=0)
+    fontsize = 9 if len(xs) * ncol <= 6 else 7.5
+    for ax, panel in zip(axes, panels, strict=False):
+        for row in cells[cells["panel"].isna() if panel is None else cells["panel"] == panel].itertuples():
+            i, j = xs.index(row.x), ys.index(row.y)
+            color = styles[row.winner].color
+            face = color if row.clear else _pale(color, 0.62)
+            ax.add_patch(Rectangle((i - 0.5, j - 0.5), 1, 1, facecolor=face, edgecolor="white", lw=2,
+                                   hatch=None if row.clear else "//"))  # fmt: skip
+            text = f"{row.winner}\n{compact_number(row.mean, unit)}"
+            if row.runner_up is not None and not math.isnan(row.margin):
+                margin = (
+                    compact_number(abs(row.margin), unit)
+                    if unit != "share"
+                    else f"{100 * abs(row.margin):.1f} pts"
+                )
+                sign = "−" if measure in LOWER_IS_BETTER else "+"
+                text += f"\n{sign}{margin} vs {row.runner_up}"
+            ax.text(i, j, text, ha="center", va="center", fontsize=fontsize, color=_text_on(face),
+                    linespacing=1.3)  # fmt: skip
+        ax.set_xlim(-0.5, len(xs) - 0.5)
+        ax.set_ylim(-0.5, len(ys) - 0.5)
+        ax.set_xticks(range(len(xs)), [_level_text(v) for v in xs])
+        ax.set_yticks(range(len(ys)), [_level_text(v) for v in ys])
+        ax.set_xlabel(factor_label(fx))
+        ax.set_ylabel(factor_label(fy))
+        if panel_by is not None:
+            ax.set_title(f"{factor_name(panel_by)} = {_level_text(panel)}", fontsize=11)
+        ax.grid(False)
+        for side in ("left", "bottom"):
+            ax.spines[side].set_visible(False)
+        ax.tick_params(length=0)
+    for ax in axes[len(panels) :]:
+        ax.set_visible(False)
     present = [g for g in groups if g in set(cells["winner"])]
     handles = [Patch(facecolor=styles[g].color, label=f"{g} wins") for g in groups if g in present]
     handles.append(
         Patch(facecolor=_pale("#888888", 0.62), hatch="//", label="best, but not clearly (95% CI)")
     )
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if panel_by is None:
+        axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        rows = 0
+    else:
+        fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False)
+        rows = 1
     direction = "lowest" if measure in LOWER_IS_BETTER else "highest"
     title = title or findings.winner_map(cells, measure)
     subtitle = (
         f"Each cell: the structure with the {direction} mean, its mean, and its margin over the runner-up · "
         "pale hatched: margin's 95% CI includes zero"
     )
-    return finish(fig, title, subtitle, note if note is not None else _default_note(runs))
+    if settings:
+        subtitle += " · margins paired by seed within each setting"
+    averaged = [f for f in settings if f in runs and f not in (fx, fy, panel_by) and runs[f].nunique() > 1]
+    if averaged:
+        names = findings.and_list([in_sentence(factor_name(f)) for f in averaged])
+        subtitle += f" · each cell averages its settings of {names}, each the same weight"
+    note = note if note is not None else _default_note(runs)
+    finish(fig, title, subtitle, note, legend_rows=rows)
+    if rows:
+        _place_bottom_legend(fig, note)
+    return fig
 
 
 # -- 7. one-factor response -------------------------------------------------------------------
@@ -682,13 +842,18 @@ def metric_vs_factor(
     title: str | None = None,
     note: str | None = None,
     panel_by: str | None = None,
+    settings: Sequence[str] = (),
 ) -> Figure:
     """Mean of each measure against one factor, per group, with a 95% CI band and the runs as dots.
 
     ``panel_by`` (another factor) draws one row of panels per level of it (small multiples), so
-    no band pools runs of different settings.
+    no band pools runs of different settings. ``settings`` (a sweep's factor columns) names the
+    factors that make a setting: those other than ``factor`` and ``panel_by`` are averaged with
+    each setting the same weight, the band holds within-setting noise only, and the dots are
+    each setting's mean.
     """
     groups, styles = groups_of(runs), styles_of(runs)
+    rest = [f for f in settings if f in runs and f not in (factor, panel_by) and runs[f].nunique() > 1]
     numeric = pd.api.types.is_numeric_dtype(runs[factor])
     panels: list[Any] = [None] if panel_by is None else sorted(pd.unique(runs[panel_by]))
     fig = new_figure(height=5.4 if panel_by is None else 2.4 + 3.0 * len(panels))
@@ -696,12 +861,21 @@ def metric_vs_factor(
     all_runs = runs
     for row_axes, panel in zip(grid, panels, strict=True):
         runs = all_runs if panel is None else all_runs[all_runs[panel_by] == panel]
-        _response_row(runs, all_runs, factor, measures, row_axes, groups, styles, numeric, panel_by, panel)
+        _response_row(
+            runs, all_runs, factor, measures, row_axes, groups, styles, numeric, panel_by, panel, rest
+        )
     runs = all_runs
     rows = _group_legend(fig, groups, styles)
-    title = title or findings.response(runs, factor, measures[0])
+    title = title or findings.response(runs, factor, measures[0], rest)
     binned_note = " (binned)" if runs[factor].nunique() > 12 else ""
-    if numeric:
+    if rest:
+        names = findings.and_list([in_sentence(factor_name(f)) for f in rest])
+        subtitle = (
+            f"{'Line' if numeric else 'Marker'}: mean at each level{binned_note} over the settings of "
+            f"{names}, each the same weight · {'band' if numeric else 'whisker'}: its 95% CI from the "
+            "noise within settings · dots: each setting's mean"
+        )
+    elif numeric:
         subtitle = f"Line: mean at each level{binned_note} · {BAND_NOTE} · dots: individual runs"
     else:
         subtitle = "Marker: mean at each level · whisker: 95% confidence interval · dots: individual runs"
@@ -724,9 +898,14 @@ def _response_row(
     numeric: bool,
     panel_by: str | None,
     panel: Any,
+    rest: Sequence[str] = (),
 ) -> None:
-    """One row of :func:`metric_vs_factor`: each measure against ``factor`` for the runs given."""
+    """One row of :func:`metric_vs_factor`: each measure against ``factor`` for the runs given.
+
+    ``rest`` are the factors averaged within settings (design means, within-setting CIs).
+    """
     level = binned(runs[factor])
+    rest = list(rest)
     values = all_runs[factor].to_numpy(dtype=float) if numeric else None
     logx = bool(
         numeric
@@ -744,10 +923,16 @@ def _response_row(
             part = runs.loc[mask].assign(_level=level[mask])
             rows = []
             for lv, cell in part.groupby("_level", sort=True):
-                mean, low, high = mean_ci(cell[measure].to_numpy(dtype=float))
+                if rest:
+                    st = design_stats(cell, measure, rest)
+                    mean, low, high = (float(st[c].iloc[0]) for c in ("mean", "low", "high"))
+                else:
+                    mean, low, high = mean_ci(cell[measure].to_numpy(dtype=float))
                 rows.append((lv, mean, low, high))
             if not rows:
                 continue
+            if rest:  # one dot per setting: its mean at this level
+                part = part.groupby([factor, "_level", *rest], sort=False)[measure].mean().reset_index()
             lv, mean, low, high = (np.array(c) for c in zip(*rows, strict=True))
             mean, low, high = mean.astype(float), low.astype(float), high.astype(float)
             if numeric:

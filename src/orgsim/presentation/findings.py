@@ -14,6 +14,7 @@ import pandas as pd
 
 from orgsim import measures
 from orgsim.experiment import summaries
+from orgsim.experiment.within import within_difference
 from orgsim.presentation.style import cause_name, compact_number, factor_name, in_sentence, source_name
 
 SHORT: dict[str, str] = {
@@ -40,13 +41,21 @@ def pair_column(runs: pd.DataFrame) -> str | None:
     return "replicate" if "replicate" in runs else None
 
 
-def leader(runs: pd.DataFrame, measure: str) -> tuple[str, float, bool]:
-    """The best group on ``measure``, its mean, and whether it is clearly ahead of the runner-up."""
-    order = summaries.ranked(runs, measure)
+def leader(runs: pd.DataFrame, measure: str, settings: Sequence[str] = ()) -> tuple[str, float, bool]:
+    """The best group on ``measure``, its mean, and whether it is clearly ahead of the runner-up.
+
+    With ``settings`` (a sweep's factor columns) the mean weighs each setting the same and
+    "clearly" is the verdict on the paired differences within settings, averaged.
+    """
+    order = summaries.ranked(runs, measure, settings)
     best = order[0]
-    mean = float(summaries.group_stats(runs, measure).loc[best, "mean"])
+    mean = float(summaries.group_stats(runs, measure, settings).loc[best, "mean"])
     if len(order) < 2:
         return best, mean, True
+    if settings:
+        pair_on = pair_column(runs) or "replicate"
+        w = within_difference(runs, measure, a=order[1], b=best, factors=settings, pair_on=pair_on)
+        return best, mean, w.overall.clear
     d = summaries.difference(runs, measure, best, order[1], pair_on=pair_column(runs))
     return best, mean, d.clear
 
@@ -56,13 +65,13 @@ def value(measure: str, x: float) -> str:
     return compact_number(x, measures.unit(measure))
 
 
-def outcomes(runs: pd.DataFrame, shown: Sequence[str]) -> str:
+def outcomes(runs: pd.DataFrame, shown: Sequence[str], settings: Sequence[str] = ()) -> str:
     """``aligned leads on revenue, friction and leakage (clearly on friction and leakage)``."""
     groups = summaries.groups_of(runs)
     if len(groups) == 1:
-        stats = {m: summaries.group_stats(runs, m).loc[groups[0], "mean"] for m in shown}
+        stats = {m: summaries.group_stats(runs, m, settings).loc[groups[0], "mean"] for m in shown}
         return f"{groups[0]}: " + ", ".join(f"{_short(m)} {value(m, v)}" for m, v in stats.items())
-    lead = {m: leader(runs, m) for m in shown}
+    lead = {m: leader(runs, m, settings) for m in shown}
     bests = {b for b, _, _ in lead.values()}
     if len(bests) == 1:
         best = bests.pop()
@@ -116,9 +125,9 @@ def friction(runs: pd.DataFrame, sources: Sequence[str]) -> str:
     )
 
 
-def funnel(runs: pd.DataFrame, stages: Sequence[str]) -> str:
+def funnel(runs: pd.DataFrame, stages: Sequence[str], settings: Sequence[str] = ()) -> str:
     """Who turns the most marketing inquiries into won deals."""
-    conv = summaries.step_conversion(runs, stages)
+    conv = summaries.step_conversion(runs, stages, settings)
     overall = conv[conv["step"] == f"{stages[-1]}/{stages[0]}"].set_index("group")["mean"].dropna()
     if overall.empty:
         return "No marketing inquiry reached a won deal"
@@ -131,29 +140,55 @@ def funnel(runs: pd.DataFrame, stages: Sequence[str]) -> str:
     )
 
 
-def series(frame: pd.DataFrame, variables: Sequence[str]) -> str:
+def series(frame: pd.DataFrame, variables: Sequence[str], settings: Sequence[str] = ()) -> str:
     """Who ends the horizon with the most revenue, and whose friction runs highest."""
     text = []
     if "revenue" in variables:
-        rev = summaries.series_band(frame, "revenue")
+        rev = summaries.series_band(frame, "revenue", settings)
         final = rev[rev["day"] == rev["day"].max()].set_index("group")["mean"]
         text.append(f"{final.idxmax()} ends with the most revenue ({value('revenue', final.max())})")
     if "tension" in variables:
-        ten = summaries.series_band(frame, "tension")
+        ten = summaries.series_band(frame, "tension", settings)
         mean = ten.groupby("group", sort=False)["mean"].mean()
         text.append(f"friction runs highest under {mean.idxmax()}" if len(mean) > 1 else "")
     sentence = "; ".join(t for t in text if t)
     return sentence or "The runs day by day"
 
 
-def tradeoff(runs: pd.DataFrame, x: str, y: str) -> str:
-    """Whether one group is best on both axes."""
-    by_y, by_x = summaries.ranked(runs, y), summaries.ranked(runs, x)
+def tradeoff(runs: pd.DataFrame, x: str, y: str, settings: Sequence[str] = ()) -> str:
+    """Whether one group is best on both axes (design-average means with ``settings``)."""
+    by_y, by_x = summaries.ranked(runs, y, settings), summaries.ranked(runs, x, settings)
     if len(by_y) < 2:
         return f"{by_y[0]}: {_short(y)} against {_short(x)}, run by run"
     if by_y[0] == by_x[0]:
         return f"{by_y[0]} is best on both {_short(y)} and {_short(x)}: no tradeoff to make"
     return f"A tradeoff: {by_y[0]} is best on {_short(y)}, {by_x[0]} on {_short(x)}"
+
+
+def tradeoff_by_setting(runs: pd.DataFrame, x: str, y: str, settings: Sequence[str]) -> str:
+    """``merged is best on both revenue and friction in 5 of 8 settings`` (each setting on its own)."""
+    both: dict[str, int] = {}
+    k = 0
+    for _, cell in runs.groupby(list(settings), sort=False):
+        by_y, by_x = summaries.ranked(cell, y), summaries.ranked(cell, x)
+        if len(by_y) < 2 or not by_x:
+            continue
+        k += 1
+        if by_y[0] == by_x[0]:
+            both[by_y[0]] = both.get(by_y[0], 0) + 1
+    if not k:
+        return f"{_short(y)} against {_short(x)}, setting by setting"
+    if not both:
+        return f"A tradeoff in every setting: no structure is best on both {_short(y)} and {_short(x)}"
+    order = sorted(both, key=lambda g: -both[g])
+    text = f"{order[0]} is best on both {_short(y)} and {_short(x)} in {both[order[0]]} of {k} settings"
+    rest = [f"{g} in {both[g]}" for g in order[1:]]
+    tradeoffs = k - sum(both.values())
+    if rest:
+        text += "; " + ", ".join(rest)
+    if tradeoffs:
+        text += f"; a tradeoff in {tradeoffs}"
+    return text
 
 
 def winner_map(cells: pd.DataFrame, measure: str) -> str:
@@ -173,11 +208,14 @@ def winner_map(cells: pd.DataFrame, measure: str) -> str:
     return text
 
 
-def response(runs: pd.DataFrame, factor: str, measure: str) -> str:
-    """Which group is best on ``measure`` at the lowest and at the highest level of ``factor``."""
+def response(runs: pd.DataFrame, factor: str, measure: str, settings: Sequence[str] = ()) -> str:
+    """Which group is best on ``measure`` at the lowest and at the highest level of ``factor``.
+
+    With ``settings``, by the mean over the other factors' settings at that level (each the same weight).
+    """
     level = summaries.binned(runs[factor])
-    lo = summaries.ranked(runs[level == level.min()], measure)[:1]
-    hi = summaries.ranked(runs[level == level.max()], measure)[:1]
+    lo = summaries.ranked(runs[level == level.min()], measure, settings)[:1]
+    hi = summaries.ranked(runs[level == level.max()], measure, settings)[:1]
     name = in_sentence(factor_name(factor))
     direction = "lowest" if measures.lower_is_better(measure) else "highest"
     if not lo or not hi:

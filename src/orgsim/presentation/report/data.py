@@ -109,8 +109,21 @@ class ReportData:
 
     @property
     def settings(self) -> list[str]:
-        """The columns whose values make one setting: groups are compared within each (see ``within``)."""
-        return self.swept
+        """The columns whose values make one setting: groups are compared within each (see ``within``).
+
+        Empty when the groups were not run in the same settings (a Latin hypercube that samples
+        the structure): then there is nothing to pair, and groups are compared over the design.
+        """
+        return self.swept if self.crossed else []
+
+    @property
+    def crossed(self) -> bool:
+        """True when every setting of the swept factors was run under every group."""
+        swept = self.swept
+        if not swept:
+            return True
+        per_setting = self.runs.groupby(swept, sort=False)["group"].nunique()
+        return bool((per_setting == self.runs["group"].nunique()).all())
 
     @property
     def economic(self) -> str:
@@ -256,7 +269,8 @@ def from_sweep(path: str | Path) -> ReportData:
     ok["group"] = ok["structure"].astype(str)  # a sweep compares structures
     factors = list(manifest.factors)
     if series is not None and "run_id" in series:
-        keys = ok[["run_id", "group", "structure"]]
+        factor_cols = [f.key for f in factors if f.key != "structure" and f.key in ok and f.key not in series]
+        keys = ok[["run_id", "group", "structure", *factor_cols]]  # factor columns: compare within settings
         series = series.merge(keys, on="run_id", how="inner").rename(columns={"run_id": "run"})
     reps = int(ok.groupby(["design_point", "group"]).size().max())
     factor_names = [in_sentence(factor_name(f.key)) for f in factors if f.key != "structure"]
@@ -272,12 +286,12 @@ def from_sweep(path: str | Path) -> ReportData:
     if days is None and manifest.scenarios:
         days = manifest.scenarios[0].parameters.get("horizon.days")
     notes = []
-    if manifest.seeding != SEEDING:
+    if manifest.seeding != SEEDING and len(structures) > 1:
         notes.append(
             "This sweep was run before structures shared their seeds (each run had its own), so "
             "within-setting comparisons pair independent runs: valid, but wider than they need to be."
         )
-    return ReportData(
+    data = ReportData(
         kind="sweep",
         title=f"orgsim sweep: {manifest.name or Path(path).resolve().name}",
         question=question,
@@ -294,6 +308,14 @@ def from_sweep(path: str | Path) -> ReportData:
         notes=notes,
         descriptions={sc.name: sc.description for sc in manifest.scenarios if sc.description},
     )
+    if len(structures) > 1 and not data.crossed:
+        data.pair_on = None
+        data.notes.append(
+            "The structures were not run in the same settings (the design samples the structure with "
+            "the other factors), so nothing can be paired within a setting: structures are compared "
+            "over the whole design, as independent samples of it."
+        )
+    return data
 
 
 # -- tables -----------------------------------------------------------------------------------

@@ -53,10 +53,28 @@ def _note(data: ReportData, extra: str = "") -> str:
 
 
 def pooled_scope(data: ReportData) -> str:
-    """Why a chart by structure mixes settings, or "" when it does not."""
-    if data.kind == "sweep" and data.runs["design_point"].nunique() > data.runs["structure"].nunique():
-        return "pooled over the sweep's design points"
-    return ""
+    """How a chart by structure treats the sweep's settings, or "" when there is one setting.
+
+    Charts given ``data.settings`` compare structures within each setting and average the
+    settings with equal weight; a design that did not run every structure in every setting
+    (a Latin hypercube sampling the structure) can only pool its runs, and says so.
+    """
+    if data.kind != "sweep" or data.runs["design_point"].nunique() <= data.runs["structure"].nunique():
+        return ""
+    if data.settings:
+        k = data.runs.groupby(data.settings).ngroups
+        return f"means over the sweep's {k} settings, each the same weight"
+    return "pooled over the sweep's design points (structures were not run in the same settings)"
+
+
+def response_panel(data: ReportData, factor: str) -> str | None:
+    """The factor whose levels get one row of panels each in ``factor``'s response chart, or None.
+
+    The other swept factor with the fewest levels (at most 4). Any further factor is averaged
+    within settings by the chart, which says so.
+    """
+    others = [f for f in data.swept if f != factor and data.runs[f].nunique() <= 4]
+    return min(others, key=lambda f: data.runs[f].nunique()) if others else None
 
 
 @dataclass(frozen=True)
@@ -79,21 +97,29 @@ def plan(data: ReportData) -> Plan:
     pooled = pooled_scope(data)
     pooled_note = _note(data, pooled) if pooled else note
     runs = data.runs
-    by = "org structure" if list(runs.drop_duplicates("group")["structure"]) == data.groups else "scenario"
+    settings = data.settings
     out: Plan = [
         Exhibit(
             "outcomes",
-            lambda: charts.outcomes(
-                runs, title=f"Revenue, friction and lead leakage by {by}", note=pooled_note
-            ),
+            lambda: charts.outcomes(runs, note=pooled_note, settings=settings),
             lambda: readings.read_outcomes(data),
-            "Bars are means, whiskers 95% confidence intervals of the mean, dots single runs.",
+            "Bars are means over the sweep's settings, each the same weight; whiskers are 95% confidence "
+            "intervals from the noise within settings (the spread between settings is the design, not "
+            "noise); dots are each setting's mean."
+            if settings
+            else "Bars are means, whiskers 95% confidence intervals of the mean, dots single runs.",
         ),
         Exhibit(
             "tradeoff",
-            lambda: charts.tradeoff(runs, note=pooled_note),
+            lambda: charts.tradeoff(runs, note=note if settings else pooled_note, settings=settings),
             lambda: readings.read_tradeoff(data),
-            "Each dot is one run. Runs on the dashed Pareto front are beaten by no other run on both "
+            "One panel per setting (the same company): each dot is one run; runs on the dashed Pareto "
+            "front are beaten by no other run of that setting on both revenue and friction."
+            if settings and runs.groupby(settings).ngroups <= charts.MAX_TRADEOFF_PANELS
+            else "Each dot is one setting's mean per structure; large marks are means over the settings "
+            "with 95% CIs from the noise within settings."
+            if settings
+            else "Each dot is one run. Runs on the dashed Pareto front are beaten by no other run on both "
             "revenue and friction.",
         ),
         Exhibit(
@@ -112,7 +138,7 @@ def plan(data: ReportData) -> Plan:
         ),
         Exhibit(
             "funnel",
-            lambda: charts.funnel(runs, note=pooled_note),
+            lambda: charts.funnel(runs, note=pooled_note, settings=settings),
             lambda: readings.read_funnel(data),
             "Counts are leads that ever reached each stage; conversion is per step, from the earlier stage.",
         ),
@@ -136,42 +162,65 @@ def plan(data: ReportData) -> Plan:
         out.append(
             Exhibit(
                 "series",
-                lambda: charts.series_bands(data.series, variables, note=pooled_note),
+                lambda: charts.series_bands(data.series, variables, note=pooled_note, settings=settings),
                 lambda: readings.read_series(data),
-                "Lines are the mean over runs on each business day; bands are 95% confidence intervals.",
+                "Lines are the mean over runs on each business day"
+                + (
+                    ", each setting the same weight; bands are 95% CIs from the noise within settings."
+                    if settings
+                    else "; bands are 95% confidence intervals."
+                ),  # fmt: skip
             )
         )
     if data.design in ("factorial", "lhs"):
         swept = data.swept
-        if len(swept) == 2 and len(data.groups) > 1:
-            fx, fy = swept
+        if len(swept) >= 2 and len(data.groups) > 1:
+            fx, fy = swept[:2]
+            third = [f for f in swept[2:] if runs[f].nunique() <= 6]
+            panel_by = third[0] if third else None
+            averaged = [f for f in swept[2:] if f != panel_by]
+            averaged_names = [in_sentence(factor_name(f)) for f in averaged]
+            how = (
+                "Each cell shows the structure with the best mean there; pale hatched cells are toss-ups, "
+                "where the margin over the runner-up is within its 95% CI"
+                + (", the margin paired by seed within the setting" if settings else "")
+                + (f"; one map per level of {in_sentence(factor_name(panel_by))}" if panel_by else "")
+                + (f"; each cell averages its settings of {and_list(averaged_names)}" if averaged else "")
+                + "."
+            )
+            pair_on = data.pair_on
             for measure in (exhibits.economic_measure(runs), "friction_index"):
                 out.append(
                     Exhibit(
                         f"winner_map_{measure}",
-                        lambda m=measure: charts.winner_map(runs, fx, fy, m, note=note, pair_on=data.pair_on),
-                        lambda m=measure: readings.read_winner_map(data, fx, fy, m),
-                        "Each cell shows the structure with the best mean there; pale hatched cells are "
-                        "toss-ups, where the margin over the runner-up is within its 95% CI.",
+                        lambda m=measure: charts.winner_map(
+                            runs, fx, fy, m, note=note, pair_on=pair_on, settings=settings, panel_by=panel_by
+                        ),
+                        lambda m=measure: readings.read_winner_map(data, fx, fy, m, panel_by=panel_by),
+                        how,
                     )
                 )
         for factor in swept[:MAX_RESPONSE_CHARTS]:
-            others = [f for f in swept if f != factor]
-            # small multiples: with one other factor of few levels, one row per level (no pooled band)
-            panel = others[0] if len(others) == 1 and runs[others[0]].nunique() <= 4 else None
-            averaged = f"averaged over {and_list([in_sentence(factor_name(f)) for f in others])}"
-            pooled = bool(others) and panel is None
+            panel = response_panel(data, factor)
+            rest = [f for f in swept if f not in (factor, panel)]
+            averaged = f"averaged over {and_list([in_sentence(factor_name(f)) for f in rest])}"
             out.append(
                 Exhibit(
                     f"response_{factor.replace('.', '_')}",
-                    lambda f=factor, a=averaged, p=panel, o=pooled: charts.metric_vs_factor(
-                        runs, f, note=_note(data, a) if o else note, panel_by=p
+                    lambda f=factor, a=averaged, p=panel, r=rest: charts.metric_vs_factor(
+                        runs, f, note=_note(data, a) if r else note, panel_by=p, settings=settings
                     ),
                     lambda f=factor: readings.read_response(data, f),
                     "Lines are means at each level"
                     + (f", one row of panels per level of {in_sentence(factor_name(panel))}" if panel else "")
-                    + (f", {averaged} (the bands include that spread)" if pooled else "")
-                    + "; bands are 95% confidence intervals; dots are single runs.",
+                    + (
+                        f", {averaged} with each setting the same weight; bands are 95% CIs from the noise "
+                        "within settings; dots are each setting's mean."
+                        if rest and settings
+                        else f", {averaged}; bands are 95% confidence intervals; dots are single runs."
+                        if rest
+                        else "; bands are 95% confidence intervals; dots are single runs."
+                    ),
                 )
             )
     if data.design in ("sobol", "morris"):

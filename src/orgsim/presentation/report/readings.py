@@ -8,7 +8,7 @@ import pandas as pd
 
 from orgsim.experiment.stats import Difference
 from orgsim.experiment.tornado import Tornado
-from orgsim.presentation import charts, style
+from orgsim.presentation import charts, findings, style
 from orgsim.presentation.answers import signed
 from orgsim.presentation.exhibits import level_text as param_level
 from orgsim.presentation.report.data import ReportData
@@ -103,7 +103,7 @@ def read_friction(data: ReportData) -> str:
 def read_funnel(data: ReportData) -> str:
     """Overall conversion range and the step where groups differ most."""
     stages = charts.funnel_stages(data.runs)
-    conv = charts.step_conversion(data.runs, stages)
+    conv = charts.step_conversion(data.runs, stages, data.settings)
     overall_step = f"{stages[-1]}/{stages[0]}"
     overall = conv[conv["step"] == overall_step].set_index("group")["mean"].dropna()
     if overall.empty:
@@ -141,7 +141,8 @@ def read_funnel(data: ReportData) -> str:
 def read_series(data: ReportData) -> str:
     """Final cumulative revenue ranking and the peak of the friction index."""
     assert data.series is not None
-    rev = charts.series_band(data.series, "revenue")
+    settings = [f for f in data.settings if f in data.series]
+    rev = charts.series_band(data.series, "revenue", settings)
     last = rev["day"].max()  # the last recorded day
     final = rev[rev["day"] == last].set_index("group")["mean"]
     best = final.idxmax()
@@ -149,7 +150,7 @@ def read_series(data: ReportData) -> str:
     if len(final) > 1:
         text += f" and lowest for {final.idxmin()} ({fmt('revenue', final.min())})"
     if "tension" in data.series:
-        ten = charts.series_band(data.series, "tension")
+        ten = charts.series_band(data.series, "tension", settings)
         peak = ten.loc[ten["mean"].idxmax()]
         day = int(peak["day"])
         text += f"; the friction index peaks at {peak['mean']:.0f}/100 for {peak['group']} around day {day}"
@@ -157,12 +158,27 @@ def read_series(data: ReportData) -> str:
 
 
 def read_tradeoff(data: ReportData) -> str:
-    """Who forms the Pareto front, and whether one group is best on both means."""
-    runs = data.runs[["group", "friction_index", "revenue"]].dropna()
-    front = charts.pareto_front(runs["friction_index"].to_numpy(float), runs["revenue"].to_numpy(float))
-    counts = runs.iloc[front]["group"].value_counts()
+    """Who forms the Pareto front, and whether one group is best on both means.
+
+    In a sweep, fronts are drawn setting by setting (runs of different settings are different
+    companies), so the count is of runs on their own setting's front.
+    """
+    runs = data.runs.dropna(subset=["friction_index", "revenue"])
+    settings = data.settings
+    blocks = [cell for _, cell in runs.groupby(settings, sort=False)] if settings else [runs]
+    on_front = []
+    for cell in blocks:
+        front = charts.pareto_front(cell["friction_index"].to_numpy(float), cell["revenue"].to_numpy(float))
+        on_front.append(cell.iloc[front]["group"])
+    counts = pd.concat(on_front).value_counts()
     who = ", ".join(f"{n} {g}" for g, n in counts.items())
-    text = f"{len(front)} of {len(runs)} runs are on the Pareto front ({who})"
+    if settings:
+        text = (
+            f"Setting by setting, {int(counts.sum())} of {len(runs)} runs are on their setting's Pareto "
+            f"front ({who}); {findings.tradeoff_by_setting(runs, 'friction_index', 'revenue', settings)}"
+        )
+        return text + "."
+    text = f"{int(counts.sum())} of {len(runs)} runs are on the Pareto front ({who})"
     rev, fri = charts.ranked(data.runs, "revenue"), charts.ranked(data.runs, "friction_index")
     if len(rev) > 1:
         if rev[0] == fri[0]:
@@ -172,9 +188,11 @@ def read_tradeoff(data: ReportData) -> str:
     return text + "."
 
 
-def read_winner_map(data: ReportData, fx: str, fy: str, measure: str) -> str:
+def read_winner_map(data: ReportData, fx: str, fy: str, measure: str, panel_by: str | None = None) -> str:
     """How many cells each group wins, how many clearly, and who wins at the corners."""
-    cells = charts.winners(data.runs, fx, fy, measure, pair_on=data.pair_on)
+    cells = charts.winner_panels(
+        data.runs, fx, fy, measure, pair_on=data.pair_on, settings=data.settings, panel_by=panel_by
+    )
     parts = []
     for g, part in cells.groupby("winner", sort=False):
         parts.append(f"{g} in {len(part)} of {len(cells)} ({int(part['clear'].sum())} clearly)")
@@ -182,6 +200,10 @@ def read_winner_map(data: ReportData, fx: str, fy: str, measure: str) -> str:
     xs, ys = sorted(cells["x"].unique()), sorted(cells["y"].unique())
     fxn, fyn = in_sentence(factor_name(fx)), in_sentence(factor_name(fy))
     rank = cells["x"].map(xs.index) + cells["y"].map(ys.index)  # the cells nearest the two corners
+    if panel_by is not None:
+        rank = rank + cells["panel"].map(sorted(cells["panel"].unique()).index)
+        fyn = f"{fyn} and {in_sentence(factor_name(panel_by))}"
+        fxn = fxn + ","
     low, high = cells.loc[rank.idxmin(), "winner"], cells.loc[rank.idxmax(), "winner"]
     if low != high:
         text += f". At the lowest {fxn} and {fyn}, {low} wins; at the highest, {high}"
@@ -207,8 +229,9 @@ def read_response(data: ReportData, factor: str, measure: str = "revenue") -> st
     text = f"Raising {name} from {level_text(lo_level)} to {level_text(hi_level)} moves {what} "
     text += "; ".join(parts) if parts else "(no data at both ends)"
     if len(data.groups) > 1:
-        best_lo = charts.ranked(at_lo, measure)[:1]
-        best_hi = charts.ranked(at_hi, measure)[:1]
+        rest = [f for f in data.settings if f != factor]
+        best_lo = charts.ranked(at_lo, measure, rest)[:1]
+        best_hi = charts.ranked(at_hi, measure, rest)[:1]
         if best_lo and best_hi:
             if best_lo == best_hi:
                 text += f"; {best_lo[0]} is best at both ends"
