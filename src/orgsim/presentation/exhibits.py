@@ -28,6 +28,7 @@ from matplotlib.path import Path
 from orgsim import measures
 from orgsim.experiment import summaries
 from orgsim.experiment.tornado import BOUNDS_RULE, Tornado
+from orgsim.experiment.within import within_difference
 from orgsim.params import PARAMETERS
 from orgsim.presentation import findings, style
 from orgsim.presentation.style import (
@@ -212,20 +213,35 @@ def lead_flow(
 
 @themed
 def recovered_by_cause(
-    runs: pd.DataFrame, a: str, b: str, title: str | None = None, note: str | None = None
+    runs: pd.DataFrame,
+    a: str,
+    b: str,
+    title: str | None = None,
+    note: str | None = None,
+    settings: Sequence[str] = (),
 ) -> Figure:
     """Waterfall from ``a``'s expected revenue leaked to ``b``'s, one step per leak cause.
 
     Each step is ``b`` minus ``a`` on that cause (negative: ``b`` recovers revenue ``a`` leaks),
-    with the 95% CI of the paired difference when runs share replicates, else Welch's.
+    with the 95% CI of the paired difference when runs share replicates, else Welch's. With
+    ``settings`` (a sweep's factor columns) each step is paired within every setting and
+    averaged over the settings (:func:`~orgsim.experiment.within.within_difference`).
     """
     causes = [t.key for t in measures.LEAK_CAUSES if f"leaked_revenue.{t.key}" in runs]
     pair = findings.pair_column(runs)
-    diffs = {c: summaries.difference(runs, f"leaked_revenue.{c}", b, a, pair_on=pair) for c in causes}
+    settings = [f for f in settings if f in runs]
+
+    def diff(measure: str) -> summaries.Difference:
+        if not settings:
+            return summaries.difference(runs, measure, b, a, pair_on=pair)
+        w = within_difference(runs, measure, a=a, b=b, factors=settings, pair_on=pair or "replicate").overall
+        return summaries.Difference(b, a, w.mean, w.ci_low, w.ci_high)
+
+    diffs = {c: diff(f"leaked_revenue.{c}") for c in causes}
     causes = sorted((c for c in causes if diffs[c].diff != 0), key=lambda c: diffs[c].diff)
-    start = float(runs.loc[runs["group"] == a, "leaked_revenue"].mean())
-    end = float(runs.loc[runs["group"] == b, "leaked_revenue"].mean())
-    total = summaries.difference(runs, "leaked_revenue", b, a, pair_on=pair)
+    start = float(summaries.group_stats(runs, "leaked_revenue", settings).loc[a, "mean"])
+    end = float(summaries.group_stats(runs, "leaked_revenue", settings).loc[b, "mean"])
+    total = diff("leaked_revenue")
     fig = new_figure(height=max(5.0, 2.6 + 0.42 * (len(causes) + 2)))
     ax = fig.subplots()
     styles = summaries_styles(runs)
@@ -281,7 +297,14 @@ def recovered_by_cause(
     )
     subtitle = (
         f"From {a}'s expected revenue leaked to {b}'s, one step per leak cause · whisker: 95% CI of the "
-        "difference" + (" (paired by replicate)" if pair else "")
+        "difference"
+        + (
+            " (paired by seed within each setting, averaged over the settings)"
+            if settings
+            else " (paired by replicate)"
+            if pair
+            else ""
+        )
     )
     return finish(fig, title, subtitle, note if note is not None else findings_note(runs))
 

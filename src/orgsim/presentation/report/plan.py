@@ -271,7 +271,7 @@ def decision_exhibits(data: ReportData, note: str) -> list[Exhibit]:
     and (sweeps of two structures) a tornado of the economic margin across the swept parameters.
     """
     runs, out = data.runs, []
-    order = charts.ranked(runs, "leakage_rate")
+    order = charts.ranked(runs, "leakage_rate", data.settings)
     for g in dict.fromkeys([order[0], order[-1]]):
         draw, read = _titled(lambda g=g: exhibits.lead_flow(runs, g, note=note))
         out.append(Exhibit(f"lead_flow_{g.replace('/', '_')}", draw, read,
@@ -279,7 +279,9 @@ def decision_exhibits(data: ReportData, note: str) -> list[Exhibit]:
                            "leaked leads split by cause, open leads by the stage they are in."))  # fmt: skip
     if len(order) > 1:
         best, worst = order[0], order[-1]
-        draw, read = _titled(lambda: exhibits.recovered_by_cause(runs, worst, best, note=note))
+        draw, read = _titled(
+            lambda: exhibits.recovered_by_cause(runs, worst, best, note=note, settings=data.settings)
+        )
         out.append(Exhibit("recovered_by_cause", draw, read,
                            f"From {worst}'s expected revenue leaked to {best}'s, one step per leak cause; "
                            "whiskers are 95% CIs of the difference."))  # fmt: skip
