@@ -205,3 +205,21 @@ def test_no_input_is_shaded_as_best(data, written):
     for row in re.findall(r"<tr>(.*?)</tr>", html, re.S):
         if "Coordination hours" in row or ">Cost<" in row:
             assert not any("best" in c.split() for c in re.findall(r'class="([^"]*)"', row))
+
+
+def test_tornado_margins_are_paired_within_settings_with_within_setting_cis(data):
+    runs = data.runs
+    margins = charts.margins_by_factor(runs, SETTINGS, "revenue", "merged", "aligned")
+    row = margins[(margins["factor"] == "sla.response_hours") & (margins["end"] == "low")].iloc[0]
+    at = runs[runs["sla.response_hours"] == 2]
+    means, var_means = [], []
+    for _, cell in at.groupby(SETTINGS[:2]):
+        a = cell[cell["group"] == "merged"].set_index("replicate")["revenue"].sort_index()
+        b = cell[cell["group"] == "aligned"].set_index("replicate")["revenue"].sort_index()
+        d = (a - b).to_numpy(float)
+        means.append(d.mean())
+        var_means.append(d.var(ddof=1) / d.size)
+    dof = sum(var_means) ** 2 / sum(v**2 / 1 for v in var_means)  # two pairs per setting: 1 dof each
+    half = stats.t.ppf(0.975, dof) * math.sqrt(sum(var_means)) / len(means)
+    assert row["margin"] == pytest.approx(np.mean(means))
+    assert (row["high"] - row["low"]) / 2 == pytest.approx(half)

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from orgsim import measures
+from orgsim.experiment.stats import Difference as PairedDifference
 from orgsim.experiment.stats import mean_ci, paired_difference, unpaired_difference
 from orgsim.experiment.within import design_stats, within_difference
 
@@ -254,23 +255,40 @@ def margins_by_factor(
 
     Runs of ``a`` and ``b`` are paired when they share every factor's value and the replicate
     (the same setting and seed), so the margin compares like with like; at one end of a factor
-    the pairs are averaged over the other factors. Columns: ``factor``, ``end`` (low/high),
-    ``level``, ``margin``, ``low``, ``high`` (95% CI), ``n`` (pairs) and ``overall`` (all pairs).
+    the per-setting paired means are averaged over the other factors' settings, each the same
+    weight, with a CI from the noise within settings only
+    (:func:`~orgsim.experiment.within.average_difference`). Columns: ``factor``, ``end``
+    (low/high), ``level``, ``margin``, ``low``, ``high`` (95% CI), ``n`` (pairs) and
+    ``overall`` (over all settings).
     """
-    keys = [f for f in factors if f in runs] + (["replicate"] if "replicate" in runs else [])
+    from orgsim.experiment.within import average_difference
+
+    present = [f for f in factors if f in runs]
+    keys = present + (["replicate"] if "replicate" in runs else [])
     xa = runs[runs["group"] == a][[*keys, measure]]
     xb = runs[runs["group"] == b][[*keys, measure]]
     pairs = xa.merge(xb, on=keys, suffixes=("_a", "_b"))
     pairs["diff"] = pairs[f"{measure}_a"] - pairs[f"{measure}_b"]
-    overall = mean_ci(pairs["diff"].to_numpy(dtype=float))[0]
+
+    def averaged(part: pd.DataFrame) -> PairedDifference:
+        if not present:
+            mean, low, high = mean_ci(part["diff"].to_numpy(dtype=float))
+            return PairedDifference(mean, low, high, int(part["diff"].notna().sum()))
+        cells = []
+        for _, cell in part.groupby(present, sort=False):
+            mean, low, high = mean_ci(cell["diff"].to_numpy(dtype=float))
+            cells.append(PairedDifference(mean, low, high, int(cell["diff"].notna().sum())))
+        return average_difference(cells)
+
+    overall = averaged(pairs).mean
     rows = []
     for f in factors:
         if f not in pairs or pairs[f].nunique() < 2:
             continue
         level = binned(pairs[f])
         for end, value in (("low", level.min()), ("high", level.max())):
-            d = pairs.loc[level == value, "diff"].to_numpy(dtype=float)
-            mean, low, high = mean_ci(d)
-            rows.append({"factor": f, "end": end, "level": value, "margin": mean, "low": low, "high": high,
-                         "n": int(d.size), "overall": overall})  # fmt: skip
+            d = averaged(pairs.loc[level == value])
+            n = int((level == value).sum())
+            rows.append({"factor": f, "end": end, "level": value, "margin": d.mean, "low": d.ci_low,
+                         "high": d.ci_high, "n": n, "overall": overall})  # fmt: skip
     return pd.DataFrame(rows)

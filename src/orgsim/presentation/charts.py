@@ -729,7 +729,9 @@ def tradeoff(
         )
     else:
         subtitle = "Dots: individual runs · large marks: group means with 95% CIs · dashed: the Pareto front"
-    title = title or findings.tradeoff(runs, x, y, settings)
+    title = title or (
+        findings.tradeoff_by_setting(runs, x, y, settings) if settings else findings.tradeoff(runs, x, y)
+    )
     return finish(fig, title, subtitle, note if note is not None else _default_note(runs))
 
 

@@ -281,7 +281,10 @@ def from_sweep(path: str | Path) -> ReportData:
         if len(structures) > 1
         else f"How do the results of {structures[0]} respond to {and_list(factor_names)}?"
     )
-    question = f"{manifest.description.strip()} {generated}".strip()
+    described = manifest.description.strip()
+    if described and described[-1] not in ".?!":
+        described += "."
+    question = f"{described} {generated}".strip()
     days = manifest.days
     if days is None and manifest.scenarios:
         days = manifest.scenarios[0].parameters.get("horizon.days")

@@ -12,7 +12,7 @@ from orgsim.presentation import charts, findings, style
 from orgsim.presentation.answers import signed
 from orgsim.presentation.exhibits import level_text as param_level
 from orgsim.presentation.report.data import ReportData
-from orgsim.presentation.report.text import capital, diff_text, fmt, level_text, share, signed_order
+from orgsim.presentation.report.text import and_list, capital, diff_text, fmt, level_text, share, signed_order
 from orgsim.presentation.style import factor_name, in_sentence, measure_name
 
 
@@ -198,17 +198,15 @@ def read_winner_map(data: ReportData, fx: str, fy: str, measure: str, panel_by: 
         parts.append(f"{g} in {len(part)} of {len(cells)} ({int(part['clear'].sum())} clearly)")
     text = f"{signed_order(measure).capitalize()} {in_sentence(measure_name(measure))}: " + "; ".join(parts)
     xs, ys = sorted(cells["x"].unique()), sorted(cells["y"].unique())
-    fxn, fyn = in_sentence(factor_name(fx)), in_sentence(factor_name(fy))
     rank = cells["x"].map(xs.index) + cells["y"].map(ys.index)  # the cells nearest the two corners
     if panel_by is not None:
         rank = rank + cells["panel"].map(sorted(cells["panel"].unique()).index)
-        fyn = f"{fyn} and {in_sentence(factor_name(panel_by))}"
-        fxn = fxn + ","
+    names = and_list([in_sentence(factor_name(f)) for f in (fx, fy, panel_by) if f is not None])
     low, high = cells.loc[rank.idxmin(), "winner"], cells.loc[rank.idxmax(), "winner"]
     if low != high:
-        text += f". At the lowest {fxn} and {fyn}, {low} wins; at the highest, {high}"
+        text += f". At the lowest {names}, {low} wins; at the highest, {high}"
     else:
-        text += f". At both the lowest and the highest {fxn} and {fyn}, {low} wins"
+        text += f". At both the lowest and the highest {names}, {low} wins"
     return text + "."
 
 
