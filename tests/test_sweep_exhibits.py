@@ -21,6 +21,7 @@ from scipy import stats
 from orgsim.presentation import charts, report
 from orgsim.presentation.report.plan import plan
 from orgsim.presentation.report.summary import summarise
+from orgsim.presentation.report.text import level_text
 from report_fixtures import make_sweep_dir
 
 THREE = {"sales.headcount": [3, 8], "marketing.budget": [400000, 1500000], "sla.response_hours": [2, 48]}
@@ -223,3 +224,19 @@ def test_tornado_margins_are_paired_within_settings_with_within_setting_cis(data
     half = stats.t.ppf(0.975, dof) * math.sqrt(sum(var_means)) / len(means)
     assert row["margin"] == pytest.approx(np.mean(means))
     assert (row["high"] - row["low"]) / 2 == pytest.approx(half)
+
+
+def test_when_the_answer_changes_counts_settings_by_hand(data):
+    summary = summarise(data)
+    leader = summary.verdict.leader
+    means = data.runs.groupby([*SETTINGS, "group"])[summary.measure].mean().unstack("group")
+    lost = means[means.idxmax(axis=1) != leader]
+    assert summary.flips[-1] == f"{leader} leads in {len(means) - len(lost)} of {len(means)} settings."
+    for line in summary.flips:
+        m = re.match(r"(\w+) leads in (\d+) of the (\d+) settings where (.+) = (\S+)\.$", line)
+        if m:
+            factor = next(f for f in SETTINGS if charts.factor_name(f).lower() == m.group(4).lower())
+            levels = [level_text(v) for v in means.index.get_level_values(factor).tolist()]
+            at = means[[lv == m.group(5) for lv in levels]]
+            assert int(m.group(3)) == len(at)
+            assert int(m.group(2)) == int((at.idxmax(axis=1) == m.group(1)).sum()) > len(at) / 2

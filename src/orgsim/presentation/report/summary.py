@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from orgsim.experiment.decision import RULE, Verdict, flips
+from orgsim.experiment.decision import RULE, Flip, Verdict, flips
 from orgsim.presentation.report.data import DECISION_MEASURES, ReportData
 from orgsim.presentation.report.readings import read_tornado_flips
 from orgsim.presentation.report.text import diff_text, fmt, level_text
@@ -110,6 +110,9 @@ def _flips(data: ReportData, v: Verdict) -> list[str]:
                     f"{name} instead (in every setting at that level)."
                 )
             if not f.conditions:
+                partial = _partial_condition(data, f)
+                if partial:
+                    out.append(partial)
                 for setting, winner, clear in f.lost[:4]:
                     out.append(
                         f"At {_setting_text(setting)}, {winner} leads on {name}"
@@ -134,6 +137,27 @@ def _flips(data: ReportData, v: Verdict) -> list[str]:
                 f"({'clearly' if rv.clear else 'not clearly'}), but {v.leader} keeps more of it as {name}."
             )
     return out
+
+
+def _partial_condition(data: ReportData, f: Flip) -> str:
+    """``aligned leads in 3 of the 4 settings where SLA response hours = 4`` (the level losses cluster at).
+
+    The level of one factor holding the largest share of the settings the leader loses (more
+    than half of that level's settings, all to one structure), or "" when none does.
+    """
+    best: tuple[float, str] = (0.5, "")
+    for factor in data.settings:
+        for level in sorted(data.runs[factor].unique().tolist()):  # native values, as flips gives them
+            at = data.runs[data.runs[factor] == level].groupby(data.settings).ngroups
+            here = [x for x in f.lost if dict(x[0]).get(factor) == level]
+            winners = {x[1] for x in here}
+            if at and len(winners) == 1 and len(here) / at > best[0]:
+                text = (
+                    f"{winners.pop()} leads in {len(here)} of the {at} settings where "
+                    f"{in_sentence(factor_name(factor))} = {level_text(level)}."
+                )
+                best = (len(here) / at, text)
+    return best[1]
 
 
 def _caveats(data: ReportData) -> list[str]:
