@@ -47,13 +47,19 @@ def calibration(reps: int = 10) -> None:
 
 
 def winners(reps: int = 20) -> None:
-    """Per context, each structure's mean [95% CI] per measure, the best one in bold."""
+    """Per context, each structure's mean [95% CI] per measure, the best one in bold.
+
+    Then the paired margins to separate (same seeds in every arm) on revenue and contribution.
+    """
+    margins = []
     print("| context | " + " | ".join(MEASURES) + " |")
     print("|---" * (len(MEASURES) + 1) + "|")
     for ctx in CONTEXTS:
         base = load_scenario(ctx)
         scenarios = [base.with_overrides({"structure": s}).model_copy(update={"name": s}) for s in STRUCTURES]
-        summary = compare(scenarios, reps=reps, workers=2).summary(list(MEASURES))
+        comparison = compare(scenarios, reps=reps, workers=2)
+        summary = comparison.summary(list(MEASURES))
+        margins.append((ctx, comparison))
         cells = []
         for measure, up in MEASURES.items():
             part = summary[summary["measure"] == measure].set_index("scenario")
@@ -64,6 +70,17 @@ def winners(reps: int = 20) -> None:
                 value = f"{s[:3]} " + fmt_ci(measure, row["mean"], row["low"], row["high"])
                 text.append(f"**{value}**" if s == best else value)
             cells.append("<br>".join(text))
+        print(f"| {ctx} | " + " | ".join(cells) + " |")
+    print()
+    print("| context | merged − separate revenue | aligned − separate revenue "
+          "| merged − separate contribution | aligned − separate contribution |")
+    print("|---|---|---|---|---|")
+    for ctx, comparison in margins:
+        cells = []
+        for measure in ("revenue", "contribution"):
+            for s in ("merged", "aligned"):
+                d = comparison.difference(s, measure, "separate")
+                cells.append(fmt_ci(measure, d.mean, d.ci_low, d.ci_high))
         print(f"| {ctx} | " + " | ".join(cells) + " |")
 
 
