@@ -132,3 +132,20 @@ def test_readme_glossary_defines_every_term_cause_and_source():
         assert f"**{word}**" in glossary
     for t in (*measures.LEAK_CAUSES, *measures.FRICTION_SOURCES):
         assert f"`{t.key}`" in glossary and t.meaning in glossary
+
+
+def test_readme_column_dictionary_lists_every_measure_as_the_schema_says():
+    """README's runs/ table is the schema's, row for row: no stale measure, none missing."""
+    from pathlib import Path
+
+    from orgsim.model.metrics import METRICS
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    table = readme[readme.index("| column | unit | better | meaning |") :]
+    table = table[: table.index("\n\n")]
+    listed = [line.split("`")[1] for line in table.splitlines() if line.startswith("| `")]
+    assert [name for name in listed if "<" not in name] == list(METRICS)
+    for name in METRICS:
+        m = measures.get(name)
+        row = f"| `{name}` | {measures.UNIT_WORDS.get(m.unit, m.unit)} | {m.better} | {m.meaning} |"
+        assert row in table, f"README row for {name} differs from orgsim/measures.py: {row}"
