@@ -74,6 +74,16 @@ def test_the_report_table_reconciles_speed_to_lead_with_each_sla(comparison):
     ]
 
 
+def test_the_report_says_when_sla_shares_use_different_yardsticks(comparison):
+    from orgsim.presentation.report.data import from_comparison
+    from orgsim.presentation.report.html import sla_times
+
+    data = from_comparison(comparison)
+    assert sla_times(data) == (
+        "the times differ (separate 24, aligned 4 working hours), so the shares are not on one yardstick"
+    )
+
+
 def test_the_funnel_says_how_many_of_all_deals_won_are_marketing_sourced(comparison):
     from orgsim.presentation import charts
     from orgsim.presentation.report.data import from_comparison

@@ -193,6 +193,8 @@ def test_a_compare_report_in_the_same_directory_shows_the_tornado(result, tmp_pa
     assert "id='tornado_one_at_a_time'" in html
     assert (tmp_path / "charts" / "tornado_one_at_a_time.png").is_file()
     assert "From orgsim tornado on separate" in html
+    # the executive summary says where the answer flips (or that it holds) from the tornado
+    assert "one parameter at a time on separate, 3 paired replications" in html
 
 
 def test_help_lists_every_default_parameter():

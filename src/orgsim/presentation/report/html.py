@@ -108,6 +108,8 @@ def _headline_html(data: ReportData, table: pd.DataFrame) -> str:
         label += f"{_e(MEASURE_NOTES.get(measure, ''))}"
         if measure == "median_response_hours":
             label += "".join(f"; {_e(line)}" for line in sla_clocks(data))
+        if measure == "sla_met_share" and (times := sla_times(data)):
+            label += "; " + _e(times)
         label += "</span>"
         cells: list[Cell] = [label, _e(unit)]
         for row in part.itertuples():
@@ -120,22 +122,38 @@ def _headline_html(data: ReportData, table: pd.DataFrame) -> str:
     return _table(head, rows, num_from=2)
 
 
+def _parameter(data: ReportData, key: str, group: str) -> Any:
+    """A group's value of ``key`` from the report's parameter table (its default when not listed)."""
+    params = data.parameters
+    if params is not None and key in params.index and group in params.columns:
+        return params.loc[key, group]
+    return PARAMETERS[key].default
+
+
 def sla_clocks(data: ReportData) -> list[str]:
     """Each group's SLA in speed to lead's calendar hours (groups whose SLA binds; compare reports)."""
-    params = data.parameters
-    if params is None:
+    if data.parameters is None:
         return []
-
-    def value(key: str, group: str) -> object:
-        if key in params.index and group in params.columns:
-            return params.loc[key, group]
-        return PARAMETERS[key].default
-
     return [
-        sla_clock(g, float(value("sla.response_hours", g)), float(value("sales.hours_per_day", g)))
+        sla_clock(
+            g,
+            float(_parameter(data, "sla.response_hours", g)),
+            float(_parameter(data, "sales.hours_per_day", g)),
+        )
         for g in data.groups
-        if bool(value("sla.enabled", g))
+        if bool(_parameter(data, "sla.enabled", g))
     ]
+
+
+def sla_times(data: ReportData) -> str:
+    """The SLA times the share is measured against, when they differ between groups ('' otherwise)."""
+    if data.parameters is None:
+        return ""
+    hours = {g: float(_parameter(data, "sla.response_hours", g)) for g in data.groups}
+    if len(set(hours.values())) < 2:
+        return ""
+    each = ", ".join(f"{g} {h:g}" for g, h in hours.items())
+    return f"the times differ ({each} working hours), so the shares are not on one yardstick"
 
 
 MEASURE_NOTES = {

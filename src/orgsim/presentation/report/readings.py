@@ -291,13 +291,17 @@ def read_tornado_flips(t: Tornado) -> list[str]:
     for s in t.swings:
         if s.flips:
             b = s.bounds
+            sure = s.low.clear and s.high.clear
             out.append(
-                f"{capital(in_sentence(factor_name(b.key)))} "
-                + ("flips" if s.low.clear and s.high.clear else "may flip (a 95% CI includes zero)")
-                + f" {t.a}'s margin over {t.b} on {name}: "
-                f"{margin(s.low)} at {param_level(b.low, b.key)}, "
-                f"{margin(s.high)} at {param_level(b.high, b.key)} "
-                f"(tornado: {where})."
+                f"{capital(in_sentence(factor_name(b.key)))}: {t.a}'s margin over {t.b} on {name} is "
+                f"{margin(s.low)} at {param_level(b.low, b.key)} and {margin(s.high)} at "
+                f"{param_level(b.high, b.key)}, "
+                + (
+                    "so the answer flips"
+                    if sure
+                    else "a change of sign, not a clear one (a CI includes zero)"
+                )
+                + f" (tornado: {where})."
             )
     if not out and t.swings:
         top = t.swings[0]
