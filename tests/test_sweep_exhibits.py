@@ -163,6 +163,7 @@ def test_response_lines_average_the_remaining_factor_within_settings(data):
     factor, panel_by, rest = SETTINGS[2], SETTINGS[0], SETTINGS[1]
     fig = charts.metric_vs_factor(runs, factor, panel_by=panel_by, settings=data.settings)
     assert "over the settings of marketing budget" in fig.texts[1].get_text()
+    assert "(averaged over sales headcount)" in fig.texts[0].get_text().replace("\n", " ")
     revenue_axes = [ax for ax in fig.axes if ax.get_title("left").startswith("Revenue")]
     for ax, level in zip(revenue_axes, sorted(runs[panel_by].unique()), strict=True):
         lines = [ln for ln in ax.lines if len(ln.get_xdata()) == 2]

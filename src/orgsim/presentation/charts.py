@@ -868,7 +868,10 @@ def metric_vs_factor(
         )
     runs = all_runs
     rows = _group_legend(fig, groups, styles)
-    title = title or findings.response(runs, factor, measures[0], rest)
+    if title is None:  # the finding over every panel: say which factor it averages over
+        title = findings.response(runs, factor, measures[0], [*rest, *([panel_by] if panel_by else [])])
+        if panel_by is not None:
+            title += f" (averaged over {in_sentence(factor_name(panel_by))})"
     binned_note = " (binned)" if runs[factor].nunique() > 12 else ""
     if rest:
         names = findings.and_list([in_sentence(factor_name(f)) for f in rest])
