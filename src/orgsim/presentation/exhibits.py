@@ -370,6 +370,8 @@ def tornado(
                 ha="left" if m >= overall else "right",
                 va="center",
                 fontsize=8.5,
+                path_effects=HALO,  # readable over the zero line, the centre and whiskers
+                zorder=5,
                 color=INK,
             )
     if centre_ci is not None and not any(math.isnan(v) for v in centre_ci):
