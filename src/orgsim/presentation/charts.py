@@ -357,7 +357,10 @@ def leakage_by_cause(
     right.set_xlabel("Expected revenue leaked (currency units, mean per run)")
     rows = _part_legend(fig, keys, colors, style.CAUSE_NAMES)
     title = title or findings.leakage(runs, keys)
-    subtitle = "Leaked: leads in market and fitting, lost to the process rather than to the buyer's choice"
+    subtitle = (
+        "Leaked: leads in market and fitting, lost to the process rather than to the buyer's choice"
+        " · left: % of all leads created (the tables' leakage rate divides by leads with intent)"
+    )
     if absent:
         names = ", ".join(in_sentence(style.CAUSE_NAMES.get(k, style.pretty(k))) for k in absent)
         subtitle += f" · no leaks: {names}"
