@@ -77,7 +77,7 @@ class Scenario(BaseModel):
             flat = {k: v for k, v in flat.items() if v != preset[k]}
         raw = _nest(flat)
         raw.update(name=self.name, description=self.description, structure=self.structure)
-        return resolve(raw, source=source, overrides=overrides)
+        return resolve(raw, source=source, overrides=overrides, overrides_source=source)
 
 
 def _nest(flat: dict[str, Any]) -> dict[str, Any]:
@@ -123,20 +123,43 @@ def _check_structure(value: Any, source: str) -> str:
     return value
 
 
-def resolve(raw: dict[str, Any], source: str, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Build a Scenario from a raw (TOML-shaped) dict and dotted overrides."""
+MAX_NAME = 200  # characters of a scenario name: it names files, columns and chart legends
+
+
+def resolve(
+    raw: dict[str, Any],
+    source: str,
+    overrides: dict[str, Any] | None = None,
+    overrides_source: str = "--set",
+) -> Scenario:
+    """Build a Scenario from a raw (TOML-shaped) dict and dotted overrides.
+
+    Errors name ``source`` for a value from ``raw`` and ``overrides_source`` for an override
+    (``--set``, or an experiment's ``[set]`` table).
+    """
     overrides = dict(overrides or {})
     for key in overrides:
-        check_key(key, source if source == "--set" else f"{source} (--set)")
+        check_key(key, overrides_source)
+    sections = {k.split(".")[0] for k in PARAMETERS}
     for section, values in raw.items():
         if section in META_KEYS:
             continue
         if not isinstance(values, dict):
-            options = [k.split(".")[0] for k in PARAMETERS] + list(META_KEYS)
+            if section in sections:
+                raise InputError(
+                    f"{source}: {section}: a table of parameters ([{section}] with name = value lines, "
+                    f"or {section}.name = value), not {values!r}"
+                )
+            options = sorted(sections) + list(META_KEYS)
             raise InputError(f"{source}: unknown entry '{section}'{_suggest(section, options)}")
         for name in values:
             check_key(f"{section}.{name}", source)
-    structure = _check_structure(overrides.pop("structure", raw.get("structure", "separate")), source)
+    from_override = "structure" in overrides
+    structure = _check_structure(
+        overrides.pop("structure", raw.get("structure", "separate")),
+        overrides_source if from_override else source,
+    )
+    meta = {key: overrides.pop(key) for key in ("name", "description") if key in overrides}
     flat: dict[str, Any] = dict(PRESETS[structure])
     for section, values in raw.items():
         if section not in META_KEYS:
@@ -144,10 +167,17 @@ def resolve(raw: dict[str, Any], source: str, overrides: dict[str, Any] | None =
     flat.update(overrides)
     data: dict[str, Any] = _nest(flat)
     data.update(
-        name=raw.get("name", structure),
-        description=raw.get("description", ""),
+        name=meta.get("name", raw.get("name", structure)),
+        description=meta.get("description", raw.get("description", "")),
         structure=structure,
     )
+    for key in ("name", "description"):
+        where = overrides_source if key in meta else source
+        if not isinstance(data[key], str):
+            raise InputError(f"{where}: {key}: {data[key]!r} is not allowed; use a string")
+    if len(data["name"]) > MAX_NAME or not data["name"].strip():
+        where = overrides_source if "name" in meta else source
+        raise InputError(f"{where}: name: use 1 to {MAX_NAME} characters (got {len(data['name'])})")
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -156,7 +186,8 @@ def resolve(raw: dict[str, Any], source: str, overrides: dict[str, Any] | None =
         value = err.get("input")
         allowed = _allowed(key)
         tail = f"; allowed: {allowed}" if allowed else ""
-        raise InputError(f"{source}: {key}: {err['msg']} (got {value!r}){tail}") from None
+        where = overrides_source if key in overrides or key in meta else source
+        raise InputError(f"{where}: {key}: {err['msg']} (got {value!r}){tail}") from None
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -196,17 +227,25 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: cannot read: {exc}") from None
 
 
-def load_scenario(name_or_path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Load a scenario by preset name, ``scenarios/<name>.toml``, or path to a .toml file."""
+def load_scenario(
+    name_or_path: str | Path,
+    overrides: dict[str, Any] | None = None,
+    overrides_source: str = "--set",
+) -> Scenario:
+    """Load a scenario by preset name, ``scenarios/<name>.toml``, or path to a .toml file.
+
+    ``overrides_source`` names where the overrides came from in error messages.
+    """
     text = str(name_or_path)
     path = Path(text)
+    given = {"overrides": overrides, "overrides_source": overrides_source}
     if path.suffix == ".toml" or path.exists():
-        return resolve(read_toml(path), source=str(path), overrides=overrides)
+        return resolve(read_toml(path), source=str(path), **given)
     local = SCENARIO_DIR / f"{text}.toml"
     if local.exists():
-        return resolve(read_toml(local), source=str(local), overrides=overrides)
+        return resolve(read_toml(local), source=str(local), **given)
     if text in STRUCTURES:
-        return resolve({"structure": text, "name": text}, source=text, overrides=overrides)
+        return resolve({"structure": text, "name": text}, source=text, **given)
     options = list(available())
     raise InputError(
         f"{text}: no such scenario; use a .toml path or one of: {', '.join(options)}{_suggest(text, options)}"

@@ -99,6 +99,23 @@ out: Any = _LazyConsole(stderr=False)
 err: Any = _LazyConsole(stderr=True)
 
 
+def safe(text: object) -> str:
+    """User text made inert for a terminal, as reports HTML-escape it.
+
+    Control characters (ANSI escapes) are shown as Python escapes, not sent; rich markup such
+    as ``[bold]`` is escaped, so a name prints as written.
+    """
+    from rich.markup import escape
+
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    return escape(shown)
+
+
+def plain(text: str) -> str:
+    """A message for click.echo: control characters shown, not sent to the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _overrides(assignments: Sequence[str]) -> dict[str, Any]:
     from orgsim.scenario import parse_assignment
 
@@ -125,9 +142,23 @@ def _clean(value: Any) -> Any:
 
 
 def _progress(total: int, quiet: bool, label: str) -> tuple[Callable[[int], None], Callable[[], None]]:
-    """A rich progress bar on stderr when it is a terminal; no-ops otherwise."""
-    if quiet or not sys.stderr.isatty():
+    """A rich progress bar on stderr on a terminal, else a plain line every few seconds.
+
+    Returns ``(advance(n), stop())``; both no-ops when quiet.
+    """
+    if quiet:
         return (lambda n: None), (lambda: None)
+    if not sys.stderr.isatty():
+        from orgsim.progress import PlainProgress
+
+        plain_bar = PlainProgress(label, unit=label)
+        done = [0]
+
+        def advance(n: int) -> None:
+            done[0] += n
+            plain_bar.update(done[0], total)
+
+        return advance, (lambda: None)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     bar = Progress(
@@ -151,8 +182,23 @@ set_option = click.option(
     help="Override a parameter, e.g. --set sla.response_hours=4 (repeatable; see `orgsim show`).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+
+
+def _check_days(ctx: click.Context, param: click.Parameter, days: int | None) -> int | None:
+    """--days within the schema's horizon.days range (the same limit as a scenario file)."""
+    if days is not None:
+        from orgsim.experiment.compare import check_days
+
+        check_days(days)
+    return days
+
+
 days_option = click.option(
-    "--days", type=click.IntRange(min=1), default=None, help="Business days to simulate (250 = a year)."
+    "--days",
+    type=int,
+    default=None,
+    callback=_check_days,
+    help="Business days to simulate (250 = a year; the horizon.days range).",
 )
 
 
@@ -167,10 +213,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except InputError as exc:
-        click.echo(f"orgsim: error: {exc}", err=True)
+        click.echo(f"orgsim: error: {plain(str(exc))}", err=True)
         sys.exit(2)
     except click.ClickException as exc:
-        click.echo(f"orgsim: error: {exc.format_message()}", err=True)
+        click.echo(f"orgsim: error: {plain(exc.format_message())}", err=True)
         sys.exit(exc.exit_code if exc.exit_code else 2)
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("orgsim: interrupted", err=True)

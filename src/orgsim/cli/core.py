@@ -21,6 +21,7 @@ from orgsim.cli import (
     err,
     json_option,
     out,
+    safe,
     set_option,
 )
 from orgsim.errors import InputError
@@ -84,7 +85,7 @@ def run(
         payload["measures"] = measures.metadata(list(result.flat()))
         _emit_json(_clean(payload))
         return
-    title = f"{result.scenario} ({result.structure}), seed {seed}, {result.days} business days"
+    title = f"{safe(result.scenario)} ({result.structure}), seed {seed}, {result.days} business days"
     table = Table(title=title, title_justify="left")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -165,9 +166,11 @@ def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[st
     from orgsim.params import STRUCTURES
 
     resolved = [as_scenario(s, overrides) for s in scenarios]
-    if not structures:
+    if structures is None:
         return resolved
     names = [s.strip() for s in structures.split(",") if s.strip()]
+    if not names:
+        raise InputError(f"--structures: {structures!r} names no structure; allowed: {', '.join(STRUCTURES)}")
     for name in names:
         if name not in STRUCTURES:
             raise InputError(f"--structures: {name!r} is not a structure; allowed: {', '.join(STRUCTURES)}")
@@ -226,10 +229,16 @@ def compare(
     scenario's difference to --baseline is taken seed by seed (a paired difference, 95% CI).
     """
     from orgsim.experiment.compare import compare as run_compare
+    from orgsim.experiment.stats import CI_METHOD
+    from orgsim.model.metrics import METRICS
     from orgsim.presentation.answers import PAIRED_NOTE, difference_cell, difference_sentence
     from orgsim.presentation.format import fmt_ci
 
     resolved = _expand(scenarios, structures, _overrides(assignments))
+    if out_dir is not None:  # before any run: a refused or unwritable --out loses no work
+        from orgsim.outputs import check_report_dir
+
+        check_report_dir(out_dir)
     advance, stop = _progress(len(resolved) * reps, quiet, "runs")
     try:
         result = run_compare(
@@ -250,7 +259,7 @@ def compare(
         from orgsim.presentation.report import write_comparison_report
 
         path = write_comparison_report(result, out_dir, base)
-        err.print(f"report written to {path}")
+        err.print(f"report written to {safe(path)}")
     if as_json:
         shown = list(dict.fromkeys(summary["measure"]))
         payload: dict[str, Any] = {
@@ -259,6 +268,7 @@ def compare(
             "baseline": base,
             "paired": "replication r uses the same seed in every scenario; difference = scenario - baseline",
             "measures": measures.metadata(shown),
+            "ci_method": CI_METHOD,
             "scenarios": {},
         }
         for label in result.labels:
@@ -279,7 +289,7 @@ def compare(
     table = Table(title=f"{reps} replications each, mean [95% CI]", title_justify="left")
     table.add_column("measure")
     for label in result.labels:
-        table.add_column(label, justify="right")
+        table.add_column(safe(label), justify="right")
     shown = [name for name in COMPARE_METRICS if name in set(summary["measure"])]
     for name in shown:
         cells = []
@@ -291,6 +301,7 @@ def compare(
     met = [float(result.values(label, "sla_met_share").mean()) for label in result.labels]
     for line in sla_lines(result.scenarios, result.labels, met):
         out.print(line, markup=False, highlight=False)
+    out.print(f"CI: {CI_METHOD}")
     others = [label for label in result.labels if label != base]
     if not others:
         out.print(legend(shown))
@@ -298,7 +309,7 @@ def compare(
     paired = Table(title=f"paired difference to {base}, mean [95% CI]", title_justify="left")
     paired.add_column("measure")
     for label in others:
-        paired.add_column(f"{label} - {base}", justify="right")
+        paired.add_column(safe(f"{label} - {base}"), justify="right")
     for name in shown:
         paired.add_row(
             name, *(difference_cell(name, result.difference(label, name, base)) for label in others)
@@ -325,7 +336,7 @@ def scenarios(as_json: bool) -> None:
     table.add_column("name")
     table.add_column("where")
     for name, where in found.items():
-        table.add_row(name, where)
+        table.add_row(safe(name), safe(where))
     out.print(table)
 
 
@@ -368,7 +379,7 @@ def show(scenario: str, assignments: Sequence[str], wide: bool, as_json: bool) -
             }
         )
         return
-    title = f"{sc.name}: structure {sc.structure} (* differs from the default)"
+    title = f"{safe(sc.name)}: structure {sc.structure} (* differs from the default)"
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("parameter", no_wrap=True)
     if wide:
@@ -389,7 +400,7 @@ def show(scenario: str, assignments: Sequence[str], wide: bool, as_json: bool) -
         )
         meaning = f"{spec.doc} [{spec.source}]" if spec.doc else f"[{spec.source}]"
         if wide:
-            table.add_row(key, f"{value}{mark}", spec.unit, rng, Text(meaning))
+            table.add_row(key, Text(f"{value}{mark}"), Text(spec.unit), Text(rng), Text(meaning))
         else:
             unit = "" if spec.unit in ("flag", "choice") else f" {spec.unit}"
             cell = f"{value}{unit}{mark}" + (f"\n({rng})" if rng else "")

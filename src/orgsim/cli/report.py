@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from orgsim.cli import _emit_json, _progress, err, json_option
+from orgsim.cli import _emit_json, _progress, err, json_option, safe
 
 
 @click.command()
@@ -33,11 +33,13 @@ def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) ->
     a "which structure wins where" map for factorial and Latin-hypercube sweeps; sensitivity
     indices for Sobol and Morris sweeps.
     """
+    from orgsim.outputs import check_report_dir
     from orgsim.presentation.report import from_sweep, plan, write_report
 
+    target = out_dir if out_dir is not None else sweep_dir
+    check_report_dir(target, "--out" if out_dir is not None else "DIR")  # before reading the sweep
     data = from_sweep(sweep_dir)
     planned = plan(data)
-    target = out_dir if out_dir is not None else sweep_dir
     advance, stop = _progress(len(planned), quiet, "charts")
     try:
         path = write_report(data, target, planned=planned, progress=advance)
@@ -62,6 +64,6 @@ def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) ->
             }
         )
         return
-    err.print(f"report written to {path}")
+    err.print(f"report written to {safe(path)}")
     for note in data.notes:
-        err.print(f"note: {note}")
+        err.print(f"note: {safe(note)}")

@@ -12,7 +12,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from orgsim.cli import _clean, _emit_json, json_option, out
+from orgsim.cli import _clean, _emit_json, json_option, out, plain, safe
 from orgsim.experiment.executors import EXECUTORS, default_workers
 from orgsim.presentation.format import fmt_ci, fmt_compact
 
@@ -80,34 +80,39 @@ def sweep(
     """  # noqa: D301 - \b keeps click from rewrapping the examples
     from orgsim.experiment.experiment import load_experiment
     from orgsim.experiment.storage import load_manifest
-    from orgsim.experiment.sweep import WorkerError, estimate_seconds
+    from orgsim.experiment.sweep import WorkerError, estimate
     from orgsim.experiment.sweep import sweep as run_sweep
 
     exp = load_experiment(experiment)
     if address and executor != "dask":
         raise click.UsageError("--address needs --executor dask")
-    n = len(exp.runs())
+    n = exp.n_runs
     if dry_run:
         w = workers or default_workers()
-        seconds = estimate_seconds(exp, w)
-        points, scenarios = len(exp.points()), len(exp.scenarios)
+        guess = estimate(exp, w, out_dir)
+        points, scenarios = exp.n_points, len(exp.scenarios)
         if as_json:
             _emit_json(
                 {
                     "experiment": exp.name,
                     "runs": n,
+                    "missing_runs": guess.missing,
                     "design_points": points,
                     "replications": exp.replications,
                     "scenarios": scenarios,
-                    "workers": w,
-                    "estimate_s": round(seconds, 1),
+                    "workers": guess.workers,
+                    "sampled_runs": guess.sampled,
+                    "run_s": round(guess.run_seconds, 3),
+                    "estimate_s": round(guess.seconds, 1),
                 }
             )
             return
+        todo = "" if guess.missing == n else f"; {guess.missing:,} still to run in {out_dir}"
         click.echo(
-            f"{exp.name}: {_plural(n, 'run')} ({_plural(points, 'design point')} x "
-            f"{_plural(exp.replications, 'replication')} x {_plural(scenarios, 'base scenario')}), "
-            f"about {seconds:,.0f} s on {_plural(w, 'worker')}"
+            f"{plain(exp.name)}: {_plural(n, 'run')} ({_plural(points, 'design point')} x "
+            f"{_plural(exp.replications, 'replication')} x {_plural(scenarios, 'base scenario')}{todo}), "
+            f"about {guess.seconds:,.0f} s on {_plural(guess.workers, 'worker')} "
+            f"({guess.run_seconds:.2f} s a run, timed on {_plural(guess.sampled, 'run')})"
         )
         return
     start = time.monotonic()
@@ -168,14 +173,22 @@ def analyze(
     unfinished sweep is summarised as far as it got.
     """
     from orgsim.experiment.analyze import analyze as run_analyze
+    from orgsim.experiment.stats import CI_METHOD
+
+    if csv_path:  # before the analysis: a bad --csv path costs nothing
+        from pathlib import Path
+
+        from orgsim.outputs import check_writable
+
+        check_writable(Path(csv_path).parent, "--csv", Path(csv_path))
 
     result = run_analyze(directory, measures or None)
     if csv_path:
         for path in result.write_csv(csv_path):
             if not as_json:
-                click.echo(f"wrote {path}", err=True)
+                click.echo(f"wrote {plain(path)}", err=True)
     if as_json:
-        _emit_json(_clean(result.to_dict()))
+        _emit_json({**_clean(result.to_dict()), "ci_method": CI_METHOD})
         return
     if result.sensitivity is not None:
         _print_indices(result.sensitivity, result.design)
@@ -186,28 +199,31 @@ def analyze(
     if result.failed:
         out.print(f"{_plural(result.failed, 'run')} failed; see the error column of the runs table")
     for note in result.notes:
-        out.print(note)
+        out.print(safe(note))
 
 
 def _print_points(points: Any, design: str) -> None:
     """The per-design-point table: factor values, run counts, each measure's mean [95% CI]."""
+    from orgsim.experiment.stats import CI_METHOD
+
     chosen = [c[: -len(".mean")] for c in points.columns if c.endswith(".mean")]
     table = Table(title=f"{design} design: mean [95% CI] per design point", title_justify="left")
     counts = ["runs", "failed"] if points["failed"].any() else ["runs"]
-    plain = [
+    shown = [
         c
         for c in points.columns
         if c not in ("runs", "failed") and not c.endswith((".mean", ".low", ".high"))
     ]
     if points["scenario"].nunique() <= 1:
-        plain.remove("scenario")  # one base scenario: the column says nothing
-    for col in [*plain, *counts, *chosen]:
-        table.add_column(col, justify="right", min_width=len(col), overflow="fold")  # headers whole
+        shown.remove("scenario")  # one base scenario: the column says nothing
+    for col in [*shown, *counts, *chosen]:
+        table.add_column(safe(col), justify="right", min_width=len(col), overflow="fold")  # headers whole
     for values in points.head(200).to_dict(orient="records"):
-        cells = [str(values[k]) for k in [*plain, *counts]]
+        cells = [safe(values[k]) for k in [*shown, *counts]]
         cells += [fmt_ci(m, values[f"{m}.mean"], values[f"{m}.low"], values[f"{m}.high"]) for m in chosen]
         table.add_row(*cells)
     out.print(table)
+    out.print(f"CI: {CI_METHOD}")
     if len(points) > 200:
         out.print(f"... {len(points) - 200} more design points (use --json or --csv)")
 
@@ -221,7 +237,7 @@ def _print_indices(indices: Any, design: str) -> None:
     by = ["scenario", "measure"] if "scenario" in indices else ["measure"]
     for keys, part in indices.groupby(by, sort=False):
         *scenario, measure = keys if isinstance(keys, tuple) else (keys,)
-        name = schema.label(str(measure)) + (f" ({scenario[0]})" if scenario else "")
+        name = schema.label(str(measure)) + (f" ({safe(scenario[0])})" if scenario else "")
         if sobol:
             title = (
                 f"{name}: Sobol indices, share of its variance due to each factor (ranked by total effect)"
@@ -245,7 +261,7 @@ def _print_indices(indices: Any, design: str) -> None:
                     f"{fmt_compact(m, mu)} [{fmt_compact(m, mu - conf)}, {fmt_compact(m, mu + conf)}]",
                     fmt_compact(m, row["sigma"]),
                 ]
-            table.add_row(str(rank), str(row["factor"]), *cells)
+            table.add_row(str(rank), safe(row["factor"]), *cells)
         out.print(table)
 
 

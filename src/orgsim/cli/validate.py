@@ -68,6 +68,10 @@ def validate_command(
 
     names = [s.strip() for s in structures.split(",") if s.strip()]
     base = as_scenario(scenario)
+    if out_dir is not None:  # before any run: a refused or unwritable --out loses no work
+        from orgsim.outputs import check_report_dir
+
+        check_report_dir(out_dir)
     facts = load_facts()
     total = len(names) * reps * 3  # an estimate: bands add runs
     advance, stop = _progress(total, quiet, "runs")
@@ -81,8 +85,10 @@ def validate_command(
         from pathlib import Path
 
         from orgsim.experiment.storage import write_atomic
+        from orgsim.outputs import claim_report_dir
         from orgsim.presentation.calibration import validation_chart
 
+        claim_report_dir(out_dir)  # marked as orgsim's: a report may join it later
         png, _ = validation_chart(checks, Path(out_dir) / "validation")
         write_atomic(Path(out_dir) / "validation.json", json.dumps(rows, indent=2).encode())
         err.print(f"wrote {png}, its .svg and validation.json in {out_dir}")

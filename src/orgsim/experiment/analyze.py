@@ -22,7 +22,7 @@ from orgsim.errors import InputError
 from orgsim.experiment.design import Design, matrix, salib_problem
 from orgsim.experiment.experiment import Factor
 from orgsim.experiment.manifest import Manifest
-from orgsim.experiment.stats import mean_ci
+from orgsim.experiment.stats import measure_ci
 from orgsim.experiment.storage import load_manifest, load_runs
 from orgsim.model.metrics import METRICS
 
@@ -99,7 +99,7 @@ def point_summary(runs: pd.DataFrame, factors: list[Factor], measures: Sequence[
         row.update({k: part[k].iloc[0] for k in keys})
         row.update(runs=len(ok), failed=len(part) - len(ok))
         for m in measures:
-            mean, low, high = mean_ci(ok[m].to_numpy(dtype=float))
+            mean, low, high = measure_ci(ok[m].to_numpy(dtype=float), m)
             row.update({f"{m}.mean": mean, f"{m}.low": low, f"{m}.high": high})
         rows.append(row)
     return pd.DataFrame(rows)

@@ -19,10 +19,25 @@ import pandas as pd
 from orgsim.errors import InputError
 from orgsim.experiment.executors import default_workers, make_executor
 from orgsim.experiment.seeds import run_seed
-from orgsim.experiment.stats import Difference, mean_ci, paired_difference
+from orgsim.experiment.stats import Difference, measure_ci, paired_difference
 from orgsim.model.metrics import METRICS, RunResult
 from orgsim.model.simulate import as_scenario, simulate
 from orgsim.scenario import Scenario
+
+MAX_RUNS = 100_000  # a comparison holds every run in memory; `orgsim sweep` streams more to disk
+
+
+def check_days(days: int | None, flag: str = "--days") -> None:
+    """Raise InputError unless ``days`` is None or within the schema's ``horizon.days`` range."""
+    if days is None:
+        return
+    from orgsim.params import PARAMETERS
+
+    spec = PARAMETERS["horizon.days"]
+    if isinstance(days, bool) or not isinstance(days, int) or not spec.lo <= days <= spec.hi:
+        raise InputError(
+            f"{flag}: {days!r} is not allowed; use an integer in [{spec.lo:g}, {spec.hi:g}] (horizon.days)"
+        )
 
 
 def _run(args: tuple[Scenario, int, int | None, bool]) -> RunResult:
@@ -80,7 +95,7 @@ class Comparison:
         for label in self.labels:
             part = runs[runs["scenario"] == label]
             for col in cols:
-                mean, low, high = mean_ci(part[col].to_numpy(dtype=float))
+                mean, low, high = measure_ci(part[col].to_numpy(dtype=float), col)
                 out.append({"scenario": label, "measure": col, "mean": mean, "low": low, "high": high})
         return pd.DataFrame(out)
 
@@ -202,9 +217,16 @@ def compare(
     progress: Callable[[int], None] | None = None,
 ) -> Comparison:
     """Run ``reps`` replications of each scenario in parallel processes and collect them."""
+    if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
+        raise InputError(f"--reps: {reps!r} is not allowed; use an integer >= 1")
+    n_runs = len(scenarios) * reps
+    if n_runs > MAX_RUNS:
+        raise InputError(
+            f"--reps: {len(scenarios)} scenario(s) x {reps:,} replications = {n_runs:,} runs; a comparison "
+            f"holds at most {MAX_RUNS:,} in memory; use `orgsim sweep`, which streams runs to disk"
+        )
+    check_days(days)
     resolved = [as_scenario(s, overrides) for s in scenarios]
-    if reps < 1:
-        raise InputError(f"--reps: {reps} is not allowed; use an integer >= 1")
     tasks = [(sc, run_seed(seed, r)) for sc in resolved for r in range(reps)]
     results = run_scenarios(tasks, days=days, workers=workers, series=series, progress=progress)
     return Comparison(resolved, reps, seed, results)

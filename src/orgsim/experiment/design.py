@@ -12,6 +12,7 @@ whose integer part picks the level. Every design is seeded, so its points never 
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from orgsim.experiment.experiment import Experiment, Factor
 
 DESIGNS = ("factorial", "lhs", "sobol", "morris")
+MAX_POINTS = 100_000  # design points of one experiment: the sampled matrix and the points stay small
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,14 @@ class Design:
             num_levels=int(data.get("num_levels") or 4),
             calc_second_order=bool(data.get("calc_second_order", False)),
         )
+
+    def count(self, factors: list[Factor]) -> int:
+        """Number of design points for ``factors``, computed without sampling them."""
+        if not factors:
+            return 1
+        if self.name == "factorial":
+            return math.prod(len(f.levels or ()) for f in factors)
+        return self.size(len(factors))
 
     def size(self, n_factors: int) -> int:
         """Number of design points for ``n_factors`` factors (factorial: see :func:`points`)."""

@@ -82,12 +82,40 @@ def _start_forkserver() -> None:
         signal.signal(signal.SIGINT, previous)
 
 
-def _worker_started() -> None:
+def _worker_started(parent_pid: int | None = None) -> None:
     """In each worker process: Ctrl-C ends it at once and quietly (no traceback per worker).
 
     The parent gets the same Ctrl-C, saves every completed run and reports it in one line.
+    The worker also ends when ``parent_pid`` (the process that made the pool) dies, even by
+    SIGKILL: a worker forked by the fork server is not that process's child, holds its own end
+    of the task queue and would otherwise wait forever, keeping the fork server and the resource
+    tracker alive with it (hundreds of MB of orphans).
     """
     signal.signal(signal.SIGINT, _end_quietly)
+    if parent_pid is not None:
+        watch = threading.Thread(target=_exit_with, args=(parent_pid,), name="parent-watch", daemon=True)
+        watch.start()
+
+
+def _exit_with(pid: int) -> None:
+    """Block until process ``pid`` ends, then end this process at once."""
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # no pidfd (old kernel) or the parent is gone already
+        fd = None
+    if fd is not None:
+        import select
+
+        select.select([fd], [], [])  # readable when the process has ended
+        os._exit(1)
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:  # alive, owned by someone else (the pid was reused): stop watching
+            return
+        threading.Event().wait(1.0)
 
 
 def _end_quietly(signum: int, frame: Any) -> None:
@@ -133,6 +161,7 @@ def make_executor(
             mp_context=context,
             max_tasks_per_child=TASKS_PER_WORKER,
             initializer=_worker_started,
+            initargs=(os.getpid(),),
         ) as pool:
             yield pool
         return

@@ -30,16 +30,18 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from orgsim.errors import InputError
-from orgsim.experiment.design import DESIGNS, Design, sample
+from orgsim.experiment.design import DESIGNS, MAX_POINTS, Design, sample
 from orgsim.experiment.seeds import run_seed
 from orgsim.params import PARAMETERS, STRUCTURES
 from orgsim.scenario import Scenario, check_key, load_scenario, read_toml
+
+MAX_RUNS = 10_000_000  # runs in one sweep: ~10^6 CPU-seconds of the default model; limits memory too
 
 TOP_KEYS = (
     "name",
@@ -156,23 +158,51 @@ class Experiment:
             out.append(index.setdefault(key, len(index)))
         return out
 
+    @property
+    def n_points(self) -> int:
+        """Number of design points (without sampling them)."""
+        return self.sampler.count(self.factors)
+
+    @property
+    def n_runs(self) -> int:
+        """Number of runs: base scenarios x design points x replications."""
+        return len(self.scenarios) * self.n_points * self.replications
+
     def runs(self) -> list[RunSpec]:
-        """Every run: for each base scenario, design point and replicate, with its seed.
+        """Every run: for each base scenario, design point and replicate, with its seed."""
+        return list(self.iter_runs())
+
+    def iter_runs(
+        self, points: list[dict[str, Any]] | None = None, settings: list[int] | None = None
+    ) -> Iterator[RunSpec]:
+        """The runs of :meth:`runs` one at a time (a sweep never holds them all), in run-id order.
 
         Common random numbers: replicate ``r`` of a setting (see :meth:`settings`) has the same
         seed under every base scenario and structure, so structures are compared on the same
         luck and their differences can be paired by seed.
         """
-        points = self.points()
-        settings = self.settings(points)
-        specs = []
+        points = self.points() if points is None else points
+        settings = self.settings(points) if settings is None else settings
         for s, scenario in enumerate(self.scenarios):
             for p, values in enumerate(points):
                 for r in range(self.replications):
                     run_id = (s * len(points) + p) * self.replications + r
                     seed = run_seed(self.seed, settings[p] * self.replications + r)
-                    specs.append(RunSpec(run_id, scenario.name, p, r, seed, values))
-        return specs
+                    yield RunSpec(run_id, scenario.name, p, r, seed, values)
+
+    def spec(
+        self, run_id: int, points: list[dict[str, Any]] | None = None, settings: list[int] | None = None
+    ) -> RunSpec:
+        """The run with id ``run_id`` (as :meth:`runs` would list it, with the same seed).
+
+        Pass ``points`` and ``settings`` when asking for many runs, so they are computed once.
+        """
+        points = self.points() if points is None else points
+        settings = self.settings(points) if settings is None else settings
+        rest, r = divmod(run_id, self.replications)
+        s, p = divmod(rest, len(points))
+        seed = run_seed(self.seed, settings[p] * self.replications + r)
+        return RunSpec(run_id, self.scenarios[s].name, p, r, seed, points[p])
 
     def as_dict(self) -> dict[str, Any]:
         """The experiment as recorded in the manifest (scenarios fully resolved)."""
@@ -216,14 +246,20 @@ def _need(cond: bool, source: str, message: str) -> None:
         raise InputError(f"{source}: {message}")
 
 
-def _integer(raw: dict[str, Any], key: str, default: int | None, lo: int, source: str) -> int | None:
+def _integer(
+    raw: dict[str, Any], key: str, default: int | None, lo: int, source: str, hi: int | None = None
+) -> int | None:
     value = raw.get(key, default)
     if value is None:
         return None
+    allowed = f"an integer >= {lo}" if hi is None else f"an integer in [{lo}, {hi:,}]"
     _need(
-        isinstance(value, int) and not isinstance(value, bool) and value >= lo,
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and value >= lo
+        and (hi is None or value <= hi),
         source,
-        f"{key}: {value!r} is not allowed; use an integer >= {lo}",
+        f"{key}: {value!r} is not allowed; use {allowed}",
     )
     return value
 
@@ -283,6 +319,13 @@ def _factor(key: str, spec: Any, design: str, source: str) -> Factor:
         source,
         f"{where}.range: {key} is not numeric; give levels",
     )
+    if spec_ is not None and spec_.type == "int":  # sampled values are rounded to integers
+        _need(
+            round(rng[0]) != round(rng[1]),
+            source,
+            f"{where}.range: [{rng[0]}, {rng[1]}] holds a single integer, so every point would be the "
+            f"same; widen it or fix the value in [set]",
+        )
     return Factor(key, lo=float(rng[0]), hi=float(rng[1]))
 
 
@@ -339,9 +382,14 @@ def parse_experiment(
         source,
         f"design: {design!r} is not a design; allowed: {', '.join(DESIGNS)}{_suggest(str(design), DESIGNS)}",
     )
-    replications = _integer(raw, "replications", 1, 1, source)
+    replications = _integer(raw, "replications", 1, 1, source, MAX_RUNS)
     samples = _integer(
-        raw, "samples", 0 if design == "factorial" else None, 1 if design != "factorial" else 0, source
+        raw,
+        "samples",
+        0 if design == "factorial" else None,
+        1 if design != "factorial" else 0,
+        source,
+        MAX_POINTS,
     )
     _need(samples is not None, source, f"samples: the {design} design needs a sample size (an integer >= 1)")
     if design == "sobol" and samples and samples & (samples - 1):
@@ -352,7 +400,7 @@ def parse_experiment(
         )
     days = _integer(raw, "days", None, 1, source)
     seed = _integer(raw, "seed", 0, 0, source)
-    num_levels = _integer(raw, "num_levels", 4, 2, source)
+    num_levels = _integer(raw, "num_levels", 4, 2, source, 1000)
     for flag in ("series", "calc_second_order"):
         _need(isinstance(raw.get(flag, False), bool), source, f"{flag}: use true or false")
     overrides = raw.get("set", {})
@@ -381,9 +429,12 @@ def parse_experiment(
         if name.endswith(".toml") and base_dir is not None and not Path(name).exists():
             target = str(base_dir / name)
         try:
-            scenarios.append(load_scenario(target, overrides or None))
+            scenarios.append(load_scenario(target, overrides or None, overrides_source=f"{source}: set"))
         except InputError as exc:
-            raise InputError(f"{source}: scenarios: {exc}") from None
+            message = str(exc)  # a bad [set] value names this file already; else name the scenario
+            raise InputError(
+                message if message.startswith(f"{source}: ") else f"{source}: scenarios: {message}"
+            ) from None
     labels = [sc.name for sc in scenarios]
     _need(len(set(labels)) == len(labels), source, f"scenarios: two base scenarios share the name {labels}")
     factors_raw = raw.get("factors", {})
@@ -391,6 +442,21 @@ def parse_experiment(
     factors_raw = _flatten(factors_raw, _is_factor)
     factors = [_factor(key, spec, design, source) for key, spec in factors_raw.items()]
     _need(bool(factors) or design == "factorial", source, f"factors: the {design} design needs factors")
+    sampler = Design(design, samples or 0, seed or 0, num_levels or 4, bool(raw.get("calc_second_order")))
+    n_points = sampler.count(factors)
+    _need(
+        n_points <= MAX_POINTS,
+        source,
+        f"{'factors' if design == 'factorial' else 'samples'}: the {design} design has {n_points:,} "
+        f"design points; at most {MAX_POINTS:,} are allowed",
+    )
+    n_runs = n_points * (replications or 1) * len(scenarios)
+    _need(
+        n_runs <= MAX_RUNS,
+        source,
+        f"replications: {n_points:,} design points x {replications:,} replications x "
+        f"{len(scenarios)} scenarios = {n_runs:,} runs; at most {MAX_RUNS:,} are allowed",
+    )
     for i in range(len(factors)):
         for sc in scenarios:
             factors[i] = _check_values(factors[i], sc, source)

@@ -1,4 +1,10 @@
-"""Summary statistics for replicated runs."""
+"""Summary statistics for replicated runs: means and confidence intervals that stay possible.
+
+A measure's mean lies within the values the measure can take (a share in [0, 1], a count or an
+amount of money >= 0), so its interval is cut to that range: the Student-t interval intersected
+with the range. The cut never costs coverage (the true mean is always inside the range), and a
+table never shows an impossible value such as a negative lead count with two replications.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,43 @@ from dataclasses import dataclass
 
 import numpy as np
 
+CI_METHOD = (
+    "95% Student-t confidence interval of the mean over replications, cut to the values the measure "
+    "can take (shares 0-100%, counts, hours and money other than profit >= 0)"
+)
 
-def mean_ci(values: np.ndarray | list[float], level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval ``(mean, low, high)``; NaNs are ignored."""
+# possible values by unit (see orgsim.model.metrics.METRICS); currency is >= 0 except these
+UNIT_BOUNDS: dict[str, tuple[float, float]] = {
+    "share": (0.0, 1.0),
+    "0-1": (0.0, 1.0),
+    "0-100": (0.0, 100.0),
+    "deals": (0.0, math.inf),
+    "leads": (0.0, math.inf),
+    "hours": (0.0, math.inf),
+    "currency": (0.0, math.inf),
+}
+SIGNED = frozenset({"profit", "contribution"})  # revenue minus cost: either sign
+COUNT_PREFIXES = ("leaked.", "ledger.", "funnel.", "leaked_revenue.", "friction_by_source.")
+
+
+def bounds(measure: str) -> tuple[float, float]:
+    """The values ``measure`` can take, ``(low, high)``; ``(-inf, inf)`` when unknown or signed."""
+    if measure in SIGNED:
+        return (-math.inf, math.inf)
+    if measure.startswith(COUNT_PREFIXES):
+        return (0.0, math.inf)  # per-cause and per-stage counts, amounts and friction points
+    from orgsim.model.metrics import METRICS
+
+    unit = METRICS.get(measure, ("", ""))[0]
+    return UNIT_BOUNDS.get(unit, (-math.inf, math.inf))
+
+
+def mean_ci(
+    values: np.ndarray | list[float],
+    level: float = 0.95,
+    within: tuple[float, float] = (-math.inf, math.inf),
+) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval ``(mean, low, high)``, cut to ``within``; NaNs ignored."""
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
     if x.size == 0:
@@ -20,7 +60,15 @@ def mean_ci(values: np.ndarray | list[float], level: float = 0.95) -> tuple[floa
     from scipy import stats  # imported here: scipy.stats costs ~1 s at start-up
 
     half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
-    return (mean, mean - half, mean + half)
+    lo, hi = within
+    return (mean, max(mean - half, lo), min(mean + half, hi))
+
+
+def measure_ci(
+    values: np.ndarray | list[float], measure: str, level: float = 0.95
+) -> tuple[float, float, float]:
+    """:func:`mean_ci` of a measure's values, cut to the values the measure can take."""
+    return mean_ci(values, level, bounds(measure))
 
 
 @dataclass(frozen=True)

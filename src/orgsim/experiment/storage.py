@@ -28,6 +28,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -99,8 +100,35 @@ def load_manifest(out_dir: str | Path) -> Manifest:
     return Manifest.from_dict(data, source=str(path))
 
 
+DAMAGED = ".damaged"  # suffix a damaged part is renamed to on resume (kept for inspection)
+
+
+class DamagedPartError(InputError):
+    """A Parquet part that cannot be read back intact (truncated, emptied, bits flipped)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        sweep_dir = path.parent.parent
+        super().__init__(
+            f"{path}: damaged ({reason}); run the same `orgsim sweep ... --out {sweep_dir}` again "
+            "to set it aside and re-run its runs"
+        )
+
+
 def _parts(out_dir: Path, kind: str) -> list[Path]:
     return sorted((out_dir / kind).glob("part-*.parquet"))
+
+
+def read_part(path: Path, columns: Iterable[str] | None = None) -> pa.Table:
+    """One Parquet part, its page checksums verified; a damaged part raises :class:`DamagedPartError`."""
+    cols = list(columns) if columns is not None else None
+    try:
+        return pq.read_table(path, columns=cols, page_checksum_verification=True)
+    except FileNotFoundError:
+        raise
+    except (pa.ArrowException, OSError, ValueError, EOFError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DamagedPartError(path, reason[:200]) from None
 
 
 class ChunkWriter:
@@ -119,7 +147,7 @@ class ChunkWriter:
         if self.schema is not None:
             table = table.select(self.schema.names).cast(self.schema)
         sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, compression="zstd")
+        pq.write_table(table, sink, compression="zstd", write_page_checksum=True)
         write_atomic(self.dir / f"part-{self.next:06d}.parquet", sink.getvalue().to_pybytes())
         self.next += 1
 
@@ -129,39 +157,69 @@ class ChunkWriter:
             self.write(pa.Table.from_pylist(rows, schema=self.schema))
 
 
+def set_aside_damaged(out_dir: Path) -> list[Path]:
+    """Rename every damaged part (runs and series) to ``*.parquet.damaged``; returns the new paths.
+
+    Its runs are then missing, so a resumed sweep runs them again.
+    """
+    moved = []
+    for kind in (RUNS, SERIES):
+        for part in _parts(out_dir, kind):
+            try:
+                read_part(part)
+            except DamagedPartError:
+                target = part.with_name(part.name + DAMAGED)
+                os.replace(part, target)
+                moved.append(target)
+    return moved
+
+
 def completed_run_ids(out_dir: Path) -> set[int]:
     """Run ids already stored (only whole parts exist, so these runs are complete)."""
     done: set[int] = set()
     for part in _parts(out_dir, RUNS):
-        done.update(pq.read_table(part, columns=["run_id"]).column("run_id").to_pylist())
+        done.update(read_part(part, ["run_id"]).column("run_id").to_pylist())
+    return done
+
+
+def completed_mask(out_dir: Path, n_runs: int) -> np.ndarray:
+    """A bool per run id in ``[0, n_runs)``: True if stored (memory: one byte per run)."""
+    done = np.zeros(n_runs, dtype=bool)
+    for part in _parts(out_dir, RUNS):
+        ids = read_part(part, ["run_id"]).column("run_id").to_numpy()
+        done[ids[(ids >= 0) & (ids < n_runs)]] = True
     return done
 
 
 def status_counts(out_dir: Path) -> dict[str, int]:
-    """Stored runs by status, e.g. ``{"ok": 1998, "error": 2}``."""
-    counts: dict[str, int] = {}
-    for part in _parts(out_dir, RUNS):
-        for status in pq.read_table(part, columns=["status"]).column("status").to_pylist():
-            counts[status] = counts.get(status, 0) + 1
-    return counts
+    """Stored runs by status, e.g. ``{"ok": 1998, "error": 2}`` (a run stored twice counts once)."""
+    frame = _read(out_dir, RUNS, ["run_id", "status"])
+    if frame is None:
+        return {}
+    frame = frame.drop_duplicates("run_id", keep="last")
+    return {str(k): int(v) for k, v in frame["status"].value_counts(sort=False).items()}
 
 
 def _read(out_dir: Path, kind: str, columns: Iterable[str] | None = None) -> pd.DataFrame | None:
     parts = _parts(out_dir, kind)
     if not parts:
         return None
-    cols = list(columns) if columns is not None else None
-    frames = [pq.read_table(p, columns=cols).to_pandas() for p in parts]
+    frames = [read_part(p, columns).to_pandas() for p in parts]
     return pd.concat(frames, ignore_index=True)
 
 
 def load_runs(out_dir: str | Path, columns: Iterable[str] | None = None) -> pd.DataFrame:
     """All runs of a sweep as one DataFrame, one row per run, sorted by run id."""
     out_dir = Path(out_dir)
-    frame = _read(out_dir, RUNS, columns)
+    cols = None if columns is None else list(dict.fromkeys(["run_id", *columns]))
+    frame = _read(out_dir, RUNS, cols)
     if frame is None:
         raise InputError(f"{out_dir / RUNS}: no part-*.parquet files (has the sweep written any run yet?)")
-    return frame.sort_values("run_id", kind="stable").reset_index(drop=True)
+    # a run re-run after its series part was found damaged is stored twice: keep the later copy
+    frame = frame.drop_duplicates("run_id", keep="last").sort_values("run_id", kind="stable")
+    if columns is not None:
+        frame = frame[list(columns)]
+    return frame.reset_index(drop=True)
 
 
 def load_series(out_dir: str | Path) -> pd.DataFrame | None:

@@ -18,10 +18,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager, nullcontext
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from orgsim.errors import InputError
@@ -35,9 +36,12 @@ from orgsim.experiment.storage import (
     SERIES,
     ChunkWriter,
     DirectoryLock,
-    completed_run_ids,
+    completed_mask,
     load_manifest,
+    load_runs,
+    load_series,
     now,
+    set_aside_damaged,
     status_counts,
     versions,
     write_manifest,
@@ -45,6 +49,7 @@ from orgsim.experiment.storage import (
 from orgsim.measures import MEASURES, SERIES_MEASURES, Measure
 from orgsim.model.metrics import flat_columns
 from orgsim.model.simulate import simulate
+from orgsim.outputs import check_writable
 from orgsim.scenario import Scenario
 
 log = logging.getLogger(__name__)
@@ -205,8 +210,12 @@ def as_experiment(experiment: Experiment | Mapping[str, Any] | str | Path) -> Ex
     return load_experiment(experiment)
 
 
-def _prepare(exp: Experiment, out_dir: Path, resume: bool) -> set[int]:
-    """Check the output directory (held under its lock); returns the run ids it already holds."""
+def _prepare(exp: Experiment, out_dir: Path, resume: bool) -> np.ndarray:
+    """Check the output directory (held under its lock); returns which run ids it already holds.
+
+    A damaged part (truncated, emptied, bits flipped: its page checksums fail) is set aside as
+    ``*.parquet.damaged`` with a warning naming it, and its runs count as missing, so they run again.
+    """
     if (out_dir / MANIFEST).exists():
         manifest = load_manifest(out_dir)
         if manifest.experiment_hash != exp.hash():
@@ -217,46 +226,118 @@ def _prepare(exp: Experiment, out_dir: Path, resume: bool) -> set[int]:
             )
         for stray in [*out_dir.glob(f"{RUNS}/.*.tmp"), *out_dir.glob(f"{SERIES}/.*.tmp")]:
             stray.unlink()  # a part being written when the process was killed; never renamed
-        return completed_run_ids(out_dir)
+        moved = set_aside_damaged(out_dir)
+        for path in moved:
+            log.warning("%s was damaged: set aside; its runs run again", path)
+        done = completed_mask(out_dir, exp.n_runs)
+        if exp.series and any(p.parent.name == SERIES for p in moved):
+            done &= _with_series(out_dir, exp.n_runs)  # runs whose series were lost run again
+        return done
     if resume:
         log.info("nothing to resume in %s: starting the sweep", out_dir)
-    return set()
+    return np.zeros(exp.n_runs, dtype=bool)
+
+
+def _with_series(out_dir: Path, n_runs: int) -> np.ndarray:
+    """Runs that have their series stored, or need none (failed runs have no series)."""
+    has = np.zeros(n_runs, dtype=bool)
+    series = load_series(out_dir)
+    if series is not None:
+        ids = series["run_id"].to_numpy()
+        has[ids[(ids >= 0) & (ids < n_runs)]] = True
+    runs = load_runs(out_dir, ["run_id", "status"])
+    failed = runs.loc[runs["status"] != "ok", "run_id"].to_numpy()
+    has[failed[(failed >= 0) & (failed < n_runs)]] = True
+    return has
 
 
 def _refuse_foreign(out_dir: Path) -> None:
     """A directory with files but no manifest is not ours to write into."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputError(f"--out: {out_dir} is a file, not a directory")
     if (
         out_dir.exists()
         and not (out_dir / MANIFEST).exists()
         and any(p.name != LOCK for p in out_dir.iterdir())
     ):
+        parts = sorted((out_dir / RUNS).glob("part-*.parquet"))
+        if parts:
+            raise InputError(
+                f"{out_dir}: its {MANIFEST} is missing (deleted?), but {len(parts)} part(s) of stored runs "
+                f"are there and can be recovered: orgsim.load_runs({str(out_dir)!r}) reads them; restore "
+                f"{MANIFEST} to resume the sweep, or use an empty or new --out"
+            )
         raise InputError(f"{out_dir}: exists and is not a sweep directory; use an empty or new --out")
 
 
-def estimate_seconds(exp: Experiment, workers: int) -> float:
-    """Rough wall time (s) of a sweep: up to three timed runs across the design, x runs / workers.
+@dataclass(frozen=True)
+class Estimate:
+    """A dry run's forecast: runs still missing, how many were timed, and the wall time."""
 
-    The first run is timed alone; if it took under 2 s, the middle and last runs are timed
-    too, since a design's points can differ a lot in cost (e.g. 4 vs 20 salespeople).
+    runs: int
+    missing: int
+    sampled: int
+    run_seconds: float
+    workers: int
+    seconds: float
+
+
+def estimate(exp: Experiment, workers: int, out_dir: str | Path | None = None) -> Estimate:
+    """Forecast a sweep's wall time from a short measured sample of its missing runs.
+
+    Runs missing from ``out_dir`` (all, for a new directory) are counted; up to 8 of them,
+    spread evenly over the design (points can differ a lot in cost), are run here and timed,
+    stopping after about 5 s. The forecast is their mean time x missing runs / the processes
+    that can run at once (``workers``, at most the cores this process may use), plus the
+    time to start the workers.
     """
-    specs = exp.runs()
-    picks = [specs[0], specs[len(specs) // 2], specs[-1]]
-    times = []
-    for spec in picks:
-        row, _ = execute(exp.scenario(spec.scenario), spec, False)
+    n = exp.n_runs
+    done = np.zeros(n, dtype=bool)
+    if out_dir is not None and (Path(out_dir) / MANIFEST).exists():
+        manifest = load_manifest(out_dir)
+        if manifest.experiment_hash == exp.hash():
+            done = completed_mask(Path(out_dir), n)
+    missing_ids = np.flatnonzero(~done)
+    if missing_ids.size == 0:
+        return Estimate(n, 0, 0, 0.0, workers, 0.0)
+    picks = missing_ids[np.unique(np.linspace(0, missing_ids.size - 1, min(8, missing_ids.size)).astype(int))]
+    points = exp.points()
+    settings = exp.settings(points)
+    times: list[float] = []
+    started = time.perf_counter()
+    for run_id in picks.tolist():
+        spec = exp.spec(run_id, points, settings)
+        row, _ = execute(exp.scenario(spec.scenario), spec, exp.series)
         times.append(row["elapsed_s"])
-        if row["elapsed_s"] > 2.0:
+        if time.perf_counter() - started > 5.0:
             break
-    return sum(times) / len(times) * len(specs) / max(1, workers)
+    per_run = sum(times) / len(times)
+    parallel = max(1, min(workers, default_workers(), int(missing_ids.size)))
+    startup = 2.0 if parallel > 1 else 0.0  # the fork server loads the model once
+    seconds = per_run * missing_ids.size / parallel + startup
+    return Estimate(n, int(missing_ids.size), len(times), per_run, parallel, seconds)
+
+
+def estimate_seconds(exp: Experiment, workers: int) -> float:
+    """Rough wall time (s) of a whole sweep (see :func:`estimate`)."""
+    return estimate(exp, workers).seconds
 
 
 @contextmanager
 def progress_bar(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich bar on stderr with runs done, runs/s and ETA; None when quiet or not a terminal."""
+    """A rich bar on stderr with runs done, runs/s and ETA; None when quiet.
+
+    Off a terminal (logs, CI, nohup) a plain line every few seconds instead.
+    """
     import sys
 
-    if quiet or not sys.stderr.isatty():
+    if quiet:
         yield None
+        return
+    if not sys.stderr.isatty():
+        from orgsim.progress import PlainProgress
+
+        yield PlainProgress("sweep").update
         return
     from rich.console import Console
     from rich.progress import (
@@ -321,6 +402,7 @@ def sweep(
     exp = as_experiment(experiment)
     out = Path(out_dir)
     _refuse_foreign(out)
+    check_writable(out, "--out")  # before any run: results are never lost at the last step
     with DirectoryLock(out), progress_bar(quiet or progress is not None) as bar:
         return _run(exp, out, workers, executor, address, resume, progress or bar, chunk_runs, chunk_seconds)
 
@@ -336,13 +418,14 @@ def _run(
     chunk_runs: int,
     chunk_seconds: float,
 ) -> Path:
-    specs = exp.runs()
+    n_runs = exp.n_runs
     done = _prepare(exp, out, resume)
-    pending = [s for s in specs if s.run_id not in done]
+    n_pending = n_runs - int(done.sum())
+    pending = (spec for spec in exp.iter_runs() if not done[spec.run_id])  # lazily: memory stays flat
     workers = workers or default_workers()
     session = Session(
         started=now(),
-        pending_runs=len(pending),
+        pending_runs=n_pending,
         executor=executor if isinstance(executor, str) else type(executor).__name__,
         workers=workers,
         address=address,
@@ -352,7 +435,7 @@ def _run(
     previous = load_manifest(out) if (out / MANIFEST).exists() else None
     first = previous.versions if previous is not None and previous.versions else session.versions
     changed = {k: (first.get(k), v) for k, v in session.versions.items() if first.get(k) != v}
-    if changed and done:
+    if changed and n_pending < n_runs:
         log.warning(
             "%s was started with other package versions (%s); the table will mix their results",
             out,
@@ -362,7 +445,7 @@ def _run(
     if previous is not None:
         manifest.started = previous.started or session.started
         manifest.sessions = list(previous.sessions)
-    manifest.runs = len(specs)
+    manifest.runs = n_runs
     manifest.sessions.append(session)
 
     def close(status: str) -> None:
@@ -373,14 +456,14 @@ def _run(
             manifest.finished = manifest.sessions[-1].finished
         write_manifest(out, manifest)
 
-    if done:
-        log.info("%s: %d of %d runs already stored; running the rest", out, len(done), len(specs))
+    if n_pending < n_runs:
+        log.info("%s: %d of %d runs already stored; running the rest", out, n_runs - n_pending, n_runs)
     runs_writer = ChunkWriter(out, RUNS, runs_schema(exp))
     series_writer = ChunkWriter(out, SERIES) if exp.series else None
     rows: list[dict[str, Any]] = []
     frames: list[Any] = []
     last_flush = time.monotonic()
-    completed = len(specs) - len(pending)
+    completed = n_runs - n_pending
 
     def flush() -> None:
         nonlocal rows, frames, last_flush
@@ -400,11 +483,11 @@ def _run(
         completed += 1
 
     if progress:
-        progress(completed, len(specs))
+        progress(completed, n_runs)
     bases = {sc.name: sc for sc in exp.scenarios}
     started = False
     try:
-        with make_executor(executor, workers=min(workers, max(1, len(pending))), address=address) as pool:
+        with make_executor(executor, workers=min(workers, max(1, n_pending)), address=address) as pool:
             write_manifest(out, manifest)  # once the executor is up: a bad address leaves no sweep behind
             started = True
             queue = iter(pending)
@@ -418,7 +501,7 @@ def _run(
                     while starter.is_alive() and (spec := next(queue, None)) is not None:
                         keep(*execute(bases[spec.scenario], spec, exp.series))
                         if progress:
-                            progress(completed, len(specs))
+                            progress(completed, n_runs)
                         if len(rows) >= chunk_runs or time.monotonic() - last_flush >= chunk_seconds:
                             flush()
                     starter.join()
@@ -437,7 +520,7 @@ def _run(
                         spec = running.pop(future)
                         keep(*_outcome(future, spec, bases[spec.scenario]))
                     if progress:
-                        progress(completed, len(specs))
+                        progress(completed, n_runs)
                     if len(rows) >= chunk_runs or time.monotonic() - last_flush >= chunk_seconds:
                         flush()
             except BaseException:
@@ -451,7 +534,7 @@ def _run(
         raise
     flush()
     close("complete")
-    log.info("%s: %d runs stored (%s)", out, len(specs), manifest.stored_runs)
+    log.info("%s: %d runs stored (%s)", out, n_runs, manifest.stored_runs)
     return out
 
 

@@ -144,13 +144,21 @@ class Market:
         Each of the ``n_touches`` reaches one prospect, drawn with replacement and accepted
         with probability ``fit ** targeting`` (0: untargeted). Every touch counts: a prospect
         reached twice today gains twice and hears the message twice, as if touched in turn.
+        More touches than prospects are counted per prospect (one multinomial draw), so a huge
+        budget costs memory and time in proportion to the market, not to the budget.
         """
         if n_touches <= 0:
             return
-        reached = self._reach(n_touches, targeting)
         gain = np.float32(effect)
         in_market_gain = gain * np.float32(IN_MARKET_ENGAGEMENT)
         align = np.float32(message_alignment)
+        if n_touches > self.n:  # more touches than prospects: count them per prospect instead
+            hit, k = self._touch_counts(n_touches, targeting)
+            self.engagement[hit] += k * np.where(self.in_market[hit], in_market_gain, gain)
+            # k messages in turn, each moving perception 10% of the way to the alignment
+            self.perception[hit] = align + (self.perception[hit] - align) * np.float32(0.9) ** k
+            return
+        reached = self._reach(n_touches, targeting)
         while True:  # fancy-index += would drop repeats: each prospect once a round
             order = np.arange(reached.size, dtype=np.int32)
             self._slot[reached] = order
@@ -169,6 +177,21 @@ class Market:
                     perception[i] += np.float32(0.1) * (align - perception[i])
                 return
 
+    def _touch_counts(self, n_touches: int, targeting: float) -> tuple[np.ndarray, np.ndarray]:
+        """How many of ``n_touches`` touches each prospect gets: ``(indices, counts)``, counts >= 1.
+
+        The same distribution as :meth:`_reach` (each accepted touch lands on prospect ``i``
+        with probability proportional to ``fit[i] ** targeting``) drawn as one multinomial, so
+        memory and work follow the number of prospects, not the budget.
+        """
+        weight = np.ones(self.n) if targeting <= 0 else self.fit.astype(np.float64) ** targeting
+        total = weight.sum()
+        if not total > 0:  # sharp targeting on a market of near-zero fit: uniform over prospects
+            weight, total = np.ones(self.n), float(self.n)
+        counts = self.rng.multinomial(n_touches, weight / total)
+        hit = np.flatnonzero(counts)
+        return hit, counts[hit].astype(np.float32)
+
     def _reach(self, n_touches: int, targeting: float) -> np.ndarray:
         """The prospects ``n_touches`` touches reach, drawn with replacement (indices)."""
         parts = []
@@ -184,6 +207,10 @@ class Market:
                 return parts[0] if len(parts) == 1 else np.concatenate(parts)
             # sharp targeting rejected too many: draw more, sized by the acceptance seen
             draw = int(need * 1.5 * draw / max(cand.size, 1)) + 8
+            if draw > 4 * self.n:  # almost nothing accepted: weigh every prospect once instead
+                hit, k = self._touch_counts(need, targeting)
+                parts.append(np.repeat(hit, k.astype(np.int64)))
+                return np.concatenate(parts)
 
     def inquiries(self, rate_in: float, rate_out: float, eligible: np.ndarray) -> np.ndarray:
         """Prospects that raise their hand today, sorted (hazard grows with engagement).

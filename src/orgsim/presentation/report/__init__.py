@@ -22,6 +22,7 @@ from pathlib import Path
 from orgsim.experiment.compare import Comparison
 from orgsim.experiment.experiment import Factor
 from orgsim.experiment.tornado import TORNADO_FILE, read_tornado
+from orgsim.outputs import claim_report_dir
 from orgsim.presentation.report.data import (
     ReportData,
     from_comparison,
@@ -63,8 +64,7 @@ def write_report(
     ``planned`` is :func:`plan`'s result if the caller already has it; ``progress(1)`` is called
     after each chart.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = claim_report_dir(out_dir)  # never over a user's files; see orgsim.outputs
     if data.validation is None and (out / "validation.json").is_file():
         from orgsim.experiment.validate import read_checks
 
@@ -87,8 +87,7 @@ def write_report(
 def write_comparison_report(comp: Comparison, out_dir: str | Path, baseline: str | None = None) -> Path:
     """The report of ``orgsim compare ... --out DIR``; also writes ``runs.csv``. Returns report.html."""
     data = from_comparison(comp, baseline)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = claim_report_dir(out_dir)
     data.runs.rename(columns={"group": "scenario"}).to_csv(out / "runs.csv", index=False)
     return write_report(data, out)
 

@@ -1,0 +1,75 @@
+"""A huge budget buys touches the market can absorb: memory and work follow the market's size."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from orgsim import simulate
+from orgsim.model.market import IN_MARKET_ENGAGEMENT, Market
+from orgsim.params import Market as MarketParams
+from orgsim.params import Marketing as MarketingParams
+
+
+def market(prospects: int, seed: int = 0) -> Market:
+    return Market(MarketParams(prospects=prospects), MarketingParams(), np.random.default_rng(seed))
+
+
+@pytest.mark.parametrize("targeting", [0.0, 3.0])
+def test_billions_of_touches_allocate_in_proportion_to_the_market(targeting):
+    m = market(20_000)
+    tracemalloc.start()
+    m.touch(4_000_000_000, 0.1, targeting, 0.8)  # budget 1e10 at 0.01 a touch, one day
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 20_000 * 100  # ~100 bytes a prospect; one int64 per touch would be 32 GB
+    assert np.isfinite(m.engagement).all() and ((m.perception >= 0) & (m.perception <= 1)).all()
+
+
+def test_counted_touches_add_exactly_what_each_touch_would():
+    m = market(500)
+    m.in_market[:] = False
+    before_e, before_p = m.engagement.copy(), m.perception.copy()
+    n = 7_777
+    m.touch(n, 0.5, 0.0, 1.0)
+    gained = m.engagement - before_e
+    assert gained.sum() == pytest.approx(n * 0.5, rel=1e-5)
+    hits = np.rint(gained / 0.5).astype(int)  # touches each prospect got
+    # k messages in turn move perception 10% of the way each: 1 - (1 - p0) * 0.9^k
+    expected = 1.0 - (1.0 - before_p) * 0.9**hits
+    np.testing.assert_allclose(m.perception, expected, rtol=1e-5)
+
+
+def test_in_market_prospects_gain_more_per_counted_touch():
+    m = market(400, seed=2)
+    m.in_market[:200], m.in_market[200:] = True, False
+    before = m.engagement.copy()
+    m.touch(400_000, 1.0, 0.0, 0.5)
+    gained = m.engagement - before
+    ratio = gained[:200].sum() / gained[200:].sum()
+    assert ratio == pytest.approx(IN_MARKET_ENGAGEMENT, rel=0.05)
+
+
+def test_counted_touches_follow_targeting_like_drawn_ones():
+    """Above the market's size, touches are counted per prospect from the same distribution."""
+    drawn, counted = market(1_000, seed=4), market(1_000, seed=4)
+    base = drawn.engagement.copy()
+    for _ in range(50):
+        drawn.touch(999, 1.0, 2.0, 0.5)  # per-touch draws (fewer touches than prospects)
+    counted.touch(50 * 999 + 50, 1.0, 2.0, 0.5)  # one multinomial
+    a, b = drawn.engagement - base, counted.engagement - base
+    assert np.corrcoef(a, b)[0, 1] > 0.9
+    fit = drawn.fit.astype(float)
+    assert np.corrcoef(b, fit**2)[0, 1] > 0.5  # targeted: better-fitting prospects get more
+
+
+def test_a_day_with_an_unbounded_budget_runs_on_a_tiny_market():
+    result = simulate(
+        "merged",
+        seed=1,
+        days=1,
+        overrides={"market.prospects": 50, "marketing.budget": 1e10, "marketing.cost_per_touch": 0.01},
+    )
+    assert np.isfinite(result.metrics["revenue"]) and result.ledger["created"] >= 0

@@ -1,0 +1,79 @@
+"""Off a terminal, slow commands print plain progress lines; dry runs time a sample of missing runs."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+from orgsim.experiment.experiment import parse_experiment
+from orgsim.experiment.storage import load_runs
+from orgsim.experiment.sweep import estimate, sweep
+from orgsim.progress import PlainProgress
+
+SMALL = {"scenarios": ["aligned"], "replications": 6, "days": 5, "set": {"market.prospects": 400}}
+
+
+def test_plain_progress_is_throttled_and_ends_with_a_line():
+    stream = io.StringIO()
+    bar = PlainProgress("sweep", every=3600, stream=stream)
+    for done in range(1, 10):
+        bar.update(done, 10)
+    assert stream.getvalue() == ""  # nothing due yet
+    bar.update(10, 10)
+    bar.update(10, 10)
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sweep: 10/10 runs (100%)") and "done in" in lines[0]
+    every = io.StringIO()
+    eager = PlainProgress("sweep", every=0, stream=every)
+    for done in range(1, 4):
+        eager.update(done, 4)
+    assert len(every.getvalue().splitlines()) == 3 and "left" in every.getvalue()
+
+
+def test_a_sweep_off_a_terminal_prints_progress_lines(tmp_path):
+    exp = tmp_path / "e.toml"
+    exp.write_text('scenarios = ["aligned"]\nreplications = 3\ndays = 5\n[set]\n"market.prospects" = 400\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "orgsim", "sweep", str(exp), "--out", str(tmp_path / "o"), "--workers", "1"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "sweep: 3/3 runs (100%)" in done.stderr
+
+
+def test_the_dry_run_counts_only_missing_runs(tmp_path):
+    exp = parse_experiment(SMALL)
+    whole = estimate(exp, workers=1)
+    assert whole.missing == whole.runs == 6 and 1 <= whole.sampled <= 6 and whole.seconds > 0
+    out = tmp_path / "o"
+    sweep(exp, out, workers=1)
+    assert estimate(exp, 1, out).missing == 0
+    # keep the first of two parts: half the runs are missing again
+    parts = sorted((out / "runs").glob("part-*.parquet"))
+    assert len(parts) == 1
+    rows = load_runs(out)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.Table.from_pandas(rows.iloc[:2], preserve_index=False), parts[0])
+    part_guess = estimate(exp, 1, out)
+    assert part_guess.missing == 4
+
+
+def test_the_dry_run_json_says_what_it_timed(tmp_path, capsys):
+    import pytest
+
+    from orgsim.cli import main
+
+    toml = tmp_path / "e.toml"
+    toml.write_text('scenarios = ["aligned"]\nreplications = 6\ndays = 5\n[set]\n"market.prospects" = 400\n')
+    with pytest.raises(SystemExit) as info:
+        main(["sweep", str(toml), "--out", str(tmp_path / "new"), "--dry-run", "--json"])
+    assert info.value.code in (0, None)
+    data = json.loads(capsys.readouterr().out)
+    assert data["runs"] == data["missing_runs"] == 6 and data["sampled_runs"] >= 1 and data["estimate_s"] > 0
+    assert not (tmp_path / "new").exists()  # a dry run writes nothing
