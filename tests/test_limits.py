@@ -42,9 +42,9 @@ def test_days_keeps_the_horizon_range(command):
     [
         ({"replications": 10**12}, "replications: 1000000000000 is not allowed"),
         ({"design": "lhs", "samples": 2**40, "factors": {"sales.headcount": {"range": [2, 9]}}}, "samples"),
-        ({"design": "sobol", "samples": 2**20, "factors": {"sales.headcount": {"range": [2, 9]}}},
+        ({"design": "sobol", "samples": 2**16, "factors": {"sales.headcount": {"range": [2, 9]}}},
          "design points"),
-        ({"replications": 2_000_000, "factors": {"structure": {"levels": ["merged", "aligned", "separate"]}}},
+        ({"replications": 4_000_000, "factors": {"structure": {"levels": ["merged", "aligned", "separate"]}}},
          "runs; at most"),
         ({"factors": {f"policy.{k}": {"levels": [0.1 * i for i in range(1, 11)]} for k in SIX}},
          "design points"),

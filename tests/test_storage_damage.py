@@ -43,7 +43,10 @@ def reference(tmp_path_factory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("damage")
     exp = tmp / "exp.toml"
     exp.write_text(EXPERIMENT)
-    return exp, sweep(exp, tmp / "ref", workers=1, chunk_runs=3)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as one:  # runs complete one by one: a part every 3 runs
+        return exp, sweep(exp, tmp / "ref", executor=one, chunk_runs=3)
 
 
 def copy_of(reference: tuple[Path, Path], tmp_path: Path) -> Path:

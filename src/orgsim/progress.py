@@ -2,11 +2,13 @@
 
 On a terminal the commands show a rich bar; elsewhere a bar would be noise, and silence makes a
 long command look hung, so :class:`PlainProgress` prints ``label: done/total (pct), rate, ETA``
-at most every ``every`` seconds, and once when the work is complete.
+at most every ``every`` seconds (default 5, or ``ORGSIM_PROGRESS_SECONDS``), including when the
+work completes; a command done within the first interval prints nothing.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from typing import TextIO
@@ -23,10 +25,12 @@ def _duration(seconds: float) -> str:
 class PlainProgress:
     """Prints progress lines to ``stream`` (stderr), throttled to one per ``every`` seconds."""
 
-    def __init__(self, label: str, unit: str = "runs", every: float = 5.0, stream: TextIO | None = None):
+    def __init__(
+        self, label: str, unit: str = "runs", every: float | None = None, stream: TextIO | None = None
+    ) -> None:
         self.label = label
         self.unit = unit
-        self.every = every
+        self.every = float(os.environ.get("ORGSIM_PROGRESS_SECONDS", 5.0)) if every is None else every
         self.stream = stream
         self.start = time.monotonic()
         self.last = self.start
@@ -39,7 +43,8 @@ class PlainProgress:
         if self.first_done is None:
             self.first_done = done
         complete = total > 0 and done >= total
-        if self.finished or (not complete and now - self.last < self.every):
+        if self.finished or now - self.last < self.every:  # a quick command stays silent
+            self.finished = self.finished or complete
             return
         self.last = now
         self.finished = complete

@@ -235,6 +235,13 @@ def compare(
     from orgsim.presentation.format import fmt_ci
 
     resolved = _expand(scenarios, structures, _overrides(assignments))
+    if baseline is not None:  # before any run, like every other check of the arguments
+        from orgsim.experiment.compare import _labels
+
+        if baseline not in (labels := _labels(resolved)):
+            raise InputError(
+                f"--baseline: {baseline!r} is not one of the scenarios; allowed: {', '.join(labels)}"
+            )
     if out_dir is not None:  # before any run: a refused or unwritable --out loses no work
         from orgsim.outputs import check_report_dir
 

@@ -40,7 +40,8 @@ def bounds(measure: str) -> tuple[float, float]:
         return (0.0, math.inf)  # per-cause and per-stage counts, amounts and friction points
     from orgsim.model.metrics import METRICS
 
-    unit = METRICS.get(measure, ("", ""))[0]
+    entry = METRICS.get(measure)
+    unit = entry[0] if isinstance(entry, tuple) else getattr(entry, "unit", "")  # a tuple or a Measure
     return UNIT_BOUNDS.get(unit, (-math.inf, math.inf))
 
 

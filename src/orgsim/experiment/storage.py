@@ -3,13 +3,16 @@
 Layout of a sweep's output directory::
 
     DIR/manifest.json          the experiment (and its hash), versions, start/end, run count
-    DIR/runs/part-000000.parquet   one row per run: ids, seed, status, error, elapsed, factors,
-                                   every measure of RunResult.flat()
-    DIR/series/part-000000.parquet per-day series (run_id, day, ...) when the experiment asks
+    DIR/runs/part-000000.<crc32>.parquet   one row per run: ids, seed, status, error, elapsed,
+                                   factors, every measure of RunResult.flat()
+    DIR/series/part-000000.<crc32>.parquet per-day series (run_id, day, ...) when asked
     DIR/.lock                  held (flock) by the sweep writing here; released when it ends
 
-Every file is written to a temporary name and renamed into place, so a crash or a kill leaves
-only whole files: a directory is always consistent and a sweep resumes from what it holds.
+Parts carry page checksums and the CRC-32 of their bytes in their name; a part that fails
+either is reported by name (:class:`DamagedPartError`) and set aside when the sweep resumes,
+so its runs run again. Every file is written to a temporary name and renamed into place, so a
+crash or a kill leaves only whole files: a directory is always consistent and a sweep resumes
+from what it holds.
 A run's series part is written before its runs part, so a kill between the two can leave
 series of a run that is not stored yet; it is run again on resume and :func:`load_series`
 keeps one copy of each run's days, and only for stored runs.
@@ -21,6 +24,7 @@ import json
 import os
 import platform
 import tempfile
+import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from importlib import metadata
@@ -119,13 +123,34 @@ def _parts(out_dir: Path, kind: str) -> list[Path]:
     return sorted((out_dir / kind).glob("part-*.parquet"))
 
 
+def part_name(index: int, blob: bytes) -> str:
+    """A part's file name: its number and the CRC-32 of its bytes, ``part-000003.1a2b3c4d.parquet``.
+
+    Page checksums cover the data pages only; the name's CRC covers every byte, footer and
+    schema included, so no flipped bit reads back as a changed value or column name.
+    """
+    return f"part-{index:06d}.{zlib.crc32(blob):08x}.parquet"
+
+
+def part_index(path: Path) -> int:
+    """The number of a part from its name (with or without the CRC)."""
+    return int(path.name.split(".")[0].split("-")[1])
+
+
 def read_part(path: Path, columns: Iterable[str] | None = None) -> pa.Table:
-    """One Parquet part, its page checksums verified; a damaged part raises :class:`DamagedPartError`."""
+    """One Parquet part, verified (CRC of its name, page checksums); else :class:`DamagedPartError`."""
     cols = list(columns) if columns is not None else None
     try:
-        return pq.read_table(path, columns=cols, page_checksum_verification=True)
+        blob = path.read_bytes()
     except FileNotFoundError:
         raise
+    except OSError as exc:
+        raise DamagedPartError(path, f"cannot read it: {exc.strerror}") from None
+    fields = path.name.split(".")
+    if len(fields) == 3 and f"{zlib.crc32(blob):08x}" != fields[1]:  # parts written before: no CRC
+        raise DamagedPartError(path, "its bytes changed since it was written (CRC-32 mismatch)")
+    try:
+        return pq.read_table(pa.BufferReader(blob), columns=cols, page_checksum_verification=True)
     except (pa.ArrowException, OSError, ValueError, EOFError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DamagedPartError(path, reason[:200]) from None
@@ -138,7 +163,7 @@ class ChunkWriter:
         self.dir = out_dir / kind
         self.schema = schema
         existing = _parts(out_dir, kind)
-        self.next = int(existing[-1].stem.split("-")[1]) + 1 if existing else 0
+        self.next = max(part_index(p) for p in existing) + 1 if existing else 0
 
     def write(self, table: pa.Table) -> None:
         """Write one part."""
@@ -148,7 +173,8 @@ class ChunkWriter:
             table = table.select(self.schema.names).cast(self.schema)
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink, compression="zstd", write_page_checksum=True)
-        write_atomic(self.dir / f"part-{self.next:06d}.parquet", sink.getvalue().to_pybytes())
+        blob = sink.getvalue().to_pybytes()
+        write_atomic(self.dir / part_name(self.next, blob), blob)
         self.next += 1
 
     def write_rows(self, rows: list[dict[str, Any]]) -> None:

@@ -1,0 +1,64 @@
+"""Test-only: run one parameter set in a fresh process under time and memory limits.
+
+The property test of the whole declared parameter space (tests/test_parameter_space.py) runs
+every example here, so a set that hangs or eats memory fails that example, not the suite.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import resource
+import time
+from dataclasses import dataclass
+from typing import Any
+
+MEMORY_BYTES = 2 * 1024**3  # address space a run may use
+TIME_SECONDS = 120.0  # wall time a run may take (the machine may be shared)
+
+
+@dataclass
+class Outcome:
+    """What one run gave: ``status`` ok | error | timeout, the message, measures and ledger."""
+
+    status: str
+    error: str = ""
+    metrics: dict[str, float] | None = None
+    ledger: dict[str, int] | None = None
+    seconds: float = math.nan
+
+
+def _child(conn: Any, structure: str, overrides: dict[str, Any], seed: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    start = time.perf_counter()
+    try:
+        from orgsim import load_scenario, simulate
+
+        result = simulate(load_scenario(structure, overrides), seed=seed)  # measure() checks the ledger
+        conn.send(Outcome("ok", "", dict(result.metrics), dict(result.ledger), time.perf_counter() - start))
+    except BaseException as exc:  # noqa: BLE001 - reported to the test as this example's failure
+        conn.send(Outcome("error", f"{type(exc).__name__}: {exc}"[:500], seconds=time.perf_counter() - start))
+    finally:
+        conn.close()
+
+
+def run_limited(structure: str, overrides: dict[str, Any], seed: int) -> Outcome:
+    """Run ``structure`` with ``overrides`` and ``seed`` in a child process under the limits."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["orgsim.model.simulate", "param_space"])
+    parent, child = context.Pipe(duplex=False)
+    proc = context.Process(target=_child, args=(child, structure, overrides, seed), daemon=True)
+    proc.start()
+    child.close()
+    if parent.poll(TIME_SECONDS):
+        try:
+            outcome = parent.recv()
+        except EOFError:  # died without a word: killed for memory, most likely
+            outcome = Outcome("error", f"process died (exit {proc.exitcode}); memory limit?")
+    else:
+        proc.kill()
+        outcome = Outcome("timeout", f"over {TIME_SECONDS:.0f} s")
+    proc.join(5)
+    if outcome.status == "ok" and proc.exitcode not in (0, None):
+        outcome = Outcome("error", f"exit code {proc.exitcode}")
+    return outcome
