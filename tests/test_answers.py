@@ -136,7 +136,7 @@ def test_compare_json_carries_paired_differences_for_non_baselines():
     result = invoke("compare", "separate", "merged", "aligned", "--baseline", "merged", "--reps", "3",
                     "--workers", "2", "--json", *TINY_ARGS)  # fmt: skip
     assert result.exit_code == 0
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert data["baseline"] == "merged"
     assert "difference" not in data["scenarios"]["merged"]
     for label in ("separate", "aligned"):

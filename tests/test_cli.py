@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -27,7 +31,7 @@ def test_every_command_has_help():
 def test_run_json_has_the_contract_keys():
     result = invoke("run", "aligned", "--seed", "3", *TINY, "--json")
     assert result.exit_code == 0
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert {"scenario", "seed", "days", "metrics", "friction_by_source", "leaked_by_cause", "ledger"} <= set(
         data
     )
@@ -62,7 +66,7 @@ def test_compare_json_has_means_and_cis():
         "compare", "separate", "merged", "--reps", "2", "--workers", "1", "--quiet", *TINY, "--json"
     )
     assert result.exit_code == 0
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     assert set(data["scenarios"]) == {"separate", "merged"}
     revenue = data["scenarios"]["merged"]["revenue"]
     assert set(revenue) == {"mean", "low", "high"}
@@ -83,13 +87,13 @@ def test_compare_across_structures():
         "--json",
     )
     assert result.exit_code == 0
-    assert set(json.loads(result.output)["scenarios"]) == {"startup/separate", "startup/aligned"}
+    assert set(json.loads(result.stdout)["scenarios"]) == {"startup/separate", "startup/aligned"}
 
 
 def test_scenarios_and_show():
-    listed = json.loads(invoke("scenarios", "--json").output)
+    listed = json.loads(invoke("scenarios", "--json").stdout)
     assert {"separate", "merged", "aligned", "startup", "enterprise", "tough_times"} <= set(listed)
-    shown = json.loads(invoke("show", "aligned", "--set", "sla.attempts=8", "--json").output)
+    shown = json.loads(invoke("show", "aligned", "--set", "sla.attempts=8", "--json").stdout)
     spec = shown["parameters"]["sla.attempts"]
     assert spec["value"] == 8 and spec["unit"] == "attempts" and spec["source"]
     table = invoke("show", "merged")
@@ -120,3 +124,25 @@ def test_bad_input_exits_2_with_one_line(capsys, args, expected):
     assert expected in captured.err
     assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
     assert captured.out == ""
+
+
+@pytest.mark.parametrize("delay", [0.25, 0.5, 1.0, 2.0])
+def test_ctrl_c_while_the_command_loads_is_one_line(delay):
+    """Ctrl-C while the command loads or runs: 'orgsim: interrupted', never a traceback.
+
+    (Before the first line of orgsim runs, the interpreter's own start, ~0.05 s, cannot be helped.)
+    """
+
+    def as_a_terminal_would():  # background jobs start with SIGINT ignored; a shell's Ctrl-C does not
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    command = [sys.executable, "-m", "orgsim", "run", "aligned", "--days", "400"]
+    proc = subprocess.Popen(
+        command, preexec_fn=as_a_terminal_would, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.strip() in ("", "orgsim: interrupted"), err
+    assert proc.returncode in (130, -signal.SIGINT), proc.returncode

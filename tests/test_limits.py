@@ -12,8 +12,10 @@ from orgsim import compare
 from orgsim.errors import InputError
 from orgsim.experiment.design import MAX_POINTS
 from orgsim.experiment.experiment import MAX_RUNS, parse_experiment
+from orgsim.params import PARAMETERS
 
-SIX = ["handoff_loss", "feedback", "follow_up_duty", "shared_goal", "brand_share", "head_bias"]
+# six shares (0..1) of the policy: 10 levels each is 10^6 design points
+SIX = [k for k, s in PARAMETERS.items() if k.startswith("policy.") and s.unit == "share" and s.hi == 1.0][:6]
 
 
 def orgsim(*args: str) -> subprocess.CompletedProcess:
@@ -46,7 +48,7 @@ def test_days_keeps_the_horizon_range(command):
          "design points"),
         ({"replications": 4_000_000, "factors": {"structure": {"levels": ["merged", "aligned", "separate"]}}},
          "runs; at most"),
-        ({"factors": {f"policy.{k}": {"levels": [0.1 * i for i in range(1, 11)]} for k in SIX}},
+        ({"factors": {k: {"levels": [0.1 * i for i in range(1, 11)]} for k in SIX}},
          "design points"),
     ],
 )  # fmt: skip

@@ -13,7 +13,8 @@ from orgsim.model.model import OrgModel
 
 
 class PlainMarket(Market):
-    """The market's rules written plainly (touches one at a time), the spec of its fast paths.
+    """The market's rules written plainly (touches one at a time; above the market's size counted
+    per prospect in one draw), the spec of its fast paths.
 
     It consumes random numbers exactly as ``Market`` must, so a model run with either gives
     identical numbers for a fixed seed.
@@ -34,8 +35,22 @@ class PlainMarket(Market):
     def hold_window(self, i: int) -> None:
         self.window_end[i] = np.iinfo(np.int32).max
 
+    def weights(self, targeting: float) -> np.ndarray:
+        """The chance that an accepted touch lands on each prospect (uniform if none would fit)."""
+        weight = np.ones(self.n) if targeting <= 0 else self.fit.astype(np.float64) ** targeting
+        return weight / weight.sum() if weight.sum() > 0 else np.ones(self.n) / self.n
+
     def touch(self, n_touches: int, effect: float, targeting: float, message_alignment: float) -> None:
         if n_touches <= 0:
+            return
+        if n_touches > self.n:  # more touches than prospects: how many each gets, in one draw
+            counts = self.rng.multinomial(n_touches, self.weights(targeting))
+            for i in np.flatnonzero(counts):  # k touches at once: k gains, k 10% steps
+                k = np.float32(counts[i])
+                boost = np.float32(IN_MARKET_ENGAGEMENT if self.in_market[i] else 1.0)
+                self.engagement[i] += k * (np.float32(effect) * boost)
+                align = np.float32(message_alignment)
+                self.perception[i] = align + (self.perception[i] - align) * np.float32(0.9) ** k
             return
         reached: list[int] = []
         draw = int(n_touches * (1.0 + targeting) * 1.6) + 8
@@ -45,6 +60,9 @@ class PlainMarket(Market):
                 cand = cand[self.rng.random(draw) < self.fit[cand] ** targeting]
             reached += cand[: n_touches - len(reached)].tolist()
             draw = int((n_touches - len(reached)) * 1.5 * draw / max(cand.size, 1)) + 8
+            if len(reached) < n_touches and draw > 4 * self.n:  # nearly all rejected: weigh each once
+                counts = self.rng.multinomial(n_touches - len(reached), self.weights(targeting))
+                reached += np.repeat(np.arange(self.n), counts).tolist()
         for i in reached:  # one touch at a time
             boost = np.float32(IN_MARKET_ENGAGEMENT if self.in_market[i] else 1.0)
             self.engagement[i] += np.float32(effect) * boost

@@ -73,3 +73,19 @@ def test_a_day_with_an_unbounded_budget_runs_on_a_tiny_market():
         overrides={"market.prospects": 50, "marketing.budget": 1e10, "marketing.cost_per_touch": 0.01},
     )
     assert np.isfinite(result.metrics["revenue"]) and result.ledger["created"] >= 0
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"marketing.budget": 1e10, "marketing.cost_per_touch": 0.01},  # was 11-13.5 GiB for a day
+        {"sales.outbound_budget": 1e10},  # was 19 GiB: dials are bounded by the market too
+    ],
+)
+def test_a_day_with_an_unbounded_budget_uses_memory_of_the_company_size(overrides):
+    tracemalloc.start()
+    result = simulate("merged", seed=3, days=1, overrides=overrides)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 400 * 1024**2  # the default company's market, not the budget
+    assert all(np.isfinite(v) for k, v in result.metrics.items() if k != "median_response_hours")

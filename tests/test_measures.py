@@ -72,7 +72,7 @@ def test_run_prints_a_legend_from_the_schema_and_json_carries_it():
         m = measures.MEASURES[name]
         assert name in legend and m.meaning in legend
     assert "↓ lower" in legend and "· neither" in legend
-    data = json.loads(invoke("run", "separate", *TINY, "--json").output)
+    data = json.loads(invoke("run", "separate", *TINY, "--json").stdout)
     assert data["measures"]["friction_index"]["better"] == "lower"
     assert data["measures"]["leaked.too_late"]["unit"] == "leads"
     assert set(data["measures"]) == set(flat_columns())
@@ -105,7 +105,7 @@ def test_schema_command_and_parquet_metadata_carry_the_units(tmp_path):
 
     from orgsim.experiment.sweep import sweep
 
-    data = json.loads(invoke("schema", "--json").output)
+    data = json.loads(invoke("schema", "--json").stdout)
     runs_cols = {row["column"]: row for row in data if row["table"] == "runs"}
     assert set(flat_columns()) <= set(runs_cols) and runs_cols["leakage_rate"]["unit"] == "share"
     assert {row["column"] for row in data if row["table"] == "series"} >= {"run_id", "day", "tension"}

@@ -243,7 +243,7 @@ def test_an_incomplete_sobol_sweep_is_reported_not_charted(sweeps, tmp_path):
 def test_cli_report_writes_into_the_sweep_dir_by_default(sweeps):
     result = CliRunner().invoke(cli, ["report", str(sweeps["morris"]), "--json"], catch_exceptions=False)
     assert result.exit_code == 0
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     assert payload["report"] == str(sweeps["morris"] / "report.html")
     assert payload["design"] == "morris"
     for chart in payload["charts"]:

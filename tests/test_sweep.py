@@ -511,3 +511,41 @@ def test_a_real_sweep_renders_its_report(tmp_path):
     charts = {p.name for p in (out / "charts").glob("*.png")}
     assert {"outcomes.png", "funnel.png", "leakage_by_cause.png"} <= charts
     assert any(name.startswith("winner") or name.startswith("response") for name in charts), charts
+
+
+def session_processes(sid: int) -> list[int]:
+    """Live (not zombie) processes of session ``sid``, read from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat_line = (entry / "stat").read_text()
+        except OSError:
+            continue
+        state, _ppid, _pgrp, session = stat_line.rsplit(")", 1)[1].split()[:4]
+        if int(session) == sid and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_workers_exit_when_a_sweep_is_killed(tmp_path):
+    """SIGKILL of the sweep alone (not its group): workers, fork server and tracker follow it."""
+    exp = write(tmp_path, KILLABLE)
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "orgsim", "sweep", str(exp), "--out", str(out), "--workers", "2"]
+    proc = subprocess.Popen(command, start_new_session=True, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(session_processes(proc.pid)) < 4:
+        time.sleep(0.05)  # the sweep, its fork server and workers are up
+    assert len(session_processes(proc.pid)) >= 4, "the sweep's workers never started"
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and session_processes(proc.pid):
+        time.sleep(0.1)
+    left = session_processes(proc.pid)
+    for pid in left:  # do not leave them behind for the rest of the suite
+        os.kill(pid, signal.SIGKILL)
+    assert not left, f"{len(left)} orphans of the killed sweep still alive"

@@ -1,6 +1,34 @@
-"""``python -m orgsim``: the same as the ``orgsim`` command."""
+"""``python -m orgsim`` and the ``orgsim`` command (its entry point).
 
-from orgsim.cli import main
+Ctrl-C while the command line is still loading ends with one line, not a traceback: until
+:func:`orgsim.cli.main` takes over (it reports an interruption itself), SIGINT exits at once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import Any
+
+
+def _interrupted_while_loading(signum: int, frame: Any) -> None:
+    sys.stderr.write("orgsim: interrupted\n")
+    sys.stderr.flush()
+    os._exit(130)
+
+
+def main() -> None:
+    """Load the command line with Ctrl-C answered quietly, then run it."""
+    watching = signal.getsignal(signal.SIGINT) is signal.default_int_handler  # not if ignored
+    if watching:
+        signal.signal(signal.SIGINT, _interrupted_while_loading)
+    from orgsim.cli import main as cli_main
+
+    if watching:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    cli_main()
+
 
 if __name__ == "__main__":
     main()

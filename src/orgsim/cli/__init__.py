@@ -111,9 +111,9 @@ def safe(text: object) -> str:
     return escape(shown)
 
 
-def plain(text: str) -> str:
+def plain(text: object) -> str:
     """A message for click.echo: control characters shown, not sent to the terminal."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
 def _overrides(assignments: Sequence[str]) -> dict[str, Any]:

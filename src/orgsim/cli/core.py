@@ -230,7 +230,6 @@ def compare(
     """
     from orgsim.experiment.compare import compare as run_compare
     from orgsim.experiment.stats import CI_METHOD
-    from orgsim.model.metrics import METRICS
     from orgsim.presentation.answers import PAIRED_NOTE, difference_cell, difference_sentence
     from orgsim.presentation.format import fmt_ci
 

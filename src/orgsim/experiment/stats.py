@@ -18,7 +18,7 @@ CI_METHOD = (
     "can take (shares 0-100%, counts, hours and money other than profit >= 0)"
 )
 
-# possible values by unit (see orgsim.model.metrics.METRICS); currency is >= 0 except these
+# possible values by unit (the units of orgsim.measures); currency is >= 0 except SIGNED
 UNIT_BOUNDS: dict[str, tuple[float, float]] = {
     "share": (0.0, 1.0),
     "0-1": (0.0, 1.0),
@@ -36,13 +36,18 @@ def bounds(measure: str) -> tuple[float, float]:
     """The values ``measure`` can take, ``(low, high)``; ``(-inf, inf)`` when unknown or signed."""
     if measure in SIGNED:
         return (-math.inf, math.inf)
-    if measure.startswith(COUNT_PREFIXES):
-        return (0.0, math.inf)  # per-cause and per-stage counts, amounts and friction points
-    from orgsim.model.metrics import METRICS
+    from orgsim import measures
 
-    entry = METRICS.get(measure)
-    unit = entry[0] if isinstance(entry, tuple) else getattr(entry, "unit", "")  # a tuple or a Measure
+    unit = measures.unit(measure)
+    if not unit and measure.startswith(COUNT_PREFIXES):
+        return (0.0, math.inf)  # per-cause and per-stage counts, amounts and friction points
     return UNIT_BOUNDS.get(unit, (-math.inf, math.inf))
+
+
+def cut(low: float, high: float, measure: str) -> tuple[float, float]:
+    """An interval of ``measure``'s mean cut to the values the measure can take (NaN stays NaN)."""
+    lo, hi = bounds(measure)
+    return (low if math.isnan(low) else max(low, lo), high if math.isnan(high) else min(high, hi))
 
 
 def mean_ci(

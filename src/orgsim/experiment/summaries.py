@@ -20,7 +20,7 @@ from scipy import stats
 
 from orgsim import measures
 from orgsim.experiment.stats import Difference as PairedDifference
-from orgsim.experiment.stats import mean_ci, paired_difference, unpaired_difference
+from orgsim.experiment.stats import mean_ci, measure_ci, paired_difference, unpaired_difference
 from orgsim.experiment.within import design_stats, within_difference
 
 MAP_BINS = 4
@@ -45,7 +45,7 @@ def group_stats(runs: pd.DataFrame, measure: str, settings: Sequence[str] = ()) 
     rows = []
     for g in groups_of(runs):
         values = runs.loc[runs["group"] == g, measure].to_numpy(dtype=float)
-        mean, low, high = mean_ci(values)
+        mean, low, high = measure_ci(values, measure)
         rows.append({"group": g, "n": int(np.sum(~np.isnan(values))), "mean": mean, "low": low, "high": high})
     return pd.DataFrame(rows).set_index("group")
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgsim.experiment.stats import Difference, mean_ci, paired_difference
+from orgsim.experiment.stats import Difference, cut, measure_ci, paired_difference
 
 Setting = tuple[tuple[str, Any], ...]
 """One setting: ``((factor, value), ...)`` for every factor other than the compared groups."""
@@ -164,10 +164,11 @@ def within_difference(
 def design_mean(runs: pd.DataFrame, measure: str, factors: Sequence[str] = ()) -> tuple[float, float, float]:
     """A group's mean over the design (each setting weighs the same) with a within-setting 95% CI.
 
-    ``(mean, low, high)``; for one setting this is :func:`~orgsim.experiment.stats.mean_ci`.
+    ``(mean, low, high)``, the interval cut to the values the measure can take; for one setting
+    this is :func:`~orgsim.experiment.stats.measure_ci`.
     """
     cells = [
-        mean_ci(cell[measure].to_numpy(float))
+        measure_ci(cell[measure].to_numpy(float), measure)
         for _, cell in runs.assign(_setting=setting_of(runs, factors)).groupby("_setting", sort=False)
     ]
     if len(cells) == 1:
@@ -178,7 +179,7 @@ def design_mean(runs: pd.DataFrame, measure: str, factors: Sequence[str] = ()) -
     ]
     as_diffs = [Difference(m, lo, hi, n) for (m, lo, hi), n in zip(cells, sizes, strict=True)]
     d = average_difference(as_diffs)
-    return (d.mean, d.ci_low, d.ci_high)
+    return (d.mean, *cut(d.ci_low, d.ci_high, measure))
 
 
 def design_stats(

@@ -32,7 +32,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import NullLocator
 
 from orgsim import measures as schema
-from orgsim.experiment.stats import mean_ci
+from orgsim.experiment.stats import measure_ci
 from orgsim.experiment.summaries import (  # re-exported: the report's readings quote them
     MAP_BINS,
     Difference,
@@ -935,7 +935,7 @@ def _response_row(
                     st = design_stats(cell, measure, rest)
                     mean, low, high = (float(st[c].iloc[0]) for c in ("mean", "low", "high"))
                 else:
-                    mean, low, high = mean_ci(cell[measure].to_numpy(dtype=float))
+                    mean, low, high = measure_ci(cell[measure].to_numpy(dtype=float), measure)
                 rows.append((lv, mean, low, high))
             if not rows:
                 continue

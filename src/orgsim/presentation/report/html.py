@@ -14,6 +14,7 @@ import pandas as pd
 
 from orgsim.experiment.decision import RULE
 from orgsim.experiment.experiment import SEEDING
+from orgsim.experiment.stats import CI_METHOD
 from orgsim.params import PARAMETERS
 from orgsim.presentation import charts, style
 from orgsim.presentation.format import sla_clock
@@ -292,8 +293,8 @@ def _method_html(data: ReportData) -> str:
             "Same scenario and seed give identical results on any machine and worker count."
         )
         items.append(
-            "Uncertainty: 95% confidence intervals of the mean (Student t over replications). A difference "
-            "is called clear when the 95% CI of the paired difference between two scenarios excludes zero."
+            f"Uncertainty: {_e(CI_METHOD)}. A difference is called clear when the 95% CI of the paired "
+            "difference between two scenarios excludes zero."
         )
     else:
         n_fail = 0 if data.failed is None else len(data.failed)
@@ -319,8 +320,8 @@ def _method_html(data: ReportData) -> str:
             "Uncertainty: structures are compared within each setting (the same values of every other "
             "factor), paired by replicate: the paired difference per setting has a Student-t 95% CI, and "
             "the average over settings weighs each setting the same, with a CI from within-setting noise "
-            "only. Means in the headline table are such design averages. Nothing pools different "
-            "settings into one interval."
+            "only, cut to the values the measure can take. Means in the headline table are such design "
+            "averages. Nothing pools different settings into one interval."
         )
         if m is not None:
             for label, value in (
