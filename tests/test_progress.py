@@ -77,3 +77,42 @@ def test_the_dry_run_json_says_what_it_timed(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["runs"] == data["missing_runs"] == 6 and data["sampled_runs"] >= 1 and data["estimate_s"] > 0
     assert not (tmp_path / "new").exists()  # a dry run writes nothing
+
+
+def on_a_terminal(*args: str, columns: int = 100) -> tuple[int, str]:
+    """Run ``python -m orgsim ARGS`` in a pseudo-terminal ``columns`` wide: (exit code, what it showed)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    main_fd, tty_fd = pty.openpty()
+    fcntl.ioctl(tty_fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orgsim", *args],
+        stdin=tty_fd,
+        stdout=tty_fd,
+        stderr=tty_fd,
+        env={**os.environ, "COLUMNS": str(columns)},
+        start_new_session=True,
+    )
+    os.close(tty_fd)
+    shown = b""
+    while select.select([main_fd], [], [], 300)[0]:
+        try:
+            data = os.read(main_fd, 65536)
+        except OSError:  # the terminal closed with the process
+            break
+        if not data:
+            break
+        shown += data
+    os.close(main_fd)
+    return proc.wait(timeout=60), shown.decode(errors="replace")
+
+
+def test_a_progress_bar_on_a_terminal_runs_and_goes():
+    code, shown = on_a_terminal("compare", "aligned", "separate", "--reps", "2", "--days", "3")
+    assert code == 0, shown
+    assert "Traceback" not in shown and "Error" not in shown
+    assert "paired difference to aligned" in shown

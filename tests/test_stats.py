@@ -35,9 +35,9 @@ def test_a_cut_interval_keeps_the_t_interval_inside_the_range():
 
 
 def test_signed_and_unknown_measures_are_not_cut():
-    assert bounds("profit") == (-math.inf, math.inf)
+    assert bounds("contribution") == (-math.inf, math.inf)
     assert bounds("something_new") == (-math.inf, math.inf)
-    mean, lo, hi = measure_ci([-5.0, 1.0], "profit")
+    mean, lo, hi = measure_ci([-5.0, 1.0], "contribution")
     assert lo < -5 and hi > 1
 
 

@@ -51,7 +51,9 @@ class PlainProgress:
         elapsed = now - self.start
         rate = (done - self.first_done) / elapsed if elapsed > 0 else 0.0
         pct = f" ({100 * done / total:.0f}%)" if total else ""
-        line = f"{self.label}: {done:,}/{total:,} {self.unit}{pct}, {rate:.1f} {self.unit}/s"
+        line = f"{self.label}: {done:,}/{total:,} {self.unit}{pct}"
+        if rate > 0:  # unknown until something finished after the first report
+            line += f", {rate:.1f} {self.unit}/s"
         if complete:
             line += f", done in {_duration(elapsed)}"
         elif rate > 0:

@@ -84,7 +84,9 @@ class _LazyConsole:
         self._stderr = stderr
         self._console: Any = None
 
-    def __getattr__(self, name: str) -> Any:
+    @property
+    def console(self) -> Any:
+        """The rich Console itself (for ``Progress(console=...)``, which needs the real one)."""
         if self._console is None:
             from rich.console import Console
 
@@ -92,7 +94,10 @@ class _LazyConsole:
                 self._console = Console(stderr=True)
             else:
                 self._console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-        return getattr(self._console, name)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
 
 
 out: Any = _LazyConsole(stderr=False)
@@ -166,7 +171,7 @@ def _progress(total: int, quiet: bool, label: str) -> tuple[Callable[[int], None
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
-        console=err,
+        console=err.console,
         transient=True,
     )
     task = bar.add_task(label, total=total)

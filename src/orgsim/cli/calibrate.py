@@ -113,7 +113,12 @@ def calibrate_command(
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
         bar = Progress(
-            "trials", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err, transient=True
+            "trials",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err.console,
+            transient=True,
         )
         task = bar.add_task("trials", total=None)
         bar.start()

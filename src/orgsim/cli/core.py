@@ -229,7 +229,7 @@ def compare(
     scenario's difference to --baseline is taken seed by seed (a paired difference, 95% CI).
     """
     from orgsim.experiment.compare import compare as run_compare
-    from orgsim.experiment.stats import CI_METHOD
+    from orgsim.experiment.stats import CI_METHOD, CI_SHORT
     from orgsim.presentation.answers import PAIRED_NOTE, difference_cell, difference_sentence
     from orgsim.presentation.format import fmt_ci
 
@@ -304,10 +304,10 @@ def compare(
             cells.append(fmt_ci(name, row["mean"], row["low"], row["high"]))
         table.add_row(name, *cells)
     out.print(table)
+    out.print(CI_SHORT)
     met = [float(result.values(label, "sla_met_share").mean()) for label in result.labels]
     for line in sla_lines(result.scenarios, result.labels, met):
         out.print(line, markup=False, highlight=False)
-    out.print(f"CI: {CI_METHOD}")
     others = [label for label in result.labels if label != base]
     if not others:
         out.print(legend(shown))

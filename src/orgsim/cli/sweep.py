@@ -204,7 +204,7 @@ def analyze(
 
 def _print_points(points: Any, design: str) -> None:
     """The per-design-point table: factor values, run counts, each measure's mean [95% CI]."""
-    from orgsim.experiment.stats import CI_METHOD
+    from orgsim.experiment.stats import CI_SHORT
 
     chosen = [c[: -len(".mean")] for c in points.columns if c.endswith(".mean")]
     table = Table(title=f"{design} design: mean [95% CI] per design point", title_justify="left")
@@ -223,7 +223,7 @@ def _print_points(points: Any, design: str) -> None:
         cells += [fmt_ci(m, values[f"{m}.mean"], values[f"{m}.low"], values[f"{m}.high"]) for m in chosen]
         table.add_row(*cells)
     out.print(table)
-    out.print(f"CI: {CI_METHOD}")
+    out.print(CI_SHORT)
     if len(points) > 200:
         out.print(f"... {len(points) - 200} more design points (use --json or --csv)")
 

@@ -15,8 +15,9 @@ import numpy as np
 
 CI_METHOD = (
     "95% Student-t confidence interval of the mean over replications, cut to the values the measure "
-    "can take (shares 0-100%, counts, hours and money other than profit >= 0)"
+    "can take (shares 0-100%, counts, hours and money other than contribution >= 0)"
 )
+CI_SHORT = "CI: 95% Student-t over replications, cut to the values the measure can take"  # under tables
 
 # possible values by unit (the units of orgsim.measures); currency is >= 0 except SIGNED
 UNIT_BOUNDS: dict[str, tuple[float, float]] = {
