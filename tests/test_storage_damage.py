@@ -132,3 +132,12 @@ def test_a_deleted_manifest_says_the_runs_can_be_recovered(reference, tmp_path):
         sweep(exp, out, workers=1)
     assert "load_runs" in str(info.value)
     assert len(load_runs(out)) == 8  # and they can: the parts need no manifest
+
+
+def test_analyze_and_report_of_a_dir_without_its_manifest_point_to_the_runs(reference, tmp_path):
+    out = copy_of(reference, tmp_path)
+    (out / "manifest.json").unlink()
+    for command in (["analyze", str(out)], ["report", str(out), "--quiet"]):
+        done = subprocess.run([sys.executable, "-m", "orgsim", *command], capture_output=True, text=True)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+        assert "load_runs" in done.stderr and "deleted?" in done.stderr

@@ -6,8 +6,8 @@ Ctrl-C while the command line is still loading ends with one line, not a traceba
 
 from __future__ import annotations
 
+import _signal  # the C module: ready at once, where `signal` first builds its enums
 import os
-import signal
 import sys
 from typing import Any
 
@@ -20,13 +20,13 @@ def _interrupted_while_loading(signum: int, frame: Any) -> None:
 
 def main() -> None:
     """Load the command line with Ctrl-C answered quietly, then run it."""
-    watching = signal.getsignal(signal.SIGINT) is signal.default_int_handler  # not if ignored
+    watching = _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler  # not if ignored
     if watching:
-        signal.signal(signal.SIGINT, _interrupted_while_loading)
+        _signal.signal(_signal.SIGINT, _interrupted_while_loading)
     from orgsim.cli import main as cli_main
 
     if watching:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _signal.signal(_signal.SIGINT, _signal.default_int_handler)
     cli_main()
 
 

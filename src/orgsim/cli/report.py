@@ -33,11 +33,13 @@ def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) ->
     a "which structure wins where" map for factorial and Latin-hypercube sweeps; sensitivity
     indices for Sobol and Morris sweeps.
     """
+    from orgsim.experiment.storage import load_manifest
     from orgsim.outputs import check_report_dir
     from orgsim.presentation.report import from_sweep, plan, write_report
 
+    load_manifest(sweep_dir)  # DIR itself first: a missing or damaged manifest is the first thing to say
     target = out_dir if out_dir is not None else sweep_dir
-    check_report_dir(target, "--out" if out_dir is not None else "DIR")  # before reading the sweep
+    check_report_dir(target, "--out" if out_dir is not None else "DIR")  # before reading the runs
     data = from_sweep(sweep_dir)
     planned = plan(data)
     advance, stop = _progress(len(planned), quiet, "charts")

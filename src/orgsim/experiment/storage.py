@@ -95,7 +95,15 @@ def write_manifest(out_dir: Path, manifest: Manifest) -> None:
 def load_manifest(out_dir: str | Path) -> Manifest:
     """A sweep directory's manifest, checked (one-line InputError for a missing or wrong-shape file)."""
     path = Path(out_dir) / MANIFEST
+    if not Path(out_dir).is_dir():
+        raise InputError(f"{out_dir}: not a directory (expected the --out DIR of `orgsim sweep`)")
     if not path.is_file():
+        n_parts = len(list((Path(out_dir) / RUNS).glob("part-*.parquet")))
+        if n_parts:  # deleted, most likely: the runs are still there
+            raise InputError(
+                f"{path}: not found (deleted?), but {n_parts} part(s) of stored runs are in {out_dir}: "
+                f"orgsim.load_runs({str(out_dir)!r}) reads them; restore {MANIFEST} to analyze or resume"
+            )
         raise InputError(f"{path}: not found (is {out_dir} the --out DIR of `orgsim sweep`?)")
     try:
         data = json.loads(path.read_text())
