@@ -82,3 +82,21 @@ def test_report_dir_rules(tmp_path):
 def test_analyze_csv_in_an_unwritable_place_is_one_line(tmp_path):
     done = orgsim("analyze", str(tmp_path), "--csv", "/proc/nope.csv")
     assert done.returncode == 2 and "--csv: /proc/nope.csv" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["validate", "aligned", "--reps", "2", "--quiet"],
+        ["tornado", "aligned", "--reps", "2", "--param", "market.demand", "--quiet"],
+    ],
+)
+def test_other_commands_with_out_refuse_user_files_before_running(tmp_path, command):
+    mine = tmp_path / "d"
+    mine.mkdir()
+    (mine / "validation.png").write_text("mine\n")
+    (mine / "tornado.csv").write_text("mine\n")
+    done = orgsim(*command, "--out", str(mine))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+    assert "did not write" in done.stderr
+    assert [(mine / n).read_text() for n in ("validation.png", "tornado.csv")] == ["mine\n", "mine\n"]

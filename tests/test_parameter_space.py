@@ -3,15 +3,16 @@ rates in [0, 1]. Hypothesis samples every parameter of ``params.PARAMETERS`` at 
 choices, flags; every structure preset; short horizons), each run in its own process under time
 and memory limits (tests/param_space.py).
 
-CI runs a modest count; ``ORGSIM_PROPERTY_EXAMPLES=300`` runs a deeper search.
+CI runs a modest count; ``ORGSIM_PROPERTY_EXAMPLES=300`` runs a deeper search, and
+``ORGSIM_PROPERTY_LOG=FILE`` appends each example's outcome to FILE as a JSON line.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ from param_space import run_limited
 
 EXAMPLES = int(os.environ.get("ORGSIM_PROPERTY_EXAMPLES", "12"))
 MAX_DAYS = int(os.environ.get("ORGSIM_PROPERTY_DAYS", "20"))
+LOG = os.environ.get("ORGSIM_PROPERTY_LOG")
 SHARES = ("win_rate", "leakage_rate", "never_responded_share", "sales_sourced_share", "mean_trust")
 MAY_BE_UNDEFINED = {"median_response_hours"}  # no MQL was ever attempted: no median (NaN)
 
@@ -47,17 +49,22 @@ def value_of(key: str):
     return st.one_of(ends, spread)
 
 
+# Known limit, not narrowed in the schema: the model works each lead in Python (~35 us), and with
+# high inquiry rates every prospect can inquire every day, so work grows with prospects x days
+# (5,000,000 prospects: ~100 s a day; 200,000 prospects, 1,000 reps, 15 days: over 120 s). Reported
+# to the lead (BOARD 19:15); until the model bounds that work the search draws markets up to the
+# default company's size (ORGSIM_PROPERTY_MAX_PROSPECTS widens it).
+MAX_PROSPECTS = int(os.environ.get("ORGSIM_PROPERTY_MAX_PROSPECTS", "20000"))
+
+
 @st.composite
 def parameter_sets(draw):
     overrides = {key: draw(value_of(key)) for key in PARAMETERS}
+    overrides["market.prospects"] = min(overrides["market.prospects"], MAX_PROSPECTS)
     overrides["horizon.days"] = draw(st.integers(1, MAX_DAYS))
     return draw(st.sampled_from(STRUCTURES)), overrides
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="failed once on the shared, overloaded machine (a model crash or the 120 s limit); see BOARD",
-)
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
@@ -69,6 +76,10 @@ def parameter_sets(draw):
 def test_every_declared_parameter_set_runs(case, seed):
     structure, overrides = case
     outcome = run_limited(structure, overrides, seed)
+    if LOG:  # the deeper search's record: one JSON line per example, kept if the search is cut short
+        with open(LOG, "a") as log:
+            row = {"structure": structure, "status": outcome.status, "seconds": outcome.seconds}
+            log.write(json.dumps({**row, "error": outcome.error, "overrides": overrides}, default=str) + "\n")
     assert outcome.status == "ok", f"{structure} {overrides}: {outcome.error}"
     metrics, ledger = outcome.metrics, outcome.ledger
     for name, value in metrics.items():

@@ -37,9 +37,12 @@ def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) ->
     from orgsim.outputs import check_report_dir
     from orgsim.presentation.report import from_sweep, plan, write_report
 
-    load_manifest(sweep_dir)  # DIR itself first: a missing or damaged manifest is the first thing to say
     target = out_dir if out_dir is not None else sweep_dir
-    check_report_dir(target, "--out" if out_dir is not None else "DIR")  # before reading the runs
+    if out_dir is not None:
+        check_report_dir(target, "--out")  # before reading the sweep
+    else:  # the report goes into DIR: a missing or damaged manifest is the first thing to say
+        load_manifest(sweep_dir)
+        check_report_dir(target, "DIR")
     data = from_sweep(sweep_dir)
     planned = plan(data)
     advance, stop = _progress(len(planned), quiet, "charts")

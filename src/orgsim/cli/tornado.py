@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from orgsim.cli import _emit_json, _overrides, _progress, days_option, err, json_option, out, set_option
-from orgsim.errors import InputError
 
 
 @click.command("tornado")
@@ -110,29 +109,22 @@ def tornado(
 
 
 def _check_out(out_dir: str) -> None:
-    """Refuse an --out that is a file or cannot be written, before anything runs."""
-    import os
-    from pathlib import Path
+    """Refuse an --out of a user's files, a file, or a place that cannot be written, before running."""
+    from orgsim.outputs import check_report_dir
 
-    path = Path(out_dir)
-    parent = path if path.exists() else next((p for p in path.parents if p.exists()), Path("."))
-    if path.exists() and not path.is_dir():
-        raise InputError(f"--out: {out_dir} is a file; give a directory")
-    if not os.access(parent, os.W_OK):
-        raise InputError(f"--out: {parent} is not writable")
+    check_report_dir(out_dir)
 
 
 def write_outputs(result: Any, out_dir: str) -> str:
     """The chart (PNG, SVG), the bars (CSV), every run (CSV) and the result (JSON); returns the PNG."""
     import json
-    from pathlib import Path
 
     from orgsim.experiment.storage import write_atomic
+    from orgsim.outputs import claim_report_dir
     from orgsim.presentation import charts
     from orgsim.presentation.exhibits import tornado_figure
 
-    out_path = Path(out_dir)
-    out_path.mkdir(parents=True, exist_ok=True)
+    out_path = claim_report_dir(out_dir)  # marked as orgsim's: a compare report may join it
     png, _ = charts.save(tornado_figure(result), out_path / "tornado")
     write_atomic(out_path / "tornado.csv", result.table().to_csv(index=False).encode())
     write_atomic(out_path / "tornado_runs.csv", result.runs.to_csv(index=False).encode())

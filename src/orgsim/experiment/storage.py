@@ -96,7 +96,9 @@ def load_manifest(out_dir: str | Path) -> Manifest:
     """A sweep directory's manifest, checked (one-line InputError for a missing or wrong-shape file)."""
     path = Path(out_dir) / MANIFEST
     if not Path(out_dir).is_dir():
-        raise InputError(f"{out_dir}: not a directory (expected the --out DIR of `orgsim sweep`)")
+        raise InputError(
+            f"{path}: not found ({out_dir} is not a directory; give the --out DIR of `orgsim sweep`)"
+        )
     if not path.is_file():
         n_parts = len(list((Path(out_dir) / RUNS).glob("part-*.parquet")))
         if n_parts:  # deleted, most likely: the runs are still there
