@@ -72,7 +72,9 @@ def test_design_mean_weighs_settings_equally_and_excludes_their_spread(runs):
     assert mean == pytest.approx(cell_means.mean())
     pooled_sd = part["revenue"].std(ddof=1) / math.sqrt(len(part))
     within_sd = math.sqrt(sum(part.groupby("sales.headcount")["revenue"].var(ddof=1) / 3)) / 2
-    assert (high - low) / 2 == pytest.approx(stats.t.ppf(0.975, _dof(part)) * within_sd, rel=1e-6)
+    half = stats.t.ppf(0.975, _dof(part)) * within_sd
+    assert high == pytest.approx(mean + half, rel=1e-6)
+    assert low == pytest.approx(max(mean - half, 0.0), rel=1e-6)  # cut: revenue is never negative
     assert within_sd <= pooled_sd * 1.5  # no between-setting spread in it
 
 

@@ -21,6 +21,7 @@ from orgsim.cli import (
     err,
     json_option,
     out,
+    plain,
     safe,
     set_option,
 )
@@ -115,7 +116,7 @@ def run(
     ledger = "  ".join(f"{k}={v}" for k, v in result.ledger.items())
     out.print(f"lead ledger (conserved): {ledger}")
     for line in sla_lines([sc], met=[result.metrics.get("sla_met_share", float("nan"))]):
-        out.print(line, markup=False, highlight=False)
+        out.print(plain(line), markup=False, highlight=False)
     out.print(legend(list(METRICS)))
 
 
@@ -307,7 +308,7 @@ def compare(
     out.print(CI_SHORT)
     met = [float(result.values(label, "sla_met_share").mean()) for label in result.labels]
     for line in sla_lines(result.scenarios, result.labels, met):
-        out.print(line, markup=False, highlight=False)
+        out.print(plain(line), markup=False, highlight=False)
     others = [label for label in result.labels if label != base]
     if not others:
         out.print(legend(shown))

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgsim.experiment.stats import Difference, cut, measure_ci, paired_difference
+from orgsim.experiment.stats import Difference, cut, mean_ci, paired_difference
 
 Setting = tuple[tuple[str, Any], ...]
 """One setting: ``((factor, value), ...)`` for every factor other than the compared groups."""
@@ -167,12 +167,12 @@ def design_mean(runs: pd.DataFrame, measure: str, factors: Sequence[str] = ()) -
     ``(mean, low, high)``, the interval cut to the values the measure can take; for one setting
     this is :func:`~orgsim.experiment.stats.measure_ci`.
     """
-    cells = [
-        measure_ci(cell[measure].to_numpy(float), measure)
+    cells = [  # uncut: the average's CI is built from these; the result is cut once, at the end
+        mean_ci(cell[measure].to_numpy(float))
         for _, cell in runs.assign(_setting=setting_of(runs, factors)).groupby("_setting", sort=False)
     ]
     if len(cells) == 1:
-        return cells[0]
+        return (cells[0][0], *cut(cells[0][1], cells[0][2], measure))
     sizes = [
         int(cell[measure].notna().sum())
         for _, cell in runs.assign(_setting=setting_of(runs, factors)).groupby("_setting", sort=False)
