@@ -18,6 +18,7 @@ import pytest
 from matplotlib.collections import LineCollection, PathCollection
 from scipy import stats
 
+from orgsim.experiment.stats import cut
 from orgsim.presentation import charts, report
 from orgsim.presentation.report import summary as summary_module
 from orgsim.presentation.report.plan import plan
@@ -90,7 +91,8 @@ def test_outcome_bars_are_means_over_settings_with_within_setting_cis(data):
             mean, half = hand_design_mean(part, measure)
             assert bars[i].get_width() == pytest.approx(mean)
             (low, _), (high, _) = whiskers[i].get_segments()[0]
-            assert (high - low) / 2 == pytest.approx(half)
+            # the t interval, cut to the values the measure can take
+            assert (low, high) == pytest.approx(cut(mean - half, mean + half, measure))
             # one dot per setting, at that setting's mean (not one per run of mixed companies)
             setting_means = sorted(part.groupby(SETTINGS)[measure].mean().tolist())
             drawn = sorted(np.asarray(dots[i].get_offsets())[:, 0].tolist())

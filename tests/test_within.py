@@ -11,6 +11,7 @@ import json
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
@@ -142,3 +143,22 @@ def test_a_wrong_shape_manifest_is_one_line(tmp_path, content, expected):
         load_manifest(tmp_path)
     message = str(info.value)
     assert "\n" not in message and str(tmp_path / "manifest.json") in message and expected in message
+
+
+def test_design_stats_cuts_the_interval_to_the_measures_values():
+    """Two runs per setting with a big spread: the t interval of a share would leave [0, 1]."""
+    frame = pd.DataFrame(
+        {
+            "group": ["a"] * 4,
+            "market.demand": [0.5, 0.5, 2.0, 2.0],
+            "leakage_rate": [0.01, 0.30, 0.02, 0.35],
+        }
+    )
+    from orgsim.experiment.within import design_stats
+
+    st = design_stats(frame, "leakage_rate", ["market.demand"]).iloc[0]
+    assert st["low"] == 0.0 and st["high"] <= 1.0
+    assert st["low"] <= st["mean"] <= st["high"]
+    money = frame.rename(columns={"leakage_rate": "contribution"})
+    signed = design_stats(money, "contribution", ["market.demand"])
+    assert signed["low"].iloc[0] < 0  # a signed measure keeps its t interval

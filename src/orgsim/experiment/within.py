@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgsim.experiment.stats import Difference, cut, mean_ci, paired_difference
+from orgsim.experiment.stats import Difference, bounds, cut, mean_ci, paired_difference
 
 Setting = tuple[tuple[str, Any], ...]
 """One setting: ``((factor, value), ...)`` for every factor other than the compared groups."""
@@ -196,7 +196,8 @@ def design_stats(
     of the mean come from its own runs; the CI is ``mean ± t * sqrt(sum s_i^2 / n_i) / k``
     with Welch-Satterthwaite degrees of freedom, so the spread *between* settings (different
     companies) never widens it. With no factors it is the Student-t CI of the mean. The CI is
-    NaN when any setting has fewer than two values (its noise is unknown).
+    NaN when any setting has fewer than two values (its noise is unknown), and cut to the
+    values ``value`` can take when it names a measure (:func:`orgsim.experiment.stats.cut`).
     """
     from scipy import stats
 
@@ -222,11 +223,12 @@ def design_stats(
     dof = (out["total"] ** 2 / out["dof_sum"]).where(out["dof_sum"] > 0, 1.0)
     half = stats.t.ppf(0.5 + level / 2, dof) * se
     half = half.where(~out["undefined"], np.nan).where(out["total"] > 0, 0.0).where(~out["undefined"], np.nan)
+    lowest, highest = bounds(value)
     result = pd.DataFrame(
         {
             "mean": out["mean"],
-            "low": out["mean"] - half,
-            "high": out["mean"] + half,
+            "low": (out["mean"] - half).clip(lower=lowest),
+            "high": (out["mean"] + half).clip(upper=highest),
             "n": out["n"].astype(int),
             "settings": out["k"].astype(int),
         }
