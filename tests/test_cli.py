@@ -153,4 +153,6 @@ def test_ctrl_c_while_the_command_loads_is_one_line(interpreter_start, after):
     _, err = proc.communicate(timeout=60)
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert err.strip() == "orgsim: interrupted", err
-    assert proc.returncode == 130, proc.returncode
+    # 130, or ended by the signal itself (-2): a shell reports both as exit status 130. CPython
+    # sometimes re-raises SIGINT at exit after the command has handled it (seen ~1 in 3 at 1 s).
+    assert proc.returncode in (130, -signal.SIGINT), proc.returncode
