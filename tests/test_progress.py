@@ -32,6 +32,37 @@ def test_plain_progress_is_throttled_and_quick_work_is_silent():
     assert lines[-1].startswith("sweep: 4/4 runs (100%)") and "done in" in lines[-1]
 
 
+def test_a_reported_command_always_says_when_it_is_done(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr("orgsim.progress.time.monotonic", lambda: clock[0])
+    stream = io.StringIO()
+    bar = PlainProgress("explain", every=5, stream=stream)
+    clock[0] = 6.0
+    bar.update(1, 64)  # due: the first line
+    clock[0] = 7.0
+    bar.update(63, 64)  # not due yet
+    clock[0] = 8.0
+    bar.update(64, 64)  # complete, 2 s after the last line: still said
+    lines = stream.getvalue().splitlines()
+    assert lines[0].startswith("explain: 1/64 runs") and len(lines) == 2
+    assert lines[1].startswith("explain: 64/64 runs (100%)") and "done in 8 s" in lines[1]
+
+
+def test_one_worker_runs_tasks_as_their_results_are_asked_for():
+    from orgsim.experiment.executors import InlineExecutor
+
+    ran: list[int] = []
+
+    def task(i: int) -> int:
+        ran.append(i)
+        return i * i
+
+    results = InlineExecutor().map(task, range(5))
+    assert ran == []  # nothing runs before the first result is wanted
+    assert next(results) == 0 and ran == [0]  # so progress arrives run by run, not all at the end
+    assert list(results) == [1, 4, 9, 16] and ran == [0, 1, 2, 3, 4]
+
+
 def test_a_sweep_off_a_terminal_prints_progress_lines(tmp_path):
     exp = tmp_path / "e.toml"
     exp.write_text('scenarios = ["aligned"]\nreplications = 3\ndays = 5\n[set]\n"market.prospects" = 400\n')

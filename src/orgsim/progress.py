@@ -2,7 +2,7 @@
 
 On a terminal the commands show a rich bar; elsewhere a bar would be noise, and silence makes a
 long command look hung, so :class:`PlainProgress` prints ``label: done/total (pct), rate, ETA``
-at most every ``every`` seconds (default 5, or ``ORGSIM_PROGRESS_SECONDS``), including when the
+at most every ``every`` seconds (default 5, or ``ORGSIM_PROGRESS_SECONDS``), and a last line when the
 work completes; a command done within the first interval prints nothing.
 """
 
@@ -36,6 +36,7 @@ class PlainProgress:
         self.last = self.start
         self.first_done: int | None = None
         self.finished = False
+        self.printed = False  # a line was printed: the completion line follows, whenever it comes
 
     def update(self, done: int, total: int) -> None:
         """Report ``done`` of ``total`` (prints only when due, or when complete)."""
@@ -43,9 +44,11 @@ class PlainProgress:
         if self.first_done is None:
             self.first_done = done
         complete = total > 0 and done >= total
-        if self.finished or now - self.last < self.every:  # a quick command stays silent
+        due = now - self.last >= self.every or (complete and self.printed)
+        if self.finished or not due:  # a quick command stays silent; a reported one says "done"
             self.finished = self.finished or complete
             return
+        self.printed = True
         self.last = now
         self.finished = complete
         elapsed = now - self.start
