@@ -179,6 +179,63 @@ def _progress(total: int, quiet: bool, label: str) -> tuple[Callable[[int], None
     return (lambda n: bar.advance(task, n)), bar.stop
 
 
+# Options shared by commands: each declared once here, so a flag means the same everywhere.
+# Plain decorators where every command says the same; factories where the count or the
+# output differs (the help then says per what, or what is written).
+
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def reps_option(default: int = 10, minimum: int = 2, per: str = "structure") -> Decorator:
+    """--reps: replications (one seed each) per ``per``; paired CIs need at least two."""
+    return click.option(
+        "--reps",
+        type=click.IntRange(min=minimum),
+        default=default,
+        show_default=True,
+        help=f"Replications per {per}.",
+    )
+
+
+def seed_option(help: str = "Experiment seed.") -> Decorator:
+    """--seed: the seed everything random is drawn from (the same seed, the same numbers)."""
+    return click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help=help)
+
+
+def workers_option(help: str = "Processes (default: all cores).") -> Decorator:
+    """--workers: how many processes run simulations (None: all cores)."""
+    return click.option("--workers", type=click.IntRange(min=1), default=None, help=help)
+
+
+def executor_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--executor and --address: local processes or a Dask distributed cluster."""
+    from orgsim.experiment.executors import EXECUTORS
+
+    func = click.option(
+        "--address", default=None, metavar="tcp://HOST:PORT", help="Dask scheduler (with --executor dask)."
+    )(func)
+    return click.option(
+        "--executor",
+        type=click.Choice(EXECUTORS),
+        default="local",
+        show_default=True,
+        help="local processes, or a Dask distributed cluster.",
+    )(func)
+
+
+def out_dir_option(help: str, required: bool = False, path_type: type | None = None) -> Decorator:
+    """--out DIR (parameter ``out_dir``): the directory a command writes into."""
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=path_type),
+        required=required,
+        default=None,
+        help=help,
+    )
+
+
+quiet_option = click.option("--quiet", is_flag=True, help="No progress bar.")
 set_option = click.option(
     "--set",
     "assignments",

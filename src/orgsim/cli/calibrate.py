@@ -11,7 +11,18 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from orgsim.cli import _clean, _emit_json, err, json_option, out
+from orgsim.cli import (
+    _clean,
+    _emit_json,
+    err,
+    executor_options,
+    json_option,
+    out,
+    out_dir_option,
+    quiet_option,
+    reps_option,
+    workers_option,
+)
 
 
 def _fmt(value: float) -> str:
@@ -30,32 +41,15 @@ def _ci(mean: float, low: float, high: float) -> str:
 
 @click.command("calibrate")
 @click.argument("targets_file", metavar="TARGETS.toml", required=False)
-@click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Output directory (required)."
-)
+@out_dir_option("Output directory (required).")
 @click.option("--trials", type=click.IntRange(min=1), default=40, show_default=True, help="Optimiser trials.")
-@click.option(
-    "--reps",
-    type=click.IntRange(min=1),
-    default=4,
-    show_default=True,
-    help="Replications per structure per trial.",
-)
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
-@click.option(
-    "--executor",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="Where runs execute.",
-)
-@click.option(
-    "--address", default=None, help="Dask scheduler address, tcp://HOST:PORT (with --executor dask)."
-)
+@reps_option(default=4, minimum=1, per="structure per trial")
+@workers_option()
+@executor_options
 @click.option(
     "--measures", "list_measures", is_flag=True, help="List the measure names a target can use, then exit."
 )
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@quiet_option
 @json_option
 def calibrate_command(
     targets_file: str | None,

@@ -7,13 +7,26 @@ from collections.abc import Sequence
 import click
 from rich.table import Table
 
-from orgsim.cli import _emit_json, _overrides, days_option, err, json_option, out, set_option
+from orgsim.cli import (
+    _emit_json,
+    _overrides,
+    days_option,
+    err,
+    json_option,
+    out,
+    out_dir_option,
+    quiet_option,
+    reps_option,
+    seed_option,
+    set_option,
+    workers_option,
+)
 from orgsim.cli.explain import PlannedProgress, _clean_all
 
 
 @click.command()
-@click.option("--reps", type=click.IntRange(min=2), default=10, show_default=True, help="Seeds per side.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Experiment seed.")
+@reps_option(per="side")
+@seed_option()
 @click.option("--only", "only", multiple=True, metavar="ID", help="Only this claim (repeatable; see --list).")
 @click.option("--list", "list_only", is_flag=True, help="List the registered claims and exit (no runs).")
 @click.option(
@@ -22,15 +35,9 @@ from orgsim.cli.explain import PlannedProgress, _clean_all
     show_default=True,
     help="Also run each claim in every shipped scenario and along its key condition.",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Write claims.html and one chart per claim here.",
-)
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@workers_option()
+@out_dir_option("Write claims.html and one chart per claim here.")
+@quiet_option
 @days_option
 @set_option
 @json_option

@@ -21,9 +21,14 @@ from orgsim.cli import (
     err,
     json_option,
     out,
+    out_dir_option,
     plain,
+    quiet_option,
+    reps_option,
     safe,
+    seed_option,
     set_option,
+    workers_option,
 )
 from orgsim.errors import InputError
 
@@ -45,7 +50,7 @@ COMPARE_METRICS = [
 
 @click.command()
 @click.argument("scenario")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Random seed.")
+@seed_option("Random seed.")
 @days_option
 @set_option
 @click.option(
@@ -185,8 +190,8 @@ def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[st
 
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True)
-@click.option("--reps", type=click.IntRange(min=1), default=20, show_default=True, help="Replications each.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Experiment seed.")
+@reps_option(default=20, minimum=1, per="scenario")
+@seed_option()
 @click.option(
     "--structures",
     default=None,
@@ -199,15 +204,9 @@ def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[st
     metavar="LABEL",
     help="Scenario the others are compared to, seed by seed (default: the first).",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Write charts and report.html here.",
-)
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@workers_option()
+@out_dir_option("Write charts and report.html here.")
+@quiet_option
 @days_option
 @set_option
 @json_option

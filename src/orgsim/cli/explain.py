@@ -16,7 +16,12 @@ from orgsim.cli import (
     err,
     json_option,
     out,
+    out_dir_option,
+    quiet_option,
+    reps_option,
+    seed_option,
     set_option,
+    workers_option,
 )
 
 
@@ -24,8 +29,8 @@ from orgsim.cli import (
 @click.argument("a")
 @click.argument("b")
 @click.option("--measure", default="revenue", show_default=True, help="Measure, e.g. revenue.")
-@click.option("--reps", type=click.IntRange(min=2), default=10, show_default=True, help="Seeds per subset.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Experiment seed.")
+@reps_option(per="subset")
+@seed_option()
 @click.option(
     "--group",
     "groups",
@@ -47,11 +52,9 @@ from orgsim.cli import (
     show_default=True,
     help="Sampled orders per seed (permutation method).",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
-@click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Write the waterfall chart here."
-)
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@workers_option()
+@out_dir_option("Write the waterfall chart here.")
+@quiet_option
 @days_option
 @set_option
 @json_option

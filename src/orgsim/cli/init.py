@@ -10,7 +10,14 @@ from typing import Any
 import click
 from rich.table import Table
 
-from orgsim.cli import _emit_json, err, json_option, out
+from orgsim.cli import (
+    _emit_json,
+    err,
+    json_option,
+    out,
+    seed_option,
+    workers_option,
+)
 from orgsim.errors import InputError
 from orgsim.params import STRUCTURES
 
@@ -102,10 +109,8 @@ def _ask(answers: dict[str, Any]) -> dict[str, Any]:
 )
 @click.option("--inbound-leads", type=float, default=None, help="Inbound leads (inquiries) a month.")
 @click.option("--win-rate", default=None, help="Won / decided opportunities, e.g. 0.22 or 22% (optional).")
-@click.option(
-    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the check runs."
-)
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes for the check runs.")
+@seed_option("Seed of the check runs.")
+@workers_option("Processes for the check runs.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 @json_option
 def init_command(

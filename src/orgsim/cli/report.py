@@ -10,19 +10,21 @@ from pathlib import Path
 
 import click
 
-from orgsim.cli import _emit_json, _progress, err, json_option, safe
+from orgsim.cli import (
+    _emit_json,
+    _progress,
+    err,
+    json_option,
+    out_dir_option,
+    quiet_option,
+    safe,
+)
 
 
 @click.command()
 @click.argument("sweep_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Write report.html and charts/ here (default: DIR itself).",
-)
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@out_dir_option("Write report.html and charts/ here (default: DIR itself).", path_type=Path)
+@quiet_option
 @json_option
 def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) -> None:
     """Write charts (PNG and SVG) and a self-contained report.html for the sweep in DIR.

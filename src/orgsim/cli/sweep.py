@@ -12,8 +12,18 @@ from typing import Any
 import click
 from rich.table import Table
 
-from orgsim.cli import _clean, _emit_json, json_option, out, plain, safe
-from orgsim.experiment.executors import EXECUTORS, default_workers
+from orgsim.cli import (
+    _clean,
+    _emit_json,
+    executor_options,
+    json_option,
+    out,
+    out_dir_option,
+    plain,
+    safe,
+    workers_option,
+)
+from orgsim.experiment.executors import default_workers
 from orgsim.presentation.format import fmt_ci, fmt_compact
 
 
@@ -31,23 +41,9 @@ def _plural(n: int, word: str) -> str:
 
 @click.command()
 @click.argument("experiment", type=click.Path(dir_okay=False))
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Output directory.")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes (default: all cores; with --address, the cluster's workers).",
-)
-@click.option(
-    "--executor",
-    type=click.Choice(EXECUTORS),
-    default="local",
-    show_default=True,
-    help="local processes, or a Dask distributed cluster.",
-)
-@click.option(
-    "--address", default=None, metavar="tcp://HOST:PORT", help="Dask scheduler (with --executor dask)."
-)
+@out_dir_option("Output directory.", required=True)
+@workers_option("Worker processes (default: all cores; with --address, the cluster's workers).")
+@executor_options
 @click.option(
     "--resume", is_flag=True, help="Run only what DIR is missing (also automatic for the same experiment)."
 )

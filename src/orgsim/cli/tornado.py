@@ -7,7 +7,21 @@ from typing import Any
 
 import click
 
-from orgsim.cli import _emit_json, _overrides, _progress, days_option, err, json_option, out, set_option
+from orgsim.cli import (
+    _emit_json,
+    _overrides,
+    _progress,
+    days_option,
+    err,
+    json_option,
+    out,
+    out_dir_option,
+    quiet_option,
+    reps_option,
+    seed_option,
+    set_option,
+    workers_option,
+)
 
 
 @click.command("tornado")
@@ -33,20 +47,14 @@ from orgsim.cli import _emit_json, _overrides, _progress, days_option, err, json
     show_default=True,
     help="The measure whose margin is shown (contribution: revenue minus cost, the economic headline).",
 )
-@click.option(
-    "--reps", type=click.IntRange(min=2), default=10, show_default=True, help="Replications per arm."
-)
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Experiment seed.")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    default=None,
+@reps_option(per="arm")
+@seed_option()
+@workers_option()
+@out_dir_option(
     help="Write DIR/tornado.png/.svg (the chart), tornado.csv (the bars), tornado_runs.csv (every run) "
-    "and tornado.json; a compare report later written into DIR shows the tornado.",
+    "and tornado.json; a compare report later written into DIR shows the tornado."
 )
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@quiet_option
 @days_option
 @set_option
 @json_option

@@ -8,7 +8,19 @@ from dataclasses import asdict
 import click
 from rich.table import Table
 
-from orgsim.cli import _clean, _emit_json, _progress, err, json_option, out
+from orgsim.cli import (
+    _clean,
+    _emit_json,
+    _progress,
+    err,
+    json_option,
+    out,
+    out_dir_option,
+    quiet_option,
+    reps_option,
+    seed_option,
+    workers_option,
+)
 
 
 def _fmt(value: float | None, unit: str = "") -> str:
@@ -34,17 +46,11 @@ def _fmt(value: float | None, unit: str = "") -> str:
     metavar="A,B,...",
     help="Structures to validate the scenario under.",
 )
-@click.option("--reps", type=click.IntRange(min=2), default=10, show_default=True, help="Replications each.")
-@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Experiment seed.")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Processes (default: all cores).")
-@click.option(
-    "--out",
-    "out_dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Also write DIR/validation.png/.svg (a scorecard chart) and DIR/validation.json.",
-)
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@reps_option(per="structure")
+@seed_option()
+@workers_option()
+@out_dir_option("Also write DIR/validation.png/.svg (a scorecard chart) and DIR/validation.json.")
+@quiet_option
 @json_option
 def validate_command(
     scenario: str,
