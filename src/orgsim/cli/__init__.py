@@ -8,7 +8,10 @@ Benchmarks run with ``python -m benchmarks``.
 
 To add a command: write it in a module of this package with ``@click.command()`` (not
 ``@cli.command()``), import heavy things inside the function, and add one line to
-:data:`COMMANDS`: ``"name": ("orgsim.cli.module", "function", "one-line help")``.
+:data:`COMMANDS`: ``"name": ("orgsim.cli.module", "function", "one-line help")``. Take the
+shared options from here (``reps_option``, ``seed_option``, ``workers_option``, ``quiet_option``,
+``out_dir_option``, ``executor_options``, ``days_option``, ``set_option``, ``json_option``)
+rather than declaring --reps or --seed again.
 
 Every command that prints a table also takes ``--json``. Bad input exits with code 2 and one
 line on stderr naming the file or flag, the field and what is allowed.
