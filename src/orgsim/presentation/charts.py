@@ -79,7 +79,21 @@ HEADLINE = ("revenue", "friction_index", "leakage_rate")
 SERIES_VARS = ("revenue", "pipeline_value", "tension")
 """Per-day series drawn by default: cumulative revenue, open pipeline, friction level."""
 
-BAND_NOTE = "shaded band: 95% confidence interval of the mean"
+CI_NOTE = "95% confidence interval of the mean"
+BAND_NOTE = f"shaded band: {CI_NOTE}"
+WITHIN_CI = "95% CI from the noise within settings"
+"""A sweep chart's CI when it averages over settings (the spread between settings is the design)."""
+
+
+def _mean_text(frame: pd.DataFrame, settings: Sequence[str], runs: int) -> str:
+    """What a bar or line is, ``runs`` being the runs per group.
+
+    ``mean of 40 runs``, or with settings ``mean over 8 settings (40 runs), each the same weight``.
+    """
+    if not settings:
+        return f"mean of {runs} runs"
+    k = len(frame.groupby(list(settings), sort=False))
+    return f"mean over {k} settings ({runs} runs), each the same weight"
 
 
 # -- statistics the charts draw live in orgsim.experiment.summaries (re-exported here) ------
@@ -244,14 +258,8 @@ def outcomes(
         ax.grid(axis="y", visible=False)
     axes[0].invert_yaxis()
     n = int(runs.groupby("group").size().max())
-    if settings:
-        k = len(runs.groupby(settings, sort=False))
-        subtitle = (
-            f"Bar: mean over {k} settings, each the same weight · whisker: its 95% CI from the noise "
-            "within settings · dots: each setting's mean"
-        )
-    else:
-        subtitle = f"Bar: mean of {n} runs · whisker: 95% confidence interval of the mean · dots: single runs"
+    whisker, dots = (f"its {WITHIN_CI}", "each setting's mean") if settings else (CI_NOTE, "single runs")
+    subtitle = f"Bar: {_mean_text(runs, settings, n)} · whisker: {whisker} · dots: {dots}"
     title = title or findings.outcomes(runs, measures, settings)
     return finish(fig, title, subtitle, note if note is not None else _default_note(runs))
 
@@ -547,14 +555,8 @@ def series_bands(
         ax.set_ylim(bottom=0)
     rows = _group_legend(fig, groups, styles, markers=False)
     n = int(series.groupby("group")["run"].nunique().max())
-    if settings:
-        k = len(series.groupby(settings, sort=False))
-        subtitle = (
-            f"Day by day · line: mean over {k} settings ({n} runs), each the same weight · shaded band: its "
-            "95% CI from the noise within settings"
-        )
-    else:
-        subtitle = f"Day by day · line: mean of {n} runs · {BAND_NOTE}"
+    band = f"shaded band: its {WITHIN_CI}" if settings else BAND_NOTE
+    subtitle = f"Day by day · line: {_mean_text(series, settings, n)} · {band}"
     title = title or findings.series(series, variables, settings)
     note = note if note is not None else f"orgsim · {n} runs per group · {BAND_NOTE}"
     finish(fig, title, subtitle, note, legend_rows=rows)
@@ -880,8 +882,8 @@ def metric_vs_factor(
         names = findings.and_list([in_sentence(factor_name(f)) for f in rest])
         subtitle = (
             f"{'Line' if numeric else 'Marker'}: mean at each level{binned_note} over the settings of "
-            f"{names}, each the same weight · {'band' if numeric else 'whisker'}: its 95% CI from the "
-            "noise within settings · dots: each setting's mean"
+            f"{names}, each the same weight · {'band' if numeric else 'whisker'}: its {WITHIN_CI} · "
+            "dots: each setting's mean"
         )
     elif numeric:
         subtitle = f"Line: mean at each level{binned_note} · {BAND_NOTE} · dots: individual runs"
