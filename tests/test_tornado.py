@@ -136,7 +136,17 @@ def test_cli_table_reads_at_100_columns():
     assert res.exit_code == 0
     lines = res.output.splitlines()
     assert max(len(line) for line in lines) <= 100
-    assert "market.demand" in res.output and "0.5x .. 2x" in res.output and "base margin" in res.output
+    assert "base margin" in res.output
+    row = next(i for i, line in enumerate(lines) if line.lstrip().startswith("Market demand"))
+    assert "at 0.5x:" in lines[row] and "at 2x:" in lines[row]  # the label, then each end's level
+    assert lines[row + 1].strip().startswith("market.demand")  # the key to pass to --param
+
+
+def test_every_key_parameter_has_a_schema_label_the_charts_use():
+    for key in KEY_PARAMETERS:
+        label = PARAMETERS[key].label
+        assert label and factor_name(key) == label, key
+        assert "." not in label and "_" not in label, label
 
 
 @pytest.mark.parametrize(

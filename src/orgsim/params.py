@@ -24,14 +24,19 @@ def param(
     hi: float | None = None,
     source: str = "assumption",
     doc: str = "",
+    label: str = "",
 ) -> Any:
-    """Declare a parameter: a pydantic field carrying unit, range and source."""
+    """Declare a parameter: a pydantic field carrying unit, range and source.
+
+    ``label`` is its short name on charts and tables (``Deal size``); without one, charts derive
+    it from the key (:func:`orgsim.presentation.style.factor_name`).
+    """
     return Field(
         default,
         ge=lo,
         le=hi,
         description=doc,
-        json_schema_extra={"unit": unit, "source": source},
+        json_schema_extra={"unit": unit, "source": source, "label": label},
     )
 
 
@@ -81,6 +86,7 @@ class Market(Section):
         0.0,
         5.0,
         doc="Rate at which accounts enter the market (<1: tough times).",
+        label="Market demand",
     )
     fit_mean: float = param(
         0.4,
@@ -95,6 +101,7 @@ class Market(Section):
         100,
         1e9,
         doc="Mean first-year deal value (lognormal).",
+        label="Deal size",
     )
     deal_size_spread: float = param(
         0.5,
@@ -110,6 +117,7 @@ class Market(Section):
         1.0,
         "Rubel et al. (SSRN 3493361): heterogeneous lead quality [FACTS §6]",
         "Share of accounts whose fit and intent are hard to read from activity and firmographics.",
+        label="Share of hard-to-read leads",
     )
     sales_cycle_days: float = param(
         45,
@@ -118,6 +126,7 @@ class Market(Section):
         500,
         "mid-market 30-90 calendar days [FACTS §2, S]",
         "Mean time from opportunity to decision.",
+        label="Sales cycle",
     )
 
 
@@ -131,6 +140,7 @@ class Marketing(Section):
         0,
         1e10,
         doc="Program budget (campaign spend), per year.",
+        label="Marketing budget",
     )
     skill_mean: float = param(1.0, "multiplier", 0.1, 3.0, doc="Mean marketer skill.")
     cost_per_touch: float = param(
@@ -234,7 +244,7 @@ class Marketing(Section):
 class Sales(Section):
     """The sales team: hours, cadence, habits, response decay, conversion and trust."""
 
-    headcount: int = param(10, "people", 0, 1000, doc="Quota-carrying salespeople.")
+    headcount: int = param(10, "people", 0, 1000, doc="Quota-carrying salespeople.", label="Sales headcount")
     hours_per_day: float = param(8.0, "hours", 1, 16, doc="Working hours per business day.")
     skill_mean: float = param(1.0, "multiplier", 0.1, 3.0, doc="Mean salesperson skill.")
     prioritisation: Literal["cherry_pick", "sla"] = param(
@@ -291,6 +301,7 @@ class Sales(Section):
         6000,
         "fitted to Oldroyd et al. 2007: contact odds 100x, 5 vs 30 min [FACTS §1] (docs/calibration)",
         "Minutes after the buyer raised their hand at which the hot part of the contact chance is half gone.",
+        label="Lead cooling half-life",
     )
     contact_decay_exponent: float = param(
         4.0,
@@ -626,7 +637,12 @@ class Costs(Section):
 
     head_salary: float = param(220_000, "currency per year", 0, 1e8, doc="Loaded cost of a department head.")
     hourly_rate: float = param(
-        70, "currency per hour", 0, 10_000, doc="Loaded value of a staff hour; friction hours cost it."
+        70,
+        "currency per hour",
+        0,
+        10_000,
+        doc="Loaded value of a staff hour; friction hours cost it.",
+        label="Cost of a staff hour",
     )
 
 
@@ -730,6 +746,8 @@ class ParamSpec:
     choices: tuple[Any, ...] | None
     source: str
     doc: str
+    label: str = ""
+    """Short name on charts and tables; empty: derived from the key by the presentation layer."""
 
 
 def _spec(section: str, name: str, field: Any) -> ParamSpec:
@@ -751,6 +769,7 @@ def _spec(section: str, name: str, field: Any) -> ParamSpec:
         choices=choices,
         source=extra.get("source", ""),
         doc=field.description or "",
+        label=extra.get("label", ""),
     )
 
 

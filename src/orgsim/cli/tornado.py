@@ -147,6 +147,7 @@ def _print(result: Any) -> None:
 
     from orgsim.presentation.answers import difference_cell, signed
     from orgsim.presentation.exhibits import level_text
+    from orgsim.presentation.style import factor_name
 
     m = result.measure
     base = difference_cell(m, result.base, short=True)
@@ -155,15 +156,15 @@ def _print(result: Any) -> None:
         f"{result.days} business days\nbase margin {base}"
     )
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("parameter\nlow .. high", no_wrap=True)
+    table.add_column("parameter\n  key (for --param)", no_wrap=True)
     table.add_column("margin at low\n[95% CI]", justify="right", no_wrap=True)
     table.add_column("margin at high\n[95% CI]", justify="right", no_wrap=True)
     table.add_column("swing", justify="right", no_wrap=True)
     for s in result.swings:
-        rng = f"{level_text(s.bounds.low, s.bounds.key)} .. {level_text(s.bounds.high, s.bounds.key)}"
-        cells = [_cell(m, d) for d in (s.low, s.high)]
+        key = s.bounds.key
+        cells = [_cell(m, d, level_text(v, key)) for d, v in ((s.low, s.bounds.low), (s.high, s.bounds.high))]
         swing = signed(m, s.swing).lstrip("+") + ("\nflips" if s.flips else "")
-        table.add_row(f"{s.bounds.key}\n  {rng}", *cells, swing, end_section=True)
+        table.add_row(f"{factor_name(key)}\n  {key}", *cells, swing, end_section=True)
     console = out if out.is_terminal else Console(width=100)
     console.print(f"{title}\n", markup=False, highlight=False)
     console.print(table)
@@ -177,11 +178,13 @@ def _print(result: Any) -> None:
     )
 
 
-def _cell(measure: str, d: Any) -> str:
+def _cell(measure: str, d: Any, level: str) -> str:
+    """``at 20 people: +49.3k*`` over its 95% CI (``*``: the CI excludes zero)."""
     from orgsim.presentation.answers import signed
 
     mark = "*" if d.clear else " "
-    return f"{signed(measure, d.mean)}{mark}\n[{signed(measure, d.ci_low)}, {signed(measure, d.ci_high)}] "
+    ci = f"[{signed(measure, d.ci_low)}, {signed(measure, d.ci_high)}]"
+    return f"at {level}: {signed(measure, d.mean)}{mark}\n{ci} "
 
 
 def _unit(measure: str) -> str:

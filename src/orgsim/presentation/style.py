@@ -214,9 +214,16 @@ def stage_name(key: str) -> str:
 
 
 def factor_name(key: str) -> str:
-    """A sweep factor's name for people, e.g. ``SLA response hours`` for ``sla.response_hours``."""
+    """A parameter's name for people, on charts and tables.
+
+    The schema's label (``Deal size`` for ``market.deal_size``), else one derived from the key
+    (``SLA response hours`` for ``sla.response_hours``).
+    """
     if key == "structure":
         return "Org structure"
+    spec = PARAMETERS.get(key)
+    if spec is not None and spec.label:
+        return spec.label
     section, _, name = key.partition(".")
     words = pretty(name)
     if section not in ("policy", "") and not words.lower().startswith(section):
