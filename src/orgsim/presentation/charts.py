@@ -558,7 +558,7 @@ def series_bands(
     band = f"shaded band: its {WITHIN_CI}" if settings else BAND_NOTE
     subtitle = f"Day by day · line: {_mean_text(series, settings, n)} · {band}"
     title = title or findings.series(series, variables, settings)
-    note = note if note is not None else f"orgsim · {n} runs per group · {BAND_NOTE}"
+    note = note if note is not None else f"orgsim · {n} runs per group · {band}"
     finish(fig, title, subtitle, note, legend_rows=rows)
     _place_bottom_legend(fig, note)
     return fig
