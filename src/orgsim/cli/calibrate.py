@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from orgsim.cli import (
     _clean,
@@ -175,7 +176,7 @@ def calibrate_command(
         )
         return
     table = Table(
-        title=(
+        title=Text(  # Text: a file name prints as written, never as rich markup
             f"{targets.path}: {len(result.trials)} trials x {reps} reps, "
             f"loss {result.baseline.loss:.4g} -> {best.loss:.4g}"
         ),
@@ -202,5 +203,5 @@ def calibrate_command(
         fitted.add_row(key, _fmt(float(targets.scenario.get(key))), _fmt(float(value)), serves[key])
     out.print(fitted)
     for path in (result.files["calibrated"], result.files["fit"], png, svg):
-        out.print(f"wrote {path}")
-    out.print(f"next: orgsim validate {result.files['calibrated']}")
+        out.print(f"wrote {path}", markup=False)
+    out.print(f"next: orgsim validate {result.files['calibrated']}", markup=False)

@@ -106,7 +106,7 @@ def claims(
         from orgsim.presentation.answers import write_claims_page
 
         path = write_claims_page(results, out_dir, reps=reps, seed=seed)
-        err.print(f"claims page written to {path}")
+        err.print(f"claims page written to {path}", markup=False)
     if as_json:
         _emit_json(_clean_all([r.to_dict() for r in results]))
         return

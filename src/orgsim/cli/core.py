@@ -167,19 +167,26 @@ def legend(names: Sequence[str]) -> Table:
     return table
 
 
+def structure_names(structures: str, flag: str = "--structures") -> list[str]:
+    """The structures a comma-separated ``A,B,...`` names; InputError if it names none or an unknown one."""
+    from orgsim.params import STRUCTURES
+
+    names = [s.strip() for s in structures.split(",") if s.strip()]
+    if not names:
+        raise InputError(f"{flag}: {structures!r} names no structure; allowed: {', '.join(STRUCTURES)}")
+    for name in names:
+        if name not in STRUCTURES:
+            raise InputError(f"{flag}: {name!r} is not a structure; allowed: {', '.join(STRUCTURES)}")
+    return names
+
+
 def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[str, Any]) -> list:
     from orgsim.model.simulate import as_scenario
-    from orgsim.params import STRUCTURES
 
     resolved = [as_scenario(s, overrides) for s in scenarios]
     if structures is None:
         return resolved
-    names = [s.strip() for s in structures.split(",") if s.strip()]
-    if not names:
-        raise InputError(f"--structures: {structures!r} names no structure; allowed: {', '.join(STRUCTURES)}")
-    for name in names:
-        if name not in STRUCTURES:
-            raise InputError(f"--structures: {name!r} is not a structure; allowed: {', '.join(STRUCTURES)}")
+    names = structure_names(structures)
     expanded = []
     for sc in resolved:
         for name in names:
@@ -312,7 +319,7 @@ def compare(
     if not others:
         out.print(legend(shown))
         return
-    paired = Table(title=f"paired difference to {base}, mean [95% CI]", title_justify="left")
+    paired = Table(title=f"paired difference to {safe(base)}, mean [95% CI]", title_justify="left")
     paired.add_column("measure")
     for label in others:
         paired.add_column(safe(f"{label} - {base}"), justify="right")
@@ -323,7 +330,8 @@ def compare(
     out.print(paired)
     for label in others:
         for name in ("revenue", "contribution"):
-            out.print(difference_sentence(name, label, base, result.difference(label, name, base)))
+            sentence = difference_sentence(name, label, base, result.difference(label, name, base))
+            out.print(plain(sentence), markup=False)
     out.print(PAIRED_NOTE)
     out.print(legend(shown))
 

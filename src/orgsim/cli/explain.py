@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from orgsim.cli import (
     _clean,
@@ -115,7 +116,7 @@ def explain(
         from orgsim.presentation.charts import save
 
         png, _ = save(waterfall(result), f"{out_dir}/charts/explain_{result.measure.replace('/', '_per_')}")
-        err.print(f"waterfall chart written to {png}")
+        err.print(f"waterfall chart written to {png}", markup=False)
     if as_json:
         _emit_json(_clean_all(result.to_dict()))
         return
@@ -123,7 +124,7 @@ def explain(
     total = result.total
     how = "exact" if result.method == "exact" else f"{result.permutations} sampled orders per seed"
     table = Table(
-        title=(
+        title=Text(  # Text: scenario names print as written, never as rich markup
             f"{m}: {result.a} {value_text(m, result.a_value)} -> {result.b} {value_text(m, result.b_value)}, "
             f"difference {signed(m, total.mean)} [{signed(m, total.ci_low)}, {signed(m, total.ci_high)}]"
         ),
@@ -149,7 +150,7 @@ def explain(
         )
     out.print(table)
     for note in result.notes:
-        out.print(note)
+        out.print(note, markup=False)
     out.print(PAIRED_NOTE)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from orgsim.cli import (
     _emit_json,
@@ -184,13 +185,13 @@ def init_command(
             }
         )
         return
-    table = Table(title=f"{name}: the client's facts in the model's units", title_justify="left")
+    table = Table(title=Text(f"{name}: the client's facts in the model's units"), title_justify="left")
     for col in ("fact", "parameter", "value", "conversion"):
         table.add_column(col, overflow="fold")
     for c in setup.conversions:
         table.add_row(c.fact, c.key, f"{c.value:g}" if isinstance(c.value, float) else str(c.value), c.how)
     out.print(table)
-    out.print(f"wrote {scenario_file} (scenario) and {targets_file} (targets for calibrate)")
+    out.print(f"wrote {scenario_file} (scenario) and {targets_file} (targets for calibrate)", markup=False)
     out.print("next:")
     for command in next_commands:
-        out.print(f"  {command}")
+        out.print(f"  {command}", markup=False)

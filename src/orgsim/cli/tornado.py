@@ -109,7 +109,8 @@ def tornado(
         stop()
     if out_dir is not None:
         written = write_outputs(result, out_dir)
-        err.print(f"wrote {written} and tornado.csv, tornado_runs.csv, tornado.json in {out_dir}")
+        files = "tornado.csv, tornado_runs.csv, tornado.json"
+        err.print(f"wrote {written} and {files} in {out_dir}", markup=False)
     if as_json:
         _emit_json(result.to_dict())
         return

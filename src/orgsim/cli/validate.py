@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from orgsim.cli import (
     _clean,
@@ -69,10 +70,11 @@ def validate_command(
     effects, the attempts effect) are plausibility checks, not targets. The facts and their
     sources are in orgsim/data/facts.toml.
     """
+    from orgsim.cli.core import structure_names
     from orgsim.experiment.validate import load_facts, score, validate
     from orgsim.model.simulate import as_scenario
 
-    names = [s.strip() for s in structures.split(",") if s.strip()]
+    names = structure_names(structures)  # one line for ',' or an unknown name, before any run
     base = as_scenario(scenario)
     if out_dir is not None:  # before any run: a refused or unwritable --out loses no work
         from orgsim.outputs import check_report_dir
@@ -97,7 +99,7 @@ def validate_command(
         claim_report_dir(out_dir)  # marked as orgsim's: a report may join it later
         png, _ = validation_chart(checks, Path(out_dir) / "validation")
         write_atomic(Path(out_dir) / "validation.json", json.dumps(rows, indent=2).encode())
-        err.print(f"wrote {png}, its .svg and validation.json in {out_dir}")
+        err.print(f"wrote {png}, its .svg and validation.json in {out_dir}", markup=False)
     if as_json:
         _emit_json(rows)
         return
@@ -106,7 +108,7 @@ def validate_command(
         part = [c for c in checks if c.structure == structure]
         agree, measured = score(part)
         title = f"{base.name} under {structure}: {agree} of {measured} measured facts agree ({reps} reps)"
-        table = Table(title=title, title_justify="left")
+        table = Table(title=Text(title), title_justify="left")  # a scenario name as written
         table.add_column("fact", overflow="fold")
         table.add_column("published", justify="right")
         table.add_column("model [95% CI]", justify="right")
@@ -121,7 +123,7 @@ def validate_command(
         out.print(table)
     missing = sorted({c.note for c in checks if c.ok is None})
     for note in missing:
-        out.print(f"n/a: {note}")
+        out.print(f"n/a: {note}", markup=False)
     agree, measured = score(checks)
     if measured:
         out.print(f"overall: {agree} of {measured} measured facts agree ({agree / measured:.0%})")
