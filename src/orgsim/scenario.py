@@ -110,6 +110,13 @@ def check_key(key: str, source: str) -> None:
     """Raise InputError for an unknown dotted key, suggesting the nearest valid one."""
     if key in META_KEYS or key in PARAMETERS:
         return
+    inside = [name for name in PARAMETERS if name.startswith(f"{key}.")]
+    if inside:  # a section such as `sales` given a value: name one of its parameters
+        shown = ", ".join(inside[:3]) + (", ..." if len(inside) > 3 else "")
+        raise InputError(
+            f"{source}: '{key}' is a section, not a parameter; set one of its parameters "
+            f"({shown}; see `orgsim show`)"
+        )
     options = list(PARAMETERS) + list(META_KEYS)
     raise InputError(f"{source}: unknown parameter '{key}'{_suggest(key, options)}")
 
@@ -223,8 +230,14 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: malformed TOML: {exc}") from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a scenario .toml file") from None
+    except PermissionError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: cannot read it: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
 
 
 def load_scenario(

@@ -19,6 +19,7 @@ line on stderr naming the file or flag, the field and what is allowed.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import sys
@@ -288,3 +289,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except OSError as exc:  # a path argument longer than the system allows, wherever it is first used
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        name = plain(exc.filename if exc.filename is not None else "a path")
+        shown = name if len(name) <= 60 else f"{name[:40]}...{name[-12:]} ({len(name):,} characters)"
+        click.echo(f"orgsim: error: {shown}: file name too long (at most 255 bytes a name)", err=True)
+        sys.exit(2)

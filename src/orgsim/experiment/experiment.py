@@ -394,9 +394,10 @@ def parse_experiment(
     _need(samples is not None, source, f"samples: the {design} design needs a sample size (an integer >= 1)")
     if design == "sobol" and samples and samples & (samples - 1):
         low = 1 << (samples.bit_length() - 1)
+        near = f"{low} or {2 * low}" if 2 * low <= MAX_POINTS else f"{low}"  # never one over the limit
         raise InputError(
             f"{source}: samples: {samples} is not allowed for a sobol design; use a power of 2 "
-            f"(e.g. {low} or {2 * low}) so the Sobol' sequence keeps its balance"
+            f"(e.g. {near}) so the Sobol' sequence keeps its balance"
         )
     days = _integer(raw, "days", None, 1, source)
     seed = _integer(raw, "seed", 0, 0, source)
