@@ -72,6 +72,23 @@ def test_bad_files_get_one_line_errors(tmp_path, content, expected):
     assert "\n" not in message
 
 
+def test_a_directory_or_binary_file_as_a_scenario_is_one_line(tmp_path):
+    folder = tmp_path / "dir.toml"
+    folder.mkdir()
+    with pytest.raises(InputError, match=r"dir.toml: is a directory, not a scenario .toml file$"):
+        load_scenario(folder)
+    binary = tmp_path / "bin.toml"
+    binary.write_bytes(b"name = '\xff\xfe'\n")
+    with pytest.raises(InputError, match=r"bin.toml: cannot read it: not UTF-8 text"):
+        load_scenario(binary)
+
+
+def test_a_section_set_to_a_value_names_its_parameters():
+    with pytest.raises(InputError, match=r"^--set: 'sales' is a section, not a parameter") as info:
+        parse_assignment("sales=5")
+    assert "sales.headcount" in str(info.value) and "did you mean" not in str(info.value)
+
+
 def test_missing_file_and_unknown_name():
     with pytest.raises(InputError, match="file not found"):
         load_scenario("nowhere/x.toml")

@@ -57,6 +57,19 @@ def test_a_name_with_markup_and_escapes_prints_as_written(tmp_path, args):
     assert "[/bold]oops" in done.stdout and "[red]x" in done.stdout
 
 
+def test_compare_of_two_odd_names_prints_the_paired_table_as_written(tmp_path):
+    """The paired table's title and sentences carry the baseline's name (a MarkupError once)."""
+    first = scenario_file(tmp_path, NASTY)
+    second = tmp_path / "plain.toml"
+    second.write_text("name = '[b]plain'\nstructure = 'separate'\n[market]\nprospects = 400\n")
+    tiny = ["--reps", "2", "--days", "3", "--workers", "1", "--quiet"]
+    done = orgsim("compare", str(first), str(second), *tiny)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "paired difference to [/bold]oops [red]x" in done.stdout
+    assert "[b]plain earns" in done.stdout and "than [/bold]oops [red]x" in done.stdout
+
+
 def test_set_name_and_description_rename_the_scenario():
     sc = load_scenario("aligned", {"name": "mine", "description": "why"})
     assert (sc.name, sc.description, sc.structure) == ("mine", "why", "aligned")
