@@ -100,15 +100,21 @@ def sweep(
                     "sampled_runs": guess.sampled,
                     "run_s": round(guess.run_seconds, 3),
                     "estimate_s": round(guess.seconds, 1),
+                    "free_cores": round(guess.free_cores, 1),
                 }
             )
             return
         todo = "" if guess.missing == n else f"; {guess.missing:,} still to run in {out_dir}"
+        busy = (
+            f"; the machine is busy: about {guess.free_cores:.1f} of {guess.workers} cores free"
+            if guess.missing and guess.free_cores < guess.workers
+            else ""
+        )
         click.echo(
             f"{plain(exp.name)}: {_plural(n, 'run')} ({_plural(points, 'design point')} x "
             f"{_plural(exp.replications, 'replication')} x {_plural(scenarios, 'base scenario')}{todo}), "
             f"about {guess.seconds:,.0f} s on {_plural(guess.workers, 'worker')} "
-            f"({guess.run_seconds:.2f} s a run, timed on {_plural(guess.sampled, 'run')})"
+            f"({guess.run_seconds:.2f} s a run, timed on {_plural(guess.sampled, 'run')}{busy})"
         )
         return
     start = time.monotonic()

@@ -280,6 +280,23 @@ class Estimate:
     run_seconds: float
     workers: int
     seconds: float
+    free_cores: float = 0.0  # cores other work left free when the sample ran (0: not known)
+
+
+def free_cores() -> float:
+    """Cores this process may use that other work leaves free now, from the 1-minute load average.
+
+    At least 1. On a machine whose load average counts more cores than this process may use (a
+    container slice of a bigger host), the load says nothing about ours: all of ours count as free.
+    """
+    cores = default_workers()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - no load average on this system
+        return float(cores)
+    if (os.cpu_count() or cores) != cores:
+        return float(cores)
+    return max(1.0, cores - load)
 
 
 def estimate(exp: Experiment, workers: int, out_dir: str | Path | None = None) -> Estimate:
@@ -288,8 +305,9 @@ def estimate(exp: Experiment, workers: int, out_dir: str | Path | None = None) -
     Runs missing from ``out_dir`` (all, for a new directory) are counted; up to 8 of them,
     spread evenly over the design (points can differ a lot in cost), are run here and timed,
     stopping after about 5 s. The forecast is their mean time x missing runs / the processes
-    that can run at once (``workers``, at most the cores this process may use), plus the
-    time to start the workers.
+    that can run at once (``workers``, at most the cores this process may use and that other
+    work leaves free: on a busy machine two workers on two cores run little faster than one),
+    plus the time to start the workers.
     """
     n = exp.n_runs
     done = np.zeros(n, dtype=bool)
@@ -300,6 +318,7 @@ def estimate(exp: Experiment, workers: int, out_dir: str | Path | None = None) -
     missing_ids = np.flatnonzero(~done)
     if missing_ids.size == 0:
         return Estimate(n, 0, 0, 0.0, workers, 0.0)
+    free = free_cores()  # read before the sample adds its own load
     picks = missing_ids[np.unique(np.linspace(0, missing_ids.size - 1, min(8, missing_ids.size)).astype(int))]
     points = exp.points()
     settings = exp.settings(points)
@@ -314,8 +333,8 @@ def estimate(exp: Experiment, workers: int, out_dir: str | Path | None = None) -
     per_run = sum(times) / len(times)
     parallel = max(1, min(workers, default_workers(), int(missing_ids.size)))
     startup = 2.0 if parallel > 1 else 0.0  # the fork server loads the model once
-    seconds = per_run * missing_ids.size / parallel + startup
-    return Estimate(n, int(missing_ids.size), len(times), per_run, parallel, seconds)
+    seconds = per_run * missing_ids.size / min(parallel, free) + startup
+    return Estimate(n, int(missing_ids.size), len(times), per_run, parallel, seconds, free)
 
 
 def estimate_seconds(exp: Experiment, workers: int) -> float:
