@@ -102,3 +102,16 @@ def test_an_integer_range_narrower_than_a_step_is_refused():
             {"design": "lhs", "samples": 4, "factors": {"sales.headcount": {"range": [4, 4.4]}}},
             source="exp.toml",
         )
+
+
+def test_an_integer_range_with_fractional_ends_is_refused():
+    """Sampled values of an integer parameter are rounded: [4.2, 4.8] would give 4s and 5s."""
+    with pytest.raises(InputError, match=r"range: sales.headcount takes whole numbers.*e\.g\. \[4, 5\]"):
+        parse_experiment(
+            {"design": "lhs", "samples": 4, "factors": {"sales.headcount": {"range": [4.2, 4.8]}}},
+            source="exp.toml",
+        )
+    whole = {"design": "lhs", "samples": 4, "factors": {"sales.headcount": {"range": [4.0, 6]}}}
+    exp = parse_experiment(whole, source="exp.toml")
+    values = {spec.values["sales.headcount"] for spec in exp.iter_runs()}
+    assert values <= {4, 5, 6} and len(values) > 1

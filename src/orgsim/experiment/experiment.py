@@ -30,6 +30,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -325,6 +326,13 @@ def _factor(key: str, spec: Any, design: str, source: str) -> Factor:
             source,
             f"{where}.range: [{rng[0]}, {rng[1]}] holds a single integer, so every point would be the "
             f"same; widen it or fix the value in [set]",
+        )
+        _need(  # sampled values are rounded: [4.2, 4.8] would give 4s and 5s, both outside it
+            all(float(v).is_integer() for v in rng),
+            source,
+            f"{where}.range: {key} takes whole numbers and sampled values are rounded, so "
+            f"[{rng[0]}, {rng[1]}] would give values outside it; give whole-number ends "
+            f"(e.g. [{math.floor(rng[0])}, {math.ceil(rng[1])}])",
         )
     return Factor(key, lo=float(rng[0]), hi=float(rng[1]))
 
