@@ -37,7 +37,6 @@ def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) ->
     """
     from orgsim.experiment.storage import load_manifest
     from orgsim.outputs import check_report_dir
-    from orgsim.presentation.report import from_sweep, plan, write_report
 
     target = out_dir if out_dir is not None else sweep_dir
     if out_dir is not None:
@@ -45,6 +44,8 @@ def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) ->
     else:  # the report goes into DIR: a missing or damaged manifest is the first thing to say
         load_manifest(sweep_dir)
         check_report_dir(target, "DIR")
+    from orgsim.presentation.report import from_sweep, plan, write_report  # charts: slow to import
+
     data = from_sweep(sweep_dir)
     planned = plan(data)
     advance, stop = _progress(len(planned), quiet, "charts")
