@@ -115,3 +115,23 @@ def test_a_read_only_out_is_not_called_resumable(tmp_path):
     exp.write_text('scenarios = ["aligned"]\ndays = 3\n')
     done = orgsim("sweep", str(exp), "--out", "/proc/orgsim-sweep")
     assert done.returncode == 2 and "cannot write" in done.stderr and "resume" not in done.stderr
+
+
+def test_tables_in_a_pipe_follow_columns_when_it_is_set():
+    import os
+
+    def widest_table_line(env: dict[str, str]) -> int:
+        done = subprocess.run(
+            [sys.executable, "-m", "orgsim", "run", "separate", "--days", "3"],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=env,
+        )
+        assert done.returncode == 0, done.stderr
+        rows = [line for line in done.stdout.splitlines() if "│" in line or "legend" in line or "  " in line]
+        return max(len(line.rstrip()) for line in rows if not line.startswith("lead ledger"))
+
+    bare = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    assert widest_table_line({**bare, "COLUMNS": "100"}) <= 100  # the legend's meanings wrap
+    assert widest_table_line(bare) > 100  # a file gets whole lines (200 columns) unless told

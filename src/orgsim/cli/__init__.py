@@ -22,6 +22,7 @@ from __future__ import annotations
 import errno
 import json
 import math
+import os
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
@@ -97,7 +98,10 @@ class _LazyConsole:
             if self._stderr:
                 self._console = Console(stderr=True)
             else:
-                self._console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+                # off a terminal (a file, a pipe) tables are not squeezed to 80 columns, unless
+                # the user says how wide with COLUMNS
+                chosen = sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit()
+                self._console = Console(soft_wrap=True, width=None if chosen else 200)
         return self._console
 
     def __getattr__(self, name: str) -> Any:
