@@ -155,6 +155,20 @@ def test_compare_prints_the_paired_table_and_verdicts():
     )
 
 
+def test_a_zero_difference_reads_the_same_not_zero_less():
+    from orgsim.experiment.stats import paired_difference
+    from orgsim.presentation.answers import difference_sentence
+
+    none = paired_difference([0.0, 0.0, 0.0], [0.0, 0.0, 0.0])
+    assert difference_sentence("revenue", "aligned", "separate", none).startswith(
+        "aligned earns the same revenue as separate [0, 0]"
+    )
+    rate = paired_difference([0.1, 0.2, 0.3], [0.1, 0.2, 0.3])
+    assert " has the same " in difference_sentence("leakage_rate", "aligned", "separate", rate)
+    more = paired_difference([1e5, 2e5, 3e5], [2e5, 2.5e5, 4e5])
+    assert difference_sentence("revenue", "aligned", "separate", more).startswith("aligned earns 83.3k more")
+
+
 def test_comparison_differences_match_paired_difference_of_the_runs():
     comp = compare(["separate", "aligned"], reps=3, overrides=TINY, workers=2)
     table = comp.differences(columns=["mqls"])

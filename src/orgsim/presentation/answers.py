@@ -112,6 +112,9 @@ def difference_sentence(measure: str, label: str, baseline: str, diff: Differenc
         tail += ", better" if (diff.mean > 0) == (way == "higher") else ", worse"
     amount = signed(measure, abs(diff.mean))[1:] if diff.mean else "0"
     name = in_sentence(label_of(measure))
+    if diff.mean == 0:  # not '0 less revenue'
+        verb = "earns" if measure in MONEY else "has"
+        return f"{label} {verb} the same {name} as {baseline} {ci} — {tail}"
     if measure in MONEY:
         more = "more" if diff.mean > 0 else "less"
         return f"{label} earns {amount} {more} {name} than {baseline} {ci} — {tail}"
