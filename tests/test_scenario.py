@@ -60,6 +60,7 @@ def test_file_values_override_the_preset(tmp_path):
         ("[sales]\nprioritisation = 'random'\n", "one of 'cherry_pick', 'sla'"),
         ("[markt]\nprospects = 5\n", "unknown parameter 'markt.prospects'; did you mean 'market.prospects'?"),
         ("[market\nprospects = 5\n", "malformed TOML"),
+        ("[sales]\nheadcount = true\n", "sales.headcount: true/false is not a number (got true)"),
     ],
 )
 def test_bad_files_get_one_line_errors(tmp_path, content, expected):
@@ -75,7 +76,7 @@ def test_bad_files_get_one_line_errors(tmp_path, content, expected):
 def test_a_directory_or_binary_file_as_a_scenario_is_one_line(tmp_path):
     folder = tmp_path / "dir.toml"
     folder.mkdir()
-    with pytest.raises(InputError, match=r"dir.toml: is a directory, not a scenario .toml file$"):
+    with pytest.raises(InputError, match=r"dir.toml: is a directory, not a .toml file$"):
         load_scenario(folder)
     binary = tmp_path / "bin.toml"
     binary.write_bytes(b"name = '\xff\xfe'\n")

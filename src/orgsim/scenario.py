@@ -185,6 +185,14 @@ def resolve(
     if len(data["name"]) > MAX_NAME or not data["name"].strip():
         where = overrides_source if "name" in meta else source
         raise InputError(f"{where}: name: use 1 to {MAX_NAME} characters (got {len(data['name'])})")
+    for key, value in flat.items():  # pydantic would read true as 1 (a headcount of one person)
+        spec = PARAMETERS.get(key)
+        if spec is not None and spec.type in ("int", "float") and isinstance(value, bool):
+            where = overrides_source if key in overrides else source
+            given = str(value).lower()
+            raise InputError(
+                f"{where}: {key}: true/false is not a number (got {given}); allowed: {_allowed(key)}"
+            )
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -231,7 +239,7 @@ def read_toml(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: malformed TOML: {exc}") from None
     except IsADirectoryError:
-        raise InputError(f"{path}: is a directory, not a scenario .toml file") from None
+        raise InputError(f"{path}: is a directory, not a .toml file") from None
     except PermissionError as exc:
         raise InputError(f"{path}: cannot read it ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
