@@ -252,3 +252,40 @@ def test_when_the_answer_changes_counts_settings_by_hand(data, measure):
             assert int(m.group(3)) == sum(at)
             winner_better = means[m.group(1)] != means[v.leader]
             assert int(m.group(2)) == int(((best == m.group(1)) & winner_better)[at].sum()) > sum(at) / 2
+
+
+def test_a_sampled_sweep_says_where_each_design_leads_not_one_setting_per_level(tmp_path):
+    """In a Latin hypercube every setting has its own levels: "at that level" would name one setting."""
+    from orgsim.experiment.decision import contrasts, flips
+
+    factors = {"market.deal_size": (5000, 150000), "sales.headcount": (2, 20)}
+    path = make_sweep_dir(
+        tmp_path / "lhs",
+        "lhs",
+        factors,
+        structures=("separate", "merged", "aligned"),
+        n=10,
+        structure_factor=False,
+        days=30,
+    )
+    data = report.from_sweep(path)
+    assert data.crossed and data.settings == list(factors)
+    v = data.verdict("contribution")
+    means = data.runs.groupby([*factors, "group"])["contribution"].mean().unstack("group")
+    best = means.idxmax(axis=1)
+    assert set(best) != {v.leader}, "the tiny sweep should have a challenger to describe"
+    lines = summary_module._flips(data, v)
+    assert not any("in every setting at that level" in line for line in lines)
+    f = flips(data.runs, "contribution", True, v.leader, list(factors), pair_on=data.pair_on or "")
+    assert f.conditions == () and len(f.kept) + len(f.lost) == f.settings == len(means)
+    for challenger in set(best) - {v.leader}:  # each challenger's count, by hand
+        won = int((best == challenger).sum())
+        head = f"{challenger} leads on contribution in {won} of {len(means)} settings"
+        assert any(line.startswith(head) for line in lines)
+    for c in contrasts(f, min_settings=1, min_effect=0.0):  # medians and the effect, by hand
+        mine = means[best == c.challenger].index.get_level_values(c.factor).to_numpy(float)
+        kept = means[best == v.leader].index.get_level_values(c.factor).to_numpy(float)
+        assert c.median_won == pytest.approx(np.median(mine))
+        assert c.median_kept == pytest.approx(np.median(kept))
+        u = stats.mannwhitneyu(mine, kept).statistic
+        assert c.effect == pytest.approx(2 * u / (mine.size * kept.size) - 1)

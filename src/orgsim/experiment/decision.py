@@ -9,7 +9,8 @@ measures): ``best`` (the clear leader), ``tied`` (not clearly different from the
 setting (set by the inputs, e.g. a structure's meeting hours: no verdict on noise).
 
 For a sweep, :func:`flips` lists the settings where another group has the better mean and
-the single-factor conditions that cover them ("merged wins where sales.headcount = 4").
+the single-factor conditions that cover them ("merged wins where sales.headcount = 4"); for a
+sampled design, :func:`contrasts` says how the settings each challenger wins differ.
 """
 
 from __future__ import annotations
@@ -118,8 +119,67 @@ class Flip:
     leader: str
     settings: int  # settings compared
     lost: tuple[tuple[tuple[tuple[str, Any], ...], str, bool], ...]  # (setting, winner there, clearly)
-    # (factor, level, winner) where the leader loses in every setting at that level
+    # (factor, level, winner) where the leader loses in every setting (two or more) at that level
     conditions: tuple[tuple[str, Any, str], ...]
+    kept: tuple[tuple[tuple[str, Any], ...], ...] = ()  # the settings where the leader leads
+
+
+@dataclass(frozen=True)
+class Contrast:
+    """How the settings a challenger wins differ from those the leader keeps, on one factor.
+
+    ``effect`` is the rank-biserial correlation (-1..1): +1 when every setting the challenger
+    wins has a higher value of ``factor`` than every setting the leader keeps.
+    """
+
+    challenger: str
+    factor: str
+    effect: float
+    median_won: float  # the factor's median where the challenger leads
+    median_kept: float  # ... and where the leader leads
+    won: int  # settings the challenger leads
+    clearly: int  # ... of which with a clear paired margin
+
+
+def contrasts(f: Flip, min_settings: int = 3, min_effect: float = 0.3) -> list[Contrast]:
+    """For sampled designs (every setting its own levels): where each challenger leads, by factor.
+
+    A factorial design names conditions ("merged leads where sales headcount = 4"); a Latin
+    hypercube or Sobol sample has one setting per level, so instead the settings each challenger
+    wins are compared with those the leader keeps, factor by factor (rank-biserial effect, a
+    Mann-Whitney U scaled to -1..1). Challengers leading fewer than ``min_settings`` settings and
+    effects weaker than ``min_effect`` are left out; strongest first per challenger.
+    """
+    import numpy as np
+
+    out: list[Contrast] = []
+    kept = [dict(s) for s in f.kept]
+    for challenger in sorted({w for _, w, _ in f.lost}):
+        mine = [(dict(s), clear) for s, w, clear in f.lost if w == challenger]
+        if len(mine) < min_settings or len(kept) < min_settings:
+            continue
+        found = []
+        for factor, value in mine[0][0].items():
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                continue
+            a = np.array([s[factor] for s, _ in mine], dtype=float)
+            b = np.array([s[factor] for s in kept], dtype=float)
+            greater = (a[:, None] > b[None, :]).sum() + 0.5 * (a[:, None] == b[None, :]).sum()
+            effect = 2.0 * greater / (a.size * b.size) - 1.0
+            if abs(effect) >= min_effect:
+                found.append(
+                    Contrast(
+                        challenger,
+                        factor,
+                        float(effect),
+                        float(np.median(a)),
+                        float(np.median(b)),
+                        len(mine),
+                        sum(clear for _, clear in mine),
+                    )
+                )
+        out.extend(sorted(found, key=lambda c: -abs(c.effect)))
+    return out
 
 
 def flips(
@@ -138,6 +198,7 @@ def flips(
     """
     keyed = runs.assign(_setting=setting_of(runs, factors))
     lost = []
+    kept = []
     n = 0
     for setting, cell in keyed.groupby("_setting", sort=False):
         means = cell.groupby(group, sort=False)[measure].mean().dropna()
@@ -148,6 +209,8 @@ def flips(
         if best != leader:
             d = within_difference(cell, measure, a=leader, b=best, group=group, pair_on=pair_on)
             lost.append((tuple(setting), str(best), d.overall.sign == (1 if higher_is_better else -1)))
+        else:
+            kept.append(tuple(setting))
     conditions = []
     all_settings = [tuple(s) for s in pd.unique(keyed["_setting"])]
     for f in factors:
@@ -155,9 +218,10 @@ def flips(
             at = [s for s in all_settings if dict(s).get(f) == level]
             here = [x for x in lost if dict(x[0]).get(f) == level]
             winners = {x[1] for x in here}
-            if at and len(here) == len(at) and len(winners) == 1:
+            # one setting at a level (a sampled design) is that setting, not a condition
+            if len(at) >= 2 and len(here) == len(at) and len(winners) == 1:
                 conditions.append((f, level.item() if hasattr(level, "item") else level, winners.pop()))
-    return Flip(leader, n, tuple(lost), tuple(conditions))
+    return Flip(leader, n, tuple(lost), tuple(conditions), tuple(kept))
 
 
-__all__ = ["RULE", "Flip", "Verdict", "flips", "verdict"]
+__all__ = ["RULE", "Contrast", "Flip", "Verdict", "contrasts", "flips", "verdict"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from orgsim.experiment.decision import RULE, Flip, Verdict, flips
+from orgsim.experiment.decision import RULE, Contrast, Flip, Verdict, contrasts, flips
 from orgsim.presentation.report.data import DECISION_MEASURES, ReportData
 from orgsim.presentation.report.readings import read_tornado_flips
 from orgsim.presentation.report.text import diff_text, fmt, level_text
@@ -109,7 +109,10 @@ def _flips(data: ReportData, v: Verdict) -> list[str]:
                     f"Where {in_sentence(factor_name(factor))} = {level_text(level)}, {winner} leads on "
                     f"{name} instead (in every setting at that level)."
                 )
-            if not f.conditions:
+            found = contrasts(f) if not f.conditions and data.design != "factorial" else []
+            if found:  # a sampled design: each setting has its own levels, so compare the settings
+                out.extend(_contrast_texts(f, found, name))
+            elif not f.conditions:
                 partial = _partial_condition(data, f)
                 if partial:
                     out.append(partial)
@@ -139,6 +142,26 @@ def _flips(data: ReportData, v: Verdict) -> list[str]:
     return out
 
 
+def _contrast_texts(f: Flip, found: list[Contrast], name: str) -> list[str]:
+    """``separate leads on contribution in 7 of 48 settings (clearly in 1); there, deal size is ...``."""
+    out = []
+    for challenger in sorted({w for _, w, _ in f.lost}):
+        mine = [c for c in found if c.challenger == challenger][:3]
+        won = sum(1 for _, w, _ in f.lost if w == challenger)
+        clearly = sum(1 for _, w, clear in f.lost if w == challenger and clear)
+        text = f"{challenger} leads on {name} in {won} of {f.settings} settings (clearly in {clearly})"
+        if mine:
+            parts = [
+                f"{in_sentence(factor_name(c.factor))} is {'higher' if c.effect > 0 else 'lower'} "
+                f"(median {level_text(c.median_won)} vs {level_text(c.median_kept)}"
+                + (f" where {f.leader} leads)" if i == 0 else ")")
+                for i, c in enumerate(mine)
+            ]
+            text += "; there, " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+        out.append(text + ".")
+    return out
+
+
 def _partial_condition(data: ReportData, f: Flip) -> str:
     """``aligned leads in 3 of the 4 settings where SLA response hours = 4`` (the level losses cluster at).
 
@@ -151,7 +174,7 @@ def _partial_condition(data: ReportData, f: Flip) -> str:
             at = data.runs[data.runs[factor] == level].groupby(data.settings).ngroups
             here = [x for x in f.lost if dict(x[0]).get(factor) == level]
             winners = {x[1] for x in here}
-            if at and len(winners) == 1 and len(here) / at > best[0]:
+            if at >= 2 and len(winners) == 1 and len(here) / at > best[0]:
                 text = (
                     f"{winners.pop()} leads in {len(here)} of the {at} settings where "
                     f"{in_sentence(factor_name(factor))} = {level_text(level)}."
