@@ -18,8 +18,9 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -331,17 +332,43 @@ def _segment_text(value: float, unit: str) -> str:
     return compact_number(value, unit)
 
 
-def _nonzero(runs: pd.DataFrame, prefix: str) -> tuple[list[str], list[str]]:
+@dataclass(frozen=True)
+class _Parts:
+    """A stacked breakdown's parts (leak causes or friction sources) and how they are drawn."""
+
+    kind: Literal["cause", "source"]
+    drawn: list[str]
+    """Parts with a non-zero value somewhere (stacked and in the legend)."""
+    absent: list[str]
+    """Parts that are zero everywhere (named in the subtitle)."""
+    colors: dict[str, str]
+    """Every part's colour, drawn or not, so a part keeps its colour across charts."""
+
+    def name(self, key: str) -> str:
+        """The part's name from the measure schema, e.g. ``Reached too late``."""
+        return style.cause_name(key) if self.kind == "cause" else style.source_name(key)
+
+
+def _parts(runs: pd.DataFrame, prefix: str, kind: Literal["cause", "source"]) -> _Parts:
     keys = parts(runs, prefix)
-    present = [k for k in keys if runs[prefix + k].astype(float).abs().sum() > 0]
-    return present, [k for k in keys if k not in present]
+    drawn = [k for k in keys if runs[prefix + k].astype(float).abs().sum() > 0]
+    absent = [k for k in keys if k not in drawn]
+    return _Parts(kind, drawn, absent, style.part_colors(keys, kind))
 
 
-def _part_legend(fig: Figure, keys: Sequence[str], colors: dict[str, str], names: dict[str, str]) -> int:
-    handles = [Patch(facecolor=colors[k], label=names.get(k, style.pretty(k))) for k in keys]
-    ncol = min(len(keys), 4) or 1
+def _finish_breakdown(
+    fig: Figure, runs: pd.DataFrame, p: _Parts, title: str, subtitle: str, absent_words: str, note: str | None
+) -> Figure:
+    """The parts' legend, the absent parts named after ``absent_words`` in the subtitle, the footnote."""
+    handles = [Patch(facecolor=p.colors[k], label=p.name(k)) for k in p.drawn]
+    ncol = min(len(p.drawn), 4) or 1
     fig.legend(handles=handles, loc="lower center", ncol=ncol, frameon=False)
-    return math.ceil(len(keys) / ncol)
+    if p.absent:
+        subtitle += f" · {absent_words}: " + ", ".join(in_sentence(p.name(k)) for k in p.absent)
+    note = note if note is not None else _default_note(runs)
+    finish(fig, title, subtitle, note, legend_rows=math.ceil(len(p.drawn) / ncol))
+    _place_bottom_legend(fig, note)
+    return fig
 
 
 @themed
@@ -351,31 +378,22 @@ def leakage_by_cause(
     note: str | None = None,
 ) -> Figure:
     """Leakage per group stacked by cause: share of leads created and expected revenue lost."""
-    keys, absent = _nonzero(runs, "leaked.")
-    all_keys = parts(runs, "leaked.")
-    colors = style.part_colors(all_keys, "cause")
+    p = _parts(runs, "leaked.", "cause")
     fig = new_figure(height=max(4.6, 2.8 + 0.55 * runs["group"].nunique()))
     left, right = fig.subplots(1, 2, sharey=True)
-    _stacked(left, runs, "leaked.", keys, colors, "share", per="ledger.created")
+    _stacked(left, runs, "leaked.", p.drawn, p.colors, "share", per="ledger.created")
     left.set_title("Share of leads created")
     left.set_xlabel("Leaked leads (% of leads created, mean per run)")
-    rev_keys = [k for k in keys if f"leaked_revenue.{k}" in runs]
-    _stacked(right, runs, "leaked_revenue.", rev_keys, colors, "currency")
+    rev_keys = [k for k in p.drawn if f"leaked_revenue.{k}" in runs]
+    _stacked(right, runs, "leaked_revenue.", rev_keys, p.colors, "currency")
     right.set_title("Expected revenue leaked")
     right.set_xlabel("Expected revenue leaked (currency units, mean per run)")
-    rows = _part_legend(fig, keys, colors, style.CAUSE_NAMES)
-    title = title or findings.leakage(runs, keys)
     subtitle = (
         "Leaked: leads in market and fitting, lost to the process rather than to the buyer's choice"
         " · left: % of all leads created (the tables' leakage rate divides by leads with intent)"
     )
-    if absent:
-        names = ", ".join(in_sentence(style.CAUSE_NAMES.get(k, style.pretty(k))) for k in absent)
-        subtitle += f" · no leaks: {names}"
-    note = note if note is not None else _default_note(runs)
-    finish(fig, title, subtitle, note, legend_rows=rows)
-    _place_bottom_legend(fig, note)
-    return fig
+    title = title or findings.leakage(runs, p.drawn)
+    return _finish_breakdown(fig, runs, p, title, subtitle, "no leaks", note)
 
 
 @themed
@@ -385,25 +403,16 @@ def friction_by_source(
     note: str | None = None,
 ) -> Figure:
     """The friction index per group stacked by the source of the tension."""
-    keys, absent = _nonzero(runs, "friction_by_source.")
-    all_keys = parts(runs, "friction_by_source.")
-    colors = style.part_colors(all_keys, "source")
+    p = _parts(runs, "friction_by_source.", "source")
     fig = new_figure(height=max(4.4, 2.6 + 0.55 * runs["group"].nunique()))
     ax = fig.subplots()
-    _stacked(ax, runs, "friction_by_source.", keys, colors, "0-100")
+    _stacked(ax, runs, "friction_by_source.", p.drawn, p.colors, "0-100")
     ax.set_xlabel("Friction index points (0-100, mean per run)")
-    rows = _part_legend(fig, keys, colors, style.SOURCE_NAMES)
-    title = title or findings.friction(runs, keys)
     subtitle = (
         "Friction index = mean daily tension between marketing and sales, split by the events that raised it"
     )
-    if absent:
-        names = ", ".join(in_sentence(style.SOURCE_NAMES.get(k, style.pretty(k))) for k in absent)
-        subtitle += f" · none from: {names}"
-    note = note if note is not None else _default_note(runs)
-    finish(fig, title, subtitle, note, legend_rows=rows)
-    _place_bottom_legend(fig, note)
-    return fig
+    title = title or findings.friction(runs, p.drawn)
+    return _finish_breakdown(fig, runs, p, title, subtitle, "none from", note)
 
 
 # -- 3. funnel --------------------------------------------------------------------------------
@@ -422,7 +431,7 @@ def funnel(
     settings = [f for f in settings if f in runs and runs[f].nunique() > 1]
     groups, styles = groups_of(runs), styles_of(runs)
     stages = funnel_stages(runs)
-    names = [style.STAGE_NAMES.get(s, style.pretty(s)) for s in stages]
+    names = [style.stage_name(s) for s in stages]
     fig = new_figure(height=6.2)
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
     ends = []
@@ -487,7 +496,7 @@ def funnel(
     labels = []
     for step in steps:
         after, before = step.split("/")
-        labels.append(f"{style.STAGE_NAMES.get(before, before)}\n→ {style.STAGE_NAMES.get(after, after)}")
+        labels.append(f"{style.stage_name(before)}\n→ {style.stage_name(after)}")
     right.set_xticks(range(len(steps)), labels, fontsize=9.5)
     right.yaxis.set_major_formatter(style.unit_formatter("share"))
     top = np.nanmax(conv["high"].fillna(conv["mean"]).to_numpy(dtype=float)) if len(conv) else 1
@@ -495,7 +504,7 @@ def funnel(
     right.set_title("Conversion of each step")
     right.set_ylabel("Conversion (% of leads at the earlier stage)")
     right.grid(axis="x", visible=False)
-    won = in_sentence(style.STAGE_NAMES.get(stages[-1], stages[-1]))
+    won = in_sentence(style.stage_name(stages[-1]))
     legend = [f"{g}: {100 * overall[g]:.2f}% of inquiries {won}" for g in groups]
     rows = _group_legend(fig, groups, styles, labels=legend)
     title = title or findings.funnel(runs, stages, settings)

@@ -122,15 +122,11 @@ THEME = {
 }
 
 # Names, units and directions come from the measure schema (orgsim.measures); these are views
-# of it for the charts' breakdowns, keyed by the part's key.
+# of it. Parts of a breakdown are named by cause_name/source_name/stage_name below.
 UNIT_WORDS = measures.UNIT_WORDS
 
 LOWER_IS_BETTER = frozenset(n for n, m in measures.MEASURES.items() if m.better == "lower")
 """Measures where the smaller value is the better outcome (used by readings and win maps)."""
-
-CAUSE_NAMES = {t.key: t.label for t in measures.LEAK_CAUSES}
-SOURCE_NAMES = {t.key: t.label for t in measures.FRICTION_SOURCES}
-STAGE_NAMES = {t.key: t.label for t in measures.LEAD_STATES}
 
 _ACRONYMS = {"sla": "SLA", "mql": "MQL", "sql": "SQL", "sal": "SAL", "icp": "ICP"}
 _LINESTYLES = ("-", "--", ":", "-.")

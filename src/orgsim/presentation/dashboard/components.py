@@ -22,16 +22,15 @@ from orgsim.model.lifecycle import FUNNEL_STAGES
 from orgsim.model.native import CAUSES, HEADLINE, OrgSimModel
 from orgsim.presentation.dashboard.charts import Line, bar_option, line_option
 from orgsim.presentation.style import (
-    CAUSE_NAMES,
     MUTED,
     PART_COLORS,
-    SOURCE_NAMES,
-    STAGE_NAMES,
     STRUCTURE_COLORS,
+    cause_name,
     compact_number,
     measure_name,
     measure_unit,
-    pretty,
+    source_name,
+    stage_name,
 )
 
 CONTRIBUTION = "contribution"
@@ -97,7 +96,7 @@ def LeakageChart(model: OrgSimModel, day: int) -> None:
     """Leads with real intent lost to the process so far, one line per cause."""
     lines = [
         Line(
-            CAUSE_NAMES.get(cause, pretty(cause)),
+            cause_name(cause),
             PART_COLORS[i % len(PART_COLORS)],
             _column(model, f"leaked.{cause}"),
         )
@@ -113,7 +112,7 @@ def FunnelChart(model: OrgSimModel, day: int) -> None:
     stages = [s for s in FUNNEL_STAGES if s in funnel]
     option = bar_option(
         "Funnel: marketing leads that reached each stage",
-        [STAGE_NAMES.get(s, pretty(s)) for s in stages],
+        [stage_name(s) for s in stages],
         [funnel[s] for s in stages],
         color_of(model),
         "leads",
@@ -200,7 +199,7 @@ def FrictionFeed(model: OrgSimModel, day: int) -> None:
         for e in recent:
             times = f" ×{e.count}" if e.count > 1 else ""
             solara.Text(
-                f"Day {e.day}: {SOURCE_NAMES.get(e.source, pretty(e.source))}{times}",
+                f"Day {e.day}: {source_name(e.source)}{times}",
                 style={"display": "block"},
             )
 

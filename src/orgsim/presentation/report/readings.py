@@ -65,14 +65,14 @@ def read_leakage(data: ReportData) -> str:
     top = overall.idxmax()
     total = by_group.sum(axis=1)
     worst, best = total.idxmax(), total.idxmin()
-    name = in_sentence(style.CAUSE_NAMES.get(top, style.pretty(top)))
+    name = in_sentence(style.cause_name(top))
     text = f"The biggest cause is '{name}' ({share(overall[top])} of leads on average across groups)"
     if len(total) > 1:
         text += f"; {worst} leaks most ({share(total[worst])} of leads), {best} least ({share(total[best])})"
         spread = (by_group.max() - by_group.min()).drop(top, errors="ignore")
         if len(spread) and spread.max() > 0:
             c = spread.idxmax()
-            cname = in_sentence(style.CAUSE_NAMES.get(c, style.pretty(c)))
+            cname = in_sentence(style.cause_name(c))
             lo, hi = by_group[c].idxmin(), by_group[c].idxmax()
             text += (
                 f"; besides that, the groups differ most in '{cname}' "
@@ -91,7 +91,7 @@ def read_friction(data: ReportData) -> str:
     worst, best = total.idxmax(), total.idxmin()
     top = by_group.loc[worst].idxmax()
     share = by_group.loc[worst, top] / total[worst] if total[worst] > 0 else 0.0
-    top_name = in_sentence(style.SOURCE_NAMES.get(top, style.pretty(top)))
+    top_name = in_sentence(style.source_name(top))
     if len(total) == 1:
         return f"The friction index is {total[worst]:.1f} of 100, {100 * share:.0f}% of it from {top_name}."
     return (
@@ -109,7 +109,7 @@ def read_funnel(data: ReportData) -> str:
     if overall.empty:
         return "No lead reached the end of the funnel."
     lo, hi = overall.idxmin(), overall.idxmax()
-    won = in_sentence(style.STAGE_NAMES.get(stages[-1], stages[-1]))
+    won = in_sentence(style.stage_name(stages[-1]))
     text = (
         f"Overall, {100 * overall[lo]:.2f}% ({lo}) to {100 * overall[hi]:.2f}% ({hi}) of inquiries are {won}"
         if lo != hi
@@ -129,10 +129,9 @@ def read_funnel(data: ReportData) -> str:
         if len(spread):
             step = spread.idxmax()
             after, before = step.split("/")
-            names = style.STAGE_NAMES
             row = steps.loc[step]
             text += (
-                f"; the largest gap is at {names.get(before, before)} → {names.get(after, after)}: "
+                f"; the largest gap is at {style.stage_name(before)} → {style.stage_name(after)}: "
                 f"{100 * row.min():.0f}% ({row.idxmin()}) to {100 * row.max():.0f}% ({row.idxmax()})"
             )
     return text + "."
