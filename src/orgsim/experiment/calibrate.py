@@ -24,7 +24,6 @@ completes (atomic Parquet parts): a killed calibration resumes where it stopped.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import math
 import time
@@ -179,12 +178,6 @@ def _structures(value: Any, where: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value))
 
 
-def _leads_supported() -> bool:
-    from orgsim.model.simulate import simulate
-
-    return "leads" in inspect.signature(simulate).parameters
-
-
 def parse_targets(raw: dict[str, Any], path: str, text: str = "") -> Targets:
     """Check and build a Targets from a TOML-shaped dict; every problem is one-line InputError."""
     for key in raw:
@@ -242,8 +235,6 @@ def parse_targets(raw: dict[str, Any], path: str, text: str = "") -> Targets:
                 f"{where}: {low:g}..{high:g} is unreachable; "
                 f"{name} takes values in {measure.describe_range()}"
             )
-        if measure.needs_leads and not _leads_supported():
-            raise InputError(f"{where}: needs the per-lead table, which this model does not provide yet")
         targets.append(Target(measure, low, high, on, weight))
 
     params_table = raw.get("parameters")

@@ -40,9 +40,9 @@ def check_days(days: int | None, flag: str = "--days") -> None:
         )
 
 
-def _run(args: tuple[Scenario, int, int | None, bool]) -> RunResult:
-    scenario, seed, days, series = args
-    return simulate(scenario, seed=seed, days=days, series=series)
+def _run(args: tuple[Scenario, int, int | None, bool, bool]) -> RunResult:
+    scenario, seed, days, series, leads = args
+    return simulate(scenario, seed=seed, days=days, series=series, leads=leads)
 
 
 @dataclass
@@ -182,11 +182,15 @@ def run_scenarios(
     workers: int | None = None,
     series: bool = False,
     progress: Callable[[int], None] | None = None,
+    leads: bool = False,
 ) -> list[RunResult]:
-    """Run each ``(scenario, seed)`` once, in parallel processes; results in task order."""
+    """Run each ``(scenario, seed)`` once, in parallel processes; results in task order.
+
+    ``series``/``leads`` keep each run's daily series / per-lead table (see ``simulate``).
+    """
     if not tasks:
         return []
-    jobs = [(sc, seed, days, series) for sc, seed in tasks]
+    jobs = [(sc, seed, days, series, leads) for sc, seed in tasks]
     results: list[RunResult] = []
     with make_executor("local", workers=min(workers or default_workers(), len(jobs))) as pool:
         for res in pool.map(_run, jobs):

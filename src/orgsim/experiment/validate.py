@@ -6,8 +6,7 @@ its 95% CI, and whether it agrees with the published range (``ok``: the CI overl
 range; without a CI, the mean lies in it). Level facts read a measure; ratio facts pool the
 per-lead tables of the replications; band facts contrast two runs of the same company paired
 by seed (another structure, or other settings) and are plausibility bands, not targets.
-Measures that need the per-lead table come from it (``simulate(..., leads=True)``); while the
-model does not provide it those facts are reported as not measured.
+Measures that need the per-lead table come from it (``simulate(..., leads=True)``).
 """
 
 from __future__ import annotations
@@ -23,8 +22,7 @@ from typing import Any
 import numpy as np
 
 from orgsim.errors import InputError
-from orgsim.experiment.calibrate import _leads_supported
-from orgsim.experiment.executors import default_workers, make_executor
+from orgsim.experiment.compare import run_scenarios
 from orgsim.experiment.observables import Estimate, Observable, get_observable
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import mean_ci
@@ -137,13 +135,6 @@ def load_facts(path: str | Path | None = None) -> list[Fact]:
     return facts
 
 
-def _simulate(args: tuple[Scenario, int, bool]) -> RunResult:
-    from orgsim.model.simulate import simulate
-
-    scenario, seed, leads = args
-    return simulate(scenario, seed=seed, leads=True) if leads else simulate(scenario, seed=seed)
-
-
 def _variant(base: Scenario, structure: str, overrides: dict[str, Any] | None = None) -> Scenario:
     sc = base if structure == base.structure else base.with_overrides({"structure": structure})
     return sc.with_overrides(overrides) if overrides else sc
@@ -181,7 +172,6 @@ def validate(
             raise InputError(f"--structures: {s!r} is not a structure; allowed: {', '.join(STRUCTURES)}")
     base = as_scenario(scenario)
     facts = list(facts) if facts is not None else load_facts()
-    leads = _leads_supported()
     seeds = [run_seed(seed, r) for r in range(reps)]
 
     # every (label -> scenario) the facts need: each structure, the structures bands compare
@@ -198,13 +188,8 @@ def validate(
             else:
                 needed[f"{s}|{fact.name}|contrast"] = _variant(base, s, fact.contrast)
                 needed[f"{s}|{fact.name}|baseline"] = _variant(base, s, fact.baseline)
-    tasks = [(sc, sd, leads) for sc in needed.values() for sd in seeds]
-    runs: list[RunResult] = []
-    with make_executor("local", workers=min(workers or default_workers(), len(tasks))) as pool:
-        for result in pool.map(_simulate, tasks):
-            runs.append(result)
-            if progress:
-                progress(1)
+    tasks = [(sc, sd) for sc in needed.values() for sd in seeds]
+    runs = run_scenarios(tasks, workers=workers, progress=progress, leads=True)
     results = {label: runs[i * reps : (i + 1) * reps] for i, label in enumerate(needed)}
 
     checks = []
