@@ -8,7 +8,6 @@ and draws them, in the look of :mod:`orgsim.presentation.style`.
 from __future__ import annotations
 
 import base64
-import html
 import math
 import textwrap
 from collections.abc import Sequence
@@ -29,6 +28,8 @@ from orgsim.experiment.claims import (
 from orgsim.experiment.compare import Comparison
 from orgsim.experiment.explain import Explanation
 from orgsim.experiment.stats import Difference
+from orgsim.presentation.page import BASE_CSS
+from orgsim.presentation.page import escape as _e
 from orgsim.presentation.style import (
     GRID,
     INK,
@@ -289,24 +290,12 @@ def claim_chart(result: ClaimResult, reps: int) -> Figure:
     return finish(fig, title, subtitle, note)
 
 
-CSS = """
-:root { --ink:#222; --muted:#666; --rule:#e3e3e3; --accent:#0072B2; }
-body { font-family: -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; color: var(--ink);
-       max-width: 1180px; margin: 0 auto; padding: 28px 32px 60px; line-height: 1.5; background: #fff; }
-h1 { font-size: 28px; margin: 0 0 4px; }
-h2 { font-size: 21px; margin: 38px 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--rule); }
-.meta, .note { color: var(--muted); font-size: 14px; }
-.question { font-size: 18px; background: #f5f8fb; border-left: 4px solid var(--accent); padding: 12px 16px; }
-table { border-collapse: collapse; margin: 10px 0 6px; font-size: 14px; }
-th, td { padding: 5px 10px; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
-th { background: #fafafa; font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+CSS = BASE_CSS + """
+.note { color: var(--muted); font-size: 14px; }
 .supported { color: #00795a; font-weight: 700; } .contradicted { color: #b8430a; font-weight: 700; }
 .unclear { color: #555; font-weight: 700; } .inexpressible { color: #777; font-style: italic; }
-figure { margin: 8px 0 28px; } figure img { width: 100%; height: auto; border: 1px solid var(--rule); }
 blockquote { color: var(--muted); margin: 4px 0 8px 0; padding-left: 12px;
              border-left: 3px solid var(--rule); }
-@media print { figure { break-inside: avoid; } body { padding: 0; } }
 """
 
 _VERDICT_CLASS = {
@@ -314,10 +303,6 @@ _VERDICT_CLASS = {
     CONTRADICTED: "contradicted",
     NO_CLEAR_EFFECT: "unclear",
 }
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def effect_text(result: ClaimResult) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import html
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -18,6 +17,8 @@ from orgsim.experiment.stats import CI_METHOD
 from orgsim.params import PARAMETERS
 from orgsim.presentation import charts, style
 from orgsim.presentation.format import sla_clock
+from orgsim.presentation.page import BASE_CSS
+from orgsim.presentation.page import escape as _e
 from orgsim.presentation.report.data import CLOSED_STATES, ReportData, ledger_check
 from orgsim.presentation.report.plan import Chart
 from orgsim.presentation.report.readings import lead_sentence
@@ -26,21 +27,10 @@ from orgsim.presentation.report.text import capital, describe, design_title, fmt
 from orgsim.presentation.style import in_sentence, measure_name
 
 # -- HTML -------------------------------------------------------------------------------------
-CSS = """
-:root { --ink:#222; --muted:#666; --rule:#e3e3e3; --accent:#0072B2; }
+CSS = BASE_CSS + """
 * { box-sizing: border-box; }
-body { font-family: -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; color: var(--ink);
-       max-width: 1180px; margin: 0 auto; padding: 28px 32px 60px; line-height: 1.5; background: #fff; }
-h1 { font-size: 28px; margin: 0 0 4px; }
-h2 { font-size: 21px; margin: 38px 0 10px; padding-bottom: 4px; border-bottom: 2px solid var(--rule); }
 h3 { font-size: 17px; margin: 26px 0 6px; }
-.meta { color: var(--muted); font-size: 14px; }
-.question { font-size: 18px; background: #f5f8fb; border-left: 4px solid var(--accent); padding: 12px 16px; }
 ul.findings li { margin: 6px 0; }
-table { border-collapse: collapse; margin: 10px 0 6px; font-size: 14px; }
-th, td { padding: 5px 10px; border-bottom: 1px solid var(--rule); text-align: left; vertical-align: top; }
-th { background: #fafafa; font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.best { font-weight: 700; background: #eef7f1; }
 td.changed { font-weight: 600; }
 .verdict { font-size: 19px; font-weight: 600; background: #f3f8f3; border-left: 4px solid #00795a;
@@ -50,8 +40,6 @@ td.m-best { background: #e3f2e8; font-weight: 700; } td.m-behind { color: #8a3b1
 td.m-input { color: var(--muted); } .mark { font-size: 12.5px; }
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 6px;
           vertical-align: baseline; }
-figure { margin: 8px 0 28px; }
-figure img { width: 100%; height: auto; border: 1px solid var(--rule); }
 .reading { font-size: 15.5px; margin: 4px 0 8px; }
 .reading b { color: var(--accent); }
 figcaption { color: var(--muted); font-size: 13px; }
@@ -59,12 +47,7 @@ figcaption { color: var(--muted); font-size: 13px; }
 .note { color: var(--muted); font-size: 13.5px; }
 pre { background: #f7f7f7; padding: 12px; overflow-x: auto; font-size: 12.5px; }
 details summary { cursor: pointer; color: var(--accent); }
-@media print { figure { break-inside: avoid; } body { padding: 0; } }
 """
-
-
-def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def _swatch(data: ReportData, group: str) -> str:
