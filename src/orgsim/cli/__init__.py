@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import errno
 import json
-import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -32,6 +31,7 @@ import click
 
 from orgsim import __version__
 from orgsim.errors import InputError
+from orgsim.jsonsafe import nan_to_null
 
 # name -> (module, function, short help shown by `orgsim --help` without importing the module)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -145,13 +145,7 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
-def _clean(value: Any) -> Any:
-    """NaN is not JSON: report it as null."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    return value
+_clean = nan_to_null  # NaN is not JSON: report it as null (dicts and lists throughout)
 
 
 def _progress(total: int, quiet: bool, label: str) -> tuple[Callable[[int], None], Callable[[], None]]:

@@ -8,6 +8,7 @@ import click
 from rich.table import Table
 
 from orgsim.cli import (
+    _clean,
     _emit_json,
     _overrides,
     days_option,
@@ -21,7 +22,7 @@ from orgsim.cli import (
     set_option,
     workers_option,
 )
-from orgsim.cli.explain import PlannedProgress, _clean_all
+from orgsim.cli.explain import PlannedProgress
 
 
 @click.command()
@@ -108,7 +109,7 @@ def claims(
         path = write_claims_page(results, out_dir, reps=reps, seed=seed)
         err.print(f"claims page written to {path}", markup=False)
     if as_json:
-        _emit_json(_clean_all([r.to_dict() for r in results]))
+        _emit_json(_clean([r.to_dict() for r in results]))
         return
     table = Table(title=f"the seed articles' claims, {reps} seeds per side", title_justify="left")
     table.add_column("claim", overflow="fold", ratio=3)

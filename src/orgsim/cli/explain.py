@@ -118,7 +118,7 @@ def explain(
         png, _ = save(waterfall(result), f"{out_dir}/charts/explain_{result.measure.replace('/', '_per_')}")
         err.print(f"waterfall chart written to {png}", markup=False)
     if as_json:
-        _emit_json(_clean_all(result.to_dict()))
+        _emit_json(_clean(result.to_dict()))
         return
     m = result.measure
     total = result.total
@@ -175,11 +175,3 @@ class PlannedProgress:
         """Remove the bar."""
         if self._stop:
             self._stop()
-
-
-def _clean_all(value: object) -> object:
-    if isinstance(value, list):
-        return [_clean_all(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _clean_all(v) for k, v in value.items()}
-    return _clean(value)

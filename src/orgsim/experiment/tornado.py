@@ -31,6 +31,7 @@ from orgsim.errors import InputError
 from orgsim.experiment.compare import check_measure, measure_of, run_scenarios
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import Difference, paired_difference
+from orgsim.jsonsafe import nan_to_null
 from orgsim.params import PARAMETERS, PRESETS, STRUCTURES
 from orgsim.scenario import Scenario, check_key
 
@@ -139,7 +140,7 @@ class Tornado:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: what was run, the base margin and every swing (NaN as None)."""
-        return _clean({
+        return nan_to_null({
             "format": FORMAT,
             "scenario": self.scenario, "a": self.a, "b": self.b, "measure": self.measure,
             "margin": f"{self.a} - {self.b}, paired by seed", "reps": self.reps, "seed": self.seed,
@@ -170,18 +171,6 @@ class Tornado:
 def _difference(d: dict[str, Any]) -> Difference:
     return Difference(*(math.nan if d[k] is None else float(d[k]) for k in ("mean", "ci_low", "ci_high")),
                       n=int(d["n"]), level=float(d.get("level", 0.95)))  # fmt: skip
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        return _clean(value.item())
-    return value
 
 
 def read_tornado(path: str | Path) -> Tornado:
