@@ -23,6 +23,8 @@ from orgsim.model.lifecycle import LeadSource, LeadState, LeakCause, Opportunity
 from orgsim.model.luck import Draw
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from orgsim.model.model import OrgModel
     from orgsim.params import Sales
 
@@ -63,6 +65,45 @@ def working_deadline(start: float, hours: float, hours_per_day: float = 8.0) -> 
         day += 1
 
 
+_DEADLINE_DAYS: dict[tuple[int, float, float], int] = {}  # walks from a day's opening, by day
+
+
+def deadline_day(start: float, hours: float, hours_per_day: float = 8.0) -> int:
+    """The day of :func:`working_deadline` (``int(deadline // 24)``), without walking a long clock.
+
+    An SLA of hundreds of working hours at one hour a day walks hundreds of days per lead. A
+    clock that starts at an opening (the lead arrived out of hours) walks the same for every lead
+    of that day: walked once and remembered. Otherwise the day is found by division, and by the
+    walk only where the division lands so near a boundary (within 1e-6 h) that the walk's
+    rounding could decide it. Always the same day as ``working_deadline``.
+    """
+    if hours <= 4 * hours_per_day:
+        return int(working_deadline(start, hours, hours_per_day) // 24)
+    day = int(start // 24)
+    open_ = day * 24.0 + WORKDAY_START
+    close = open_ + hours_per_day
+    if start <= open_ or start >= close:  # the clock starts at an opening: the walk depends on the day
+        key = (day if start <= open_ else day + 1, hours, hours_per_day)
+        due = _DEADLINE_DAYS.get(key)
+        if due is None:
+            if len(_DEADLINE_DAYS) > 100_000:
+                _DEADLINE_DAYS.clear()
+            due = _DEADLINE_DAYS[key] = int(working_deadline(start, hours, hours_per_day) // 24)
+        return due
+    first = close - start  # working hours left on day one
+    rest = hours - first
+    full = rest / hours_per_day
+    whole = math.floor(full)
+    left = (full - whole) * hours_per_day  # working hours into the deadline's day
+    edge = 1e-6
+    if rest <= edge or left < edge or hours_per_day - left < edge:
+        return int(working_deadline(start, hours, hours_per_day) // 24)
+    offset = WORKDAY_START + left  # hour of the deadline within its day (may pass midnight)
+    if abs(offset - 24.0) < edge:
+        return int(working_deadline(start, hours, hours_per_day) // 24)
+    return day + whole + 1 + (offset >= 24.0)
+
+
 def contact_probability(hours: float, sales: Sales) -> float:
     """Chance one attempt reaches a buyer ``hours`` after they raised their hand.
 
@@ -82,6 +123,67 @@ def intent_warmth(hours: float, sales: Sales) -> float:
     """
     hot = (1.0 + max(hours, 0.0) / sales.intent_half_hours) ** -sales.intent_decay_exponent
     return sales.intent_floor + (1.0 - sales.intent_floor) * hot
+
+
+class InboxView:
+    """The shared inbox as reps see it today: visible leads in the reps' order, sorted once.
+
+    Every rep used to sort the whole inbox for itself (reps x inbox log inbox a day). The order
+    is the same for all of them (a lead's priority does not depend on who reads it) and, while
+    reps work, leads only leave the inbox, so one stable sort serves every rep: each takes the
+    first leads still there that clear its own rejection bar, exactly as its own sort would give.
+    """
+
+    def __init__(self, model: OrgModel, priority: Callable[[WorkedLead], float]) -> None:
+        self.day = model.day
+        self.additions = model.inbox_additions
+        day_end = model.day * 24.0 + WORKDAY_START + model.params.sales.hours_per_day
+        self.leads = sorted((w for w in model.inbox.values() if w.visible_hour < day_end), key=priority)
+        self.start = 0  # leads before this index have all left the inbox
+        self.perceived: np.ndarray | None = None  # for long inboxes: bars compared in numpy
+        self.gone: np.ndarray | None = None
+
+    def take(self, room: int, bar: float | None) -> list[WorkedLead]:
+        """Up to ``room`` leads still in the inbox, in order, whose quality clears ``bar`` (None: any)."""
+        leads = self.leads
+        while self.start < len(leads) and not _in_inbox(leads[self.start]):
+            self.start += 1
+        if len(leads) - self.start < SCAN_AT_MOST:
+            out = []
+            for w in leads[self.start :]:
+                if not _in_inbox(w) or (bar is not None and _below(w, bar)):
+                    continue
+                out.append(w)
+                if len(out) == room:
+                    break
+            return out
+        if self.perceived is None:
+            marketing = LeadSource.MARKETING
+            self.perceived = np.array([w.perceived if w.source == marketing else math.inf for w in leads])
+            self.gone = np.zeros(len(leads), dtype=bool)
+        ok = ~self.gone[self.start :]
+        if bar is not None:
+            ok &= self.perceived[self.start :] >= bar
+        out = []
+        for i in (np.flatnonzero(ok) + self.start).tolist():
+            w = leads[i]
+            self.gone[i] = True  # taken now, or found to have left the inbox
+            if _in_inbox(w):
+                out.append(w)
+                if len(out) == room:
+                    break
+        return out
+
+
+SCAN_AT_MOST = 256  # inboxes shorter than this are scanned in Python, longer ones in numpy
+
+
+def _in_inbox(lead: WorkedLead) -> bool:
+    return lead.unowned and not lead.closed
+
+
+def _below(lead: WorkedLead, bar: float) -> bool:
+    return lead.source == LeadSource.MARKETING and lead.perceived < bar
 
 
 class Marketer(mesa.Agent):
@@ -118,8 +220,9 @@ class Salesperson(mesa.Agent):
     def __init__(self, model: OrgModel, skill: float, trust: float) -> None:
         super().__init__(model)
         self.skill = skill
-        self.trust = trust
+        self._trust = trust
         self.queue: list[WorkedLead] = []
+        self.backlog = 0  # leads in the queue this rep means to work but has not yet accepted
         self.deals: list[Opportunity] = []
         self.hours_left = 0.0
         self.clock = 0.0
@@ -144,9 +247,15 @@ class Salesperson(mesa.Agent):
         self.lose_trust_to_tension()
 
     @property
-    def backlog(self) -> int:
-        """Leads in the queue this rep means to work but has not yet accepted."""
-        return sum(1 for w in self.queue if not (w.closed or w.ignored or w.accepted))
+    def trust(self) -> float:
+        """Trust in marketing's leads, 0..1."""
+        return self._trust
+
+    @trust.setter
+    def trust(self, value: float) -> None:
+        if value != self._trust:
+            self._trust = value
+            self.model._trust_stale = True  # the team's mean trust is recounted when next read
 
     @property
     def willingness(self) -> float:
@@ -171,9 +280,12 @@ class Salesperson(mesa.Agent):
             load = 1.0 / (1.0 + self.backlog / s.queue_tolerance)
             lead.ignored = m.chance(lead.lead, Draw.IGNORED) >= self.willingness * load
         if m.params.sla.enabled:  # reps work to the SLA deadline
-            deadline = working_deadline(lead.visible_hour, m.params.sla.response_hours, s.hours_per_day)
-            lead.next_day = max(lead.arrival_day, int(deadline // 24))
+            due = deadline_day(lead.visible_hour, m.params.sla.response_hours, s.hours_per_day)
+            lead.next_day = max(lead.arrival_day, due)
         self.queue.append(lead)
+        lead.owner = self
+        if lead.waiting:
+            self.backlog += 1
 
     def take_from_inbox(self) -> None:
         """Pull unowned leads from the shared inbox, best-looking first, while willing and with room.
@@ -187,12 +299,12 @@ class Salesperson(mesa.Agent):
         room = int(m.params.sales.queue_tolerance * self.willingness) - self.backlog
         if room <= 0:
             return
-        day_end = m.day * 24.0 + WORKDAY_START + m.params.sales.hours_per_day
-        visible = sorted((w for w in m.inbox if w.visible_hour < day_end), key=self._priority)
-        if m.params.sales.prioritisation != "sla":
-            visible = [w for w in visible if not self.rejects(w)]
-        for lead in visible[:room]:
-            m.inbox.remove(lead)
+        view = m.inbox_view
+        if view is None or view.day != m.day or view.additions != m.inbox_additions:
+            view = m.inbox_view = InboxView(m, self._priority)
+        bar = None if m.params.sales.prioritisation == "sla" else self.rejection_bar
+        for lead in view.take(room, bar):
+            del m.inbox[lead.lead]
             lead.unowned = False
             self.receive(lead, chosen=True)
 
@@ -238,6 +350,8 @@ class Salesperson(mesa.Agent):
             if self.rejects(lead):
                 self.reject(lead)
                 return hours
+            if lead.waiting:
+                self.backlog -= 1
             lead.accepted = True
             m.ledger.move(lead.lead, LeadState.SAL)
         if not lead.reached:
@@ -269,7 +383,12 @@ class Salesperson(mesa.Agent):
         """
         if lead.source != LeadSource.MARKETING:
             return False
-        return lead.perceived < self.model.params.sales.fit_min + 0.25 * (1 - self.trust)
+        return lead.perceived < self.rejection_bar
+
+    @property
+    def rejection_bar(self) -> float:
+        """Gut-feel quality below which this rep rejects a marketing lead."""
+        return self.model.params.sales.fit_min + 0.25 * (1 - self.trust)
 
     def reject(self, lead: WorkedLead) -> None:
         """Reject an MQL as junk: marketing resents it, learns from it, and the lead goes back."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -211,6 +212,42 @@ class Ledger:
         self.value[lead] = expected_value
         self.leaked_value[cause] += expected_value
 
+    def close_many(self, leads: np.ndarray, cause: LeakCause, values: np.ndarray) -> None:
+        """Close live leads at once, as :meth:`leak` / :meth:`move` one by one in order would.
+
+        A lead with real buying intent leaks with ``cause`` and its expected revenue (``values``,
+        currency); the others are disqualified. The leaked revenue adds up in the leads' order,
+        so the total is the same float as closing them one at a time.
+        """
+        if leads.size == 0:
+            return
+        if cause == LeakCause.NONE:
+            raise LedgerError("a leak needs a cause")
+        state = self.state[leads]
+        closable = (state <= LeadState.OPPORTUNITY) | (state == LeadState.RECYCLED)
+        if not closable.all():
+            bad = LeadState(int(state[~closable][0])).name
+            raise LedgerError(f"{bad} -> a closed state is not a lifecycle move")
+        leak = self.intent[leads]
+        for new, mask in ((LeadState.LEAKED, leak), (LeadState.DISQUALIFIED, ~leak)):
+            these = leads[mask]
+            if these.size == 0:
+                continue
+            self.counts -= np.bincount(state[mask], minlength=len(LeadState))
+            self.counts[new] += these.size
+            self.state[these] = new
+            self.open_lead[self.prospect[these]] = -1
+            self.closed_day[these] = self.today
+        leaked = leads[leak]
+        if leaked.size:
+            self.cause[leaked] = cause
+            lost = values[leak]
+            self.value[leaked] = lost
+            total = float(self.leaked_value[cause])
+            for v in lost.tolist():  # in order: the same rounding as one leak at a time
+                total += v
+            self.leaked_value[cause] = total
+
     def summary(self) -> dict[str, int]:
         """``{"created": n, state name: count, ...}`` in lifecycle order."""
         out = {"created": int(self.n)}
@@ -354,6 +391,18 @@ class WorkedLead:
     unowned: bool = False  # waiting in the shared inbox
     episode: int = 0  # which of its prospect's leads (keys the lead's luck)
     handoff: int = 0  # earlier passes to sales (a recycled lead's next pass draws fresh luck)
+    owner: Any = None  # the salesperson whose queue holds it (keeps their backlog count)
+
+    @property
+    def waiting(self) -> bool:
+        """In its salesperson's backlog: meant to be worked, not yet accepted, still open."""
+        return not (self.closed or self.ignored or self.accepted)
+
+    def leave_queue(self) -> None:
+        """The lead closes for sales: it no longer counts in its salesperson's backlog."""
+        if self.owner is not None and self.waiting:
+            self.owner.backlog -= 1
+        self.closed = True
 
 
 @dataclass(slots=True)

@@ -40,6 +40,8 @@ class MarketingPipeline:
         self.brand = mk.budget * mk.past_brand_share / mk.brand_reference_budget if mk.headcount else 0.0
         self.nurture_ids = np.empty(0, dtype=np.int64)
         self.noise = np.empty(0, dtype=np.float32)  # each nurtured lead's scoring noise
+        # leads returned today, waiting to join the pool in one go: (lead, noise sd, hard-lead sd)
+        self._returned: list[tuple[int, float, float]] = []
         self.mqls_this_month = 0
 
     # -- brand and inquiries ---------------------------------------------------------------
@@ -72,21 +74,42 @@ class MarketingPipeline:
 
     def _nurture(self, ids: np.ndarray) -> None:
         """Put leads in the nurture pool, each with the screener's read error for this stint."""
+        self._take_returned()
+        sd, hard_sd = self._noise_sds()
+        self._join(ids, sd, hard_sd)
+
+    def _noise_sds(self) -> tuple[float, float]:
+        """The screener's read error now: its sd on every lead, and the extra weight on hard ones."""
         m = self.model
         mk = m.params.marketing
-        pro = m.ledger.prospect[ids]
         sd = mk.scoring_noise * (1.0 - 0.5 * self.knowledge)
         hard_sd = mk.hard_lead_noise / max(m.skill_factor * mk.skill_mean, 0.05)
-        q = self.definition_weight
+        return sd, self.definition_weight * hard_sd
+
+    def _join(self, ids: np.ndarray, sd: float | np.ndarray, hard_sd: float | np.ndarray) -> None:
+        m = self.model
+        pro = m.ledger.prospect[ids]
         luck = m.luck.normals(pro, m.ledger.episode[ids], m.ledger.recycles[ids], Draw.SCORING_NOISE)
-        noise = luck * (sd + q * hard_sd * m.market.hard[pro])
+        noise = luck * (sd + hard_sd * m.market.hard[pro])
         self.nurture_ids = np.concatenate([self.nurture_ids, ids])
         self.noise = np.concatenate([self.noise, noise.astype(np.float32)])
 
     def recycle(self, lead: int) -> None:
-        """A lead sales returned goes back to nurture, to be re-scored and maybe re-promoted."""
+        """A lead sales returned goes back to nurture, to be re-scored and maybe re-promoted.
+
+        Its read error is fixed now (what marketing knows today); it joins the pool with the
+        day's other returns (one array operation instead of one per lead).
+        """
         self.model.ledger.since_day[lead] = self.model.day
-        self._nurture(np.array([lead], dtype=np.int64))
+        self._returned.append((lead, *self._noise_sds()))
+
+    def _take_returned(self) -> None:
+        """Returned leads join the nurture pool, in the order they came back."""
+        if not self._returned:
+            return
+        ids, sd, hard_sd = (np.array(c) for c in zip(*self._returned, strict=True))
+        self._returned = []
+        self._join(ids.astype(np.int64), sd, hard_sd)
 
     # -- scoring and hand-off -----------------------------------------------------------------
     @property
@@ -108,6 +131,7 @@ class MarketingPipeline:
     def score_and_hand_off(self) -> None:
         """Nurtured leads that cross the MQL threshold go to sales; stale ones are closed."""
         m = self.model
+        self._take_returned()
         ids, noise = self.nurture_ids, self.noise
         if ids.size == 0:
             return
@@ -116,24 +140,23 @@ class MarketingPipeline:
         threshold = m.params.marketing.mql_threshold - m.params.policy.mql_volume_bias
         mql = self.scores(ids, noise) >= threshold
         stale = ~mql & (m.day - m.ledger.since_day[ids] >= m.params.marketing.nurture_days)
-        for lead in ids[stale].tolist():
-            self.close_stale(lead)
+        self.close_stale(ids[stale])
         keep = ~mql & ~stale
         self.nurture_ids, self.noise = ids[keep], noise[keep]
         promoted = ids[mql]
         m.ledger.move_many(promoted, LeadState.MQL)
         self.mqls_this_month += promoted.size
+        if not m.salespeople:  # nobody to hand them to: every MQL is lost in the hand-off
+            m.close_many(promoted, LeakCause.HANDOFF_LOST)
+            return
         for lead in promoted.tolist():
             m.hand_off(lead)
 
-    def close_stale(self, lead: int) -> None:
-        """A lead nurtured too long without reaching MQL is closed (leaked if the buyer had intent)."""
-        cause = (
-            LeakCause.LOST_IN_NURTURE
-            if self.model.ledger.state[lead] == LeadState.RECYCLED
-            else LeakCause.MISSED_BY_SCORING
-        )
-        self.model.close(lead, cause)
+    def close_stale(self, leads: np.ndarray) -> None:
+        """Leads nurtured too long without reaching MQL are closed (leaked if the buyer had intent)."""
+        recycled = self.model.ledger.state[leads] == LeadState.RECYCLED
+        for cause, these in ((LeakCause.LOST_IN_NURTURE, recycled), (LeakCause.MISSED_BY_SCORING, ~recycled)):
+            self.model.close_many(leads[these], cause)
 
     def learn(self) -> None:
         """A sales outcome reaches marketing, or not; if it does, scoring and targeting improve.

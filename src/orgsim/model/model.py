@@ -59,6 +59,9 @@ class OrgModel(mesa.Model):
         self.coordination_hours_day = pol.coordination_hours_per_week / 5.0
         self.max_attempts = scenario.sla.attempts if scenario.sla.enabled else scenario.sales.attempts
         self.stage_value = self._stage_values()
+        self._stage_value_array = np.array([self.stage_value.get(state, 0.0) for state in LeadState])
+        self._mean_trust = 0.0  # salespeople's mean trust, recomputed when a rep's trust changes
+        self._trust_stale = True
 
         channels = list(CHANNELS)
         self.marketers = [
@@ -75,7 +78,9 @@ class OrgModel(mesa.Model):
 
         self._route = 0
         self.worked: dict[int, WorkedLead] = {}  # leads in salespeople's queues, by lead id
-        self.inbox: list[WorkedLead] = []  # MQLs no rep owns yet (the shared inbox)
+        self.inbox: dict[int, WorkedLead] = {}  # MQLs no rep owns yet (the shared inbox), by lead id
+        self.inbox_additions = 0  # leads ever put in the inbox (a rep's sorted view is of one state)
+        self.inbox_view = None  # today's inbox in the reps' order, sorted once (agents.InboxView)
 
         # money (currency per business day) and running totals
         self.program_budget_day = 0.0
@@ -248,7 +253,21 @@ class OrgModel(mesa.Model):
         closing = self.market.due_exits(self.day)
         bought = self.market.close_windows(closing)
         leads = self.ledger.open_lead[bought]
-        for lead in leads[leads >= 0].tolist():
+        leads = leads[leads >= 0]
+        # leads in nurture (nobody in sales holds them) leak at once; the rest one by one
+        state = self.ledger.state[leads]
+        nurtured = (state == LeadState.INQUIRY) | (state == LeadState.RECYCLED)
+        if self.worked:
+            worked = self.worked
+            nurtured &= np.array([lead not in worked for lead in leads.tolist()], dtype=bool)
+        for cause, in_state in (
+            (LeakCause.MISSED_BY_SCORING, LeadState.INQUIRY),
+            (LeakCause.LOST_IN_NURTURE, LeadState.RECYCLED),
+        ):
+            these = leads[nurtured & (state == in_state)]
+            self.ledger.intent[these] = True  # they were in market and bought: real intent
+            self.close_many(these, cause)
+        for lead in leads[~nurtured].tolist():
             self.lose_to_competitor(lead)
 
     def lose_to_competitor(self, lead: int) -> None:
@@ -275,9 +294,9 @@ class OrgModel(mesa.Model):
         state = LeadState(self.ledger.state[lead])
         worked = self.worked.pop(lead, None)  # (a nurtured lead leaves the pool at its next scoring)
         if worked is not None:
-            worked.closed = True
+            worked.leave_queue()
             if worked.unowned:
-                self.inbox.remove(worked)
+                del self.inbox[lead]
         if self.ledger.intent[lead] or self.has_intent(np.array([pro]))[0]:
             self.ledger.intent[lead] = True
             value = float(self.market.deal_size[pro]) * self.stage_value[state]
@@ -285,9 +304,23 @@ class OrgModel(mesa.Model):
         else:
             self.ledger.move(lead, LeadState.DISQUALIFIED)
 
+    def close_many(self, leads: np.ndarray, cause: LeakCause) -> None:
+        """:meth:`close` for many live leads nobody in sales holds (in nurture, or just promoted).
+
+        Vectorised over the ledger with the same outcome as closing them one by one in order.
+        """
+        if leads.size == 0:
+            return
+        ledger = self.ledger
+        pro = ledger.prospect[leads]
+        intent = ledger.intent[leads] | self.has_intent(pro)
+        ledger.intent[leads] = intent
+        value = self.market.deal_size[pro].astype(np.float64) * self._stage_value_array[ledger.state[leads]]
+        ledger.close_many(leads, cause, value)
+
     def finish(self, lead: WorkedLead) -> None:
         """A lead leaves sales' queues (qualified into a deal, lost, returned or closed)."""
-        lead.closed = True
+        lead.leave_queue()
         self.worked.pop(lead.lead, None)
 
     def return_to_marketing(self, lead: WorkedLead, cause: LeakCause) -> None:
@@ -334,7 +367,8 @@ class OrgModel(mesa.Model):
             self.assign(worked)
         else:
             worked.unowned = True
-            self.inbox.append(worked)
+            self.inbox[lead] = worked
+            self.inbox_additions += 1
 
     def inquiry_hour(self, lead: int) -> float:
         """Hour of the day a buyer raises their hand: mostly in working hours (B2B), else any time."""
@@ -366,7 +400,7 @@ class OrgModel(mesa.Model):
     def expire_unowned_leads(self) -> None:
         """Leads nobody took from the shared inbox within the expiry window are lost in the hand-off."""
         limit = self.params.sales.lead_expiry_days
-        for lead in [w for w in self.inbox if self.day - w.arrival_day >= limit]:
+        for lead in [w for w in self.inbox.values() if self.day - w.arrival_day >= limit]:
             self.friction.event("unworked_lead", self.heat)
             self.close(lead.lead, LeakCause.HANDOFF_LOST)
 
@@ -461,8 +495,12 @@ class OrgModel(mesa.Model):
 
     @property
     def mean_trust(self) -> float:
-        """Salespeople's mean trust in marketing's leads, 0..1."""
-        return sum(r.trust for r in self.salespeople) / len(self.salespeople) if self.salespeople else 0.0
+        """Salespeople's mean trust in marketing's leads, 0..1 (recounted only after a change)."""
+        if self._trust_stale:
+            reps = self.salespeople
+            self._mean_trust = sum(r.trust for r in reps) / len(reps) if reps else 0.0
+            self._trust_stale = False
+        return self._mean_trust
 
     @property
     def open_leads(self) -> int:
