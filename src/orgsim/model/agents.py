@@ -139,6 +139,8 @@ class InboxView:
         self.additions = model.inbox_additions
         day_end = model.day * 24.0 + WORKDAY_START + model.params.sales.hours_per_day
         self.leads = sorted((w for w in model.inbox.values() if w.visible_hour < day_end), key=priority)
+        marketing = LeadSource.MARKETING  # only a marketing lead can be rejected
+        self.quality = [w.perceived if w.source == marketing else math.inf for w in self.leads]
         self.start = 0  # leads before this index have all left the inbox
         self.perceived: np.ndarray | None = None  # for long inboxes: bars compared in numpy
         self.gone: np.ndarray | None = None
@@ -150,16 +152,18 @@ class InboxView:
             self.start += 1
         if len(leads) - self.start < SCAN_AT_MOST:
             out = []
-            for w in leads[self.start :]:
-                if not _in_inbox(w) or (bar is not None and _below(w, bar)):
-                    continue
-                out.append(w)
-                if len(out) == room:
-                    break
+            if bar is None:
+                bar = -math.inf
+            for i in range(self.start, len(leads)):
+                if self.quality[i] >= bar:  # (not below the bar: what rejects() asks)
+                    w = leads[i]
+                    if w.unowned and not w.closed:
+                        out.append(w)
+                        if len(out) == room:
+                            break
             return out
         if self.perceived is None:
-            marketing = LeadSource.MARKETING
-            self.perceived = np.array([w.perceived if w.source == marketing else math.inf for w in leads])
+            self.perceived = np.array(self.quality)
             self.gone = np.zeros(len(leads), dtype=bool)
         ok = ~self.gone[self.start :]
         if bar is not None:
@@ -180,10 +184,6 @@ SCAN_AT_MOST = 256  # inboxes shorter than this are scanned in Python, longer on
 
 def _in_inbox(lead: WorkedLead) -> bool:
     return lead.unowned and not lead.closed
-
-
-def _below(lead: WorkedLead, bar: float) -> bool:
-    return lead.source == LeadSource.MARKETING and lead.perceived < bar
 
 
 class Marketer(mesa.Agent):

@@ -36,6 +36,7 @@ class LeadState(IntEnum):
     LEAKED = 9
 
 
+STATES = tuple(LeadState)  # by value: STATES[code] is LeadState(code) without the enum call
 OPEN_STATES = (LeadState.INQUIRY, LeadState.MQL, LeadState.SAL, LeadState.SQL, LeadState.OPPORTUNITY)
 LIVE_STATES = (*OPEN_STATES, LeadState.RECYCLED)  # the prospect's current lead is one of these
 FUNNEL_STAGES = ("inquiry", "mql", "sal", "sql", "opportunity", "won")
@@ -179,7 +180,7 @@ class Ledger:
     def move(self, lead: int, new: LeadState) -> None:
         """Advance one lead along the waterfall, recycle or close it (to leak, use :meth:`leak`)."""
         lead = int(lead)
-        old = LeadState(self.state[lead])
+        old = STATES[self.state.item(lead)]
         if new not in _ALLOWED.get(old, ()) and not (old in OPEN_STATES and new in _EXITS):
             raise LedgerError(f"lead {lead}: {old.name} -> {new.name} is not a lifecycle move")
         self.state[lead] = new

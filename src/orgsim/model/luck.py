@@ -77,7 +77,15 @@ class Luck:
 
     def uniform(self, prospect: int, episode: int, handoff: int, draw: Draw, attempt: int = 0) -> float:
         """A uniform draw in [0, 1) for this lead and event."""
-        return (self._hash(prospect, episode, handoff, draw, attempt) >> 11) * 2.0**-53
+        # _hash and _mix inlined: this runs for every chance a lead meets
+        x = ((self.key ^ prospect) + _GOLDEN) & _MASK
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+        x ^= (x >> 31) ^ ((episode << 32) | (handoff << 16) | (draw << 8) | attempt)
+        x = (x + _GOLDEN) & _MASK
+        x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
+        return ((x ^ (x >> 31)) >> 11) * 2.0**-53
 
     def normal(self, prospect: int, episode: int, handoff: int, draw: Draw, attempt: int = 0) -> float:
         """A standard normal draw for this lead and event (inverse CDF of :meth:`uniform`)."""

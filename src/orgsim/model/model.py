@@ -24,7 +24,7 @@ from orgsim.model.agents import (
     working_hours_between,
 )
 from orgsim.model.friction import Friction
-from orgsim.model.lifecycle import LeadSource, LeadState, LeakCause, Ledger, Opportunity, WorkedLead
+from orgsim.model.lifecycle import STATES, LeadSource, LeadState, LeakCause, Ledger, Opportunity, WorkedLead
 from orgsim.model.luck import Draw, Luck
 from orgsim.model.market import Market
 from orgsim.model.marketing import MarketingPipeline
@@ -272,7 +272,7 @@ class OrgModel(mesa.Model):
 
     def lose_to_competitor(self, lead: int) -> None:
         """A buyer with a live lead bought elsewhere before we won them: the lead leaks."""
-        state = LeadState(self.ledger.state[lead])
+        state = STATES[self.ledger.state.item(lead)]
         worked = self.worked.get(lead)
         if state == LeadState.INQUIRY:
             cause = LeakCause.MISSED_BY_SCORING
@@ -290,14 +290,15 @@ class OrgModel(mesa.Model):
     # -- lead bookkeeping ----------------------------------------------------------------------
     def close(self, lead: int, cause: LeakCause) -> None:
         """Close a live lead: leaked with ``cause`` if the buyer has real intent, else disqualified."""
-        pro = int(self.ledger.prospect[lead])
-        state = LeadState(self.ledger.state[lead])
+        pro = self.ledger.prospect.item(lead)
+        state = STATES[self.ledger.state.item(lead)]
         worked = self.worked.pop(lead, None)  # (a nurtured lead leaves the pool at its next scoring)
         if worked is not None:
             worked.leave_queue()
             if worked.unowned:
                 del self.inbox[lead]
-        if self.ledger.intent[lead] or self.has_intent(np.array([pro]))[0]:
+        mk = self.market
+        if self.ledger.intent[lead] or (mk.in_market[pro] and mk.fit[pro] >= self.params.sales.fit_min):
             self.ledger.intent[lead] = True
             value = float(self.market.deal_size[pro]) * self.stage_value[state]
             self.ledger.leak(lead, cause, value)
@@ -381,14 +382,14 @@ class OrgModel(mesa.Model):
         """A uniform draw in [0, 1) that belongs to this lead and event (see ``model/luck.py``)."""
         ledger = self.ledger
         return self.luck.uniform(
-            int(ledger.prospect[lead]), int(ledger.episode[lead]), int(ledger.recycles[lead]), draw, attempt
+            ledger.prospect.item(lead), ledger.episode.item(lead), ledger.recycles.item(lead), draw, attempt
         )
 
     def normal_chance(self, lead: int, draw: Draw) -> float:
         """A standard normal draw that belongs to this lead and event."""
         ledger = self.ledger
         return self.luck.normal(
-            int(ledger.prospect[lead]), int(ledger.episode[lead]), int(ledger.recycles[lead]), draw
+            ledger.prospect.item(lead), ledger.episode.item(lead), ledger.recycles.item(lead), draw
         )
 
     def assign(self, lead: WorkedLead) -> None:
