@@ -49,18 +49,9 @@ def value_of(key: str):
     return st.one_of(ends, spread)
 
 
-# Known limit, not narrowed in the schema: the model works each lead in Python (~35 us), and with
-# high inquiry rates every prospect can inquire every day, so work grows with prospects x days
-# (5,000,000 prospects: ~100 s a day; 200,000 prospects, 1,000 reps, 15 days: over 120 s). Reported
-# to the lead (BOARD 19:15); until the model bounds that work the search draws markets up to the
-# default company's size (ORGSIM_PROPERTY_MAX_PROSPECTS widens it).
-MAX_PROSPECTS = int(os.environ.get("ORGSIM_PROPERTY_MAX_PROSPECTS", "20000"))
-
-
 @st.composite
 def parameter_sets(draw):
     overrides = {key: draw(value_of(key)) for key in PARAMETERS}
-    overrides["market.prospects"] = min(overrides["market.prospects"], MAX_PROSPECTS)
     overrides["horizon.days"] = draw(st.integers(1, MAX_DAYS))
     return draw(st.sampled_from(STRUCTURES)), overrides
 

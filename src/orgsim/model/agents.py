@@ -168,14 +168,17 @@ class InboxView:
         ok = ~self.gone[self.start :]
         if bar is not None:
             ok &= self.perceived[self.start :] >= bar
-        out = []
-        for i in (np.flatnonzero(ok) + self.start).tolist():
-            w = leads[i]
-            self.gone[i] = True  # taken now, or found to have left the inbox
-            if _in_inbox(w):
-                out.append(w)
-                if len(out) == room:
-                    break
+        out: list[WorkedLead] = []
+        candidates = np.flatnonzero(ok) + self.start
+        chunk = room + 16  # look at a few more than room: some may have left the inbox
+        for at in range(0, candidates.size, chunk):
+            for i in candidates[at : at + chunk].tolist():
+                w = leads[i]
+                self.gone[i] = True  # taken now, or found to have left the inbox
+                if _in_inbox(w):
+                    out.append(w)
+                    if len(out) == room:
+                        return out
         return out
 
 
@@ -268,17 +271,20 @@ class Salesperson(mesa.Agent):
         floor = m.params.sales.follow_up_floor
         return duty + (1 - duty) * (floor + (1 - floor) * self.trust)
 
-    def receive(self, lead: WorkedLead, chosen: bool = False) -> None:
+    def receive(self, lead: WorkedLead, chosen: bool = False, ignore_draw: float | None = None) -> None:
         """Take a lead into the queue, deciding whether to work it at all (the black hole).
 
         A lead the rep chose from the shared inbox is worked; an assigned one is worked with the
         rep's willingness, lowered by the backlog (Sabnis: follow-up falls with volume).
+        ``ignore_draw`` is the lead's ``Draw.IGNORED`` chance if the caller drew it already.
         """
         m = self.model
         s = m.params.sales
         if lead.source == LeadSource.MARKETING and not chosen:
             load = 1.0 / (1.0 + self.backlog / s.queue_tolerance)
-            lead.ignored = m.chance(lead.lead, Draw.IGNORED) >= self.willingness * load
+            if ignore_draw is None:
+                ignore_draw = m.chance(lead.lead, Draw.IGNORED)
+            lead.ignored = ignore_draw >= self.willingness * load
         if m.params.sla.enabled:  # reps work to the SLA deadline
             due = deadline_day(lead.visible_hour, m.params.sla.response_hours, s.hours_per_day)
             lead.next_day = max(lead.arrival_day, due)

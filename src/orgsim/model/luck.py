@@ -87,9 +87,22 @@ class Luck:
         x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK
         return ((x ^ (x >> 31)) >> 11) * 2.0**-53
 
+    def uniforms(
+        self, prospects: np.ndarray, episodes: np.ndarray, handoffs: np.ndarray, draw: Draw, attempt: int = 0
+    ) -> np.ndarray:
+        """:meth:`uniform` for many leads at once (the same numbers, as float64)."""
+        h = _mix_array(np.uint64(self.key) ^ prospects.astype(np.uint64))
+        tail = (episodes.astype(np.uint64) << np.uint64(32)) | (handoffs.astype(np.uint64) << np.uint64(16))
+        h = _mix_array(h ^ (tail | np.uint64((int(draw) << 8) | attempt)))
+        return (h >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
     def normal(self, prospect: int, episode: int, handoff: int, draw: Draw, attempt: int = 0) -> float:
         """A standard normal draw for this lead and event (inverse CDF of :meth:`uniform`)."""
-        u = self.uniform(prospect, episode, handoff, draw, attempt)
+        return self.normal_of(self.uniform(prospect, episode, handoff, draw, attempt))
+
+    @staticmethod
+    def normal_of(u: float) -> float:
+        """The standard normal draw a uniform draw ``u`` stands for (inverse CDF, tails clipped)."""
         return _NORMAL.inv_cdf(min(max(u, 1e-12), 1 - 1e-12))
 
     def normals(

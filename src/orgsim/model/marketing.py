@@ -146,11 +146,7 @@ class MarketingPipeline:
         promoted = ids[mql]
         m.ledger.move_many(promoted, LeadState.MQL)
         self.mqls_this_month += promoted.size
-        if not m.salespeople:  # nobody to hand them to: every MQL is lost in the hand-off
-            m.close_many(promoted, LeakCause.HANDOFF_LOST)
-            return
-        for lead in promoted.tolist():
-            m.hand_off(lead)
+        m.hand_off_many(promoted)
 
     def close_stale(self, leads: np.ndarray) -> None:
         """Leads nurtured too long without reaching MQL are closed (leaked if the buyer had intent)."""

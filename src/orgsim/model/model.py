@@ -344,32 +344,68 @@ class OrgModel(mesa.Model):
         It becomes visible after the CRM sync delay. An unowned lead waits until a rep with room
         takes it (reps pick the best-looking first); nobody owns what is left.
         """
+        self.hand_off_many(np.array([lead], dtype=np.int64))
+
+    def hand_off_many(self, leads: np.ndarray) -> None:
+        """:meth:`hand_off` for many MQLs, in order; their chance draws are taken in one pass."""
         pol = self.params.policy
         if not self.salespeople:
-            self.close(lead, LeakCause.HANDOFF_LOST)
+            self.close_many(leads, LeakCause.HANDOFF_LOST)
             return
-        pro = int(self.ledger.prospect[lead])
-        mql_hour = self.day * 24.0 + self.inquiry_hour(lead)
-        delay = -pol.handoff_delay_hours * math.log1p(-self.chance(lead, Draw.HANDOFF_DELAY))
-        gut_noise = 0.1 + 0.2 * bool(self.market.hard[pro])  # hard leads are hard to judge for reps too
-        worked = WorkedLead(
-            lead=lead,
-            prospect=pro,
-            source=LeadSource.MARKETING,
-            mql_hour=mql_hour,
-            visible_hour=mql_hour + delay,
-            arrival_day=self.day,
-            perceived=float(self.market.fit[pro]) + gut_noise * self.normal_chance(lead, Draw.GUT_FEEL),
-            episode=int(self.ledger.episode[lead]),
-            handoff=int(self.ledger.recycles[lead]),
+        if leads.size == 0:
+            return
+        ledger, mk, luck = self.ledger, self.market, self.luck
+        pro = ledger.prospect[leads]
+        episode = ledger.episode[leads]
+        handoff = ledger.recycles[leads]
+        key = (pro, episode, handoff)
+        # the hour the buyer raised their hand: mostly in working hours (B2B), else any time
+        when = luck.uniforms(*key, Draw.INQUIRY_HOUR)
+        in_hours = luck.uniforms(*key, Draw.INQUIRY_IN_HOURS) < BUSINESS_HOURS_SHARE
+        hour = np.where(in_hours, WORKDAY_START + when * self.params.sales.hours_per_day, when * 24.0)
+        mql_hours = (self.day * 24.0 + hour).tolist()
+        log1p, normal_of = math.log1p, luck.normal_of  # scalar, as one lead's draw is computed
+        delay_draws = luck.uniforms(*key, Draw.HANDOFF_DELAY).tolist()
+        delays = [-pol.handoff_delay_hours * log1p(-u) for u in delay_draws]
+        gut = [normal_of(u) for u in luck.uniforms(*key, Draw.GUT_FEEL).tolist()]
+        gut_noise = 0.1 + 0.2 * mk.hard[pro]  # hard leads are hard to judge for reps too
+        fit = mk.fit[pro].astype(np.float64)
+        routed = (luck.uniforms(*key, Draw.ROUTED) < pol.lead_routing).tolist()
+        ignore_draws = luck.uniforms(*key, Draw.IGNORED).tolist()
+        day, worked, inbox = self.day, self.worked, self.inbox
+        rows = zip(
+            leads.tolist(),
+            pro.tolist(),
+            mql_hours,
+            delays,
+            fit.tolist(),
+            gut_noise.tolist(),
+            gut,
+            episode.tolist(),
+            handoff.tolist(),
+            routed,
+            ignore_draws,
+            strict=True,
         )
-        self.worked[lead] = worked
-        if self.chance(lead, Draw.ROUTED) < pol.lead_routing:
-            self.assign(worked)
-        else:
-            worked.unowned = True
-            self.inbox[lead] = worked
-            self.inbox_additions += 1
+        for lead, p, mql_hour, delay, fit_p, noise, z, ep, ho, to_rep, ignore_draw in rows:
+            lead_worked = WorkedLead(
+                lead=lead,
+                prospect=p,
+                source=LeadSource.MARKETING,
+                mql_hour=mql_hour,
+                visible_hour=mql_hour + delay,
+                arrival_day=day,
+                perceived=fit_p + noise * z,
+                episode=ep,
+                handoff=ho,
+            )
+            worked[lead] = lead_worked
+            if to_rep:
+                self.assign(lead_worked, ignore_draw)
+            else:
+                lead_worked.unowned = True
+                inbox[lead] = lead_worked
+                self.inbox_additions += 1
 
     def inquiry_hour(self, lead: int) -> float:
         """Hour of the day a buyer raises their hand: mostly in working hours (B2B), else any time."""
@@ -392,11 +428,14 @@ class OrgModel(mesa.Model):
             ledger.prospect.item(lead), ledger.episode.item(lead), ledger.recycles.item(lead), draw
         )
 
-    def assign(self, lead: WorkedLead) -> None:
-        """Route a lead to a salesperson (round robin, the 'fairness' rule)."""
+    def assign(self, lead: WorkedLead, ignore_draw: float | None = None) -> None:
+        """Route a lead to a salesperson (round robin, the 'fairness' rule).
+
+        ``ignore_draw``: the lead's ``Draw.IGNORED`` chance if already drawn.
+        """
         rep = self.salespeople[self._route % len(self.salespeople)]
         self._route += 1
-        rep.receive(lead)
+        rep.receive(lead, ignore_draw=ignore_draw)
 
     def expire_unowned_leads(self) -> None:
         """Leads nobody took from the shared inbox within the expiry window are lost in the hand-off."""
