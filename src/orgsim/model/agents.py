@@ -226,6 +226,7 @@ class Salesperson(mesa.Agent):
         self._trust = trust
         self.queue: list[WorkedLead] = []
         self.backlog = 0  # leads in the queue this rep means to work but has not yet accepted
+        self.oldest = math.inf  # no unaccepted lead in the queue arrived before this day
         self.deals: list[Opportunity] = []
         self.hours_left = 0.0
         self.clock = 0.0
@@ -289,6 +290,7 @@ class Salesperson(mesa.Agent):
             due = deadline_day(lead.visible_hour, m.params.sla.response_hours, s.hours_per_day)
             lead.next_day = max(lead.arrival_day, due)
         self.queue.append(lead)
+        self.oldest = min(self.oldest, lead.arrival_day)
         lead.owner = self
         if lead.waiting:
             self.backlog += 1
@@ -469,7 +471,11 @@ class Salesperson(mesa.Agent):
         """Leads never touched within the expiry window drop out of the queue."""
         m = self.model
         limit = m.params.sales.lead_expiry_days
+        if m.day - self.oldest < limit:  # none can have expired: only drop the closed
+            self.queue = [w for w in self.queue if not w.closed]
+            return
         keep: list[WorkedLead] = []
+        oldest = math.inf
         for w in self.queue:
             if w.closed:
                 continue
@@ -479,7 +485,10 @@ class Salesperson(mesa.Agent):
                 m.return_to_marketing(w, cause)
             else:
                 keep.append(w)
+                if not w.accepted and w.arrival_day < oldest:
+                    oldest = w.arrival_day
         self.queue = keep
+        self.oldest = oldest
 
     # -- deals -------------------------------------------------------------------------------
     def work_deals(self) -> None:
