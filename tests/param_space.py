@@ -9,12 +9,15 @@ from __future__ import annotations
 import math
 import multiprocessing
 import resource
+import signal
 import time
 from dataclasses import dataclass
 from typing import Any
 
 MEMORY_BYTES = 2 * 1024**3  # address space a run may use
-TIME_SECONDS = 120.0  # wall time a run may take (the machine may be shared)
+CPU_SECONDS = 120  # processor time a run may take (counted by the kernel: a busy machine does not
+# make a run fail, as a wall-clock limit did at a load of 8 on 2 cores)
+WALL_SECONDS = 600.0  # backstop for a run that waits without computing
 
 
 @dataclass
@@ -30,6 +33,7 @@ class Outcome:
 
 def _child(conn: Any, structure: str, overrides: dict[str, Any], seed: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
+    resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS + 5))  # SIGXCPU at the soft limit
     start = time.perf_counter()
     try:
         from orgsim import load_scenario, simulate
@@ -50,14 +54,18 @@ def run_limited(structure: str, overrides: dict[str, Any], seed: int) -> Outcome
     proc = context.Process(target=_child, args=(child, structure, overrides, seed), daemon=True)
     proc.start()
     child.close()
-    if parent.poll(TIME_SECONDS):
+    if parent.poll(WALL_SECONDS):
         try:
             outcome = parent.recv()
-        except EOFError:  # died without a word: killed for memory, most likely
-            outcome = Outcome("error", f"process died (exit {proc.exitcode}); memory limit?")
+        except EOFError:  # died without a word: over the CPU limit, or killed for memory
+            proc.join(5)
+            if proc.exitcode == -signal.SIGXCPU:
+                outcome = Outcome("timeout", f"over {CPU_SECONDS} s of CPU")
+            else:
+                outcome = Outcome("error", f"process died (exit {proc.exitcode}); memory limit?")
     else:
         proc.kill()
-        outcome = Outcome("timeout", f"over {TIME_SECONDS:.0f} s")
+        outcome = Outcome("timeout", f"over {WALL_SECONDS:.0f} s wall")
     proc.join(5)
     if outcome.status == "ok" and proc.exitcode not in (0, None):
         outcome = Outcome("error", f"exit code {proc.exitcode}")

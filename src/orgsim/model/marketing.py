@@ -135,7 +135,8 @@ class MarketingPipeline:
         ids, noise = self.nurture_ids, self.noise
         if ids.size == 0:
             return
-        live = np.isin(m.ledger.state[ids], (LeadState.INQUIRY, LeadState.RECYCLED))
+        state = m.ledger.state[ids]
+        live = (state == LeadState.INQUIRY) | (state == LeadState.RECYCLED)
         ids, noise = ids[live], noise[live]
         threshold = m.params.marketing.mql_threshold - m.params.policy.mql_volume_bias
         mql = self.scores(ids, noise) >= threshold

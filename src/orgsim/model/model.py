@@ -254,6 +254,8 @@ class OrgModel(mesa.Model):
         bought = self.market.close_windows(closing)
         leads = self.ledger.open_lead[bought]
         leads = leads[leads >= 0]
+        if leads.size == 0:
+            return
         # leads in nurture (nobody in sales holds them) leak at once; the rest one by one
         state = self.ledger.state[leads]
         nurtured = (state == LeadState.INQUIRY) | (state == LeadState.RECYCLED)
