@@ -318,12 +318,17 @@ class Salesperson(mesa.Agent):
 
     # -- leads -------------------------------------------------------------------------------
     def _priority(self, lead: WorkedLead) -> float:
+        rank = lead.rank
+        if rank is not None:  # a lead's priority never changes: computed once
+            return rank
         m = self.model
         if m.params.sales.prioritisation == "sla":
-            return lead.visible_hour  # first in, first out against the SLA clock
-        # gut feel: best-looking first; on individual commission, the bigger account first
-        size = float(m.market.deal_size[lead.prospect]) / m.params.market.deal_size
-        return -(lead.perceived + 0.2 * (1 - m.params.policy.shared_goal) * math.log(size))
+            rank = lead.visible_hour  # first in, first out against the SLA clock
+        else:  # gut feel: best-looking first; on individual commission, the bigger account first
+            size = float(m.market.deal_size[lead.prospect]) / m.params.market.deal_size
+            rank = -(lead.perceived + 0.2 * (1 - m.params.policy.shared_goal) * math.log(size))
+        lead.rank = rank
+        return rank
 
     def work_leads(self) -> None:
         """Attempt due leads in priority order among those visible, as the day's hours allow."""

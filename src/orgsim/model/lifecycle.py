@@ -393,6 +393,7 @@ class WorkedLead:
     episode: int = 0  # which of its prospect's leads (keys the lead's luck)
     handoff: int = 0  # earlier passes to sales (a recycled lead's next pass draws fresh luck)
     owner: Any = None  # the salesperson whose queue holds it (keeps their backlog count)
+    rank: float | None = None  # its place in a rep's order, once computed (lower first)
 
     @property
     def waiting(self) -> bool:

@@ -91,9 +91,21 @@ class Luck:
         self, prospects: np.ndarray, episodes: np.ndarray, handoffs: np.ndarray, draw: Draw, attempt: int = 0
     ) -> np.ndarray:
         """:meth:`uniform` for many leads at once (the same numbers, as float64)."""
+        return self.uniforms_of(prospects, episodes, handoffs, (draw,), attempt)[:, 0]
+
+    def uniforms_of(
+        self,
+        prospects: np.ndarray,
+        episodes: np.ndarray,
+        handoffs: np.ndarray,
+        draws: tuple[Draw, ...],
+        attempt: int = 0,
+    ) -> np.ndarray:
+        """:meth:`uniform` for many leads and several events: column ``j`` is event ``draws[j]``."""
         h = _mix_array(np.uint64(self.key) ^ prospects.astype(np.uint64))
         tail = (episodes.astype(np.uint64) << np.uint64(32)) | (handoffs.astype(np.uint64) << np.uint64(16))
-        h = _mix_array(h ^ (tail | np.uint64((int(draw) << 8) | attempt)))
+        events = np.array([(int(d) << 8) | attempt for d in draws], dtype=np.uint64)
+        h = _mix_array((h ^ tail)[:, None] ^ events[None, :])
         return (h >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
     def normal(self, prospect: int, episode: int, handoff: int, draw: Draw, attempt: int = 0) -> float:

@@ -360,20 +360,21 @@ class OrgModel(mesa.Model):
         pro = ledger.prospect[leads]
         episode = ledger.episode[leads]
         handoff = ledger.recycles[leads]
-        key = (pro, episode, handoff)
+        events = (Draw.INQUIRY_HOUR, Draw.INQUIRY_IN_HOURS, Draw.HANDOFF_DELAY, Draw.GUT_FEEL, Draw.ROUTED)
+        when, in_hours, delay_draw, gut_draw, routed_draw, ignore_draw = luck.uniforms_of(
+            pro, episode, handoff, (*events, Draw.IGNORED)
+        ).T
+        ignore_draws = ignore_draw.tolist()
         # the hour the buyer raised their hand: mostly in working hours (B2B), else any time
-        when = luck.uniforms(*key, Draw.INQUIRY_HOUR)
-        in_hours = luck.uniforms(*key, Draw.INQUIRY_IN_HOURS) < BUSINESS_HOURS_SHARE
-        hour = np.where(in_hours, WORKDAY_START + when * self.params.sales.hours_per_day, when * 24.0)
+        hpd = self.params.sales.hours_per_day
+        hour = np.where(in_hours < BUSINESS_HOURS_SHARE, WORKDAY_START + when * hpd, when * 24.0)
         mql_hours = (self.day * 24.0 + hour).tolist()
         log1p, normal_of = math.log1p, luck.normal_of  # scalar, as one lead's draw is computed
-        delay_draws = luck.uniforms(*key, Draw.HANDOFF_DELAY).tolist()
-        delays = [-pol.handoff_delay_hours * log1p(-u) for u in delay_draws]
-        gut = [normal_of(u) for u in luck.uniforms(*key, Draw.GUT_FEEL).tolist()]
+        delays = [-pol.handoff_delay_hours * log1p(-u) for u in delay_draw.tolist()]
+        gut = [normal_of(u) for u in gut_draw.tolist()]
         gut_noise = 0.1 + 0.2 * mk.hard[pro]  # hard leads are hard to judge for reps too
         fit = mk.fit[pro].astype(np.float64)
-        routed = (luck.uniforms(*key, Draw.ROUTED) < pol.lead_routing).tolist()
-        ignore_draws = luck.uniforms(*key, Draw.IGNORED).tolist()
+        routed = (routed_draw < pol.lead_routing).tolist()
         day, worked, inbox = self.day, self.worked, self.inbox
         rows = zip(
             leads.tolist(),
