@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from orgsim import compare, load_scenario
+
+# pytest-xdist workers inherit COLUMNS=80/LINES=24; the CLI honours COLUMNS off a terminal, so
+# in-process CLI tests would wrap at 80 under -n 2 and not alone. Tests that want a width set it.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 
 SMALL = {"market.prospects": 3000, "horizon.days": 80, "sales.headcount": 4, "marketing.headcount": 2}
 
