@@ -154,9 +154,7 @@ def differences_html(comp: Comparison, baseline: str | None = None, columns: Seq
     if not others:
         return ""
     have = set(comp.runs().columns)
-    names = [
-        m for m in (columns or DIFFERENCE_MEASURES) if m in have
-    ]
+    names = [m for m in (columns or DIFFERENCE_MEASURES) if m in have]
     head = "".join(f"<th>{_e(label)} − {_e(base)}</th>" for label in others)
     rows = []
     for name in names:
@@ -290,13 +288,16 @@ def claim_chart(result: ClaimResult, reps: int) -> Figure:
     return finish(fig, title, subtitle, note)
 
 
-CSS = BASE_CSS + """
+CSS = (
+    BASE_CSS
+    + """
 .note { color: var(--muted); font-size: 14px; }
 .supported { color: #00795a; font-weight: 700; } .contradicted { color: #b8430a; font-weight: 700; }
 .unclear { color: #555; font-weight: 700; } .inexpressible { color: #777; font-style: italic; }
 blockquote { color: var(--muted); margin: 4px 0 8px 0; padding-left: 12px;
              border-left: 3px solid var(--rule); }
 """
+)
 
 _VERDICT_CLASS = {
     SUPPORTED: "supported",

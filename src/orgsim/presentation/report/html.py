@@ -27,7 +27,9 @@ from orgsim.presentation.report.text import capital, describe, design_title, fmt
 from orgsim.presentation.style import in_sentence, measure_name
 
 # -- HTML -------------------------------------------------------------------------------------
-CSS = BASE_CSS + """
+CSS = (
+    BASE_CSS
+    + """
 * { box-sizing: border-box; }
 h3 { font-size: 17px; margin: 26px 0 6px; }
 ul.findings li { margin: 6px 0; }
@@ -48,6 +50,7 @@ figcaption { color: var(--muted); font-size: 13px; }
 pre { background: #f7f7f7; padding: 12px; overflow-x: auto; font-size: 12.5px; }
 details summary { cursor: pointer; color: var(--accent); }
 """
+)
 
 
 def _swatch(data: ReportData, group: str) -> str:
