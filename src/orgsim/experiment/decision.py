@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from orgsim.experiment.within import (
@@ -150,8 +151,6 @@ def contrasts(f: Flip, min_settings: int = 3, min_effect: float = 0.3) -> list[C
     Mann-Whitney U scaled to -1..1). Challengers leading fewer than ``min_settings`` settings and
     effects weaker than ``min_effect`` are left out; strongest first per challenger.
     """
-    import numpy as np
-
     out: list[Contrast] = []
     kept = [dict(s) for s in f.kept]
     for challenger in sorted({w for _, w, _ in f.lost}):
