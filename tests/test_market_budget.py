@@ -22,6 +22,7 @@ def test_billions_of_touches_allocate_in_proportion_to_the_market(targeting):
     m = market(20_000)
     tracemalloc.start()
     m.touch(4_000_000_000, 0.1, targeting, 0.8)  # budget 1e10 at 0.01 a touch, one day
+    m.deliver_pooled_touches()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 20_000 * 100  # ~100 bytes a prospect; one int64 per touch would be 32 GB
@@ -34,6 +35,7 @@ def test_counted_touches_add_exactly_what_each_touch_would():
     before_e, before_p = m.engagement.copy(), m.perception.copy()
     n = 7_777
     m.touch(n, 0.5, 0.0, 1.0)
+    m.deliver_pooled_touches()
     gained = m.engagement - before_e
     assert gained.sum() == pytest.approx(n * 0.5, rel=1e-5)
     hits = np.rint(gained / 0.5).astype(int)  # touches each prospect got
@@ -42,11 +44,30 @@ def test_counted_touches_add_exactly_what_each_touch_would():
     np.testing.assert_allclose(m.perception, expected, rtol=1e-5)
 
 
+def test_saturating_campaigns_wait_for_the_day_and_pool_their_touches():
+    """Campaigns above the market's size land together: every touch and every message counts."""
+    m = market(500, seed=5)
+    m.in_market[:] = False
+    before_e, before_p = m.engagement.copy(), m.perception.copy()
+    m.touch(3_000, 0.5, 0.0, 1.0)
+    m.touch(9_000, 0.1, 0.0, 1.0)  # another marketer, less skilled, same targeting and message
+    assert np.array_equal(m.engagement, before_e)  # nothing lands before the day's campaigns end
+    m.deliver_pooled_touches()
+    gained = m.engagement - before_e
+    assert gained.sum() == pytest.approx(3_000 * 0.5 + 9_000 * 0.1, rel=1e-5)
+    hits = np.rint(gained / ((3_000 * 0.5 + 9_000 * 0.1) / 12_000)).astype(int)
+    assert hits.sum() == 12_000  # each counted touch gains the pool's mean effect
+    np.testing.assert_allclose(m.perception, 1.0 - (1.0 - before_p) * 0.9**hits, rtol=1e-5)
+    m.deliver_pooled_touches()  # the pool is empty again
+    assert np.array_equal(m.engagement - before_e, gained)
+
+
 def test_in_market_prospects_gain_more_per_counted_touch():
     m = market(400, seed=2)
     m.in_market[:200], m.in_market[200:] = True, False
     before = m.engagement.copy()
     m.touch(400_000, 1.0, 0.0, 0.5)
+    m.deliver_pooled_touches()
     gained = m.engagement - before
     ratio = gained[:200].sum() / gained[200:].sum()
     assert ratio == pytest.approx(IN_MARKET_ENGAGEMENT, rel=0.05)
@@ -59,6 +80,7 @@ def test_counted_touches_follow_targeting_like_drawn_ones():
     for _ in range(50):
         drawn.touch(999, 1.0, 2.0, 0.5)  # per-touch draws (fewer touches than prospects)
     counted.touch(50 * 999 + 50, 1.0, 2.0, 0.5)  # one multinomial
+    counted.deliver_pooled_touches()
     a, b = drawn.engagement - base, counted.engagement - base
     assert np.corrcoef(a, b)[0, 1] > 0.9
     fit = drawn.fit.astype(float)

@@ -10,6 +10,7 @@ only where a lead is worked.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,6 +80,8 @@ class Market:
         self._bound = np.empty(n, dtype=np.float32)
         self._hit = np.empty(n, dtype=bool)
         self._slot = np.zeros(n, dtype=np.int32)  # scratch for finding repeat touches
+        # today's saturating campaigns, (targeting, message) -> [(touches, effect)], in order
+        self._pooled: dict[tuple[float, float], list[tuple[int, float]]] = {}
         # accounts whose fit and intent are hard to read (Rubel et al.: heterogeneous leads)
         self.hard = rng.random(n) < params.hard_lead_share
 
@@ -143,21 +146,23 @@ class Market:
 
         Each of the ``n_touches`` reaches one prospect, drawn with replacement and accepted
         with probability ``fit ** targeting`` (0: untargeted). Every touch counts: a prospect
-        reached twice today gains twice and hears the message twice, as if touched in turn.
-        More touches than prospects are counted per prospect (one multinomial draw), so a huge
-        budget costs memory and time in proportion to the market, not to the budget.
+        reached twice today gains twice and hears the message twice, as if touched in turn;
+        ``effect`` is one touch's engagement gain (engagement units, times
+        ``IN_MARKET_ENGAGEMENT`` for an in-market prospect).
+
+        A campaign with more touches than prospects saturates the market: it is held and
+        counted, with the day's other saturating campaigns of the same targeting and message,
+        by :meth:`deliver_pooled_touches` (one multinomial draw per pool), so a huge budget
+        costs memory and time in proportion to the market, not to the budget or the headcount.
         """
         if n_touches <= 0:
+            return
+        if n_touches > self.n:
+            self._pooled.setdefault((targeting, message_alignment), []).append((n_touches, effect))
             return
         gain = np.float32(effect)
         in_market_gain = gain * np.float32(IN_MARKET_ENGAGEMENT)
         align = np.float32(message_alignment)
-        if n_touches > self.n:  # more touches than prospects: count them per prospect instead
-            hit, k = self._touch_counts(n_touches, targeting)
-            self.engagement[hit] += k * np.where(self.in_market[hit], in_market_gain, gain)
-            # k messages in turn, each moving perception 10% of the way to the alignment
-            self.perception[hit] = align + (self.perception[hit] - align) * np.float32(0.9) ** k
-            return
         reached = self._reach(n_touches, targeting)
         while True:  # fancy-index += would drop repeats: each prospect once a round
             order = np.arange(reached.size, dtype=np.int32)
@@ -176,6 +181,31 @@ class Market:
                     engagement[i] += in_market_gain if in_market[i] else gain
                     perception[i] += np.float32(0.1) * (align - perception[i])
                 return
+
+    def deliver_pooled_touches(self) -> None:
+        """Count the day's saturating campaigns per prospect: one multinomial per pool.
+
+        Campaigns with the same targeting and message are pooled: the sum of independent
+        multinomial draws with the same probabilities is one multinomial of their total, so
+        how many touches (and messages) each prospect gets is drawn exactly. Each counted touch
+        gains the pool's touch-weighted mean ``effect``: the expected engagement is exact; its
+        spread across prospects from marketers' different skills is left out (with more touches
+        than prospects it is a small fraction of the draw's own).
+        """
+        pools, self._pooled = self._pooled, {}
+        for (targeting, message_alignment), campaigns in pools.items():
+            n_touches = sum(n for n, _ in campaigns)
+            if len(campaigns) == 1:
+                effect = campaigns[0][1]
+            else:
+                effect = math.fsum(n * e for n, e in campaigns) / n_touches
+            hit, k = self._touch_counts(n_touches, targeting)
+            gain = np.float32(effect)
+            in_market_gain = gain * np.float32(IN_MARKET_ENGAGEMENT)
+            align = np.float32(message_alignment)
+            self.engagement[hit] += k * np.where(self.in_market[hit], in_market_gain, gain)
+            # k messages in turn, each moving perception 10% of the way to the alignment
+            self.perception[hit] = align + (self.perception[hit] - align) * np.float32(0.9) ** k
 
     def _touch_counts(self, n_touches: int, targeting: float) -> tuple[np.ndarray, np.ndarray]:
         """How many of ``n_touches`` touches each prospect gets: ``(indices, counts)``, counts >= 1.

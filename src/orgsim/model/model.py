@@ -147,6 +147,7 @@ class OrgModel(mesa.Model):
         self.market.decay_engagement()
         for marketer in self.marketers:
             marketer.step()
+        self.market.deliver_pooled_touches()
         self.marketing.build_brand()
         self.marketing.take_inquiries()
         self.marketing.score_and_hand_off()
