@@ -188,6 +188,9 @@ class AgentMarket:
                     break
             agent.hear(effect, message_alignment)
 
+    def deliver_pooled_touches(self) -> None:
+        """Nothing is held: every touch above lands when it is made, one at a time."""
+
     def inquiries(self, rate_in: float, rate_out: float, eligible: np.ndarray) -> np.ndarray:
         """Every prospect draws; the eligible ones that raise their hand, in index order."""
         hands = [a.index for a in self.agents if a.inquires(rate_in, rate_out)]
