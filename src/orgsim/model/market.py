@@ -38,6 +38,16 @@ class Prospect:
     hard: bool
 
 
+def sorted_distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted: ``np.unique(values)`` by a sort (numpy 2's hashing unique
+    took 0.3 s for 300,000 prospect indices, a sort 6 ms)."""
+    ordered = np.sort(values)
+    first = np.empty(ordered.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
 class Market:
     """All prospects as arrays, with the daily buying-window and engagement dynamics."""
 
@@ -103,8 +113,7 @@ class Market:
         """Open buying windows for some out-of-market non-customers; returns their indices."""
         k = self.entry_rng.binomial(self.n, self.entry_rate)
         draws = self.entry_rng.integers(0, self.n, k)
-        # sorted distinct candidates, as np.unique gives them (cheaper as a set for a handful)
-        cand = np.array(sorted(set(draws.tolist())), dtype=np.int64) if k < SMALL else np.unique(draws)
+        cand = np.array(sorted(set(draws.tolist())), dtype=np.int64) if k < SMALL else sorted_distinct(draws)
         new = cand[~(self.in_market[cand] | self.customer[cand])]
         self.in_market[new] = True
         self._schedule_exits(new, day)
