@@ -227,6 +227,8 @@ class Salesperson(mesa.Agent):
         self.queue: list[WorkedLead] = []
         self.backlog = 0  # leads in the queue this rep means to work but has not yet accepted
         self.oldest = math.inf  # no unaccepted lead in the queue arrived before this day
+        self.next_due = 0.0  # no lead in the queue is due for an attempt before this day
+        self.closed_in_queue = 0  # leads closed since the queue was last swept (kept by the leads)
         self.deals: list[Opportunity] = []
         self.hours_left = 0.0
         self.clock = 0.0
@@ -291,6 +293,8 @@ class Salesperson(mesa.Agent):
             lead.next_day = max(lead.arrival_day, due)
         self.queue.append(lead)
         self.oldest = min(self.oldest, lead.arrival_day)
+        if not lead.ignored:
+            self.next_due = min(self.next_due, lead.next_day)
         lead.owner = self
         if lead.waiting:
             self.backlog += 1
@@ -333,12 +337,16 @@ class Salesperson(mesa.Agent):
     def work_leads(self) -> None:
         """Attempt due leads in priority order among those visible, as the day's hours allow."""
         m = self.model
+        if m.day < self.next_due:  # nothing is due yet: no need to look through the queue
+            return
+        due = [w for w in self.queue if not w.closed and not w.ignored and w.next_day <= m.day]
+        if not due:
+            waiting = (w.next_day for w in self.queue if not w.closed and not w.ignored)
+            self.next_due = min(waiting, default=math.inf)
+            return
+        self.next_due = m.day  # some are due: look again tomorrow (leads left over, tried again later)
         day_end = m.day * 24.0 + WORKDAY_START + m.params.sales.hours_per_day
-        pending = [
-            w
-            for w in self.queue
-            if not w.closed and not w.ignored and w.next_day <= m.day and w.visible_hour < day_end
-        ]
+        pending = [w for w in due if w.visible_hour < day_end]
         pending.sort(key=self._priority)
         while pending and self.hours_left > 0:
             ready = next((w for w in pending if w.visible_hour <= self.clock), None)
@@ -476,8 +484,10 @@ class Salesperson(mesa.Agent):
         """Leads never touched within the expiry window drop out of the queue."""
         m = self.model
         limit = m.params.sales.lead_expiry_days
-        if m.day - self.oldest < limit:  # none can have expired: only drop the closed
-            self.queue = [w for w in self.queue if not w.closed]
+        if m.day - self.oldest < limit:  # none can have expired: only drop the closed, if any
+            if self.closed_in_queue:
+                self.queue = [w for w in self.queue if not w.closed]
+                self.closed_in_queue = 0
             return
         keep: list[WorkedLead] = []
         oldest = math.inf
@@ -493,6 +503,7 @@ class Salesperson(mesa.Agent):
                 if not w.accepted and w.arrival_day < oldest:
                     oldest = w.arrival_day
         self.queue = keep
+        self.closed_in_queue = 0
         self.oldest = oldest
 
     # -- deals -------------------------------------------------------------------------------

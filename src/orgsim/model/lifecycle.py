@@ -402,8 +402,11 @@ class WorkedLead:
 
     def leave_queue(self) -> None:
         """The lead closes for sales: it no longer counts in its salesperson's backlog."""
-        if self.owner is not None and self.waiting:
-            self.owner.backlog -= 1
+        owner = self.owner
+        if owner is not None and not self.closed:
+            owner.closed_in_queue += 1  # (the queue drops closed leads at the end of the day)
+            if self.waiting:
+                owner.backlog -= 1
         self.closed = True
 
 
