@@ -270,25 +270,37 @@ class OrgModel(mesa.Model):
             these = leads[nurtured & (state == in_state)]
             self.ledger.intent[these] = True  # they were in market and bought: real intent
             self.close_many(these, cause)
-        for lead in leads[~nurtured].tolist():
-            self.lose_to_competitor(lead)
+        self.lose_to_competitors(leads[~nurtured])
 
-    def lose_to_competitor(self, lead: int) -> None:
-        """A buyer with a live lead bought elsewhere before we won them: the lead leaks."""
-        state = STATES[self.ledger.state.item(lead)]
-        worked = self.worked.get(lead)
-        if state == LeadState.INQUIRY:
-            cause = LeakCause.MISSED_BY_SCORING
-        elif state == LeadState.RECYCLED:
-            cause = LeakCause.LOST_IN_NURTURE
-        elif worked is not None and worked.ignored:
-            cause = LeakCause.NEVER_FOLLOWED_UP
-        elif worked is not None and worked.unowned:
-            cause = LeakCause.HANDOFF_LOST
-        else:
-            cause = LeakCause.TOO_LATE
-        self.ledger.intent[lead] = True  # they were in market and bought: real intent
-        self.close(lead, cause)
+    def lose_to_competitors(self, leads: np.ndarray) -> None:
+        """Buyers with live leads in sales bought elsewhere before we won them: the leads leak.
+
+        The cause is where each lead stood: ignored by its rep, unowned in the inbox, or worked
+        too late. Each leaves its queue or the inbox; the ledger closes them in one pass (the
+        same outcome, in the same order, as one at a time).
+        """
+        if leads.size == 0:
+            return
+        state = self.ledger.state[leads]
+        causes = np.full(leads.size, LeakCause.TOO_LATE, dtype=np.int8)
+        causes[state == LeadState.INQUIRY] = LeakCause.MISSED_BY_SCORING
+        causes[state == LeadState.RECYCLED] = LeakCause.LOST_IN_NURTURE
+        in_sales = (state != LeadState.INQUIRY) & (state != LeadState.RECYCLED)
+        for i, lead in enumerate(leads.tolist()):
+            worked = self.worked.pop(lead, None)
+            if worked is None:
+                continue
+            if in_sales[i]:
+                if worked.ignored:
+                    causes[i] = LeakCause.NEVER_FOLLOWED_UP
+                elif worked.unowned:
+                    causes[i] = LeakCause.HANDOFF_LOST
+            worked.leave_queue()
+            if worked.unowned:
+                del self.inbox[lead]
+        self.ledger.intent[leads] = True  # they were in market and bought: real intent
+        for cause in np.unique(causes).tolist():
+            self.close_many(leads[causes == cause], LeakCause(cause))
 
     # -- lead bookkeeping ----------------------------------------------------------------------
     def close(self, lead: int, cause: LeakCause) -> None:
@@ -309,8 +321,9 @@ class OrgModel(mesa.Model):
             self.ledger.move(lead, LeadState.DISQUALIFIED)
 
     def close_many(self, leads: np.ndarray, cause: LeakCause) -> None:
-        """:meth:`close` for many live leads nobody in sales holds (in nurture, or just promoted).
+        """:meth:`close` for many live leads nobody in sales holds (any more).
 
+        The leads are in nurture, just promoted, or already taken out of sales' queues and inbox.
         Vectorised over the ledger with the same outcome as closing them one by one in order.
         """
         if leads.size == 0:
