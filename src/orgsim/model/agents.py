@@ -490,18 +490,21 @@ class Salesperson(mesa.Agent):
                 self.closed_in_queue = 0
             return
         keep: list[WorkedLead] = []
+        expired: list[WorkedLead] = []
         oldest = math.inf
         for w in self.queue:
             if w.closed:
                 continue
             if not w.accepted and m.day - w.arrival_day >= limit:
-                cause = LeakCause.NEVER_FOLLOWED_UP if w.ignored else LeakCause.QUEUE_EXPIRED
-                m.friction.event("unworked_lead", m.heat)
-                m.return_to_marketing(w, cause)
+                expired.append(w)
             else:
                 keep.append(w)
                 if not w.accepted and w.arrival_day < oldest:
                     oldest = w.arrival_day
+        for _ in expired:  # marketing blames sales for each (the heat may rise event by event)
+            m.friction.event("unworked_lead", m.heat)
+        causes = [LeakCause.NEVER_FOLLOWED_UP if w.ignored else LeakCause.QUEUE_EXPIRED for w in expired]
+        m.return_many_to_marketing(expired, causes)
         self.queue = keep
         self.closed_in_queue = 0
         self.oldest = oldest

@@ -191,15 +191,18 @@ class Ledger:
         self._enter(lead, new)
 
     def move_many(self, leads: np.ndarray, new: LeadState) -> None:
-        """Vectorised :meth:`move` for leads that may each move to ``new``."""
+        """Vectorised :meth:`move` for distinct leads that may each move to ``new``."""
         if leads.size == 0:
             return
         for old in np.unique(self.state[leads]).tolist():
-            if new not in _ALLOWED.get(LeadState(old), ()):
-                raise LedgerError(f"{LeadState(old).name} -> {new.name} is not a lifecycle move")
+            old = STATES[old]
+            if new not in _ALLOWED.get(old, ()) and not (old in OPEN_STATES and new in _EXITS):
+                raise LedgerError(f"{old.name} -> {new.name} is not a lifecycle move")
             self.counts[old] -= int(np.count_nonzero(self.state[leads] == old))
         self.state[leads] = new
         self.counts[new] += leads.size
+        if new == LeadState.RECYCLED:
+            self.recycles[leads] += 1
         self._enter(leads, new)
 
     def leak(self, lead: int, cause: LeakCause, expected_value: float) -> None:

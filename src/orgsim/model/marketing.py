@@ -103,6 +103,12 @@ class MarketingPipeline:
         self.model.ledger.since_day[lead] = self.model.day
         self._returned.append((lead, *self._noise_sds()))
 
+    def recycle_many(self, leads: np.ndarray) -> None:
+        """:meth:`recycle` for many leads, in order."""
+        self.model.ledger.since_day[leads] = self.model.day
+        sds = self._noise_sds()
+        self._returned.extend((lead, *sds) for lead in leads.tolist())
+
     def _take_returned(self) -> None:
         """Returned leads join the nurture pool, in the order they came back."""
         if not self._returned:

@@ -35,6 +35,7 @@ MONTH_DAYS = 21
 YEAR_DAYS = 250
 WORKDAY_HOURS = 8.0
 BUSINESS_HOURS_SHARE = 0.75  # B2B inquiries that arrive in working hours (assumption)
+FEW_LEADS = 64  # below this many leads, closing them one at a time is cheaper than in numpy
 
 
 class OrgModel(mesa.Model):
@@ -353,6 +354,27 @@ class OrgModel(mesa.Model):
         else:
             self.close(lead.lead, cause)
 
+    def return_many_to_marketing(self, leads: list[WorkedLead], causes: list[LeakCause]) -> None:
+        """:meth:`return_to_marketing` for many leads, in order, with the same outcome.
+
+        ``causes[i]`` is the cause ``leads[i]`` leaks with if it is closed rather than recycled.
+        """
+        if len(leads) < FEW_LEADS:  # a handful: one at a time beats numpy's per-call overhead
+            for lead, cause in zip(leads, causes, strict=True):
+                self.return_to_marketing(lead, cause)
+            return
+        for lead in leads:
+            self.finish(lead)
+        ids = np.fromiter((w.lead for w in leads), dtype=np.int64, count=len(leads))
+        pro, episode, handoff = self.ledger.prospect[ids], self.ledger.episode[ids], self.ledger.recycles[ids]
+        recycled = self.luck.uniforms(pro, episode, handoff, Draw.RECYCLED) < self.params.policy.recycling
+        back = ids[recycled]
+        self.ledger.move_many(back, LeadState.RECYCLED)
+        self.marketing.recycle_many(back)
+        cause = np.array(causes, dtype=np.int8)
+        for c in np.unique(cause[~recycled]).tolist():
+            self.close_many(ids[~recycled & (cause == c)], LeakCause(c))
+
     # -- the hand-off ----------------------------------------------------------------------------
     def hand_off(self, lead: int) -> None:
         """Pass an MQL to sales: routed to a named rep, or left in the shared inbox.
@@ -457,9 +479,20 @@ class OrgModel(mesa.Model):
     def expire_unowned_leads(self) -> None:
         """Leads nobody took from the shared inbox within the expiry window are lost in the hand-off."""
         limit = self.params.sales.lead_expiry_days
-        for lead in [w for w in self.inbox.values() if self.day - w.arrival_day >= limit]:
+        stale = [w for w in self.inbox.values() if self.day - w.arrival_day >= limit]
+        if not stale:
+            return
+        few = len(stale) < FEW_LEADS  # a handful: one at a time beats numpy's per-call overhead
+        for lead in stale:
             self.friction.event("unworked_lead", self.heat)
-            self.close(lead.lead, LeakCause.HANDOFF_LOST)
+            if few:
+                self.close(lead.lead, LeakCause.HANDOFF_LOST)
+            else:  # out of the inbox now, out of the ledger below in one pass
+                self.finish(lead)
+                del self.inbox[lead.lead]
+        if not few:
+            ids = np.fromiter((w.lead for w in stale), dtype=np.int64, count=len(stale))
+            self.close_many(ids, LeakCause.HANDOFF_LOST)
 
     def record_response(self, lead: WorkedLead, hour: float) -> None:
         """First touch: log the speed to lead and check it against the SLA."""
