@@ -397,6 +397,7 @@ class WorkedLead:
     handoff: int = 0  # earlier passes to sales (a recycled lead's next pass draws fresh luck)
     owner: Any = None  # the salesperson whose queue holds it (keeps their backlog count)
     rank: float | None = None  # its place in a rep's order, once computed (lower first)
+    sla_day: int | None = None  # business day its SLA response deadline falls on, if computed
 
     @property
     def waiting(self) -> bool:

@@ -21,6 +21,7 @@ from orgsim.model.agents import (
     Head,
     Marketer,
     Salesperson,
+    deadline_days,
     working_hours_between,
 )
 from orgsim.model.friction import Friction
@@ -404,9 +405,15 @@ class OrgModel(mesa.Model):
         # the hour the buyer raised their hand: mostly in working hours (B2B), else any time
         hpd = self.params.sales.hours_per_day
         hour = np.where(in_hours < BUSINESS_HOURS_SHARE, WORKDAY_START + when * hpd, when * 24.0)
-        mql_hours = (self.day * 24.0 + hour).tolist()
+        mql_hour = self.day * 24.0 + hour
         log1p, normal_of = math.log1p, luck.normal_of  # scalar, as one lead's draw is computed
-        delays = [-pol.handoff_delay_hours * log1p(-u) for u in delay_draw.tolist()]
+        delay = np.array([-pol.handoff_delay_hours * log1p(-u) for u in delay_draw.tolist()])
+        visible_hour = mql_hour + delay
+        sla = self.params.sla
+        if sla.enabled:  # the day each lead's SLA deadline falls on, for the rep who takes it
+            sla_days = deadline_days(visible_hour, sla.response_hours, hpd).tolist()
+        else:
+            sla_days = [None] * leads.size
         gut = [normal_of(u) for u in gut_draw.tolist()]
         gut_noise = 0.1 + 0.2 * mk.hard[pro]  # hard leads are hard to judge for reps too
         fit = mk.fit[pro].astype(np.float64)
@@ -415,8 +422,9 @@ class OrgModel(mesa.Model):
         rows = zip(
             leads.tolist(),
             pro.tolist(),
-            mql_hours,
-            delays,
+            mql_hour.tolist(),
+            visible_hour.tolist(),
+            sla_days,
             fit.tolist(),
             gut_noise.tolist(),
             gut,
@@ -426,17 +434,18 @@ class OrgModel(mesa.Model):
             ignore_draws,
             strict=True,
         )
-        for lead, p, mql_hour, delay, fit_p, noise, z, ep, ho, to_rep, ignore_draw in rows:
+        for lead, p, mql, visible, sla_day, fit_p, noise, z, ep, ho, to_rep, ignore_draw in rows:
             lead_worked = WorkedLead(
                 lead=lead,
                 prospect=p,
                 source=LeadSource.MARKETING,
-                mql_hour=mql_hour,
-                visible_hour=mql_hour + delay,
+                mql_hour=mql,
+                visible_hour=visible,
                 arrival_day=day,
                 perceived=fit_p + noise * z,
                 episode=ep,
                 handoff=ho,
+                sla_day=sla_day,
             )
             worked[lead] = lead_worked
             if to_rep:
