@@ -215,4 +215,20 @@ def test_cold_calls_match_the_plain_numpy_rule():
         ok = mk.in_market[pro] & (mk.fit[pro] >= s.fit_min) & ~mk.customer[pro]
         ok &= model.ledger.open_lead[pro] < 0
         expected = np.unique(pro[ok]).tolist()
-        assert [w.prospect for w in model.cold_leads(hours)] == expected
+        assert [w.prospect for w in model.cold_leads(hours)[0]] == expected
+
+
+@pytest.mark.parametrize("talk_hours", [0.05, 0.75, 4.0])
+def test_a_rep_cold_calling_spends_the_hours_on_dials_and_conversations_together(talk_hours):
+    """Conversations come out of the calling hours: a rep never talks past the hours given."""
+    busy = {"sales.dials_per_hour": 100, "sales.cold_connect_rate": 1.0, "sales.fit_min": 0.0}
+    model = OrgModel(load_scenario("separate").with_overrides(busy), seed=4)
+    model.market.in_market[:] = True  # every connect is a buyer
+    dial = 1 / model.params.sales.dials_per_hour
+    for hours in (0.5, 3.0, 8.0):
+        reached, spent = model.cold_leads(hours, talk_hours=talk_hours)
+        # every dial connects to a buyer, so the k-th call starts at k * dial + (k - 1) * talk
+        # at the earliest; a dial that reaches a prospect twice wastes its time (a few in 20k)
+        most = int((hours + talk_hours) / (dial + talk_hours) + 1e-9)
+        assert 0.9 * most <= len(reached) <= most
+        assert hours <= spent <= hours + talk_hours + 1e-9  # only the last call runs over

@@ -583,10 +583,10 @@ class Salesperson(mesa.Agent):
         hours = max(0.0, self.hours_left) * share
         if hours <= 0:
             return
-        self.hours_left -= hours
-        for lead in m.cold_leads(hours):
+        reached, spent = m.cold_leads(hours, talk_hours=m.params.sales.conversation_hours)
+        self.hours_left -= spent  # dials and conversations; the last call may run over
+        for lead in reached:
             lead.reached = True
-            self.hours_left -= m.params.sales.conversation_hours
             self.qualify(lead)
 
 

@@ -542,26 +542,35 @@ class OrgModel(mesa.Model):
                 self.friction.event("credit_dispute", self.heat)
 
     # -- outbound --------------------------------------------------------------------------
-    def cold_leads(self, hours: float) -> list[WorkedLead]:
-        """Cold calls for ``hours``: reached, fitting, in-market buyers become sales leads."""
+    def cold_leads(self, hours: float, talk_hours: float = 0.0) -> tuple[list[WorkedLead], float]:
+        """Cold calls for ``hours``: reached, fitting, in-market buyers become sales leads.
+
+        Returns the leads and the hours the calling took. A caller who also qualifies on the
+        call (a rep: ``talk_hours`` per reached buyer) spends the same hours on dials and
+        conversations: dials come in random order, each takes 1/``dials_per_hour`` hours, each
+        reached buyer ``talk_hours`` more; no dial starts once the hours are spent, and the
+        last conversation may run past them. A contracted caller (``talk_hours`` 0) only books
+        the meeting.
+        """
         s = self.params.sales
         mk = self.market
         dials = min(int(hours * s.dials_per_hour), mk.n)  # nobody is dialled twice a day
         connects = int(self.rng.binomial(dials, s.cold_connect_rate)) if dials else 0
         if connects == 0:
-            return []
+            return [], hours
         open_lead = self.ledger.open_lead
         # a handful of connects: plain Python beats numpy's per-call overhead here
-        reached = sorted(
-            {
-                p
-                for p in self.rng.integers(0, mk.n, connects).tolist()
-                if mk.in_market[p] and mk.fit[p] >= s.fit_min and not mk.customer[p] and open_lead[p] < 0
-            }
-        )
-        if not reached:
-            return []
-        pro = np.array(reached, dtype=np.int64)
+        order = {}  # reached buyer -> its place among the connects, in dial order
+        for i, p in enumerate(self.rng.integers(0, mk.n, connects).tolist()):
+            buyer = mk.in_market[p] and mk.fit[p] >= s.fit_min and not mk.customer[p]
+            if buyer and open_lead[p] < 0 and p not in order:
+                order[p] = i
+        used = hours
+        if order and talk_hours > 0:
+            order, used = self._talk_within(order, dials, connects, hours, talk_hours)
+        if not order:
+            return [], used
+        pro = np.array(sorted(order), dtype=np.int64)
         ids = self.ledger.create(pro, self.day, LeadState.SAL, LeadSource.SALES, np.ones(pro.size, bool))
         hour = self.day * 24.0 + 9.0
         out = []
@@ -569,7 +578,26 @@ class OrgModel(mesa.Model):
             w = WorkedLead(lead, p, LeadSource.SALES, hour, hour, self.day, float(mk.fit[p]), accepted=True)
             self.worked[lead] = w
             out.append(w)
-        return out
+        return out, used
+
+    def _talk_within(
+        self, order: dict[int, int], dials: int, connects: int, hours: float, talk_hours: float
+    ) -> tuple[dict[int, int], float]:
+        """The reached buyers a rep talks to within ``hours``, and the hours calling took.
+
+        Each conversation pushes the later dials back by ``talk_hours``; a buyer whose dial
+        would come after the hours is not called today.
+        """
+        s = self.params.sales
+        at_dial = np.sort(self.rng.choice(dials, connects, replace=False)).tolist()  # connects' dials
+        kept, used = {}, hours
+        for talks, (p, i) in enumerate(order.items()):  # in dial order; ``talks`` held before it
+            dialled = (at_dial[i] + 1) / s.dials_per_hour + talks * talk_hours
+            if dialled > hours:
+                break
+            kept[p] = i
+            used = max(hours, dialled + talk_hours)
+        return kept, used
 
     def run_outbound_team(self) -> None:
         """Outbound budget buys contracted calling time; its meetings go to the reps' queues."""
@@ -577,7 +605,7 @@ class OrgModel(mesa.Model):
             return
         self.outbound_spend += self.outbound_budget_day
         hours = self.outbound_budget_day / self.params.sales.outbound_hour_cost
-        for lead in self.cold_leads(hours):
+        for lead in self.cold_leads(hours)[0]:
             lead.reached = True
             self.assign(lead)
 
