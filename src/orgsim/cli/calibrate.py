@@ -121,6 +121,10 @@ def calibrate_command(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
+    elif not quiet:  # off a terminal (logs, CI, nohup): a plain line every few seconds
+        from orgsim.progress import PlainProgress
+
+        progress = PlainProgress("calibrate", unit="trials").update
     else:
 
         def progress(done: int, total: int) -> None:
