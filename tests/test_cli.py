@@ -121,7 +121,8 @@ def test_scenarios_and_show():
         (["show", "a" * 5000], "(5,000 characters): file name too long"),
         (["run", "a" * 5000 + ".toml"], "(5,005 characters): file name too long"),
         (["analyze", "a" * 5000], "(5,000 characters): file name too long"),
-        (["run", "separate", "--days", "2", "--leads", "a" * 5000 + ".csv"], "file name too long"),
+        (["run", "separate", "--days", "2", "--leads", "a" * 5000 + ".csv"], "error: --leads: aaaa"),
+        (["run", "separate", "--days", "2", "--leads=" + "a" * 5000 + ".csv"], "error: --leads: aaaa"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(capsys, args, expected):

@@ -272,10 +272,26 @@ def cli() -> None:
     """Simulate B2B marketing and sales as separate, merged or SLA-aligned teams."""
 
 
+def _flag_of(args: Sequence[str], path: str) -> str | None:
+    """The option (``--out``) whose value holds ``path``, or None for a positional argument.
+
+    The longest argument that holds the path (or that the path holds) is taken, so a short
+    value such as ``--days 2`` never matches by chance.
+    """
+    found: tuple[int, str | None] = (0, None)
+    for i, arg in enumerate(args):
+        flag, _, value = arg.partition("=") if arg.startswith("--") else ("", "", arg)
+        if value and len(value) > found[0] and (value in path or path in value):
+            before = args[i - 1] if i > 0 and args[i - 1].startswith("-") else None
+            found = (len(value), flag or before)
+    return found[1]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: run the CLI, turning bad input into one line and exit code 2."""
+    args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
+        cli.main(args=args, standalone_mode=False)
     except InputError as exc:
         click.echo(f"orgsim: error: {plain(str(exc))}", err=True)
         sys.exit(2)
@@ -292,5 +308,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             raise
         name = plain(exc.filename if exc.filename is not None else "a path")
         shown = name if len(name) <= 60 else f"{name[:40]}...{name[-12:]} ({len(name):,} characters)"
-        click.echo(f"orgsim: error: {shown}: file name too long (at most 255 bytes a name)", err=True)
+        flag = _flag_of(args, str(exc.filename)) if exc.filename is not None else None
+        where = f"{flag}: " if flag else ""
+        click.echo(f"orgsim: error: {where}{shown}: file name too long (at most 255 bytes a name)", err=True)
         sys.exit(2)
