@@ -8,10 +8,10 @@ tension still exists, so the docs cannot go stale in either direction.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from orgsim import compare, load_scenario
+from orgsim.experiment.stats import mean_ci
 
 STRUCTURES = ("separate", "merged", "aligned")
 # transition: (low, high) from the practitioner benchmarks in shared/FACTS.md §2
@@ -38,14 +38,20 @@ def runs():
 
 @pytest.mark.parametrize("structure", STRUCTURES)
 def test_funnel_rates_against_published_ranges(runs, structure):
+    """A stage agrees when its 95% CI over the replications overlaps the range (as `orgsim
+    validate` judges a fact); a documented tension must still have its mean outside the range."""
     part = runs[runs["scenario"] == structure]
-    outside = {}
+    outside, disagree = {}, {}
     for (a, b), (low, high) in RANGES.items():
-        rate = float(np.mean(part[f"funnel.{b}"] / part[f"funnel.{a}"]))
+        rate, ci_low, ci_high = mean_ci(part[f"funnel.{b}"] / part[f"funnel.{a}"])
         if not low <= rate <= high:
             outside[(structure, a, b)] = round(rate, 3)
+        if ci_high < low or ci_low > high:
+            disagree[(structure, a, b)] = (round(ci_low, 3), round(ci_high, 3))
     expected = {key for key in TENSIONS if key[0] == structure}
-    assert set(outside) == expected, f"outside the range: {outside}; documented tensions: {sorted(expected)}"
+    unexplained = set(disagree) - expected
+    assert not unexplained, f"CI outside the range: {disagree}; documented tensions: {sorted(expected)}"
+    assert expected <= set(outside), f"a documented tension is gone: {sorted(expected - set(outside))}"
 
 
 def test_separate_speed_to_lead_resembles_the_published_baseline(runs):

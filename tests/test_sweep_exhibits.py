@@ -281,7 +281,7 @@ def test_a_sampled_sweep_says_where_each_design_leads_not_one_setting_per_level(
     for challenger in set(best) - {v.leader}:  # each challenger's count, by hand
         won = int((best == challenger).sum())
         head = f"{challenger} leads on contribution in {won} of {len(means)} settings"
-        assert any(line.startswith(head) for line in lines)
+        assert any(line.startswith(head) for line in lines), (head, lines)
     for c in contrasts(f, min_settings=1, min_effect=0.0):  # medians and the effect, by hand
         mine = means[best == c.challenger].index.get_level_values(c.factor).to_numpy(float)
         kept = means[best == v.leader].index.get_level_values(c.factor).to_numpy(float)

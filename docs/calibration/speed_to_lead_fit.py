@@ -44,11 +44,14 @@ def ratios(x):
     c5, c30 = contact(5 / 60, floor, half_min, k), contact(0.5, floor, half_min, k)
     return {
         "contact odds 5 vs 30 min (100x)": odds(c5) / odds(c30),
-        "contact odds 0 vs 60 min (>10x)": odds(contact(0.0, floor, half_min, k)) / odds(contact(1.0, floor, half_min, k)),
+        "contact odds 0 vs 60 min (>10x)": odds(contact(0.0, floor, half_min, k))
+        / odds(contact(1.0, floor, half_min, k)),
         "qualification odds 5 vs 30 min (21x)": odds(qual(5 / 60)) / odds(qual(0.5)),
         "qualification, within 1 h vs the 2nd hour (7x)": band(qual, 0, 1) / band(qual, 1, 2),
         "qualification, within 1 h vs 24-48 h (60x)": band(qual, 0, 1) / band(qual, 24, 48),
-        "eventual contact, 6 attempts vs 1, a day late (+70%)": (1 - (1 - contact(24, floor, half_min, k)) ** 6)
+        "eventual contact, 6 attempts vs 1, a day late (+70%)": (
+            1 - (1 - contact(24, floor, half_min, k)) ** 6
+        )
         / contact(24, floor, half_min, k),
     }
 
@@ -57,7 +60,14 @@ TARGETS = [100, 10, 21, 7, 60, 1.7]
 
 
 def loss(x, floor_min):
-    if not (floor_min <= x[0] < 1 and 0.5 < x[1] < 600 and 0.5 < x[2] < 8 and 0 <= x[3] < 1 and 0.01 < x[4] < 100 and 0 < x[5] < 5):
+    if not (
+        floor_min <= x[0] < 1
+        and 0.5 < x[1] < 600
+        and 0.5 < x[2] < 8
+        and 0 <= x[3] < 1
+        and 0.01 < x[4] < 100
+        and 0 < x[5] < 5
+    ):
         return 1e9
     r = list(ratios(x).values())
     return float(sum(np.log(a / t) ** 2 for a, t in zip(r, TARGETS, strict=True)))
@@ -66,11 +76,25 @@ def loss(x, floor_min):
 if __name__ == "__main__":
     for floor_min in (0.0, 0.3, 0.5):
         best = min(
-            (minimize(loss, x0, args=(floor_min,), method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-4})
-             for x0 in ([max(0.1, floor_min), 10, 3, 0.1, 1, 1], [max(0.3, floor_min), 15, 4, 0.3, 0.5, 1.5])),
+            (
+                minimize(
+                    loss,
+                    x0,
+                    args=(floor_min,),
+                    method="Nelder-Mead",
+                    options={"maxiter": 4000, "xatol": 1e-4},
+                )
+                for x0 in (
+                    [max(0.1, floor_min), 10, 3, 0.1, 1, 1],
+                    [max(0.3, floor_min), 15, 4, 0.3, 0.5, 1.5],
+                )
+            ),
             key=lambda r: r.fun,
         )
-        print(f"\ncontact floor >= {floor_min}: params floor, half_min, k, wfloor, whalf, wpow = "
-              + ", ".join(f"{v:.3g}" for v in best.x) + f"  (loss {best.fun:.2f})")
+        print(
+            f"\ncontact floor >= {floor_min}: params floor, half_min, k, wfloor, whalf, wpow = "
+            + ", ".join(f"{v:.3g}" for v in best.x)
+            + f"  (loss {best.fun:.2f})"
+        )
         for (name, value), target in zip(ratios(best.x).items(), TARGETS, strict=True):
             print(f"  {name:55s} model {value:8.2f}   published {target}")

@@ -109,9 +109,9 @@ def _flips(data: ReportData, v: Verdict) -> list[str]:
                     f"Where {in_sentence(factor_name(factor))} = {level_text(level)}, {winner} leads on "
                     f"{name} instead (in every setting at that level)."
                 )
-            found = contrasts(f) if not f.conditions and data.design != "factorial" else []
-            if found:  # a sampled design: each setting has its own levels, so compare the settings
-                out.extend(_contrast_texts(f, found, name))
+            if not f.conditions and data.design != "factorial":
+                # a sampled design: each setting has its own levels, so count and compare settings
+                out.extend(_contrast_texts(f, contrasts(f), name))
             elif not f.conditions:
                 partial = _partial_condition(data, f)
                 if partial:
