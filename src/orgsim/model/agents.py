@@ -14,6 +14,7 @@ lead quality, managerial tracking, volume) follow Sabnis et al. (2013) [FACTS §
 from __future__ import annotations
 
 import math
+import operator
 from typing import TYPE_CHECKING
 
 import mesa
@@ -209,6 +210,7 @@ class InboxView:
         return out
 
 
+RANK = operator.attrgetter("rank")  # a lead's place in a rep's order, once computed
 SCAN_AT_MOST = 256  # inboxes shorter than this are scanned in Python, longer ones in numpy
 
 
@@ -374,9 +376,14 @@ class Salesperson(mesa.Agent):
             self.next_due = min(waiting, default=math.inf)
             return
         self.next_due = m.day  # some are due: look again tomorrow (leads left over, tried again later)
+        if self.hours_left <= 0:
+            return
         day_end = m.day * 24.0 + WORKDAY_START + m.params.sales.hours_per_day
         pending = [w for w in due if w.visible_hour < day_end]
-        pending.sort(key=self._priority)
+        for w in pending:
+            if w.rank is None:
+                self._priority(w)  # (computed once, kept on the lead)
+        pending.sort(key=RANK)
         while pending and self.hours_left > 0:
             ready = next((w for w in pending if w.visible_hour <= self.clock), None)
             if ready is None:
