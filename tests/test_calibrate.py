@@ -176,16 +176,3 @@ def test_ctrl_c_stops_in_one_line_with_trials_saved(targets_file, tmp_path):
     assert err.strip().count("\n") == 0 and "Traceback" not in err, err
     saved = len(load_trials(out, load_targets(targets_file)))
     assert f"interrupted; {saved} trials saved" in err and 0 < saved < 30
-
-
-def test_calibration_off_a_terminal_prints_progress_lines(targets_file, tmp_path):
-    command = [sys.executable, "-m", "orgsim", "calibrate", str(targets_file), "--out", str(tmp_path / "cal")]
-    done = subprocess.run(
-        [*command, "--trials", "2", "--reps", "1", "--workers", "1"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "ORGSIM_PROGRESS_SECONDS": "0"},
-    )
-    assert done.returncode == 0, done.stderr
-    assert "calibrate: 2/2 trials (100%)" in done.stderr

@@ -63,18 +63,36 @@ def test_one_worker_runs_tasks_as_their_results_are_asked_for():
     assert list(results) == [1, 4, 9, 16] and ran == [0, 1, 2, 3, 4]
 
 
-def test_a_sweep_off_a_terminal_prints_progress_lines(tmp_path):
-    exp = tmp_path / "e.toml"
-    exp.write_text('scenarios = ["aligned"]\nreplications = 3\ndays = 5\n[set]\n"market.prospects" = 400\n')
-    done = subprocess.run(
-        [sys.executable, "-m", "orgsim", "sweep", str(exp), "--out", str(tmp_path / "o"), "--workers", "1"],
+def off_a_terminal(*args: str) -> subprocess.CompletedProcess:
+    """``orgsim ARGS`` with its output captured (not a terminal), progress lines due at once."""
+    return subprocess.run(
+        [sys.executable, "-m", "orgsim", *args],
         capture_output=True,
         text=True,
         timeout=600,
         env={**os.environ, "ORGSIM_PROGRESS_SECONDS": "0"},
     )
+
+
+def test_a_sweep_off_a_terminal_prints_progress_lines(tmp_path):
+    exp = tmp_path / "e.toml"
+    exp.write_text('scenarios = ["aligned"]\nreplications = 3\ndays = 5\n[set]\n"market.prospects" = 400\n')
+    done = off_a_terminal("sweep", str(exp), "--out", str(tmp_path / "o"), "--workers", "1")
     assert done.returncode == 0, done.stderr
     assert "sweep: 3/3 runs (100%)" in done.stderr
+
+
+def test_calibration_off_a_terminal_prints_progress_lines(tmp_path):
+    (tmp_path / "tiny.toml").write_text('name = "tiny"\nstructure = "separate"\n[horizon]\ndays = 10\n')
+    targets = tmp_path / "targets.toml"
+    targets.write_text(
+        'scenario = "tiny.toml"\n[targets]\n"never_responded_share" = 0.05\n'
+        '[parameters]\n"sales.fit_min" = [0.0, 0.6]\n'
+    )
+    args = ("calibrate", str(targets), "--out", str(tmp_path / "cal"), "--trials", "2", "--reps", "1")
+    done = off_a_terminal(*args, "--workers", "1")
+    assert done.returncode == 0, done.stderr
+    assert "calibrate: 2/2 trials (100%)" in done.stderr
 
 
 def test_the_dry_run_counts_only_missing_runs(tmp_path):
