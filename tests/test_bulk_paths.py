@@ -23,15 +23,16 @@ def test_deadline_days_are_the_days_of_each_clock_walk(hours, hours_per_day):
     assert deadline_days(starts, hours, hours_per_day).tolist() == expected
 
 
-def twins(days: int) -> tuple[OrgModel, OrgModel]:
-    """Two runs of a company whose two reps hold hundreds of leads each, in the same state."""
+def twins(days: int, routing: float = 1.0) -> tuple[OrgModel, OrgModel]:
+    """Two runs of a company whose two reps hold hundreds of leads each, in the same state
+    (with ``routing`` below 1, more wait in the shared inbox)."""
     overrides = {
         "market.prospects": 3000,
         "sales.headcount": 2,
         "marketing.inquiry_rate_in_market": 0.5,
         "marketing.inquiry_rate_out_of_market": 0.3,
         "sales.lead_expiry_days": 30,
-        "policy.lead_routing": 1.0,
+        "policy.lead_routing": routing,
         "policy.recycling": 0.5,
     }
     sc = load_scenario("separate", overrides)
@@ -59,6 +60,20 @@ def test_returning_many_leads_is_returning_them_one_by_one():
     assert_same_leads(bulk, single)
     recycled = np.count_nonzero(bulk.ledger.recycles[[w.lead for w in held[0]]])
     assert 0 < recycled < len(held[0])  # both outcomes met: back to nurture, and closed
+
+
+def test_closing_many_held_leads_is_closing_them_one_by_one():
+    bulk, single = twins(5, routing=0.0)
+    held = [
+        [*model.inbox.values(), *(w for rep in model.salespeople for w in rep.queue if not w.closed)]
+        for model in (bulk, single)
+    ]
+    assert len(bulk.inbox) >= 100 and len(held[0]) > len(bulk.inbox)  # the bulk path, inbox and queues
+    bulk.close_held(held[0], LeakCause.HANDOFF_LOST)
+    for lead in held[1]:
+        single.close(lead.lead, LeakCause.HANDOFF_LOST)
+    assert_same_leads(bulk, single)
+    assert not bulk.inbox and not single.inbox
 
 
 def test_buyers_lost_to_competitors_leak_with_where_their_lead_stood():

@@ -289,7 +289,7 @@ class OrgModel(mesa.Model):
         causes[state == LeadState.RECYCLED] = LeakCause.LOST_IN_NURTURE
         in_sales = (state != LeadState.INQUIRY) & (state != LeadState.RECYCLED)
         for i, lead in enumerate(leads.tolist()):
-            worked = self.worked.pop(lead, None)
+            worked = self.worked.get(lead)
             if worked is None:
                 continue
             if in_sales[i]:
@@ -297,9 +297,7 @@ class OrgModel(mesa.Model):
                     causes[i] = LeakCause.NEVER_FOLLOWED_UP
                 elif worked.unowned:
                     causes[i] = LeakCause.HANDOFF_LOST
-            worked.leave_queue()
-            if worked.unowned:
-                del self.inbox[lead]
+            self.finish(worked)
         self.ledger.intent[leads] = True  # they were in market and bought: real intent
         for cause in np.unique(causes).tolist():
             self.close_many(leads[causes == cause], LeakCause(cause))
@@ -309,11 +307,9 @@ class OrgModel(mesa.Model):
         """Close a live lead: leaked with ``cause`` if the buyer has real intent, else disqualified."""
         pro = self.ledger.prospect.item(lead)
         state = STATES[self.ledger.state.item(lead)]
-        worked = self.worked.pop(lead, None)  # (a nurtured lead leaves the pool at its next scoring)
+        worked = self.worked.get(lead)  # (a nurtured lead leaves the pool at its next scoring)
         if worked is not None:
-            worked.leave_queue()
-            if worked.unowned:
-                del self.inbox[lead]
+            self.finish(worked)
         mk = self.market
         if self.ledger.intent[lead] or (mk.in_market[pro] and mk.fit[pro] >= self.params.sales.fit_min):
             self.ledger.intent[lead] = True
@@ -337,10 +333,22 @@ class OrgModel(mesa.Model):
         value = self.market.deal_size[pro].astype(np.float64) * self._stage_value_array[ledger.state[leads]]
         ledger.close_many(leads, cause, value)
 
+    def close_held(self, leads: list[WorkedLead], cause: LeakCause) -> None:
+        """:meth:`close` for many leads sales holds, in order, with the same outcome."""
+        if len(leads) < FEW_LEADS:  # a handful: one at a time beats numpy's per-call overhead
+            for lead in leads:
+                self.close(lead.lead, cause)
+            return
+        for lead in leads:  # out of sales' hands now, out of the ledger in one pass
+            self.finish(lead)
+        self.close_many(np.fromiter((w.lead for w in leads), dtype=np.int64, count=len(leads)), cause)
+
     def finish(self, lead: WorkedLead) -> None:
-        """A lead leaves sales' queues (qualified into a deal, lost, returned or closed)."""
+        """A lead leaves sales' hands: its rep's queue or the shared inbox (won, lost, returned, closed)."""
         lead.leave_queue()
         self.worked.pop(lead.lead, None)
+        if lead.unowned:
+            del self.inbox[lead.lead]
 
     def return_to_marketing(self, lead: WorkedLead, cause: LeakCause) -> None:
         """Sales gives a lead back: recycled to nurture if the process does that, else closed.
@@ -489,19 +497,9 @@ class OrgModel(mesa.Model):
         """Leads nobody took from the shared inbox within the expiry window are lost in the hand-off."""
         limit = self.params.sales.lead_expiry_days
         stale = [w for w in self.inbox.values() if self.day - w.arrival_day >= limit]
-        if not stale:
-            return
-        few = len(stale) < FEW_LEADS  # a handful: one at a time beats numpy's per-call overhead
-        for lead in stale:
+        for _ in stale:  # marketing blames sales for each (closing a lead moves no heat)
             self.friction.event("unworked_lead", self.heat)
-            if few:
-                self.close(lead.lead, LeakCause.HANDOFF_LOST)
-            else:  # out of the inbox now, out of the ledger below in one pass
-                self.finish(lead)
-                del self.inbox[lead.lead]
-        if not few:
-            ids = np.fromiter((w.lead for w in stale), dtype=np.int64, count=len(stale))
-            self.close_many(ids, LeakCause.HANDOFF_LOST)
+        self.close_held(stale, LeakCause.HANDOFF_LOST)
 
     def record_response(self, lead: WorkedLead, hour: float) -> None:
         """First touch: log the speed to lead and check it against the SLA."""
