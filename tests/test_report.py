@@ -80,7 +80,8 @@ def test_compare_report_says_what_was_compared_and_what_came_out(compare_report)
         assert measure in html
     assert html.count("95% CI") >= 3 or "confidence interval" in html
     assert "3 replications of each of 3 scenarios" in html
-    assert "SeedSequence([0, <i>r</i>])" in html
+    assert "seed 0 &times; 2<sup>32</sup> + <i>r</i>" in html
+    assert "<code>orgsim run --seed</code> <i>r</i>" in html
     assert html.index("Executive summary") < html.index("What came out")  # the summary comes first
     assert "holds for all 9 runs" in html
     assert html.count("<b>Reading:</b>") == 9

@@ -199,9 +199,18 @@ def reps_option(default: int = 10, minimum: int = 2, per: str = "structure") -> 
     )
 
 
-def seed_option(help: str = "Experiment seed.") -> Decorator:
-    """--seed: the seed everything random is drawn from (the same seed, the same numbers)."""
-    return click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help=help)
+def seed_option(
+    help: str = "Experiment seed: replication r runs seed SEED * 2^32 + r (with 0: `orgsim run --seed r`).",
+    max_seed: int = 2**31 - 1,
+) -> Decorator:
+    """--seed: the seed everything random is drawn from (the same seed, the same numbers).
+
+    An experiment's seed is at most 2^31 - 1 (its runs' seeds stay below 2^63); a single run's
+    seed (``max_seed=2**63 - 1``) may be any run seed.
+    """
+    return click.option(
+        "--seed", type=click.IntRange(min=0, max=max_seed), default=0, show_default=True, help=help
+    )
 
 
 def workers_option(help: str = "Processes (default: all cores).") -> Decorator:

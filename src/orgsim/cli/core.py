@@ -50,7 +50,7 @@ COMPARE_METRICS = [
 
 @click.command()
 @click.argument("scenario")
-@seed_option("Random seed.")
+@seed_option("Run seed (replication r of `compare` runs seed r).", max_seed=2**63 - 1)
 @days_option
 @set_option
 @click.option(

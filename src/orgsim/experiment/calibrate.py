@@ -39,7 +39,7 @@ import pandas as pd
 from orgsim.errors import InputError
 from orgsim.experiment.executors import make_executor
 from orgsim.experiment.observables import Estimate, Observable, get_observable
-from orgsim.experiment.seeds import run_seed
+from orgsim.experiment.seeds import MAX_EXPERIMENT_SEED, run_seed, sampler_seed
 from orgsim.params import PARAMETERS, STRUCTURES
 from orgsim.scenario import Scenario, load_scenario, read_toml
 
@@ -194,8 +194,9 @@ def parse_targets(raw: dict[str, Any], path: str, text: str = "") -> Targets:
     scenario = load_scenario(ref)
     structures = _structures(raw.get("structures", [scenario.structure]), f"{path}: structures")
     seed = raw.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
-        raise InputError(f"{path}: seed: {seed!r} is not allowed; use an integer in [0, 2^63)")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_EXPERIMENT_SEED:
+        allowed = f"use an integer in [0, {MAX_EXPERIMENT_SEED:,}]"
+        raise InputError(f"{path}: seed: {seed!r} is not allowed; {allowed}")
     days = raw.get("days")
     if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
         raise InputError(f"{path}: days: {days!r} is not allowed; use an integer >= 1 (business days)")
@@ -563,7 +564,7 @@ def calibrate(
             asked: dict[int, Any] = {}
             for batch in range(math.ceil(trials / BATCH)):
                 study.sampler = optuna.samplers.TPESampler(
-                    seed=run_seed(targets.seed, 1_000_000 + batch),
+                    seed=sampler_seed(targets.seed, batch),
                     n_startup_trials=max(4, min(10, trials // 4)),
                     multivariate=True,
                 )

@@ -38,7 +38,7 @@ from typing import Any
 
 from orgsim.errors import InputError
 from orgsim.experiment.design import DESIGNS, MAX_POINTS, Design, sample
-from orgsim.experiment.seeds import run_seed
+from orgsim.experiment.seeds import MAX_EXPERIMENT_SEED, run_seed
 from orgsim.params import PARAMETERS, STRUCTURES
 from orgsim.scenario import Scenario, check_key, load_scenario, read_toml
 
@@ -408,7 +408,7 @@ def parse_experiment(
             f"(e.g. {near}) so the Sobol' sequence keeps its balance"
         )
     days = _integer(raw, "days", None, 1, source)
-    seed = _integer(raw, "seed", 0, 0, source)
+    seed = _integer(raw, "seed", 0, 0, source, hi=MAX_EXPERIMENT_SEED)
     num_levels = _integer(raw, "num_levels", 4, 2, source, 1000)
     for flag in ("series", "calc_second_order"):
         _need(isinstance(raw.get(flag, False), bool), source, f"{flag}: use true or false")

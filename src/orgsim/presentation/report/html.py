@@ -53,6 +53,10 @@ details summary { cursor: pointer; color: var(--accent); }
 )
 
 
+# with experiment seed 0, run seeds are the replication numbers themselves (experiment.seeds)
+RUN_IS_REPLICATION = " and replication <i>r</i> is <code>orgsim run --seed</code> <i>r</i>. "
+
+
 def _swatch(data: ReportData, group: str) -> str:
     color = charts.styles_of(data.runs)[group].color
     return f'<span class="swatch" style="background:{color}"></span>{_e(group)}'
@@ -274,9 +278,11 @@ def _method_html(data: ReportData) -> str:
             f"{data.days} business days each."
         )
         items.append(
-            f"Seeds: replication <i>r</i> runs with seed SeedSequence([{data.seed}, <i>r</i>]) in every "
-            "scenario (common random numbers), so differences between scenarios are not differences in luck. "
-            "Same scenario and seed give identical results on any machine and worker count."
+            f"Seeds: replication <i>r</i> runs with seed {data.seed} &times; 2<sup>32</sup> + <i>r</i> "
+            "in every scenario (common random numbers), so differences between scenarios are not "
+            "differences in luck"
+            + (". " if data.seed else RUN_IS_REPLICATION)
+            + "Same scenario and seed give identical results on any machine and worker count."
         )
         items.append(
             f"Uncertainty: {_e(CI_METHOD)}. A difference is called clear when the 95% CI of the paired "
