@@ -123,7 +123,7 @@ class OrgSimModel(OrgModel):
         self.today = measure(self)
         self._log_friction()
         self.datacollector.collect(self)
-        self.running = self.day < self.params.horizon.days
+        self.running = self.day < self.end_day
 
     def _log_friction(self) -> None:
         events = self.friction.events
