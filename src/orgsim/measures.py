@@ -34,6 +34,7 @@ UNIT_WORDS: dict[str, str] = {
     "deals": "deals",
     "leads": "leads",
     "months": "months",
+    "rate": "% (can pass 100%)",
 }
 """A unit as it is written on an axis or in a legend."""
 
@@ -75,6 +76,7 @@ def _m(
     default: dict[str, Fmt] = {
         "currency": "money",
         "share": "percent",
+        "rate": "percent",
         "0-1": "ratio",
         "deals": "count",
         "leads": "count",
@@ -200,7 +202,7 @@ METRIC_MEASURES: tuple[Measure, ...] = (
     _m(
         "net_revenue_retention",
         "Net revenue retention",
-        "share",
+        "rate",
         "contract value now of the start customers / theirs at the start, per year (expansion counted)",
         "higher",
     ),
@@ -220,7 +222,7 @@ METRIC_MEASURES: tuple[Measure, ...] = (
         "months of gross margin on the ARR added (new and expansion) that repay the sales-and-marketing cost",
         "lower",
     ),
-    _m("sm_share", "S&M cost / revenue", "share", "sales-and-marketing cost / revenue recognised", "lower"),
+    _m("sm_share", "S&M cost / revenue", "rate", "sales-and-marketing cost / revenue recognised", "lower"),
     _m(
         "coordination_cost",
         "Cost of coordination",

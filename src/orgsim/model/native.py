@@ -43,6 +43,7 @@ _HEADLINE_WANTED = (
     "sqls",
     "won_deals",
     "median_response_hours",
+    "customer_value",
 )
 HEADLINE: tuple[str, ...] = tuple(m for m in _HEADLINE_WANTED if m in METRICS)
 """The measures reported every day, by their :data:`~orgsim.model.metrics.METRICS` names."""
