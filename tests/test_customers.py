@@ -48,7 +48,7 @@ def quarters(warmup: int, seed: int) -> tuple[float, float]:
 def test_after_the_warm_up_the_quarters_show_no_start_up_trend():
     """Cold start: quarter 2 books far more than quarter 1. A going concern: the same within noise."""
     seeds = range(12)
-    cold = np.array([quarters(0, s) for s in range(4)])
+    cold = np.array([quarters(0, s) for s in seeds])
     warm = np.array([quarters(252, s) for s in seeds])
     assert cold[:, 1].sum() > 1.4 * cold[:, 0].sum()  # the start-up trend the warm-up removes
     diff = warm[:, 1] - warm[:, 0]
