@@ -34,6 +34,7 @@ def twins(days: int, routing: float = 1.0) -> tuple[OrgModel, OrgModel]:
         "sales.lead_expiry_days": 30,
         "policy.lead_routing": routing,
         "policy.recycling": 0.5,
+        "horizon.warmup_days": 0,  # the queues as the first days fill them
     }
     sc = load_scenario("separate", overrides)
     return OrgModel(sc, seed=3).run(days), OrgModel(sc, seed=3).run(days)

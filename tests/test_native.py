@@ -9,6 +9,7 @@ import pytest
 
 from orgsim import InputError, simulate
 from orgsim.model.native import CAUSES, HEADLINE, OrgSimModel
+from orgsim.params import Horizon
 
 TINY = {"market.prospects": 1500, "horizon.days": 30, "sales.headcount": 4, "marketing.headcount": 2}
 
@@ -25,7 +26,8 @@ def test_batch_run_agrees_with_simulate():
     for row in rows:
         overrides = {k: row[k] for k in TINY}
         result = simulate(row["scenario"], seed=row["seed"], overrides=overrides)
-        assert row["Step"] == TINY["horizon.days"]  # stopped at the horizon, not at max_steps
+        # stopped at the horizon (after the warm-up), not at max_steps
+        assert row["Step"] == Horizon().warmup_days + TINY["horizon.days"]
         for name in HEADLINE:
             assert same(row[name], result.metrics[name]), name
         for cause in CAUSES:
@@ -41,11 +43,12 @@ def test_headline_measures_every_day_and_running_stops_at_the_horizon():
     while model.running:
         model.step()
         steps += 1
-    assert steps == TINY["horizon.days"] == model.day
+    assert steps == model.warmup_days + TINY["horizon.days"] == model.day  # the warm-up, then the horizon
     frame = model.datacollector.get_model_vars_dataframe()
     assert len(frame) == steps
     assert set(HEADLINE) <= set(frame.columns)
-    assert frame["revenue"].is_monotonic_increasing and frame["mqls"].is_monotonic_increasing
+    measured = frame.iloc[model.warmup_days :]  # measures restart when the horizon does
+    assert measured["revenue"].is_monotonic_increasing and measured["mqls"].is_monotonic_increasing
     assert "contribution" in HEADLINE
 
 

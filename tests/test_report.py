@@ -111,7 +111,7 @@ def test_the_executive_summary_follows_the_cis(compare_report):
     data = report.from_comparison(comp)
     summary = summarise(data)
     v = summary.verdict
-    assert summary.measure == data.economic and v.measure == "contribution"
+    assert summary.measure == data.economic and v.measure == "customer_value"  # the decision measure
     by_rep = data.runs.set_index(["group", "replicate"])[v.measure]
     margins = {g: paired_difference(by_rep[g].sort_index(), by_rep[v.leader].sort_index()) for g in v.margins}
     assert v.clear == all(d.ci_low > 0 for d in margins.values())  # the stated rule, recomputed

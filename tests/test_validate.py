@@ -33,7 +33,18 @@ def test_the_packaged_facts_cover_what_the_issue_asks():
     assert "win_rate" in facts and "never_responded_share" in facts
     for ratio in ("contact_odds_5_vs_30_min", "qualify_odds_5_vs_30_min", "qualify_odds_1h_vs_24h_plus"):
         assert facts[ratio].kind == "ratio"
-    assert facts["revenue"].kind == "band" and facts["revenue"].relative_to == "separate"
+    assert facts["bookings"].kind == "band" and facts["bookings"].relative_to == "separate"
+    economics = (
+        "sm_share",
+        "cac_payback_months",
+        "gross_revenue_retention",
+        "net_revenue_retention",
+        "logo_churn",
+    )
+    for name in economics:  # the company's economics, checked under every structure
+        assert facts[name].kind == "level" and all(
+            facts[name].applies(s) for s in ("separate", "merged", "aligned")
+        )
     assert all(f.source for f in facts.values())
 
 

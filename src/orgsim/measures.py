@@ -33,6 +33,8 @@ UNIT_WORDS: dict[str, str] = {
     "calendar hours": "calendar hours",
     "deals": "deals",
     "leads": "leads",
+    "months": "months",
+    "rate": "% (can pass 100%)",
 }
 """A unit as it is written on an axis or in a legend."""
 
@@ -74,6 +76,7 @@ def _m(
     default: dict[str, Fmt] = {
         "currency": "money",
         "share": "percent",
+        "rate": "percent",
         "0-1": "ratio",
         "deals": "count",
         "leads": "count",
@@ -82,12 +85,18 @@ def _m(
 
 
 METRIC_MEASURES: tuple[Measure, ...] = (
-    _m("revenue", "Revenue", "currency", "first-year value of the deals won in the horizon", "higher"),
+    _m(
+        "revenue",
+        "Revenue",
+        "currency",
+        "recurring revenue recognised in the horizon, installed base and new customers (not the warm-up)",
+        "higher",
+    ),
     _m(
         "contribution",
         "Contribution",
         "currency",
-        "revenue won in the horizon minus all sales-and-marketing cost, friction hours costed",
+        "revenue minus all sales-and-marketing cost, friction and coordination hours costed",
         "higher",
     ),
     _m("won_deals", "Deals won", "deals", "deals won in the horizon (all sources)", "higher"),
@@ -138,7 +147,8 @@ METRIC_MEASURES: tuple[Measure, ...] = (
         "cost",
         "Cost",
         "currency",
-        "salaries, heads, program and outbound spend, commission, friction hours costed",
+        "sales-and-marketing cost: salaries, heads, program and outbound spend, commission on bookings, "
+        "friction and coordination hours costed",
     ),
     _m(
         "friction_cost",
@@ -165,7 +175,66 @@ METRIC_MEASURES: tuple[Measure, ...] = (
         "sales_sourced_share",
         "Sales-sourced revenue",
         "share",
-        "share of revenue from leads sales found itself",
+        "share of bookings from leads sales found itself",
+    ),
+    _m("bookings", "Bookings", "currency", "first-year value of the new deals won in the horizon", "higher"),
+    _m(
+        "arr_end",
+        "ARR at the end",
+        "currency",
+        "annual contract value of the customers under contract at the end",
+        "higher",
+    ),
+    _m(
+        "new_arr",
+        "New ARR",
+        "currency",
+        "contract value added in the horizon: new customers' plus expansion at renewals",
+        "higher",
+    ),
+    _m(
+        "churned_arr",
+        "Churned ARR",
+        "currency",
+        "contract value of the customers who left in the horizon",
+        "lower",
+    ),
+    _m(
+        "net_revenue_retention",
+        "Net revenue retention",
+        "rate",
+        "contract value now of the start customers / theirs at the start, per year (expansion counted)",
+        "higher",
+    ),
+    _m(
+        "gross_revenue_retention",
+        "Gross revenue retention",
+        "share",
+        "start contract value of the start customers still under contract / all of it, per year",
+        "higher",
+    ),
+    _m("logo_churn", "Logo churn", "share", "share of the start customers who left, per year", "lower"),
+    _m("cac", "CAC", "currency", "sales-and-marketing cost per new customer won in the horizon", "lower"),
+    _m(
+        "cac_payback_months",
+        "CAC payback",
+        "months",
+        "months of gross margin on the ARR added (new and expansion) that repay the sales-and-marketing cost",
+        "lower",
+    ),
+    _m("sm_share", "S&M cost / revenue", "rate", "sales-and-marketing cost / revenue recognised", "lower"),
+    _m(
+        "coordination_cost",
+        "Cost of coordination",
+        "currency",
+        "hours in alignment meetings and joint planning x costs.hourly_rate (part of cost)",
+    ),
+    _m(
+        "customer_value",
+        "Customer value",
+        "currency",
+        "lifetime value of customers won plus open pipeline at its win rate, minus cost (decision measure)",
+        "higher",
     ),
 )
 """The headline metrics, in the order of every table (the model emits those in its METRICS)."""
@@ -320,7 +389,7 @@ SERIES_MEASURES: dict[str, Measure] = {
     m.name: m
     for m in (
         _m("day", "Business day", "", "business day of the run (0 = the first day)"),
-        _m("revenue", "Cumulative revenue", "currency", "revenue won so far", "higher"),
+        _m("revenue", "Cumulative bookings", "currency", "first-year value of deals won so far", "higher"),
         _m(
             "pipeline_value",
             "Open pipeline",

@@ -50,6 +50,17 @@ class Horizon(Section):
     """How long a run lasts."""
 
     days: int = param(250, "business days", 1, 5000, doc="Simulated business days (250 = 1 year).")
+    warmup_days: int = param(
+        126,
+        "business days",
+        0,
+        2000,
+        "assumption: two quarters, longer than a buying window (60), a sales cycle (45) and the "
+        "nurture window, so pipeline, nurture pool, brand, trust and tension reach running levels",
+        "Days simulated before the horizon and not counted in any measure (the company is a going "
+        "concern at day 0 of the horizon).",
+        label="Warm-up",
+    )
 
 
 class Market(Section):
@@ -650,6 +661,108 @@ class Costs(Section):
     )
 
 
+class Customers(Section):
+    """Customers and recurring revenue: the installed base, contracts, renewal, churn, expansion."""
+
+    installed_customers: int = param(
+        200,
+        "accounts",
+        0,
+        1_000_000,
+        "KBCM 2019 private SaaS survey: median ~300 customers at ~$28K ACV, median ARR $8.7M "
+        "(range 0-1,000,000: a client sets its own count)",
+        "Customers under contract when the run starts (before the warm-up); their contract values "
+        "are drawn like deal sizes, their renewal dates spread over one term.",
+        label="Installed base",
+    )
+    contract_years: float = param(
+        1.0,
+        "years",
+        0.25,
+        5.0,
+        "KBCM 2019: annual contracts are the most common term (range: quarterly to 5-year)",
+        "Contract term: a customer renews or churns at each term end.",
+    )
+    churn_base: float = param(
+        0.10,
+        "share per year",
+        0.0,
+        0.9,
+        "Pacific Crest 2016 private SaaS survey: median annual logo churn ~10% (range 5-20%)",
+        "Chance a customer of reference fit, neutral messages and no quota pressure churns at an "
+        "annual renewal (scaled to the term).",
+        label="Base churn",
+    )
+    fit_reference: float = param(
+        0.5,
+        "score 0-1",
+        0.0,
+        1.0,
+        "assumption (range 0.3-0.7): the fit at which churn is the base rate",
+        "Fit to the ideal customer profile at which a customer churns at ``churn_base``.",
+    )
+    churn_fit_effect: float = param(
+        2.0,
+        "log-odds per unit fit",
+        0.0,
+        10.0,
+        "assumption (range 0-4): poor-fit customers churn more (fit 0.2 vs 0.5: 1.8x at 2.0)",
+        "How much lower fit at the sale raises the churn hazard: hazard x exp(effect x (reference - fit)).",
+    )
+    churn_pressure_effect: float = param(
+        1.5,
+        "log-hazard",
+        0.0,
+        10.0,
+        "assumption (range 0-3): deals closed to make quota are oversold",
+        "Churn hazard x exp(effect x pressure x (1 - fit)): pressure is the quarter's shortfall "
+        "against the bookings target when the deal closed, felt by reps on individual commission "
+        "(1 - policy.shared_goal).",
+    )
+    churn_message_effect: float = param(
+        1.0,
+        "log-hazard",
+        0.0,
+        10.0,
+        "assumption (range 0-2): a customer sold something other than what marketing promised",
+        "Churn hazard x exp(effect x (0.5 - perception)): perception is the consistency of the "
+        "messages the buyer heard by the sale (0.5 neutral; policy.message_alignment moves it).",
+    )
+    expansion_rate: float = param(
+        0.12,
+        "share per renewal",
+        0.0,
+        1.0,
+        "assumption (range 0.05-0.25), sized so net revenue retention sits near SaaS Capital's "
+        "2020 median ~100-102% with ~90% gross retention",
+        "Contract value added when a customer renews (upsell, seats, price).",
+    )
+    gross_margin: float = param(
+        0.75,
+        "share",
+        0.0,
+        1.0,
+        "KBCM 2019 / Pacific Crest: subscription gross margin ~75-80% (range 0.6-0.85)",
+        "Gross margin on recurring revenue (for CAC payback and customer value).",
+    )
+    discount_rate: float = param(
+        0.10,
+        "share per year",
+        0.0,
+        1.0,
+        "assumption (range 0.05-0.2): a cost of capital",
+        "Discount rate of future years in a customer's lifetime value.",
+    )
+    lifetime_years: int = param(
+        5,
+        "years",
+        1,
+        30,
+        "assumption (range 3-10): how far ahead a customer's value is counted",
+        "Years of renewals counted in a customer's lifetime value.",
+    )
+
+
 SECTIONS: dict[str, type[Section]] = {
     "horizon": Horizon,
     "market": Market,
@@ -659,6 +772,7 @@ SECTIONS: dict[str, type[Section]] = {
     "sla": SLA,
     "friction": Friction,
     "costs": Costs,
+    "customers": Customers,
 }
 
 # Org-structure presets (DESIGN §2): each names only the values that differ from the defaults,

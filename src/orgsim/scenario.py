@@ -21,6 +21,7 @@ from orgsim.params import (
     SLA,
     STRUCTURES,
     Costs,
+    Customers,
     Friction,
     Horizon,
     Market,
@@ -50,6 +51,7 @@ class Scenario(BaseModel):
     sla: SLA = SLA()
     friction: Friction = Friction()
     costs: Costs = Costs()
+    customers: Customers = Customers()
 
     def get(self, key: str) -> Any:
         """Value of a dotted parameter key, e.g. ``sla.response_hours``."""

@@ -33,7 +33,9 @@ from orgsim.cli import (
 from orgsim.errors import InputError
 
 COMPARE_METRICS = [
+    "customer_value",
     "revenue",
+    "bookings",
     "contribution",
     "won_deals",
     "win_rate",
@@ -329,7 +331,7 @@ def compare(
         )
     out.print(paired)
     for label in others:
-        for name in ("revenue", "contribution"):
+        for name in ("customer_value", "bookings", "contribution"):
             sentence = difference_sentence(name, label, base, result.difference(label, name, base))
             out.print(plain(sentence), markup=False)
     out.print(PAIRED_NOTE)

@@ -26,7 +26,16 @@ from orgsim.experiment.stats import measure_ci
 from orgsim.experiment.storage import load_manifest, load_runs
 from orgsim.model.metrics import METRICS
 
-DEFAULT_MEASURES = ("revenue", "contribution", "friction_index", "leakage_rate", "win_rate", "leaked_revenue")
+DEFAULT_MEASURES = (
+    "customer_value",
+    "revenue",
+    "bookings",
+    "contribution",
+    "friction_index",
+    "leakage_rate",
+    "win_rate",
+    "leaked_revenue",
+)
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,10 @@ UNIT_BOUNDS: dict[str, tuple[float, float]] = {
     "leads": (0.0, math.inf),
     "hours": (0.0, math.inf),
     "currency": (0.0, math.inf),
+    "rate": (0.0, math.inf),
+    "months": (0.0, math.inf),
 }
-SIGNED = frozenset({"profit", "contribution"})  # revenue minus cost: either sign
+SIGNED = frozenset({"profit", "contribution", "customer_value"})  # revenue minus cost: either sign
 COUNT_PREFIXES = ("leaked.", "ledger.", "funnel.", "leaked_revenue.", "friction_by_source.")
 
 

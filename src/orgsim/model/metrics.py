@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from orgsim.measures import MEASURES, Measure
-from orgsim.model.lifecycle import FUNNEL_STAGES, LeadSource, LeadState
+from orgsim.model.lifecycle import FUNNEL_STAGES, LeadSource, LeadState, LeakCause
 
 if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
@@ -46,6 +46,18 @@ METRICS: dict[str, Measure] = {
         "coordination_hours",
         "mean_trust",
         "sales_sourced_share",
+        "bookings",
+        "arr_end",
+        "new_arr",
+        "churned_arr",
+        "net_revenue_retention",
+        "gross_revenue_retention",
+        "logo_churn",
+        "cac",
+        "cac_payback_months",
+        "sm_share",
+        "coordination_cost",
+        "customer_value",
     )
 }
 
@@ -112,46 +124,187 @@ def flat_columns() -> list[str]:
     ]
 
 
+class Cohort:
+    """The ledger seen from the measured horizon: the leads created after the warm-up.
+
+    Counts are recounted from the per-lead arrays (``ledger.check`` proves they agree with the
+    running counters); with no warm-up they are the whole ledger.
+    """
+
+    def __init__(self, model: OrgModel) -> None:
+        ledger = model.ledger
+        self.ledger = ledger
+        self.lo = min(model.baseline.first_lead, ledger.n)
+        self.hi = ledger.n
+        self.whole = self.lo == 0
+
+    def _a(self, name: str) -> np.ndarray:
+        return getattr(self.ledger, name)[self.lo : self.hi]
+
+    def counts(self) -> np.ndarray:
+        """Leads of the cohort in each state now."""
+        if self.whole:
+            return self.ledger.counts
+        return np.bincount(self._a("state"), minlength=len(LeadState))
+
+    def reached(self, source: LeadSource, stage: LeadState) -> int:
+        """Leads of ``source`` in the cohort that ever reached ``stage``."""
+        if self.whole:
+            return int(self.ledger.reached[source, stage])
+        mine = self._a("source") == source
+        return int(np.count_nonzero(mine & (self._a("peak") >= stage)))
+
+    def funnel(self, source: LeadSource) -> dict[str, int]:
+        """As :meth:`Ledger.funnel`, for the cohort."""
+        if self.whole:
+            return self.ledger.funnel(source)
+        entry = LeadState.INQUIRY if source == LeadSource.MARKETING else LeadState.SAL
+        return {
+            stage: self.reached(source, LeadState(i)) if i >= entry else 0
+            for i, stage in enumerate(FUNNEL_STAGES)
+        }
+
+    def summary(self) -> dict[str, int]:
+        """As :meth:`Ledger.summary`, for the cohort."""
+        if self.whole:
+            return self.ledger.summary()
+        counts = self.counts()
+        out = {"created": self.hi - self.lo}
+        out.update({s.name.lower(): int(counts[s]) for s in LeadState})
+        return out
+
+    @property
+    def with_intent(self) -> int:
+        return self.ledger.with_intent if self.whole else int(np.count_nonzero(self._a("intent")))
+
+    def never_attempted_share(self) -> float:
+        if self.whole:
+            return self.ledger.never_attempted_share()
+        mql = (self._a("source") == LeadSource.MARKETING) & (self._a("peak") >= LeadState.MQL)
+        total = int(np.count_nonzero(mql))
+        return float(np.count_nonzero(np.isnan(self._a("response_hours")[mql])) / total) if total else 0.0
+
+    def leaked_by_cause(self) -> dict[str, int]:
+        if self.whole:
+            return self.ledger.leaked_by_cause()
+        counts = np.bincount(self._a("cause"), minlength=len(LeakCause))
+        return {c.name.lower(): int(counts[c]) for c in LeakCause if c != LeakCause.NONE}
+
+    def leaked_value_by_cause(self) -> dict[str, float]:
+        if self.whole:
+            return self.ledger.leaked_value_by_cause()
+        leaked = self._a("state") == LeadState.LEAKED
+        weights = self._a("value")[leaked].astype(np.float64)
+        value = np.bincount(self._a("cause")[leaked], weights=weights, minlength=len(LeakCause))
+        return {c.name.lower(): float(value[c]) for c in LeakCause if c != LeakCause.NONE}
+
+
+def _friction_index(model: OrgModel) -> float:
+    """Mean daily tension over the measured days, 0-100."""
+    f, b = model.friction, model.baseline
+    days = f.days - b.friction_days
+    return 100.0 * (f.level_sum - b.friction_level_sum) / days if days > 0 else 0.0
+
+
+def friction_by_source(model: OrgModel) -> dict[str, float]:
+    """The measured friction index split by source, in proportion to the tension each added."""
+    f, b = model.friction, model.baseline
+    before = b.friction_contribution or (0.0,) * len(f.contribution)
+    added = {src: c - c0 for (src, c), c0 in zip(f.contribution.items(), before, strict=True)}
+    total = sum(added.values())
+    if total <= 0:
+        return dict.fromkeys(added, 0.0)
+    index = _friction_index(model)
+    return {src: index * c / total for src, c in added.items()}
+
+
+def pipeline_customer_value(model: OrgModel) -> float:
+    """Expected lifetime value of the open opportunities: win chance x the customer each would be."""
+    deals = [d for rep in model.salespeople for d in rep.deals]
+    if not deals:
+        return 0.0
+    mk = model.market
+    pro = np.array([d.prospect for d in deals], dtype=np.int64)
+    acv = np.array([d.value for d in deals], dtype=np.float64)
+    cust = model.customers
+    fit, perception = mk.fit[pro].astype(np.float64), mk.perception[pro].astype(np.float64)
+    churn = cust.churn_chance(fit, perception, np.zeros(acv.size))
+    return float(model.stage_value[LeadState.OPPORTUNITY] * cust.lifetime_value(acv, churn).sum())
+
+
 def live_metrics(model: OrgModel) -> dict[str, float]:
-    """The measures of :data:`METRICS` on a model as it stands (any day; cheap: no ledger check)."""
+    """The measures of :data:`METRICS` on a model as it stands (any day; cheap: no ledger check).
+
+    Only the measured horizon counts: running totals minus their values at the end of the
+    warm-up (:class:`~orgsim.model.model.Baseline`), leads created after it.
+    """
     p = model.params
-    ledger = model.ledger
-    years = model.day / YEAR_DAYS
-    decided = model.won + model.lost
+    b = model.baseline
+    cohort = Cohort(model)
+    years = model.measured_days / YEAR_DAYS
+    revenue = model.revenue - b.revenue
+    won, lost = model.won - b.won, model.lost - b.lost
+    decided = won + lost
     cost = (
         model.program_spend
+        - b.program_spend
         + model.outbound_spend
+        - b.outbound_spend
         + years * p.sales.salary * p.sales.headcount
         + years * p.marketing.salary * p.marketing.headcount
         + years * p.costs.head_salary * p.policy.heads
-        + p.sales.commission_rate * model.revenue
+        + p.sales.commission_rate * revenue
     )
-    friction_cost = model.friction.hours_total * p.costs.hourly_rate
-    cost += friction_cost
-    mqls = int(ledger.reached[LeadSource.MARKETING, LeadState.MQL])
-    responses = model.response_hours
-    leaked = int(ledger.counts[LeadState.LEAKED])
+    friction_hours = model.friction.hours_total - b.friction_hours
+    friction_cost = friction_hours * p.costs.hourly_rate
+    coordination_hours = model.coordination_hours - b.coordination_hours
+    coordination_cost = coordination_hours * p.costs.hourly_rate
+    cost += friction_cost + coordination_cost
+    cust = model.customers.measured(model.measured_days)
+    recognised = cust["revenue"]
+    new_customers = cust["new_customers"]
+    added_arr = cust["new_logo_arr"] + cust["expansion_arr"]
+    gm = p.customers.gross_margin
+    mqls = cohort.reached(LeadSource.MARKETING, LeadState.MQL)
+    responses = model.response_hours[b.responses :]
+    leaked = int(cohort.counts()[LeadState.LEAKED])
+    with_intent = cohort.with_intent
+    sales_sourced = model.revenue_by_source[1] - b.revenue_by_source[1]
     metrics = {
-        "revenue": float(model.revenue),
-        "won_deals": float(model.won),
-        "win_rate": model.won / decided if decided else 0.0,
+        "revenue": float(recognised),
+        "won_deals": float(won),
+        "win_rate": won / decided if decided else 0.0,
         "pipeline_value": model.pipeline_value,
         "mqls": float(mqls),
-        "sqls": float(ledger.reached[:, LeadState.SQL].sum()),
-        "friction_index": model.friction.index,
-        "leakage_rate": leaked / ledger.with_intent if ledger.with_intent else 0.0,
+        "sqls": float(sum(cohort.reached(src, LeadState.SQL) for src in LeadSource)),
+        "friction_index": _friction_index(model),
+        "leakage_rate": leaked / with_intent if with_intent else 0.0,
         "leaked_leads": float(leaked),
-        "leaked_revenue": float(ledger.leaked_value.sum()),
+        "leaked_revenue": float(sum(cohort.leaked_value_by_cause().values())),
         "median_response_hours": float(np.median(responses)) if responses else float("nan"),
-        "never_responded_share": ledger.never_attempted_share(),
-        "sla_met_share": model.sla_met / mqls if mqls else 0.0,
+        "never_responded_share": cohort.never_attempted_share(),
+        "sla_met_share": (model.sla_met - b.sla_met) / mqls if mqls else 0.0,
         "cost": float(cost),
-        "contribution": float(model.revenue - cost),
+        "contribution": float(recognised - cost),
         "friction_cost": float(friction_cost),
-        "friction_hours": model.friction.hours_total,
-        "coordination_hours": model.coordination_hours,
+        "friction_hours": friction_hours,
+        "coordination_hours": coordination_hours,
         "mean_trust": model.mean_trust,
-        "sales_sourced_share": model.revenue_by_source[1] / model.revenue if model.revenue else 0.0,
+        "sales_sourced_share": sales_sourced / revenue if revenue else 0.0,
+        "bookings": float(revenue),
+        "arr_end": cust["arr_end"],
+        "new_arr": added_arr,
+        "churned_arr": cust["churned_arr"],
+        "net_revenue_retention": cust["net_revenue_retention"],
+        "gross_revenue_retention": cust["gross_revenue_retention"],
+        "logo_churn": cust["logo_churn"],
+        "cac": float(cost / new_customers) if new_customers else float("nan"),
+        "cac_payback_months": float(12.0 * cost / (added_arr * gm)) if added_arr * gm > 0 else float("nan"),
+        "sm_share": float(cost / recognised) if recognised > 0 else float("nan"),
+        "coordination_cost": float(coordination_cost),
+        "customer_value": float(
+            model.customers.value_won(model.warmup_days) + pipeline_customer_value(model) - cost
+        ),
     }
     return metrics
 
@@ -164,24 +317,31 @@ def measure(model: OrgModel, series: bool = False, leads: bool = False) -> RunRe
     model.ledger.check()
     p = model.params
     ledger = model.ledger
+    cohort = Cohort(model)
     metrics = live_metrics(model)
     frame = model.datacollector.get_model_vars_dataframe() if series else None
-    if frame is not None:
-        frame = frame.reset_index(names="day")
+    if frame is not None:  # the measured days only, cumulative revenue from the horizon's start
+        warm = min(model.warmup_days, len(frame))
+        frame = frame.iloc[warm:].reset_index(drop=True).reset_index(names="day")
+        if "revenue" in frame:
+            frame["revenue"] = frame["revenue"] - model.baseline.revenue
+    table = None
+    if leads:
+        table = ledger.table(model.market.hard).iloc[cohort.lo :].reset_index(drop=True)
     return RunResult(
         scenario=p.name,
         structure=p.structure,
         seed=model.seed,
-        days=model.day,
+        days=model.measured_days,
         metrics=metrics,
-        friction_by_source=model.friction.by_source(),
-        leaked_by_cause=ledger.leaked_by_cause(),
-        leaked_revenue_by_cause=ledger.leaked_value_by_cause(),
-        ledger=ledger.summary(),
-        funnel=ledger.funnel(LeadSource.MARKETING),
-        sales_funnel=ledger.funnel(LeadSource.SALES),
+        friction_by_source=friction_by_source(model),
+        leaked_by_cause=cohort.leaked_by_cause(),
+        leaked_revenue_by_cause=cohort.leaked_value_by_cause(),
+        ledger=cohort.summary(),
+        funnel=cohort.funnel(LeadSource.MARKETING),
+        sales_funnel=cohort.funnel(LeadSource.SALES),
         series=frame,
-        leads=ledger.table(model.market.hard) if leads else None,
+        leads=table,
     )
 
 

@@ -11,6 +11,7 @@ mechanism named in docs/model.md, never through a structure switch.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import mesa
 import numpy as np
@@ -24,6 +25,7 @@ from orgsim.model.agents import (
     deadline_days,
     working_hours_between,
 )
+from orgsim.model.customers import Customers
 from orgsim.model.friction import Friction
 from orgsim.model.lifecycle import STATES, LeadSource, LeadState, LeakCause, Ledger, Opportunity, WorkedLead
 from orgsim.model.luck import Draw, Luck
@@ -37,6 +39,53 @@ YEAR_DAYS = 250
 WORKDAY_HOURS = 8.0
 BUSINESS_HOURS_SHARE = 0.75  # B2B inquiries that arrive in working hours (assumption)
 FEW_LEADS = 64  # below this many leads, closing them one at a time is cheaper than in numpy
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Running totals when the measured horizon starts (the end of ``horizon.warmup_days``).
+
+    Measures subtract them, so nothing that happened in the warm-up is counted; leads count
+    from ``first_lead`` (those created in the horizon).
+    """
+
+    revenue: float = 0.0
+    won: int = 0
+    lost: int = 0
+    program_spend: float = 0.0
+    outbound_spend: float = 0.0
+    friction_hours: float = 0.0
+    friction_level_sum: float = 0.0
+    friction_days: int = 0
+    friction_contribution: tuple[float, ...] = ()
+    coordination_hours: float = 0.0
+    responses: int = 0
+    sla_met: int = 0
+    sla_breaches: int = 0
+    revenue_by_source: tuple[float, float] = (0.0, 0.0)
+    first_lead: int = 0
+
+    @classmethod
+    def of(cls, model: OrgModel) -> Baseline:
+        """The model's running totals now."""
+        f = model.friction
+        return cls(
+            revenue=model.revenue,
+            won=model.won,
+            lost=model.lost,
+            program_spend=model.program_spend,
+            outbound_spend=model.outbound_spend,
+            friction_hours=f.hours_total,
+            friction_level_sum=f.level_sum,
+            friction_days=f.days,
+            friction_contribution=tuple(f.contribution.values()),
+            coordination_hours=model.coordination_hours,
+            responses=len(model.response_hours),
+            sla_met=model.sla_met,
+            sla_breaches=model.sla_breaches,
+            revenue_by_source=(model.revenue_by_source[0], model.revenue_by_source[1]),
+            first_lead=model.ledger.n,
+        )
 
 
 class OrgModel(mesa.Model):
@@ -102,6 +151,12 @@ class OrgModel(mesa.Model):
         self.friction_hours_today = 0.0
         self.coordination_hours = 0.0
         self.revenue_by_source = [0.0, 0.0]
+        self.warmup_days = scenario.horizon.warmup_days
+        self.end_day = self.warmup_days + scenario.horizon.days  # the last day simulated
+        self.baseline = Baseline()  # the running totals at the end of the warm-up (zeros before)
+        self.customers = Customers(self)
+        if self.warmup_days == 0:
+            self.customers.start_measuring()
         self.running = True
 
         self.datacollector = mesa.DataCollector(
@@ -159,15 +214,25 @@ class OrgModel(mesa.Model):
         self.expire_unowned_leads()
         self.friction_hours_today = self.friction.end_day()
         self.coordination_hours += self.coordination_hours_day * (len(self.salespeople) + len(self.marketers))
+        self.customers.step()
         self.day += 1  # the day is complete: measures read it as such
-        self.running = self.day < self.params.horizon.days
+        if self.day == self.warmup_days:
+            self.baseline = Baseline.of(self)
+            self.customers.start_measuring()
+        self.running = self.day < self.end_day
         self.datacollector.collect(self)
 
     def run(self, days: int | None = None) -> OrgModel:
-        """Run for ``days`` business days (default: the scenario's horizon)."""
-        for _ in range(self.params.horizon.days if days is None else days):
+        """Run for ``days`` measured business days (default: the horizon), after any warm-up left."""
+        n = self.params.horizon.days if days is None else days
+        for _ in range(n + max(0, self.warmup_days - self.day)):
             self.step()
         return self
+
+    @property
+    def measured_days(self) -> int:
+        """Business days counted in the measures: those after the warm-up."""
+        return max(0, self.day - self.warmup_days)
 
     @property
     def brand(self) -> float:
@@ -527,6 +592,10 @@ class OrgModel(mesa.Model):
         self.ledger.move(deal.lead, LeadState.WON)
         self.ledger.value[deal.lead] = deal.value
         self.market.customer[deal.prospect] = True
+        pro = deal.prospect
+        mk = self.market
+        fit, perception = float(mk.fit[pro]), float(mk.perception[pro])
+        self.customers.win(pro, deal.value, fit, perception, self.quota_pressure)
         self.revenue += deal.value
         self.won += 1
         self.revenue_by_source[0 if deal.marketing_sourced else 1] += deal.value
@@ -538,6 +607,20 @@ class OrgModel(mesa.Model):
             disputed = self.chance(deal.lead, Draw.CREDIT_DISPUTE) < 0.5 * (1 - pol.shared_goal)
             if deal.marketing_sourced and disputed:
                 self.friction.event("credit_dispute", self.heat)
+
+    @property
+    def quota_pressure(self) -> float:
+        """How far the quarter's bookings trail the target so far, felt on individual commission, 0..1.
+
+        Bookings to date against the quarter's target pro rata (at least a month in); reps on a
+        shared goal (``policy.shared_goal`` 1) feel none of it.
+        """
+        target = self.revenue_target
+        if target <= 0:
+            return 0.0
+        elapsed = max(MONTH_DAYS, self.day % QUARTER_DAYS + 1)
+        shortfall = 1.0 - (self.revenue - self.revenue_at_plan) / (target * elapsed / QUARTER_DAYS)
+        return min(1.0, max(0.0, shortfall)) * (1.0 - self.params.policy.shared_goal)
 
     # -- outbound --------------------------------------------------------------------------
     def cold_leads(self, hours: float, talk_hours: float = 0.0) -> tuple[list[WorkedLead], float]:

@@ -43,6 +43,7 @@ _HEADLINE_WANTED = (
     "sqls",
     "won_deals",
     "median_response_hours",
+    "customer_value",
 )
 HEADLINE: tuple[str, ...] = tuple(m for m in _HEADLINE_WANTED if m in METRICS)
 """The measures reported every day, by their :data:`~orgsim.model.metrics.METRICS` names."""
@@ -123,7 +124,7 @@ class OrgSimModel(OrgModel):
         self.today = measure(self)
         self._log_friction()
         self.datacollector.collect(self)
-        self.running = self.day < self.params.horizon.days
+        self.running = self.day < self.end_day
 
     def _log_friction(self) -> None:
         events = self.friction.events

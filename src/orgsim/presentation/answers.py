@@ -54,7 +54,20 @@ VERDICT_COLORS = {
     NO_CLEAR_EFFECT: "#8C8C8C",
 }
 RAISE, LOWER = OKABE_ITO["bluish_green"], OKABE_ITO["vermillion"]
-MONEY = ("revenue", "contribution", "cost", "friction_cost", "pipeline_value")
+MONEY = (
+    "revenue",
+    "contribution",
+    "cost",
+    "friction_cost",
+    "pipeline_value",
+    "bookings",
+    "customer_value",
+    "arr_end",
+    "new_arr",
+    "churned_arr",
+    "cac",
+    "coordination_cost",
+)
 
 
 def in_sentence(text: str) -> str:

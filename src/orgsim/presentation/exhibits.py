@@ -56,8 +56,10 @@ HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
 
 
 def economic_measure(runs: pd.DataFrame) -> str:
-    """The headline economic measure: ``contribution`` once the model emits it, else ``revenue``."""
-    return "contribution" if "contribution" in runs else "revenue"
+    """The decision measure: the first of the report's ``ECONOMIC`` the runs carry (customer value)."""
+    from orgsim.presentation.report.data import ECONOMIC
+
+    return next((m for m in ECONOMIC if m in runs), "revenue")
 
 
 def _band(

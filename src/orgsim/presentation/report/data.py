@@ -30,11 +30,15 @@ from orgsim.presentation.style import LOWER_IS_BETTER, factor_name, in_sentence
 
 log = logging.getLogger(__name__)
 
-ECONOMIC = ("contribution", "revenue")
-"""The headline economic measure, first present: the recommendation is made on it."""
+ECONOMIC = ("customer_value", "contribution", "revenue")
+"""The decision measure, first present: the recommendation is made on it. ``customer_value``
+(lifetime value of the customers won plus the open pipeline's, minus sales-and-marketing cost)
+does not flip with where the horizon falls; runs without it fall back to contribution, revenue."""
 
 DECISION_MEASURES = (
+    "customer_value",
     "revenue",
+    "bookings",
     "contribution",
     "friction_index",
     "leakage_rate",
@@ -44,8 +48,14 @@ DECISION_MEASURES = (
 """Columns of the executive summary's decision matrix (those present in the runs)."""
 
 TABLE_MEASURES = (
+    "customer_value",
     "revenue",
+    "bookings",
     "contribution",
+    "sm_share",
+    "cac_payback_months",
+    "net_revenue_retention",
+    "churned_arr",
     "cost",
     "won_deals",
     "win_rate",
@@ -127,7 +137,7 @@ class ReportData:
 
     @property
     def economic(self) -> str:
-        """The headline economic measure: contribution, else (runs without it) revenue."""
+        """The decision measure: the first of :data:`ECONOMIC` the runs carry."""
         return next(m for m in ECONOMIC if m in self.runs)
 
     def higher_is_better(self, measure: str) -> bool:

@@ -188,16 +188,27 @@ def _caveats(data: ReportData) -> list[str]:
     if data.days:
         years = data.days / YEAR_DAYS
         out.append(
-            f"Horizon: {data.days} business days (about {years:.1f} year{'s' if years >= 1.05 else ''}). "
-            "Revenue counts deals won within the horizon only; opportunities still open at the end "
-            "(pipeline value, in the table) are not counted, which favours structures that close fast."
+            f"Horizon: {data.days} business days (about {years:.1f} year{'s' if years >= 1.05 else ''}), "
+            "measured after a warm-up that is simulated and not counted. Revenue is recurring revenue "
+            "recognised in the horizon (installed base and new customers); bookings are the first-year "
+            "value of the deals won in it."
+        )
+    if "customer_value" in data.runs:
+        out.append(
+            "The recommendation is made on customer value: the expected lifetime value (gross margin, "
+            "discounted) of the customers won in the horizon, plus that of the opportunities still "
+            "open at the end at their win rate, minus sales-and-marketing cost. It does not depend on "
+            "where the horizon falls, as revenue and contribution do."
         )
     if "contribution" in data.runs:
         out.append(
-            "Contribution = revenue won minus all sales-and-marketing cost: salaries, heads, program "
+            "Contribution = revenue minus all sales-and-marketing cost: salaries, heads, program "
             "and outbound spend, commission, and hours lost to friction and spent coordinating, at "
             "the hourly rate."
         )
+        means = data.runs.groupby("group")["contribution"].mean()
+        if len(means) and bool((means < 0).all()):
+            out.append("All structures lose money here: every one's mean contribution is below zero.")
     out.append(
         "The 95% confidence intervals cover simulation noise (different seeds) only, not uncertainty "
         "in the model's assumptions or parameters (docs/model.md gives their sources)."
