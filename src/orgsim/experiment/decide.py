@@ -109,6 +109,7 @@ class _File(BaseModel):
     structures: list[str] = ["separate", "merged", "aligned"]
     days: int | None = None
     seed: int = 0
+    set: dict[str, Any] = {}  # fixed overrides of the company, as an experiment's [set]
     uncertain: dict[str, Any] = {}
 
     @field_validator("structures")
@@ -250,8 +251,13 @@ def parse_uncertainty(
         base = load_scenario(target)
     except InputError as exc:
         raise InputError(f"{source}: scenario: {exc}") from None
+    fixed = _flatten(top.set)
+    for key in fixed:
+        check_key(key, f"{source}: set")
     if top.days is not None:
-        base = base.with_overrides({"horizon.days": top.days}, source=f"{source}: days")
+        fixed["horizon.days"] = top.days
+    if fixed:
+        base = base.with_overrides(fixed, source=f"{source}: set")
     uncertain: list[Uncertain] = []
     shared = {k: v for k, v in top.uncertain.items() if k not in STRUCTURES}
     for key, value in _flatten(shared).items():
