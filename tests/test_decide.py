@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from orgsim.cli import main
-from orgsim.errors import InputError
 from orgsim.experiment import decide as dec
 from orgsim.experiment import sweep as sweep_module
 
@@ -206,7 +205,8 @@ def test_resume_runs_only_what_is_missing_and_gives_the_same_decision(tmp_path, 
             ["uncertain.aligned", "not compared"],
         ),
         (
-            '[uncertain]\n"sla.response_hours" = [2, 9]\n[uncertain.aligned]\n"sla.response_hours" = [2, 9]\n',
+            '[uncertain]\n"sla.response_hours" = [2, 9]\n'
+            '[uncertain.aligned]\n"sla.response_hours" = [2, 9]\n',
             ["uncertain.aligned.sla.response_hours", "one place"],
         ),
     ],
