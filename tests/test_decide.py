@@ -263,3 +263,13 @@ def test_worlds_from_a_posterior_are_used_as_they_are(tmp_path, monkeypatch):
     )
     assert result["structures"]["aligned"]["p_best"] == pytest.approx(2 / 3)
     assert np.isclose(pd.read_parquet(tmp_path / "out" / dec.WORLDS)["market.deal_size"].max(), 110_000)
+
+
+def test_report_on_a_decide_folder_writes_the_decision_page(small_run, capsys):
+    result, out = small_run
+    main(["report", str(out)])
+    page = (out / "decision.html").read_text()
+    assert f"Pick: {result['choice']['minimax_regret']}" in page
+    assert page.count("data:image/png;base64,") >= 1
+    assert "need to believe" in page
+    assert (out / "charts" / "decision_bars.png").stat().st_size > 0
