@@ -273,3 +273,68 @@ def test_report_on_a_decide_folder_writes_the_decision_page(small_run, capsys):
     assert page.count("data:image/png;base64,") >= 1
     assert "need to believe" in page
     assert (out / "charts" / "decision_bars.png").stat().st_size > 0
+
+
+CAL_SCENARIO = """
+name = "tiny"
+structure = "separate"
+[horizon]
+days = 10
+[market]
+prospects = 1500
+[sales]
+headcount = 3
+[marketing]
+headcount = 2
+"""
+
+CAL_TARGETS = """
+scenario = "tiny.toml"
+[targets]
+"funnel.mql_to_sal" = [0.80, 0.95]
+[parameters]
+"sales.fit_min" = [0.0, 0.6]
+"""
+
+
+def test_calibrate_posterior_feeds_decide(tmp_path, monkeypatch, capsys):
+    (tmp_path / "tiny.toml").write_text(CAL_SCENARIO)
+    targets = write(tmp_path, CAL_TARGETS, "targets.toml")
+    cal = tmp_path / "cal"
+    main(
+        [
+            "calibrate",
+            str(targets),
+            "--out",
+            str(cal),
+            "--trials",
+            "6",
+            "--reps",
+            "1",
+            "--workers",
+            "1",
+            "--posterior",
+            "3",
+            "--quiet",
+            "--json",
+        ]
+    )
+    post = pd.read_parquet(cal / "posterior.parquet")
+    assert len(post) == 3 and list(post.columns[:3]) == ["trial", "distance", "tolerance"]
+    assert post["distance"].is_monotonic_increasing
+    assert (post["distance"] <= post["tolerance"]).all()
+    trials = pd.concat(pd.read_parquet(p) for p in (cal / "trials").glob("*.parquet"))
+    assert post["distance"].max() <= trials["loss"].nsmallest(3).max()  # the 3 closest trials
+    assert post["sales.fit_min"].between(0.0, 0.6).all()
+    monkeypatch.setattr(sweep_module, "simulate", fake_simulate())
+    spec = dec.load_uncertainty(write(tmp_path, KNOWN))
+    table = dec.worlds_from(cal / "posterior.parquet", spec, None)
+    assert list(table.columns) == ["sales.fit_min"]
+    result = dec.decide(
+        spec, tmp_path / "out", worlds=3, reps=1, measure="contribution", worlds_table=table, workers=1
+    )
+    assert result["worlds"] == 3
+    with pytest.raises(SystemExit) as exit_info:
+        main(["calibrate", str(targets), "--out", str(tmp_path / "c2"), "--trials", "2", "--posterior", "9"])
+    assert exit_info.value.code == 2
+    assert "--posterior" in capsys.readouterr().err
