@@ -127,10 +127,15 @@ def test_box_coverage_and_density_recompute_from_worlds_parquet(small_run):
         assert box["density"] == pytest.approx(density)
 
 
-def fake_simulate(calls: list | None = None, stop_after: int | None = None):
-    """A stand-in model: aligned's contribution rises with deal size, separate's is flat at 50,000.
+def fake_simulate(
+    calls: list | None = None,
+    stop_after: int | None = None,
+    key: str = "market.deal_size",
+    at: float = 50_000,
+):
+    """A stand-in model: aligned's contribution is ``key``'s value, separate's is flat at ``at``.
 
-    So aligned is best exactly when market.deal_size > 50,000 and nothing else matters.
+    So aligned is best exactly when ``key`` > ``at`` and nothing else matters.
     """
 
     def simulate(sc, seed, series=False):
@@ -139,7 +144,7 @@ def fake_simulate(calls: list | None = None, stop_after: int | None = None):
             if stop_after is not None and len(calls) > stop_after:
                 raise KeyboardInterrupt
         noise = (seed % 1000) / 1e6  # the same luck for both structures of a world
-        value = sc.get("market.deal_size") if sc.structure == "aligned" else 50_000.0
+        value = float(sc.get(key)) if sc.structure == "aligned" else float(at)
         return SimpleNamespace(flat=lambda: {"contribution": value + noise}, series=None)
 
     return simulate
@@ -170,6 +175,18 @@ def test_known_answer_finds_the_one_parameter_and_its_threshold(tmp_path, monkey
     assert 48_000 <= threshold <= 53_000
     assert box["coverage"] > 0.95 and box["density"] > 0.95
     assert any("market.deal_size` ≥" in line for line in result["sentences"])
+
+
+def test_known_answer_on_an_integer_parameter(tmp_path, monkeypatch):
+    monkeypatch.setattr(sweep_module, "simulate", fake_simulate(key="sales.headcount", at=9.5))
+    text = KNOWN.replace('"market.deal_size" = [20000, 120000]', '"sales.headcount" = [7, 13]')
+    spec = dec.load_uncertainty(write(tmp_path, text))
+    result = dec.decide(spec, tmp_path / "out", worlds=70, reps=1, measure="contribution", workers=1)
+    assert result["structures"]["aligned"]["p_best"] == pytest.approx(4 / 7)  # 10..13 of 7..13
+    box = next(b for b in result["boxes"] if b["structure"] == "aligned")
+    assert [c["parameter"] for c in box["conditions"]] == ["sales.headcount"]
+    assert 9 < box["conditions"][0]["low"] <= 10
+    assert box["coverage"] == 1.0 and box["density"] == 1.0
 
 
 def test_resume_runs_only_what_is_missing_and_gives_the_same_decision(tmp_path, monkeypatch):

@@ -517,14 +517,17 @@ def summarise(table: pd.DataFrame, structures: list[str], measure: str) -> dict[
 
 
 def features(worlds: pd.DataFrame) -> pd.DataFrame:
-    """The unknowns as PRIM and the trees read them: numbers as float/int, names as categories."""
+    """The unknowns as PRIM and the trees read them: numbers as floats, names as strings.
+
+    Integer parameters are passed as floats: ema-workbench 3.0's paste step writes a float limit
+    into an int64 box and fails, so a box limit on an integer parameter can fall between two
+    whole numbers (``sales.headcount >= 9.5`` means 10 or more).
+    """
     x = worlds.reset_index(drop=True).copy()
     for c in x.columns:
         if x[c].dtype == bool:
             x[c] = x[c].astype(str)
-        elif pd.api.types.is_integer_dtype(x[c]):
-            x[c] = x[c].astype("int64")
-        elif pd.api.types.is_numeric_dtype(x[c]):
+        elif pd.api.types.is_numeric_dtype(x[c]):  # integers too: PRIM's pasting fails on int64 columns
             x[c] = x[c].astype("float64")
         else:
             x[c] = x[c].astype(str)
