@@ -48,7 +48,13 @@ RULE = (
     "(regret = the best structure's {measure} in a world minus this structure's); "
     "most often best: the structure best in the largest share of worlds"
 )
-BOX_RULE = "the box on PRIM's peeling trajectory with the largest coverage x density"
+MAX_CONDITIONS = 3  # restrictions a box keeps: more are rarely meaningful with tens of worlds
+DROP_TOLERANCE = 0.05  # a restriction is dropped when coverage x density falls less than this without it
+BOX_RULE = (
+    "the box on PRIM's peeling trajectory with the largest coverage x density, then simplified: "
+    f"a restriction is dropped while coverage x density falls by less than {DROP_TOLERANCE} without it, "
+    f"and at most {MAX_CONDITIONS} are kept (those whose removal would cost most)"
+)
 
 
 def default_file() -> Path:
@@ -574,6 +580,7 @@ def prim_boxes(x: pd.DataFrame, winner: pd.Series, structures: list[str]) -> lis
                 continue
             if lo != init[c].iloc[0] or hi != init[c].iloc[1]:
                 conditions.append({"parameter": c, "low": _native(lo), "high": _native(hi)})
+        conditions = simplify(x, y, conditions)
         inside = in_box(x, conditions)
         coverage = float((inside & y).sum() / y.sum())
         density = float((inside & y).sum() / max(1, inside.sum()))
@@ -588,6 +595,27 @@ def prim_boxes(x: pd.DataFrame, winner: pd.Series, structures: list[str]) -> lis
             }
         )
     return boxes
+
+
+def box_score(x: pd.DataFrame, y: np.ndarray, conditions: list[dict[str, Any]]) -> float:
+    """Coverage x density of a box for the worlds ``y`` marks."""
+    inside = in_box(x, conditions)
+    hits = float((inside & y).sum())
+    return (hits / max(1, y.sum())) * (hits / max(1, inside.sum()))
+
+
+def simplify(x: pd.DataFrame, y: np.ndarray, conditions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop the restrictions that barely matter (see :data:`BOX_RULE`), one at a time, cheapest first."""
+    kept = list(conditions)
+    while kept:
+        score = box_score(x, y, kept)
+        without = [box_score(x, y, kept[:i] + kept[i + 1 :]) for i in range(len(kept))]
+        i = int(np.argmax(without))
+        if without[i] >= score - DROP_TOLERANCE or len(kept) > MAX_CONDITIONS:
+            kept.pop(i)
+        else:
+            break
+    return kept
 
 
 def in_box(x: pd.DataFrame, conditions: list[dict[str, Any]]) -> np.ndarray:
