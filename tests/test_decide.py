@@ -355,3 +355,29 @@ def test_calibrate_posterior_feeds_decide(tmp_path, monkeypatch, capsys):
         main(["calibrate", str(targets), "--out", str(tmp_path / "c2"), "--trials", "2", "--posterior", "9"])
     assert exit_info.value.code == 2
     assert "--posterior" in capsys.readouterr().err
+
+
+def test_cli_json_is_the_decision_and_out_keeps_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(sweep_module, "simulate", fake_simulate())
+    path = write(tmp_path, KNOWN)
+    out = tmp_path / "out"
+    args = [
+        "decide",
+        str(path),
+        "--worlds",
+        "12",
+        "--reps",
+        "1",
+        "--workers",
+        "1",
+        "--measure",
+        "contribution",
+    ]
+    main([*args, "--out", str(out), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert data["worlds"] == 12 and data["reps"] == 1 and data["worlds_table"] == "worlds.parquet"
+    stored = json.loads((out / dec.DECISION).read_text())
+    assert data["choice"] == stored["choice"] and data["structures"] == stored["structures"]
+    main(args)  # no --out: a table and the sentences, nothing kept
+    text = capsys.readouterr().out
+    assert "p_best" in text and "minimax regret" in text
