@@ -50,6 +50,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "explain": ("orgsim.cli.explain", "explain", "Why B beats A, parameter by parameter (Shapley)."),
     "claims": ("orgsim.cli.claims", "claims", "Test the seed articles' claims as paired experiments."),
     "tornado": ("orgsim.cli.tornado", "tornado", "A's margin over B, one parameter at a time."),
+    "decide": ("orgsim.cli.decide", "decide", "Which structure holds up across what you don't know."),
 }
 
 

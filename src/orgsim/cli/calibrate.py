@@ -50,6 +50,12 @@ def _ci(mean: float, low: float, high: float) -> str:
 @click.option(
     "--measures", "list_measures", is_flag=True, help="List the measure names a target can use, then exit."
 )
+@click.option(
+    "--posterior",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Also write posterior.parquet: the N trials closest to the targets (ABC rejection), for decide.",
+)
 @quiet_option
 @json_option
 def calibrate_command(
@@ -61,6 +67,7 @@ def calibrate_command(
     executor: str,
     address: str | None,
     list_measures: bool,
+    posterior: int | None,
     quiet: bool,
     as_json: bool,
 ) -> None:
@@ -103,6 +110,10 @@ def calibrate_command(
     if out_dir is None:
         raise InputError("--out: missing; give the directory to write the calibration into")
     targets = load_targets(targets_file)
+    if posterior is not None and posterior > trials + 1:
+        raise InputError(
+            f"--posterior: {posterior} is more than the {trials} --trials; ask fewer or run more"
+        )
     bar = None
     if not quiet and sys.stderr.isatty():
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
@@ -163,6 +174,11 @@ def calibrate_command(
         if bar is not None:
             bar.stop()
     png, svg = convergence_chart(result.trials_frame(), result.baseline.loss, result.out_dir / "convergence")
+    posterior_path = None
+    if posterior is not None:
+        from orgsim.experiment.calibrate import write_posterior
+
+        posterior_path = write_posterior(result, posterior)
     fit = result.fit_table()
     best = result.best
     if as_json:
@@ -176,6 +192,7 @@ def calibrate_command(
                 "best_trial": best.number,
                 "fitted": {k: v for k, v in best.values.items()},
                 "fit": [_clean(row) for row in fit.to_dict("records")],
+                "posterior": str(posterior_path) if posterior_path else None,
             }
         )
         return
@@ -208,4 +225,7 @@ def calibrate_command(
     out.print(fitted)
     for path in (result.files["calibrated"], result.files["fit"], png, svg):
         out.print(f"wrote {path}", markup=False)
+    if posterior_path is not None:
+        out.print(f"wrote {posterior_path} ({posterior} parameter sets closest to the targets)", markup=False)
+        out.print(f"then: orgsim decide FILE --worlds-from {posterior_path} --out DIR", markup=False)
     out.print(f"next: orgsim validate {result.files['calibrated']}", markup=False)

@@ -37,8 +37,21 @@ def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) ->
     """
     from orgsim.experiment.storage import load_manifest
     from orgsim.outputs import check_report_dir
+    from orgsim.presentation.decision import is_decide_dir
 
     target = out_dir if out_dir is not None else sweep_dir
+    if is_decide_dir(sweep_dir):  # an `orgsim decide` folder: the decision page
+        from orgsim.presentation.decision import write_decision_page
+
+        if out_dir is not None:
+            check_report_dir(target, "--out")
+        page = write_decision_page(sweep_dir, out_dir)
+        if as_json:
+            charts = sorted(str(p) for p in (target / "charts").glob("decision_*.png"))
+            _emit_json({"report": str(page), "design": "decide", "charts": charts})
+        else:
+            err.print(f"decision page written to {safe(page)}")
+        return
     if out_dir is not None:
         check_report_dir(target, "--out")  # before reading the sweep
     else:  # the report goes into DIR: a missing or damaged manifest is the first thing to say

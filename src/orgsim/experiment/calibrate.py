@@ -694,3 +694,44 @@ def describe_measures() -> list[tuple[str, str, str]]:
         (m.name, m.unit, m.meaning + (" [per-lead table]" if m.needs_leads else ""))
         for m in OBSERVABLES.values()
     ]
+
+
+POSTERIOR = "posterior.parquet"
+
+
+def posterior(cal: Calibration, n: int) -> pd.DataFrame:
+    """N parameter sets consistent with the targets: ABC rejection over the trials.
+
+    The distance of a trial is its loss; the N trials closest to the targets are accepted (the
+    tolerance is the N-th smallest loss, recorded in the ``tolerance`` column). One row per
+    accepted trial: ``trial``, ``distance``, ``tolerance`` and one column per searched parameter
+    (dotted key), best first. The trials were proposed by TPE, which samples more densely where
+    the loss is low, not from a uniform prior over the ranges: read the result as an approximate
+    posterior (rejection ABC would need trials drawn from the prior; more trials make it closer).
+    """
+    trials = sorted(cal.trials.values(), key=lambda t: (t.loss, t.number))
+    if n > len(trials):
+        raise InputError(
+            f"--posterior: {n} is more than the {len(trials)} trials; run more --trials or ask fewer"
+        )
+    kept = trials[:n]
+    tolerance = kept[-1].loss
+    keys = [p.key for p in cal.targets.parameters]
+    rows = [
+        {"trial": t.number, "distance": t.loss, "tolerance": tolerance, **{k: t.values[k] for k in keys}}
+        for t in kept
+    ]
+    return pd.DataFrame(rows)
+
+
+def write_posterior(cal: Calibration, n: int) -> Path:
+    """Write ``posterior.parquet`` (see :func:`posterior`) into the calibration directory."""
+    import io
+
+    from orgsim.experiment.storage import write_atomic
+
+    buffer = io.BytesIO()
+    posterior(cal, n).to_parquet(buffer, index=False)
+    path = cal.out_dir / POSTERIOR
+    write_atomic(path, buffer.getvalue())
+    return path
