@@ -36,7 +36,7 @@ from orgsim.measures import MEASURES
 from orgsim.params import PARAMETERS, STRUCTURES
 from orgsim.scenario import Scenario, check_key, load_scenario, read_toml
 
-DEFAULT_MEASURE = "customer_value" if "customer_value" in MEASURES else "contribution"
+DEFAULT_MEASURE = "customer_value"  # the decision measure (issue 25): lifetime value, not the horizon
 """The measure a decision is taken on unless ``--measure`` says otherwise (one place to switch)."""
 
 DECISION = "decision.json"
