@@ -40,8 +40,11 @@ CASES: dict[str, tuple[str, int, dict[str, Any]]] = {
     "integrated": ("integrated", 1, {}),
     # the SLA off where it is usually on, on where it is usually off, and breached often
     "aligned_no_sla": ("aligned", 1, {"sla.enabled": False, "sales.prioritisation": "cherry_pick"}),
-    "separate_with_sla": ("separate", 1, {"sla.enabled": True, "sla.response_hours": 8.0,
-                                          "sales.prioritisation": "sla"}),
+    "separate_with_sla": (
+        "separate",
+        1,
+        {"sla.enabled": True, "sla.response_hours": 8.0, "sales.prioritisation": "sla"},
+    ),
     "tight_sla": ("aligned", 3, {"sla.response_hours": 1.0, "sla.attempts": 2, "sales.headcount": 3}),
     # routing: every MQL in the shared inbox, every MQL to a named rep
     "aligned_all_inbox": ("aligned", 1, {"policy.lead_routing": 0.0}),
@@ -53,16 +56,35 @@ CASES: dict[str, tuple[str, int, dict[str, Any]]] = {
     "no_cold_calls": ("separate", 1, {"sales.outbound_budget": 0}),
     "many_cold_calls": ("merged", 1, {"sales.outbound_budget": 600000, "sales.outbound_max_share": 0.8}),
     # overloaded sales: leads age out of queues and the inbox
-    "overloaded_sales": ("separate", 1, {"sales.headcount": 2, "sales.queue_tolerance": 3,
-                                         "sales.lead_expiry_days": 5}),
-    "overloaded_aligned": ("aligned", 1, {"sales.headcount": 2, "sales.queue_tolerance": 3,
-                                          "sales.lead_expiry_days": 5, "policy.recycling": 0.0}),
+    "overloaded_sales": (
+        "separate",
+        1,
+        {"sales.headcount": 2, "sales.queue_tolerance": 3, "sales.lead_expiry_days": 5},
+    ),
+    "overloaded_aligned": (
+        "aligned",
+        1,
+        {
+            "sales.headcount": 2,
+            "sales.queue_tolerance": 3,
+            "sales.lead_expiry_days": 5,
+            "policy.recycling": 0.0,
+        },
+    ),
     # merged with mixed plans, a biased head and generalists selling
     "merged_mixed_plans": ("merged", 1, {"policy.mixed_plans": True, "policy.head_bias": 0.8}),
     "merged_generalists": ("merged", 1, {"policy.generalist_selling": 0.4, "policy.specialisation": 0.2}),
     # friction that bites: disputes, erosion of trust, coordination and joint planning
-    "high_friction": ("separate", 1, {"friction.scale": 5.0, "friction.trust_erosion": 0.02,
-                                      "policy.feedback": 0.0, "policy.follow_up_duty": 1.0}),
+    "high_friction": (
+        "separate",
+        1,
+        {
+            "friction.scale": 5.0,
+            "friction.trust_erosion": 0.02,
+            "policy.feedback": 0.0,
+            "policy.follow_up_duty": 1.0,
+        },
+    ),
     "coordinated": ("defined", 2, {"policy.coordination_hours_per_week": 4.0, "policy.joint_planning": 1.0}),
     # the scenario files
     "tough_times": ("tough_times", 1, {}),
