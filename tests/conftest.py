@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from orgsim import compare, load_scenario
+from tiny_sweeps import SOBOL, TINY, TINY_SERIES, write
 
 # pytest-xdist workers inherit COLUMNS=80/LINES=24; the CLI honours COLUMNS off a terminal, so
 # in-process CLI tests would wrap at 80 under -n 2 and not alone. Tests that want a width set it.
@@ -30,3 +32,33 @@ def mean_of(scenario, measure: str, reps: int = 8, **overrides) -> float:
         sc = scenario.with_overrides(overrides)
     runs = compare([sc], reps=reps, workers=2).runs()
     return float(np.mean(runs[measure]))
+
+
+# -- sweeps shared by the tests that only read them (copy_sweep for those that change them) ----
+def _swept(tmp_path_factory, text: str, name: str, workers: int) -> Path:
+    from orgsim.experiment.sweep import sweep
+
+    tmp = tmp_path_factory.mktemp(name)
+    old = os.umask(0o022)  # as on a shared team machine: test_sweep checks the files are 0644
+    try:
+        return sweep(write(tmp, text), tmp / "out", workers=workers)
+    finally:
+        os.umask(old)
+
+
+@pytest.fixture(scope="session")
+def tiny_sweep(tmp_path_factory) -> Path:
+    """``tiny_sweeps.TINY`` (18 runs) swept on one worker under umask 022: its folder."""
+    return _swept(tmp_path_factory, TINY, "tiny", workers=1)
+
+
+@pytest.fixture(scope="session")
+def tiny_series_sweep(tmp_path_factory) -> Path:
+    """``tiny_sweeps.TINY`` with series, swept on two workers: its folder."""
+    return _swept(tmp_path_factory, TINY_SERIES, "tiny_series", workers=2)
+
+
+@pytest.fixture(scope="session")
+def sobol_sweep(tmp_path_factory) -> Path:
+    """``tiny_sweeps.SOBOL`` (16 runs) swept on one worker: its folder."""
+    return _swept(tmp_path_factory, SOBOL, "sobol", workers=1)

@@ -40,10 +40,25 @@ def test_reference_market_has_one_mesa_agent_per_prospect():
     model.ledger.check()
 
 
-def test_reference_steps_alike_with_mesa_activation():
+def test_reference_steps_alike_with_mesa_activation(monkeypatch):
+    """Mesa's ``AgentSet.do("step")`` activates every prospect once a day, in the loop's order:
+    the same seed gives the same run, measure for measure, either way."""
     scenario = load_scenario("separate", SMALL)
-    result = simulate_reference(scenario, seed=2, days=20, mesa_do=True)
-    assert result.ledger["created"] > 0
+    plain = simulate_reference(scenario, seed=2, days=20).flat()
+    steps = []
+    real_step = ProspectAgent.step
+
+    def counted(agent):
+        steps.append(agent.index)
+        real_step(agent)
+
+    monkeypatch.setattr(ProspectAgent, "step", counted)
+    activated = simulate_reference(scenario, seed=2, days=20, mesa_do=True).flat()
+    prospects = SMALL["market.prospects"]
+    assert len(steps) % prospects == 0 and len(steps) // prospects >= 20  # every prospect, every day
+    assert sorted(steps[:prospects]) == list(range(prospects))
+    assert activated["mqls"] > 0 and activated["ledger.created"] > 0
+    assert activated == plain
 
 
 def test_market_rules_agree_with_the_reference():

@@ -73,6 +73,7 @@ def test_calibration_reduces_the_loss_and_writes_its_files(targets_file, tmp_pat
     assert fitted.market.prospects == 2000  # the input scenario is kept
 
 
+@pytest.mark.slow
 def test_trials_do_not_depend_on_workers_and_a_killed_calibration_resumes(targets_file, tmp_path):
     reference = tmp_path / "reference"
     calibrate(targets_file, reference, trials=8, reps=2, workers=2)
@@ -157,6 +158,7 @@ def test_a_directory_of_another_calibration_is_refused(targets_file, tmp_path):
         calibrate(targets_file, out, trials=1, reps=1, workers=1)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_in_one_line_with_trials_saved(targets_file, tmp_path):
     out = tmp_path / "cal"
     command = [sys.executable, "-m", "orgsim", "calibrate", str(targets_file), "--out", str(out)]

@@ -232,7 +232,10 @@ def test_continuous_factors_are_binned_for_maps_and_response_lines():
 
 
 def test_a_single_group_and_a_single_run_still_draw(runs, tmp_path):
+    from matplotlib.container import BarContainer, ErrorbarContainer
+
     one = runs[(runs["group"] == "aligned")].head(1)
+    colour = style.STRUCTURE_COLORS["aligned"].lower()
     for draw in (
         charts.outcomes,
         charts.leakage_by_cause,
@@ -240,7 +243,20 @@ def test_a_single_group_and_a_single_run_still_draw(runs, tmp_path):
         charts.funnel,
         charts.tradeoff,
     ):
-        check_files(draw(one), tmp_path / draw.__name__)
+        fig = draw(one)
+        assert fig.texts and fig.texts[0].get_text().strip(), (draw.__name__, "a title")
+        assert colour in figure_colours(fig), (draw.__name__, "drawn in aligned's colour")
+        for ax in fig.axes:  # nothing placed at an undefined (NaN) size: one run has no interval
+            for patch in ax.patches:
+                assert np.isfinite(patch.get_extents().bounds).all(), (draw.__name__, patch)
+        check_files(fig, tmp_path / draw.__name__)
+    # the outcomes bar of one run is that run's value, with no whisker (a CI needs two runs)
+    fig = charts.outcomes(one)
+    for ax, measure in zip(fig.axes, charts.HEADLINE, strict=True):
+        bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+        assert len(bars) == 1 and len(bars[0].patches) == 1
+        assert bars[0].patches[0].get_width() == pytest.approx(one[measure].iloc[0]), measure
+        assert not [c for c in ax.containers if isinstance(c, ErrorbarContainer)], measure
 
 
 def test_long_titles_wrap_inside_the_figure(runs):

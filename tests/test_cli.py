@@ -143,6 +143,7 @@ def interpreter_start() -> float:
     return time.monotonic() - start
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("after", [0.1, 0.4, 1.0, 2.0])
 def test_ctrl_c_while_the_command_loads_is_one_line(interpreter_start, after):
     """Ctrl-C while the command loads or runs: 'orgsim: interrupted', never a traceback.

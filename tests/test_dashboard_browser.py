@@ -27,6 +27,7 @@ DAY_AT_LEAST = """n => Array.from(document.querySelectorAll("span")).some(e => {
 })"""  # the page shows "Day N of H" with N >= n
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.skipif(
         not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (apt-get install -y chromium)"
     ),

@@ -3,8 +3,8 @@ rates in [0, 1]. Hypothesis samples every parameter of ``params.PARAMETERS`` at 
 choices, flags; every structure preset; short horizons), each run in its own process under time
 and memory limits (tests/param_space.py).
 
-CI runs a modest count; ``ORGSIM_PROPERTY_EXAMPLES=300`` runs a deeper search, and
-``ORGSIM_PROPERTY_LOG=FILE`` appends each example's outcome to FILE as a JSON line.
+CI runs a modest count in its slow step (``uv run pytest -m slow``); ``ORGSIM_PROPERTY_EXAMPLES=300``
+runs a deeper search, and ``ORGSIM_PROPERTY_LOG=FILE`` appends each example's outcome to FILE as a JSON line.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 import math
 import os
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -56,6 +57,7 @@ def parameter_sets(draw):
     return draw(st.sampled_from(STRUCTURES)), overrides
 
 
+@pytest.mark.slow
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

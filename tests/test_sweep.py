@@ -23,21 +23,8 @@ from orgsim.experiment.analyze import analyze
 from orgsim.experiment.storage import DirectoryLock, load_manifest, load_runs, load_series
 from orgsim.experiment.sweep import sweep
 from orgsim.model.metrics import flat_columns
+from tiny_sweeps import SOBOL, TINY, copy_sweep, write
 
-TINY = """
-name = "tiny"
-scenarios = ["separate"]
-design = "factorial"
-replications = 3
-seed = 7
-days = 15
-[set]
-"market.prospects" = 600
-"sales.headcount" = 3
-[factors]
-structure = { levels = ["separate", "merged", "aligned"] }
-"sla.response_hours" = { levels = [2, 48] }
-"""
 # long enough (96 runs, a few seconds on 2 workers) for a kill or Ctrl-C to land mid-sweep
 KILLABLE = (
     TINY.replace("replications = 3", "replications = 16")
@@ -46,15 +33,15 @@ KILLABLE = (
 )
 
 
-def write(tmp_path: Path, text: str, name: str = "exp.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
-
-
 def table(out: Path) -> pd.DataFrame:
     """The runs table without the one column that may differ between runs (wall time)."""
     return load_runs(out).drop(columns=["elapsed_s"])
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_sweep) -> pd.DataFrame:
+    """The table of the shared TINY sweep (one worker)."""
+    return table(tiny_sweep)
 
 
 @pytest.fixture(scope="module")
@@ -70,19 +57,23 @@ def parts(out: Path) -> list[Path]:
 
 
 # -- reproducible -------------------------------------------------------------------------------
-def test_same_table_for_one_two_workers_and_dask(tmp_path):
+def test_same_table_for_one_and_two_workers(tmp_path, tiny):
     exp = write(tmp_path, TINY)
-    one = table(sweep(exp, tmp_path / "w1", workers=1))
     two = table(sweep(exp, tmp_path / "w2", workers=2, chunk_runs=5))
-    dask = table(sweep(exp, tmp_path / "dask", workers=2, executor="dask"))
-    assert len(one) == 18 and list(one["run_id"]) == list(range(18))
-    assert (one["status"] == "ok").all()
+    assert len(tiny) == 18 and list(tiny["run_id"]) == list(range(18))
+    assert (tiny["status"] == "ok").all()
     assert len(parts(tmp_path / "w2")) >= 4  # streamed in chunks, not written at the end
-    pd.testing.assert_frame_equal(one, two)
-    pd.testing.assert_frame_equal(one, dask)
+    pd.testing.assert_frame_equal(tiny, two)
 
 
-def test_the_cli_runs_on_an_existing_dask_scheduler_by_address(tmp_path, capsys):
+@pytest.mark.slow
+def test_same_table_on_a_local_dask_cluster(tmp_path, tiny):
+    dask = table(sweep(write(tmp_path, TINY), tmp_path / "dask", workers=2, executor="dask"))
+    pd.testing.assert_frame_equal(tiny, dask)
+
+
+@pytest.mark.slow
+def test_the_cli_runs_on_an_existing_dask_scheduler_by_address(tmp_path, capsys, tiny):
     from dask.distributed import LocalCluster
 
     from orgsim.cli import main
@@ -92,7 +83,7 @@ def test_the_cli_runs_on_an_existing_dask_scheduler_by_address(tmp_path, capsys)
         main(["sweep", str(exp), "--out", str(tmp_path / "dask"), "--executor", "dask"]
              + ["--address", cluster.scheduler_address, "--quiet"])  # fmt: skip
     assert load_manifest(tmp_path / "dask").sessions[0].address.startswith("tcp://")
-    pd.testing.assert_frame_equal(table(tmp_path / "dask"), table(sweep(exp, tmp_path / "w1", workers=1)))
+    pd.testing.assert_frame_equal(table(tmp_path / "dask"), tiny)
     with pytest.raises(SystemExit) as info:
         main(["sweep", str(exp), "--out", str(tmp_path / "x"), "--address", "tcp://127.0.0.1:1"])
     assert info.value.code == 2 and "--address needs --executor dask" in capsys.readouterr().err
@@ -118,8 +109,8 @@ def test_the_table_has_the_documented_columns_and_types(tmp_path):
     assert runs["seed"].is_unique and (runs["elapsed_s"] > 0).all()
 
 
-def test_the_manifest_records_experiment_versions_and_times(tmp_path):
-    out = sweep(write(tmp_path, TINY), tmp_path / "out", workers=1)
+def test_the_manifest_records_experiment_versions_and_times(tiny_sweep):
+    out = tiny_sweep
     manifest = load_manifest(out)
     assert {"orgsim", "mesa", "numpy", "python"} <= set(manifest.versions)
     assert manifest.name == "tiny" and len(manifest.experiment_hash) == 16
@@ -134,12 +125,8 @@ def test_the_manifest_records_experiment_versions_and_times(tmp_path):
     assert raw["experiment"]["factors"]["sla.response_hours"] == {"levels": [2, 48]}
 
 
-def test_results_are_readable_by_the_team(tmp_path):
-    old = os.umask(0o022)
-    try:
-        out = sweep(write(tmp_path, TINY), tmp_path / "out", workers=1)
-    finally:
-        os.umask(old)
+def test_results_are_readable_by_the_team(tiny_sweep):
+    out = tiny_sweep  # swept under umask 022 (conftest)
     for path in [out / "manifest.json", *parts(out)]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
 
@@ -157,6 +144,7 @@ def test_the_python_api_takes_a_dict_and_shows_progress_on_a_terminal(tmp_path, 
 
 
 # -- nothing lost -------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_killed_sweep_resumes_to_the_uninterrupted_table(tmp_path, killable):
     exp, reference = killable
     out = tmp_path / "killed"
@@ -200,6 +188,7 @@ def interrupt_cli_sweep(exp: Path, out: Path, signum: int) -> subprocess.Complet
     return subprocess.CompletedProcess(command, proc.returncode, "", stderr)
 
 
+@pytest.mark.slow
 def test_ctrl_c_saves_completed_runs_and_the_same_command_resumes(tmp_path, killable):
     exp, reference = killable
     out = tmp_path / "interrupted"
@@ -215,6 +204,7 @@ def test_ctrl_c_saves_completed_runs_and_the_same_command_resumes(tmp_path, kill
     pd.testing.assert_frame_equal(table(out), reference)
 
 
+@pytest.mark.slow
 def test_sigterm_stops_like_ctrl_c_with_whole_runs_saved(tmp_path, killable):
     exp, reference = killable
     out = tmp_path / "terminated"
@@ -230,6 +220,7 @@ def test_sigterm_stops_like_ctrl_c_with_whole_runs_saved(tmp_path, killable):
     )
 
 
+@pytest.mark.slow
 def test_a_dead_worker_stops_the_sweep_cleanly_and_it_resumes(tmp_path, killable):
     exp, reference = killable
     out = tmp_path / "broken"
@@ -245,13 +236,13 @@ def test_a_dead_worker_stops_the_sweep_cleanly_and_it_resumes(tmp_path, killable
     pd.testing.assert_frame_equal(table(sweep(exp, out, workers=2)), reference)
 
 
-def test_a_rerun_of_a_finished_sweep_adds_nothing(tmp_path):
+def test_a_rerun_of_a_finished_sweep_adds_nothing(tmp_path, tiny_sweep, tiny):
     exp = write(tmp_path, TINY)
-    first = table(sweep(exp, tmp_path / "out", workers=1))
-    before = parts(tmp_path / "out")
-    second = table(sweep(exp, tmp_path / "out", workers=1, resume=True))
-    assert parts(tmp_path / "out") == before
-    pd.testing.assert_frame_equal(first, second)
+    out = copy_sweep(tiny_sweep, tmp_path)
+    before = parts(out)
+    second = table(sweep(exp, out, workers=1, resume=True))
+    assert parts(out) == before
+    pd.testing.assert_frame_equal(tiny, second)
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
@@ -278,7 +269,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
     assert load_manifest(tmp_path / "out").stored_runs == {"ok": 15, "error": 3}
 
 
-def test_a_run_failing_inside_a_worker_process_is_recorded(tmp_path):
+def test_a_run_failing_inside_a_worker_process_is_recorded(tmp_path, tiny):
     exp = write(tmp_path, TINY)
     with sweep_faults.Injecting(sweep_faults.raises_for_merged_48h) as pool:
         runs = load_runs(sweep(exp, tmp_path / "out", executor=pool, chunk_runs=4))
@@ -287,7 +278,7 @@ def test_a_run_failing_inside_a_worker_process_is_recorded(tmp_path):
     assert len(failed) == 3 and (failed["error"] == "RuntimeError: model blew up").all()
     assert set(failed["design_point"]) == {3}  # merged x 48 h: the 4th point of the factorial
     # the other runs are exactly those of a clean sweep
-    clean = table(sweep(exp, tmp_path / "clean", workers=1))
+    clean = tiny
     ok = runs["status"] == "ok"
     pd.testing.assert_frame_equal(
         runs[ok].drop(columns="elapsed_s").reset_index(drop=True),
@@ -318,8 +309,8 @@ def test_a_task_dask_gave_up_on_is_that_runs_failure_anything_else_stops_the_swe
 
 
 # -- refused ---------------------------------------------------------------------------------------
-def test_a_different_experiment_or_a_foreign_directory_is_refused(tmp_path):
-    sweep(write(tmp_path, TINY), tmp_path / "out", workers=1)
+def test_a_different_experiment_or_a_foreign_directory_is_refused(tmp_path, tiny_sweep):
+    copy_sweep(tiny_sweep, tmp_path)
     other = write(tmp_path, TINY.replace("seed = 7", "seed = 99"), "other.toml")
     with pytest.raises(InputError, match="holds a different experiment") as info:
         sweep(other, tmp_path / "out", workers=1)
@@ -332,27 +323,26 @@ def test_a_different_experiment_or_a_foreign_directory_is_refused(tmp_path):
         sweep(other, tmp_path / "junk", workers=1)
 
 
-def test_two_sweeps_never_write_into_one_directory(tmp_path):
+def test_two_sweeps_never_write_into_one_directory(tmp_path, tiny_sweep):
     exp = write(tmp_path, TINY)
-    with DirectoryLock(tmp_path / "out"), pytest.raises(InputError, match="another sweep .* is writing here"):
-        sweep(exp, tmp_path / "out", workers=1)
-    assert len(load_runs(sweep(exp, tmp_path / "out", workers=1))) == 18  # the lock is released
+    out = copy_sweep(tiny_sweep, tmp_path)
+    with DirectoryLock(out), pytest.raises(InputError, match="another sweep .* is writing here"):
+        sweep(exp, out, workers=1)
+    assert len(load_runs(sweep(exp, out, workers=1))) == 18  # the lock is released
 
 
 # -- series ----------------------------------------------------------------------------------------
-def test_series_are_recorded_when_asked(tmp_path):
-    exp = write(tmp_path, TINY.replace("days = 15", "days = 15\nseries = true"))
-    out = sweep(exp, tmp_path / "out", workers=2)
+def test_series_are_recorded_when_asked(tiny_series_sweep, tiny_sweep):
+    out = tiny_series_sweep  # on two workers
     series = load_series(out)
     assert series is not None and set(series["run_id"]) == set(range(18))
     assert (series.groupby("run_id")["day"].count() == 15).all()
     assert list(series.columns[:2]) == ["run_id", "day"] and len(series.columns) > 2
-    assert load_series(sweep(write(tmp_path, TINY, "plain.toml"), tmp_path / "plain", workers=1)) is None
+    assert load_series(tiny_sweep) is None
 
 
-def test_series_left_by_a_kill_between_two_parts_are_not_doubled(tmp_path):
-    exp = write(tmp_path, TINY.replace("days = 15", "days = 15\nseries = true"))
-    out = sweep(exp, tmp_path / "out", workers=1)
+def test_series_left_by_a_kill_between_two_parts_are_not_doubled(tmp_path, tiny_series_sweep):
+    out = copy_sweep(tiny_series_sweep, tmp_path)
     clean = load_series(out)
     part = pq.read_table(sorted((out / "series").glob("part-*.parquet"))[0])
     pq.write_table(part, out / "series" / "part-000090.parquet")  # a series part written twice
@@ -362,24 +352,8 @@ def test_series_left_by_a_kill_between_two_parts_are_not_doubled(tmp_path):
 
 
 # -- analysis --------------------------------------------------------------------------------------
-SOBOL = """
-name = "sobol"
-design = "sobol"
-samples = 4
-days = 15
-seed = 2
-[set]
-"market.prospects" = 500
-"sales.headcount" = 2
-[factors]
-"marketing.budget" = { range = [0, 2000000] }
-"sla.response_hours" = { range = [1, 96] }
-"""
-
-
-def test_sobol_sweep_is_analysed_with_indices(tmp_path):
-    out = sweep(write(tmp_path, SOBOL), tmp_path / "out", workers=2)
-    result = analyze(out, ["mqls"])
+def test_sobol_sweep_is_analysed_with_indices(sobol_sweep):
+    result = analyze(sobol_sweep, ["mqls"])
     assert set(result.sensitivity["factor"]) == {"marketing.budget", "sla.response_hours"}
     indices = result.sensitivity.set_index("factor")
     # the budget drives the MQL count; an SLA clock (disabled in this scenario) cannot
@@ -418,10 +392,10 @@ def test_each_base_scenario_gets_its_own_points_and_indices(tmp_path):
     assert set(result.sensitivity["scenario"]) == {"separate", "merged"}
 
 
-def test_analysis_of_an_unfinished_sweep_says_so(tmp_path, capsys):
+def test_analysis_of_an_unfinished_sweep_says_so(tmp_path, capsys, sobol_sweep):
     from orgsim.cli import main
 
-    out = sweep(write(tmp_path, SOBOL), tmp_path / "out", workers=1)
+    out = copy_sweep(sobol_sweep, tmp_path)
     runs = load_runs(out)
     for part in parts(out):
         part.unlink()
@@ -457,11 +431,10 @@ def test_cli_sweep_and_analyze(tmp_path, capsys):
     assert "mean [95% CI] per design point" in capsys.readouterr().out
 
 
-def test_cli_analyze_writes_indices_next_to_the_points(tmp_path, capsys):
+def test_cli_analyze_writes_indices_next_to_the_points(tmp_path, capsys, sobol_sweep):
     from orgsim.cli import main
 
-    out = sweep(write(tmp_path, SOBOL), tmp_path / "out", workers=1)
-    main(["analyze", str(out), "--measure", "mqls", "--csv", str(tmp_path / "sobol.csv")])
+    main(["analyze", str(sobol_sweep), "--measure", "mqls", "--csv", str(tmp_path / "sobol.csv")])
     assert "Sobol indices, share of its variance" in capsys.readouterr().out
     assert len(pd.read_csv(tmp_path / "sobol.csv")) == 16
     assert set(pd.read_csv(tmp_path / "sobol_sensitivity.csv")["factor"]) == {
@@ -484,13 +457,11 @@ def test_cli_analyze_writes_indices_next_to_the_points(tmp_path, capsys):
         ),
     ],
 )
-def test_cli_errors_are_one_line_with_exit_2(tmp_path, capsys, args, message):
+def test_cli_errors_are_one_line_with_exit_2(tmp_path, capsys, args, message, tiny_sweep):
     from orgsim.cli import main
 
     exp = write(tmp_path, TINY)
-    out = tmp_path / "done"
-    if "{out}" in args:
-        sweep(exp, out, workers=1)
+    out = tiny_sweep  # analyze only reads it
     argv = [a.format(tmp=tmp_path, exp=exp, out=out) for a in args]
     with pytest.raises(SystemExit) as info:
         main(argv)
@@ -500,12 +471,10 @@ def test_cli_errors_are_one_line_with_exit_2(tmp_path, capsys, args, message):
     assert not (tmp_path / "o" / "manifest.json").exists()  # nothing started, nothing to resume
 
 
-def test_a_real_sweep_renders_its_report(tmp_path):
+def test_a_real_sweep_renders_its_report(tmp_path, tiny_series_sweep):
     from orgsim.presentation.report import write_sweep_report
 
-    out = sweep(
-        write(tmp_path, TINY.replace("days = 15", "days = 15\nseries = true")), tmp_path / "out", workers=1
-    )
+    out = copy_sweep(tiny_series_sweep, tmp_path)
     html = write_sweep_report(out).read_text()
     assert "sla.response_hours" in html or "SLA response hours" in html
     assert "data:image/png;base64," in html and "http://" not in html and "https://" not in html
@@ -530,6 +499,7 @@ def session_processes(sid: int) -> list[int]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_workers_exit_when_a_sweep_is_killed(tmp_path):
     """SIGKILL of the sweep alone (not its group): workers, fork server and tracker follow it."""
