@@ -1,0 +1,126 @@
+"""Assumptions as ranges: plausible ranges in the schema, shown by `show`; claims carried by them.
+
+Properties, not numbers: runs are tiny (800 prospects) and the model changes under these tests.
+"""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from orgsim.cli import cli
+from orgsim.experiment.claims import ASSUMED, SUPPORTED, check_claims, load_claims
+from orgsim.params import PARAMETERS, PRESETS
+
+TINY = {"market.prospects": 800, "horizon.days": 60, "sales.headcount": 3, "marketing.headcount": 2}
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+# -- the schema ----------------------------------------------------------------------------------
+def test_every_assumed_value_and_every_preset_level_has_a_plausible_range():
+    preset_keys = {k for preset in PRESETS.values() for k in preset}
+    for key, spec in PARAMETERS.items():
+        numeric = spec.type in ("int", "float")
+        if numeric and (spec.assumed or key in preset_keys):
+            assert spec.plausible is not None, key
+        if spec.plausible is None:
+            continue
+        low, high = spec.plausible
+        assert low < high and spec.plausible_why, key
+        # narrower than (or at most equal to) the hard validity range, and around every level used
+        assert (spec.lo is None or spec.lo <= low) and (spec.hi is None or high <= spec.hi), key
+        levels = [spec.default] + [p[key] for p in PRESETS.values() if key in p]
+        assert all(low <= v <= high for v in levels), (key, levels)
+
+
+def test_show_names_the_assumed_levels_a_preset_sets_with_their_ranges():
+    result = invoke("show", "aligned")
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())  # the table wraps
+    assert "Assumed levels set here" in text
+    recycling = PARAMETERS["policy.recycling"].plausible
+    assert f"policy.recycling = 0.9 (plausible {recycling[0]:g}..{recycling[1]:g})" in text
+    assert "This value is assumed." in text
+    default = " ".join(invoke("show", "separate").output.split())
+    assert "Assumed levels set here" not in default  # the defaults set nothing beyond themselves
+    data = json.loads(invoke("show", "aligned", "--json").stdout)["parameters"]
+    assert data["policy.recycling"]["assumed"] is True
+    assert data["policy.recycling"]["plausible"] == list(recycling)
+    assert data["sales.win_rate"]["assumed"] is False  # a calibrated, sourced value
+
+
+# -- claims carried by an assumption -------------------------------------------------------------
+REGISTRY = """
+[[claim]]
+id = "inequity_by_weight"
+claim = "Commission vs bonus raises comp-inequity friction"
+quote = "a sense of inequity"
+source = "002_x.txt"
+scenario = "separate"
+a = { "policy.shared_goal" = 1.0 }
+b = { "policy.shared_goal" = 0.0 }
+measure = "friction_by_source.comp_inequity"
+direction = 1
+carried_by = { "friction.comp_inequity" = 0.0 }
+
+[[claim]]
+id = "inequity_by_sourced"
+claim = "The same change, said to be carried by a sourced value"
+quote = "a sense of inequity"
+source = "002_x.txt"
+scenario = "separate"
+a = { "policy.shared_goal" = 1.0 }
+b = { "policy.shared_goal" = 0.0 }
+measure = "friction_by_source.comp_inequity"
+direction = 1
+carried_by = { "sales.win_rate" = 0.0 }
+
+[[claim]]
+id = "inequity_plain"
+claim = "The same change with nothing named"
+quote = "a sense of inequity"
+source = "002_x.txt"
+scenario = "separate"
+a = { "policy.shared_goal" = 1.0 }
+b = { "policy.shared_goal" = 0.0 }
+measure = "friction_by_source.comp_inequity"
+direction = 1
+"""
+
+
+def test_a_claim_supported_only_through_an_assumed_parameter_is_labelled_assumed(tmp_path):
+    path = tmp_path / "claims.toml"
+    path.write_text(REGISTRY)
+    by_weight, by_sourced, plain = check_claims(
+        load_claims(path), reps=3, overrides=TINY, flips=False, workers=2
+    )
+    # the change does raise the measure in every case: the raw verdict is supported
+    assert by_weight.main.verdict == by_sourced.main.verdict == plain.main.verdict == SUPPORTED
+    # with the assumed weight at zero the effect is gone: the claim holds by construction
+    assert by_weight.knockout is not None and by_weight.knockout.effect.mean == 0.0
+    assert by_weight.verdict == ASSUMED and by_weight.claim.assumptions == ["friction.comp_inequity"]
+    assert "friction.comp_inequity (assumed" in by_weight.assumed_text()
+    entry = by_weight.to_dict()
+    assert entry["verdict"] == ASSUMED and entry["assumptions"] == ["friction.comp_inequity"]
+    assert entry["knockout"]["verdict"] != SUPPORTED
+    # a sourced carrier, or none named, leaves the verdict as the CI gives it
+    assert by_sourced.verdict == SUPPORTED and by_sourced.claim.assumptions == []
+    assert plain.verdict == SUPPORTED and plain.knockout is None
+
+
+def test_the_packaged_claims_that_are_a_parameter_times_its_outcome_name_it():
+    claims = {c.id: c for c in load_claims()}
+    for cid in (
+        "specialists_beat_generalists",
+        "separation_keeps_accountability",
+        "comp_inequity_causes_friction",
+        "joint_planning_calms_budget_fights",
+        "budget_views_create_friction",
+    ):
+        assert claims[cid].carried_by, cid
+        assert claims[cid].assumptions == list(claims[cid].carried_by), cid  # all assumptions
+    assert "policy.skill_dilution" in claims["specialists_beat_generalists"].carried_by
