@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from orgsim.cli import cli
@@ -124,3 +125,59 @@ def test_the_packaged_claims_that_are_a_parameter_times_its_outcome_name_it():
         assert claims[cid].carried_by, cid
         assert claims[cid].assumptions == list(claims[cid].carried_by), cid  # all assumptions
     assert "policy.skill_dilution" in claims["specialists_beat_generalists"].carried_by
+
+
+# -- explain: what a margin rests on --------------------------------------------------------------
+def test_explain_names_the_assumed_values_and_reruns_the_top_one_across_its_range():
+    from orgsim import compare, load_scenario
+    from orgsim.experiment.explain import BEYOND_B, EQUAL, NEAR_A, explain
+
+    a = load_scenario("separate", TINY)
+    b = load_scenario("separate", {**TINY, "policy.specialisation": 0.5, "policy.recycling": 0.9})
+    b = b.model_copy(update={"name": "generalists"})
+    e = explain(a, b, "sqls", reps=3, method="exact", workers=2)
+    # each part names the assumed values it moves, with the schema's plausible range
+    assert e.assumptions["policy.recycling"] == ["policy.recycling 0.27 -> 0.9 (plausible 0.1..0.9)"]
+    dilution = [t for t in e.assumptions["policy.specialisation"] if t.startswith("policy.skill_dilution")]
+    assert dilution and "in both, scales it" in dilution[0]  # shared, but it carries the part
+    rc = e.range_check
+    assert rc is not None and rc.player == max(e.parts, key=lambda p: abs(p.value)).parameter
+    assert {EQUAL, NEAR_A, BEYOND_B} <= set(rc.margins)
+    # every re-run margin is the paired difference compare gives for the same settings and seeds
+    key = rc.keys[0]
+    moved = {
+        EQUAL: {key: a.get(key)},
+        NEAR_A: {key: rc.levels[NEAR_A].split("=")[1]},
+        BEYOND_B: {key: rc.levels[BEYOND_B].split("=")[1]},
+    }
+    for label, setting in moved.items():
+        value = float(setting[key])
+        b2 = b.with_overrides({key: value}).model_copy(update={"name": "moved"})
+        d = compare([a, b2], reps=3, workers=2).difference("moved", "sqls", a.name)
+        got = rc.margins[label]
+        assert (got.mean, got.ci_low, got.ci_high) == pytest.approx((d.mean, d.ci_low, d.ci_high))
+    holds = e.total.sign != 0 and all(d.sign == e.total.sign for d in rc.margins.values())
+    assert rc.holds == holds
+    text = rc.sentence(e, lambda v: f"{v:+.1f}")
+    assert rc.player in text and ("holds across" in text or "does not hold" in text or "not clear" in text)
+
+
+def test_explain_prints_and_writes_what_the_margin_rests_on(tmp_path):
+    args = ["--reps", "2", "--workers", "2", "--days", "30", "--set", "market.prospects=800"]
+    rest = "rest=policy.lead_*,policy.mql_volume_bias,policy.shared_goal,policy.joint_planning,"
+    rest += "policy.brand_share,"
+    rest += "policy.coordination_hours_per_week,policy.message_alignment,policy.handoff_delay_hours,"
+    rest += "policy.follow_up_duty,sla.*,sales.prioritisation"
+    result = invoke("explain", "separate", "aligned", "--measure", "mqls", "--group",
+                    "closed loop=policy.recycling,policy.feedback", "--group", rest,
+                    "--out", str(tmp_path), *args)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Assumed values each part moves" in text
+    assert "policy.recycling 0.27 -> 0.9 (plausible 0.1..0.9)" in text
+    assert "Re-run on the same seeds" in text
+    saved = json.loads((tmp_path / "explain.json").read_text())
+    assert saved["range_check"]["player"] in {"closed loop", "rest"}
+    assert any("plausible" in line for line in saved["summary"])
+    closed = next(p for p in saved["parts"] if p["parameter"] == "closed loop")
+    assert any(t.startswith("policy.recycling") for t in closed["assumed"])

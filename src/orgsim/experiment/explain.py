@@ -73,10 +73,24 @@ class Part:
     ci_high: float
 
 
+SCALED_BY: dict[str, tuple[str, ...]] = {
+    # a policy -> the assumed parameters its effect is multiplied by in the model (model.py: skill
+    # factor 1 - skill_dilution x generalism, switch hours role_switch_hours x generalism; effort
+    # 1 - free_riding x shared_goal; agents.py: a budget dispute weighs friction.budget_dispute)
+    "policy.specialisation": ("policy.skill_dilution", "policy.role_switch_hours"),
+    "policy.shared_goal": ("policy.free_riding",),
+    "policy.heads": ("friction.budget_dispute",),
+    "policy.joint_planning": ("friction.budget_dispute",),
+}
+"""The parameters A and B share that scale a differing policy's part: the part rests on them too."""
+
+
 def assumed_values(keys: Sequence[str], a: Scenario, b: Scenario) -> list[str]:
     """``policy.recycling 0.27 -> 0.9 (plausible 0.1..0.9)`` for each key that differs and is assumed.
 
     Assumed: the key has a plausible range in the schema (an assumed value or a preset's level).
+    A shared parameter that scales the key's effect (:data:`SCALED_BY`) is named too, e.g.
+    ``policy.skill_dilution 0.2 in both, scales it (plausible 0.05..0.4)``.
     """
     out = []
     for key in keys:
@@ -85,7 +99,22 @@ def assumed_values(keys: Sequence[str], a: Scenario, b: Scenario) -> list[str]:
             continue
         low, high = spec.plausible
         out.append(f"{key} {_fmt(a.get(key))} -> {_fmt(b.get(key))} (plausible {low:g}..{high:g})")
+    for key in scaling(keys, a, b):
+        low, high = PARAMETERS[key].plausible  # type: ignore[misc]
+        out.append(f"{key} {_fmt(a.get(key))} in both, scales it (plausible {low:g}..{high:g})")
     return out
+
+
+def scaling(keys: Sequence[str], a: Scenario, b: Scenario) -> list[str]:
+    """The shared assumed parameters (:data:`SCALED_BY`) that scale the differing ``keys``' effect."""
+    found: list[str] = []
+    for key in keys:
+        if a.get(key) == b.get(key):
+            continue
+        for k in SCALED_BY.get(key, ()):
+            if k in PARAMETERS and a.get(k) == b.get(k) and PARAMETERS[k].plausible and k not in found:
+                found.append(k)
+    return found
 
 
 @dataclass(frozen=True)
@@ -121,19 +150,20 @@ class RangeCheck:
             said.append(
                 f"{label} ({self.levels[label]}) {fmt(d.mean)} [{fmt(d.ci_low)}, {fmt(d.ci_high)}], {clear}"
             )
-        text += f"Re-run with {expl.b}'s values moved (same seeds), the margin is: " + "; ".join(said) + ". "
+        text += "Re-run on the same seeds, the margin is: " + "; ".join(said) + ". "
         if self.holds:
             return text + "The verdict holds across the plausible range of these assumptions."
         if total.sign == 0:
             return text + "The margin is not clear to begin with."
-        equal = self.margins.get(EQUAL)
         because = (
             f"{expl.b} {ahead} because {', '.join(self.keys)} "
             f"{'is' if len(self.keys) == 1 else 'are'} assumed {self.b_values} vs {self.a_values}"
         )
-        if equal is not None and equal.sign != total.sign:
-            return text + f"So {because}; at equal values the margin is not clear."
-        return text + f"So the verdict does not hold across the plausible range: {because}."
+        lost = [label for label, d in self.margins.items() if d.sign != total.sign]
+        return text + (
+            f"So the verdict does not hold across the plausible range: {because}; "
+            f"the margin is not clear or reverses {' and '.join(lost)}."
+        )
 
 
 EQUAL = "at A's values"
@@ -453,6 +483,19 @@ def _range_check(
     texts: dict[str, str] = {}
     tasks: list[tuple[Scenario, int]] = []
     where: dict[str, Any] = {}
+    both: dict[str, tuple[int, int]] = {}  # label -> where A's and B's runs start in ``tasks``
+    for k in scaling(player.keys, sa, sb):  # a shared assumption that scales the part: both sides
+        low, high = PARAMETERS[k].plausible  # type: ignore[misc]
+        for side, value in (("low", low), ("high", high)):
+            label = f"{k} at its plausible {side} in both"
+            texts[label] = f"{k}={_fmt(cast(k, value))}"
+            if (i, label) in cache:
+                where[label] = ("cached", (i, label))
+                continue
+            both[label] = (len(tasks), len(tasks) + reps)
+            for sc in (sa, sb):
+                moved = sc.with_overrides({k: cast(k, value)}, source="explain: plausible range")
+                tasks.extend((moved, sd) for sd in seeds)
     for label, setting in levels.items():
         texts[label] = ", ".join(f"{k}={_fmt(v)}" for k, v in setting.items())
         if all(sb.get(k) == v for k, v in setting.items()):
@@ -466,6 +509,9 @@ def _range_check(
             where[label] = ("new", len(tasks))
             tasks.extend((sc, s) for s in seeds)
     new = run_scenarios(tasks, workers=workers, progress=progress) if tasks else []
+    for label, (start_a, start_b) in both.items():
+        cache[(i, label)] = [*new[start_a : start_a + reps], *new[start_b : start_b + reps]]
+        where[label] = ("cached", (i, label))
     for label, found in where.items():
         if isinstance(found, tuple) and found[0] == "new":
             cache[(i, label)] = new[found[1] : found[1] + reps]
@@ -474,6 +520,9 @@ def _range_check(
             b_runs = np.array([measure_of(res, expl.measure) for res in cache[found[1]]], dtype=float)
         else:
             b_runs = np.array([values[j] for j in found], dtype=float)
+        if len(b_runs) == 2 * reps:  # a shared assumption moved on both sides: A's runs, then B's
+            margins[label] = paired_difference(b_runs[:reps], b_runs[reps:])
+            continue
         margins[label] = paired_difference(a_runs, b_runs)
     sign = expl.total.sign
     holds = sign != 0 and all(d.sign == sign for d in margins.values())
