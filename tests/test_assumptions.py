@@ -181,3 +181,14 @@ def test_explain_prints_and_writes_what_the_margin_rests_on(tmp_path):
     assert any("plausible" in line for line in saved["summary"])
     closed = next(p for p in saved["parts"] if p["parameter"] == "closed loop")
     assert any(t.startswith("policy.recycling") for t in closed["assumed"])
+    # a report written into the same directory says in its executive summary what the margin rests on
+    from orgsim import compare, load_scenario
+    from orgsim.presentation.report import write_comparison_report
+
+    tiny = {**TINY, "horizon.days": 30}
+    comp = compare([load_scenario(s, tiny) for s in ("separate", "aligned")], reps=2, workers=2)
+    html = " ".join(write_comparison_report(comp, tmp_path).read_text().split())
+    summary = html.split("<h2>Executive summary</h2>")[1].split("<h2>")[0]
+    assert "What the margin rests on" in summary
+    assert "policy.recycling" in summary and "plausible 0.1–0.9" in summary
+    assert "orgsim explain separate aligned:" in summary and "Re-run on the same seeds" in summary

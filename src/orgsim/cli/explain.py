@@ -108,6 +108,10 @@ def explain(
     from orgsim.presentation.answers import PAIRED_NOTE, part_name, signed, value_text
 
     group_map = dict(parse_group(g) for g in groups)
+    if out_dir is not None:  # before any run: a refused or unwritable --out loses no work
+        from orgsim.outputs import check_report_dir
+
+        check_report_dir(out_dir)
     bar = PlannedProgress(quiet)
     try:
         result = run_explain(
@@ -133,9 +137,11 @@ def explain(
         from pathlib import Path
 
         from orgsim.experiment.storage import write_atomic
+        from orgsim.outputs import claim_report_dir
         from orgsim.presentation.answers import waterfall
         from orgsim.presentation.charts import save
 
+        claim_report_dir(out_dir)  # marked as orgsim's: a report may join it later
         png, _ = save(waterfall(result), f"{out_dir}/charts/explain_{result.measure.replace('/', '_per_')}")
         data = _clean(result.to_dict())
         data["summary"] = assumption_lines(result)

@@ -154,7 +154,13 @@ class RangeCheck:
         if self.holds:
             return text + "The verdict holds across the plausible range of these assumptions."
         if total.sign == 0:
-            return text + "The margin is not clear to begin with."
+            clear = [
+                f"{expl.b} {'leads' if d.sign > 0 else 'trails'} clearly {label}"
+                for label, d in self.margins.items()
+                if d.sign != 0
+            ]
+            tail = f"; {'; '.join(clear)}." if clear else "."
+            return text + "The margin is not clear to begin with" + tail
         because = (
             f"{expl.b} {ahead} because {', '.join(self.keys)} "
             f"{'is' if len(self.keys) == 1 else 'are'} assumed {self.b_values} vs {self.a_values}"
