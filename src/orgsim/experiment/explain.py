@@ -506,7 +506,11 @@ def _range_check(
         texts[label] = ", ".join(f"{k}={_fmt(v)}" for k, v in setting.items())
         if all(sb.get(k) == v for k, v in setting.items()):
             where[label] = [index[(full, r)] for r in range(reps)]  # B itself
-        elif label == EQUAL and (full - {i}, 0) in index and len(keys) == len(player.keys):
+        elif (
+            label == EQUAL
+            and all((full - {i}, r) in index for r in range(reps))
+            and len(keys) == len(player.keys)
+        ):
             where[label] = [index[(full - {i}, r)] for r in range(reps)]  # a coalition already run
         elif (i, label) in cache:
             where[label] = ("cached", (i, label))
