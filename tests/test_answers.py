@@ -16,6 +16,7 @@ from orgsim import compare, load_scenario
 from orgsim.cli import cli, main
 from orgsim.errors import InputError
 from orgsim.experiment.claims import (
+    ASSUMED,
     CONTRADICTED,
     NO_CLEAR_EFFECT,
     NOT_EXPRESSIBLE,
@@ -230,7 +231,7 @@ def test_claim_verdicts_and_flips_follow_the_cis():
     assert real.main is real.contexts[0] and real.main.label.startswith("separate")
     for ctx in real.contexts:
         assert ctx.verdict == verdict(ctx.effect, real.claim.direction)
-    assert real.flips == [c for c in real.contexts if c.verdict != real.verdict]
+    assert real.flips == [c for c in real.contexts if c.verdict != real.main.verdict]
     labels = [c.label for c in real.contexts]
     assert "market.demand=0.6" not in labels and "marketing.budget=500,000" in labels
     # the condition's default level is the claim's own scenario: one row, both names
@@ -255,7 +256,8 @@ def test_claims_cli_json_and_page(tmp_path):
                     *TINY_ARGS)  # fmt: skip
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert [d["verdict"] in (SUPPORTED, CONTRADICTED, NO_CLEAR_EFFECT) for d in data] == [True, False]
+    judged = (SUPPORTED, ASSUMED, CONTRADICTED, NO_CLEAR_EFFECT)
+    assert [d["verdict"] in judged for d in data] == [True, False]
     assert data[1]["verdict"] == NOT_EXPRESSIBLE and data[1]["effect"] is None
     page = (tmp_path / "claims.html").read_text()
     assert "Commission vs bonus inequity causes friction" in page and "Verdict rule" in page

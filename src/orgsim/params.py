@@ -866,6 +866,19 @@ class ParamSpec:
     doc: str
     label: str = ""
     """Short name on charts and tables; empty: derived from the key by the presentation layer."""
+    plausible: tuple[float, float] | None = None
+    """Plausible range of an assumed value (:data:`PLAUSIBLE`), inside the hard range ``lo..hi``."""
+    plausible_why: str = ""
+
+    @property
+    def assumed(self) -> bool:
+        """Whether the value is an assumption (its source says so), not a published figure."""
+        return self.source.startswith("assumption")
+
+
+def _plausible(key: str) -> tuple[float, float] | None:
+    found = PLAUSIBLE.get(key)
+    return (found[0], found[1]) if found else None
 
 
 def _spec(section: str, name: str, field: Any) -> ParamSpec:
@@ -888,7 +901,96 @@ def _spec(section: str, name: str, field: Any) -> ParamSpec:
         source=extra.get("source", ""),
         doc=field.description or "",
         label=extra.get("label", ""),
+        plausible=_plausible(f"{section}.{name}"),
+        plausible_why=PLAUSIBLE.get(f"{section}.{name}", (0, 0, ""))[2],
     )
+
+
+HALF_DOUBLE = "judgement: about half to double the central value"
+PLAUSIBLE: dict[str, tuple[float, float, str]] = {
+    # key: (low, high, why). Every numeric parameter whose source is an assumption, and every
+    # numeric policy level a preset sets, has one: the range a mid-size B2B company plausibly
+    # sits in, narrower than the hard validity range (lo..hi). Presets keep central values; the
+    # range says how far an argument that rests on the value can be trusted (`orgsim explain`
+    # re-runs a margin at its ends).
+    "horizon.days": (125, 750, "half a year to three years: the horizons a board decides on"),
+    "market.prospects": (5_000, 100_000, "addressable accounts of a mid-size B2B seller"),
+    "market.in_market_share": (0.02, 0.1, "B2B Institute 95:5: about 5% of buyers in market at a time"),
+    "market.buying_window_days": (20, 120, "mid-market cycles 30-90 calendar days, practitioner ranges"),
+    "market.demand": (0.5, 1.5, "a downturn to a boom"),
+    "market.fit_mean": (0.25, 0.55, "judgement: most of the market fits the profile poorly"),
+    "market.deal_size": (10_000, 150_000, "mid-market first-year deals"),
+    "market.deal_size_spread": (0.3, 1.0, "judgement: deals within a factor ~2-3 of the mean"),
+    "marketing.headcount": (2, 15, "a mid-size marketing team"),
+    "marketing.budget": (300_000, 3_000_000, "program budgets of a mid-size B2B firm"),
+    "marketing.skill_mean": (0.8, 1.2, "judgement: an average team, +-20%"),
+    "marketing.cost_per_touch": (1, 20, "email to paid media"),
+    "marketing.touch_engagement": (0.1, 0.5, HALF_DOUBLE),
+    "marketing.engagement_half_life_days": (10, 40, HALF_DOUBLE),
+    "marketing.brand_half_life_days": (120, 500, HALF_DOUBLE),
+    "marketing.brand_effect": (0.2, 1.0, HALF_DOUBLE),
+    "marketing.brand_reference_budget": (150_000, 600_000, HALF_DOUBLE),
+    "marketing.past_brand_share": (0.1, 0.5, "Kotler et al. 2006: marketers' long horizon"),
+    "marketing.inquiry_rate_in_market": (0.01, 0.04, HALF_DOUBLE),
+    "marketing.inquiry_rate_out_of_market": (0.001, 0.01, "the calibration's search range"),
+    "marketing.mql_threshold": (0.5, 0.8, "the calibration's search range"),
+    "marketing.scoring_noise": (0.05, 0.25, HALF_DOUBLE),
+    "marketing.nurture_days": (30, 120, HALF_DOUBLE),
+    "marketing.learning_rate": (0.0, 0.005, "judgement: no learning to five times the default"),
+    "marketing.salary": (70_000, 150_000, "loaded cost of a B2B marketer"),
+    "sales.headcount": (4, 25, "a mid-size sales team"),
+    "sales.hours_per_day": (6, 9, "a working day less admin"),
+    "sales.skill_mean": (0.8, 1.2, "judgement: an average team, +-20%"),
+    "sales.attempts": (1, 6, "habit: one attempt to the 6 recommended (Oldroyd 2007)"),
+    "sales.attempt_spacing_days": (0.5, 5, "judgement: same day to a week"),
+    "sales.attempt_hours": (0.1, 0.5, HALF_DOUBLE),
+    "sales.conversation_hours": (0.5, 1.5, HALF_DOUBLE),
+    "sales.opportunity_hours_per_week": (1, 6, HALF_DOUBLE),
+    "sales.lead_expiry_days": (10, 40, HALF_DOUBLE),
+    "sales.trust_initial": (0.3, 0.7, "judgement: neither trusting nor hostile"),
+    "sales.trust_rate": (0.01, 0.1, "judgement: trust follows tens of leads"),
+    "sales.outbound_max_share": (0.2, 0.6, HALF_DOUBLE),
+    "sales.dials_per_hour": (5, 15, "cold-calling dial rates"),
+    "sales.cold_connect_rate": (0.03, 0.15, "cold-call connect rates"),
+    "sales.outbound_budget": (0, 300_000, "none to two contracted callers"),
+    "sales.outbound_hour_cost": (40, 120, "contracted calling time"),
+    "sales.salary": (80_000, 180_000, "loaded cost of a quota-carrying rep"),
+    "sales.commission_rate": (0.05, 0.12, "B2B commission plans"),
+    "policy.heads": (1, 2, "one head or two"),
+    "policy.head_bias": (-0.5, 0.5, "judgement: a head leans, rarely all the way"),
+    "policy.max_budget_shift": (0.1, 0.5, HALF_DOUBLE),
+    "policy.joint_planning": (0.0, 1.0, "preset level: none to fully joint"),
+    "policy.handoff_delay_hours": (0.5, 48, "preset level: a routed alert to a CRM polled every other day"),
+    "policy.lead_routing": (0.0, 1.0, "preset level: a shared inbox to every lead assigned"),
+    "policy.brand_share": (0.1, 0.5, "preset level: Kotler et al. 2006"),
+    "policy.mql_volume_bias": (0.0, 0.15, "judgement: no volume target to a strong one"),
+    "policy.lead_definition": (0.2, 0.9, "preset level: an activity score to an agreed definition"),
+    "policy.follow_up_duty": (0.0, 1.0, "preset level: no tracking to full tracking"),
+    "policy.feedback": (0.05, 0.9, "preset level, assumed: hardly any outcome fed back to most"),
+    "policy.recycling": (0.1, 0.9, "preset level, assumed: 73% lack re-qualifying (CMO Council 2004)"),
+    "policy.specialisation": (0.3, 1.0, "preset level: mostly generalists to specialists"),
+    "policy.skill_dilution": (0.05, 0.4, "assumed: no study of generalist B2B teams found"),
+    "policy.role_switch_hours": (0.25, 2.0, "assumed: a quarter hour to two hours a day"),
+    "policy.generalist_selling": (0.0, 0.3, "preset level: judgement"),
+    "policy.shared_goal": (0.0, 1.0, "preset level: separate pay plans to one goal"),
+    "policy.free_riding": (0.0, 0.3, "assumed: no loss to a third of the effort"),
+    "policy.coordination_hours_per_week": (0.0, 4.0, "preset level: no meetings to half a day a week"),
+    "policy.message_alignment": (0.3, 1.0, "preset level: judgement"),
+    "sla.response_hours": (1.0, 24.0, "preset level: an hour to the 24 h first-touch norm"),
+    "friction.half_life_days": (10, 40, HALF_DOUBLE),
+    "friction.scale": (20, 80, HALF_DOUBLE),
+    "friction.hours_per_event": (0.2, 1.0, HALF_DOUBLE),
+    "friction.trust_erosion": (0.0005, 0.002, HALF_DOUBLE),
+    "friction.rejected_lead": (0.5, 2.0, HALF_DOUBLE),
+    "friction.unworked_lead": (0.25, 1.0, HALF_DOUBLE),
+    "friction.budget_dispute": (5.0, 20.0, HALF_DOUBLE),
+    "friction.credit_dispute": (1.0, 4.0, HALF_DOUBLE),
+    "friction.comp_inequity": (0.3, 1.2, HALF_DOUBLE),
+    "friction.sla_breach": (0.25, 1.0, HALF_DOUBLE),
+    "costs.head_salary": (150_000, 300_000, "loaded cost of a department head"),
+    "costs.hourly_rate": (50, 100, "loaded cost of a staff hour"),
+}
+"""Plausible ranges of assumed values: key -> (low, high, why) (see :attr:`ParamSpec.plausible`)."""
 
 
 PARAMETERS: dict[str, ParamSpec] = {

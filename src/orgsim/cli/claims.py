@@ -70,7 +70,7 @@ def claims(
       orgsim claims --only merge_in_tough_times --json
       orgsim claims --reps 6 --out out/claims
     """  # noqa: D301 - \b keeps click from rewrapping the examples
-    from orgsim.experiment.claims import VERDICT_RULE, check_claims, load_claims, select
+    from orgsim.experiment.claims import ASSUMED_RULE, VERDICT_RULE, check_claims, load_claims, select
     from orgsim.presentation.answers import PAIRED_NOTE, effect_text, label_of
 
     chosen = select(load_claims(), only)
@@ -121,6 +121,8 @@ def claims(
     for r in results:
         c = r.claim
         where = r.where() if r.main else f"missing: {c.missing}"
+        if r.assumed_text():
+            where = f"{r.assumed_text()}. {where}"
         table.add_row(
             f"{c.claim} [dim]({c.source[:3]}, {c.id})[/dim]",
             label_of(c.measure),
@@ -130,5 +132,5 @@ def claims(
             where,
         )
     out.print(table)
-    out.print(f"Verdict rule: {VERDICT_RULE}.")
+    out.print(f"Verdict rule: {VERDICT_RULE}; {ASSUMED_RULE}.")
     out.print(PAIRED_NOTE)

@@ -389,6 +389,8 @@ def show(scenario: str, assignments: Sequence[str], wide: bool, as_json: bool) -
                         "choices": list(spec.choices) if spec.choices else None,
                         "source": spec.source,
                         "doc": spec.doc,
+                        "assumed": spec.assumed or (flat[key] != spec.default and spec.plausible is not None),
+                        "plausible": list(spec.plausible) if spec.plausible else None,
                     }
                     for key, spec in PARAMETERS.items()
                 },
@@ -404,6 +406,7 @@ def show(scenario: str, assignments: Sequence[str], wide: bool, as_json: bool) -
     else:  # value, unit and range share a column so the meaning has room at 100 columns
         table.add_column("value (range)", max_width=20, overflow="fold")
         table.add_column(Text("meaning [source]"), ratio=1, overflow="fold")
+    assumed: list[str] = []  # assumed levels that differ from the default: what a structure rests on
     for key, spec in PARAMETERS.items():
         value = flat[key]
         mark = "" if value == spec.default else " *"
@@ -415,6 +418,11 @@ def show(scenario: str, assignments: Sequence[str], wide: bool, as_json: bool) -
             else ""
         )
         meaning = f"{spec.doc} [{spec.source}]" if spec.doc else f"[{spec.source}]"
+        if spec.plausible:
+            rng += f"; plausible {spec.plausible[0]:g}..{spec.plausible[1]:g}"
+            if value != spec.default:
+                meaning += " This value is assumed."
+                assumed.append(f"{key} = {value} (plausible {spec.plausible[0]:g}..{spec.plausible[1]:g})")
         if wide:
             table.add_row(key, Text(f"{value}{mark}"), Text(spec.unit), Text(rng), Text(meaning))
         else:
@@ -428,6 +436,13 @@ def show(scenario: str, assignments: Sequence[str], wide: bool, as_json: bool) -
     else:
         console = Console(width=100)
     console.print(table, crop=not wide)
+    if assumed:
+        console.print(
+            Text(
+                "Assumed levels set here (a structure's advantage may rest on them; `orgsim explain` "
+                "says which carry a margin): " + "; ".join(assumed) + "."
+            )
+        )
 
 
 @click.command()

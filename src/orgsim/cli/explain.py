@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import click
 from rich.table import Table
 from rich.text import Text
+
+if TYPE_CHECKING:
+    from orgsim.experiment.explain import Explanation
 
 from orgsim.cli import (
     _clean,
@@ -53,8 +57,14 @@ from orgsim.cli import (
     show_default=True,
     help="Sampled orders per seed (permutation method).",
 )
+@click.option(
+    "--ranges/--no-ranges",
+    default=True,
+    show_default=True,
+    help="Re-run the margin with the largest part's assumed values at A's level and their plausible ends.",
+)
 @workers_option()
-@out_dir_option("Write the waterfall chart here.")
+@out_dir_option("Write the waterfall chart and explain.json here (a report in DIR then cites it).")
 @quiet_option
 @days_option
 @set_option
@@ -68,6 +78,7 @@ def explain(
     groups: Sequence[str],
     method: str,
     permutations: int,
+    ranges: bool,
     workers: int | None,
     out_dir: str | None,
     quiet: bool,
@@ -82,6 +93,11 @@ def explain(
     --measure, averaged over every order of switching, with a 95% CI over seeds. The parts add
     up to the paired difference B - A. --group counts several parameters as one.
 
+    Below the table: the assumed values each part moves (with their plausible range from the
+    parameter schema) and, with --ranges, the margin re-run (same seeds) with the largest
+    part's assumed values at A's level and at the ends of their plausible range, and whether
+    the verdict holds across it.
+
     \b
     Examples:
       orgsim explain separate aligned --measure revenue
@@ -92,6 +108,10 @@ def explain(
     from orgsim.presentation.answers import PAIRED_NOTE, part_name, signed, value_text
 
     group_map = dict(parse_group(g) for g in groups)
+    if out_dir is not None:  # before any run: a refused or unwritable --out loses no work
+        from orgsim.outputs import check_report_dir
+
+        check_report_dir(out_dir)
     bar = PlannedProgress(quiet)
     try:
         result = run_explain(
@@ -108,17 +128,29 @@ def explain(
             workers=workers,
             progress=bar.advance,
             on_plan=bar.start,
+            ranges=ranges,
         )
     finally:
         bar.stop()
     if out_dir is not None:
+        import json
+        from pathlib import Path
+
+        from orgsim.experiment.storage import write_atomic
+        from orgsim.outputs import claim_report_dir
         from orgsim.presentation.answers import waterfall
         from orgsim.presentation.charts import save
 
+        claim_report_dir(out_dir)  # marked as orgsim's: a report may join it later
         png, _ = save(waterfall(result), f"{out_dir}/charts/explain_{result.measure.replace('/', '_per_')}")
-        err.print(f"waterfall chart written to {png}", markup=False)
+        data = _clean(result.to_dict())
+        data["summary"] = assumption_lines(result)
+        write_atomic(Path(out_dir) / "explain.json", json.dumps(data, indent=2).encode())
+        err.print(f"waterfall chart written to {png}; explain.json beside it", markup=False)
     if as_json:
-        _emit_json(_clean(result.to_dict()))
+        data = _clean(result.to_dict())
+        data["summary"] = assumption_lines(result)
+        _emit_json(data)
         return
     m = result.measure
     total = result.total
@@ -151,7 +183,26 @@ def explain(
     out.print(table)
     for note in result.notes:
         out.print(note, markup=False)
+    for line in assumption_lines(result):
+        out.print(line, markup=False)
     out.print(PAIRED_NOTE)
+
+
+def assumption_lines(result: Explanation) -> list[str]:
+    """What each part rests on (assumed values, plausible ranges) and the range check, as sentences."""
+    from orgsim.presentation.answers import part_name, signed
+
+    m = result.measure
+    lines = []
+    parts = [p for p in result.ranked() if result.assumptions.get(p.parameter)]
+    if parts:
+        lines.append("Assumed values each part moves (A -> B, plausible range in the parameter schema):")
+        for p in parts:
+            moved = "; ".join(result.assumptions[p.parameter])
+            lines.append(f"  {part_name(p.parameter)} ({signed(m, p.value)}): {moved}")
+    if result.range_check is not None:
+        lines.append(result.range_check.sentence(result, lambda v: signed(m, v)))
+    return lines
 
 
 class PlannedProgress:

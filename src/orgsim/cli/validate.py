@@ -22,6 +22,7 @@ from orgsim.cli import (
     seed_option,
     workers_option,
 )
+from orgsim.errors import InputError
 
 
 def _fmt(value: float | None, unit: str = "") -> str:
@@ -36,6 +37,46 @@ def _fmt(value: float | None, unit: str = "") -> str:
     if abs(value) >= 100:
         return f"{value:,.0f}"
     return f"{value:.3g}"
+
+
+def _table(
+    name: str,
+    structure: str,
+    checks: list,
+    calibrated: bool,
+    reps: int,
+    units: dict[str, str],
+    kinds: dict[str, str],
+) -> Table:
+    """One structure's held-out facts, or its calibration targets, with their verdicts."""
+    from orgsim.experiment.validate import score
+
+    agree, _ = score(checks)
+    what = "calibration targets (fitted: agreeing is not evidence)" if calibrated else "held-out facts"
+    title = f"{name} under {structure}, {what}: {agree} of {len(checks)} agree ({reps} reps)"
+    table = Table(title=Text(title), title_justify="left")  # a scenario name as written
+    table.add_column("fact", overflow="fold")
+    table.add_column("published", justify="right")
+    table.add_column("model [95% CI]", justify="right")
+    table.add_column("widest CI", justify="right")
+    table.add_column("verdict")
+    for c in checks:
+        unit = units.get(c.fact, "")
+        high = _fmt(c.published_high, unit) if c.published_high is not None else ""
+        published = f"{_fmt(c.published_low, unit)}..{high}"
+        measured = c.model is not None and math.isfinite(c.model)
+        ci = f"[{_fmt(c.ci_low, unit)}, {_fmt(c.ci_high, unit)}]"
+        model = f"{_fmt(c.model, unit)} {ci}" if measured else "-"
+        width = c.ci_width
+        if width is None or not math.isfinite(width):
+            widest = "-"
+        elif kinds.get(c.fact) == "ratio":
+            widest = f"x{width:g}"
+        else:
+            widest = f"{width:.0%}" if unit in ("share", "band") else f"{width:g}"
+        verdict = {"agrees": "agrees", "disagrees": "DISAGREES"}.get(c.verdict, c.verdict)
+        table.add_row(c.fact, published, model, widest, verdict)
+    return table
 
 
 @click.command("validate")
@@ -66,13 +107,32 @@ def validate_command(
     """Compare SCENARIO (default: the default company) with the published figures.
 
     Per structure and fact: the published range, the model's mean with its 95% CI over --reps
-    seeded replications, and whether they agree (the CI overlaps the range). Bands (alignment
-    effects, the attempts effect) are plausibility checks, not targets. The facts and their
-    sources are in orgsim/data/facts.toml.
+    seeded replications (at least 2; below 5 most CIs are too wide), and a strict verdict:
+    agrees only when the mean is in the range and the CI no wider than the fact's widest CI;
+    disagrees when the CI misses the range; else not enough data. Facts that are also
+    calibration targets are listed apart from held-out facts. Bands (alignment effects) are
+    plausibility checks. The facts and their sources are in orgsim/data/facts.toml.
     """
     from orgsim.cli.core import structure_names
-    from orgsim.experiment.validate import load_facts, score, validate
+    from orgsim.experiment.validate import (
+        MIN_REPS,
+        VERDICT_RULE,
+        WARN_REPS,
+        dropped_facts,
+        load_facts,
+        score,
+        validate,
+    )
     from orgsim.model.simulate import as_scenario
+
+    if reps < MIN_REPS:
+        raise InputError(f"--reps: {reps} is not allowed; use an integer >= {MIN_REPS} (a CI needs 2 seeds)")
+    if reps < WARN_REPS:
+        err.print(
+            f"warning: --reps {reps} is below {WARN_REPS}: most CIs will be too wide for a verdict "
+            "(not enough data)",
+            markup=False,
+        )
 
     names = structure_names(structures)  # one line for ',' or an unknown name, before any run
     base = as_scenario(scenario)
@@ -104,27 +164,26 @@ def validate_command(
         _emit_json(rows)
         return
     units = {f.name: ("band" if f.kind == "band" else f.measure.unit) for f in facts}
+    kinds = {f.name: f.kind for f in facts}
     for structure in names:
         part = [c for c in checks if c.structure == structure]
-        agree, measured = score(part)
-        title = f"{base.name} under {structure}: {agree} of {measured} measured facts agree ({reps} reps)"
-        table = Table(title=Text(title), title_justify="left")  # a scenario name as written
-        table.add_column("fact", overflow="fold")
-        table.add_column("published", justify="right")
-        table.add_column("model [95% CI]", justify="right")
-        table.add_column("ok")
-        for c in part:
-            unit = units[c.fact]
-            high = _fmt(c.published_high, unit) if c.published_high is not None else ""
-            published = f"{_fmt(c.published_low, unit)}..{high}"
-            model = f"{_fmt(c.model, unit)} [{_fmt(c.ci_low, unit)}, {_fmt(c.ci_high, unit)}]"
-            ok = "n/a" if c.ok is None else "yes" if c.ok else "NO"
-            table.add_row(c.fact, published, "-" if c.ok is None else model, ok)
-        out.print(table)
-    missing = sorted({c.note for c in checks if c.ok is None})
+        for calibrated in (False, True):
+            rows_here = [c for c in part if c.calibrated == calibrated]
+            if rows_here:
+                out.print(_table(base.name, structure, rows_here, calibrated, reps, units, kinds))
+    missing = sorted({c.note for c in checks if c.ok is None and c.note.startswith("not measured")})
     for note in missing:
-        out.print(f"n/a: {note}", markup=False)
-    agree, measured = score(checks)
-    if measured:
-        out.print(f"overall: {agree} of {measured} measured facts agree ({agree / measured:.0%})")
+        out.print(f"not enough data: {note}", markup=False)
+    for calibrated, what in ((False, "held-out facts"), (True, "calibration targets")):
+        agree, judged = score([c for c in checks if c.calibrated == calibrated])
+        total_n = sum(1 for c in checks if c.calibrated == calibrated)
+        if total_n:
+            out.print(
+                f"{what}: {agree} of {total_n} agree, {judged - agree} disagree, "
+                f"{total_n - judged} not enough data",
+                markup=False,
+            )
+    out.print(f"Verdict rule: {VERDICT_RULE}.", markup=False)
+    for name, why in dropped_facts():
+        out.print(f"not checked: {name}: {why}", markup=False)
     out.print("sources, published wording and tolerances: --json, or orgsim/data/facts.toml")

@@ -6,6 +6,13 @@ the measure and the direction the claim says the change moves it. Each claim is 
 paired experiment (the same seeds on both sides, so the difference is not luck) in its own
 scenario, in every shipped scenario, and along a short sweep of its key condition; the verdict
 in each follows from the 95% CI of the paired difference by :data:`VERDICT_RULE`.
+
+Some claims hold by construction: the model turns the claim's change into its measure through a
+parameter whose value is an assumption (generalists lose ``policy.skill_dilution`` of their
+skill; a shared goal costs ``policy.free_riding`` of the effort). The registry names those
+parameters (``carried_by``, with the level at which they carry no effect), and the claim is
+also run with them at that level, paired by seed (the knock-out). By :data:`ASSUMED_RULE` a
+claim supported only through assumed parameters is labelled "assumed", not "supported".
 """
 
 from __future__ import annotations
@@ -29,7 +36,14 @@ SUPPORTED = "supported"
 CONTRADICTED = "contradicted"
 NO_CLEAR_EFFECT = "no clear effect"
 NOT_EXPRESSIBLE = "not expressible"
-VERDICTS = (SUPPORTED, CONTRADICTED, NO_CLEAR_EFFECT, NOT_EXPRESSIBLE)
+ASSUMED = "assumed"
+VERDICTS = (SUPPORTED, ASSUMED, CONTRADICTED, NO_CLEAR_EFFECT, NOT_EXPRESSIBLE)
+ASSUMED_RULE = (
+    "assumed (not supported): the claim is supported, every parameter that carries its effect "
+    "(carried_by) is an assumption in the parameter schema, and with them at their no-effect "
+    "level (paired by seed) the claim is no longer supported: the effect is that assumption "
+    "times its outcome"
+)
 VERDICT_RULE = (
     "effect = mean over seeds of (b - a) with the same seed on both sides, 95% t-interval; "
     "supported if the whole CI lies on the side of zero the claim predicts, contradicted if it "
@@ -61,6 +75,12 @@ class Claim:
     change: str = ""
     condition: Condition | None = None
     missing: str = ""
+    carried_by: dict[str, Any] = field(default_factory=dict)  # parameter -> its no-effect level
+
+    @property
+    def assumptions(self) -> list[str]:
+        """The ``carried_by`` parameters whose source is an assumption (schema)."""
+        return [k for k in self.carried_by if PARAMETERS[k].assumed]
 
     @property
     def expressible(self) -> bool:
@@ -87,11 +107,44 @@ class ClaimResult:
     claim: Claim
     main: Context | None
     contexts: list[Context]
+    knockout: Context | None = None  # the claim with its carried_by parameters at no effect
+
+    @property
+    def assumed(self) -> bool:
+        """Whether :data:`ASSUMED_RULE` labels the claim "assumed"."""
+        c = self.claim
+        return (
+            self.main is not None
+            and self.main.verdict == SUPPORTED
+            and bool(c.carried_by)
+            and len(c.assumptions) == len(c.carried_by)
+            and self.knockout is not None
+            and self.knockout.verdict != SUPPORTED
+        )
 
     @property
     def verdict(self) -> str:
-        """The verdict in the claim's own scenario (``not expressible`` if it has no experiment)."""
-        return self.main.verdict if self.main else NOT_EXPRESSIBLE
+        """The verdict in the claim's own scenario (``not expressible`` if it has no experiment).
+
+        ``assumed`` replaces ``supported`` when :data:`ASSUMED_RULE` applies.
+        """
+        if self.main is None:
+            return NOT_EXPRESSIBLE
+        return ASSUMED if self.assumed else self.main.verdict
+
+    def assumed_text(self) -> str:
+        """``carried by policy.skill_dilution (assumed 0.2, plausible 0.05..0.4); without it: ...``."""
+        if not self.claim.carried_by or self.knockout is None:
+            return ""
+        names = []
+        for key in self.claim.carried_by:
+            spec = PARAMETERS[key]
+            what = "assumed" if spec.assumed else "sourced"
+            rng = f", plausible {spec.plausible[0]:g}..{spec.plausible[1]:g}" if spec.plausible else ""
+            names.append(f"{key} ({what}{rng})")
+        k = self.knockout
+        at = ", ".join(f"{key}={_level(v)}" for key, v in self.claim.carried_by.items())
+        return f"carried by {', '.join(names)}; at {at}: {k.verdict}"
 
     @property
     def flips(self) -> list[Context]:
@@ -126,6 +179,9 @@ class ClaimResult:
             "a_mean": m.a_mean if m else None,
             "b_mean": m.b_mean if m else None,
             "verdict": self.verdict,
+            "carried_by": dict(c.carried_by) or None,
+            "assumptions": c.assumptions or None,
+            "knockout": _context_dict(self.knockout) if self.knockout else None,
             "flips": [_context_dict(x) for x in self.flips],
             "contexts": [_context_dict(x) for x in self.contexts],
             "missing": c.missing or None,
@@ -185,7 +241,7 @@ def _parse_claim(entry: dict[str, Any], source: str) -> Claim:
     if entry["direction"] not in (1, -1):
         raise InputError(f"{where}: direction: {entry['direction']!r} is not allowed; use 1 or -1")
     known = {"id", "claim", "quote", "source", "measure", "direction", "scenario", "a", "b", "change"}
-    known |= {"condition", "missing"}
+    known |= {"condition", "missing", "carried_by"}
     for key in entry:
         if key not in known:
             raise InputError(f"{where}: unknown entry {key!r}; allowed: {', '.join(sorted(known))}")
@@ -197,6 +253,13 @@ def _parse_claim(entry: dict[str, Any], source: str) -> Claim:
         _check_keys([cond["key"]], f"{where}: condition")
         condition = Condition(cond["key"], tuple(cond["levels"]))
     a, b = dict(entry.get("a", {})), dict(entry.get("b", {}))
+    carried = entry.get("carried_by", {})
+    if not isinstance(carried, dict):
+        raise InputError(f'{where}: carried_by: use {{ "section.name" = no-effect level, ... }}')
+    _check_keys(list(carried), f"{where}: carried_by")
+    for key in carried:
+        if key in a or key == "structure":
+            raise InputError(f"{where}: carried_by: {key} is also changed by a and b")
     if not entry.get("missing"):
         if "scenario" not in entry or not (a or b):
             raise InputError(f"{where}: an expressible claim needs scenario, a and b (or 'missing')")
@@ -218,6 +281,7 @@ def _parse_claim(entry: dict[str, Any], source: str) -> Claim:
         change=entry.get("change", ""),
         condition=condition,
         missing=entry.get("missing", ""),
+        carried_by=dict(carried),
     )
 
 
@@ -262,6 +326,13 @@ def _pairs(claim: Claim, scenarios: Sequence[str], overrides: dict[str, Any], fl
             side(claim.scenario, {}, claim.b, f"{claim.scenario}/b"),
         )
     ]
+    if claim.carried_by:  # the knock-out: what is left with the carrying parameters at no effect
+        knock = claim.carried_by
+        label = ", ".join(f"{k}={_level(v)}" for k, v in knock.items())
+        out.append(
+            _Pair(claim, label, "knockout", side(claim.scenario, knock, claim.a, "a"),
+                  side(claim.scenario, knock, claim.b, "b"))  # fmt: skip
+        )
     if not flips:
         return out
     for name in scenarios:
@@ -283,7 +354,10 @@ def _add(pairs: list[_Pair], pair: _Pair) -> None:
     A structure swap makes separate, merged and aligned the same pair; a condition's default
     level is the claim's own scenario.
     """
-    same = next((p for p in pairs if (_key(p.a), _key(p.b)) == (_key(pair.a), _key(pair.b))), None)
+    same = next(
+        (p for p in pairs if p.kind != "knockout" and (_key(p.a), _key(p.b)) == (_key(pair.a), _key(pair.b))),
+        None,
+    )
     if same is None:
         pairs.append(pair)
     else:
@@ -357,7 +431,9 @@ def check_claims(
     out = []
     for c in chosen:
         found = contexts.get(c.id, [])
-        out.append(ClaimResult(c, found[0] if found else None, found))
+        knockout = next((x for x in found if x.kind == "knockout"), None)
+        found = [x for x in found if x.kind != "knockout"]
+        out.append(ClaimResult(c, found[0] if found else None, found, knockout))
     return out
 
 

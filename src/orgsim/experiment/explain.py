@@ -17,6 +17,12 @@ then covers both the seeds and the sampled orders.
 Parameters may be grouped into one player (e.g. "the SLA" = ``sla.*`` and
 ``sales.prioritisation``): the group then gets one value for switching all its parameters
 together.
+
+Most values that differ between two structures are assumed levels (a preset's choice, with a
+plausible range in the schema: :data:`orgsim.params.PLAUSIBLE`). Each part names the assumed
+values it moves, and the margin is re-run (same seeds) with the largest part's assumed values
+at A's level and at the ends of their plausible range (:class:`RangeCheck`): whether the verdict
+holds across what is plausible, or rests on the assumed point.
 """
 
 from __future__ import annotations
@@ -67,6 +73,110 @@ class Part:
     ci_high: float
 
 
+SCALED_BY: dict[str, tuple[str, ...]] = {
+    # a policy -> the assumed parameters its effect is multiplied by in the model (model.py: skill
+    # factor 1 - skill_dilution x generalism, switch hours role_switch_hours x generalism; effort
+    # 1 - free_riding x shared_goal; agents.py: a budget dispute weighs friction.budget_dispute)
+    "policy.specialisation": ("policy.skill_dilution", "policy.role_switch_hours"),
+    "policy.shared_goal": ("policy.free_riding",),
+    "policy.heads": ("friction.budget_dispute",),
+    "policy.joint_planning": ("friction.budget_dispute",),
+}
+"""The parameters A and B share that scale a differing policy's part: the part rests on them too."""
+
+
+def assumed_values(keys: Sequence[str], a: Scenario, b: Scenario) -> list[str]:
+    """``policy.recycling 0.27 -> 0.9 (plausible 0.1..0.9)`` for each key that differs and is assumed.
+
+    Assumed: the key has a plausible range in the schema (an assumed value or a preset's level).
+    A shared parameter that scales the key's effect (:data:`SCALED_BY`) is named too, e.g.
+    ``policy.skill_dilution 0.2 in both, scales it (plausible 0.05..0.4)``.
+    """
+    out = []
+    for key in keys:
+        spec = PARAMETERS[key]
+        if spec.plausible is None or a.get(key) == b.get(key):
+            continue
+        low, high = spec.plausible
+        out.append(f"{key} {_fmt(a.get(key))} -> {_fmt(b.get(key))} (plausible {low:g}..{high:g})")
+    for key in scaling(keys, a, b):
+        low, high = PARAMETERS[key].plausible  # type: ignore[misc]
+        out.append(f"{key} {_fmt(a.get(key))} in both, scales it (plausible {low:g}..{high:g})")
+    return out
+
+
+def scaling(keys: Sequence[str], a: Scenario, b: Scenario) -> list[str]:
+    """The shared assumed parameters (:data:`SCALED_BY`) that scale the differing ``keys``' effect."""
+    found: list[str] = []
+    for key in keys:
+        if a.get(key) == b.get(key):
+            continue
+        for k in SCALED_BY.get(key, ()):
+            if k in PARAMETERS and a.get(k) == b.get(k) and PARAMETERS[k].plausible and k not in found:
+                found.append(k)
+    return found
+
+
+@dataclass(frozen=True)
+class RangeCheck:
+    """The margin ``b - a`` re-run with one player's assumed values moved.
+
+    At A's level and at the ends of their plausible range; B otherwise unchanged, the same
+    seeds as every coalition.
+    """
+
+    player: str
+    keys: tuple[str, ...]  # the player's assumed keys that were moved
+    margins: dict[str, Difference]  # level label ("A's value", "plausible low", ...) -> margin
+    levels: dict[str, str]  # level label -> the values set, e.g. "policy.recycling=0.1"
+    holds: bool  # the total is clear and every margin is clear on the same side
+    runs: int = 0  # runs added for the check (reused ones not counted)
+    a_values: str = ""  # e.g. "0.27, 0.1": A's values of ``keys``
+    b_values: str = ""
+
+    def sentence(self, expl: Explanation, fmt: Callable[[float], str]) -> str:
+        """For a reader: what the margin rests on, and whether it holds across the plausible range."""
+        total = expl.total
+        word = "clear" if total.clear else "not clear"
+        ahead = "leads" if total.mean >= 0 else "trails"
+        ci = f"[{fmt(total.ci_low)}, {fmt(total.ci_high)}]"
+        text = f"{expl.b} - {expl.a} on {expl.measure}: {fmt(total.mean)} {ci} ({word}). "
+        part = next(p for p in expl.parts if p.parameter == self.player)
+        moved = "; ".join(expl.assumptions.get(self.player, []))
+        text += f"The largest part, {self.player} ({fmt(part.value)}), moves assumed values: {moved}. "
+        said = []
+        for label, d in self.margins.items():
+            clear = "clear" if d.clear else "not clear"
+            said.append(
+                f"{label} ({self.levels[label]}) {fmt(d.mean)} [{fmt(d.ci_low)}, {fmt(d.ci_high)}], {clear}"
+            )
+        text += "Re-run on the same seeds, the margin is: " + "; ".join(said) + ". "
+        if self.holds:
+            return text + "The verdict holds across the plausible range of these assumptions."
+        if total.sign == 0:
+            clear = [
+                f"{expl.b} {'leads' if d.sign > 0 else 'trails'} clearly {label}"
+                for label, d in self.margins.items()
+                if d.sign != 0
+            ]
+            tail = f"; {'; '.join(clear)}." if clear else "."
+            return text + "The margin is not clear to begin with" + tail
+        because = (
+            f"{expl.b} {ahead} because {', '.join(self.keys)} "
+            f"{'is' if len(self.keys) == 1 else 'are'} assumed {self.b_values} vs {self.a_values}"
+        )
+        lost = [label for label, d in self.margins.items() if d.sign != total.sign]
+        return text + (
+            f"So the verdict does not hold across the plausible range: {because}; "
+            f"the margin is not clear or reverses {' and '.join(lost)}."
+        )
+
+
+EQUAL = "at A's values"
+NEAR_A = "at the plausible end on A's side"
+BEYOND_B = "at the plausible end beyond B"
+
+
 @dataclass
 class Explanation:
     """The attribution of ``b - a`` in one measure to the players that differ."""
@@ -85,6 +195,8 @@ class Explanation:
     runs: int
     days: int
     notes: list[str] = field(default_factory=list)
+    assumptions: dict[str, list[str]] = field(default_factory=dict)  # part -> its assumed values
+    range_check: RangeCheck | None = None
 
     def ranked(self) -> list[Part]:
         """Parts by decreasing size of their value."""
@@ -116,10 +228,28 @@ class Explanation:
                     "value": p.value,
                     "ci_low": p.ci_low,
                     "ci_high": p.ci_high,
+                    "assumed": self.assumptions.get(p.parameter, []),
                 }
                 for p in self.ranked()
             ],
             "notes": self.notes,
+            "range_check": None
+            if self.range_check is None
+            else {
+                "player": self.range_check.player,
+                "keys": list(self.range_check.keys),
+                "holds": self.range_check.holds,
+                "margins": {
+                    label: {
+                        "set": self.range_check.levels[label],
+                        "margin": d.mean,
+                        "ci_low": d.ci_low,
+                        "ci_high": d.ci_high,
+                        "clear": d.clear,
+                    }
+                    for label, d in self.range_check.margins.items()
+                },
+            },
         }
 
 
@@ -211,6 +341,7 @@ def explain(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
+    ranges: bool = True,
 ) -> Explanation:
     """Attribute the paired difference ``b - a`` in ``measure`` to the parameters that differ.
 
@@ -218,11 +349,14 @@ def explain(
     ``method`` ``exact`` runs all 2^n coalitions, ``permutation`` samples ``permutations``
     random orders per seed (n+1 runs each, shared ends), ``auto`` is exact up to
     :data:`EXACT_MAX_PLAYERS` players. ``on_plan`` is told the number of runs before they
-    start; ``progress`` is called once per finished run.
+    start; ``progress`` is called once per finished run. ``ranges`` re-runs the margin with the
+    largest part's assumed values at A's level and the ends of their plausible range
+    (:class:`RangeCheck`; at most 3 x ``reps`` more runs, none that the coalitions already made).
     """
     return explain_measures(
-        a, b, [measure], reps, seed, groups, method, permutations, days, overrides, workers, progress, on_plan
-    )[0]
+        a, b, [measure], reps, seed, groups, method, permutations, days, overrides, workers, progress,
+        on_plan, ranges,
+    )[0]  # fmt: skip
 
 
 def explain_measures(
@@ -239,6 +373,7 @@ def explain_measures(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
+    ranges: bool = True,
 ) -> list[Explanation]:
     """:func:`explain` for several measures from the same runs (one Explanation per measure)."""
     wanted = list(measures)
@@ -286,7 +421,7 @@ def explain_measures(
             index[(s, r)] = len(tasks)
             tasks.append((scenarios[s], seeds[r]))
     if on_plan:
-        on_plan(len(tasks))
+        on_plan(len(tasks) + (3 * reps if ranges else 0))  # at most: the range check comes after
     results = run_scenarios(tasks, workers=workers, progress=progress)
     out = []
     for measure in wanted:
@@ -294,11 +429,116 @@ def explain_measures(
         out.append(
             _attribute(measure, values, index, needed, orders, team, exact, weights=_weights(n), reps=reps)
         )
+    cache: dict[tuple[int, str], list[Any]] = {}  # (player, level) -> its runs, shared by measures
     for expl in out:
         expl.a, expl.b = sa.name, sb.name if sb.name != sa.name else f"{sb.name}'"
-        expl.seed, expl.runs, expl.days = seed, len(tasks), sa.horizon.days
+        expl.seed, expl.days = seed, sa.horizon.days
         expl.permutations = 0 if exact else permutations
+        expl.assumptions = {p.name: assumed_values(p.keys, sa, sb) for p in team}
+        if ranges:
+            values = np.array([measure_of(res, expl.measure) for res in results], dtype=float)
+            expl.range_check = _range_check(
+                expl, team, sa, sb, seeds, values, index, cache, workers, progress
+            )
+        expl.runs = len(tasks)
     return out
+
+
+def _range_check(
+    expl: Explanation,
+    team: list[Player],
+    sa: Scenario,
+    sb: Scenario,
+    seeds: list[int],
+    values: np.ndarray,
+    index: dict[tuple[frozenset[int], int], int],
+    cache: dict[tuple[int, str], list[Any]],
+    workers: int | None,
+    progress: Callable[[int], None] | None,
+) -> RangeCheck | None:
+    """Re-run ``b - a`` with the largest assumed part at A's level and its plausible ends.
+
+    Runs that the coalitions already made (B itself, B with the player at A's values) are
+    reused, and so are the runs of another measure's check of the same player (``cache``).
+    """
+    order = {p.parameter: i for i, p in enumerate(expl.parts)}
+    ranked = [p for p in expl.ranked() if expl.assumptions.get(p.parameter) and not math.isnan(p.value)]
+    if not ranked or ranked[0].value == 0:
+        return None
+    i = order[ranked[0].parameter]
+    player = team[i]
+    keys = tuple(k for k in player.keys if PARAMETERS[k].plausible and sa.get(k) != sb.get(k))
+    full = frozenset(range(len(team)))
+    reps = len(seeds)
+
+    def cast(key: str, value: float) -> Any:
+        return int(round(value)) if PARAMETERS[key].type == "int" else value
+
+    def end(key: str, toward_a: bool) -> Any:
+        low, high = PARAMETERS[key].plausible  # type: ignore[misc]
+        up = sb.get(key) > sa.get(key)  # B's assumption raises the value
+        return cast(key, low if up == toward_a else high)
+
+    levels: dict[str, dict[str, Any]] = {
+        EQUAL: {k: sa.get(k) for k in keys},
+        NEAR_A: {k: end(k, toward_a=True) for k in keys},
+        BEYOND_B: {k: end(k, toward_a=False) for k in keys},
+    }
+    a_runs = np.array([values[index[(frozenset(), r)]] for r in range(reps)], dtype=float)
+    margins: dict[str, Difference] = {}
+    texts: dict[str, str] = {}
+    tasks: list[tuple[Scenario, int]] = []
+    where: dict[str, Any] = {}
+    both: dict[str, tuple[int, int]] = {}  # label -> where A's and B's runs start in ``tasks``
+    for k in scaling(player.keys, sa, sb):  # a shared assumption that scales the part: both sides
+        low, high = PARAMETERS[k].plausible  # type: ignore[misc]
+        for side, value in (("low", low), ("high", high)):
+            label = f"{k} at its plausible {side} in both"
+            texts[label] = f"{k}={_fmt(cast(k, value))}"
+            if (i, label) in cache:
+                where[label] = ("cached", (i, label))
+                continue
+            both[label] = (len(tasks), len(tasks) + reps)
+            for sc in (sa, sb):
+                moved = sc.with_overrides({k: cast(k, value)}, source="explain: plausible range")
+                tasks.extend((moved, sd) for sd in seeds)
+    for label, setting in levels.items():
+        texts[label] = ", ".join(f"{k}={_fmt(v)}" for k, v in setting.items())
+        if all(sb.get(k) == v for k, v in setting.items()):
+            where[label] = [index[(full, r)] for r in range(reps)]  # B itself
+        elif (
+            label == EQUAL
+            and all((full - {i}, r) in index for r in range(reps))
+            and len(keys) == len(player.keys)
+        ):
+            where[label] = [index[(full - {i}, r)] for r in range(reps)]  # a coalition already run
+        elif (i, label) in cache:
+            where[label] = ("cached", (i, label))
+        else:
+            sc = sb.with_overrides(setting, source="explain: plausible range")
+            where[label] = ("new", len(tasks))
+            tasks.extend((sc, s) for s in seeds)
+    new = run_scenarios(tasks, workers=workers, progress=progress) if tasks else []
+    for label, (start_a, start_b) in both.items():
+        cache[(i, label)] = [*new[start_a : start_a + reps], *new[start_b : start_b + reps]]
+        where[label] = ("cached", (i, label))
+    for label, found in where.items():
+        if isinstance(found, tuple) and found[0] == "new":
+            cache[(i, label)] = new[found[1] : found[1] + reps]
+            found = ("cached", (i, label))
+        if isinstance(found, tuple):
+            b_runs = np.array([measure_of(res, expl.measure) for res in cache[found[1]]], dtype=float)
+        else:
+            b_runs = np.array([values[j] for j in found], dtype=float)
+        if len(b_runs) == 2 * reps:  # a shared assumption moved on both sides: A's runs, then B's
+            margins[label] = paired_difference(b_runs[:reps], b_runs[reps:])
+            continue
+        margins[label] = paired_difference(a_runs, b_runs)
+    sign = expl.total.sign
+    holds = sign != 0 and all(d.sign == sign for d in margins.values())
+    a_values = ", ".join(_fmt(sa.get(k)) for k in keys)
+    b_values = ", ".join(_fmt(sb.get(k)) for k in keys)
+    return RangeCheck(player.name, keys, margins, texts, holds, len(tasks), a_values, b_values)
 
 
 def _attribute(

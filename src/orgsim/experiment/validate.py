@@ -2,8 +2,12 @@
 
 The figures live in the package (``orgsim/data/facts.toml``) with their sources. Each fact is
 checked under each structure it applies to: the model's estimate over seeded replications and
-its 95% CI, and whether it agrees with the published range (``ok``: the CI overlaps the
-range; without a CI, the mean lies in it). Level facts read a measure; ratio facts pool the
+its 95% CI (cut to the values the measure can take), and a strict verdict (:data:`VERDICT_RULE`):
+"agrees" only when the point estimate lies in the published range and the CI is no wider than
+the fact's stated width, "disagrees" when the CI misses the range, else "not enough data".
+Facts that are also calibration targets (``calibrated``) are reported apart from held-out
+facts; facts marked ``dropped`` (they echo an input, or nothing could fail them) are not
+checked. Level facts read a measure; ratio facts pool the
 per-lead tables of the replications; band facts contrast two runs of the same company paired
 by seed (another structure, or other settings) and are plausibility bands, not targets.
 Measures that need the per-lead table come from it (``simulate(..., leads=True)``).
@@ -14,7 +18,7 @@ from __future__ import annotations
 import math
 import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,7 +27,7 @@ import numpy as np
 
 from orgsim.errors import InputError
 from orgsim.experiment.compare import run_scenarios
-from orgsim.experiment.observables import Estimate, Observable, get_observable
+from orgsim.experiment.observables import OBSERVABLES, Estimate, Observable, get_observable
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import mean_ci
 from orgsim.model.metrics import RunResult
@@ -33,6 +37,18 @@ from orgsim.scenario import Scenario
 
 KINDS = ("level", "ratio", "band")
 DEFAULT_STRUCTURES = ("separate", "merged", "aligned")
+MIN_REPS = 2
+"""Fewest replications ``validate`` accepts: a CI needs two."""
+WARN_REPS = 5
+"""Below this many replications the CLI warns that most facts will lack data."""
+AGREES, DISAGREES, NOT_ENOUGH_DATA = "agrees", "disagrees", "not enough data"
+VERDICTS = (AGREES, DISAGREES, NOT_ENOUGH_DATA)
+VERDICT_RULE = (
+    "agrees: the point estimate is in the published range and the 95% CI is no wider than the "
+    "fact's ci_width (default: the range's own width; ratios: the factor high/low); disagrees: the "
+    "CI lies wholly outside the range, or the CI is narrow enough and the point is outside; "
+    "otherwise not enough data"
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,41 @@ class Fact:
     relative_to: str | None = None  # band: the structure it is contrasted with
     contrast: dict[str, Any] = field(default_factory=dict)  # band: overrides vs ``baseline``
     baseline: dict[str, Any] = field(default_factory=dict)
+    calibrated: bool = False  # also a calibration target: agreement is fitted, not earned
+    ci_width: float | None = None  # widest CI for a verdict (ratios: a factor); None: the range's width
+
+    @property
+    def max_ci_width(self) -> float:
+        """The widest 95% CI that can earn a verdict: ``ci_width``, else the published range's width.
+
+        For ratio facts a factor (ci_high / ci_low), else in the measure's unit.
+        """
+        if self.ci_width is not None:
+            return self.ci_width
+        if self.high is None:
+            return math.nan  # load_facts refuses this
+        if self.kind == "ratio":
+            return round(self.high / self.low, 12) if self.low > 0 else math.inf
+        return round(self.high - self.low, 12)
+
+    def ci_span(self, est: Estimate) -> float:
+        """How wide the estimate's CI is, in the unit of :attr:`max_ci_width`."""
+        if not (math.isfinite(est.low) and math.isfinite(est.high)):
+            return math.inf
+        if self.kind == "ratio":
+            return est.high / est.low if est.low > 0 else math.inf
+        return est.high - est.low
+
+    def verdict(self, est: Estimate) -> str:
+        """The strict verdict of :data:`VERDICT_RULE` on an estimate whose CI is already cut."""
+        if not math.isfinite(est.value):
+            return NOT_ENOUGH_DATA
+        high = math.inf if self.high is None else self.high
+        if math.isfinite(est.low) and math.isfinite(est.high) and (est.high < self.low or est.low > high):
+            return DISAGREES  # the whole CI misses the range: enough data to say no
+        if self.ci_span(est) > self.max_ci_width:
+            return NOT_ENOUGH_DATA
+        return AGREES if self.low <= est.value <= high else DISAGREES
 
     def applies(self, structure: str) -> bool:
         """Whether the fact is checked under ``structure``."""
@@ -59,13 +110,9 @@ class Fact:
         return self.structures is None or structure in self.structures
 
     def agrees(self, est: Estimate) -> bool | None:
-        """Whether the estimate agrees with the range (None: not measured)."""
-        if not math.isfinite(est.value):
-            return None
-        high = math.inf if self.high is None else self.high
-        if math.isfinite(est.low) and math.isfinite(est.high):
-            return est.low <= high and est.high >= self.low
-        return self.low <= est.value <= high
+        """True if it agrees, False if it disagrees, None if there is not enough data."""
+        v = self.verdict(est)
+        return None if v == NOT_ENOUGH_DATA else v == AGREES
 
 
 @dataclass(frozen=True)
@@ -82,10 +129,13 @@ class FactCheck:
     model: float
     ci_low: float
     ci_high: float
-    ok: bool | None  # None: not measured (e.g. the per-lead table is not available)
+    ok: bool | None  # True: agrees; False: disagrees; None: not enough data (or not measured)
     n: int
     source: str
     note: str = ""
+    verdict: str = NOT_ENOUGH_DATA  # agrees, disagrees or not enough data (VERDICT_RULE)
+    calibrated: bool = False  # the fact is also a calibration target (reported apart)
+    ci_width: float | None = None  # the widest CI that earns a verdict (ratios: a factor)
 
 
 def facts_path() -> Path:
@@ -104,8 +154,12 @@ def load_facts(path: str | Path | None = None) -> list[Fact]:
         kind = item.get("kind")
         if kind not in KINDS:
             raise InputError(f"{where}: kind: {kind!r} is not allowed; use one of {', '.join(KINDS)}")
-        measure = get_observable(item.get("measure", ""), where)
+        if item.get("dropped"):
+            continue  # kept in the file for the record, not checked (see `dropped_facts`)
+        measure = _measure(item, where)
         low, high = float(item["low"]), item.get("high")
+        if high is None and item.get("ci_width") is None:
+            raise InputError(f"{where}: a fact without high needs ci_width (the widest CI for a verdict)")
         if high is not None and float(high) < low:
             raise InputError(f"{where}: range [{low:g}, {high:g}] is inverted")
         structures = item.get("structures")
@@ -130,9 +184,45 @@ def load_facts(path: str | Path | None = None) -> list[Fact]:
                 relative_to=item.get("relative_to"),
                 contrast=dict(item.get("contrast", {})),
                 baseline=dict(item.get("baseline", {})),
+                calibrated=bool(item.get("calibrated", False)),
+                ci_width=None if item.get("ci_width") is None else float(item["ci_width"]),
             )
         )
     return facts
+
+
+def dropped_facts(path: str | Path | None = None) -> list[tuple[str, str]]:
+    """(name, reason) of the facts the file keeps but does not check."""
+    path = Path(path) if path is not None else facts_path()
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    facts = raw.get("fact", [])
+    return [(item.get("name", "?"), str(item["dropped"])) for item in facts if item.get("dropped")]
+
+
+def _measure(item: dict[str, Any], where: str) -> Observable:
+    """The fact's measure; an ``optional`` one missing from this build reads as not measured."""
+    name = item.get("measure", "")
+    if not item.get("optional") or name in OBSERVABLES:
+        return get_observable(name, where)
+
+    def missing(result: RunResult) -> float:
+        raise InputError(f"not measured: this build has no measure '{name}'")
+
+    return Observable(name, "share", f"{name} (not in this build)", 0.0, 1.0, per_run=missing)
+
+
+def _cut(est: Estimate, fact: Fact) -> Estimate:
+    """The estimate with its CI cut to the values the measure (or a band of it, ratio - 1) can take."""
+    lo, hi = fact.measure.lo, fact.measure.hi
+    if fact.kind == "band":  # measure(a) / measure(b) - 1 of a non-negative measure
+        lo, hi = (-1.0 if lo is not None and lo >= 0 else None), None
+    low, high = est.low, est.high
+    if lo is not None and math.isfinite(low):
+        low = max(low, lo)
+    if hi is not None and math.isfinite(high):
+        high = min(high, hi)
+    return Estimate(est.value, low, high, est.n)
 
 
 def _variant(base: Scenario, structure: str, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -165,8 +255,8 @@ def validate(
     Replication ``r`` uses the same seed under every structure and setting, so band contrasts
     are paired. Returns one FactCheck per fact and structure it applies to.
     """
-    if reps < 1:
-        raise InputError(f"--reps: {reps} is not allowed; use an integer >= 1")
+    if reps < MIN_REPS:
+        raise InputError(f"--reps: {reps} is not allowed; use an integer >= {MIN_REPS} (a CI needs 2 seeds)")
     for s in structures:
         if s not in STRUCTURES:
             raise InputError(f"--structures: {s!r} is not a structure; allowed: {', '.join(STRUCTURES)}")
@@ -216,6 +306,10 @@ def validate(
                 note = str(exc).replace("this measure needs", "not measured: needs")
             if not math.isfinite(est.value) and not note.startswith("not measured"):
                 note = "not measured: undefined in these runs (e.g. no lead in a response-time window)"
+            est = _cut(est, fact)
+            verdict = fact.verdict(est)
+            if verdict == NOT_ENOUGH_DATA and math.isfinite(est.value):
+                note = _too_wide(fact, est, note)
             checks.append(
                 FactCheck(
                     fact=fact.name,
@@ -228,13 +322,25 @@ def validate(
                     model=est.value,
                     ci_low=est.low,
                     ci_high=est.high,
-                    ok=fact.agrees(est),
+                    ok=None if verdict == NOT_ENOUGH_DATA else verdict == AGREES,
                     n=est.n,
                     source=fact.source,
                     note=note,
+                    verdict=verdict,
+                    calibrated=fact.calibrated,
+                    ci_width=fact.max_ci_width,
                 )
             )
     return checks
+
+
+def _too_wide(fact: Fact, est: Estimate, note: str) -> str:
+    span, width = fact.ci_span(est), fact.max_ci_width
+    if fact.kind == "ratio":
+        said = f"CI spans a factor {span:.3g}, wider than {width:g}"
+    else:
+        said = f"CI {span:.3g} wide, wider than {width:g}"
+    return f"{said}: more replications needed" + (f"; {note}" if note else "")
 
 
 def _settings(overrides: dict[str, Any]) -> str:
@@ -242,9 +348,9 @@ def _settings(overrides: dict[str, Any]) -> str:
 
 
 def score(checks: Sequence[FactCheck]) -> tuple[int, int]:
-    """(facts in agreement, facts measured)."""
-    measured = [c for c in checks if c.ok is not None]
-    return sum(1 for c in measured if c.ok), len(measured)
+    """(facts that agree, facts with a verdict: agree or disagree)."""
+    judged = [c for c in checks if c.verdict != NOT_ENOUGH_DATA]
+    return sum(1 for c in judged if c.verdict == AGREES), len(judged)
 
 
 def read_checks(path: str | Path) -> list[FactCheck]:
@@ -254,8 +360,12 @@ def read_checks(path: str | Path) -> list[FactCheck]:
     try:
         rows = json.loads(Path(path).read_text())
         nan = {"model", "ci_low", "ci_high"}
-        return [
-            FactCheck(**{k: math.nan if v is None and k in nan else v for k, v in r.items()}) for r in rows
-        ]
+        checks = []
+        for r in rows:
+            c = FactCheck(**{k: math.nan if v is None and k in nan else v for k, v in r.items()})
+            if "verdict" not in r:  # written before verdicts: ok stood for the verdict
+                c = replace(c, verdict=NOT_ENOUGH_DATA if c.ok is None else AGREES if c.ok else DISAGREES)
+            checks.append(c)
+        return checks
     except (OSError, ValueError, TypeError) as exc:
         raise InputError(f"{path}: not a validation written by `orgsim validate --out` ({exc})") from None

@@ -19,6 +19,8 @@ from matplotlib.figure import Figure
 from orgsim import measures
 from orgsim.errors import InputError
 from orgsim.experiment.claims import (
+    ASSUMED,
+    ASSUMED_RULE,
     CONTRADICTED,
     NO_CLEAR_EFFECT,
     SUPPORTED,
@@ -50,6 +52,7 @@ PAIRED_NOTE = (
 )
 VERDICT_COLORS = {
     SUPPORTED: OKABE_ITO["bluish_green"],
+    ASSUMED: OKABE_ITO["orange"],
     CONTRADICTED: OKABE_ITO["vermillion"],
     NO_CLEAR_EFFECT: "#8C8C8C",
 }
@@ -306,7 +309,8 @@ CSS = (
     + """
 .note { color: var(--muted); font-size: 14px; }
 .supported { color: #00795a; font-weight: 700; } .contradicted { color: #b8430a; font-weight: 700; }
-.unclear { color: #555; font-weight: 700; } .inexpressible { color: #777; font-style: italic; }
+.unclear { color: #555; font-weight: 700; } .assumed { color: #8a5a00; font-weight: 700; }
+.inexpressible { color: #777; font-style: italic; }
 blockquote { color: var(--muted); margin: 4px 0 8px 0; padding-left: 12px;
              border-left: 3px solid var(--rule); }
 """
@@ -314,6 +318,7 @@ blockquote { color: var(--muted); margin: 4px 0 8px 0; padding-left: 12px;
 
 _VERDICT_CLASS = {
     SUPPORTED: "supported",
+    ASSUMED: "assumed",
     CONTRADICTED: "contradicted",
     NO_CLEAR_EFFECT: "unclear",
 }
@@ -340,10 +345,12 @@ def write_claims_page(results: Sequence[ClaimResult], out_dir: str | Path, reps:
     for r in results:
         c = r.claim
         cls = _VERDICT_CLASS.get(r.verdict, "inexpressible")
+        where = " ".join(x for x in (r.assumed_text(), r.where() if r.main else c.missing) if x)
         rows.append(
             f"<tr><td>{_e(c.claim)}</td><td>{_e(c.source)}</td><td>{_e(label_of(c.measure))}</td>"
             f"<td class='num'>{'+' if c.direction > 0 else '-'}</td><td class='num'>{_e(effect_text(r))}</td>"
-            f"<td class='{cls}'>{_e(r.verdict)}</td><td>{_e(r.where() if r.main else c.missing)}</td></tr>"
+            f"<td class='{cls}'>{_e(r.verdict)}</td>"
+            f"<td>{_e(where)}</td></tr>"
         )
         if r.main is None:
             continue
@@ -355,7 +362,9 @@ def write_claims_page(results: Sequence[ClaimResult], out_dir: str | Path, reps:
             f"<blockquote>“{_e(c.quote)}” — {_e(c.source)}</blockquote>"
             f"<p>Change <b>{_e(c.change)}</b> in <b>{_e(c.scenario)}</b>; measure {_e(label_of(c.measure))}; "
             f"the claim says it goes {'up' if c.direction > 0 else 'down'}. Effect {_e(effect_text(r))}: "
-            f"<span class='{cls}'>{_e(r.verdict)}</span>. {_e(r.where())}.</p>"
+            f"<span class='{cls}'>{_e(r.verdict)}</span>"
+            + (f" ({_e(r.assumed_text())})" if r.assumed_text() else "")
+            + f". {_e(r.where())}.</p>"
             f"<figure><img src='data:image/png;base64,{encoded}' alt='{_e(c.claim)}'></figure>"
         )
     missing = [r for r in results if r.main is None]
@@ -367,7 +376,7 @@ def write_claims_page(results: Sequence[ClaimResult], out_dir: str | Path, reps:
         f"<p class='meta'>orgsim claims · {reps} seeds per side · seed {seed} · {when}</p>"
         "<p class='question'>Which of the seed articles' claims does the model support, which does it "
         "contradict, and where does the answer flip?</p>"
-        f"<p class='note'>Verdict rule: {_e(VERDICT_RULE)}. {_e(PAIRED_NOTE)}</p>"
+        f"<p class='note'>Verdict rule: {_e(VERDICT_RULE)}; {_e(ASSUMED_RULE)}. {_e(PAIRED_NOTE)}</p>"
         "<table><thead><tr><th>claim</th><th>source</th><th>measure</th><th>claimed</th>"
         "<th>effect [95% CI]</th><th>verdict</th><th>where it holds or flips</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"

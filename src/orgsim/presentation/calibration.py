@@ -77,11 +77,18 @@ def validation_figure(checks: Sequence[FactCheck]):  # noqa: ANN201 - a Figure
 
     Every fact is drawn on its own scale (0 = the published low, 1 = the high; log for odds
     ratios), so facts in shares, hours and odds ratios share one axis; values far outside
-    are drawn at the edge with an arrow. Facts not measured are listed as such.
+    are drawn at the edge with an arrow. Held-out facts come first, calibration targets after
+    (marked). Filled: agrees; hollow: disagrees; faint: not enough data. Facts not measured are
+    listed as such.
     """
     from orgsim.presentation.style import STRUCTURE_COLORS
 
+    def verdict_of(c: FactCheck) -> str:
+        return getattr(c, "verdict", "not enough data")
+
+    checks = sorted(checks, key=lambda c: bool(getattr(c, "calibrated", False)))  # held-out first
     facts = list(dict.fromkeys(c.fact for c in checks))
+    targets = {c.fact for c in checks if getattr(c, "calibrated", False)}
     structures = list(dict.fromkeys(c.structure for c in checks))
     fig = new_figure(height=max(4.0, 1.6 + 0.34 * len(facts)))
     ax = fig.subplots()
@@ -91,7 +98,7 @@ def validation_figure(checks: Sequence[FactCheck]):  # noqa: ANN201 - a Figure
     for y, fact in enumerate(facts):
         for offset, structure in zip(offsets, structures, strict=True):
             check = next((c for c in checks if c.fact == fact and c.structure == structure), None)
-            if check is None or check.ok is None:
+            if check is None or not np.isfinite(check.model):
                 continue
             log = check.kind == "ratio"
             x = _position(check.model, check.published_low, check.published_high, log)
@@ -99,18 +106,21 @@ def validation_figure(checks: Sequence[FactCheck]):  # noqa: ANN201 - a Figure
             hi = _position(check.ci_high, check.published_low, check.published_high, log)
             color = STRUCTURE_COLORS.get(structure, MUTED)
             yy = y + offset
+            alpha = 0.35 if verdict_of(check) == "not enough data" else 1.0
             if np.isfinite(lo) and np.isfinite(hi):
-                ax.plot([max(lo, lo_edge), min(hi, hi_edge)], [yy, yy], color=color, lw=1.6, zorder=2)
+                ax.plot([max(lo, lo_edge), min(hi, hi_edge)], [yy, yy], color=color, lw=1.6, zorder=2,
+                        alpha=alpha)  # fmt: skip
             marker = ">" if x > hi_edge else "<" if x < lo_edge else "o"
-            face = color if check.ok else "white"  # filled: agrees; hollow: does not
+            face = color if verdict_of(check) == "agrees" else "white"  # filled: agrees
             ax.scatter([min(max(x, lo_edge), hi_edge)], [yy], facecolor=face, edgecolor=color, marker=marker,
-                       s=34, linewidths=1.5, zorder=3)  # fmt: skip
+                       s=34, linewidths=1.5, zorder=3, alpha=alpha)  # fmt: skip
     for structure in structures:
         ax.scatter([], [], color=STRUCTURE_COLORS.get(structure, MUTED), label=structure)
     names = []
     for fact in facts:
-        measured = any(c.fact == fact and c.ok is not None for c in checks)
-        names.append(fact if measured else f"{fact} (not measured)")
+        measured = any(c.fact == fact and np.isfinite(c.model) for c in checks)
+        name = f"{fact} (calibration target)" if fact in targets else fact
+        names.append(name if measured else f"{name} (not measured)")
     ax.set_yticks(range(len(facts)), names)
     ax.invert_yaxis()
     ax.set_xlim(lo_edge - 0.05, hi_edge + 0.05)
@@ -121,15 +131,19 @@ def validation_figure(checks: Sequence[FactCheck]):  # noqa: ANN201 - a Figure
     ax.legend(
         loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=len(structures) + 1, frameon=False, fontsize=9
     )
-    agree = sum(1 for c in checks if c.ok)
-    measured_n = sum(1 for c in checks if c.ok is not None)
+    held = [c for c in checks if c.fact not in targets]
+    agree = sum(1 for c in held if verdict_of(c) == "agrees")
+    fitted = sum(1 for c in checks if c.fact in targets and verdict_of(c) == "agrees")
     return finish(
         fig,
-        f"The model agrees with {agree} of {measured_n} published figures",
-        subtitle="Each structure's mean and 95% CI against the published range (shaded)",
+        f"The model agrees with {agree} of {len(held)} held-out published figures",
+        subtitle=(
+            f"Each structure's mean and 95% CI against the published range (shaded); "
+            f"{fitted} of {len(checks) - len(held)} calibration targets agree (fitted)"
+        ),
         note=(
             "Each fact on its own scale: 0 = published low, 1 = published high (log for odds ratios). "
-            "Filled: the CI overlaps the range; hollow: it does not."
+            "Filled: agrees (mean in range, CI narrow enough); hollow: disagrees; faint: not enough data."
         ),
     )
 

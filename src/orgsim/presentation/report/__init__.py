@@ -59,7 +59,8 @@ def write_report(
     """Write charts (PNG, SVG), ``summary.csv`` and ``report.html`` into ``out_dir``; return the HTML path.
 
     A ``validation.json`` (``orgsim validate --out``) or ``tornado.json`` (``orgsim tornado --out``)
-    already in ``out_dir`` adds its exhibit.
+    already in ``out_dir`` adds its exhibit; an ``explain.json`` (``orgsim explain --out``) adds
+    its range check to the executive summary.
 
     ``planned`` is :func:`plan`'s result if the caller already has it; ``progress(1)`` is called
     after each chart.
@@ -70,6 +71,13 @@ def write_report(
 
         data.validation = read_checks(out / "validation.json")
         planned = None  # the validation exhibit joins the plan
+    if data.explanation is None and (out / "explain.json").is_file():
+        import json
+
+        try:
+            data.explanation = json.loads((out / "explain.json").read_text())
+        except ValueError:
+            data.explanation = None  # not ours or damaged: the summary lists the levels only
     if data.tornado is None and (out / TORNADO_FILE).is_file():
         data.tornado = read_tornado(out / TORNADO_FILE)
         planned = None  # the tornado exhibit joins the plan

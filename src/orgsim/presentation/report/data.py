@@ -100,6 +100,7 @@ class ReportData:
     descriptions: dict[str, str] = field(default_factory=dict)  # group -> what the scenario represents
     validation: list[Any] | None = None  # FactChecks of `orgsim validate --out` in the report's directory
     tornado: Tornado | None = None  # `orgsim tornado --out` in the report's directory
+    explanation: dict[str, Any] | None = None  # `orgsim explain --out`'s explain.json in the directory
     baseline: str | None = None  # compare: the scenario the others are differenced against
     differences: str = ""  # compare: HTML table of paired differences to the baseline (answers)
 

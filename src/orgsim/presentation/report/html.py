@@ -341,6 +341,12 @@ def _summary_html(data: ReportData, summary: Summary) -> str:
             f"<p>Paired margin on {_e(in_sentence(measure_name(summary.measure)))}, leader minus each other "
             "structure:</p><ul>" + "".join(f"<li>{_e(t)}</li>" for t in summary.margins) + "</ul>"
         )
+    if summary.assumptions:
+        parts.append(
+            "<p><b>What the margin rests on</b> (assumed values, with their plausible range)</p><ul>"
+            + "".join(f"<li>{_e(t)}</li>" for t in summary.assumptions)
+            + "</ul>"
+        )
     if summary.flips:
         parts.append(
             "<p><b>When the answer changes</b></p><ul>"

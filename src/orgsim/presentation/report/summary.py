@@ -36,6 +36,7 @@ class Summary:
     caveats: list[str]
     rule: str = RULE
     notes: list[str] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)  # what the leader's margins rest on
 
 
 def _signed(measure: str, value: float) -> str:
@@ -183,6 +184,56 @@ def _partial_condition(data: ReportData, f: Flip) -> str:
     return best[1]
 
 
+def _levels(data: ReportData, group: str) -> dict[str, object] | None:
+    """The parameter values of one compared group: from the comparison's table, else its preset."""
+    from orgsim.params import PARAMETERS, STRUCTURES
+
+    table = data.parameters
+    if table is not None and group in table.columns:
+        return {k: table.at[k, group] for k in table.index if k in PARAMETERS}
+    if group in STRUCTURES:
+        from orgsim.scenario import load_scenario
+
+        return dict(load_scenario(group).flat())
+    return None
+
+
+def _assumptions(data: ReportData, v: Verdict) -> list[str]:
+    """One sentence per other structure: the assumed levels the leader's margin over it rests on.
+
+    Assumed: a value with a plausible range in the parameter schema (a preset's level or an
+    assumption) that differs between the two; ``orgsim explain`` (its explain.json in the
+    report's directory) says which of them carry the margin and whether it holds across the range.
+    """
+    from orgsim.params import PARAMETERS
+
+    if len(v.order) < 2:
+        return []
+    out = []
+    mine = _levels(data, v.leader)
+    for other in v.margins:
+        theirs = _levels(data, other)
+        if mine is None or theirs is None:
+            continue
+        moved = []
+        for key, spec in PARAMETERS.items():
+            if spec.plausible is None or key not in mine or key not in theirs or mine[key] == theirs[key]:
+                continue
+            low, high = spec.plausible
+            pair = f"{level_text(mine[key])} vs {level_text(theirs[key])}"
+            moved.append(f"{key} {pair} (plausible {low:g}–{high:g})")
+        if moved:
+            out.append(
+                f"{v.leader}'s margin over {other} rests on assumed levels, not measured ones: "
+                + "; ".join(moved)
+                + f". Run `orgsim explain {other} {v.leader} --out DIR` to see which carry it."
+            )
+    e = data.explanation or {}
+    if e.get("range_check") and v.leader in (e.get("a"), e.get("b")) and e.get("summary"):
+        out.append(f"orgsim explain {e.get('a')} {e.get('b')}: " + str(e["summary"][-1]))  # the range check
+    return out
+
+
 def _caveats(data: ReportData) -> list[str]:
     out = []
     if data.days:
@@ -211,7 +262,8 @@ def _caveats(data: ReportData) -> list[str]:
             out.append("All structures lose money here: every one's mean contribution is below zero.")
     out.append(
         "The 95% confidence intervals cover simulation noise (different seeds) only, not uncertainty "
-        "in the model's assumptions or parameters (docs/model.md gives their sources)."
+        "in the model's assumptions or parameters (docs/model.md gives their sources; `orgsim show` "
+        "gives each assumed value's plausible range, and `orgsim explain` re-runs a margin at its ends)."
     )
     if data.kind == "sweep" and data.settings:
         out.append(
@@ -251,6 +303,7 @@ def summarise(data: ReportData) -> Summary:
         matrix=matrix,
         cells=cells,
         caveats=_caveats(data),
+        assumptions=_assumptions(data, v),
     )
 
 

@@ -1,0 +1,194 @@
+"""Assumptions as ranges: plausible ranges in the schema, shown by `show`; claims carried by them.
+
+Properties, not numbers: runs are tiny (800 prospects) and the model changes under these tests.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from orgsim.cli import cli
+from orgsim.experiment.claims import ASSUMED, SUPPORTED, check_claims, load_claims
+from orgsim.params import PARAMETERS, PRESETS
+
+TINY = {"market.prospects": 800, "horizon.days": 60, "sales.headcount": 3, "marketing.headcount": 2}
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+# -- the schema ----------------------------------------------------------------------------------
+def test_every_assumed_value_and_every_preset_level_has_a_plausible_range():
+    preset_keys = {k for preset in PRESETS.values() for k in preset}
+    for key, spec in PARAMETERS.items():
+        numeric = spec.type in ("int", "float")
+        if numeric and (spec.assumed or key in preset_keys):
+            assert spec.plausible is not None, key
+        if spec.plausible is None:
+            continue
+        low, high = spec.plausible
+        assert low < high and spec.plausible_why, key
+        # narrower than (or at most equal to) the hard validity range, and around every level used
+        assert (spec.lo is None or spec.lo <= low) and (spec.hi is None or high <= spec.hi), key
+        levels = [spec.default] + [p[key] for p in PRESETS.values() if key in p]
+        assert all(low <= v <= high for v in levels), (key, levels)
+
+
+def test_show_names_the_assumed_levels_a_preset_sets_with_their_ranges():
+    result = invoke("show", "aligned")
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())  # the table wraps
+    assert "Assumed levels set here" in text
+    recycling = PARAMETERS["policy.recycling"].plausible
+    assert f"policy.recycling = 0.9 (plausible {recycling[0]:g}..{recycling[1]:g})" in text
+    assert "This value is assumed." in text
+    default = " ".join(invoke("show", "separate").output.split())
+    assert "Assumed levels set here" not in default  # the defaults set nothing beyond themselves
+    data = json.loads(invoke("show", "aligned", "--json").stdout)["parameters"]
+    assert data["policy.recycling"]["assumed"] is True
+    assert data["policy.recycling"]["plausible"] == list(recycling)
+    assert data["sales.win_rate"]["assumed"] is False  # a calibrated, sourced value
+
+
+# -- claims carried by an assumption -------------------------------------------------------------
+REGISTRY = """
+[[claim]]
+id = "inequity_by_weight"
+claim = "Commission vs bonus raises comp-inequity friction"
+quote = "a sense of inequity"
+source = "002_x.txt"
+scenario = "separate"
+a = { "policy.shared_goal" = 1.0 }
+b = { "policy.shared_goal" = 0.0 }
+measure = "friction_by_source.comp_inequity"
+direction = 1
+carried_by = { "friction.comp_inequity" = 0.0 }
+
+[[claim]]
+id = "inequity_by_sourced"
+claim = "The same change, said to be carried by a sourced value"
+quote = "a sense of inequity"
+source = "002_x.txt"
+scenario = "separate"
+a = { "policy.shared_goal" = 1.0 }
+b = { "policy.shared_goal" = 0.0 }
+measure = "friction_by_source.comp_inequity"
+direction = 1
+carried_by = { "sales.win_rate" = 0.0 }
+
+[[claim]]
+id = "inequity_plain"
+claim = "The same change with nothing named"
+quote = "a sense of inequity"
+source = "002_x.txt"
+scenario = "separate"
+a = { "policy.shared_goal" = 1.0 }
+b = { "policy.shared_goal" = 0.0 }
+measure = "friction_by_source.comp_inequity"
+direction = 1
+"""
+
+
+def test_a_claim_supported_only_through_an_assumed_parameter_is_labelled_assumed(tmp_path):
+    path = tmp_path / "claims.toml"
+    path.write_text(REGISTRY)
+    by_weight, by_sourced, plain = check_claims(
+        load_claims(path), reps=3, overrides=TINY, flips=False, workers=2
+    )
+    # the change does raise the measure in every case: the raw verdict is supported
+    assert by_weight.main.verdict == by_sourced.main.verdict == plain.main.verdict == SUPPORTED
+    # with the assumed weight at zero the effect is gone: the claim holds by construction
+    assert by_weight.knockout is not None and by_weight.knockout.effect.mean == 0.0
+    assert by_weight.verdict == ASSUMED and by_weight.claim.assumptions == ["friction.comp_inequity"]
+    assert "friction.comp_inequity (assumed" in by_weight.assumed_text()
+    entry = by_weight.to_dict()
+    assert entry["verdict"] == ASSUMED and entry["assumptions"] == ["friction.comp_inequity"]
+    assert entry["knockout"]["verdict"] != SUPPORTED
+    # a sourced carrier, or none named, leaves the verdict as the CI gives it
+    assert by_sourced.verdict == SUPPORTED and by_sourced.claim.assumptions == []
+    assert plain.verdict == SUPPORTED and plain.knockout is None
+
+
+def test_the_packaged_claims_that_are_a_parameter_times_its_outcome_name_it():
+    claims = {c.id: c for c in load_claims()}
+    for cid in (
+        "specialists_beat_generalists",
+        "separation_keeps_accountability",
+        "comp_inequity_causes_friction",
+        "joint_planning_calms_budget_fights",
+        "budget_views_create_friction",
+    ):
+        assert claims[cid].carried_by, cid
+        assert claims[cid].assumptions == list(claims[cid].carried_by), cid  # all assumptions
+    assert "policy.skill_dilution" in claims["specialists_beat_generalists"].carried_by
+
+
+# -- explain: what a margin rests on --------------------------------------------------------------
+def test_explain_names_the_assumed_values_and_reruns_the_top_one_across_its_range():
+    from orgsim import compare, load_scenario
+    from orgsim.experiment.explain import BEYOND_B, EQUAL, NEAR_A, explain
+
+    a = load_scenario("separate", TINY)
+    b = load_scenario("separate", {**TINY, "policy.specialisation": 0.5, "policy.recycling": 0.9})
+    b = b.model_copy(update={"name": "generalists"})
+    e = explain(a, b, "sqls", reps=3, method="exact", workers=2)
+    # each part names the assumed values it moves, with the schema's plausible range
+    assert e.assumptions["policy.recycling"] == ["policy.recycling 0.27 -> 0.9 (plausible 0.1..0.9)"]
+    dilution = [t for t in e.assumptions["policy.specialisation"] if t.startswith("policy.skill_dilution")]
+    assert dilution and "in both, scales it" in dilution[0]  # shared, but it carries the part
+    rc = e.range_check
+    assert rc is not None and rc.player == max(e.parts, key=lambda p: abs(p.value)).parameter
+    assert {EQUAL, NEAR_A, BEYOND_B} <= set(rc.margins)
+    # every re-run margin is the paired difference compare gives for the same settings and seeds
+    key = rc.keys[0]
+    moved = {
+        EQUAL: {key: a.get(key)},
+        NEAR_A: {key: rc.levels[NEAR_A].split("=")[1]},
+        BEYOND_B: {key: rc.levels[BEYOND_B].split("=")[1]},
+    }
+    for label, setting in moved.items():
+        value = float(setting[key])
+        b2 = b.with_overrides({key: value}).model_copy(update={"name": "moved"})
+        d = compare([a, b2], reps=3, workers=2).difference("moved", "sqls", a.name)
+        got = rc.margins[label]
+        assert (got.mean, got.ci_low, got.ci_high) == pytest.approx((d.mean, d.ci_low, d.ci_high))
+    holds = e.total.sign != 0 and all(d.sign == e.total.sign for d in rc.margins.values())
+    assert rc.holds == holds
+    text = rc.sentence(e, lambda v: f"{v:+.1f}")
+    assert rc.player in text and ("holds across" in text or "does not hold" in text or "not clear" in text)
+
+
+def test_explain_prints_and_writes_what_the_margin_rests_on(tmp_path):
+    args = ["--reps", "2", "--workers", "2", "--days", "30", "--set", "market.prospects=800"]
+    rest = "rest=policy.lead_*,policy.mql_volume_bias,policy.shared_goal,policy.joint_planning,"
+    rest += "policy.brand_share,"
+    rest += "policy.coordination_hours_per_week,policy.message_alignment,policy.handoff_delay_hours,"
+    rest += "policy.follow_up_duty,sla.*,sales.prioritisation"
+    result = invoke("explain", "separate", "aligned", "--measure", "mqls", "--group",
+                    "closed loop=policy.recycling,policy.feedback", "--group", rest,
+                    "--out", str(tmp_path), *args)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "Assumed values each part moves" in text
+    assert "policy.recycling 0.27 -> 0.9 (plausible 0.1..0.9)" in text
+    assert "Re-run on the same seeds" in text
+    saved = json.loads((tmp_path / "explain.json").read_text())
+    assert saved["range_check"]["player"] in {"closed loop", "rest"}
+    assert any("plausible" in line for line in saved["summary"])
+    closed = next(p for p in saved["parts"] if p["parameter"] == "closed loop")
+    assert any(t.startswith("policy.recycling") for t in closed["assumed"])
+    # a report written into the same directory says in its executive summary what the margin rests on
+    from orgsim import compare, load_scenario
+    from orgsim.presentation.report import write_comparison_report
+
+    tiny = {**TINY, "horizon.days": 30}
+    comp = compare([load_scenario(s, tiny) for s in ("separate", "aligned")], reps=2, workers=2)
+    html = " ".join(write_comparison_report(comp, tmp_path).read_text().split())
+    summary = html.split("<h2>Executive summary</h2>")[1].split("<h2>")[0]
+    assert "What the margin rests on" in summary
+    assert "policy.recycling" in summary and "plausible 0.1–0.9" in summary
+    assert "orgsim explain separate aligned:" in summary and "Re-run on the same seeds" in summary
