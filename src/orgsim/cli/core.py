@@ -69,7 +69,7 @@ def run(
     leads_path: str | None,
     as_json: bool,
 ) -> None:
-    """Run SCENARIO once (a preset name, a scenarios/ name, or a .toml path) and summarise it.
+    """Run SCENARIO once (a preset name, a shipped or scenarios/ name, or a .toml path) and summarise it.
 
     Below the tables, a legend gives each measure's unit, better direction and meaning; --json
     carries the same under "measures". --leads writes one row per lead (columns in README).
@@ -339,18 +339,22 @@ def compare(
 @click.command()
 @json_option
 def scenarios(as_json: bool) -> None:
-    """List the scenarios you can name: structure presets and scenarios/*.toml."""
-    from orgsim.scenario import available
+    """List the scenarios you can name: structure presets, shipped scenarios and scenarios/*.toml."""
+    from orgsim.scenario import available, descriptions
 
     found = available()
+    described = descriptions()
     if as_json:
-        _emit_json(found)
+        _emit_json(
+            {name: {"where": where, "description": described.get(name, "")} for name, where in found.items()}
+        )
         return
     table = Table(title="scenarios", title_justify="left")
     table.add_column("name")
+    table.add_column("what it is")
     table.add_column("where")
     for name, where in found.items():
-        table.add_row(safe(name), safe(where))
+        table.add_row(safe(name), safe(described.get(name, "")), safe(where))
     out.print(table)
 
 
