@@ -287,7 +287,7 @@ def compare(
         for label in result.labels:
             part = summary[summary["scenario"] == label]
             entry: dict[str, Any] = {
-                row.measure: _clean({"mean": row.mean, "low": row.low, "high": row.high})
+                row.measure: _clean({"mean": row.mean, "ci_low": row.ci_low, "ci_high": row.ci_high})
                 for row in part.itertuples()
             }
             if label != base:
@@ -308,7 +308,7 @@ def compare(
         cells = []
         for label in result.labels:
             row = summary[(summary["scenario"] == label) & (summary["measure"] == name)].iloc[0]
-            cells.append(fmt_ci(name, row["mean"], row["low"], row["high"]))
+            cells.append(fmt_ci(name, row["mean"], row["ci_low"], row["ci_high"]))
         table.add_row(name, *cells)
     out.print(table)
     out.print(CI_SHORT)
