@@ -127,8 +127,13 @@ class ReportData:
 
     @property
     def economic(self) -> str:
-        """The headline economic measure: contribution, else (runs without it) revenue."""
+        """The decision measure: the first of :data:`ECONOMIC` the runs have."""
         return next(m for m in ECONOMIC if m in self.runs)
+
+    @property
+    def headline(self) -> tuple[str, ...]:
+        """The measures the outcomes chart draws: the decision measure, friction and leakage."""
+        return tuple(dict.fromkeys(m for m in (self.economic, *charts.HEADLINE[1:]) if m in self.runs))
 
     def higher_is_better(self, measure: str) -> bool:
         """Whether more of ``measure`` is better (from the measure schema's direction)."""

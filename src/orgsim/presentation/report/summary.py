@@ -228,8 +228,10 @@ def summarise(data: ReportData) -> Summary:
     for m in matrix:
         mv = data.verdict(m)
         for g in data.groups:
-            mean = mv.means.get(g, (math.nan,))[0]
+            mean, low, high = mv.means.get(g, (math.nan, math.nan, math.nan))
             text = fmt(m, mean) if not math.isnan(mean) else "n/a"
+            if not math.isnan(mean) and not math.isnan(low):
+                text += f" [{fmt(m, low)}, {fmt(m, high)}]"
             cells[(g, m)] = (text, data.mark(m, g))
     return Summary(
         measure=measure,
