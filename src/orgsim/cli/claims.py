@@ -122,7 +122,7 @@ def claims(
         c = r.claim
         where = r.where() if r.main else f"missing: {c.missing}"
         table.add_row(
-            f"{c.claim} [dim]({c.source[:3]}, {c.id})[/dim]",
+            f"{c.claim} [dim]({c.source}, {c.id})[/dim]",
             label_of(c.measure),
             "up" if c.direction > 0 else "down",
             effect_text(r),
