@@ -201,8 +201,8 @@ def lead_flow(
     rate = float(part["leakage_rate"].mean()) if "leakage_rate" in part else float("nan")  # as in the tables
     top_cause = max(leaked, key=lambda c: leaked[c]) if leaked and max(leaked.values()) > 0 else None
     title = title or (
-        f"{group}: of {compact_number(created)} leads created, {100 * won_share:.1f}% are won and "
-        f"{compact_number(outcome['leaked'])} leak ({100 * rate:.1f}% of the leads with buying intent)"
+        f"{group}: of {compact_number(created)} leads created, {100 * won_share:.1f}% are won; "
+        f"{100 * rate:.1f}% of the leads with buying intent leak"
         + (f", most of them {in_sentence(style.cause_name(top_cause))}" if top_cause else "")
     )
     subtitle = (

@@ -150,6 +150,8 @@ class ReportData:
         """The verdict mark of ``group`` on ``measure``; ``none`` where neither direction is better."""
         if self.direction(measure) == "none":
             return "none"
+        if self.reps < 2 and not self.settings:  # one run per group: no noise estimate, no verdict
+            return "single"
         v = self.verdict(measure)
         return v.mark(group) if group in v.order else ""
 

@@ -426,7 +426,8 @@ def render_html(data: ReportData, chart_list: Sequence[Chart], table: pd.DataFra
         f"<title>{_e(data.title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{_e(data.title)}</h1>",
         f"<p class='meta'>Generated {generated} by orgsim {_e(data.versions.get('orgsim', ''))} · "
-        f"{len(data.runs)} runs · {_e(design_title(data.design))}</p>",
+        f"{len(data.runs)} runs · "
+        f"{_e(design_title(data.design) if data.reps > 1 else 'one run per structure (no CI)')}</p>",
         f"<p class='question'>{_e(data.question)}</p>",
         "<h2>Executive summary</h2>",
         _summary_html(data, summarise(data), next((c for c in chart_list if c.name == "forest"), None)),
