@@ -80,4 +80,4 @@ def test_decision_matrix_cells_carry_their_ci(rendered):
     _, page = rendered["compare"]
     matrix = page[page.index("Decision matrix") :]
     matrix = matrix[: matrix.index("</table>")]
-    assert re.search(r"<td[^>]*>[^<]*\[[^\]]+\]<br>", matrix)  # mean [low, high] above its mark
+    assert re.search(r"<td[^>]*>[^<]+<br><span class='note'>\[[^\]]+\]</span><br>", matrix)  # mean, CI, mark

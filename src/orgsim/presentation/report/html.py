@@ -394,7 +394,9 @@ def _summary_html(data: ReportData, summary: Summary, forest: Chart | None = Non
             cells: list[Cell] = [_swatch(data, g)]
             for m in summary.matrix:
                 value, mark = summary.cells[(g, m)]
-                cells.append((f"{_e(value)}<br><span class='mark'>{_e(mark_text(mark))}</span>", f"m-{mark}"))
+                mean, _, ci = value.partition(" [")  # the CI on its own line keeps the matrix narrow
+                shown = _e(mean) + (f"<br><span class='note'>[{_e(ci)}</span>" if ci else "")
+                cells.append((f"{shown}<br><span class='mark'>{_e(mark_text(mark))}</span>", f"m-{mark}"))
             rows.append(cells)
         parts.append(
             "<p><b>Decision matrix</b>: each structure's mean and its mark by the verdict rule — "
