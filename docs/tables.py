@@ -67,7 +67,7 @@ def winners(reps: int = 20) -> None:
             text = []
             for s in STRUCTURES:
                 row = part.loc[s]
-                value = f"{s[:3]} " + fmt_ci(measure, row["mean"], row["low"], row["high"])
+                value = f"{s[:3]} " + fmt_ci(measure, row["mean"], row["ci_low"], row["ci_high"])
                 text.append(f"**{value}**" if s == best else value)
             cells.append("<br>".join(text))
         print(f"| {ctx} | " + " | ".join(cells) + " |")

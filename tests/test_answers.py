@@ -28,6 +28,7 @@ from orgsim.experiment.claims import (
 )
 from orgsim.experiment.explain import differing_keys, explain, explain_measures, players
 from orgsim.experiment.stats import Difference, paired_difference
+from orgsim.references import references
 
 TINY = {"market.prospects": 800, "horizon.days": 30, "sales.headcount": 3, "marketing.headcount": 2}
 TINY_ARGS = ["--days", "30", "--set", "market.prospects=800", "--set", "sales.headcount=3"]
@@ -215,7 +216,7 @@ def test_the_registry_holds_the_issue_claims_and_names_missing_mechanisms():
         "brand_drives_future_purchases", "speed_to_lead", "lead_black_hole", "marketers_join_key_deals",
     } <= ids  # fmt: skip
     for c in claims:
-        assert c.direction in (1, -1) and c.quote and c.source.endswith(".txt")
+        assert c.direction in (1, -1) and c.quote and c.source in references()  # a bibliography key
         if c.expressible:  # every change and condition resolves to a valid scenario
             for side in (c.a, c.b):
                 load_scenario(c.scenario, {k: v for k, v in side.items() if k != "structure"})

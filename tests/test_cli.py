@@ -69,7 +69,7 @@ def test_compare_json_has_means_and_cis():
     data = json.loads(result.stdout)
     assert set(data["scenarios"]) == {"separate", "merged"}
     revenue = data["scenarios"]["merged"]["revenue"]
-    assert set(revenue) == {"mean", "low", "high"}
+    assert set(revenue) == {"mean", "ci_low", "ci_high"}
 
 
 def test_compare_across_structures():

@@ -57,6 +57,14 @@ def test_the_report_button_writes_a_report_of_both_runs(tmp_path):
     text = path.read_text()
     assert "separate" in text and "aligned" in text
     assert (path.parent / "runs.csv").read_text().count("\n") == 3  # header and two runs
+    import pandas as pd
+
+    runs = pd.read_csv(path.parent / "runs.csv")
+    label = "group" if "group" in runs else "scenario"
+    assert set(runs[label]) == {"separate", "aligned"}  # each run labelled by its own structure
+    assert "95% CI no CI" not in text and "<span class='mark'>set by inputs</span>" not in text
+    assert "<span class='mark'>one run: no verdict</span>" in text  # one run: no CI, no verdict
+    assert "one run per structure (no CI)" in text and "a single seed is one possible year" in text
 
 
 @pytest.fixture

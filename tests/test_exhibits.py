@@ -56,7 +56,8 @@ def test_default_titles_state_the_finding(runs):
     assert title.startswith(best) or title.startswith(f"Best on revenue: {best}")
     friction = runs.groupby("group")["friction_index"].mean()
     title = charts.friction_by_source(runs).texts[0].get_text().replace("\n", " ")
-    assert title.startswith(f"{friction.idxmax()} has the most friction ({friction.max():.0f} of 100")
+    assert title.startswith(f"{friction.idxmin()} has the least friction ({friction.min():.0f} of 100")
+    assert f"{friction.idxmax()} the most ({friction.max():.0f}," in title and "clear" in title
 
 
 def test_causes_and_sources_never_take_a_structure_colour():
@@ -71,8 +72,8 @@ def test_lead_flow_title_counts_the_ledger(runs):
     fig = exhibits.lead_flow(runs, "aligned")
     title = fig.texts[0].get_text().replace("\n", " ")
     won = 100 * part["ledger.won"].mean() / part["ledger.created"].mean()
-    leaked = 100 * part["ledger.leaked"].mean() / part["ledger.created"].mean()
-    assert f"{won:.1f}% are won" in title and f"{leaked:.1f}% leak" in title
+    rate = 100 * part["leakage_rate"].mean()  # the tables' leakage rate: leaked / leads with intent
+    assert f"{won:.1f}% are won" in title and f"{rate:.1f}% of the leads with buying intent leak" in title
 
 
 def test_waterfall_steps_add_up_to_the_difference_in_revenue_leaked(runs):

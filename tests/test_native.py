@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import mesa
+import numpy as np
 import pytest
 
 from orgsim import InputError, simulate
@@ -60,6 +61,29 @@ def test_friction_log_adds_up_to_the_friction_counts():
         assert 1 <= event.day <= model.day and event.count > 0
         logged[event.source] = logged.get(event.source, 0) + event.count
     assert logged == {k: v for k, v in model.friction.events.items() if v}
+
+
+def test_batch_run_with_iterations_draws_fresh_seeds_and_names_them():
+    params = {"scenario": "separate", **TINY, "horizon.days": 60}
+    with pytest.warns(Warning):  # Mesa deprecates iterations= in favour of rng=
+        rows = mesa.batch_run(
+            OrgSimModel, parameters=params, iterations=2, max_steps=60, display_progress=False
+        )
+    assert len(rows) == 2 and all(row["Step"] == 60 for row in rows)
+    seeds = [row["seed"] for row in rows]
+    assert all(isinstance(s, int) for s in seeds) and seeds[0] != seeds[1]
+    overrides = {k: params[k] for k in TINY}
+    again = simulate("separate", seed=seeds[0], overrides=overrides)
+    assert same(rows[0]["revenue"], again.metrics["revenue"])  # the named seed repeats the run
+
+
+def test_mesa_seed_conventions():
+    assert OrgSimModel(rng=42, **TINY).seed == OrgSimModel(seed=42, **TINY).seed == 42
+    assert OrgSimModel(seed=None, **TINY).seed != OrgSimModel(seed=None, **TINY).seed
+    drawn = OrgSimModel(rng=np.random.default_rng(5), **TINY).seed
+    assert drawn == OrgSimModel(rng=np.random.default_rng(5), **TINY).seed
+    with pytest.raises(InputError, match="give one, not both"):
+        OrgSimModel(seed=3, rng=4, **TINY)
 
 
 def test_structure_and_dotted_keywords_override_the_scenario():

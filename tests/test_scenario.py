@@ -126,3 +126,25 @@ def test_issue_override_keys_exist():
         "sla.attempts",
     ):
         assert key in PARAMETERS
+
+
+def test_shipped_scenarios_resolve_from_any_folder(tmp_path, monkeypatch):
+    from orgsim.scenario import available, descriptions
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("startup", "enterprise", "tough_times", "heterogeneous"):
+        sc = load_scenario(name)
+        assert sc.name == name and sc.description
+        assert available()[name] == "shipped"
+        assert descriptions()[name] == sc.description
+    assert load_scenario("scenarios/startup.toml").flat() == load_scenario("startup").flat()
+
+
+def test_a_local_scenario_file_wins_over_the_shipped_one(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "startup.toml").write_text('name = "mine"\nstructure = "merged"\n')
+    from orgsim.scenario import available
+
+    assert load_scenario("startup").name == "mine"
+    assert available()["startup"].endswith("startup.toml")

@@ -1,4 +1,4 @@
-"""Fit the speed-to-lead curves to the published first-attempt ratios (FACTS §1), and show the tension.
+"""Fit the speed-to-lead curves to the published first-attempt ratios ([oldroyd2007]), and show the tension.
 
 Contact on an attempt ``h`` hours after the buyer raised their hand:
     contact(h) = rate * (floor + (1 - floor) / (1 + (60 h / half_min)^k))

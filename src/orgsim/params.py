@@ -2,7 +2,7 @@
 
 Scenario files, `--set` overrides, experiment factors and the dashboard all read this module.
 A parameter is addressed by a dotted key, ``section.name`` (e.g. ``sla.response_hours``).
-Sources in square brackets refer to ``shared/FACTS.md`` sections; "assumption" marks a default
+Sources in square brackets are keys of the bibliography (docs/references.md); "assumption" marks a default
 chosen for a plausible mid-size B2B company, to be swept rather than trusted.
 """
 
@@ -76,7 +76,7 @@ class Market(Section):
         "share",
         0.001,
         0.5,
-        "assumption (DESIGN §1: a small share is in-market at a time)",
+        "assumption (a small share is in-market at a time)",
         "Long-run share of accounts in an active buying window.",
     )
     buying_window_days: float = param(
@@ -84,7 +84,7 @@ class Market(Section):
         "business days",
         5,
         500,
-        "assumption (mid-market cycle 30-90 days [FACTS §2])",
+        "assumption (mid-market cycle 30-90 days [sales_cycle_ranges])",
         "Mean length of a buying window.",
     )
     buy_share: float = param(
@@ -92,7 +92,7 @@ class Market(Section):
         "share",
         0.0,
         1.0,
-        "Rapid Learning Institute via Marketo 2013 [FACTS §2, S]",
+        "Rapid Learning Institute via Marketo 2013 [funnel_benchmarks, S]",
         "Share of buying windows that end in a purchase from some vendor.",
     )
     demand: float = param(
@@ -130,7 +130,7 @@ class Market(Section):
         "share",
         0.0,
         1.0,
-        "Rubel et al. (SSRN 3493361): heterogeneous lead quality [FACTS §6]",
+        "Rubel et al. (SSRN 3493361): heterogeneous lead quality [rubel2025]",
         "Share of accounts whose fit and intent are hard to read from activity and firmographics.",
         label="Share of hard-to-read leads",
     )
@@ -139,7 +139,7 @@ class Market(Section):
         "business days",
         1,
         500,
-        "mid-market 30-90 calendar days [FACTS §2, S]",
+        "mid-market 30-90 calendar days [funnel_benchmarks, S]",
         "Mean time from opportunity to decision.",
         label="Sales cycle",
     )
@@ -236,7 +236,7 @@ class Marketing(Section):
         "score sd",
         0.0,
         2.0,
-        "Rubel et al. (SSRN 3493361): screening heterogeneous leads is a specialist task [FACTS §6]",
+        "Rubel et al. (SSRN 3493361): screening heterogeneous leads is a specialist task [rubel2025]",
         "Extra noise in a specialist's read of a hard lead's fit and intent (generalists: more).",
     )
     nurture_days: float = param(
@@ -265,7 +265,7 @@ class Sales(Section):
     prioritisation: Literal["cherry_pick", "sla"] = param(
         "cherry_pick",
         "choice",
-        source="Oldroyd et al. 2011 [FACTS §1]",
+        source="Oldroyd et al. 2011 [oldroyd2007; oldroyd2011]",
         doc="Order of work: gut feel with own pipeline first, or new leads first-in first-out.",
     )
     attempts: int = param(
@@ -273,7 +273,7 @@ class Sales(Section):
         "attempts",
         1,
         20,
-        "assumption: habit, below the ≥6 recommended [FACTS §1]",
+        "assumption: habit, below the ≥6 recommended [oldroyd2007; oldroyd2011]",
         doc="Contact attempts per lead when no SLA sets them.",
     )
     attempt_spacing_days: float = param(2, "business days", 0, 30, doc="Days between attempts.")
@@ -298,7 +298,7 @@ class Sales(Section):
         "leads",
         0.1,
         10_000,
-        "Sabnis et al. 2013: follow-up falls with lead volume [FACTS §2]",
+        "Sabnis et al. 2013: follow-up falls with lead volume [sabnis2013]",
         "Backlog of unworked leads at which a rep's chance to work a new one halves.",
     )
     contact_rate: float = param(
@@ -306,7 +306,7 @@ class Sales(Section):
         "probability",
         0.0,
         1.0,
-        "Oldroyd et al. 2007: contact odds 100x higher at 5 than at 30 minutes [FACTS §1]",
+        "Oldroyd et al. 2007: contact odds 100x higher at 5 than at 30 minutes [oldroyd2007]",
         "Chance an attempt reaches a buyer in the first minutes after they raised their hand.",
     )
     contact_half_minutes: float = param(
@@ -314,7 +314,7 @@ class Sales(Section):
         "minutes",
         0.1,
         6000,
-        "fitted to Oldroyd et al. 2007: contact odds 100x, 5 vs 30 min [FACTS §1] (docs/calibration)",
+        "fitted to Oldroyd et al. 2007: contact odds 100x, 5 vs 30 min [oldroyd2007] (docs/calibration)",
         "Minutes after the buyer raised their hand at which the hot part of the contact chance is half gone.",
         label="Lead cooling half-life",
     )
@@ -323,7 +323,7 @@ class Sales(Section):
         "exponent",
         0.5,
         20.0,
-        "fitted to Oldroyd et al. 2007 [FACTS §1] (docs/calibration)",
+        "fitted to Oldroyd et al. 2007 [oldroyd2007; oldroyd2011] (docs/calibration)",
         "Steepness of the hot contact chance's fall around its half time (Hill exponent).",
     )
     contact_floor: float = param(
@@ -331,7 +331,7 @@ class Sales(Section):
         "share",
         0.0,
         1.0,
-        "InsideSales: 6 attempts raise contact by up to ~70% [FACTS §1]; funnel SAL->SQL [FACTS §2]",
+        "6 attempts raise contact by up to ~70% [oldroyd2007]; funnel SAL->SQL [funnel_benchmarks]",
         "Share of the first-minutes contact chance any later attempt keeps (buyers stay reachable).",
     )
     intent_half_hours: float = param(
@@ -339,7 +339,7 @@ class Sales(Section):
         "hours",
         0.01,
         1000,
-        "fitted to Oldroyd 2007 and HBR 2011 qualification odds [FACTS §1]",
+        "fitted to Oldroyd 2007 and HBR 2011 qualification odds [oldroyd2007]",
         "Scale of the cooling of a buyer's hot intent after they raised their hand.",
     )
     intent_decay_exponent: float = param(
@@ -347,7 +347,7 @@ class Sales(Section):
         "exponent",
         0.0,
         5.0,
-        "fitted to HBR 2011: 7x (1st vs 2nd hour), 60x (1 h vs >= 24 h) [FACTS §1]",
+        "fitted to HBR 2011: 7x (1st vs 2nd hour), 60x (1 h vs >= 24 h) [oldroyd2011]",
         "Power of the cooling of hot intent.",
     )
     intent_floor: float = param(
@@ -355,7 +355,7 @@ class Sales(Section):
         "share",
         0.0,
         1.0,
-        "in tension: HBR 2011's 60x vs funnel SAL->SQL 50-70% at a 42 h mean response [FACTS §1-2]",
+        "in tension: HBR 2011's 60x vs SAL->SQL 50-70% at a 42 h mean [oldroyd2011; funnel_benchmarks]",
         "Share of the hot qualification chance a buyer still in market keeps after their intent cooled.",
     )
     qualify_rate: float = param(
@@ -363,7 +363,7 @@ class Sales(Section):
         "probability",
         0.0,
         1.0,
-        "SAL->SQL 50-70% [FACTS §2, ?]",
+        "SAL->SQL 50-70% [funnel_benchmarks, ?]",
         "Chance a reached, in-market, fitting buyer is qualified.",
     )
     fit_min: float = param(
@@ -371,7 +371,7 @@ class Sales(Section):
         "score 0-1",
         0.0,
         1.0,
-        "calibrated: MQL->SAL 40-60% for separate [FACTS §2, ?]",
+        "calibrated: MQL->SAL 40-60% for separate [funnel_benchmarks, ?]",
         "Lowest fit a rep will qualify (and, raised by distrust, the bar to accept an MQL).",
     )
     opportunity_rate: float = param(
@@ -379,7 +379,7 @@ class Sales(Section):
         "probability",
         0.0,
         1.0,
-        "SQL->opportunity 30-50% [FACTS §2, ?]",
+        "SQL->opportunity 30-50% [funnel_benchmarks, ?]",
         "Base chance an SQL becomes an opportunity.",
     )
     win_rate: float = param(
@@ -387,7 +387,7 @@ class Sales(Section):
         "probability",
         0.0,
         1.0,
-        "opportunity->won 20-30% [FACTS §2, ?]",
+        "opportunity->won 20-30% [funnel_benchmarks, ?]",
         "Base chance an opportunity is won by an average rep with full attention.",
     )
     trust_initial: float = param(0.5, "score 0-1", 0.0, 1.0, doc="Initial trust in marketing's leads.")
@@ -403,7 +403,7 @@ class Sales(Section):
         "probability",
         0.0,
         1.0,
-        "Sabnis et al. 2013: ~70% of leads not pursued [FACTS §2]",
+        "Sabnis et al. 2013: ~70% of leads not pursued [sabnis2013]",
         "Chance a rep with no trust and no tracking still works a marketing lead.",
     )
     outbound_max_share: float = param(
@@ -442,7 +442,7 @@ class Sales(Section):
 
 
 class Policy(Section):
-    """The org structure as policies (DESIGN §2); presets fill these, users may mix hybrids."""
+    """The org structure as policies; presets fill these, users may mix hybrids."""
 
     heads: int = param(2, "heads", 1, 2, doc="Department heads: 2 negotiate budgets, 1 decides alone.")
     head_bias: float = param(
@@ -464,7 +464,7 @@ class Policy(Section):
         "0-1",
         0.0,
         1.0,
-        "Kotler et al. 2006 [FACTS §4]",
+        "Kotler et al. 2006 [kotler2006]",
         "How much budgets and targets are planned jointly (damps budget disputes).",
     )
     handoff_delay_hours: float = param(
@@ -472,7 +472,7 @@ class Policy(Section):
         "hours",
         0.0,
         500,
-        "CRM polled once a day, Oldroyd et al. 2011 [FACTS §1]",
+        "CRM polled once a day, Oldroyd et al. 2011 [oldroyd2007; oldroyd2011]",
         "Mean delay before sales can see a new MQL.",
     )
     lead_routing: float = param(
@@ -480,7 +480,7 @@ class Policy(Section):
         "share",
         0.0,
         1.0,
-        "Oldroyd et al. 2011: leads routed by 'fairness' or left to the team [FACTS §1]",
+        "Oldroyd et al. 2011: leads routed by 'fairness' or left to the team [oldroyd2007; oldroyd2011]",
         "Share of MQLs the CRM assigns to a named rep; the rest wait in a shared inbox for a rep with room.",
     )
     brand_share: float = param(
@@ -488,7 +488,7 @@ class Policy(Section):
         "share",
         0.0,
         1.0,
-        "Kotler et al. 2006: marketers' long horizon vs. sales' short one [FACTS §4]",
+        "Kotler et al. 2006: marketers' long horizon vs. sales' short one [kotler2006]",
         "Share of the program budget spent on brand rather than lead capture.",
     )
     mql_volume_bias: float = param(
@@ -503,7 +503,7 @@ class Policy(Section):
         "0-1",
         0.0,
         1.0,
-        "Kotler et al. 2006: a shared definition of a lead [FACTS §4]",
+        "Kotler et al. 2006: a shared definition of a lead [kotler2006]",
         "How much the MQL score reflects fit and intent rather than activity.",
     )
     follow_up_duty: float = param(
@@ -511,7 +511,7 @@ class Policy(Section):
         "0-1",
         0.0,
         1.0,
-        "Sabnis et al. 2013: tracking raises follow-up [FACTS §2]",
+        "Sabnis et al. 2013: tracking raises follow-up [sabnis2013]",
         "Managerial tracking of lead follow-up.",
     )
     feedback: float = param(
@@ -526,7 +526,7 @@ class Policy(Section):
         "probability",
         0.0,
         1.0,
-        "CMO Council 2004: 73% have no re-qualifying process [FACTS §2]",
+        "CMO Council 2004: 73% have no re-qualifying process [cmocouncil2004]",
         "Chance a rejected or stalled lead is returned to nurture.",
     )
     specialisation: float = param(
@@ -593,7 +593,7 @@ class Policy(Section):
 
 
 class SLA(Section):
-    """The service-level agreement between marketing and sales [FACTS §5]."""
+    """The service-level agreement between marketing and sales [sla_practice]."""
 
     enabled: bool = param(False, "flag", doc="Whether an SLA binds both teams.")
     response_hours: float = param(
@@ -601,7 +601,7 @@ class SLA(Section):
         "working hours",
         0.1,
         500,
-        "first touch within 24 h [FACTS §5, S]",
+        "first touch within 24 h [sla_practice, S]",
         "Sales must attempt first contact within this many hours.",
     )
     attempts: int = param(
@@ -609,7 +609,7 @@ class SLA(Section):
         "attempts",
         1,
         30,
-        "InsideSales: at least 6 attempts [FACTS §1]",
+        "InsideSales: at least 6 attempts [oldroyd2007]",
         "Attempts before a lead may be returned.",
     )
 
@@ -625,7 +625,7 @@ class Friction(Section):
         "share",
         0.0,
         1.0,
-        "Kotler et al. 2006: one executive over both functions [FACTS §4]",
+        "Kotler et al. 2006: one executive over both functions [kotler2006]",
         "Share of a dispute's heat and hours a single head over both teams settles before it escalates.",
     )
     trust_erosion: float = param(
@@ -775,7 +775,7 @@ SECTIONS: dict[str, type[Section]] = {
     "customers": Customers,
 }
 
-# Org-structure presets (DESIGN §2): each names only the values that differ from the defaults,
+# Org-structure presets: each names only the values that differ from the defaults,
 # which are those of "separate". "defined" and "integrated" follow Kotler et al. (2006).
 PRESETS: dict[str, dict[str, Any]] = {
     "separate": {},

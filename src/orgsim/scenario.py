@@ -31,7 +31,8 @@ from orgsim.params import (
     StructureName,
 )
 
-SCENARIO_DIR = Path("scenarios")
+SCENARIO_DIR = Path("scenarios")  # the user's own scenarios (``orgsim init`` writes here)
+SHIPPED_DIR = Path(__file__).parent / "data" / "scenarios"  # the scenarios shipped with the package
 META_KEYS = ("name", "description", "structure")
 
 
@@ -222,12 +223,36 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     return key, parsed
 
 
-def available() -> dict[str, str]:
-    """Scenario names a user can pass: built-in structure presets and ``scenarios/*.toml``."""
-    out = {name: "built-in structure preset" for name in STRUCTURES}
+def _scenario_files() -> dict[str, Path]:
+    """Named scenario files: shipped ones, then ``./scenarios/*.toml`` (a local file wins)."""
+    out = {path.stem: path for path in sorted(SHIPPED_DIR.glob("*.toml"))}
     if SCENARIO_DIR.is_dir():
-        for path in sorted(SCENARIO_DIR.glob("*.toml")):
-            out[path.stem] = str(path)
+        out.update({path.stem: path for path in sorted(SCENARIO_DIR.glob("*.toml"))})
+    return out
+
+
+def available() -> dict[str, str]:
+    """Scenario names a user can pass: structure presets, shipped scenarios and ``scenarios/*.toml``.
+
+    Values say where each comes from: ``built-in structure preset``, ``shipped`` (package data,
+    found from any folder) or the path of a local file.
+    """
+    out = {name: "built-in structure preset" for name in STRUCTURES}
+    for name, path in _scenario_files().items():
+        out[name] = "shipped" if path.parent == SHIPPED_DIR else str(path)
+    return out
+
+
+def descriptions() -> dict[str, str]:
+    """Each available scenario's one-line description (from its file; presets say what they are)."""
+    out = {name: f"the {name} structure preset on the default company" for name in STRUCTURES}
+    for name, path in _scenario_files().items():
+        try:
+            raw = read_toml(path)
+        except InputError as exc:
+            out[name] = f"(unreadable: {exc})"
+            continue
+        out[name] = str(raw.get("description", "")) or str(raw.get("name", name))
     return out
 
 
@@ -255,18 +280,30 @@ def load_scenario(
     overrides: dict[str, Any] | None = None,
     overrides_source: str = "--set",
 ) -> Scenario:
-    """Load a scenario by preset name, ``scenarios/<name>.toml``, or path to a .toml file.
+    """Load a scenario by preset name, shipped or ``scenarios/<name>.toml`` name, or .toml path.
 
     ``overrides_source`` names where the overrides came from in error messages.
     """
     text = str(name_or_path)
     path = Path(text)
     given = {"overrides": overrides, "overrides_source": overrides_source}
+    shipped = SHIPPED_DIR / path.name
+    source = text
+    if (
+        path.suffix == ".toml"
+        and not path.exists()
+        and path.parent.name == SCENARIO_DIR.name
+        and shipped.exists()
+    ):  # `scenarios/startup.toml` from any folder: the shipped file of that name
+        path = shipped
+    else:
+        source = str(path)
     if path.suffix == ".toml" or path.exists():
-        return resolve(read_toml(path), source=str(path), **given)
-    local = SCENARIO_DIR / f"{text}.toml"
-    if local.exists():
-        return resolve(read_toml(local), source=str(local), **given)
+        return resolve(read_toml(path), source=source, **given)
+    named = _scenario_files().get(text)
+    if named is not None:
+        source = text if named.parent == SHIPPED_DIR else str(named)
+        return resolve(read_toml(named), source=source, **given)
     if text in STRUCTURES:
         return resolve({"structure": text, "name": text}, source=text, **given)
     options = list(available())

@@ -2,8 +2,8 @@
 
 Commands live in the modules of this package (``core``: run, compare, scenarios, show;
 ``sweep``: sweep, analyze; ``report``; ``explain``; ``claims``; ``calibrate``; ``init``;
-``validate``; ``dashboard``; ``tornado``) and are loaded only when they are called, so ``orgsim --help``
-and ``--version`` answer without importing the model, pandas or mesa.
+``validate``; ``dashboard``; ``tornado``; ``glossary``) and are loaded only when they are
+called, so ``orgsim --help`` and ``--version`` answer without importing the model, pandas or mesa.
 Benchmarks run with ``python -m benchmarks``.
 
 To add a command: write it in a module of this package with ``@click.command()`` (not
@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "claims": ("orgsim.cli.claims", "claims", "Test the seed articles' claims as paired experiments."),
     "tornado": ("orgsim.cli.tornado", "tornado", "A's margin over B, one parameter at a time."),
     "decide": ("orgsim.cli.decide", "decide", "Which structure holds up across what you don't know."),
+    "glossary": ("orgsim.cli.glossary", "glossary", "Define a term or measure (MQL, leakage, ...)."),
 }
 
 

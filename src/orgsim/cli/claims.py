@@ -124,7 +124,7 @@ def claims(
         if r.assumed_text():
             where = f"{r.assumed_text()}. {where}"
         table.add_row(
-            f"{c.claim} [dim]({c.source[:3]}, {c.id})[/dim]",
+            f"{c.claim} [dim]({c.source}, {c.id})[/dim]",
             label_of(c.measure),
             "up" if c.direction > 0 else "down",
             effect_text(r),

@@ -71,7 +71,7 @@ def run(
     leads_path: str | None,
     as_json: bool,
 ) -> None:
-    """Run SCENARIO once (a preset name, a scenarios/ name, or a .toml path) and summarise it.
+    """Run SCENARIO once (a preset name, a shipped or scenarios/ name, or a .toml path) and summarise it.
 
     Below the tables, a legend gives each measure's unit, better direction and meaning; --json
     carries the same under "measures". --leads writes one row per lead (columns in README).
@@ -289,7 +289,7 @@ def compare(
         for label in result.labels:
             part = summary[summary["scenario"] == label]
             entry: dict[str, Any] = {
-                row.measure: _clean({"mean": row.mean, "low": row.low, "high": row.high})
+                row.measure: _clean({"mean": row.mean, "ci_low": row.ci_low, "ci_high": row.ci_high})
                 for row in part.itertuples()
             }
             if label != base:
@@ -310,7 +310,7 @@ def compare(
         cells = []
         for label in result.labels:
             row = summary[(summary["scenario"] == label) & (summary["measure"] == name)].iloc[0]
-            cells.append(fmt_ci(name, row["mean"], row["low"], row["high"]))
+            cells.append(fmt_ci(name, row["mean"], row["ci_low"], row["ci_high"]))
         table.add_row(name, *cells)
     out.print(table)
     out.print(CI_SHORT)
@@ -341,18 +341,22 @@ def compare(
 @click.command()
 @json_option
 def scenarios(as_json: bool) -> None:
-    """List the scenarios you can name: structure presets and scenarios/*.toml."""
-    from orgsim.scenario import available
+    """List the scenarios you can name: structure presets, shipped scenarios and scenarios/*.toml."""
+    from orgsim.scenario import available, descriptions
 
     found = available()
+    described = descriptions()
     if as_json:
-        _emit_json(found)
+        _emit_json(
+            {name: {"where": where, "description": described.get(name, "")} for name, where in found.items()}
+        )
         return
     table = Table(title="scenarios", title_justify="left")
     table.add_column("name")
+    table.add_column("what it is")
     table.add_column("where")
     for name, where in found.items():
-        table.add_row(safe(name), safe(where))
+        table.add_row(safe(name), safe(described.get(name, "")), safe(where))
     out.print(table)
 
 

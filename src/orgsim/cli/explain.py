@@ -88,7 +88,7 @@ def explain(
 ) -> None:
     """Why does B differ from A? Split the paired difference among the parameters that differ.
 
-    A and B are scenarios (a preset name, a scenarios/ name, or a .toml path). Each parameter
+    A and B are scenarios (a preset name, a shipped or scenarios/ name, or a .toml path). Each parameter
     that differs gets its Shapley value: what switching it from A's value to B's adds to
     --measure, averaged over every order of switching, with a 95% CI over seeds. The parts add
     up to the paired difference B - A. --group counts several parameters as one.

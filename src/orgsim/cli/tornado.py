@@ -39,7 +39,8 @@ from orgsim.cli import (
     multiple=True,
     metavar="KEY[=LOW:HIGH]",
     help="A parameter to vary (repeatable), at LOW and HIGH or by default at half and double the "
-    "scenario's value (within its declared range). Default: the list below.",
+    "scenario's value (within its declared range). Default: the parameters listed in the "
+    "description above.",
 )
 @click.option(
     "--measure",

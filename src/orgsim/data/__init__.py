@@ -1,1 +1,1 @@
-"""Package data: the published facts orgsim is validated against (facts.toml)."""
+"""Package data: published facts (facts.toml), claims (claims.toml) and the shipped scenarios."""

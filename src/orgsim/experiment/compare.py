@@ -24,6 +24,18 @@ from orgsim.model.metrics import METRICS, RunResult
 from orgsim.model.simulate import as_scenario, simulate
 from orgsim.scenario import Scenario
 
+HTML_MEASURES = (
+    "contribution",
+    "revenue",
+    "won_deals",
+    "win_rate",
+    "cost",
+    "friction_index",
+    "leakage_rate",
+    "median_response_hours",
+)
+"""Rows of a comparison's notebook table (those present in the runs)."""
+
 MAX_RUNS = 100_000  # a comparison holds every run in memory; `orgsim sweep` streams more to disk
 
 
@@ -87,8 +99,53 @@ class Comparison:
                 )
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
+    def __repr__(self) -> str:
+        """One line: how many scenarios and replications, the seed and the labels."""
+        names = ", ".join(self.labels)
+        return f"Comparison({len(self.scenarios)} scenarios x {self.reps} reps, seed {self.seed}: {names})"
+
+    def _repr_html_(self) -> str:
+        """A notebook table: headline measures' means with 95% CIs, and paired differences."""
+        import html
+
+        from orgsim import measures
+        from orgsim.presentation.format import fmt_ci
+
+        runs = self.runs()
+        shown = [m for m in HTML_MEASURES if m in runs]
+        summary = self.summary(shown).set_index(["scenario", "measure"])
+        diffs = None
+        if len(self.labels) > 1:
+            diffs = self.differences(columns=shown).set_index(["scenario", "measure"])
+        base = self.labels[0]
+        head = "".join(f"<th>{html.escape(lab)}</th>" for lab in self.labels)
+        body = []
+        for m in shown:
+            cells = []
+            for lab in self.labels:
+                row = summary.loc[(lab, m)]
+                text = fmt_ci(m, row["mean"], row["ci_low"], row["ci_high"])
+                if diffs is not None and lab != base:
+                    d = diffs.loc[(lab, m)]
+                    sure = "clear" if d["ci_low"] > 0 or d["ci_high"] < 0 else "not clear"
+                    ci = fmt_ci(m, d["mean"], d["ci_low"], d["ci_high"])
+                    text += f"<br><small>vs {html.escape(base)}: {ci} ({sure})</small>"
+                cells.append(f"<td>{text}</td>")
+            unit = measures.UNIT_WORDS.get(measures.unit(m), measures.unit(m))
+            name = html.escape(f"{measures.label(m)} ({unit})" if unit else measures.label(m))
+            body.append(f"<tr><th style='text-align:left'>{name}</th>{''.join(cells)}</tr>")
+        return (
+            f"<p><b>{html.escape(repr(self))}</b><br>mean [95% CI] over replications; under each "
+            f"challenger, its paired difference to {html.escape(base)} (same seeds) and whether its CI "
+            "excludes zero (clear).</p>"
+            f"<table><tr><th>measure</th>{head}</tr>{''.join(body)}</table>"
+        )
+
     def summary(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """Mean and 95% CI per scenario and measure: columns scenario, measure, mean, low, high."""
+        """Mean and 95% CI per scenario and measure: columns scenario, measure, mean, ci_low, ci_high.
+
+        The CI columns are named as in :meth:`differences`.
+        """
         runs = self.runs()
         cols = list(columns) if columns else [c for c in runs.columns if c in METRICS or "." in c]
         out = []
@@ -96,7 +153,7 @@ class Comparison:
             part = runs[runs["scenario"] == label]
             for col in cols:
                 mean, low, high = measure_ci(part[col].to_numpy(dtype=float), col)
-                out.append({"scenario": label, "measure": col, "mean": mean, "low": low, "high": high})
+                out.append({"scenario": label, "measure": col, "mean": mean, "ci_low": low, "ci_high": high})
         return pd.DataFrame(out)
 
     def values(self, label: str, measure: str) -> np.ndarray:

@@ -5,10 +5,10 @@ decides which to work and in what order, attempts contact, qualifies, rejects or
 sells deals and prospects outbound; a head sets budgets and argues over them. The model
 (``model.py``) holds the market, the ledger, friction and the shared services agents call.
 
-Speed to lead follows Oldroyd et al. (2007, 2011) [FACTS §1]: the first attempt's chance to
+Speed to lead follows Oldroyd et al. (2007, 2011) [oldroyd2007]: the first attempt's chance to
 reach a buyer decays within minutes (they leave their desk), and the chance to qualify a reached
 buyer decays over hours (their hot intent cools). The lead black hole and its drivers (trust in
-lead quality, managerial tracking, volume) follow Sabnis et al. (2013) [FACTS §2].
+lead quality, managerial tracking, volume) follow Sabnis et al. (2013) [sabnis2013].
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def contact_probability(hours: float, sales: Sales) -> float:
 
     A hot part (the buyer is still at their desk) falls steeply around ``contact_half_minutes``
     (a Hill curve), above a floor of buyers who stay reachable (``contact_floor``): Oldroyd et
-    al. 2007 [FACTS §1]; the fit and its tensions are in docs/calibration.
+    al. 2007 [oldroyd2007; oldroyd2011]; the fit and its tensions are in docs/calibration.
     """
     hot = 1.0 / (1.0 + (max(hours, 0.0) * 60.0 / sales.contact_half_minutes) ** sales.contact_decay_exponent)
     return sales.contact_rate * (sales.contact_floor + (1.0 - sales.contact_floor) * hot)
@@ -147,7 +147,7 @@ def intent_warmth(hours: float, sales: Sales) -> float:
     """How much of a buyer's hot intent is left ``hours`` after they raised their hand (0..1].
 
     ``(1 + h/half)^-power`` above a floor: the qualification chance of a reached buyer cools over
-    hours (HBR 2011: 7x first vs second hour; 60x 1 h vs 24 h+ [FACTS §1]).
+    hours (HBR 2011: 7x first vs second hour; 60x 1 h vs 24 h+ [oldroyd2011]).
     """
     hot = (1.0 + max(hours, 0.0) / sales.intent_half_hours) ** -sales.intent_decay_exponent
     return sales.intent_floor + (1.0 - sales.intent_floor) * hot
@@ -296,7 +296,7 @@ class Salesperson(mesa.Agent):
     def willingness(self) -> float:
         """Chance this rep means to work a marketing lead: tracking (follow-up duty) and trust.
 
-        Sabnis et al. 2013 [FACTS §2]: follow-up rises with lead quality and managerial tracking.
+        Sabnis et al. 2013 [sabnis2013]: follow-up rises with lead quality and managerial tracking.
         """
         m = self.model
         duty = m.params.policy.follow_up_duty
@@ -436,7 +436,7 @@ class Salesperson(mesa.Agent):
         """Reject a marketing lead that looks weak; the less trust, the higher the bar.
 
         Tracking makes reps work their leads, not accept junk: an SLA too lets sales reject
-        with a reason code [FACTS §5].
+        with a reason code [sla_practice].
         """
         if lead.source != LeadSource.MARKETING:
             return False

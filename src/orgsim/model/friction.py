@@ -1,6 +1,6 @@
 """Friction between marketing and sales: events build tension, tension decays and feeds back.
 
-Sources follow Kotler, Rackham & Krishnaswamy (HBR 2006) [FACTS §4]: economic friction (budget
+Sources follow Kotler, Rackham & Krishnaswamy (HBR 2006) [kotler2006]: economic friction (budget
 disputes, credit for deals, commission vs. bonus) and cultural friction around leads (sales
 rejects leads as junk, marketing blames unworked leads, SLA breaches). Each event adds tension
 and costs hours; how hard it lands (its *heat*) comes from the people: distrust, goals that

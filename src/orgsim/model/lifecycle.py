@@ -3,7 +3,8 @@
 inquiry -> MQL -> SAL -> SQL -> opportunity -> won | lost (an SQL is also lost when the buyer
 declines to evaluate us). Sales may return a lead to marketing: it is then *recycled* — back in
 nurture, re-scored every day, and re-promoted to MQL if it crosses the threshold again
-(SiriusDecisions Demand Waterfall [FACTS §5]: rejected leads are recycled, not deleted). Leads
+(SiriusDecisions Demand Waterfall [siriusdecisions_waterfall]: rejected leads are recycled, not
+deleted). Leads
 close as disqualified (no real buying intent), or leaked: real buying intent lost to the process,
 with its cause.
 

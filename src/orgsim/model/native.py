@@ -16,6 +16,8 @@ row is the run's result::
         rng=[0, 1],  # orgsim seeds (batch_run passes them as ``seed``)
         data_collection_period=1,
     )
+
+``iterations=2`` instead of ``rng`` (Mesa's older spelling) runs each point on two fresh seeds.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import mesa
+import numpy as np
 
 from orgsim.errors import InputError
 from orgsim.model.friction import SOURCES
@@ -71,9 +74,13 @@ class _NoCollector:
 class OrgSimModel(OrgModel):
     """:class:`~orgsim.model.model.OrgModel` built from keywords, for ``batch_run`` and ``SolaraViz``.
 
-    ``scenario`` is a structure preset, a ``scenarios/`` name or a ``.toml`` path; ``seed`` the
-    run's seed (same scenario and seed: the same numbers as ``simulate``); every other keyword
-    is a dotted parameter override such as ``**{"sla.response_hours": 4}`` or ``structure``.
+    ``scenario`` is a structure preset, a shipped or ``scenarios/`` name or a ``.toml`` path;
+    ``seed`` the run's seed (same scenario and seed: the same numbers as ``simulate``). Mesa's
+    conventions work too: ``rng=42`` is ``seed=42``, ``rng`` a numpy Generator draws the seed
+    from it, and ``seed=None`` (what ``batch_run(iterations=...)`` passes) draws a fresh one;
+    the seed used is kept in :attr:`seed` and :attr:`parameters` so the run can be repeated.
+    Every other keyword is a dotted parameter override such as ``**{"sla.response_hours": 4}``
+    or ``structure``.
     Bad names or values raise :class:`~orgsim.errors.InputError`.
 
     After each step, :attr:`today` holds the measures so far (a
@@ -81,13 +88,14 @@ class OrgSimModel(OrgModel):
     events. The model is one Mesa step per business day and stops at ``horizon.days``.
     """
 
-    def __init__(self, scenario: str | Path | Scenario = "separate", seed: int | str = 0, **overrides: Any):
-        try:
-            seed = int(seed)  # a text field in a UI gives a string
-        except ValueError:
-            raise InputError(f"seed: {seed!r} is not an integer") from None
-        if not 0 <= seed < 2**63:
-            raise InputError(f"seed: {seed} is not allowed; use an integer in [0, 2^63)")
+    def __init__(
+        self,
+        scenario: str | Path | Scenario = "separate",
+        seed: int | str | None = 0,
+        rng: int | np.random.Generator | None = None,
+        **overrides: Any,
+    ):
+        seed = run_seed(seed, rng)
         resolved = as_scenario(scenario, overrides or None)
         super().__init__(resolved, seed=seed)
         self.parameters: dict[str, Any] = {"scenario": scenario, "seed": seed, **overrides}
@@ -98,6 +106,7 @@ class OrgSimModel(OrgModel):
         reporters: dict[str, Any] = dict(self.datacollector.model_reporters)  # the model's own series
         reporters.update({name: _metric(name) for name in HEADLINE})
         reporters.update({f"leaked.{cause}": _leaked(cause) for cause in CAUSES})
+        reporters["seed"] = _seed  # batch_run's row then names the seed used, not the None passed
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     # Mesa's experimental Scenario is not used: orgsim's parameters travel as keywords, and
@@ -135,12 +144,37 @@ class OrgSimModel(OrgModel):
         self._events_seen = dict(events)
 
 
+def run_seed(seed: int | str | None, rng: int | np.random.Generator | None = None) -> int:
+    """The orgsim seed from Mesa-style ``seed``/``rng`` (None: a fresh seed); InputError if bad."""
+    if rng is not None and seed not in (None, 0):
+        raise InputError(f"seed/rng: give one, not both (got seed={seed!r}, rng={rng!r})")
+    if rng is not None:
+        if isinstance(rng, np.random.Generator):
+            return int(rng.integers(2**63))
+        seed = rng
+    if seed is None:
+        return int(np.random.default_rng().integers(2**63))
+    if isinstance(seed, bool) or not isinstance(seed, (int, str, np.integer)):
+        raise InputError(f"seed: {seed!r} is not an integer")
+    try:
+        value = int(seed)  # a text field in a UI gives a string
+    except ValueError:
+        raise InputError(f"seed: {seed!r} is not an integer") from None
+    if not 0 <= value < 2**63:
+        raise InputError(f"seed: {value} is not allowed; use an integer in [0, 2^63)")
+    return value
+
+
 def _metric(name: str) -> Any:
     def report(model: OrgSimModel) -> float:
         return model.today.metrics[name]
 
     report.__name__ = name
     return report
+
+
+def _seed(model: OrgSimModel) -> int:
+    return model.seed
 
 
 def _leaked(cause: str) -> Any:
@@ -151,4 +185,4 @@ def _leaked(cause: str) -> Any:
     return report
 
 
-__all__ = ["CAUSES", "HEADLINE", "FrictionEvents", "OrgSimModel"]
+__all__ = ["CAUSES", "HEADLINE", "FrictionEvents", "OrgSimModel", "run_seed"]

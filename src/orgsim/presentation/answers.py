@@ -45,6 +45,7 @@ from orgsim.presentation.style import (
     themed,
     unit_formatter,
 )
+from orgsim.references import cite
 
 PAIRED_NOTE = (
     "Paired by seed: replication r uses the same seed in every scenario (common random numbers), "
@@ -300,7 +301,7 @@ def claim_chart(result: ClaimResult, reps: int) -> Figure:
         "the verdict there; shaded: the side the claim predicts. Rows: the claim's scenario (large "
         "dot; scenarios giving the same pair share its row), the other shipped scenarios, its key condition."
     )
-    note = f"Source: {c.source} — “{c.quote}”"
+    note = f"Source: {cite(c.source)} — “{c.quote}”"
     return finish(fig, title, subtitle, note)
 
 
@@ -347,7 +348,7 @@ def write_claims_page(results: Sequence[ClaimResult], out_dir: str | Path, reps:
         cls = _VERDICT_CLASS.get(r.verdict, "inexpressible")
         where = " ".join(x for x in (r.assumed_text(), r.where() if r.main else c.missing) if x)
         rows.append(
-            f"<tr><td>{_e(c.claim)}</td><td>{_e(c.source)}</td><td>{_e(label_of(c.measure))}</td>"
+            f"<tr><td>{_e(c.claim)}</td><td>{_e(cite(c.source))}</td><td>{_e(label_of(c.measure))}</td>"
             f"<td class='num'>{'+' if c.direction > 0 else '-'}</td><td class='num'>{_e(effect_text(r))}</td>"
             f"<td class='{cls}'>{_e(r.verdict)}</td>"
             f"<td>{_e(where)}</td></tr>"
@@ -359,7 +360,7 @@ def write_claims_page(results: Sequence[ClaimResult], out_dir: str | Path, reps:
         encoded = base64.b64encode(png.read_bytes()).decode("ascii")
         sections.append(
             f"<h2 id='{_e(c.id)}'>{_e(c.claim)}</h2>"
-            f"<blockquote>“{_e(c.quote)}” — {_e(c.source)}</blockquote>"
+            f"<blockquote>“{_e(c.quote)}” — {_e(cite(c.source))}</blockquote>"
             f"<p>Change <b>{_e(c.change)}</b> in <b>{_e(c.scenario)}</b>; measure {_e(label_of(c.measure))}; "
             f"the claim says it goes {'up' if c.direction > 0 else 'down'}. Effect {_e(effect_text(r))}: "
             f"<span class='{cls}'>{_e(r.verdict)}</span>"
@@ -384,7 +385,7 @@ def write_claims_page(results: Sequence[ClaimResult], out_dir: str | Path, reps:
         + (
             "<h2>Claims the model cannot express</h2><ul>"
             + "".join(
-                f"<li><b>{_e(r.claim.claim)}</b> ({_e(r.claim.source)}): {_e(r.claim.missing)}</li>"
+                f"<li><b>{_e(r.claim.claim)}</b> ({_e(cite(r.claim.source))}): {_e(r.claim.missing)}</li>"
                 for r in missing
             )  # fmt: skip
             + "</ul>"

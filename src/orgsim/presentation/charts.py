@@ -376,24 +376,40 @@ def leakage_by_cause(
     runs: pd.DataFrame,
     title: str | None = None,
     note: str | None = None,
+    settings: Sequence[str] = (),
 ) -> Figure:
-    """Leakage per group stacked by cause: share of leads created and expected revenue lost."""
+    """Leakage per group stacked by cause: the tables' leakage rate and the expected revenue lost.
+
+    The left panel divides by the leads with real buying intent, as ``leakage_rate`` does in
+    every table, so a bar's length is the table's leakage rate and its segments its causes.
+    """
     p = _parts(runs, "leaked.", "cause")
     fig = new_figure(height=max(4.6, 2.8 + 0.55 * runs["group"].nunique()))
     left, right = fig.subplots(1, 2, sharey=True)
-    _stacked(left, runs, "leaked.", p.drawn, p.colors, "share", per="ledger.created")
-    left.set_title("Share of leads created")
-    left.set_xlabel("Leaked leads (% of leads created, mean per run)")
+    _stacked(left, with_intent_shares(runs, p.drawn), "_share.", p.drawn, p.colors, "share")
+    left.set_title("Leakage rate, by cause")
+    left.set_xlabel("Leaked leads (% of leads with buying intent, mean per run)")
     rev_keys = [k for k in p.drawn if f"leaked_revenue.{k}" in runs]
     _stacked(right, runs, "leaked_revenue.", rev_keys, p.colors, "currency")
     right.set_title("Expected revenue leaked")
-    right.set_xlabel("Expected revenue leaked (currency units, mean per run)")
+    right.set_xlabel(f"Expected revenue leaked ({schema.UNIT_WORDS["currency"]}, mean per run)")
     subtitle = (
         "Leaked: leads in market and fitting, lost to the process rather than to the buyer's choice"
-        " · left: % of all leads created (the tables' leakage rate divides by leads with intent)"
+        " · left: leakage rate = leaked / leads with intent, as in the tables"
     )
-    title = title or findings.leakage(runs, p.drawn)
+    title = title or findings.leakage(runs, p.drawn, settings)
     return _finish_breakdown(fig, runs, p, title, subtitle, "no leaks", note)
+
+
+def with_intent_shares(runs: pd.DataFrame, causes: Sequence[str]) -> pd.DataFrame:
+    """``runs`` plus ``_share.<cause>``: leaked leads of each cause / leads with intent, per run.
+
+    The shares of a run add up to its ``leakage_rate`` (leaked / leads with intent).
+    """
+    cols = [f"leaked.{c}" for c in causes]
+    leaked = runs[cols].astype(float).sum(axis=1) if cols else pd.Series(0.0, index=runs.index)
+    scale = (runs["leakage_rate"].astype(float) / leaked.where(leaked > 0)).fillna(0.0)
+    return runs.assign(**{f"_share.{c}": runs[f"leaked.{c}"].astype(float) * scale for c in causes})
 
 
 @themed
@@ -401,6 +417,7 @@ def friction_by_source(
     runs: pd.DataFrame,
     title: str | None = None,
     note: str | None = None,
+    settings: Sequence[str] = (),
 ) -> Figure:
     """The friction index per group stacked by the source of the tension."""
     p = _parts(runs, "friction_by_source.", "source")
@@ -411,7 +428,7 @@ def friction_by_source(
     subtitle = (
         "Friction index = mean daily tension between marketing and sales, split by the events that raised it"
     )
-    title = title or findings.friction(runs, p.drawn)
+    title = title or findings.friction(runs, p.drawn, settings)
     return _finish_breakdown(fig, runs, p, title, subtitle, "none from", note)
 
 
@@ -1094,3 +1111,71 @@ __all__ = [
     "winner_map",
     "winners",
 ]
+
+
+# -- forest plot of the paired differences to the pick ----------------------------------------
+@themed
+def forest(
+    runs: pd.DataFrame,
+    pick: str,
+    measures: Sequence[str],
+    title: str | None = None,
+    note: str | None = None,
+    settings: Sequence[str] = (),
+    pair_on: str = "replicate",
+) -> Figure:
+    """Each challenger minus ``pick`` on every decision measure: the paired mean with its 95% CI.
+
+    One panel per measure (its own unit), one row per challenger in its structure's colour; a
+    filled dot is a clear difference (the CI excludes zero), a hollow one is not clear. With
+    ``settings`` the difference is paired within each setting and averaged, each the same weight.
+    """
+    from orgsim.experiment.within import within_difference
+
+    groups, styles = groups_of(runs), styles_of(runs)
+    others = [g for g in groups if g != pick]
+    shown = [m for m in measures if m in runs]
+    fig = new_figure(height=max(3.6, 2.4 + 0.5 * len(others)))
+    axes = fig.subplots(1, max(1, len(shown)), squeeze=False, sharey=True)[0]
+    settings = [f for f in settings if f in runs]
+    n_clear = n_all = 0
+    for ax, m in zip(axes, shown, strict=False):
+        unit = measure_unit(m)
+        for i, g in enumerate(others):
+            d = within_difference(runs, m, a=pick, b=g, factors=settings, pair_on=pair_on).overall
+            color = styles[g].color
+            n_all += 1
+            if not math.isnan(d.ci_low):
+                ax.plot([d.ci_low, d.ci_high], [i, i], color=color, lw=2, solid_capstyle="butt")
+            clear = d.clear
+            n_clear += bool(clear)
+            ax.plot([d.mean], [i], marker="o", ms=8, color=color, mfc=color if clear else "white", mew=2)
+            ax.annotate(
+                f"{compact_number(d.mean, unit)} ({'clear' if clear else 'not clear'})",
+                (d.mean, i),
+                xytext=(0, 9),
+                textcoords="offset points",
+                ha="center",
+                fontsize=8.5,
+                color=INK,
+            )
+        ax.axvline(0, color=MUTED, lw=1, ls="--")
+        direction = schema.better(m)
+        better = {"higher": "challenger better →", "lower": "← challenger better"}
+        ax.set_title(f"{measure_name(m)}", fontsize=10.5)
+        words = schema.UNIT_WORDS.get(unit, unit)
+        ax.set_xlabel(f"{words}\n{better.get(direction, 'no better direction')}", fontsize=9)
+        ax.xaxis.set_major_formatter(style.unit_formatter(unit))
+        ax.margins(x=0.25)
+    axes[0].set_yticks(range(len(others)), others)
+    _group_ticklabels(axes[0], others, styles, axis="y")
+    axes[0].set_ylim(len(others) - 0.5, -0.7)
+    title = title or (
+        f"{pick} against each other structure: {n_clear} of {n_all} differences clear, "
+        f"{n_all - n_clear} not clear"
+    )
+    subtitle = (
+        f"Paired differences (same seeds): each other structure minus {pick}; lines are 95% CIs; "
+        "filled: clear (the CI excludes zero), hollow: not clear"
+    )
+    return finish(fig, title, subtitle, note or "")

@@ -56,8 +56,8 @@ HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
 
 
 def economic_measure(runs: pd.DataFrame) -> str:
-    """The decision measure: the first of the report's ``ECONOMIC`` the runs carry (customer value)."""
-    from orgsim.presentation.report.data import ECONOMIC
+    """The decision measure: the first of :data:`orgsim.presentation.report.data.ECONOMIC` in ``runs``."""
+    from orgsim.presentation.report.data import ECONOMIC  # the one place it is defined
 
     return next((m for m in ECONOMIC if m in runs), "revenue")
 
@@ -198,11 +198,11 @@ def lead_flow(
     ax.set_ylim(min(-0.05, min(y for y, _ in placed) - 0.03) if right_labels else -0.05, top + 0.12)
     ax.axis("off")
     won_share = outcome["won"] / created if created else 0.0
-    leak_share = outcome["leaked"] / created if created else 0.0
+    rate = float(part["leakage_rate"].mean()) if "leakage_rate" in part else float("nan")  # as in the tables
     top_cause = max(leaked, key=lambda c: leaked[c]) if leaked and max(leaked.values()) > 0 else None
     title = title or (
-        f"{group}: of {compact_number(created)} leads created, {100 * won_share:.1f}% are won and "
-        f"{100 * leak_share:.1f}% leak"
+        f"{group}: of {compact_number(created)} leads created, {100 * won_share:.1f}% are won; "
+        f"{100 * rate:.1f}% of the leads with buying intent leak"
         + (f", most of them {in_sentence(style.cause_name(top_cause))}" if top_cause else "")
     )
     subtitle = (

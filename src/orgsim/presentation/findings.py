@@ -78,50 +78,57 @@ def outcomes(runs: pd.DataFrame, shown: Sequence[str], settings: Sequence[str] =
         clear = [_short(m) for m, (_, _, c) in lead.items() if c]
         text = f"{best} leads on {and_list([_short(m) for m in shown])}"
         if len(clear) == len(shown):
-            return text + ", clearly on each"
+            return text + ", clear on each"
         if clear:
-            return text + f" (clearly on {and_list(clear)}; the rest within the noise)"
-        return text + ", but within the noise"
-    parts = [
-        f"{_short(m)}: {b} ({value(m, v)}{'' if c else ', not clearly'})" for m, (b, v, c) in lead.items()
-    ]
+            return text + f" (clear on {and_list(clear)}; not clear on the rest)"
+        return text + ", not clear on any (within the noise)"
+    parts = [f"{_short(m)}: {b} ({value(m, v)}, {sure(c)})" for m, (b, v, c) in lead.items()]
     return "Best on " + "; ".join(parts)
 
 
-def leakage(runs: pd.DataFrame, causes: Sequence[str]) -> str:
-    """Who leaks most and least (share of leads created) and the biggest cause."""
-    created = runs["ledger.created"].where(runs["ledger.created"] > 0)
-    share = pd.DataFrame({c: runs[f"leaked.{c}"] / created for c in causes}).assign(group=runs["group"])
-    by_group = share.groupby("group", sort=False).mean()
-    if by_group.empty or not causes:
+def sure(clear: bool) -> str:
+    """The word every ranking in a title carries: ``clear`` when the paired 95% CI excludes zero."""
+    return "clear" if clear else "not clear"
+
+
+def leakage(runs: pd.DataFrame, causes: Sequence[str], settings: Sequence[str] = ()) -> str:
+    """Who leaks least and most by the tables' leakage rate (leaked / leads with intent); the top cause."""
+    if not causes or runs[[f"leaked.{c}" for c in causes]].to_numpy(float).sum() <= 0:
         return "No lead with real buying intent leaked"
-    total = by_group.sum(axis=1)
-    top = by_group.mean().idxmax()
+    totals = runs[[f"leaked.{c}" for c in causes]].sum()
+    top = totals.idxmax().split(".", 1)[1]
     biggest = f"the biggest cause: {in_sentence(cause_name(top))}"
-    if len(total) == 1:
-        return f"{100 * total.iloc[0]:.1f}% of leads leak; {biggest}"
-    worst, best = total.idxmax(), total.idxmin()
+    rate = summaries.group_stats(runs, "leakage_rate", settings)["mean"].dropna()
+    if len(rate) == 1:
+        return f"{100 * rate.iloc[0]:.1f}% of leads with intent leak; {biggest}"
+    order = summaries.ranked(runs, "leakage_rate", settings)
+    best, worst = order[0], order[-1]
+    _, _, clear = leader(runs, "leakage_rate", settings)
     return (
-        f"{worst} leaks the most leads ({100 * total[worst]:.1f}%), {best} the fewest "
-        f"({100 * total[best]:.1f}%); {biggest}"
+        f"{best} leaks the fewest leads with intent ({100 * rate[best]:.1f}%, {sure(clear)} vs {order[1]}), "
+        f"{worst} the most ({100 * rate[worst]:.1f}%); {biggest}"
     )
 
 
-def friction(runs: pd.DataFrame, sources: Sequence[str]) -> str:
-    """Who has most and least friction, and what most of it comes from."""
-    total = runs.groupby("group", sort=False)["friction_index"].mean()
-    worst, best = total.idxmax(), total.idxmin()
+def friction(runs: pd.DataFrame, sources: Sequence[str], settings: Sequence[str] = ()) -> str:
+    """Who has least and most friction (with clear / not clear), and what most of it comes from."""
+    total = summaries.group_stats(runs, "friction_index", settings)["mean"].dropna()
+    order = summaries.ranked(runs, "friction_index", settings)
+    if not order or total.max() <= 0:
+        return "No friction between the teams"
+    best, worst = order[0], order[-1]
     parts = runs[runs["group"] == worst][[f"friction_by_source.{s}" for s in sources]].mean()
-    if not len(parts) or total[worst] <= 0:
+    if not len(parts):
         return "No friction between the teams"
     top = parts.idxmax().split(".", 1)[1]
     share = parts.max() / total[worst]
     what = f"{100 * share:.0f}% of it from {in_sentence(source_name(top))}"
     if len(total) == 1:
         return f"Friction index {total[worst]:.0f} of 100, {what}"
+    _, _, clear = leader(runs, "friction_index", settings)
     return (
-        f"{worst} has the most friction ({total[worst]:.0f} of 100, {what}); "
-        f"{best} the least ({total[best]:.0f})"
+        f"{best} has the least friction ({total[best]:.0f} of 100, {sure(clear)} vs {order[1]}); "
+        f"{worst} the most ({total[worst]:.0f}, {what})"
     )
 
 
@@ -134,9 +141,15 @@ def funnel(runs: pd.DataFrame, stages: Sequence[str], settings: Sequence[str] = 
     hi, lo = overall.idxmax(), overall.idxmin()
     if hi == lo:
         return f"{100 * overall[hi]:.2f}% of marketing inquiries end in a won deal"
+    runner = overall.drop(hi).idxmax()
+    inquiries = runs[f"funnel.{stages[0]}"].astype(float)
+    ratio = runs.assign(_conversion=runs[f"funnel.{stages[-1]}"] / inquiries.where(inquiries > 0))
+    pair_on = pair_column(runs) or "replicate"
+    w = within_difference(ratio, "_conversion", a=runner, b=hi, factors=settings, pair_on=pair_on)
+    clear = w.overall.clear
     return (
-        f"{hi} turns the most marketing inquiries into won deals ({100 * overall[hi]:.2f}%), "
-        f"{lo} the fewest ({100 * overall[lo]:.2f}%)"
+        f"{hi} turns the most marketing inquiries into won deals ({100 * overall[hi]:.2f}%, {sure(clear)} "
+        f"vs {runner}), {lo} the fewest ({100 * overall[lo]:.2f}%)"
     )
 
 
@@ -146,7 +159,14 @@ def series(frame: pd.DataFrame, variables: Sequence[str], settings: Sequence[str
     if "revenue" in variables:
         rev = summaries.series_band(frame, "revenue", settings)
         final = rev[rev["day"] == rev["day"].max()].set_index("group")["mean"]
-        text.append(f"{final.idxmax()} ends with the most revenue ({value('revenue', final.max())})")
+        best = final.idxmax()
+        last = frame[frame["day"] == frame["day"].max()]
+        tail = ""
+        if len(final) > 1:
+            runner = final.drop(best).idxmax()
+            d = summaries.difference(last, "revenue", runner, best, pair_on=pair_column(last))
+            tail = f", {sure(d.clear)} vs {runner}"
+        text.append(f"{best} ends with the most revenue ({value('revenue', final.max())}{tail})")
     if "tension" in variables:
         ten = summaries.series_band(frame, "tension", settings)
         mean = ten.groupby("group", sort=False)["mean"].mean()
@@ -160,9 +180,10 @@ def tradeoff(runs: pd.DataFrame, x: str, y: str, settings: Sequence[str] = ()) -
     by_y, by_x = summaries.ranked(runs, y, settings), summaries.ranked(runs, x, settings)
     if len(by_y) < 2:
         return f"{by_y[0]}: {_short(y)} against {_short(x)}, run by run"
+    cy, cx = (sure(leader(runs, m, settings)[2]) for m in (y, x))
     if by_y[0] == by_x[0]:
-        return f"{by_y[0]} is best on both {_short(y)} and {_short(x)}: no tradeoff to make"
-    return f"A tradeoff: {by_y[0]} is best on {_short(y)}, {by_x[0]} on {_short(x)}"
+        return f"{by_y[0]} is best on both {_short(y)} ({cy}) and {_short(x)} ({cx}): no tradeoff to make"
+    return f"A tradeoff: {by_y[0]} is best on {_short(y)} ({cy}), {by_x[0]} on {_short(x)} ({cx})"
 
 
 def tradeoff_by_setting(runs: pd.DataFrame, x: str, y: str, settings: Sequence[str]) -> str:
@@ -188,6 +209,11 @@ def tradeoff_by_setting(runs: pd.DataFrame, x: str, y: str, settings: Sequence[s
         text += "; " + ", ".join(rest)
     if tradeoffs:
         text += f"; a tradeoff in {tradeoffs}"
+    lead_y, lead_x = leader(runs, y, settings), leader(runs, x, settings)
+    text += (
+        f" (over the settings: {lead_y[0]} best on {_short(y)}, {sure(lead_y[2])}; "
+        f"{lead_x[0]} on {_short(x)}, {sure(lead_x[2])})"
+    )
     return text
 
 
@@ -220,9 +246,14 @@ def response(runs: pd.DataFrame, factor: str, measure: str, settings: Sequence[s
     direction = "lowest" if measures.lower_is_better(measure) else "highest"
     if not lo or not hi:
         return f"How {_short(measure)} responds to {name}"
+    c_lo = sure(leader(runs[level == level.min()], measure, settings)[2])
+    c_hi = sure(leader(runs[level == level.max()], measure, settings)[2])
     if lo == hi:
-        return f"{lo[0]} has the {direction} {_short(measure)} at both ends of {name}"
-    return f"The best structure on {_short(measure)} changes with {name}: {lo[0]} when low, {hi[0]} when high"
+        return f"{lo[0]} has the {direction} {_short(measure)} at both ends of {name} ({c_lo}, {c_hi})"
+    return (
+        f"The best structure on {_short(measure)} changes with {name}: {lo[0]} when low ({c_lo}), "
+        f"{hi[0]} when high ({c_hi})"
+    )
 
 
 def sensitivity(indices: pd.DataFrame, method: str) -> str:

@@ -153,8 +153,11 @@ class Session:
         from orgsim.presentation.report import write_comparison_report
 
         runs = [self.model, self.twin]
+        # each run labelled by its own structure (the twin keeps the scenario's name otherwise)
+        params = [m.params for m in runs]
+        names = [p.structure if p.name in STRUCTURES else f"{p.name}/{p.structure}" for p in params]
         comp = Comparison(
-            scenarios=[m.params for m in runs],
+            scenarios=[m.params.model_copy(update={"name": n}) for m, n in zip(runs, names, strict=True)],
             reps=1,
             seed=self.model.seed,
             results=[measure(m, series=True) for m in runs],

@@ -141,6 +141,11 @@ class ReportData:
         """The decision measure: the first of :data:`ECONOMIC` the runs carry."""
         return next(m for m in ECONOMIC if m in self.runs)
 
+    @property
+    def headline(self) -> tuple[str, ...]:
+        """The measures the outcomes chart draws: the decision measure, friction and leakage."""
+        return tuple(dict.fromkeys(m for m in (self.economic, *charts.HEADLINE[1:]) if m in self.runs))
+
     def higher_is_better(self, measure: str) -> bool:
         """Whether more of ``measure`` is better (from the measure schema's direction)."""
         return self.direction(measure) != "lower"
@@ -156,6 +161,8 @@ class ReportData:
         """The verdict mark of ``group`` on ``measure``; ``none`` where neither direction is better."""
         if self.direction(measure) == "none":
             return "none"
+        if self.reps < 2 and not self.settings:  # one run per group: no noise estimate, no verdict
+            return "single"
         v = self.verdict(measure)
         return v.mark(group) if group in v.order else ""
 

@@ -333,14 +333,56 @@ def _method_html(data: ReportData) -> str:
     return text
 
 
-def _summary_html(data: ReportData, summary: Summary) -> str:
-    """The executive summary: recommendation, margins, flips, decision matrix, caveats."""
+def _figure_html(c: Chart, heading: str) -> str:
+    """One chart: a short heading, its reading (unless it only repeats the title), image, caption.
+
+    The finding is the image's own title (it must survive being pasted into a deck), so the
+    heading names the exhibit and the reading is shown only when it adds to the title.
+    """
+    same = c.reading.rstrip(".").lower() == c.title.rstrip(".").lower()
+    reading = "" if same else f"<p class='reading'><b>Reading:</b> {_e(c.reading)}</p>"
+    return (
+        f"<figure id='{_e(c.name)}'><h3>{_e(heading)}</h3>{reading}{_img(c.png, c.title)}"
+        f"<figcaption>{_e(c.how_to_read)} Files: charts/{_e(c.png.name)}, charts/{_e(c.svg.name)}."
+        "</figcaption></figure>"
+    )
+
+
+EXHIBIT_NAMES = {
+    "forest": "Paired differences to the pick",
+    "outcomes": "Headline measures",
+    "tradeoff": "Tradeoff",
+    "leakage_by_cause": "Leakage by cause",
+    "friction_by_source": "Friction by source",
+    "funnel": "Funnel",
+    "recovered_by_cause": "Revenue recovered, by leak cause",
+    "series": "Day by day",
+    "tornado": "Tornado",
+    "tornado_one_at_a_time": "Tornado, one parameter at a time",
+    "validation": "Validation",
+}
+"""Short headings of the exhibits in the report (the finding is in each image's title)."""
+
+
+def exhibit_name(name: str) -> str:
+    """``Leakage by cause`` for ``leakage_by_cause``; ``Lead flow: aligned`` for ``lead_flow_aligned``."""
+    if name in EXHIBIT_NAMES:
+        return EXHIBIT_NAMES[name]
+    if name.startswith("lead_flow_"):
+        return "Lead flow: " + name.removeprefix("lead_flow_")
+    return name.replace("_", " ").capitalize()
+
+
+def _summary_html(data: ReportData, summary: Summary, forest: Chart | None = None) -> str:
+    """The executive summary: recommendation, margins, the forest plot, flips, decision matrix, caveats."""
     parts = [f"<p class='verdict'>{_e(summary.headline)}</p>"]
     if summary.margins:
         parts.append(
             f"<p>Paired margin on {_e(in_sentence(measure_name(summary.measure)))}, leader minus each other "
             "structure:</p><ul>" + "".join(f"<li>{_e(t)}</li>" for t in summary.margins) + "</ul>"
         )
+    if forest is not None:
+        parts.append(_figure_html(forest, exhibit_name(forest.name)))
     if summary.assumptions:
         parts.append(
             "<p><b>What the margin rests on</b> (assumed values, with their plausible range)</p><ul>"
@@ -364,7 +406,9 @@ def _summary_html(data: ReportData, summary: Summary) -> str:
             cells: list[Cell] = [_swatch(data, g)]
             for m in summary.matrix:
                 value, mark = summary.cells[(g, m)]
-                cells.append((f"{_e(value)}<br><span class='mark'>{_e(mark_text(mark))}</span>", f"m-{mark}"))
+                mean, _, ci = value.partition(" [")  # the CI on its own line keeps the matrix narrow
+                shown = _e(mean) + (f"<br><span class='note'>[{_e(ci)}</span>" if ci else "")
+                cells.append((f"{shown}<br><span class='mark'>{_e(mark_text(mark))}</span>", f"m-{mark}"))
             rows.append(cells)
         parts.append(
             "<p><b>Decision matrix</b>: each structure's mean and its mark by the verdict rule — "
@@ -382,7 +426,7 @@ def _summary_html(data: ReportData, summary: Summary) -> str:
 def render_html(data: ReportData, chart_list: Sequence[Chart], table: pd.DataFrame) -> str:
     """The report as one self-contained HTML string (images inline, no external references)."""
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    findings = [capital(lead_sentence(data, m)) + "." for m in charts.HEADLINE if m in data.runs]
+    findings = [capital(lead_sentence(data, m)) + "." for m in data.headline]
     findings += [
         c.reading
         for c in chart_list
@@ -396,10 +440,11 @@ def render_html(data: ReportData, chart_list: Sequence[Chart], table: pd.DataFra
         f"<title>{_e(data.title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{_e(data.title)}</h1>",
         f"<p class='meta'>Generated {generated} by orgsim {_e(data.versions.get('orgsim', ''))} · "
-        f"{len(data.runs)} runs · {_e(design_title(data.design))}</p>",
+        f"{len(data.runs)} runs · "
+        f"{_e(design_title(data.design) if data.reps > 1 else 'one run per structure (no CI)')}</p>",
         f"<p class='question'>{_e(data.question)}</p>",
         "<h2>Executive summary</h2>",
-        _summary_html(data, summarise(data)),
+        _summary_html(data, summarise(data), next((c for c in chart_list if c.name == "forest"), None)),
         "<h2>What came out</h2><ul class='findings'>",
         *(f"<li>{_e(text)}</li>" for text in findings),
         "</ul>",
@@ -416,7 +461,6 @@ def render_html(data: ReportData, chart_list: Sequence[Chart], table: pd.DataFra
             f"<p>{len(data.groups)} scenarios, each structure in its own colour in every chart:</p>"
             f"<ul>{items}</ul>"
         )
-        parts.append(_parameters_html(data))
     else:
         parts.append(_factors_html(data))
     parts.extend(f"<p class='note'>{_e(n)}</p>" for n in data.notes)
@@ -438,13 +482,11 @@ def render_html(data: ReportData, chart_list: Sequence[Chart], table: pd.DataFra
         parts.append(data.differences)
     parts.append("<h2>Charts</h2>")
     for c in chart_list:
-        parts.append(
-            f"<figure id='{_e(c.name)}'><h3>{_e(c.title)}</h3>"
-            f"<p class='reading'><b>Reading:</b> {_e(c.reading)}</p>"
-            f"{_img(c.png, c.title)}"
-            f"<figcaption>{_e(c.how_to_read)} Files: charts/{_e(c.png.name)}, charts/{_e(c.svg.name)}."
-            "</figcaption></figure>"
-        )
+        if c.name != "forest":
+            parts.append(_figure_html(c, exhibit_name(c.name)))
+    if data.kind == "compare":
+        parts.append("<h2>Parameters</h2>")
+        parts.append(_parameters_html(data))
     parts.append("<h2>Method</h2>")
     parts.append(_method_html(data))
     parts.append("<h2>Lead-ledger check</h2>")

@@ -17,9 +17,10 @@ import matplotlib.figure
 
 from orgsim.presentation import charts, exhibits
 from orgsim.presentation.report import readings
-from orgsim.presentation.report.data import ReportData, sensitivity_indices
+from orgsim.presentation.report.data import DECISION_MEASURES, ReportData, sensitivity_indices
 from orgsim.presentation.report.text import and_list
 from orgsim.presentation.style import factor_name, in_sentence
+from orgsim.presentation.style import measure_name as style_measure_name
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +78,10 @@ def response_panel(data: ReportData, factor: str) -> str | None:
     return min(others, key=lambda f: data.runs[f].nunique()) if others else None
 
 
+FOREST = "forest"
+"""The forest plot's exhibit name: the report shows it right after the recommendation."""
+
+
 @dataclass(frozen=True)
 class Exhibit:
     """One planned chart: its file stem, how to draw it, its one-line reading and its caption."""
@@ -98,10 +103,11 @@ def plan(data: ReportData) -> Plan:
     pooled_note = _note(data, pooled) if pooled else note
     runs = data.runs
     settings = data.settings
+    econ = in_sentence(style_measure_name(data.economic))
     out: Plan = [
         Exhibit(
             "outcomes",
-            lambda: charts.outcomes(runs, note=pooled_note, settings=settings),
+            lambda: charts.outcomes(runs, data.headline, note=pooled_note, settings=settings),
             lambda: readings.read_outcomes(data),
             "Bars are means over the sweep's settings, each the same weight; whiskers are 95% confidence "
             "intervals from the noise within settings (the spread between settings is the design, not "
@@ -111,27 +117,29 @@ def plan(data: ReportData) -> Plan:
         ),
         Exhibit(
             "tradeoff",
-            lambda: charts.tradeoff(runs, note=note if settings else pooled_note, settings=settings),
+            lambda: charts.tradeoff(
+                runs, y=data.economic, note=note if settings else pooled_note, settings=settings
+            ),
             lambda: readings.read_tradeoff(data),
             "One panel per setting (the same company): each dot is one run; runs on the dashed Pareto "
-            "front are beaten by no other run of that setting on both revenue and friction."
+            f"front are beaten by no other run of that setting on both {econ} and friction."
             if settings and runs.groupby(settings).ngroups <= charts.MAX_TRADEOFF_PANELS
             else "Each dot is one setting's mean per structure; large marks are means over the settings "
             "with 95% CIs from the noise within settings."
             if settings
             else "Each dot is one run. Runs on the dashed Pareto front are beaten by no other run on both "
-            "revenue and friction.",
+            f"{econ} and friction.",
         ),
         Exhibit(
             "leakage_by_cause",
-            lambda: charts.leakage_by_cause(runs, note=pooled_note),
+            lambda: charts.leakage_by_cause(runs, note=pooled_note, settings=settings),
             lambda: readings.read_leakage(data),
             "Leaked leads had real buying intent and fit, and were lost to the process: the simulation "
             "knows each prospect's true intent, which no CRM can show.",
         ),
         Exhibit(
             "friction_by_source",
-            lambda: charts.friction_by_source(runs, note=pooled_note),
+            lambda: charts.friction_by_source(runs, note=pooled_note, settings=settings),
             lambda: readings.read_friction(data),
             "The friction index is the mean daily tension between the teams (0-100), split by the events "
             "that raised it.",
@@ -143,6 +151,23 @@ def plan(data: ReportData) -> Plan:
             "Counts are leads that ever reached each stage; conversion is per step, from the earlier stage.",
         ),
     ]
+    if len(data.groups) > 1:
+        pick = data.verdict(data.economic).order[0]
+        pair_on = data.pair_on or "replicate"
+        shown = [m for m in DECISION_MEASURES if m in runs and not data.verdict(m).constant]
+        out.insert(
+            0,
+            Exhibit(
+                FOREST,
+                lambda: charts.forest(
+                    runs, pick, shown, note=pooled_note, settings=settings, pair_on=pair_on
+                ),
+                lambda: readings.read_forest(data, pick, shown),
+                f"Each other structure minus {pick} (the pick on {econ}), paired by seed"
+                + (" within each setting and averaged, each setting the same weight" if settings else "")
+                + "; lines are 95% CIs; a measure set by the inputs (no noise) is left out.",
+            ),
+        )
     out.extend(decision_exhibits(data, pooled_note))
     if data.validation:
         from orgsim.presentation.calibration import validation_figure

@@ -47,7 +47,7 @@ def lead_sentence(data: ReportData, measure: str) -> str:
 
 def read_outcomes(data: ReportData) -> str:
     """E.g. 'Revenue is highest for aligned at 4.22M, clearly better than integrated ...'."""
-    sentences = [lead_sentence(data, m) for m in charts.HEADLINE if m in data.runs]
+    sentences = [lead_sentence(data, m) for m in data.headline]
     return capital("; ".join(sentences)) + "."
 
 
@@ -57,18 +57,23 @@ def read_leakage(data: ReportData) -> str:
     causes = [c for c in charts.parts(runs, "leaked.") if runs[f"leaked.{c}"].sum() > 0]
     if not causes:
         return "No lead leaked in any run."
-    shares = pd.DataFrame(
-        {c: runs[f"leaked.{c}"] / runs["ledger.created"].where(runs["ledger.created"] > 0) for c in causes}
-    ).assign(group=runs["group"])
+    shares = charts.with_intent_shares(runs, causes)  # of leads with intent, as the leakage rate
+    shares = shares[[f"_share.{c}" for c in causes]].set_axis(causes, axis=1).assign(group=runs["group"])
     by_group = shares.groupby("group", sort=False).mean()
     overall = by_group.mean()
     top = overall.idxmax()
     total = by_group.sum(axis=1)
     worst, best = total.idxmax(), total.idxmin()
     name = in_sentence(style.cause_name(top))
-    text = f"The biggest cause is '{name}' ({share(overall[top])} of leads on average across groups)"
+    text = (
+        f"The biggest cause is '{name}' ({share(overall[top])} of leads with buying intent on average "
+        "across groups)"
+    )
     if len(total) > 1:
-        text += f"; {worst} leaks most ({share(total[worst])} of leads), {best} least ({share(total[best])})"
+        text += (
+            f"; {worst} leaks most ({share(total[worst])} of leads with intent), {best} least "
+            f"({share(total[best])})"
+        )
         spread = (by_group.max() - by_group.min()).drop(top, errors="ignore")
         if len(spread) and spread.max() > 0:
             c = spread.idxmax()
@@ -162,28 +167,30 @@ def read_tradeoff(data: ReportData) -> str:
     In a sweep, fronts are drawn setting by setting (runs of different settings are different
     companies), so the count is of runs on their own setting's front.
     """
-    runs = data.runs.dropna(subset=["friction_index", "revenue"])
+    econ = data.economic
+    runs = data.runs.dropna(subset=["friction_index", econ])
     settings = data.settings
     blocks = [cell for _, cell in runs.groupby(settings, sort=False)] if settings else [runs]
     on_front = []
     for cell in blocks:
-        front = charts.pareto_front(cell["friction_index"].to_numpy(float), cell["revenue"].to_numpy(float))
+        front = charts.pareto_front(cell["friction_index"].to_numpy(float), cell[econ].to_numpy(float))
         on_front.append(cell.iloc[front]["group"])
     counts = pd.concat(on_front).value_counts()
     who = ", ".join(f"{n} {g}" for g, n in counts.items())
     if settings:
         text = (
             f"Setting by setting, {int(counts.sum())} of {len(runs)} runs are on their setting's Pareto "
-            f"front ({who}); {findings.tradeoff_by_setting(runs, 'friction_index', 'revenue', settings)}"
+            f"front ({who}); {findings.tradeoff_by_setting(runs, 'friction_index', econ, settings)}"
         )
         return text + "."
     text = f"{int(counts.sum())} of {len(runs)} runs are on the Pareto front ({who})"
-    rev, fri = charts.ranked(data.runs, "revenue"), charts.ranked(data.runs, "friction_index")
+    rev, fri = charts.ranked(data.runs, econ), charts.ranked(data.runs, "friction_index")
+    name = in_sentence(style.measure_name(econ))
     if len(rev) > 1:
         if rev[0] == fri[0]:
-            text += f"; {rev[0]} has both the highest mean revenue and the lowest mean friction"
+            text += f"; {rev[0]} has both the best mean {name} and the lowest mean friction"
         else:
-            text += f"; no group is best on both: {rev[0]} earns most, {fri[0]} has least friction"
+            text += f"; no group is best on both: {rev[0]} is best on {name}, {fri[0]} has least friction"
     return text + "."
 
 
@@ -323,3 +330,20 @@ def read_tornado_flips(t: Tornado) -> list[str]:
             f"it most, from {margin(top.low)} to {margin(top.high)}."
         )
     return out
+
+
+def read_forest(data: ReportData, pick: str, shown: list[str]) -> str:
+    """Which paired differences to the pick are clear, measure by measure."""
+    from orgsim.experiment.within import within_difference
+
+    pair_on = data.pair_on or "replicate"
+    parts = []
+    for m in shown:
+        clear = []
+        for g in (g for g in data.groups if g != pick):
+            w = within_difference(data.runs, m, a=pick, b=g, factors=data.settings, pair_on=pair_on)
+            if w.overall.clear:
+                clear.append(g)
+        name = in_sentence(measure_name(m))
+        parts.append(f"on {name} {and_list(clear)} clearly differ" if clear else f"on {name} none clearly")
+    return capital(f"against {pick}, " + "; ".join(parts)) + "."

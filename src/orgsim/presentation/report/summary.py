@@ -65,6 +65,13 @@ def _recommendation(data: ReportData, v: Verdict) -> str:
             f"{name} responds to the conditions varied."
         )
     where = " across the settings of this sweep" if data.kind == "sweep" and data.settings else ""
+    if data.reps < 2 and not data.settings:
+        return (
+            f"One run of each structure (one seed): {v.leader} has the "
+            f"{'highest' if v.higher_is_better else 'lowest'} {name} in this run, but a single seed is one "
+            "possible year, so there is no confidence interval and no recommendation; run 10 or more "
+            "seeds (orgsim compare --reps 10) before deciding."
+        )
     if v.clear:
         return (
             f"Recommend {v.leader}: it has the {'highest' if v.higher_is_better else 'lowest'} {name}"
@@ -83,7 +90,10 @@ def _margin(data: ReportData, v: Verdict, other: str) -> str:
     name = in_sentence(measure_name(v.measure))
     verdict_word = "clear" if v.ahead_of(other) else "not clear"
     text = f"{v.leader} vs {other}: {_signed(v.measure, o.mean)} {name} ({verdict_word}; "
-    text += f"95% CI {_interval(v.measure, o.ci_low, o.ci_high)}"
+    if math.isnan(o.ci_low):
+        text += "no CI: one run each, a single seed is one possible year"
+    else:
+        text += f"95% CI {_interval(v.measure, o.ci_low, o.ci_high)}"
     if len(d.cells) > 1:
         hib = v.higher_is_better
         text += f"; ahead in {d.wins(hib)} of {len(d.cells)} settings, clearly in {d.clear_wins(hib)}" + (
@@ -278,7 +288,13 @@ def _caveats(data: ReportData) -> list[str]:
 
 
 def _mark_symbol(mark: str) -> str:
-    marks = {"best": "✓ best", "tied": "≈ tied", "behind": "✗ behind", "input": "set by inputs"}
+    marks = {
+        "best": "✓ best",
+        "tied": "≈ tied",
+        "behind": "✗ behind",
+        "input": "set by inputs",
+        "single": "one run: no verdict",
+    }
     return marks.get(mark, "no better direction" if mark == "none" else "")
 
 
@@ -291,8 +307,10 @@ def summarise(data: ReportData) -> Summary:
     for m in matrix:
         mv = data.verdict(m)
         for g in data.groups:
-            mean = mv.means.get(g, (math.nan,))[0]
+            mean, low, high = mv.means.get(g, (math.nan, math.nan, math.nan))
             text = fmt(m, mean) if not math.isnan(mean) else "n/a"
+            if not math.isnan(mean) and not math.isnan(low):
+                text += f" [{fmt(m, low)}, {fmt(m, high)}]"
             cells[(g, m)] = (text, data.mark(m, g))
     return Summary(
         measure=measure,
