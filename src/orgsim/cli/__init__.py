@@ -287,8 +287,50 @@ def _flag_of(args: Sequence[str], path: str) -> str | None:
     return found[1]
 
 
+def interrupted() -> bool:
+    """True once Ctrl-C reached this process during the command (a pool broken since is its doing)."""
+    from orgsim import interrupts
+
+    return interrupts.seen()
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    """SIGINT: remember it and raise KeyboardInterrupt, once (``uv run`` forwards a second one)."""
+    from orgsim import interrupts
+
+    if interrupts.note(signum) == 1:
+        raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: run the CLI, turning bad input into one line and exit code 2."""
+    """Entry point: run the CLI, turning bad input into one line and exit code 2.
+
+    Ctrl-C anywhere is "orgsim: interrupted" and exit code 130, whatever it broke on the way
+    (a process pool whose workers it ended first, a half-read file): nothing else is printed.
+    """
+    import signal
+    import threading
+
+    watch = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    )
+    previous = signal.signal(signal.SIGINT, _on_interrupt) if watch else None
+    try:
+        _main(argv)
+    except SystemExit:
+        raise
+    except BaseException:
+        if not interrupted():
+            raise
+        click.echo("orgsim: interrupted", err=True)
+        sys.exit(130)
+    finally:
+        if watch:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(argv: Sequence[str] | None = None) -> None:
     args = list(argv) if argv is not None else sys.argv[1:]
     try:
         cli.main(args=args, standalone_mode=False)
@@ -300,6 +342,22 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(exc.exit_code if exc.exit_code else 2)
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("orgsim: interrupted", err=True)
+        sys.exit(130)
+    except ValueError as exc:  # a NUL byte in a path, wherever it is first used (click.Path stats it)
+        if interrupted():
+            click.echo("orgsim: interrupted", err=True)
+            sys.exit(130)
+        if "null byte" not in str(exc):
+            raise
+        flag = next((a.partition("=")[0] if "=" in a else args[i - 1] for i, a in enumerate(args)
+                     if "\0" in a and i > 0), None)  # fmt: skip
+        where = f"{flag}: " if flag and flag.startswith("-") else ""
+        click.echo(f"orgsim: error: {where}a file name cannot hold a NUL byte (\\0)", err=True)
+        sys.exit(2)
+    except Exception:
+        if not interrupted():
+            raise
+        click.echo("orgsim: interrupted", err=True)  # e.g. the pool its Ctrl-C broke
         sys.exit(130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

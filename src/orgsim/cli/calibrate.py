@@ -102,6 +102,9 @@ def calibrate_command(
         raise InputError("TARGETS.toml: missing; give a targets file (or --measures to list measure names)")
     if out_dir is None:
         raise InputError("--out: missing; give the directory to write the calibration into")
+    from orgsim.outputs import prepare_output
+
+    prepare_output(out_dir, "--out")  # before any trial: a refused or read-only --out loses no work
     targets = load_targets(targets_file)
     bar = None
     if not quiet and sys.stderr.isatty():
@@ -133,7 +136,10 @@ def calibrate_command(
     signals: list[int] = []  # Ctrl-C or SIGTERM seen: a pool broken by it is an interruption
 
     def stop(signum: int, frame: object) -> None:
+        from orgsim import interrupts
+
         signals.append(signum)
+        interrupts.note(signum)
         if len(signals) == 1:  # once: a repeat (uv run forwards the terminal's) must not cut the save
             raise KeyboardInterrupt
 

@@ -18,7 +18,6 @@ from orgsim.cli import (
     _overrides,
     _progress,
     days_option,
-    err,
     json_option,
     out,
     out_dir_option,
@@ -60,6 +59,8 @@ COMPARE_METRICS = [
     metavar="FILE",
     help="Also write one row per lead to FILE (.parquet or .csv; columns in README).",
 )
+@click.option("--force", is_flag=True, help="Replace an existing --leads FILE.")
+@quiet_option
 @json_option
 def run(
     scenario: str,
@@ -67,6 +68,8 @@ def run(
     days: int | None,
     assignments: Sequence[str],
     leads_path: str | None,
+    force: bool,
+    quiet: bool,
     as_json: bool,
 ) -> None:
     """Run SCENARIO once (a preset name, a scenarios/ name, or a .toml path) and summarise it.
@@ -80,14 +83,17 @@ def run(
     from orgsim.presentation.format import fmt_value
 
     if leads_path is not None:
-        check_leads_path(leads_path)  # before running: a bad path costs nothing
+        check_leads_path(leads_path, force=force)  # before running: a bad path costs nothing
     sc = as_scenario(scenario, _overrides(assignments))
     result = simulate(sc, seed=seed, days=days, leads=leads_path is not None)
     if leads_path is not None and result.leads is not None:
         written = write_leads(result.leads, leads_path)
-        err.print(f"{len(result.leads):,} leads written to {written}", markup=False, highlight=False)
+        if not as_json:
+            out.print(f"{len(result.leads):,} leads written to {written}", markup=False, highlight=False)
     if as_json:
         payload = result.to_dict()
+        if leads_path is not None:
+            payload["written"] = {"leads": str(written)}
         payload["measures"] = measures.metadata(list(result.flat()))
         _emit_json(_clean(payload))
         return
@@ -272,7 +278,8 @@ def compare(
         from orgsim.presentation.report import write_comparison_report
 
         path = write_comparison_report(result, out_dir, base)
-        err.print(f"report written to {safe(path)}")
+        if not as_json:
+            out.print(f"report written to {safe(path)}", highlight=False)
     if as_json:
         shown = list(dict.fromkeys(summary["measure"]))
         payload: dict[str, Any] = {
@@ -284,6 +291,8 @@ def compare(
             "ci_method": CI_METHOD,
             "scenarios": {},
         }
+        if out_dir is not None:
+            payload["written"] = {"report": str(path)}
         for label in result.labels:
             part = summary[summary["scenario"] == label]
             entry: dict[str, Any] = {

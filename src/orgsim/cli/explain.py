@@ -14,7 +14,6 @@ from orgsim.cli import (
     _overrides,
     _progress,
     days_option,
-    err,
     json_option,
     out,
     out_dir_option,
@@ -92,6 +91,10 @@ def explain(
     from orgsim.presentation.answers import PAIRED_NOTE, part_name, signed, value_text
 
     group_map = dict(parse_group(g) for g in groups)
+    if out_dir is not None:  # before any run: a refused or read-only --out loses no work
+        from orgsim.outputs import prepare_output
+
+        prepare_output(out_dir)
     bar = PlannedProgress(quiet)
     try:
         result = run_explain(
@@ -112,13 +115,20 @@ def explain(
     finally:
         bar.stop()
     if out_dir is not None:
+        from orgsim.outputs import claim_report_dir
         from orgsim.presentation.answers import waterfall
         from orgsim.presentation.charts import save
 
-        png, _ = save(waterfall(result), f"{out_dir}/charts/explain_{result.measure.replace('/', '_per_')}")
-        err.print(f"waterfall chart written to {png}", markup=False)
+        folder = claim_report_dir(out_dir)
+        stem = f"explain_{result.measure.replace('/', '_per_')}"
+        png, _ = save(waterfall(result), folder / "charts" / stem)
+        if not as_json:
+            out.print(f"waterfall chart written to {png}", markup=False, highlight=False)
     if as_json:
-        _emit_json(_clean(result.to_dict()))
+        payload = _clean(result.to_dict())
+        if out_dir is not None:
+            payload["written"] = {"chart": str(png)}
+        _emit_json(payload)
         return
     m = result.measure
     total = result.total

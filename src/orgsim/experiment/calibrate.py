@@ -406,7 +406,9 @@ def _prepare(out_dir: Path, targets: Targets, reps: int) -> None:
         raise InputError(
             f"--out: {out_dir} is not empty and holds no calibration; use an empty or new directory"
         )
-    write_atomic(path, json.dumps(want, indent=2).encode())
+    from orgsim.outputs import seal
+
+    write_atomic(path, json.dumps(seal(want), indent=2).encode())  # sealed: the folder is orgsim's
 
 
 # -- the search ---------------------------------------------------------------------------------
@@ -680,7 +682,9 @@ def write_outputs(cal: Calibration) -> dict[str, Path]:
 
     out = cal.out_dir
     write_atomic(out / "calibrated.toml", calibrated_toml(cal).encode())
-    write_atomic(out / "fit.csv", cal.fit_table().to_csv(index=False).encode())
+    from orgsim.outputs import to_csv
+
+    to_csv(cal.fit_table(), out / "fit.csv")
     cal.files = {"calibrated": out / "calibrated.toml", "fit": out / "fit.csv"}
     return cal.files
 
