@@ -131,6 +131,15 @@ def run(
     out.print(legend(list(METRICS)))
 
 
+def _nanmean(values: Any) -> float:
+    """Mean of the defined (not NaN) values; NaN when none is."""
+    import numpy as np
+
+    defined = np.asarray(values, dtype=float)
+    defined = defined[~np.isnan(defined)]
+    return float(defined.mean()) if len(defined) else float("nan")
+
+
 def sla_lines(
     scenarios: Sequence[Any], labels: Sequence[str] | None = None, met: Sequence[float] | None = None
 ) -> list[str]:
@@ -296,7 +305,9 @@ def compare(
         for label in result.labels:
             part = summary[summary["scenario"] == label]
             entry: dict[str, Any] = {
-                row.measure: _clean({"mean": row.mean, "low": row.low, "high": row.high})
+                row.measure: _clean(
+                    {"mean": row.mean, "low": row.low, "high": row.high, "runs_defined": row.n}
+                )
                 for row in part.itertuples()
             }
             if label != base:
@@ -317,11 +328,19 @@ def compare(
         cells = []
         for label in result.labels:
             row = summary[(summary["scenario"] == label) & (summary["measure"] == name)].iloc[0]
-            cells.append(fmt_ci(name, row["mean"], row["low"], row["high"]))
+            cell = fmt_ci(name, row["mean"], row["low"], row["high"])
+            if int(row["n"]) < reps:  # undefined in some runs (a zero denominator): say over how many
+                cell += f" ({int(row['n'])} of {reps} runs)"
+            cells.append(cell)
         table.add_row(name, *cells)
     out.print(table)
     out.print(CI_SHORT)
-    met = [float(result.values(label, "sla_met_share").mean()) for label in result.labels]
+    if (summary["n"] < reps).any():
+        out.print(
+            "(k of N runs): a ratio undefined in the other runs (a zero denominator, e.g. no decided "
+            "opportunity for win_rate) is left out of the mean and CI, not counted as 0."
+        )
+    met = [_nanmean(result.values(label, "sla_met_share")) for label in result.labels]
     for line in sla_lines(result.scenarios, result.labels, met):
         out.print(plain(line), markup=False, highlight=False)
     others = [label for label in result.labels if label != base]

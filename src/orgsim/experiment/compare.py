@@ -88,15 +88,22 @@ class Comparison:
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def summary(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """Mean and 95% CI per scenario and measure: columns scenario, measure, mean, low, high."""
+        """Mean and 95% CI per scenario and measure: columns scenario, measure, mean, low, high, n.
+
+        ``n`` counts the runs where the measure is defined: a ratio with a zero denominator (no
+        decided opportunity for ``win_rate``) is NaN in its run and left out of the mean and CI.
+        """
         runs = self.runs()
         cols = list(columns) if columns else [c for c in runs.columns if c in METRICS or "." in c]
         out = []
         for label in self.labels:
             part = runs[runs["scenario"] == label]
             for col in cols:
-                mean, low, high = measure_ci(part[col].to_numpy(dtype=float), col)
-                out.append({"scenario": label, "measure": col, "mean": mean, "low": low, "high": high})
+                values = part[col].to_numpy(dtype=float)
+                mean, low, high = measure_ci(values, col)
+                n = int(np.count_nonzero(~np.isnan(values)))
+                row = {"scenario": label, "measure": col, "mean": mean, "low": low, "high": high, "n": n}
+                out.append(row)
         return pd.DataFrame(out)
 
     def values(self, label: str, measure: str) -> np.ndarray:

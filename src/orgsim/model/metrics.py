@@ -134,24 +134,24 @@ def live_metrics(model: OrgModel) -> dict[str, float]:
     metrics = {
         "revenue": float(model.revenue),
         "won_deals": float(model.won),
-        "win_rate": model.won / decided if decided else 0.0,
+        "win_rate": model.won / decided if decided else float("nan"),  # undefined: no decided opportunity
         "pipeline_value": model.pipeline_value,
         "mqls": float(mqls),
         "sqls": float(ledger.reached[:, LeadState.SQL].sum()),
         "friction_index": model.friction.index,
-        "leakage_rate": leaked / ledger.with_intent if ledger.with_intent else 0.0,
+        "leakage_rate": leaked / ledger.with_intent if ledger.with_intent else float("nan"),
         "leaked_leads": float(leaked),
         "leaked_revenue": float(ledger.leaked_value.sum()),
         "median_response_hours": float(np.median(responses)) if responses else float("nan"),
         "never_responded_share": ledger.never_attempted_share(),
-        "sla_met_share": model.sla_met / mqls if mqls else 0.0,
+        "sla_met_share": model.sla_met / mqls if mqls else float("nan"),
         "cost": float(cost),
         "contribution": float(model.revenue - cost),
         "friction_cost": float(friction_cost),
         "friction_hours": model.friction.hours_total,
         "coordination_hours": model.coordination_hours,
         "mean_trust": model.mean_trust,
-        "sales_sourced_share": model.revenue_by_source[1] / model.revenue if model.revenue else 0.0,
+        "sales_sourced_share": model.revenue_by_source[1] / model.revenue if model.revenue else float("nan"),
     }
     return metrics
 
