@@ -193,6 +193,9 @@ def resolve(
             raise InputError(
                 f"{where}: {key}: true/false is not a number (got {given}); allowed: {_allowed(key)}"
             )
+        if spec is not None and spec.type == "bool" and not isinstance(value, bool):  # not yes, 1, "on"
+            where = overrides_source if key in overrides else source
+            raise InputError(f"{where}: {key}: {value!r} is not allowed; use true or false")
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

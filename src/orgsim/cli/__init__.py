@@ -188,11 +188,19 @@ def _progress(total: int, quiet: bool, label: str) -> tuple[Callable[[int], None
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
-def reps_option(default: int = 10, minimum: int = 2, per: str = "structure") -> Decorator:
-    """--reps: replications (one seed each) per ``per``; paired CIs need at least two."""
+def reps_option(
+    default: int = 10, minimum: int = 2, per: str = "structure", limited: bool = True
+) -> Decorator:
+    """--reps: replications (one seed each) per ``per``; paired CIs need at least two.
+
+    At most :data:`orgsim.limits.MAX_REPS`, checked before anything runs (``limited=False``: the
+    command checks its own total, as compare does against the runs it can hold).
+    """
+    from orgsim.limits import MAX_REPS
+
     return click.option(
         "--reps",
-        type=click.IntRange(min=minimum),
+        type=click.IntRange(min=minimum, max=MAX_REPS if limited else None),
         default=default,
         show_default=True,
         help=f"Replications per {per}.",

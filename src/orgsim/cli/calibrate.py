@@ -24,6 +24,7 @@ from orgsim.cli import (
     reps_option,
     workers_option,
 )
+from orgsim.limits import MAX_TRIALS
 
 
 def _fmt(value: float) -> str:
@@ -43,7 +44,10 @@ def _ci(mean: float, low: float, high: float) -> str:
 @click.command("calibrate")
 @click.argument("targets_file", metavar="TARGETS.toml", required=False)
 @out_dir_option("Output directory (required).")
-@click.option("--trials", type=click.IntRange(min=1), default=40, show_default=True, help="Optimiser trials.")
+@click.option(
+    "--trials", type=click.IntRange(min=1, max=MAX_TRIALS), default=40, show_default=True,
+    help="Optimiser trials.",
+)
 @reps_option(default=4, minimum=1, per="structure per trial")
 @workers_option()
 @executor_options

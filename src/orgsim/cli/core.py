@@ -212,7 +212,7 @@ def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[st
 
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True)
-@reps_option(default=20, minimum=1, per="scenario")
+@reps_option(default=20, minimum=1, per="scenario", limited=False)
 @seed_option()
 @click.option(
     "--structures",

@@ -23,6 +23,7 @@ from orgsim.cli import (
     set_option,
     workers_option,
 )
+from orgsim.limits import MAX_PERMUTATIONS
 
 
 @click.command()
@@ -47,7 +48,7 @@ from orgsim.cli import (
 )
 @click.option(
     "--permutations",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_PERMUTATIONS),
     default=2,
     show_default=True,
     help="Sampled orders per seed (permutation method).",

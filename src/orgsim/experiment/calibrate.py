@@ -513,6 +513,10 @@ def calibrate(
     draws the convergence chart from :meth:`Calibration.trials_frame`.
     ``progress(done, total)`` is called as trials complete.
     """
+    from orgsim.limits import check_count
+
+    check_count(trials, "--trials")
+    check_count(reps, "--reps")
     import optuna
 
     from orgsim.experiment.storage import ChunkWriter, DirectoryLock

@@ -32,8 +32,9 @@ def simulate(
     ``leads=True`` the per-lead table (``RunResult.leads``, columns in ``lifecycle.LEAD_COLUMNS``).
     """
     sc = as_scenario(scenario, overrides)
-    if days is not None and days < 1:
-        raise InputError(f"--days: {days} is not allowed; use an integer >= 1")
+    from orgsim.experiment.compare import check_days
+
+    check_days(days)  # the schema's horizon.days range, as a scenario file and --days
     if not 0 <= seed < 2**63:
         raise InputError(f"--seed: {seed} is not allowed; use an integer in [0, 2^63)")
     model = OrgModel(sc, seed=seed)
