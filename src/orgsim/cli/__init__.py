@@ -341,13 +341,17 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _main(argv: Sequence[str] | None = None) -> None:
     args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        cli.main(args=args, standalone_mode=False)
+        # cli.main without its own Ctrl-C handling (it prints an empty line first): ours is one line
+        with cli.make_context("orgsim", list(args)) as ctx:
+            cli.invoke(ctx)
     except InputError as exc:
         click.echo(f"orgsim: error: {plain(str(exc))}", err=True)
         sys.exit(2)
     except click.ClickException as exc:
         click.echo(f"orgsim: error: {plain(exc.format_message())}", err=True)
         sys.exit(exc.exit_code if exc.exit_code else 2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("orgsim: interrupted", err=True)
         sys.exit(130)
@@ -362,13 +366,6 @@ def _main(argv: Sequence[str] | None = None) -> None:
         where = f"{flag}: " if flag and flag.startswith("-") else ""
         click.echo(f"orgsim: error: {where}a file name cannot hold a NUL byte (\\0)", err=True)
         sys.exit(2)
-    except Exception:
-        if not interrupted():
-            raise
-        click.echo("orgsim: interrupted", err=True)  # e.g. the pool its Ctrl-C broke
-        sys.exit(130)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
     except OSError as exc:  # a path argument longer than the system allows, wherever it is first used
         if exc.errno != errno.ENAMETOOLONG:
             raise
@@ -378,3 +375,8 @@ def _main(argv: Sequence[str] | None = None) -> None:
         where = f"{flag}: " if flag else ""
         click.echo(f"orgsim: error: {where}{shown}: file name too long (at most 255 bytes a name)", err=True)
         sys.exit(2)
+    except Exception:
+        if not interrupted():
+            raise
+        click.echo("orgsim: interrupted", err=True)  # e.g. the pool its Ctrl-C broke
+        sys.exit(130)
