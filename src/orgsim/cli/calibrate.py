@@ -175,6 +175,7 @@ def calibrate_command(
     png, svg = convergence_chart(result.trials_frame(), result.baseline.loss, result.out_dir / "convergence")
     fit = result.fit_table()
     best = result.best
+    warnings = result.moved_from_init()
     if as_json:
         _emit_json(
             {
@@ -186,6 +187,10 @@ def calibrate_command(
                 "best_trial": best.number,
                 "fitted": {k: v for k, v in best.values.items()},
                 "fit": [_clean(row) for row in fit.to_dict("records")],
+                "warnings": warnings,
+                "written": {
+                    k: str(v) for k, v in {**result.files, "chart_png": png, "chart_svg": svg}.items()
+                },
             }
         )
         return
@@ -216,6 +221,8 @@ def calibrate_command(
     for key, value in best.values.items():
         fitted.add_row(key, _fmt(float(targets.scenario.get(key))), _fmt(float(value)), serves[key])
     out.print(fitted)
+    for warning in warnings:
+        err.print(f"warning: {warning}", markup=False, highlight=False)
     for path in (result.files["calibrated"], result.files["fit"], png, svg):
         out.print(f"wrote {path}", markup=False)
     out.print(f"next: orgsim validate {result.files['calibrated']}", markup=False)
