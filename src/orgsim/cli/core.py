@@ -18,6 +18,7 @@ from orgsim.cli import (
     _overrides,
     _progress,
     days_option,
+    err,
     json_option,
     out,
     out_dir_option,
@@ -85,7 +86,11 @@ def run(
     if leads_path is not None:
         check_leads_path(leads_path, force=force)  # before running: a bad path costs nothing
     sc = as_scenario(scenario, _overrides(assignments))
-    result = simulate(sc, seed=seed, days=days, leads=leads_path is not None)
+    watch = DayProgress(quiet)
+    try:
+        result = simulate(sc, seed=seed, days=days, leads=leads_path is not None, progress=watch.update)
+    finally:
+        watch.stop()
     if leads_path is not None and result.leads is not None:
         written = write_leads(result.leads, leads_path)
         if not as_json:
@@ -129,6 +134,54 @@ def run(
     for line in sla_lines([sc], met=[result.metrics.get("sla_met_share", float("nan"))]):
         out.print(plain(line), markup=False, highlight=False)
     out.print(legend(list(METRICS)))
+
+
+class DayProgress:
+    """`orgsim run`'s progress: silent for a quick run; past a few seconds an estimate, then a bar.
+
+    The estimate is the time of the days done so far, scaled to the horizon (a run's days cost
+    about the same); it is printed once on stderr when the run looks longer than :attr:`SHOW_S`.
+    """
+
+    SHOW_S = 3.0  # runs estimated shorter than this show nothing
+
+    def __init__(self, quiet: bool) -> None:
+        import time
+
+        self.quiet = quiet
+        self.start = time.monotonic()
+        self._advance: Any = None
+        self._stop: Any = None
+        self.shown = 0
+
+    def update(self, done: int, total: int) -> None:
+        """Called after each simulated day."""
+        if self.quiet:
+            return
+        if self._advance is None:
+            import time
+
+            elapsed = time.monotonic() - self.start
+            if elapsed < 1.0 or done >= total:  # too early to say, or finished anyway
+                return
+            estimate = elapsed / done * total
+            if estimate < self.SHOW_S:
+                self.quiet = True
+                return
+            err.print(
+                f"this run: about {estimate:,.0f} s for {total:,} business days "
+                f"(estimated from the first {done:,})",
+                markup=False,
+                highlight=False,
+            )
+            self._advance, self._stop = _progress(total, False, "days")
+        self._advance(done - self.shown)
+        self.shown = done
+
+    def stop(self) -> None:
+        """Take the bar down (if one was shown)."""
+        if self._stop is not None:
+            self._stop()
 
 
 def _nanmean(values: Any) -> float:
