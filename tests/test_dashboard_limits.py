@@ -22,7 +22,7 @@ def test_slider_values_keep_the_schemas_range_and_type():
         assert same.moved("sales.headcount", bad) == same  # not a number: the slider keeps its value
     assert same.moved("market.prospects", 10**9) == same  # not a slider
     assert slider_value("sla.enabled", 1) is None and slider_value("sla.enabled", True) is True
-    sent = SetUp(overrides={"sales.headcount": 10**6, "costs.hourly_rate": 1})
+    sent = SetUp(overrides={"sales.headcount": 10**6, "no.such": 1})
     assert sent.overrides == {"sales.headcount": hi}
 
 

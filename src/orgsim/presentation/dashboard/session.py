@@ -142,7 +142,7 @@ class SetUp:
             fix(self, "seed", 0)
         clean = {}
         for key, value in dict(self.overrides).items():
-            checked = slider_value(key, value)
+            checked = slider_value(key, value) if key in SLIDERS else (value if key in PARAMETERS else None)
             if checked is not None:
                 clean[key] = checked
         fix(self, "overrides", clean)
