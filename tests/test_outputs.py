@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from orgsim.errors import InputError
-from orgsim.outputs import MARKER, check_report_dir, claim_report_dir
+from orgsim.outputs import MARKER, check_report_dir, claim_report_dir, seal
 
 TINY = ["--reps", "2", "--days", "5", "--set", "market.prospects=400", "--workers", "1", "--quiet"]
 
@@ -70,8 +71,11 @@ def test_report_dir_rules(tmp_path):
     check_report_dir(empty)  # our own earlier report: may be replaced
     sweep_dir = tmp_path / "sweep"
     sweep_dir.mkdir()
-    (sweep_dir / "manifest.json").write_text("{}")
-    check_report_dir(sweep_dir)  # a sweep directory: its report goes next to the runs
+    (sweep_dir / "manifest.json").write_text(json.dumps(seal({})))
+    check_report_dir(sweep_dir)  # a sweep directory (its manifest orgsim's): the report goes next to the runs
+    (sweep_dir / "manifest.json").write_text("{}")  # a manifest.json orgsim did not write
+    with pytest.raises(InputError, match="did not write"):
+        check_report_dir(sweep_dir)
     other = tmp_path / "other"
     other.mkdir()
     (other / "a.txt").write_text("")

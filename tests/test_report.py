@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from orgsim.cli import cli, main
 from orgsim.experiment.stats import paired_difference
 from orgsim.experiment.storage import load_manifest
+from orgsim.outputs import seal
 from orgsim.presentation import charts, report, style
 from orgsim.presentation.format import fmt_compact
 from orgsim.presentation.report.summary import summarise
@@ -276,7 +277,7 @@ def test_cli_report_bad_dir_exits_2_with_one_line(tmp_path, capsys, make, expect
 
 
 def test_cli_report_with_no_runs_exits_2(tmp_path, capsys):
-    (tmp_path / "manifest.json").write_text(json.dumps({"experiment": {"design": "lhs"}}))
+    (tmp_path / "manifest.json").write_text(json.dumps(seal({"experiment": {"design": "lhs"}})))
     with pytest.raises(SystemExit) as info:
         main(["report", str(tmp_path)])
     assert info.value.code == 2

@@ -196,6 +196,9 @@ def resolve(
             raise InputError(
                 f"{where}: {key}: true/false is not a number (got {given}); allowed: {_allowed(key)}"
             )
+        if spec is not None and spec.type == "bool" and not isinstance(value, bool):  # not yes, 1, "on"
+            where = overrides_source if key in overrides else source
+            raise InputError(f"{where}: {key}: {value!r} is not allowed; use true or false")
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -256,8 +259,29 @@ def descriptions() -> dict[str, str]:
     return out
 
 
+MAX_TOML_BYTES = 10_000_000  # a scenario or experiment file; anything larger is not one
+
+
 def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file, turning a missing or malformed file into an InputError."""
+    """Read a TOML file, turning a missing or malformed file into an InputError.
+
+    Only a regular file of at most :data:`MAX_TOML_BYTES` is read: a FIFO would block forever
+    and ``/dev/zero`` never ends, so both are refused before opening, as is a symlink loop.
+    """
+    import stat
+
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except OSError as exc:  # a symlink loop (ELOOP), a name too long, no permission on a folder
+        raise InputError(f"{path}: cannot read it ({exc.strerror or type(exc).__name__})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{path}: is a directory, not a .toml file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{path}: not a regular file (a device, FIFO or socket); give a .toml file")
+    if info.st_size > MAX_TOML_BYTES:
+        raise InputError(f"{path}: {info.st_size:,} bytes; a scenario file is at most {MAX_TOML_BYTES:,}")
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -273,6 +297,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise InputError(
             f"{path}: cannot read it: not UTF-8 text ({exc.reason} at byte {exc.start})"
         ) from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read it ({exc.strerror or type(exc).__name__})") from None
 
 
 def load_scenario(

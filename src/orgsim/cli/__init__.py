@@ -190,11 +190,19 @@ def _progress(total: int, quiet: bool, label: str) -> tuple[Callable[[int], None
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
-def reps_option(default: int = 10, minimum: int = 2, per: str = "structure") -> Decorator:
-    """--reps: replications (one seed each) per ``per``; paired CIs need at least two."""
+def reps_option(
+    default: int = 10, minimum: int = 2, per: str = "structure", limited: bool = True
+) -> Decorator:
+    """--reps: replications (one seed each) per ``per``; paired CIs need at least two.
+
+    At most :data:`orgsim.limits.MAX_REPS`, checked before anything runs (``limited=False``: the
+    command checks its own total, as compare does against the runs it can hold).
+    """
+    from orgsim.limits import MAX_REPS
+
     return click.option(
         "--reps",
-        type=click.IntRange(min=minimum),
+        type=click.IntRange(min=minimum, max=MAX_REPS if limited else None),
         default=default,
         show_default=True,
         help=f"Replications per {per}.",
@@ -298,22 +306,77 @@ def _flag_of(args: Sequence[str], path: str) -> str | None:
     return found[1]
 
 
+def interrupted() -> bool:
+    """True once Ctrl-C reached this process during the command (a pool broken since is its doing)."""
+    from orgsim import interrupts
+
+    return interrupts.seen()
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    """SIGINT: remember it and raise KeyboardInterrupt, once (``uv run`` forwards a second one)."""
+    from orgsim import interrupts
+
+    if interrupts.note(signum) == 1:
+        raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    """Entry point: run the CLI, turning bad input into one line and exit code 2."""
+    """Entry point: run the CLI, turning bad input into one line and exit code 2.
+
+    Ctrl-C anywhere is "orgsim: interrupted" and exit code 130, whatever it broke on the way
+    (a process pool whose workers it ended first, a half-read file): nothing else is printed.
+    """
+    import signal
+    import threading
+
+    watch = (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    )
+    previous = signal.signal(signal.SIGINT, _on_interrupt) if watch else None
+    try:
+        _main(argv)
+    except SystemExit:
+        raise
+    except BaseException:
+        if not interrupted():
+            raise
+        click.echo("orgsim: interrupted", err=True)
+        sys.exit(130)
+    finally:
+        if watch:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(argv: Sequence[str] | None = None) -> None:
     args = list(argv) if argv is not None else sys.argv[1:]
     try:
-        cli.main(args=args, standalone_mode=False)
+        # cli.main without its own Ctrl-C handling (it prints an empty line first): ours is one line
+        with cli.make_context("orgsim", list(args)) as ctx:
+            cli.invoke(ctx)
     except InputError as exc:
         click.echo(f"orgsim: error: {plain(str(exc))}", err=True)
         sys.exit(2)
     except click.ClickException as exc:
         click.echo(f"orgsim: error: {plain(exc.format_message())}", err=True)
         sys.exit(exc.exit_code if exc.exit_code else 2)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("orgsim: interrupted", err=True)
         sys.exit(130)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+    except ValueError as exc:  # a NUL byte in a path, wherever it is first used (click.Path stats it)
+        if interrupted():
+            click.echo("orgsim: interrupted", err=True)
+            sys.exit(130)
+        if "null byte" not in str(exc):
+            raise
+        flag = next((a.partition("=")[0] if "=" in a else args[i - 1] for i, a in enumerate(args)
+                     if "\0" in a and i > 0), None)  # fmt: skip
+        where = f"{flag}: " if flag and flag.startswith("-") else ""
+        click.echo(f"orgsim: error: {where}a file name cannot hold a NUL byte (\\0)", err=True)
+        sys.exit(2)
     except OSError as exc:  # a path argument longer than the system allows, wherever it is first used
         if exc.errno != errno.ENAMETOOLONG:
             raise
@@ -323,3 +386,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         where = f"{flag}: " if flag else ""
         click.echo(f"orgsim: error: {where}{shown}: file name too long (at most 255 bytes a name)", err=True)
         sys.exit(2)
+    except Exception:
+        if not interrupted():
+            raise
+        click.echo("orgsim: interrupted", err=True)  # e.g. the pool its Ctrl-C broke
+        sys.exit(130)

@@ -24,6 +24,7 @@ from orgsim.cli import (
     reps_option,
     workers_option,
 )
+from orgsim.limits import MAX_TRIALS
 
 
 def _fmt(value: float) -> str:
@@ -43,7 +44,10 @@ def _ci(mean: float, low: float, high: float) -> str:
 @click.command("calibrate")
 @click.argument("targets_file", metavar="TARGETS.toml", required=False)
 @out_dir_option("Output directory (required).")
-@click.option("--trials", type=click.IntRange(min=1), default=40, show_default=True, help="Optimiser trials.")
+@click.option(
+    "--trials", type=click.IntRange(min=1, max=MAX_TRIALS), default=40, show_default=True,
+    help="Optimiser trials.",
+)
 @reps_option(default=4, minimum=1, per="structure per trial")
 @workers_option()
 @executor_options
@@ -109,6 +113,9 @@ def calibrate_command(
         raise InputError("TARGETS.toml: missing; give a targets file (or --measures to list measure names)")
     if out_dir is None:
         raise InputError("--out: missing; give the directory to write the calibration into")
+    from orgsim.outputs import prepare_output
+
+    prepare_output(out_dir, "--out")  # before any trial: a refused or read-only --out loses no work
     targets = load_targets(targets_file)
     if posterior is not None and posterior > trials + 1:
         raise InputError(
@@ -144,7 +151,10 @@ def calibrate_command(
     signals: list[int] = []  # Ctrl-C or SIGTERM seen: a pool broken by it is an interruption
 
     def stop(signum: int, frame: object) -> None:
+        from orgsim import interrupts
+
         signals.append(signum)
+        interrupts.note(signum)
         if len(signals) == 1:  # once: a repeat (uv run forwards the terminal's) must not cut the save
             raise KeyboardInterrupt
 
@@ -181,6 +191,7 @@ def calibrate_command(
         posterior_path = write_posterior(result, posterior)
     fit = result.fit_table()
     best = result.best
+    warnings = result.moved_from_init()
     if as_json:
         _emit_json(
             {
@@ -193,6 +204,10 @@ def calibrate_command(
                 "fitted": {k: v for k, v in best.values.items()},
                 "fit": [_clean(row) for row in fit.to_dict("records")],
                 "posterior": str(posterior_path) if posterior_path else None,
+                "warnings": warnings,
+                "written": {
+                    k: str(v) for k, v in {**result.files, "chart_png": png, "chart_svg": svg}.items()
+                },
             }
         )
         return
@@ -223,6 +238,8 @@ def calibrate_command(
     for key, value in best.values.items():
         fitted.add_row(key, _fmt(float(targets.scenario.get(key))), _fmt(float(value)), serves[key])
     out.print(fitted)
+    for warning in warnings:
+        err.print(f"warning: {warning}", markup=False, highlight=False)
     for path in (result.files["calibrated"], result.files["fit"], png, svg):
         out.print(f"wrote {path}", markup=False)
     if posterior_path is not None:

@@ -12,7 +12,6 @@ from orgsim.cli import (
     _emit_json,
     _overrides,
     days_option,
-    err,
     json_option,
     out,
     out_dir_option,
@@ -88,6 +87,10 @@ def claims(
             )
         out.print(table)
         return
+    if out_dir is not None:  # before any run: a refused or read-only --out loses no work
+        from orgsim.outputs import prepare_output
+
+        prepare_output(out_dir)
     bar = PlannedProgress(quiet)
     try:
         results = check_claims(
@@ -107,7 +110,8 @@ def claims(
         from orgsim.presentation.answers import write_claims_page
 
         path = write_claims_page(results, out_dir, reps=reps, seed=seed)
-        err.print(f"claims page written to {path}", markup=False)
+        if not as_json:
+            out.print(f"claims page written to {path}", markup=False, highlight=False)
     if as_json:
         _emit_json(_clean([r.to_dict() for r in results]))
         return

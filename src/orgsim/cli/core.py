@@ -62,6 +62,8 @@ COMPARE_METRICS = [
     metavar="FILE",
     help="Also write one row per lead to FILE (.parquet or .csv; columns in README).",
 )
+@click.option("--force", is_flag=True, help="Replace an existing --leads FILE.")
+@quiet_option
 @json_option
 def run(
     scenario: str,
@@ -69,6 +71,8 @@ def run(
     days: int | None,
     assignments: Sequence[str],
     leads_path: str | None,
+    force: bool,
+    quiet: bool,
     as_json: bool,
 ) -> None:
     """Run SCENARIO once (a preset name, a shipped or scenarios/ name, or a .toml path) and summarise it.
@@ -82,14 +86,21 @@ def run(
     from orgsim.presentation.format import fmt_value
 
     if leads_path is not None:
-        check_leads_path(leads_path)  # before running: a bad path costs nothing
+        check_leads_path(leads_path, force=force)  # before running: a bad path costs nothing
     sc = as_scenario(scenario, _overrides(assignments))
-    result = simulate(sc, seed=seed, days=days, leads=leads_path is not None)
+    watch = DayProgress(quiet)
+    try:
+        result = simulate(sc, seed=seed, days=days, leads=leads_path is not None, progress=watch.update)
+    finally:
+        watch.stop()
     if leads_path is not None and result.leads is not None:
         written = write_leads(result.leads, leads_path)
-        err.print(f"{len(result.leads):,} leads written to {written}", markup=False, highlight=False)
+        if not as_json:
+            out.print(f"{len(result.leads):,} leads written to {written}", markup=False, highlight=False)
     if as_json:
         payload = result.to_dict()
+        if leads_path is not None:
+            payload["written"] = {"leads": str(written)}
         payload["measures"] = measures.metadata(list(result.flat()))
         _emit_json(_clean(payload))
         return
@@ -125,6 +136,63 @@ def run(
     for line in sla_lines([sc], met=[result.metrics.get("sla_met_share", float("nan"))]):
         out.print(plain(line), markup=False, highlight=False)
     out.print(legend(list(METRICS)))
+
+
+class DayProgress:
+    """`orgsim run`'s progress: silent for a quick run; past a few seconds an estimate, then a bar.
+
+    The estimate is the time of the days done so far, scaled to the horizon (a run's days cost
+    about the same); it is printed once on stderr when the run looks longer than :attr:`SHOW_S`.
+    """
+
+    SHOW_S = 3.0  # runs estimated shorter than this show nothing
+
+    def __init__(self, quiet: bool) -> None:
+        import time
+
+        self.quiet = quiet
+        self.start = time.monotonic()
+        self._advance: Any = None
+        self._stop: Any = None
+        self.shown = 0
+
+    def update(self, done: int, total: int) -> None:
+        """Called after each simulated day."""
+        if self.quiet:
+            return
+        if self._advance is None:
+            import time
+
+            elapsed = time.monotonic() - self.start
+            if elapsed < 1.0 or done >= total:  # too early to say, or finished anyway
+                return
+            estimate = elapsed / done * total
+            if estimate < self.SHOW_S:
+                self.quiet = True
+                return
+            err.print(
+                f"this run: about {estimate:,.0f} s for {total:,} business days "
+                f"(estimated from the first {done:,})",
+                markup=False,
+                highlight=False,
+            )
+            self._advance, self._stop = _progress(total, False, "days")
+        self._advance(done - self.shown)
+        self.shown = done
+
+    def stop(self) -> None:
+        """Take the bar down (if one was shown)."""
+        if self._stop is not None:
+            self._stop()
+
+
+def _nanmean(values: Any) -> float:
+    """Mean of the defined (not NaN) values; NaN when none is."""
+    import numpy as np
+
+    defined = np.asarray(values, dtype=float)
+    defined = defined[~np.isnan(defined)]
+    return float(defined.mean()) if len(defined) else float("nan")
 
 
 def sla_lines(
@@ -199,7 +267,7 @@ def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[st
 
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True)
-@reps_option(default=20, minimum=1, per="scenario")
+@reps_option(default=20, minimum=1, per="scenario", limited=False)
 @seed_option()
 @click.option(
     "--structures",
@@ -274,7 +342,8 @@ def compare(
         from orgsim.presentation.report import write_comparison_report
 
         path = write_comparison_report(result, out_dir, base)
-        err.print(f"report written to {safe(path)}")
+        if not as_json:
+            out.print(f"report written to {safe(path)}", highlight=False)
     if as_json:
         shown = list(dict.fromkeys(summary["measure"]))
         payload: dict[str, Any] = {
@@ -286,10 +355,14 @@ def compare(
             "ci_method": CI_METHOD,
             "scenarios": {},
         }
+        if out_dir is not None:
+            payload["written"] = {"report": str(path)}
         for label in result.labels:
             part = summary[summary["scenario"] == label]
             entry: dict[str, Any] = {
-                row.measure: _clean({"mean": row.mean, "ci_low": row.ci_low, "ci_high": row.ci_high})
+                row.measure: _clean(
+                    {"mean": row.mean, "ci_low": row.ci_low, "ci_high": row.ci_high, "runs_defined": row.n}
+                )
                 for row in part.itertuples()
             }
             if label != base:
@@ -310,11 +383,19 @@ def compare(
         cells = []
         for label in result.labels:
             row = summary[(summary["scenario"] == label) & (summary["measure"] == name)].iloc[0]
-            cells.append(fmt_ci(name, row["mean"], row["ci_low"], row["ci_high"]))
+            cell = fmt_ci(name, row["mean"], row["ci_low"], row["ci_high"])
+            if int(row["n"]) < reps:  # undefined in some runs (a zero denominator): say over how many
+                cell += f" ({int(row['n'])} of {reps} runs)"
+            cells.append(cell)
         table.add_row(name, *cells)
     out.print(table)
     out.print(CI_SHORT)
-    met = [float(result.values(label, "sla_met_share").mean()) for label in result.labels]
+    if (summary["n"] < reps).any():
+        out.print(
+            "(k of N runs): a ratio undefined in the other runs (a zero denominator, e.g. no decided "
+            "opportunity for win_rate) is left out of the mean and CI, not counted as 0."
+        )
+    met = [_nanmean(result.values(label, "sla_met_share")) for label in result.labels]
     for line in sla_lines(result.scenarios, result.labels, met):
         out.print(plain(line), markup=False, highlight=False)
     others = [label for label in result.labels if label != base]

@@ -39,10 +39,17 @@ def dashboard(scenario: str, port: int, host: str, reports: Path) -> None:
     the funnel update as the days run, beside the same seed under a second structure, the
     salespeople's queues and trust, and the friction events as they happen.
     """
-    from orgsim.presentation.dashboard.server import serve
+    from orgsim.presentation.dashboard.server import is_local, serve
     from orgsim.scenario import load_scenario
 
     load_scenario(scenario)  # a bad name is one line and exit 2, before the server starts
+    if not is_local(host):
+        err.print(
+            f"warning: --host {host}: the dashboard has no login; anyone who can reach this machine "
+            "can use it and write reports here (use 127.0.0.1 unless the network is trusted)",
+            markup=False,
+            highlight=False,
+        )
 
     def ready(url: str) -> None:
         click.echo(f"orgsim dashboard: {url}")

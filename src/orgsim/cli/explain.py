@@ -18,7 +18,6 @@ from orgsim.cli import (
     _overrides,
     _progress,
     days_option,
-    err,
     json_option,
     out,
     out_dir_option,
@@ -28,6 +27,7 @@ from orgsim.cli import (
     set_option,
     workers_option,
 )
+from orgsim.limits import MAX_PERMUTATIONS
 
 
 @click.command()
@@ -52,7 +52,7 @@ from orgsim.cli import (
 )
 @click.option(
     "--permutations",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_PERMUTATIONS),
     default=2,
     show_default=True,
     help="Sampled orders per seed (permutation method).",
@@ -108,10 +108,10 @@ def explain(
     from orgsim.presentation.answers import PAIRED_NOTE, part_name, signed, value_text
 
     group_map = dict(parse_group(g) for g in groups)
-    if out_dir is not None:  # before any run: a refused or unwritable --out loses no work
-        from orgsim.outputs import check_report_dir
+    if out_dir is not None:  # before any run: a refused or read-only --out loses no work
+        from orgsim.outputs import prepare_output
 
-        check_report_dir(out_dir)
+        prepare_output(out_dir)
     bar = PlannedProgress(quiet)
     try:
         result = run_explain(
@@ -141,16 +141,21 @@ def explain(
         from orgsim.presentation.answers import waterfall
         from orgsim.presentation.charts import save
 
-        claim_report_dir(out_dir)  # marked as orgsim's: a report may join it later
-        png, _ = save(waterfall(result), f"{out_dir}/charts/explain_{result.measure.replace('/', '_per_')}")
+        folder = claim_report_dir(out_dir)
+        stem = f"explain_{result.measure.replace('/', '_per_')}"
+        png, _ = save(waterfall(result), folder / "charts" / stem)
         data = _clean(result.to_dict())
         data["summary"] = assumption_lines(result)
-        write_atomic(Path(out_dir) / "explain.json", json.dumps(data, indent=2).encode())
-        err.print(f"waterfall chart written to {png}; explain.json beside it", markup=False)
+        write_atomic(Path(folder) / "explain.json", json.dumps(data, indent=2).encode())
+        if not as_json:
+            written = f"waterfall chart written to {png}; explain.json beside it"
+            out.print(written, markup=False, highlight=False)
     if as_json:
-        data = _clean(result.to_dict())
-        data["summary"] = assumption_lines(result)
-        _emit_json(data)
+        payload = _clean(result.to_dict())
+        payload["summary"] = assumption_lines(result)
+        if out_dir is not None:
+            payload["written"] = {"chart": str(png), "explain_json": str(Path(folder) / "explain.json")}
+        _emit_json(payload)
         return
     m = result.measure
     total = result.total

@@ -16,6 +16,7 @@ from orgsim.cli import (
     err,
     json_option,
     out,
+    quiet_option,
     seed_option,
     workers_option,
 )
@@ -113,6 +114,7 @@ def _ask(answers: dict[str, Any]) -> dict[str, Any]:
 @seed_option("Seed of the check runs.")
 @workers_option("Processes for the check runs.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
+@quiet_option
 @json_option
 def init_command(
     name: str,
@@ -121,6 +123,7 @@ def init_command(
     seed: int,
     workers: int | None,
     force: bool,
+    quiet: bool,
     as_json: bool,
     **answers: Any,
 ) -> None:
@@ -143,9 +146,10 @@ def init_command(
         raise InputError(f"NAME: {name!r} is not allowed; use letters, digits, '-' and '_'")
     scenario_file = Path(out_path or f"scenarios/{name}.toml")
     targets_file = Path(targets_path or f"calibration/{name}.toml")
-    for path, flag in ((scenario_file, "--out"), (targets_file, "--targets")):
-        if path.exists() and not force:
-            raise InputError(f"{flag}: {path} exists; use --force to overwrite it or choose another path")
+    from orgsim.outputs import prepare_output
+
+    prepare_output(scenario_file, "--out", kind="file", force=force, others=[("--targets", targets_file)])
+    prepare_output(targets_file, "--targets", kind="file", force=force)
     answers = _ask(answers)
     facts = CompanyFacts(
         name=name,
@@ -160,7 +164,7 @@ def init_command(
         win_rate=_win_rate(answers["win_rate"]),
     )
     facts.check()
-    if sys.stderr.isatty():
+    if sys.stderr.isatty() and not quiet:
         with err.status("check runs") as status:
             setup = company_scenario(facts, seed=seed, workers=workers, progress=status.update)
     else:

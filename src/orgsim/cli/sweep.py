@@ -129,6 +129,12 @@ def sweep(
         click.echo(f"orgsim: {what}; completed runs are saved in {out_dir}; run again to resume", err=True)
         sys.exit(143 if isinstance(exc, Terminated) else 130)
     except (BrokenExecutor, WorkerError, OSError) as exc:
+        from orgsim.cli import interrupted
+
+        if interrupted():  # Ctrl-C ended the workers first: an interruption, not a failure
+            saved = f"completed runs are saved in {out_dir}; run again to resume"
+            click.echo(f"orgsim: interrupted; {saved}", err=True)
+            sys.exit(130)
         what = "a worker process died" if isinstance(exc, BrokenExecutor) else str(exc)
         click.echo(
             f"orgsim: error: {what}; completed runs are saved in {out_dir}; run again to resume", err=True
@@ -163,9 +169,15 @@ def sweep(
     is_flag=True,
     help="Sobol/Morris: also print the per-design-point table (always printed for other designs).",
 )
+@click.option("--force", is_flag=True, help="Replace an existing --csv FILE (and its _sensitivity.csv).")
 @json_option
 def analyze(
-    directory: str, measures: tuple[str, ...], csv_path: str | None, show_points: bool, as_json: bool
+    directory: str,
+    measures: tuple[str, ...],
+    csv_path: str | None,
+    show_points: bool,
+    force: bool,
+    as_json: bool,
 ) -> None:
     """Summarise a sweep DIRECTORY: Sobol/Morris indices, ranked; means and 95% CIs per design point.
 
@@ -178,19 +190,21 @@ def analyze(
     from orgsim.experiment.stats import CI_METHOD
 
     if csv_path:  # before the analysis: a bad --csv path costs nothing
-        from pathlib import Path
 
-        from orgsim.outputs import check_writable
+        from orgsim.outputs import prepare_output
 
-        check_writable(Path(csv_path).parent, "--csv", Path(csv_path))
+        target = prepare_output(csv_path, "--csv", kind="file", force=force)
+        extra = target.with_name(f"{target.stem}_sensitivity{target.suffix or '.csv'}")
+        prepare_output(extra, "--csv", kind="file", force=force)
 
     result = run_analyze(directory, measures or None)
-    if csv_path:
-        for path in result.write_csv(csv_path):
-            if not as_json:
-                click.echo(f"wrote {plain(path)}", err=True)
+    written = result.write_csv(csv_path) if csv_path else []
+    if not as_json:
+        for path in written:
+            click.echo(f"wrote {plain(path)}")
     if as_json:
-        _emit_json({**_clean(result.to_dict()), "ci_method": CI_METHOD})
+        extra_json = {"written": [str(p) for p in written]} if written else {}
+        _emit_json({**_clean(result.to_dict()), "ci_method": CI_METHOD, **extra_json})
         return
     if result.sensitivity is not None:
         _print_indices(result.sensitivity, result.design)

@@ -12,7 +12,6 @@ from orgsim.cli import (
     _overrides,
     _progress,
     days_option,
-    err,
     json_option,
     out,
     out_dir_option,
@@ -111,9 +110,13 @@ def tornado(
     if out_dir is not None:
         written = write_outputs(result, out_dir)
         files = "tornado.csv, tornado_runs.csv, tornado.json"
-        err.print(f"wrote {written} and {files} in {out_dir}", markup=False)
+        if not as_json:
+            out.print(f"wrote {written} and {files} in {out_dir}", markup=False, highlight=False)
     if as_json:
-        _emit_json(result.to_dict())
+        payload = result.to_dict()
+        if out_dir is not None:
+            payload["written"] = {"chart": written, "folder": str(out_dir)}
+        _emit_json(payload)
         return
     _print(result)
 
@@ -130,14 +133,14 @@ def write_outputs(result: Any, out_dir: str) -> str:
     import json
 
     from orgsim.experiment.storage import write_atomic
-    from orgsim.outputs import claim_report_dir
+    from orgsim.outputs import claim_report_dir, to_csv
     from orgsim.presentation import charts
     from orgsim.presentation.exhibits import tornado_figure
 
     out_path = claim_report_dir(out_dir)  # marked as orgsim's: a compare report may join it
     png, _ = charts.save(tornado_figure(result), out_path / "tornado")
-    write_atomic(out_path / "tornado.csv", result.table().to_csv(index=False).encode())
-    write_atomic(out_path / "tornado_runs.csv", result.runs.to_csv(index=False).encode())
+    to_csv(result.table(), out_path / "tornado.csv")
+    to_csv(result.runs, out_path / "tornado_runs.csv")
     write_atomic(out_path / "tornado.json", json.dumps(result.to_dict(), indent=2).encode())
     return str(png)
 

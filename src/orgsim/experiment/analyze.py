@@ -60,12 +60,13 @@ class Analysis:
     def write_csv(self, path: str | Path) -> list[Path]:
         """Write ``points`` to ``path`` and the indices next to it as ``<stem>_sensitivity.csv``."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.points.to_csv(path, index=False)
+        from orgsim.outputs import to_csv
+
+        to_csv(self.points, path)
         written = [path]
         if self.sensitivity is not None:
             extra = path.with_name(f"{path.stem}_sensitivity{path.suffix or '.csv'}")
-            self.sensitivity.to_csv(extra, index=False)
+            to_csv(self.sensitivity, extra)
             written.append(extra)
         return written
 

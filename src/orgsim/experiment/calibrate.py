@@ -50,6 +50,8 @@ MISSING_PENALTY = 4.0  # loss of a target whose measure is undefined in a trial 
 TOP_KEYS = ("scenario", "structures", "seed", "days", "targets", "parameters", "description")
 
 
+MET_CI_WIDTH = 0.5  # a target is "met" only with a 95% CI at most this share of it wide (±25%)
+
 @dataclass(frozen=True)
 class Target:
     """One target: a measure's value or range under some structures, with a weight."""
@@ -74,7 +76,15 @@ class Target:
         return self.weight * (gap / scale) ** 2
 
     def hit(self, estimate: Estimate) -> bool:
-        """Whether the mean lies in the range (for a point target: the CI covers it)."""
+        """Whether the mean lies in the range (for a point target: the CI covers it).
+
+        Never on a CI wider than :data:`MET_CI_WIDTH` of the target (or than its range, if wider):
+        a CI that wide covers almost anything, so it shows too few replications, not a fit.
+        """
+        if math.isfinite(estimate.low) and math.isfinite(estimate.high):
+            allowed = max(self.high - self.low, MET_CI_WIDTH * abs(self.low + self.high) / 2)
+            if estimate.high - estimate.low > allowed:
+                return False
         if self.low == self.high and math.isfinite(estimate.low):
             return estimate.low <= self.low <= estimate.high
         return self.low <= estimate.value <= self.high
@@ -407,7 +417,9 @@ def _prepare(out_dir: Path, targets: Targets, reps: int) -> None:
         raise InputError(
             f"--out: {out_dir} is not empty and holds no calibration; use an empty or new directory"
         )
-    write_atomic(path, json.dumps(want, indent=2).encode())
+    from orgsim.outputs import seal
+
+    write_atomic(path, json.dumps(seal(want), indent=2).encode())  # sealed: the folder is orgsim's
 
 
 # -- the search ---------------------------------------------------------------------------------
@@ -455,6 +467,40 @@ class Calibration:
                 }
             )
         return pd.DataFrame(rows)
+
+    def moved_from_init(self, tolerance: float = 0.01) -> list[str]:
+        """Warnings for fitted parameters that `orgsim init` set from the user's own numbers.
+
+        When the base scenario file was written by ``orgsim init``, each of its values came from
+        a fact the user gave; moving one (by more than ``tolerance``, relative) may undo the fact
+        it matched, e.g. a raised ``sales.win_rate`` no longer giving the user's win rate.
+        """
+        from orgsim.scenario import read_toml
+
+        path = Path(self.targets.scenario_ref)
+        if not path.is_absolute():
+            path = Path(self.targets.path).parent / path if not path.exists() else path
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return []
+        if "written by `orgsim init`" not in text.split("\n", 1)[0]:
+            return []
+        flat: dict[str, Any] = {}
+        for section, values in read_toml(path).items():
+            if isinstance(values, dict):
+                flat.update({f"{section}.{k}": v for k, v in values.items()})
+        out = []
+        for p in self.targets.parameters:
+            if p.key not in flat or isinstance(flat[p.key], bool):
+                continue
+            before, after = float(flat[p.key]), float(self.best.values[p.key])
+            if abs(after - before) > tolerance * max(abs(before), 1e-12):
+                out.append(
+                    f"{p.key} moved {before:.4g} -> {after:.4g}, a value `orgsim init` set from your own "
+                    f"numbers in {path}; check that the fact it matched still holds"
+                )
+        return out
 
     def trials_frame(self) -> pd.DataFrame:
         """Trials in order: number, loss and best loss so far (the baseline trial -1 left out)."""
@@ -512,6 +558,10 @@ def calibrate(
     draws the convergence chart from :meth:`Calibration.trials_frame`.
     ``progress(done, total)`` is called as trials complete.
     """
+    from orgsim.limits import check_count
+
+    check_count(trials, "--trials")
+    check_count(reps, "--reps")
     import optuna
 
     from orgsim.experiment.storage import ChunkWriter, DirectoryLock
@@ -681,7 +731,9 @@ def write_outputs(cal: Calibration) -> dict[str, Path]:
 
     out = cal.out_dir
     write_atomic(out / "calibrated.toml", calibrated_toml(cal).encode())
-    write_atomic(out / "fit.csv", cal.fit_table().to_csv(index=False).encode())
+    from orgsim.outputs import to_csv
+
+    to_csv(cal.fit_table(), out / "fit.csv")
     cal.files = {"calibrated": out / "calibrated.toml", "fit": out / "fit.csv"}
     return cal.files
 

@@ -142,9 +142,11 @@ class Comparison:
         )
 
     def summary(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """Mean and 95% CI per scenario and measure: columns scenario, measure, mean, ci_low, ci_high.
+        """Mean and 95% CI per scenario and measure: columns scenario, measure, mean, ci_low, ci_high, n.
 
-        The CI columns are named as in :meth:`differences`.
+        The CI columns are named as in :meth:`differences`. ``n`` counts the runs where the measure
+        is defined: a ratio with a zero denominator (no decided opportunity for ``win_rate``) is
+        NaN in its run and left out of the mean and CI.
         """
         runs = self.runs()
         cols = list(columns) if columns else [c for c in runs.columns if c in METRICS or "." in c]
@@ -152,8 +154,12 @@ class Comparison:
         for label in self.labels:
             part = runs[runs["scenario"] == label]
             for col in cols:
-                mean, low, high = measure_ci(part[col].to_numpy(dtype=float), col)
-                out.append({"scenario": label, "measure": col, "mean": mean, "ci_low": low, "ci_high": high})
+                values = part[col].to_numpy(dtype=float)
+                mean, low, high = measure_ci(values, col)
+                n = int(np.count_nonzero(~np.isnan(values)))
+                out.append(
+                    {"scenario": label, "measure": col, "mean": mean, "ci_low": low, "ci_high": high, "n": n}
+                )
         return pd.DataFrame(out)
 
     def values(self, label: str, measure: str) -> np.ndarray:

@@ -376,6 +376,10 @@ def explain_measures(
     ranges: bool = True,
 ) -> list[Explanation]:
     """:func:`explain` for several measures from the same runs (one Explanation per measure)."""
+    from orgsim.limits import check_count
+
+    check_count(reps, "--reps")
+    check_count(permutations, "--permutations")
     wanted = list(measures)
     for measure in wanted:
         check_measure(measure)

@@ -18,9 +18,14 @@ from orgsim.errors import InputError
 FORMATS = (".parquet", ".csv")
 
 
-def check_leads_path(path: str | Path) -> Path:
-    """The output path if its suffix is a known format and its folder is writable (else InputError)."""
-    path = Path(path)
+def check_leads_path(path: str | Path, force: bool = False) -> Path:
+    """The output path if its suffix is a known format and its folder is writable (else InputError).
+
+    An existing file is refused unless ``force`` (see :func:`orgsim.outputs.prepare_output`).
+    """
+    from orgsim.outputs import prepare_output
+
+    path = prepare_output(path, "--leads", kind="file", force=True)  # name checks; existence below
     if path.suffix.lower() not in FORMATS:
         raise InputError(
             f"--leads: {str(path)!r} has no known format; use a name ending in {' or '.join(FORMATS)}"
@@ -32,17 +37,19 @@ def check_leads_path(path: str | Path) -> Path:
         raise InputError(f"--leads: folder {str(folder)!r} is not writable")
     if path.is_dir():
         raise InputError(f"--leads: {str(path)!r} is a folder; give a file name")
-    return path
+    return prepare_output(path, "--leads", kind="file", force=force)
 
 
 def write_leads(table: pd.DataFrame, path: str | Path) -> Path:
     """Write the per-lead table to ``path`` (Parquet or CSV by suffix), atomically."""
-    path = check_leads_path(path)
+    path = check_leads_path(path, force=True)  # the caller checked up front (before the run)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
         if path.suffix.lower() == ".csv":
-            table.to_csv(tmp, index=False)
+            from orgsim.outputs import csv_safe
+
+            csv_safe(table).to_csv(tmp, index=False)
         else:
             table.to_parquet(tmp, index=False)
         os.replace(tmp, path)

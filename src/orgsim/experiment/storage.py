@@ -87,8 +87,11 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def write_manifest(out_dir: Path, manifest: Manifest) -> None:
-    """Write the manifest atomically (its JSON form, :meth:`Manifest.to_dict`)."""
-    blob = json.dumps(manifest.to_dict(), indent=2, sort_keys=False, default=str, allow_nan=False)
+    """Write the manifest atomically (its JSON form, :meth:`Manifest.to_dict`, sealed with its hash)."""
+    from orgsim.outputs import seal
+
+    body = json.loads(json.dumps(manifest.to_dict(), default=str, allow_nan=False))  # the JSON values hashed
+    blob = json.dumps(seal(body), indent=2, sort_keys=False, allow_nan=False)
     write_atomic(out_dir / MANIFEST, blob.encode())
 
 
@@ -111,6 +114,11 @@ def load_manifest(out_dir: str | Path) -> Manifest:
         data = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: malformed JSON: {exc}") from None
+    from orgsim.outputs import HASH_KEY, check_sealed
+
+    check_sealed(data, path)  # a digit changed by hand would state the wrong levels
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k != HASH_KEY}
     return Manifest.from_dict(data, source=str(path))
 
 

@@ -191,8 +191,15 @@ def _interrupt_deferred() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    from orgsim import interrupts
+
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+
+    def hold(signum: int, frame: object) -> None:
+        caught.append(signum)
+        interrupts.note(signum)
+
+    previous = signal.signal(signal.SIGINT, hold)
     try:
         yield
     finally:

@@ -255,6 +255,9 @@ def validate(
     Replication ``r`` uses the same seed under every structure and setting, so band contrasts
     are paired. Returns one FactCheck per fact and structure it applies to.
     """
+    from orgsim.limits import check_count
+
+    check_count(reps, "--reps")
     if reps < MIN_REPS:
         raise InputError(f"--reps: {reps} is not allowed; use an integer >= {MIN_REPS} (a CI needs 2 seeds)")
     for s in structures:

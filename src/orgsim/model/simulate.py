@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,17 +26,26 @@ def simulate(
     overrides: dict[str, Any] | None = None,
     series: bool = False,
     leads: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RunResult:
     """Run a scenario for ``days`` business days (default: its horizon) and measure it.
 
     Same scenario and seed give identical results. ``series=True`` keeps the per-day series;
     ``leads=True`` the per-lead table (``RunResult.leads``, columns in ``lifecycle.LEAD_COLUMNS``).
+    ``progress(done_days, total_days)`` is called after each simulated day when given.
     """
     sc = as_scenario(scenario, overrides)
-    if days is not None and days < 1:
-        raise InputError(f"--days: {days} is not allowed; use an integer >= 1")
+    from orgsim.experiment.compare import check_days
+
+    check_days(days)  # the schema's horizon.days range, as a scenario file and --days
     if not 0 <= seed < 2**63:
         raise InputError(f"--seed: {seed} is not allowed; use an integer in [0, 2^63)")
     model = OrgModel(sc, seed=seed)
-    model.run(days)
+    if progress is None:
+        model.run(days)
+    else:
+        total = sc.horizon.days if days is None else days
+        for day in range(total):
+            model.step()
+            progress(day + 1, total)
     return measure(model, series=series, leads=leads)

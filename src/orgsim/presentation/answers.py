@@ -338,10 +338,10 @@ def effect_text(result: ClaimResult) -> str:
 
 def write_claims_page(results: Sequence[ClaimResult], out_dir: str | Path, reps: int, seed: int) -> Path:
     """Write ``charts/claim_<id>.png|svg`` and a self-contained ``claims.html`` in ``out_dir``."""
+    from orgsim.outputs import claim_report_dir
     from orgsim.presentation.charts import save
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = claim_report_dir(out_dir)  # never over a user's files; see orgsim.outputs
     rows, sections = [], []
     for r in results:
         c = r.claim

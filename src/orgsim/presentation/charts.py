@@ -187,7 +187,8 @@ def save(fig: Figure, stem: str | Path) -> tuple[Path, Path]:
     """Write ``stem.png`` (200 dpi) and ``stem.svg``; return both paths."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
-    png, svg = stem.with_suffix(".png"), stem.with_suffix(".svg")
+    # appended, not with_suffix: a stem with a dot ("acme_v1.0") keeps its whole name
+    png, svg = stem.with_name(f"{stem.name}.png"), stem.with_name(f"{stem.name}.svg")
     title = next((t.get_text() for t in fig.texts), stem.name)
     with style.theme():  # svg.fonttype "none": the SVG keeps its text as editable text
         fig.savefig(png, dpi=PNG_DPI, metadata={"Software": None, "Title": title})

@@ -62,6 +62,7 @@ def serve(
 
     settings.main.mode = "production"
     settings.telemetry.mixpanel_enable = False
+    hide_resourcez()
     config = uvicorn.Config("solara.server.starlette:app", host=host, port=port, log_level="warning")
     server = uvicorn.Server(config)
     url = f"http://{host}:{port}"
@@ -76,3 +77,18 @@ def serve(
 
         server.startup = startup  # type: ignore[method-assign]
     server.run()
+
+
+def hide_resourcez() -> None:
+    """Take Solara's ``/resourcez`` (server internals: kernels, memory, sessions) off the app."""
+    from solara.server.starlette import app
+
+    app.router.routes = [r for r in app.router.routes if getattr(r, "path", None) != "/resourcez"]
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def is_local(host: str) -> bool:
+    """Whether ``host`` is reachable from this machine only."""
+    return host in LOCAL_HOSTS or host.startswith("127.")

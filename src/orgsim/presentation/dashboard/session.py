@@ -75,6 +75,46 @@ def slider_specs() -> list[SliderSpec]:
     return out
 
 
+def start_scenario() -> str:
+    """The scenario the dashboard was started with (``orgsim dashboard SCENARIO``)."""
+    import os
+
+    from orgsim.presentation.dashboard.app import SCENARIO_ENV
+
+    return os.environ.get(SCENARIO_ENV, "separate")
+
+
+def pickable_scenarios() -> set[str]:
+    """What the scenario picker may load: the shipped list, the start folder's, the start one."""
+    from orgsim.scenario import available
+
+    return {*available(), *STRUCTURES, start_scenario()}
+
+
+def slider_value(key: str, value: Any) -> Any:
+    """``value`` as the slider ``key`` takes it, inside the schema's range; None if it is not one."""
+    if key not in SLIDERS:
+        return None
+    spec = PARAMETERS[key]
+    if spec.type == "bool":
+        return value if isinstance(value, bool) else None
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(number):
+        return None
+    lo = spec.lo if spec.lo is not None else -math.inf
+    hi = spec.hi if spec.hi is not None else math.inf
+    number = min(max(number, lo), hi)
+    return int(round(number)) if spec.type == "int" else number
+
+
+MAX_REPORTS = 200  # report folders "Write report" makes under --reports (each a few MB)
+
+
 @dataclass(frozen=True)
 class SetUp:
     """What the next Reset builds: scenario, structure, seed, slider overrides, twin structure."""
@@ -84,6 +124,28 @@ class SetUp:
     seed: int = 0
     overrides: dict[str, Any] = field(default_factory=dict)
     twin: str = "aligned"
+
+    def __post_init__(self) -> None:
+        """Enforced on the server, whatever the browser sends.
+
+        A scenario from the shipped list or the folder the dashboard started in (never a path),
+        known structures, a valid seed, and overrides of the sliders only, in the schema's ranges.
+        """
+        fix = object.__setattr__  # frozen
+        if self.scenario not in pickable_scenarios():
+            fix(self, "scenario", start_scenario())
+        if self.structure is not None and self.structure not in STRUCTURES:
+            fix(self, "structure", None)
+        if self.twin not in STRUCTURES:
+            fix(self, "twin", "aligned")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
+            fix(self, "seed", 0)
+        clean = {}
+        for key, value in dict(self.overrides).items():
+            checked = slider_value(key, value) if key in SLIDERS else (value if key in PARAMETERS else None)
+            if checked is not None:
+                clean[key] = checked
+        fix(self, "overrides", clean)
 
     def base(self) -> Scenario:
         """The scenario with its structure, before the sliders' overrides."""
@@ -102,7 +164,14 @@ class SetUp:
         return {"scenario": self.scenario, "seed": self.seed, **extra, **self.overrides}
 
     def moved(self, key: str, value: Any) -> SetUp:
-        """The set-up with one slider moved (a value equal to the scenario's drops the override)."""
+        """The set-up with one slider moved (a value equal to the scenario's drops the override).
+
+        A key that is no slider or a value that is not one (text, NaN) leaves the set-up as it
+        is; a number outside the schema's range is cut to it (:func:`slider_value`).
+        """
+        value = slider_value(key, value)
+        if value is None:
+            return self
         overrides = dict(self.overrides)
         base = self.base().get(key)
         if base == value or (isinstance(value, float) and math.isclose(base, value, abs_tol=1e-9)):
@@ -163,7 +232,14 @@ class Session:
             results=[measure(m, series=True) for m in runs],
         )
         name = f"{self.model.params.name}-vs-{self.twin.params.structure}-seed{self.model.seed}-day{self.day}"
-        return write_comparison_report(comp, Path(root) / re.sub(r"[^\w.-]+", "_", name))
+        root = Path(root)
+        if root.is_dir() and sum(1 for p in root.iterdir() if p.is_dir()) >= MAX_REPORTS:
+            from orgsim.errors import InputError
+
+            raise InputError(f"--reports: {root} holds {MAX_REPORTS} reports already; move some away first")
+        from orgsim.outputs import file_stem
+
+        return write_comparison_report(comp, root / file_stem(re.sub(r"[^\w.-]+", "_", name)[:80], limit=80))
 
 
 def _other(structure: str) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 from orgsim.experiment.compare import Comparison
 from orgsim.experiment.experiment import Factor
 from orgsim.experiment.tornado import TORNADO_FILE, read_tornado
-from orgsim.outputs import claim_report_dir
+from orgsim.outputs import claim_report_dir, to_csv
 from orgsim.presentation.report.data import (
     ReportData,
     from_comparison,
@@ -83,7 +83,7 @@ def write_report(
         planned = None  # the tornado exhibit joins the plan
     chart_list = draw_charts(data, out, planned, progress)
     table = headline(data)
-    table.drop(columns="best").to_csv(out / "summary.csv", index=False)
+    to_csv(table.drop(columns="best"), out / "summary.csv")
     path = out / "report.html"
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(render_html(data, chart_list, table), encoding="utf-8")
@@ -96,7 +96,7 @@ def write_comparison_report(comp: Comparison, out_dir: str | Path, baseline: str
     """The report of ``orgsim compare ... --out DIR``; also writes ``runs.csv``. Returns report.html."""
     data = from_comparison(comp, baseline)
     out = claim_report_dir(out_dir)
-    data.runs.rename(columns={"group": "scenario"}).to_csv(out / "runs.csv", index=False)
+    to_csv(data.runs.rename(columns={"group": "scenario"}), out / "runs.csv")
     return write_report(data, out)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import matplotlib.figure
 
+from orgsim.outputs import file_stem
 from orgsim.presentation import charts, exhibits
 from orgsim.presentation.report import readings
 from orgsim.presentation.report.data import DECISION_MEASURES, ReportData, sensitivity_indices
@@ -299,7 +300,7 @@ def decision_exhibits(data: ReportData, note: str) -> list[Exhibit]:
     order = charts.ranked(runs, "leakage_rate", data.settings)
     for g in dict.fromkeys([order[0], order[-1]]):
         draw, read = _titled(lambda g=g: exhibits.lead_flow(runs, g, note=note))
-        out.append(Exhibit(f"lead_flow_{g.replace('/', '_')}", draw, read,
+        out.append(Exhibit(f"lead_flow_{file_stem(g)}", draw, read,
                            "Where every lead created ends up at the horizon, mean per run: widths are leads; "
                            "leaked leads split by cause, open leads by the stage they are in."))  # fmt: skip
     if len(order) > 1:
