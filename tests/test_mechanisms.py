@@ -104,6 +104,19 @@ def test_every_leaked_lead_had_real_buying_intent():
         assert result.metrics["leakage_rate"] == pytest.approx(len(leaked) / intent)
 
 
+def test_no_leaked_lead_has_fit_below_the_intent_threshold():
+    """Intent is one definition everywhere (in market and fit >= sales.fit_min): a buyer below the
+    fit bar who buys elsewhere is no loss to us, whichever path closed the lead."""
+    for structure in ("separate", "merged", "aligned"):
+        sc = load_scenario(structure, SMALL)
+        leads = simulate(structure, seed=5, overrides=SMALL, leads=True).leads
+        leaked = leads[leads.state == "leaked"]
+        assert len(leaked) > 0
+        assert (leaked.fit >= sc.sales.fit_min).all()
+        assert (leads[leads.intent].fit >= sc.sales.fit_min).all()
+        assert leads.fit.between(0, 1).all()
+
+
 # -- per-lead export -------------------------------------------------------------------------------
 
 

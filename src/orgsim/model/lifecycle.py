@@ -313,7 +313,7 @@ class Ledger:
         """Leads of one source that ever reached each stage."""
         return {stage: int(self.reached[source, i]) for i, stage in enumerate(FUNNEL_STAGES)}
 
-    def table(self, hard: np.ndarray | None = None) -> pd.DataFrame:
+    def table(self, hard: np.ndarray | None = None, fit: np.ndarray | None = None) -> pd.DataFrame:
         """One row per lead: the per-lead table of ``orgsim run --leads`` (schema in README)."""
         n = self.n
         state = self.state[:n]
@@ -329,6 +329,7 @@ class Ledger:
                 "lead_type": np.where(hard[self.prospect[:n]], "hard", "easy") if hard is not None else "",
                 "created_day": self.created_day[:n],
                 "intent": self.intent[:n],
+                "fit": fit[self.prospect[:n]].astype(np.float64) if fit is not None else np.nan,
                 "response_hours": self.response_hours[:n].astype(np.float64),
                 "first_contact": self.first_contact[:n],
                 "first_qualified": self.first_qualified[:n],
@@ -358,6 +359,7 @@ LEAD_COLUMNS: dict[str, str] = {
     "lead_type": "easy or hard to screen (market.hard_lead_share)",
     "created_day": "business day the lead was created",
     "intent": "the buyer had real buying intent (in market and fitting) while the lead was live",
+    "fit": "the buyer's true fit to the ideal customer profile, 0-1 (intent needs sales.fit_min or more)",
     "response_hours": "calendar hours from the lead reaching sales to the first attempt; empty if never",
     "first_contact": "the first attempt reached the buyer",
     "first_qualified": "the first attempt reached and qualified the buyer (SQL)",

@@ -181,7 +181,7 @@ def measure(model: OrgModel, series: bool = False, leads: bool = False) -> RunRe
         funnel=ledger.funnel(LeadSource.MARKETING),
         sales_funnel=ledger.funnel(LeadSource.SALES),
         series=frame,
-        leads=ledger.table(model.market.hard) if leads else None,
+        leads=ledger.table(model.market.hard, model.market.fit) if leads else None,
     )
 
 

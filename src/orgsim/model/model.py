@@ -245,7 +245,11 @@ class OrgModel(mesa.Model):
     def has_intent(self, prospects: np.ndarray) -> np.ndarray:
         """Real buying intent: in an active buying window and fitting the ideal customer profile."""
         mk = self.market
-        return mk.in_market[prospects] & (mk.fit[prospects] >= self.params.sales.fit_min)
+        return mk.in_market[prospects] & self.fits(prospects)
+
+    def fits(self, prospects: np.ndarray) -> np.ndarray:
+        """Buyers whose true fit clears ``sales.fit_min`` (the fitting half of real intent)."""
+        return self.market.fit[prospects] >= self.params.sales.fit_min
 
     def open_and_close_buying_windows(self) -> None:
         """Buyers enter the market (a live lead on them gains intent); closing windows buy elsewhere."""
@@ -270,7 +274,8 @@ class OrgModel(mesa.Model):
             (LeakCause.LOST_IN_NURTURE, LeadState.RECYCLED),
         ):
             these = leads[nurtured & (state == in_state)]
-            self.ledger.intent[these] = True  # they were in market and bought: real intent
+            # they were in market and bought: real intent if they fit (else no loss to us)
+            self.ledger.intent[these] |= self.fits(self.ledger.prospect[these])
             self.close_many(these, cause)
         self.lose_to_competitors(leads[~nurtured])
 
@@ -298,7 +303,8 @@ class OrgModel(mesa.Model):
                 elif worked.unowned:
                     causes[i] = LeakCause.HANDOFF_LOST
             self.finish(worked)
-        self.ledger.intent[leads] = True  # they were in market and bought: real intent
+        # they were in market and bought: real intent if they fit (else no loss to us)
+        self.ledger.intent[leads] |= self.fits(self.ledger.prospect[leads])
         for cause in np.unique(causes).tolist():
             self.close_many(leads[causes == cause], LeakCause(cause))
 
