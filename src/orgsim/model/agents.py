@@ -421,6 +421,7 @@ class Salesperson(mesa.Agent):
                 m.ledger.first_contact[lead.lead] = reached
             if reached:
                 lead.reached = True
+                m.ledger.contacted[lead.lead] = True
             elif lead.attempts >= m.max_attempts:
                 m.return_to_marketing(lead, LeakCause.TOO_LATE)
                 return hours

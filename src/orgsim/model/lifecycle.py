@@ -105,6 +105,7 @@ class Ledger:
         "first_contact": (np.bool_, False),
         "first_qualified": (np.bool_, False),
         "attempts": (np.int16, 0),
+        "contacted": (np.bool_, False),  # some attempt reached the buyer
         "opportunity_day": (np.int32, -1),  # business day it became an opportunity
         "closed_day": (np.int32, -1),  # business day it closed (won, lost, disqualified, leaked)
         "recycles": (np.int16, 0),
@@ -269,6 +270,36 @@ class Ledger:
         mql = (self.source[:n] == LeadSource.MARKETING) & (self.peak[:n] >= LeadState.MQL)
         total = int(np.count_nonzero(mql))
         return float(np.count_nonzero(np.isnan(self.response_hours[:n][mql])) / total) if total else 0.0
+
+    def black_hole_share(self, attempts: int) -> float:
+        """Share of MQLs handed to sales that sales never pursued (Sabnis et al. 2013's black hole).
+
+        Never pursued: never attempted, or attempted, never reached, and out of sales' hands
+        after fewer than ``attempts`` tries (the cadence's follow-ups never made). An MQL still
+        waiting, unattempted, in sales' hands at the horizon counts too (it has not been worked).
+        """
+        n = self.n
+        mql = (self.source[:n] == LeadSource.MARKETING) & (self.peak[:n] >= LeadState.MQL)
+        total = int(np.count_nonzero(mql))
+        if not total:
+            return 0.0
+        state = self.state[:n]
+        never = np.isnan(self.response_hours[:n])
+        live = (state == LeadState.MQL) | (state == LeadState.SAL)
+        unreached = (self.peak[:n] == LeadState.SAL) & ~self.contacted[:n]
+        dropped = unreached & ~live & (self.attempts[:n] < attempts)
+        return float(np.count_nonzero(mql & (never | dropped)) / total)
+
+    def handoff_leakage(self) -> dict[str, float]:
+        """``leaked_after_handoff`` and ``handoff_leakage_rate``: marketing leads lost after MQL."""
+        n = self.n
+        after = (self.source[:n] == LeadSource.MARKETING) & (self.peak[:n] >= LeadState.MQL) & self.intent[:n]
+        leaked = int(np.count_nonzero(after & (self.state[:n] == LeadState.LEAKED)))
+        with_intent = int(np.count_nonzero(after))
+        return {
+            "leaked_after_handoff": float(leaked),
+            "handoff_leakage_rate": leaked / with_intent if with_intent else 0.0,
+        }
 
     def leaked_by_cause(self) -> dict[str, int]:
         """Count of leaked leads per cause."""

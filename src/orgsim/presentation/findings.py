@@ -96,8 +96,9 @@ def leakage(runs: pd.DataFrame, causes: Sequence[str]) -> str:
     if by_group.empty or not causes:
         return "No lead with real buying intent leaked"
     total = by_group.sum(axis=1)
-    top = by_group.mean().idxmax()
-    biggest = f"the biggest cause: {in_sentence(cause_name(top))}"
+    after = by_group.mean().drop(list(measures.BEFORE_HANDOFF), errors="ignore")  # never an MQL: said apart
+    top = after.idxmax() if len(after) and after.max() > 0 else by_group.mean().idxmax()
+    biggest = f"the biggest cause after the hand-off: {in_sentence(cause_name(top))}"
     if len(total) == 1:
         return f"{100 * total.iloc[0]:.1f}% of leads leak; {biggest}"
     worst, best = total.idxmax(), total.idxmin()
