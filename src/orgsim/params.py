@@ -347,6 +347,33 @@ class Sales(Section):
         "in tension: HBR 2011's 60x vs funnel SAL->SQL 50-70% at a 42 h mean response [FACTS §1-2]",
         "Share of the hot qualification chance a buyer still in market keeps after their intent cooled.",
     )
+    impulse_share: float = param(
+        0.0,
+        "share",
+        0.0,
+        0.9,
+        "assumption, range 0-0.7 from docs/calibration/two_inquirers_fit.py (0.68 fits the lead-level"
+        " ratios alone; the joint fit with the funnel rates puts it at 0)",
+        "Share of marketing inquiries that are impulses: reachable only while the buyer is at their desk,"
+        " their interest gone within the hour (the rest are project buyers in market for weeks).",
+    )
+    impulse_interest_minutes: float = param(
+        30.0,
+        "minutes",
+        1.0,
+        600.0,
+        "assumption (docs/calibration/two_inquirers_fit.py fits 28-29 min)",
+        "Time scale over which an impulse inquirer's interest fades (exp(-minutes / this)).",
+    )
+    competitor_first_rate: float = param(
+        0.0,
+        "per calendar day",
+        0.0,
+        20.0,
+        "assumption, range 0-2.1/day (docs/calibration/two_inquirers_fit.py: 0.39/day with the ratios"
+        " alone, 2.1/day in the joint fit)",
+        "Rate at which a competitor who answers first takes a project buyer who is still waiting for us.",
+    )
     qualify_rate: float = param(
         0.95,
         "probability",

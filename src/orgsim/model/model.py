@@ -483,6 +483,17 @@ class OrgModel(mesa.Model):
             ledger.prospect.item(lead), ledger.episode.item(lead), ledger.recycles.item(lead), draw, attempt
         )
 
+    def impulse(self, lead: WorkedLead) -> bool:
+        """An impulse inquiry (interest gone within the hour) rather than a project buyer.
+
+        A marketing lead's kind belongs to the buyer's episode (the same on every hand-off and
+        under every structure); ``sales.impulse_share`` 0 makes every inquirer a project buyer.
+        """
+        share = self.params.sales.impulse_share
+        if share <= 0 or lead.source != LeadSource.MARKETING:
+            return False
+        return self.luck.uniform(lead.prospect, lead.episode, 0, Draw.IMPULSE) < share
+
     def normal_chance(self, lead: int, draw: Draw) -> float:
         """A standard normal draw that belongs to this lead and event."""
         ledger = self.ledger
