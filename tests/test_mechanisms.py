@@ -276,3 +276,33 @@ def test_sla_met_share_is_a_yardstick_that_changes_nothing_without_an_sla():
     for run in runs.values():  # the behaviour is identical, only the yardstick moves
         assert run.metrics["revenue"] == runs[4.0].metrics["revenue"]
         assert run.metrics["sla_met_share"] + run.metrics["never_responded_share"] <= 1.0 + 1e-9
+
+
+# -- closed-loop capabilities built from hours ---------------------------------------------------
+
+
+def _model(structure: str, seed: int, **over):
+    from orgsim.model.model import OrgModel
+
+    return OrgModel(load_scenario(structure, {**SMALL, "horizon.days": 120, **over}), seed=seed).run()
+
+
+def test_someone_owning_returned_leads_recycles_more_and_costs_campaign_time():
+    """Recycling is a capability: hours of marketing ops time owning returned leads (paired seeds)."""
+    for seed in range(3):
+        none = _model("separate", seed, **{"policy.recycling": 0.0})
+        owned = _model("separate", seed, **{"policy.recycling": 0.0, "policy.recycle_owner_hours_per_week": 4.0})
+        assert int(none.ledger.recycles.sum()) == 0
+        assert int(owned.ledger.recycles.sum()) > 0
+        assert owned.marketing_time_factor < none.marketing_time_factor
+
+
+def test_win_loss_reviews_in_meeting_time_close_the_loop():
+    """Feedback is a capability: meeting time spent on reviews, limited by the outcomes to review."""
+    no_meetings = _model("aligned", 1, **{"policy.coordination_hours_per_week": 0.0})
+    meetings = _model("aligned", 1)
+    assert no_meetings.feedback_reach == pytest.approx(no_meetings.params.policy.feedback)
+    assert meetings.feedback_reach > no_meetings.feedback_reach
+    assert meetings.marketing.knowledge > no_meetings.marketing.knowledge
+    few = _model("aligned", 1, **{"policy.reviews_per_hour": 1.0})  # the review cannot keep up
+    assert few.feedback_reach < meetings.feedback_reach
