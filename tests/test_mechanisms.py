@@ -291,7 +291,8 @@ def test_someone_owning_returned_leads_recycles_more_and_costs_campaign_time():
     """Recycling is a capability: hours of marketing ops time owning returned leads (paired seeds)."""
     for seed in range(3):
         none = _model("separate", seed, **{"policy.recycling": 0.0})
-        owned = _model("separate", seed, **{"policy.recycling": 0.0, "policy.recycle_owner_hours_per_week": 4.0})
+        owner = {"policy.recycling": 0.0, "policy.recycle_owner_hours_per_week": 4.0}
+        owned = _model("separate", seed, **owner)
         assert int(none.ledger.recycles.sum()) == 0
         assert int(owned.ledger.recycles.sum()) > 0
         assert owned.marketing_time_factor < none.marketing_time_factor
