@@ -7,8 +7,8 @@ buyer stays reachable (``floor``) and in market, but a competitor who answers fi
 
 The loss adds the squared log-misses of the published first-attempt ratios (Oldroyd 2007,
 HBR 2011) and of the SAL->SQL rate (50-70%) of each structure, the latter scaled from today's
-model by the change in eventual qualification over that structure's own response times (the
-per-lead tables, ``/tmp``-free: drawn from a run here). A miss inside a band counts zero.
+model by the change in eventual qualification over that structure's own response times (from
+one run's per-lead table per structure). A miss inside a band counts zero.
 
 Run: uv run python docs/calibration/two_inquirers_fit.py
 """
