@@ -35,6 +35,7 @@ def twins(days: int, routing: float = 1.0) -> tuple[OrgModel, OrgModel]:
         "policy.lead_routing": routing,
         "policy.recycling": 0.5,
         "horizon.warmup_days": 0,  # the queues as the first days fill them
+        "policy.recycle_owner_hours_per_week": 2.0,  # the owner re-qualifies some, rules the rest
     }
     sc = load_scenario("separate", overrides)
     return OrgModel(sc, seed=3).run(days), OrgModel(sc, seed=3).run(days)
@@ -82,12 +83,17 @@ def test_buyers_lost_to_competitors_leak_with_where_their_lead_stood():
     held = [w for rep in model.salespeople for w in rep.queue if not w.closed]
     assert any(w.ignored for w in held) and any(not w.ignored for w in held)
     ids = np.array(sorted(w.lead for w in held), dtype=np.int64)
+    fits = model.fits(model.ledger.prospect[ids]) | model.ledger.intent[ids]
+    assert fits.any() and not fits.all()
     model.lose_to_competitors(ids)
     ledger = model.ledger
-    assert (ledger.state[ids] == LeadState.LEAKED).all()  # they bought: real intent, lost
+    # they bought: real intent (and lost) if they fit, else no loss to us
+    assert (ledger.state[ids[fits]] == LeadState.LEAKED).all()
+    assert (ledger.state[ids[~fits]] == LeadState.DISQUALIFIED).all()
     for w in held:  # every lead was routed to a rep: ignored, or meant to be worked and too late
         expected = LeakCause.NEVER_FOLLOWED_UP if w.ignored else LeakCause.TOO_LATE
-        assert ledger.cause[w.lead] == expected
+        if ledger.state[w.lead] == LeadState.LEAKED:
+            assert ledger.cause[w.lead] == expected
     assert not any(i in model.worked for i in ids.tolist())
     assert [rep.backlog for rep in model.salespeople] == [0, 0]
     ledger.check()

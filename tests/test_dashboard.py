@@ -33,7 +33,8 @@ def test_a_slider_back_at_the_scenario_value_is_no_override():
     assert moved.values()["sla.response_hours"] == 12.0
     assert moved.moved("sla.response_hours", 4.0).overrides == {}  # aligned's own value
     # the sliders show the chosen structure's values, not the scenario file's
-    assert SetUp(scenario="separate", structure="aligned").values()["policy.feedback"] == 0.9
+    values = SetUp(scenario="separate", structure="aligned").values()
+    assert values["policy.recycle_owner_hours_per_week"] == 4.0
 
 
 def test_session_steps_the_run_and_its_twin_in_lockstep_to_the_horizon():

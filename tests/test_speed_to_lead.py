@@ -99,3 +99,52 @@ def test_the_funnel_says_how_many_of_all_deals_won_are_marketing_sourced(compari
             expected = f"{compact_number(mine)} of {compact_number(every)}"
             assert expected in ends
     assert "marketing-sourced of all deals won per run" in fig.texts[1].get_text()
+
+
+def test_impulse_inquirers_steepen_the_first_attempt_ratios():
+    """Two kinds of inquirer: an impulse inquiry is unreachable once the buyer left their desk and
+    its interest fades within the hour, so the more impulses, the steeper the 5 vs 30 minute
+    ratios; share 0 (the default) is the one-kind model."""
+    from orgsim import load_scenario
+    from orgsim.model.agents import contact_probability, intent_warmth
+
+    s = load_scenario("merged").sales
+    imp = s.model_copy(update={"impulse_share": 0.7})
+
+    def odds(p: float) -> float:
+        return p / (1 - p)
+
+    def first_contact(sales, h):
+        share = sales.impulse_share
+        return share * contact_probability(h, sales, True) + (1 - share) * contact_probability(h, sales)
+
+    ratio = [odds(first_contact(x, 5 / 60)) / odds(first_contact(x, 0.5)) for x in (s, imp)]
+    assert ratio[1] > 3 * ratio[0]
+    assert intent_warmth(2.0, s, impulse=True) < 0.05 < intent_warmth(2.0, s)
+    assert contact_probability(24.0, s, impulse=True) < 1e-3 < contact_probability(24.0, s)
+
+
+def test_a_competitor_who_answers_first_cools_project_buyers_over_days():
+    from orgsim import load_scenario
+    from orgsim.model.agents import intent_warmth
+
+    s = load_scenario("separate").sales
+    rival = s.model_copy(update={"competitor_first_rate": 1.0})
+    assert intent_warmth(0.0, rival) == intent_warmth(0.0, s)
+    assert intent_warmth(48.0, rival) < 0.2 * intent_warmth(48.0, s)
+
+
+def test_impulse_inquirers_pay_off_fast_response_in_runs():
+    """Paired seeds: with impulse inquirers, leads first attempted within 5 minutes are reached on
+    the first attempt far more often than those attempted 30-60 minutes later."""
+    import pandas as pd
+
+    from orgsim import simulate
+
+    over = {"sales.impulse_share": 0.7, "horizon.days": 120}
+    leads = pd.concat([simulate("merged", seed=seed, overrides=over, leads=True).leads for seed in range(2)])
+    tried = leads[(leads.source == "marketing") & leads.response_hours.notna()]
+    fast = tried[tried.response_hours <= 5 / 60]
+    slow = tried[(tried.response_hours > 0.5) & (tried.response_hours <= 1.0)]
+    assert len(fast) > 20 and len(slow) > 20
+    assert fast.first_contact.mean() > 2 * slow.first_contact.mean()

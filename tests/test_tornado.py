@@ -165,7 +165,10 @@ def test_every_key_parameter_has_a_schema_label_the_charts_use():
         ),
         (["--param", "market.demand", "--param", "market.demand=1:2"], "market.demand is given twice"),
         (["--measure", "revenu"], "did you mean 'revenue'"),
-        (["--set", "policy.recycling=0", "--param", "policy.recycling"], "set by the aligned preset"),
+        (
+            ["--set", "policy.follow_up_duty=0", "--param", "policy.follow_up_duty"],
+            "set by the aligned preset",
+        ),
     ],
 )
 def test_bad_input_exits_2_with_one_line_before_running(capsys, args, expected):

@@ -4,10 +4,13 @@ For marketing's MQLs under each structure: how soon sales first tried them, and 
 first attempt reached (``first_contact``) and qualified (``first_qualified``) the buyer, by the
 response time. A bucket with fewer than 20 leads shows its count instead of a rate.
 
-Run: uv run python docs/calibration/speed_to_lead_table.py
+Run: uv run python docs/calibration/speed_to_lead_table.py [key=value ...]
+(e.g. ``sales.impulse_share=0.68`` to try the two-inquirer mechanism's settings)
 """
 
 from __future__ import annotations
+
+import sys
 
 import pandas as pd
 
@@ -28,9 +31,10 @@ def rate(leads: pd.DataFrame, column: str) -> str:
     return f"({len(leads)} leads)" if len(leads) < 20 else f"{leads[column].mean():.2f}"
 
 
-def cells(structure: str, seeds: int = 4) -> tuple[str, str, str]:
+def cells(structure: str, seeds: int = 4, overrides: dict | None = None) -> tuple[str, str, str]:
     """The three cells of one structure's column."""
-    leads = pd.concat([simulate(structure, seed=seed, leads=True).leads for seed in range(seeds)])
+    runs = [simulate(structure, seed=seed, overrides=overrides, leads=True) for seed in range(seeds)]
+    leads = pd.concat([r.leads for r in runs])
     mqls = leads[(leads["source"] == "marketing") & (leads["furthest_stage"].map(STAGES.index) >= 1)]
     hours = mqls["response_hours"]
     shares = (hours <= 1, (hours > 1) & (hours <= 24), hours > 24, hours.isna())
@@ -47,7 +51,8 @@ def cells(structure: str, seeds: int = 4) -> tuple[str, str, str]:
 
 
 if __name__ == "__main__":
-    columns = {structure: cells(structure) for structure in STRUCTURES}
+    overrides = {k: float(v) for k, v in (a.split("=", 1) for a in sys.argv[1:])} or None
+    columns = {structure: cells(structure, overrides=overrides) for structure in STRUCTURES}
     print("| response | " + " | ".join(STRUCTURES) + " |")
     print("|---" * (len(STRUCTURES) + 1) + "|")
     for i, row in enumerate(ROWS):

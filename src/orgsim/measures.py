@@ -137,6 +137,27 @@ METRIC_MEASURES: tuple[Measure, ...] = (
     ),
     _m("never_responded_share", "MQLs never attempted", "share", "MQLs sales never tried to reach", "lower"),
     _m(
+        "black_hole_share",
+        "Sales lead black hole",
+        "share",
+        "MQLs sales never attempted, or dropped unreached before the cadence's attempts (Sabnis et al. 2013)",
+        "lower",
+    ),
+    _m(
+        "leaked_after_handoff",
+        "Leaked after the hand-off",
+        "leads",
+        "marketing leads with real buying intent lost after reaching MQL (not missed by scoring)",
+        "lower",
+    ),
+    _m(
+        "handoff_leakage_rate",
+        "Leakage after the hand-off",
+        "share",
+        "leaked after the hand-off / marketing leads with intent that reached MQL",
+        "lower",
+    ),
+    _m(
         "sla_met_share",
         "MQLs attempted within the SLA time",
         "share",
@@ -278,6 +299,9 @@ LEAK_CAUSES: tuple[Term, ...] = (
     ),
 )
 """Why a lead with real buying intent was lost to the process (``leaked.*``), in model order."""
+
+BEFORE_HANDOFF: tuple[str, ...] = ("missed_by_scoring",)
+"""Leak causes before any hand-off (the lead never became an MQL): shown apart from the rest."""
 
 FRICTION_SOURCES: tuple[Term, ...] = (
     Term("rejected_lead", "Leads rejected as junk", "sales rejected a marketing lead at acceptance"),

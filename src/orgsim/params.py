@@ -358,6 +358,33 @@ class Sales(Section):
         "in tension: HBR 2011's 60x vs SAL->SQL 50-70% at a 42 h mean [oldroyd2011; funnel_benchmarks]",
         "Share of the hot qualification chance a buyer still in market keeps after their intent cooled.",
     )
+    impulse_share: float = param(
+        0.0,
+        "share",
+        0.0,
+        0.9,
+        "assumption, range 0-0.7 from docs/calibration/two_inquirers_fit.py (0.68 fits the lead-level"
+        " ratios alone; the joint fit with the funnel rates puts it at 0)",
+        "Share of marketing inquiries that are impulses: reachable only while the buyer is at their desk,"
+        " their interest gone within the hour (the rest are project buyers in market for weeks).",
+    )
+    impulse_interest_minutes: float = param(
+        30.0,
+        "minutes",
+        1.0,
+        600.0,
+        "assumption (docs/calibration/two_inquirers_fit.py fits 28-29 min)",
+        "Time scale over which an impulse inquirer's interest fades (exp(-minutes / this)).",
+    )
+    competitor_first_rate: float = param(
+        0.0,
+        "per calendar day",
+        0.0,
+        20.0,
+        "assumption, range 0-2.1/day (docs/calibration/two_inquirers_fit.py: 0.39/day with the ratios"
+        " alone, 2.1/day in the joint fit)",
+        "Rate at which a competitor who answers first takes a project buyer who is still waiting for us.",
+    )
     qualify_rate: float = param(
         0.95,
         "probability",
@@ -519,7 +546,25 @@ class Policy(Section):
         "share",
         0.0,
         1.0,
-        doc="Share of sales outcomes that reach marketing (closed loop).",
+        "assumption, range 0-0.3",
+        "Share of sales outcomes that reach marketing informally, without a win/loss review"
+        " (reviews add the rest: review_share, reviews_per_hour).",
+    )
+    review_share: float = param(
+        0.5,
+        "share",
+        0.0,
+        1.0,
+        "assumption, range 0.25-0.75",
+        "Share of the joint meeting time (coordination_hours_per_week) spent on win/loss and lead reviews.",
+    )
+    reviews_per_hour: float = param(
+        20.0,
+        "outcomes per hour",
+        1.0,
+        200.0,
+        "assumption, range 10-40 (3-6 minutes per outcome)",
+        "Sales outcomes a review meeting gets through per hour; beyond its capacity outcomes go unreviewed.",
     )
     recycling: float = param(
         0.27,
@@ -527,7 +572,24 @@ class Policy(Section):
         0.0,
         1.0,
         "CMO Council 2004: 73% have no re-qualifying process [cmocouncil2004]",
-        "Chance a rejected or stalled lead is returned to nurture.",
+        "Chance a CRM rule puts a returned lead back in nurture when nobody owns returned leads.",
+    )
+    recycle_owner_hours_per_week: float = param(
+        0.0,
+        "hours per week",
+        0.0,
+        40.0,
+        "assumption, range 0-8",
+        "Marketing-operations hours a week owning returned leads (taken from campaign time);"
+        " each re-qualified lead takes requalify_hours and goes back to nurture.",
+    )
+    requalify_hours: float = param(
+        0.25,
+        "hours",
+        0.01,
+        8.0,
+        "assumption, range 0.1-0.5",
+        "Hours to re-qualify one returned lead (read the rep's notes, re-score, re-route).",
     )
     specialisation: float = param(
         1.0,
@@ -541,14 +603,18 @@ class Policy(Section):
         "share",
         0.0,
         1.0,
-        doc="Skill lost by a full generalist (specialisation 0).",
+        "derived: half the experience in each of two jobs on an 80% learning curve (Wright 1936;"
+        " 70-95% curves give 0.05-0.30): 1 - 0.5^log2(1/0.8) = 0.2",
+        "Skill lost by a full generalist (specialisation 0).",
     )
     role_switch_hours: float = param(
         1.0,
         "hours per day",
         0.0,
         8.0,
-        doc="Daily hours a full generalist loses switching roles.",
+        "derived (assumption): a full generalist switches jobs ~4 times a day at ~15 minutes each;"
+        " range 0.25-2",
+        "Daily hours a full generalist loses switching roles.",
     )
     generalist_selling: float = param(
         0.0,
@@ -786,8 +852,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "policy.lead_routing": 0.5,
         "policy.mql_volume_bias": 0.04,
         "policy.follow_up_duty": 0.4,
-        "policy.feedback": 0.3,
-        "policy.recycling": 0.5,
+        "policy.recycle_owner_hours_per_week": 1.0,
         "policy.coordination_hours_per_week": 0.5,
         "policy.message_alignment": 0.65,
         "policy.joint_planning": 0.3,
@@ -799,8 +864,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "policy.lead_routing": 1.0,
         "policy.mql_volume_bias": 0.0,
         "policy.follow_up_duty": 0.9,
-        "policy.feedback": 0.9,
-        "policy.recycling": 0.9,
+        "policy.recycle_owner_hours_per_week": 4.0,
         "policy.shared_goal": 1.0,
         "policy.coordination_hours_per_week": 3.0,
         "policy.message_alignment": 0.85,
@@ -819,8 +883,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "policy.lead_routing": 0.5,
         "policy.mql_volume_bias": 0.04,
         "policy.follow_up_duty": 0.4,
-        "policy.feedback": 0.5,
-        "policy.recycling": 0.5,
+        "policy.recycle_owner_hours_per_week": 2.0,
         "policy.specialisation": 0.5,
         "policy.generalist_selling": 0.15,
         "policy.shared_goal": 0.5,
@@ -837,8 +900,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "policy.lead_routing": 1.0,
         "policy.mql_volume_bias": 0.0,
         "policy.follow_up_duty": 0.8,
-        "policy.feedback": 0.9,
-        "policy.recycling": 0.9,
+        "policy.recycle_owner_hours_per_week": 4.0,
         "policy.specialisation": 0.8,
         "policy.generalist_selling": 0.1,
         "policy.shared_goal": 1.0,

@@ -127,10 +127,21 @@ def run(
     leaks.add_column("leads", justify="right")
     leaks.add_column("expected revenue", justify="right")
     leaks.add_column("meaning", overflow="fold")
-    for cause, n in result.leaked_by_cause.items():
+    before = [c for c in result.leaked_by_cause if c in measures.BEFORE_HANDOFF]
+    after = [c for c in result.leaked_by_cause if c not in measures.BEFORE_HANDOFF]
+    for cause in after + before:  # leaks after the hand-off, then those of leads never handed off
+        if cause == (before or [None])[0]:
+            leaks.add_section()
         t = measures.term("cause", cause)
+        n = result.leaked_by_cause[cause]
         leaks.add_row(cause, str(n), fmt_value("revenue", result.leaked_revenue_by_cause[cause]), t.meaning)
     out.print(leaks)
+    out.print(
+        f"leaked after the hand-off: {result.metrics['leaked_after_handoff']:.0f} leads"
+        f" ({100 * result.metrics['handoff_leakage_rate']:.1f}% of MQLs with intent); below the line:"
+        " never an MQL (missed by scoring); the black hole (MQLs sales never pursued):"
+        f" {100 * result.metrics['black_hole_share']:.1f}%"
+    )
     ledger = "  ".join(f"{k}={v}" for k, v in result.ledger.items())
     out.print(f"lead ledger (conserved): {ledger}")
     for line in sla_lines([sc], met=[result.metrics.get("sla_met_share", float("nan"))]):

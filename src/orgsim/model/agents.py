@@ -132,25 +132,33 @@ def deadline_days(starts: np.ndarray, hours: float, hours_per_day: float = 8.0) 
     return np.floor_divide(deadline, 24.0).astype(np.int64)
 
 
-def contact_probability(hours: float, sales: Sales) -> float:
+def contact_probability(hours: float, sales: Sales, impulse: bool = False) -> float:
     """Chance one attempt reaches a buyer ``hours`` after they raised their hand.
 
     A hot part (the buyer is still at their desk) falls steeply around ``contact_half_minutes``
     (a Hill curve), above a floor of buyers who stay reachable (``contact_floor``): Oldroyd et
-    al. 2007 [oldroyd2007; oldroyd2011]; the fit and its tensions are in docs/calibration.
+    al. 2007 [oldroyd2007; oldroyd2011]; the fit and its tensions are in docs/calibration. An impulse inquirer
+    (``sales.impulse_share``) has no floor: once away from their desk they do not pick up.
     """
     hot = 1.0 / (1.0 + (max(hours, 0.0) * 60.0 / sales.contact_half_minutes) ** sales.contact_decay_exponent)
-    return sales.contact_rate * (sales.contact_floor + (1.0 - sales.contact_floor) * hot)
+    floor = 0.0 if impulse else sales.contact_floor
+    return sales.contact_rate * (floor + (1.0 - floor) * hot)
 
 
-def intent_warmth(hours: float, sales: Sales) -> float:
+def intent_warmth(hours: float, sales: Sales, impulse: bool = False) -> float:
     """How much of a buyer's hot intent is left ``hours`` after they raised their hand (0..1].
 
     ``(1 + h/half)^-power`` above a floor: the qualification chance of a reached buyer cools over
-    hours (HBR 2011: 7x first vs second hour; 60x 1 h vs 24 h+ [oldroyd2011]).
+    hours (HBR 2011: 7x first vs second hour; 60x 1 h vs 24 h+ [oldroyd2011]). A project buyer is
+    also taken by a competitor who answers first (``sales.competitor_first_rate`` per calendar
+    day); an impulse inquirer's interest fades within the hour (``sales.impulse_interest_minutes``).
     """
-    hot = (1.0 + max(hours, 0.0) / sales.intent_half_hours) ** -sales.intent_decay_exponent
-    return sales.intent_floor + (1.0 - sales.intent_floor) * hot
+    hours = max(hours, 0.0)
+    if impulse:
+        return math.exp(-hours * 60.0 / sales.impulse_interest_minutes)
+    hot = (1.0 + hours / sales.intent_half_hours) ** -sales.intent_decay_exponent
+    still_ours = math.exp(-sales.competitor_first_rate * hours / 24.0)
+    return (sales.intent_floor + (1.0 - sales.intent_floor) * hot) * still_ours
 
 
 class InboxView:
@@ -416,11 +424,13 @@ class Salesperson(mesa.Agent):
             lead.attempts += 1
             m.ledger.attempts[lead.lead] = lead.attempts
             luck = m.chance(lead.lead, Draw.CONTACT, lead.attempts)
-            reached = luck < contact_probability(self.clock - lead.mql_hour, s)
+            impulse = m.impulse(lead)
+            reached = luck < contact_probability(self.clock - lead.mql_hour, s, impulse)
             if lead.attempts == 1:
                 m.ledger.first_contact[lead.lead] = reached
             if reached:
                 lead.reached = True
+                m.ledger.contacted[lead.lead] = True
             elif lead.attempts >= m.max_attempts:
                 m.return_to_marketing(lead, LeakCause.TOO_LATE)
                 return hours
@@ -470,7 +480,7 @@ class Salesperson(mesa.Agent):
         if lead.source == LeadSource.MARKETING:
             self.learn(1.0 if real else 0.0)
             m.marketing.learn()
-            warmth = intent_warmth(self.clock - lead.mql_hour, s)
+            warmth = intent_warmth(self.clock - lead.mql_hour, s, m.impulse(lead))
         else:
             warmth = s.intent_floor
         chance = s.qualify_rate * self.skill * m.skill_factor * m.perception_factor(pro) * warmth

@@ -106,6 +106,7 @@ class Ledger:
         "first_contact": (np.bool_, False),
         "first_qualified": (np.bool_, False),
         "attempts": (np.int16, 0),
+        "contacted": (np.bool_, False),  # some attempt reached the buyer
         "opportunity_day": (np.int32, -1),  # business day it became an opportunity
         "closed_day": (np.int32, -1),  # business day it closed (won, lost, disqualified, leaked)
         "recycles": (np.int16, 0),
@@ -271,6 +272,42 @@ class Ledger:
         total = int(np.count_nonzero(mql))
         return float(np.count_nonzero(np.isnan(self.response_hours[:n][mql])) / total) if total else 0.0
 
+    def black_hole_share(self, attempts: int, start: int = 0) -> float:
+        """Share of MQLs handed to sales that sales never pursued (Sabnis et al. 2013's black hole).
+
+        Never pursued: never attempted, or attempted, never reached, and out of sales' hands
+        after fewer than ``attempts`` tries (the cadence's follow-ups never made). An MQL still
+        waiting, unattempted, in sales' hands at the horizon counts too (it has not been worked).
+        Leads from ``start`` on (the measured cohort); undefined (NaN) with no MQL.
+        """
+        lo, n = start, self.n
+        mql = (self.source[lo:n] == LeadSource.MARKETING) & (self.peak[lo:n] >= LeadState.MQL)
+        total = int(np.count_nonzero(mql))
+        if not total:
+            return float("nan")
+        state = self.state[lo:n]
+        never = np.isnan(self.response_hours[lo:n])
+        live = (state == LeadState.MQL) | (state == LeadState.SAL)
+        unreached = (self.peak[lo:n] == LeadState.SAL) & ~self.contacted[lo:n]
+        dropped = unreached & ~live & (self.attempts[lo:n] < attempts)
+        return float(np.count_nonzero(mql & (never | dropped)) / total)
+
+    def handoff_leakage(self, start: int = 0) -> dict[str, float]:
+        """``leaked_after_handoff`` and ``handoff_leakage_rate``: marketing leads lost after MQL.
+
+        Leads from ``start`` on (the measured cohort); the rate is undefined (NaN) with no MQL
+        that had intent.
+        """
+        lo, n = start, self.n
+        mql = (self.source[lo:n] == LeadSource.MARKETING) & (self.peak[lo:n] >= LeadState.MQL)
+        after = mql & self.intent[lo:n]
+        leaked = int(np.count_nonzero(after & (self.state[lo:n] == LeadState.LEAKED)))
+        with_intent = int(np.count_nonzero(after))
+        return {
+            "leaked_after_handoff": float(leaked),
+            "handoff_leakage_rate": leaked / with_intent if with_intent else float("nan"),
+        }
+
     def leaked_by_cause(self) -> dict[str, int]:
         """Count of leaked leads per cause."""
         counts = np.bincount(self.cause[: self.n], minlength=len(LeakCause))
@@ -314,7 +351,7 @@ class Ledger:
         """Leads of one source that ever reached each stage."""
         return {stage: int(self.reached[source, i]) for i, stage in enumerate(FUNNEL_STAGES)}
 
-    def table(self, hard: np.ndarray | None = None) -> pd.DataFrame:
+    def table(self, hard: np.ndarray | None = None, fit: np.ndarray | None = None) -> pd.DataFrame:
         """One row per lead: the per-lead table of ``orgsim run --leads`` (schema in README)."""
         n = self.n
         state = self.state[:n]
@@ -330,6 +367,7 @@ class Ledger:
                 "lead_type": np.where(hard[self.prospect[:n]], "hard", "easy") if hard is not None else "",
                 "created_day": self.created_day[:n],
                 "intent": self.intent[:n],
+                "fit": fit[self.prospect[:n]].astype(np.float64) if fit is not None else np.nan,
                 "response_hours": self.response_hours[:n].astype(np.float64),
                 "first_contact": self.first_contact[:n],
                 "first_qualified": self.first_qualified[:n],
@@ -359,6 +397,7 @@ LEAD_COLUMNS: dict[str, str] = {
     "lead_type": "easy or hard to screen (market.hard_lead_share)",
     "created_day": "business day the lead was created",
     "intent": "the buyer had real buying intent (in market and fitting) while the lead was live",
+    "fit": "the buyer's true fit to the ideal customer profile, 0-1 (intent needs sales.fit_min or more)",
     "response_hours": "calendar hours from the lead reaching sales to the first attempt; empty if never",
     "first_contact": "the first attempt reached the buyer",
     "first_qualified": "the first attempt reached and qualified the buyer (SQL)",

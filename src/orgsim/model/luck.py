@@ -39,6 +39,7 @@ class Draw(IntEnum):
     RECYCLED = 12  # a returned lead goes back to nurture
     CREDIT_DISPUTE = 13  # a won deal starts a fight over who sourced it
     SCORING_NOISE = 14  # marketing's error reading the lead's fit and intent
+    IMPULSE = 15  # the inquiry is an impulse (interest gone within the hour), not a project buyer
 
 
 def _mix(x: int) -> int:

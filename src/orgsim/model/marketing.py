@@ -167,6 +167,7 @@ class MarketingPipeline:
         Confirmations and rejections alike teach; tension between the teams blocks the loop.
         """
         m = self.model
-        reach = m.params.policy.feedback * (1.0 - 0.5 * m.friction.level)
+        m.outcomes_this_week += 1
+        reach = m.feedback_reach * (1.0 - 0.5 * m.friction.level)
         if m.random.random() < reach:
             self.knowledge += m.params.marketing.learning_rate * (1.0 - self.knowledge)

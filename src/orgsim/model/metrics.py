@@ -38,6 +38,9 @@ METRICS: dict[str, Measure] = {
         "leaked_revenue",
         "median_response_hours",
         "never_responded_share",
+        "black_hole_share",
+        "leaked_after_handoff",
+        "handoff_leakage_rate",
         "sla_met_share",
         "cost",
         "contribution",
@@ -283,6 +286,8 @@ def live_metrics(model: OrgModel) -> dict[str, float]:
         "leaked_revenue": float(sum(cohort.leaked_value_by_cause().values())),
         "median_response_hours": float(np.median(responses)) if responses else float("nan"),
         "never_responded_share": cohort.never_attempted_share(),
+        "black_hole_share": model.ledger.black_hole_share(model.max_attempts, start=cohort.lo),
+        **model.ledger.handoff_leakage(start=cohort.lo),
         "sla_met_share": (model.sla_met - b.sla_met) / mqls if mqls else float("nan"),
         "cost": float(cost),
         "contribution": float(recognised - cost),
@@ -327,7 +332,7 @@ def measure(model: OrgModel, series: bool = False, leads: bool = False) -> RunRe
             frame["revenue"] = frame["revenue"] - model.baseline.revenue
     table = None
     if leads:
-        table = ledger.table(model.market.hard).iloc[cohort.lo :].reset_index(drop=True)
+        table = ledger.table(model.market.hard, model.market.fit).iloc[cohort.lo :].reset_index(drop=True)
     return RunResult(
         scenario=p.name,
         structure=p.structure,

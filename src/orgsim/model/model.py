@@ -108,6 +108,13 @@ class OrgModel(mesa.Model):
         self.role_switch_hours = pol.role_switch_hours * generalism
         self.effort = 1.0 - pol.free_riding * pol.shared_goal
         self.coordination_hours_day = pol.coordination_hours_per_week / 5.0
+        # closed-loop capabilities, built from hours: win/loss reviews in the joint meetings (outcomes
+        # a week they get through) and someone who owns returned leads (leads a day re-qualified)
+        self.review_capacity_week = pol.coordination_hours_per_week * pol.review_share * pol.reviews_per_hour
+        self.outcomes_this_week = 0
+        self.outcomes_last_week = 0
+        self.recycle_capacity_day = pol.recycle_owner_hours_per_week / 5.0 / pol.requalify_hours
+        self.recycle_slots = 0.0
         self.max_attempts = scenario.sla.attempts if scenario.sla.enabled else scenario.sales.attempts
         self.stage_value = self._stage_values()
         self._stage_value_array = np.array([self.stage_value.get(state, 0.0) for state in LeadState])
@@ -196,6 +203,9 @@ class OrgModel(mesa.Model):
     def step(self) -> None:
         """One business day."""
         self.ledger.today = self.day
+        if self.day % 5 == 0:
+            self.outcomes_last_week, self.outcomes_this_week = self.outcomes_this_week, 0
+        self.recycle_slots = self.recycle_capacity_day
         self.open_and_close_buying_windows()
         if self.day % QUARTER_DAYS == 0:
             self.heads[0].plan_quarter()
@@ -297,9 +307,25 @@ class OrgModel(mesa.Model):
 
     @property
     def marketing_time_factor(self) -> float:
-        """Share of a marketer's day left for campaigns after meetings, switching, disputes."""
+        """Share of a marketer's day left for campaigns after meetings, switching, disputes.
+
+        The hours someone spends owning returned leads come out of the marketers' day too.
+        """
         lost = self.coordination_hours_day + self.role_switch_hours + self.dispute_hours_per_person
+        if self.marketers:
+            lost += self.params.policy.recycle_owner_hours_per_week / 5.0 / len(self.marketers)
         return max(0.0, 1.0 - lost / WORKDAY_HOURS)
+
+    @property
+    def feedback_reach(self) -> float:
+        """Share of sales outcomes that reach marketing: informal, plus what the reviews get through.
+
+        Win/loss reviews take meeting time (``policy.review_share`` of the coordination hours, at
+        ``policy.reviews_per_hour``); last week's outcomes beyond that capacity go unreviewed.
+        """
+        pol = self.params.policy
+        reviewed = min(1.0, self.review_capacity_week / max(1, self.outcomes_last_week))
+        return pol.feedback + (1.0 - pol.feedback) * reviewed
 
     @property
     def campaign_time_factor(self) -> float:
@@ -310,7 +336,11 @@ class OrgModel(mesa.Model):
     def has_intent(self, prospects: np.ndarray) -> np.ndarray:
         """Real buying intent: in an active buying window and fitting the ideal customer profile."""
         mk = self.market
-        return mk.in_market[prospects] & (mk.fit[prospects] >= self.params.sales.fit_min)
+        return mk.in_market[prospects] & self.fits(prospects)
+
+    def fits(self, prospects: np.ndarray) -> np.ndarray:
+        """Buyers whose true fit clears ``sales.fit_min`` (the fitting half of real intent)."""
+        return self.market.fit[prospects] >= self.params.sales.fit_min
 
     def open_and_close_buying_windows(self) -> None:
         """Buyers enter the market (a live lead on them gains intent); closing windows buy elsewhere."""
@@ -335,7 +365,8 @@ class OrgModel(mesa.Model):
             (LeakCause.LOST_IN_NURTURE, LeadState.RECYCLED),
         ):
             these = leads[nurtured & (state == in_state)]
-            self.ledger.intent[these] = True  # they were in market and bought: real intent
+            # they were in market and bought: real intent if they fit (else no loss to us)
+            self.ledger.intent[these] |= self.fits(self.ledger.prospect[these])
             self.close_many(these, cause)
         self.lose_to_competitors(leads[~nurtured])
 
@@ -363,7 +394,8 @@ class OrgModel(mesa.Model):
                 elif worked.unowned:
                     causes[i] = LeakCause.HANDOFF_LOST
             self.finish(worked)
-        self.ledger.intent[leads] = True  # they were in market and bought: real intent
+        # they were in market and bought: real intent if they fit (else no loss to us)
+        self.ledger.intent[leads] |= self.fits(self.ledger.prospect[leads])
         for cause in np.unique(causes).tolist():
             self.close_many(leads[causes == cause], LeakCause(cause))
 
@@ -418,11 +450,16 @@ class OrgModel(mesa.Model):
     def return_to_marketing(self, lead: WorkedLead, cause: LeakCause) -> None:
         """Sales gives a lead back: recycled to nurture if the process does that, else closed.
 
-        ``policy.recycling`` is whether a re-qualifying process exists for a returned lead (CMO
-        Council 2004: 73% of firms have none); a recycled lead is re-scored and can come back.
+        Someone who owns returned leads (``policy.recycle_owner_hours_per_week``) re-qualifies
+        them while today's hours last; beyond that a CRM rule catches a lead with chance
+        ``policy.recycling`` (CMO Council 2004: 73% of firms have no re-qualifying process). A
+        recycled lead is re-scored and can come back.
         """
         self.finish(lead)
-        if self.chance(lead.lead, Draw.RECYCLED) < self.params.policy.recycling:
+        owned = self.recycle_slots >= 1.0
+        if owned:
+            self.recycle_slots -= 1.0
+        if owned or self.chance(lead.lead, Draw.RECYCLED) < self.params.policy.recycling:
             self.ledger.move(lead.lead, LeadState.RECYCLED)
             self.marketing.recycle(lead.lead)
         else:
@@ -442,6 +479,9 @@ class OrgModel(mesa.Model):
         ids = np.fromiter((w.lead for w in leads), dtype=np.int64, count=len(leads))
         pro, episode, handoff = self.ledger.prospect[ids], self.ledger.episode[ids], self.ledger.recycles[ids]
         recycled = self.luck.uniforms(pro, episode, handoff, Draw.RECYCLED) < self.params.policy.recycling
+        owned = min(len(leads), int(self.recycle_slots))  # the owner takes the first ones, in order
+        recycled[:owned] = True
+        self.recycle_slots -= owned
         back = ids[recycled]
         self.ledger.move_many(back, LeadState.RECYCLED)
         self.marketing.recycle_many(back)
@@ -541,6 +581,17 @@ class OrgModel(mesa.Model):
         return self.luck.uniform(
             ledger.prospect.item(lead), ledger.episode.item(lead), ledger.recycles.item(lead), draw, attempt
         )
+
+    def impulse(self, lead: WorkedLead) -> bool:
+        """An impulse inquiry (interest gone within the hour) rather than a project buyer.
+
+        A marketing lead's kind belongs to the buyer's episode (the same on every hand-off and
+        under every structure); ``sales.impulse_share`` 0 makes every inquirer a project buyer.
+        """
+        share = self.params.sales.impulse_share
+        if share <= 0 or lead.source != LeadSource.MARKETING:
+            return False
+        return self.luck.uniform(lead.prospect, lead.episode, 0, Draw.IMPULSE) < share
 
     def normal_chance(self, lead: int, draw: Draw) -> float:
         """A standard normal draw that belongs to this lead and event."""

@@ -96,8 +96,9 @@ def leakage(runs: pd.DataFrame, causes: Sequence[str], settings: Sequence[str] =
     if not causes or runs[[f"leaked.{c}" for c in causes]].to_numpy(float).sum() <= 0:
         return "No lead with real buying intent leaked"
     totals = runs[[f"leaked.{c}" for c in causes]].sum()
-    top = totals.idxmax().split(".", 1)[1]
-    biggest = f"the biggest cause: {in_sentence(cause_name(top))}"
+    after = totals.drop([f"leaked.{c}" for c in measures.BEFORE_HANDOFF], errors="ignore")  # never an MQL
+    top = (after if len(after) and after.max() > 0 else totals).idxmax().split(".", 1)[1]
+    biggest = f"the biggest cause after the hand-off: {in_sentence(cause_name(top))}"
     rate = summaries.group_stats(runs, "leakage_rate", settings)["mean"].dropna()
     if len(rate) == 1:
         return f"{100 * rate.iloc[0]:.1f}% of leads with intent leak; {biggest}"

@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 
+from orgsim import measures
 from orgsim.experiment.stats import Difference
 from orgsim.experiment.tornado import Tornado
 from orgsim.presentation import charts, findings, style
@@ -61,14 +62,19 @@ def read_leakage(data: ReportData) -> str:
     shares = shares[[f"_share.{c}" for c in causes]].set_axis(causes, axis=1).assign(group=runs["group"])
     by_group = shares.groupby("group", sort=False).mean()
     overall = by_group.mean()
-    top = overall.idxmax()
+    after = overall.drop(list(measures.BEFORE_HANDOFF), errors="ignore")  # never an MQL: said apart
+    top = after.idxmax() if len(after) and after.max() > 0 else overall.idxmax()
     total = by_group.sum(axis=1)
     worst, best = total.idxmax(), total.idxmin()
     name = in_sentence(style.cause_name(top))
     text = (
-        f"The biggest cause is '{name}' ({share(overall[top])} of leads with buying intent on average "
-        "across groups)"
+        f"The biggest cause after the hand-off is '{name}' ({share(overall[top])} of leads with buying "
+        "intent on average across groups)"
     )
+    missed = [c for c in measures.BEFORE_HANDOFF if c in overall.index]
+    if missed:
+        text += f"; before it, '{in_sentence(style.cause_name(missed[0]))}' {share(overall[missed[0]])}"
+        text += " (leads never promoted to MQL)"
     if len(total) > 1:
         text += (
             f"; {worst} leaks most ({share(total[worst])} of leads with intent), {best} least "
