@@ -67,7 +67,7 @@ def test_a_good_file_loads():
         (('design = "factorial"', 'design = "lhs"'), "samples: the lhs design needs a sample size"),
         (('design = "factorial"', 'design = "sobol"\nsamples = 10'), "use a power of 2 (e.g. 8 or 16)"),
         (('design = "factorial"', 'design = "morris"\nsamples = 2\nnum_levels = 1'), "num_levels: 1 is not"),
-        (("seed = 7", "seed = -1"), "seed: -1 is not allowed; use an integer >= 0"),
+        (("seed = 7", "seed = -1"), "seed: -1 is not allowed; use an integer in [0, 2,147,483,647]"),
         (("days = 15", "days = 0"), "days: 0 is not allowed; use an integer >= 1"),
         (("days = 15", "days = 15\nseries = 1"), "series: use true or false"),
         (

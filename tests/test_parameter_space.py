@@ -24,7 +24,22 @@ EXAMPLES = int(os.environ.get("ORGSIM_PROPERTY_EXAMPLES", "12"))
 MAX_DAYS = int(os.environ.get("ORGSIM_PROPERTY_DAYS", "20"))
 LOG = os.environ.get("ORGSIM_PROPERTY_LOG")
 SHARES = ("win_rate", "leakage_rate", "never_responded_share", "sales_sourced_share", "mean_trust")
-MAY_BE_UNDEFINED = {"median_response_hours"}  # no MQL was ever attempted: no median (NaN)
+# ratios with a zero denominator are undefined (NaN, null in JSON), never a made-up 0
+MAY_BE_UNDEFINED = {
+    "median_response_hours",  # no MQL was ever attempted
+    "win_rate",  # no decided opportunity
+    "leakage_rate",  # no lead with intent
+    "handoff_leakage_rate",  # no MQL with intent
+    "black_hole_share",  # no MQL
+    "sla_met_share",  # no MQL
+    "sales_sourced_share",  # no bookings
+    "cac",  # no new customer
+    "cac_payback_months",  # no new ARR
+    "sm_share",  # no recognised revenue
+    "net_revenue_retention",  # no installed base at the start
+    "gross_revenue_retention",  # no installed base at the start
+    "logo_churn",  # no installed base at the start
+}
 
 
 def value_of(key: str):
