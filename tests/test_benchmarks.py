@@ -58,7 +58,9 @@ def test_reference_steps_alike_with_mesa_activation(monkeypatch):
     assert len(steps) % prospects == 0 and len(steps) // prospects >= 20  # every prospect, every day
     assert sorted(steps[:prospects]) == list(range(prospects))
     assert activated["mqls"] > 0 and activated["ledger.created"] > 0
-    assert activated == plain
+    assert activated.keys() == plain.keys()
+    for key, value in activated.items():  # NaN (an undefined ratio) equals NaN
+        assert value == plain[key] or (value != value and plain[key] != plain[key]), key
 
 
 def test_market_rules_agree_with_the_reference():

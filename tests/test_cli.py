@@ -69,7 +69,8 @@ def test_compare_json_has_means_and_cis():
     data = json.loads(result.stdout)
     assert set(data["scenarios"]) == {"separate", "merged"}
     revenue = data["scenarios"]["merged"]["revenue"]
-    assert set(revenue) == {"mean", "ci_low", "ci_high"}
+    assert set(revenue) == {"mean", "ci_low", "ci_high", "runs_defined"}
+    assert revenue["runs_defined"] == 2  # revenue is defined in every run
 
 
 def test_compare_across_structures():

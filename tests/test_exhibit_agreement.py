@@ -13,8 +13,10 @@ import re
 
 import pytest
 
+from orgsim import measures
 from orgsim.presentation import report
 from orgsim.presentation.findings import SHORT
+from orgsim.presentation.style import in_sentence
 from report_fixtures import make_sweep_dir, small_comparison
 
 RANKING = re.compile(r"\b(most|fewest|least|best|leads on)\b")
@@ -52,7 +54,8 @@ def test_every_ranking_title_agrees_with_the_verdict_and_says_clear(rendered, ki
     fric = shown["friction_by_source"]
     assert fric.startswith(f"{order['friction_index'][0]} has the least friction"), fric
     assert f"{order['friction_index'][-1]} the most" in fric
-    econ = SHORT.get(data.economic, data.economic)
+    # a title names a measure by its short name, else by its label in the measure schema
+    econ = SHORT.get(data.economic) or in_sentence(measures.label(data.economic))
     outcomes, tradeoff = shown["outcomes"], shown["tradeoff"]
     best = order[data.economic][0]
     assert f"{econ}: {best} (" in outcomes or outcomes.startswith(f"{best} leads on {econ}"), outcomes

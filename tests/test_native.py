@@ -65,11 +65,12 @@ def test_friction_log_adds_up_to_the_friction_counts():
 
 def test_batch_run_with_iterations_draws_fresh_seeds_and_names_them():
     params = {"scenario": "separate", **TINY, "horizon.days": 60}
+    steps = Horizon().warmup_days + 60  # the warm-up, then the horizon
     with pytest.warns(Warning):  # Mesa deprecates iterations= in favour of rng=
         rows = mesa.batch_run(
-            OrgSimModel, parameters=params, iterations=2, max_steps=60, display_progress=False
+            OrgSimModel, parameters=params, iterations=2, max_steps=steps, display_progress=False
         )
-    assert len(rows) == 2 and all(row["Step"] == 60 for row in rows)
+    assert len(rows) == 2 and all(row["Step"] == steps for row in rows)
     seeds = [row["seed"] for row in rows]
     assert all(isinstance(s, int) for s in seeds) and seeds[0] != seeds[1]
     overrides = {k: params[k] for k in TINY}

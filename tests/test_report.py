@@ -157,7 +157,7 @@ def test_ledger_check_flags_a_broken_run():
         (
             "factorial2",
             {
-                "winner_map_contribution",
+                "winner_map_customer_value",
                 "winner_map_friction_index",
                 "response_sales_headcount",
                 "response_market_demand",
@@ -166,11 +166,19 @@ def test_ledger_check_flags_a_broken_run():
             },
             {"series"},
         ),  # fmt: skip
-        ("factorial1", {"response_sla_response_hours", "series", "funnel"}, {"winner_map_contribution"}),
-        ("lhs", {"winner_map_contribution", "response_sales_headcount", "response_marketing_budget"}, set()),
-        ("sobol", {"sensitivity_sobol", "outcomes"}, {"winner_map_contribution", "response_sales_headcount"}),
+        ("factorial1", {"response_sla_response_hours", "series", "funnel"}, {"winner_map_customer_value"}),
+        (
+            "lhs",
+            {"winner_map_customer_value", "response_sales_headcount", "response_marketing_budget"},
+            set(),
+        ),
+        (
+            "sobol",
+            {"sensitivity_sobol", "outcomes"},
+            {"winner_map_customer_value", "response_sales_headcount"},
+        ),
         ("morris", {"sensitivity_morris", "leakage_by_cause"}, {"sensitivity_sobol"}),
-        ("categorical", {"response_sales_prioritisation"}, {"winner_map_contribution"}),
+        ("categorical", {"response_sales_prioritisation"}, {"winner_map_customer_value"}),
     ],
 )
 def test_report_picks_the_charts_that_fit_the_design(sweeps, design, expected, absent):

@@ -57,7 +57,8 @@ def test_run_and_compare_put_the_sla_in_calendar_hours():
 
 @pytest.fixture(scope="module")
 def comparison():
-    small = {"market.prospects": 1500, "horizon.days": 40, "sales.headcount": 4}
+    # 80 days: after the warm-up, 40 measured days end before a marketing-sourced deal is won
+    small = {"market.prospects": 1500, "horizon.days": 80, "sales.headcount": 4}
     base = load_scenario("separate", small)
     aligned = base.with_overrides({"structure": "aligned"}).model_copy(update={"name": "aligned"})
     return compare([base, aligned], reps=2, workers=2)

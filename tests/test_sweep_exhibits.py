@@ -189,7 +189,7 @@ def test_the_series_band_is_within_settings(data):
 
 def test_no_three_factor_exhibit_pools_or_calls_a_pooled_band_a_ci_of_the_mean(data, written):
     names = {ex.name for ex in plan(data)}
-    assert {"winner_map_contribution", "winner_map_friction_index", "tradeoff", "outcomes"} <= names
+    assert {"winner_map_customer_value", "winner_map_friction_index", "tradeoff", "outcomes"} <= names
     path = written
     svgs = {p.stem: p.read_text(encoding="utf-8") for p in (path.parent / "charts").glob("*.svg")}
     assert {f"{n}" for n in names} <= set(svgs)

@@ -934,8 +934,12 @@ class ParamSpec:
 
     @property
     def assumed(self) -> bool:
-        """Whether the value is an assumption (its source says so), not a published figure."""
-        return self.source.startswith("assumption")
+        """Whether the value is an assumption (its source says so), not a published figure.
+
+        A value the modeller derived (``derived: ...``, a general law such as a learning curve
+        applied to this company by judgement) is an assumption too: no study measured it.
+        """
+        return self.source.startswith(("assumption", "derived"))
 
 
 def _plausible(key: str) -> tuple[float, float] | None:
@@ -976,6 +980,7 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     # range says how far an argument that rests on the value can be trusted (`orgsim explain`
     # re-runs a margin at its ends).
     "horizon.days": (125, 750, "half a year to three years: the horizons a board decides on"),
+    "horizon.warmup_days": (63, 252, "a quarter to a year: longer than a buying window and a sales cycle"),
     "market.prospects": (5_000, 100_000, "addressable accounts of a mid-size B2B seller"),
     "market.in_market_share": (0.02, 0.1, "B2B Institute 95:5: about 5% of buyers in market at a time"),
     "market.buying_window_days": (20, 120, "mid-market cycles 30-90 calendar days, practitioner ranges"),
@@ -1018,6 +1023,9 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "sales.outbound_hour_cost": (40, 120, "contracted calling time"),
     "sales.salary": (80_000, 180_000, "loaded cost of a quota-carrying rep"),
     "sales.commission_rate": (0.05, 0.12, "B2B commission plans"),
+    "sales.impulse_share": (0.0, 0.7, "assumed: the two-inquirer fits, 0 (joint) to 0.68 (ratios alone)"),
+    "sales.impulse_interest_minutes": (15, 60, "assumed: about half to double the fitted 28-29 min"),
+    "sales.competitor_first_rate": (0.0, 2.1, "assumed: the two-inquirer fits, 0 to 2.1 a day (joint)"),
     "policy.heads": (1, 2, "one head or two"),
     "policy.head_bias": (-0.5, 0.5, "judgement: a head leans, rarely all the way"),
     "policy.max_budget_shift": (0.1, 0.5, HALF_DOUBLE),
@@ -1028,8 +1036,12 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "policy.mql_volume_bias": (0.0, 0.15, "judgement: no volume target to a strong one"),
     "policy.lead_definition": (0.2, 0.9, "preset level: an activity score to an agreed definition"),
     "policy.follow_up_duty": (0.0, 1.0, "preset level: no tracking to full tracking"),
-    "policy.feedback": (0.05, 0.9, "preset level, assumed: hardly any outcome fed back to most"),
-    "policy.recycling": (0.1, 0.9, "preset level, assumed: 73% lack re-qualifying (CMO Council 2004)"),
+    "policy.feedback": (0.0, 0.3, "assumed: none to a third of outcomes reach marketing informally"),
+    "policy.review_share": (0.25, 0.75, "assumed: a quarter to three quarters of the joint meetings"),
+    "policy.reviews_per_hour": (10, 40, "assumed: 3-6 minutes per outcome reviewed"),
+    "policy.recycling": (0.1, 0.9, "judgement around CMO Council 2004: 73% lack re-qualifying"),
+    "policy.recycle_owner_hours_per_week": (0.0, 8.0, "preset level, assumed: nobody to a day a week"),
+    "policy.requalify_hours": (0.1, 0.5, "assumed: a few minutes to half an hour per lead"),
     "policy.specialisation": (0.3, 1.0, "preset level: mostly generalists to specialists"),
     "policy.skill_dilution": (0.05, 0.4, "assumed: no study of generalist B2B teams found"),
     "policy.role_switch_hours": (0.25, 2.0, "assumed: a quarter hour to two hours a day"),
@@ -1049,6 +1061,13 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "friction.credit_dispute": (1.0, 4.0, HALF_DOUBLE),
     "friction.comp_inequity": (0.3, 1.2, HALF_DOUBLE),
     "friction.sla_breach": (0.25, 1.0, HALF_DOUBLE),
+    "customers.fit_reference": (0.3, 0.7, "assumed: the fit at which churn is the base rate"),
+    "customers.churn_fit_effect": (0.0, 4.0, "assumed: fit does not matter to it doubles the effect"),
+    "customers.churn_pressure_effect": (0.0, 3.0, "assumed: no overselling to twice the default"),
+    "customers.churn_message_effect": (0.0, 2.0, "assumed: no effect to twice the default"),
+    "customers.expansion_rate": (0.05, 0.25, "assumed: net revenue retention near SaaS Capital's ~100%"),
+    "customers.discount_rate": (0.05, 0.2, "assumed: a cost of capital"),
+    "customers.lifetime_years": (3, 10, "assumed: how far ahead a customer's value is counted"),
     "costs.head_salary": (150_000, 300_000, "loaded cost of a department head"),
     "costs.hourly_rate": (50, 100, "loaded cost of a staff hour"),
 }

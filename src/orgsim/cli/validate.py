@@ -127,12 +127,6 @@ def validate_command(
 
     if reps < MIN_REPS:
         raise InputError(f"--reps: {reps} is not allowed; use an integer >= {MIN_REPS} (a CI needs 2 seeds)")
-    if reps < WARN_REPS:
-        err.print(
-            f"warning: --reps {reps} is below {WARN_REPS}: most CIs will be too wide for a verdict "
-            "(not enough data)",
-            markup=False,
-        )
 
     names = structure_names(structures)  # one line for ',' or an unknown name, before any run
     base = as_scenario(scenario)
@@ -140,6 +134,13 @@ def validate_command(
         from orgsim.outputs import check_report_dir
 
         check_report_dir(out_dir)
+    # after the checks that refuse: an error is then the one line, without a warning before it
+    if reps < WARN_REPS:
+        err.print(
+            f"warning: --reps {reps} is below {WARN_REPS}: most CIs will be too wide for a verdict "
+            "(not enough data)",
+            markup=False,
+        )
     facts = load_facts()
     total = len(names) * reps * 3  # an estimate: bands add runs
     advance, stop = _progress(total, quiet, "runs")

@@ -231,13 +231,22 @@ def _variant(base: Scenario, structure: str, overrides: dict[str, Any] | None = 
 
 
 def _paired(measure: Observable, a: Sequence[RunResult], b: Sequence[RunResult]) -> Estimate:
-    """Mean over seeds of measure(a) / measure(b) - 1, with a t interval (paired by seed)."""
+    """Mean over seeds of measure(a) / measure(b) - 1, with a t interval (paired by seed).
+
+    When every value on both sides is non-negative (bookings, counts: a measure that cannot go
+    below zero even where its unit, e.g. currency, can), the ratio cannot fall below -1 (-100%),
+    and the interval is cut there.
+    """
     ratios = []
+    nonnegative = True
     for ra, rb in zip(a, b, strict=True):
         assert measure.per_run is not None
         va, vb = measure.per_run(ra), measure.per_run(rb)
+        nonnegative = nonnegative and va >= 0 and vb >= 0
         ratios.append(va / vb - 1 if vb else math.nan)
     mean, low, high = mean_ci(np.array(ratios, dtype=float))
+    if nonnegative and math.isfinite(low):
+        low = max(low, -1.0)
     return Estimate(mean, low, high, int(np.isfinite(ratios).sum()))
 
 

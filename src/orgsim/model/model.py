@@ -628,7 +628,9 @@ class OrgModel(mesa.Model):
             late = sla.response_hours < waited
             if np.isnan(self.ledger.response_hours[lead.lead]):  # a re-promoted lead keeps its first
                 self.ledger.response_hours[lead.lead] = response
-                self.sla_met += not late
+                # over the measured cohort, as sla_met_share's denominator (its MQLs): a warm-up
+                # lead first touched after the warm-up is not counted (first_lead is 0 until then)
+                self.sla_met += not late and lead.lead >= self.baseline.first_lead
             if sla.enabled and late:
                 self.sla_breaches += 1
                 self.friction.event("sla_breach", self.heat)

@@ -32,7 +32,8 @@ def simulate(
 
     Same scenario and seed give identical results. ``series=True`` keeps the per-day series;
     ``leads=True`` the per-lead table (``RunResult.leads``, columns in ``lifecycle.LEAD_COLUMNS``).
-    ``progress(done_days, total_days)`` is called after each simulated day when given.
+    ``progress(done_days, total_days)`` is called after each simulated day when given (the
+    ``horizon.warmup_days`` warm-up included: the days counted are the days simulated).
     """
     sc = as_scenario(scenario, overrides)
     from orgsim.experiment.compare import check_days
@@ -43,8 +44,8 @@ def simulate(
     model = OrgModel(sc, seed=seed)
     if progress is None:
         model.run(days)
-    else:
-        total = sc.horizon.days if days is None else days
+    else:  # the same days as model.run: the warm-up, then the measured days
+        total = (sc.horizon.days if days is None else days) + model.warmup_days
         for day in range(total):
             model.step()
             progress(day + 1, total)

@@ -148,7 +148,8 @@ def Headline(model: OrgSimModel, day: int) -> None:
     """The day and the headline measures so far."""
     m = model.today.metrics
     p = model.params
-    with solara.Card(f"{p.name} ({p.structure}), seed {model.seed}: day {model.day} of {p.horizon.days}"):
+    day_of = f"day {model.measured_days} of {p.horizon.days}"  # measured days, after the warm-up
+    with solara.Card(f"{p.name} ({p.structure}), seed {model.seed}: {day_of}"):
         with solara.Row(style={"flex-wrap": "wrap", "gap": "28px"}):
             for name in HEADLINE:
                 with solara.Column(gap="0px", classes=[f"orgsim-kpi-{name}"]):

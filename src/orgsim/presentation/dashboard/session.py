@@ -45,6 +45,7 @@ SLIDERS: dict[str, tuple[float | None, float | None, float]] = {
     "policy.follow_up_duty": (None, None, 0.01),
     "policy.feedback": (None, None, 0.01),
     "policy.recycling": (None, None, 0.01),
+    "policy.recycle_owner_hours_per_week": (None, 8, 0.5),  # the presets' lever (aligned 4, merged 2)
     "policy.shared_goal": (None, None, 0.01),
     "policy.coordination_hours_per_week": (None, 10, 0.5),
     "policy.message_alignment": (None, None, 0.01),
@@ -191,15 +192,19 @@ class Session:
             setup.twin if setup.twin != self.model.params.structure else _other(self.model.params.structure)
         )
         self.twin = OrgSimModel(**setup.keywords(twin))
+        # the going-concern warm-up (horizon.warmup_days) runs before the page shows day 0
+        while self.model.day < self.model.warmup_days:
+            self.model.step()
+            self.twin.step()
 
     @property
     def day(self) -> int:
-        """Business days simulated so far."""
-        return self.model.day
+        """Measured business days so far (after the warm-up)."""
+        return self.model.measured_days
 
     @property
     def horizon(self) -> int:
-        """Business days in the scenario."""
+        """Measured business days in the scenario (``horizon.days``, after the warm-up)."""
         return self.model.params.horizon.days
 
     @property
