@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
+from tests.tiny_sweeps import SOBOL  # the shared Sobol sweep's experiment
 
 from orgsim.cli import cli
 from orgsim.experiment.analyze import analyze
 from orgsim.experiment.sweep import sweep
-
-SOBOL = """
-name = "sobol"
-design = "sobol"
-samples = 4
-days = 15
-seed = 2
-[set]
-"market.prospects" = 500
-"sales.headcount" = 2
-[factors]
-"marketing.budget" = { range = [0, 2000000] }
-"sla.response_hours" = { range = [1, 96] }
-"""
 
 
 def test_indices_come_first_ranked_and_points_only_on_request(tmp_path):
