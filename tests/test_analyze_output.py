@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
-from tests.tiny_sweeps import SOBOL  # the shared Sobol sweep's experiment
 
 from orgsim.cli import cli
 from orgsim.experiment.analyze import analyze
 from orgsim.experiment.sweep import sweep
+from tiny_sweeps import SOBOL  # the shared Sobol sweep's experiment
 
 
 def test_indices_come_first_ranked_and_points_only_on_request(tmp_path):
