@@ -288,6 +288,20 @@ def test_sla_met_share_is_a_yardstick_that_changes_nothing_without_an_sla():
         assert run.metrics["sla_met_share"] + run.metrics["never_responded_share"] <= 1.0 + 1e-9
 
 
+def test_median_response_is_over_the_measured_cohort_each_lead_once():
+    """median_response_hours is the median first response of the measured MQLs, as the per-lead table has it.
+
+    A warm-up lead first touched after the warm-up, or a re-promoted lead's later touch, is not counted
+    (the same cohort as sla_met_share and never_responded_share).
+    """
+    small = {"horizon.days": 40, "market.prospects": 1500}
+    run = simulate(load_scenario("separate", small), seed=3, leads=True)
+    table = run.leads
+    hours = table.loc[table["source"] == "marketing", "response_hours"].dropna().to_numpy()
+    assert hours.size > 10
+    assert run.metrics["median_response_hours"] == pytest.approx(float(np.median(hours)), rel=1e-6)
+
+
 # -- closed-loop capabilities built from hours ---------------------------------------------------
 
 

@@ -187,6 +187,15 @@ class Cohort:
         total = int(np.count_nonzero(mql))
         return float(np.count_nonzero(np.isnan(self._a("response_hours")[mql])) / total) if total else 0.0
 
+    def first_responses(self) -> np.ndarray:
+        """Calendar hours from MQL to first attempt of the cohort's marketing leads ever attempted.
+
+        One per lead (a re-promoted lead keeps its first); a warm-up lead first touched after the
+        warm-up is not in the cohort, as in ``sla_met_share``.
+        """
+        hours = self._a("response_hours").astype(np.float64)
+        return hours[~np.isnan(hours)]
+
     def leaked_by_cause(self) -> dict[str, int]:
         if self.whole:
             return self.ledger.leaked_by_cause()
@@ -269,7 +278,7 @@ def live_metrics(model: OrgModel) -> dict[str, float]:
     added_arr = cust["new_logo_arr"] + cust["expansion_arr"]
     gm = p.customers.gross_margin
     mqls = cohort.reached(LeadSource.MARKETING, LeadState.MQL)
-    responses = model.response_hours[b.responses :]
+    responses = cohort.first_responses()
     leaked = int(cohort.counts()[LeadState.LEAKED])
     with_intent = cohort.with_intent
     sales_sourced = model.revenue_by_source[1] - b.revenue_by_source[1]
@@ -284,7 +293,7 @@ def live_metrics(model: OrgModel) -> dict[str, float]:
         "leakage_rate": leaked / with_intent if with_intent else float("nan"),
         "leaked_leads": float(leaked),
         "leaked_revenue": float(sum(cohort.leaked_value_by_cause().values())),
-        "median_response_hours": float(np.median(responses)) if responses else float("nan"),
+        "median_response_hours": float(np.median(responses)) if responses.size else float("nan"),
         "never_responded_share": cohort.never_attempted_share(),
         "black_hole_share": model.ledger.black_hole_share(model.max_attempts, start=cohort.lo),
         **model.ledger.handoff_leakage(start=cohort.lo),
