@@ -410,11 +410,12 @@ class Sales(Section):
         "Base chance an SQL becomes an opportunity.",
     )
     win_rate: float = param(
-        0.27,
+        0.24,
         "probability",
         0.0,
         1.0,
-        "opportunity->won 20-30% [funnel_benchmarks, ?]",
+        "calibrated: opportunity->won 20-30% [funnel_benchmarks, ?] for every structure (0.27 gave "
+        "32-34%: fit x attention x perception lift the base ~1.2x); docs/model.md §9",
         "Base chance an opportunity is won by an average rep with full attention.",
     )
     trust_initial: float = param(0.5, "score 0-1", 0.0, 1.0, doc="Initial trust in marketing's leads.")
