@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from orgsim.model.calendar import WEEK_DAYS, WORKDAY_START
+from orgsim.model.friction import FrictionSource
 from orgsim.model.lifecycle import LeadSource, LeadState, LeakCause, Opportunity, WorkedLead
 from orgsim.model.luck import Draw
 
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
     from orgsim.params import Sales
 
-WORKDAY_START = 9.0  # hour of the day work starts; leads arrive around the clock
 REVIEW_HOURS = 0.1  # time to review an MQL and accept or reject it
 
 # channel: (relative cost per touch, relative engagement per touch, targeting precision)
@@ -460,7 +461,7 @@ class Salesperson(mesa.Agent):
     def reject(self, lead: WorkedLead) -> None:
         """Reject an MQL as junk: marketing resents it, learns from it, and the lead goes back."""
         m = self.model
-        m.friction.event("rejected_lead", m.heat)
+        m.friction.event(FrictionSource.REJECTED_LEAD, m.heat)
         m.marketing.learn()
         m.return_to_marketing(lead, LeakCause.WRONGLY_REJECTED)
 
@@ -511,8 +512,8 @@ class Salesperson(mesa.Agent):
                 prospect=lead.prospect,
                 value=float(m.market.deal_size[lead.prospect]),
                 close_day=m.day + cycle,
-                daily_hours=s.opportunity_hours_per_week / 5.0,
-                hours_needed=s.opportunity_hours_per_week / 5.0 * cycle,
+                daily_hours=s.opportunity_hours_per_week / WEEK_DAYS,
+                hours_needed=s.opportunity_hours_per_week / WEEK_DAYS * cycle,
                 marketing_sourced=lead.source == LeadSource.MARKETING,
             )
         )
@@ -548,7 +549,7 @@ class Salesperson(mesa.Agent):
                 if not w.accepted and w.arrival_day < oldest:
                     oldest = w.arrival_day
         for _ in expired:  # marketing blames sales for each (the heat may rise event by event)
-            m.friction.event("unworked_lead", m.heat)
+            m.friction.event(FrictionSource.UNWORKED_LEAD, m.heat)
         causes = [LeakCause.NEVER_FOLLOWED_UP if w.ignored else LeakCause.QUEUE_EXPIRED for w in expired]
         m.return_many_to_marketing(expired, causes)
         self.queue = keep
@@ -631,7 +632,7 @@ class Head(mesa.Agent):
             shift = wanted * (1 - pol.joint_planning)  # joint planning meets in the middle
             gap = abs(wanted) / pol.max_budget_shift if pol.max_budget_shift > 0 else 0.0
             if gap > 0:
-                m.friction.event("budget_dispute", m.heat * gap * (1 - pol.joint_planning))
+                m.friction.event(FrictionSource.BUDGET_DISPUTE, m.heat * gap * (1 - pol.joint_planning))
         m.set_budgets(shift)
 
     def outbound_wanted(self) -> float:

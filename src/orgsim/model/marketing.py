@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from orgsim.model.calendar import YEAR_DAYS
 from orgsim.model.lifecycle import LeadSource, LeadState, LeakCause
 from orgsim.model.luck import Draw
 
 if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
 
-YEAR_DAYS = 250
 ENGAGEMENT_HALF_SCORE = 1.0  # engagement at which the activity part of the score is 0.5
 
 

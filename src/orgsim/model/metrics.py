@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 
 from orgsim.measures import MEASURES, Measure
+from orgsim.model.calendar import YEAR_DAYS
 from orgsim.model.lifecycle import FUNNEL_STAGES, LeadSource, LeadState, LeakCause
 
 if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
 
-YEAR_DAYS = 250
 
 # the measures this model emits, in the order of every table; labels, units and meanings are
 # described once in orgsim.measures (add a measure there first, then list it here)

@@ -18,25 +18,21 @@ import numpy as np
 
 from orgsim.model.agents import (
     CHANNELS,
-    WORKDAY_START,
     Head,
     Marketer,
     Salesperson,
     deadline_days,
     working_hours_between,
 )
+from orgsim.model.calendar import MONTH_DAYS, QUARTER_DAYS, WEEK_DAYS, WORKDAY_HOURS, WORKDAY_START, YEAR_DAYS
 from orgsim.model.customers import Customers
-from orgsim.model.friction import Friction
+from orgsim.model.friction import Friction, FrictionSource
 from orgsim.model.lifecycle import STATES, LeadSource, LeadState, LeakCause, Ledger, Opportunity, WorkedLead
 from orgsim.model.luck import Draw, Luck
 from orgsim.model.market import Market
 from orgsim.model.marketing import MarketingPipeline
 from orgsim.scenario import Scenario
 
-QUARTER_DAYS = 63
-MONTH_DAYS = 21
-YEAR_DAYS = 250
-WORKDAY_HOURS = 8.0
 BUSINESS_HOURS_SHARE = 0.75  # B2B inquiries that arrive in working hours (assumption)
 FEW_LEADS = 64  # below this many leads, closing them one at a time is cheaper than in numpy
 
@@ -107,13 +103,13 @@ class OrgModel(mesa.Model):
         self.skill_factor = 1.0 - pol.skill_dilution * generalism
         self.role_switch_hours = pol.role_switch_hours * generalism
         self.effort = 1.0 - pol.free_riding * pol.shared_goal
-        self.coordination_hours_day = pol.coordination_hours_per_week / 5.0
+        self.coordination_hours_day = pol.coordination_hours_per_week / WEEK_DAYS
         # closed-loop capabilities, built from hours: win/loss reviews in the joint meetings (outcomes
         # a week they get through) and someone who owns returned leads (leads a day re-qualified)
         self.review_capacity_week = pol.coordination_hours_per_week * pol.review_share * pol.reviews_per_hour
         self.outcomes_this_week = 0
         self.outcomes_last_week = 0
-        self.recycle_capacity_day = pol.recycle_owner_hours_per_week / 5.0 / pol.requalify_hours
+        self.recycle_capacity_day = pol.recycle_owner_hours_per_week / WEEK_DAYS / pol.requalify_hours
         self.recycle_slots = 0.0
         self.max_attempts = scenario.sla.attempts if scenario.sla.enabled else scenario.sales.attempts
         self.stage_value = self._stage_values()
@@ -203,7 +199,7 @@ class OrgModel(mesa.Model):
     def step(self) -> None:
         """One business day."""
         self.ledger.today = self.day
-        if self.day % 5 == 0:
+        if self.day % WEEK_DAYS == 0:
             self.outcomes_last_week, self.outcomes_this_week = self.outcomes_this_week, 0
         self.recycle_slots = self.recycle_capacity_day
         self.open_and_close_buying_windows()
@@ -270,7 +266,7 @@ class OrgModel(mesa.Model):
         """Monthly: under an SLA, marketing missing its MQL quota is a breach sales resents."""
         if self.params.sla.enabled and self.mql_quota_month > 0:
             if self.marketing.mqls_this_month < self.mql_quota_month:
-                self.friction.event("sla_breach", self.heat)
+                self.friction.event(FrictionSource.SLA_BREACH, self.heat)
                 self.sla_breaches += 1
         self.marketing.mqls_this_month = 0
 
@@ -313,7 +309,7 @@ class OrgModel(mesa.Model):
         """
         lost = self.coordination_hours_day + self.role_switch_hours + self.dispute_hours_per_person
         if self.marketers:
-            lost += self.params.policy.recycle_owner_hours_per_week / 5.0 / len(self.marketers)
+            lost += self.params.policy.recycle_owner_hours_per_week / WEEK_DAYS / len(self.marketers)
         return max(0.0, 1.0 - lost / WORKDAY_HOURS)
 
     @property
@@ -614,7 +610,7 @@ class OrgModel(mesa.Model):
         limit = self.params.sales.lead_expiry_days
         stale = [w for w in self.inbox.values() if self.day - w.arrival_day >= limit]
         for _ in stale:  # marketing blames sales for each (closing a lead moves no heat)
-            self.friction.event("unworked_lead", self.heat)
+            self.friction.event(FrictionSource.UNWORKED_LEAD, self.heat)
         self.close_held(stale, LeakCause.HANDOFF_LOST)
 
     def record_response(self, lead: WorkedLead, hour: float) -> None:
@@ -633,7 +629,7 @@ class OrgModel(mesa.Model):
                 self.sla_met += not late and lead.lead >= self.baseline.first_lead
             if sla.enabled and late:
                 self.sla_breaches += 1
-                self.friction.event("sla_breach", self.heat)
+                self.friction.event(FrictionSource.SLA_BREACH, self.heat)
 
     def perception_factor(self, prospect: int) -> float:
         """How consistent messages the buyer heard change conversion (1.0 at neutral)."""
@@ -656,10 +652,11 @@ class OrgModel(mesa.Model):
             # a visible commission cheque beside marketers' annual bonus (worse in one team)
             size = deal.value / self.params.market.deal_size
             mixed = 1.5 if pol.mixed_plans else 1.0
-            self.friction.event("comp_inequity", self.heat * (1 - pol.shared_goal) * mixed * size)
+            resentment = self.heat * (1 - pol.shared_goal) * mixed * size
+            self.friction.event(FrictionSource.COMP_INEQUITY, resentment)
             disputed = self.chance(deal.lead, Draw.CREDIT_DISPUTE) < 0.5 * (1 - pol.shared_goal)
             if deal.marketing_sourced and disputed:
-                self.friction.event("credit_dispute", self.heat)
+                self.friction.event(FrictionSource.CREDIT_DISPUTE, self.heat)
 
     @property
     def quota_pressure(self) -> float:
