@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from orgsim import load_scenario
-from orgsim.model.agents import deadline_day, deadline_days
 from orgsim.model.lifecycle import LeadState, LeakCause
 from orgsim.model.model import OrgModel
+from orgsim.model.sla import deadline_day, deadline_days
 
 LEDGER_ARRAYS = ("state", "cause", "value", "recycles", "since_day", "closed_day", "intent", "peak")
 

@@ -42,97 +42,6 @@ CHANNELS: dict[str, tuple[float, float, float]] = {
 }
 
 
-def working_hours_between(start: float, end: float, hours_per_day: float = 8.0) -> float:
-    """Working hours between two absolute times (hours), as an SLA clock counts them."""
-    total = 0.0
-    day = int(start // 24)
-    while day * 24.0 <= end:
-        open_, close = day * 24.0 + WORKDAY_START, day * 24.0 + WORKDAY_START + hours_per_day
-        total += max(0.0, min(end, close) - max(start, open_))
-        day += 1
-    return total
-
-
-def working_deadline(start: float, hours: float, hours_per_day: float = 8.0) -> float:
-    """The absolute time (hours) at which ``hours`` working hours after ``start`` have passed."""
-    day = int(start // 24)
-    left = hours
-    while True:
-        open_, close = day * 24.0 + WORKDAY_START, day * 24.0 + WORKDAY_START + hours_per_day
-        begin = max(start, open_)
-        if begin < close:
-            if begin + left <= close:
-                return begin + left
-            left -= close - begin
-        day += 1
-
-
-_DEADLINE_DAYS: dict[tuple[int, float, float], int] = {}  # walks from a day's opening, by day
-
-
-def deadline_day(start: float, hours: float, hours_per_day: float = 8.0) -> int:
-    """The day of :func:`working_deadline` (``int(deadline // 24)``), without walking a long clock.
-
-    An SLA of hundreds of working hours at one hour a day walks hundreds of days per lead. A
-    clock that starts at an opening (the lead arrived out of hours) walks the same for every lead
-    of that day: walked once and remembered. Otherwise the day is found by division, and by the
-    walk only where the division lands so near a boundary (within 1e-6 h) that the walk's
-    rounding could decide it. Always the same day as ``working_deadline``.
-    """
-    if hours <= 4 * hours_per_day:
-        return int(working_deadline(start, hours, hours_per_day) // 24)
-    day = int(start // 24)
-    open_ = day * 24.0 + WORKDAY_START
-    close = open_ + hours_per_day
-    if start <= open_ or start >= close:  # the clock starts at an opening: the walk depends on the day
-        key = (day if start <= open_ else day + 1, hours, hours_per_day)
-        due = _DEADLINE_DAYS.get(key)
-        if due is None:
-            if len(_DEADLINE_DAYS) > 100_000:
-                _DEADLINE_DAYS.clear()
-            due = _DEADLINE_DAYS[key] = int(working_deadline(start, hours, hours_per_day) // 24)
-        return due
-    first = close - start  # working hours left on day one
-    rest = hours - first
-    full = rest / hours_per_day
-    whole = math.floor(full)
-    left = (full - whole) * hours_per_day  # working hours into the deadline's day
-    edge = 1e-6
-    if rest <= edge or left < edge or hours_per_day - left < edge:
-        return int(working_deadline(start, hours, hours_per_day) // 24)
-    offset = WORKDAY_START + left  # hour of the deadline within its day (may pass midnight)
-    if abs(offset - 24.0) < edge:
-        return int(working_deadline(start, hours, hours_per_day) // 24)
-    return day + whole + 1 + (offset >= 24.0)
-
-
-def deadline_days(starts: np.ndarray, hours: float, hours_per_day: float = 8.0) -> np.ndarray:
-    """:func:`deadline_day` for many start times (absolute hours): the same days, as int64.
-
-    The clock is walked for all of them at once, with the same float operations per lead.
-    """
-    if hours > 4 * hours_per_day:  # a long clock: deadline_day's shortcuts, one at a time
-        return np.array([deadline_day(s, hours, hours_per_day) for s in starts.tolist()], dtype=np.int64)
-    starts = np.asarray(starts, dtype=np.float64)
-    day = np.floor_divide(starts, 24.0)
-    left = np.full(starts.size, float(hours))
-    deadline = np.empty(starts.size)
-    todo = np.arange(starts.size)
-    while todo.size:
-        open_ = day[todo] * 24.0 + WORKDAY_START
-        close = open_ + hours_per_day
-        begin = np.maximum(starts[todo], open_)
-        working = begin < close
-        end = begin + left[todo]
-        done = working & (end <= close)
-        deadline[todo[done]] = end[done]
-        passing = working & ~done
-        left[todo[passing]] -= close[passing] - begin[passing]
-        todo = todo[~done]
-        day[todo] += 1
-    return np.floor_divide(deadline, 24.0).astype(np.int64)
-
-
 def contact_probability(hours: float, sales: Sales, impulse: bool = False) -> float:
     """Chance one attempt reaches a buyer ``hours`` after they raised their hand.
 
@@ -278,7 +187,7 @@ class Salesperson(mesa.Agent):
         self.hours_left = m.sales_hours_today()
         self.clock = m.day * 24.0 + WORKDAY_START
         self.take_from_inbox()
-        if m.params.sales.prioritisation == "sla":
+        if m.sla.by_the_clock:
             self.work_leads()
             self.work_deals()
         else:  # own pipeline first (more of it the less they trust marketing), then leads
@@ -326,11 +235,7 @@ class Salesperson(mesa.Agent):
             if ignore_draw is None:
                 ignore_draw = m.chance(lead.lead, Draw.IGNORED)
             lead.ignored = ignore_draw >= self.willingness * load
-        if m.params.sla.enabled:  # reps work to the SLA deadline
-            due = lead.sla_day
-            if due is None:
-                due = deadline_day(lead.visible_hour, m.params.sla.response_hours, s.hours_per_day)
-            lead.next_day = max(lead.arrival_day, due)
+        m.sla.schedule(lead)  # under an SLA, by the lead's deadline
         self.queue.append(lead)
         self.oldest = min(self.oldest, lead.arrival_day)
         if not lead.ignored:
@@ -354,7 +259,7 @@ class Salesperson(mesa.Agent):
         view = m.inbox_view
         if view is None or view.day != m.day or view.additions != m.inbox_additions:
             view = m.inbox_view = InboxView(m, self._priority)
-        bar = None if m.params.sales.prioritisation == "sla" else self.rejection_bar
+        bar = None if m.sla.by_the_clock else self.rejection_bar
         for lead in view.take(room, bar):
             del m.inbox[lead.lead]
             lead.unowned = False
@@ -366,7 +271,7 @@ class Salesperson(mesa.Agent):
         if rank is not None:  # a lead's priority never changes: computed once
             return rank
         m = self.model
-        if m.params.sales.prioritisation == "sla":
+        if m.sla.by_the_clock:
             rank = lead.visible_hour  # first in, first out against the SLA clock
         else:  # gut feel: best-looking first; on individual commission, the bigger account first
             size = float(m.market.deal_size[lead.prospect]) / m.params.market.deal_size
@@ -411,7 +316,7 @@ class Salesperson(mesa.Agent):
         s = m.params.sales
         hours = 0.0
         if not lead.accepted:
-            m.record_response(lead, self.clock)
+            m.sla.first_touch(lead, self.clock)
             hours += REVIEW_HOURS
             if self.rejects(lead):
                 self.reject(lead)
@@ -432,7 +337,7 @@ class Salesperson(mesa.Agent):
             if reached:
                 lead.reached = True
                 m.ledger.contacted[lead.lead] = True
-            elif lead.attempts >= m.max_attempts:
+            elif lead.attempts >= m.sla.attempts:
                 m.return_to_marketing(lead, LeakCause.TOO_LATE)
                 return hours
             else:

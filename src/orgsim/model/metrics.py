@@ -269,7 +269,7 @@ def live_metrics(model: OrgModel) -> dict[str, float]:
     added_arr = cust["new_logo_arr"] + cust["expansion_arr"]
     gm = p.customers.gross_margin
     mqls = cohort.reached(LeadSource.MARKETING, LeadState.MQL)
-    responses = model.response_hours[b.responses :]
+    responses = model.sla.response_hours[b.responses :]
     leaked = int(cohort.counts()[LeadState.LEAKED])
     with_intent = cohort.with_intent
     sales_sourced = model.revenue_by_source[1] - b.revenue_by_source[1]
@@ -286,9 +286,9 @@ def live_metrics(model: OrgModel) -> dict[str, float]:
         "leaked_revenue": float(sum(cohort.leaked_value_by_cause().values())),
         "median_response_hours": float(np.median(responses)) if responses else float("nan"),
         "never_responded_share": cohort.never_attempted_share(),
-        "black_hole_share": model.ledger.black_hole_share(model.max_attempts, start=cohort.lo),
+        "black_hole_share": model.ledger.black_hole_share(model.sla.attempts, start=cohort.lo),
         **model.ledger.handoff_leakage(start=cohort.lo),
-        "sla_met_share": (model.sla_met - b.sla_met) / mqls if mqls else float("nan"),
+        "sla_met_share": (model.sla.met - b.sla_met) / mqls if mqls else float("nan"),
         "cost": float(cost),
         "contribution": float(recognised - cost),
         "friction_cost": float(friction_cost),

@@ -16,14 +16,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from orgsim.model.agents import (
-    CHANNELS,
-    Head,
-    Marketer,
-    Salesperson,
-    deadline_days,
-    working_hours_between,
-)
+from orgsim.model.agents import CHANNELS, Head, Marketer, Salesperson
 from orgsim.model.calendar import MONTH_DAYS, QUARTER_DAYS, WEEK_DAYS, WORKDAY_HOURS, WORKDAY_START, YEAR_DAYS
 from orgsim.model.customers import Customers
 from orgsim.model.friction import Friction, FrictionSource
@@ -31,6 +24,7 @@ from orgsim.model.lifecycle import STATES, LeadSource, LeadState, LeakCause, Led
 from orgsim.model.luck import Draw, Luck
 from orgsim.model.market import Market
 from orgsim.model.marketing import MarketingPipeline
+from orgsim.model.sla import ServiceLevel
 from orgsim.scenario import Scenario
 
 BUSINESS_HOURS_SHARE = 0.75  # B2B inquiries that arrive in working hours (assumption)
@@ -76,9 +70,9 @@ class Baseline:
             friction_days=f.days,
             friction_contribution=tuple(f.contribution.values()),
             coordination_hours=model.coordination_hours,
-            responses=len(model.response_hours),
-            sla_met=model.sla_met,
-            sla_breaches=model.sla_breaches,
+            responses=len(model.sla.response_hours),
+            sla_met=model.sla.met,
+            sla_breaches=model.sla.breaches,
             revenue_by_source=(model.revenue_by_source[0], model.revenue_by_source[1]),
             first_lead=model.ledger.n,
         )
@@ -111,7 +105,6 @@ class OrgModel(mesa.Model):
         self.outcomes_last_week = 0
         self.recycle_capacity_day = pol.recycle_owner_hours_per_week / WEEK_DAYS / pol.requalify_hours
         self.recycle_slots = 0.0
-        self.max_attempts = scenario.sla.attempts if scenario.sla.enabled else scenario.sales.attempts
         self.stage_value = self._stage_values()
         self._stage_value_array = np.array([self.stage_value.get(state, 0.0) for state in LeadState])
         self._mean_trust = 0.0  # salespeople's mean trust, recomputed when a rep's trust changes
@@ -129,6 +122,7 @@ class OrgModel(mesa.Model):
         departments = ["marketing", "sales"] if pol.heads == 2 else ["sales and marketing"]
         self.heads = [Head(self, d) for d in departments]
         self.marketing = MarketingPipeline(self)
+        self.sla = ServiceLevel(self)
 
         self._route = 0
         self.worked: dict[int, WorkedLead] = {}  # leads in salespeople's queues, by lead id
@@ -147,10 +141,6 @@ class OrgModel(mesa.Model):
         self.lost = 0
         self.revenue_target = 0.0
         self.revenue_at_plan = 0.0
-        self.mql_quota_month = 0.0
-        self.response_hours: list[float] = []
-        self.sla_breaches = 0
-        self.sla_met = 0  # MQLs first attempted within sla.response_hours working hours
         self.friction_hours_today = 0.0
         self.coordination_hours = 0.0
         self.revenue_by_source = [0.0, 0.0]
@@ -206,7 +196,7 @@ class OrgModel(mesa.Model):
         if self.day % QUARTER_DAYS == 0:
             self.heads[0].plan_quarter()
         if self.day % MONTH_DAYS == MONTH_DAYS - 1:
-            self.check_mql_quota()
+            self.sla.check_mql_quota()
         self.market.decay_engagement()
         for marketer in self.marketers:
             marketer.step()
@@ -259,16 +249,7 @@ class OrgModel(mesa.Model):
         last_quarter = self.revenue - self.revenue_at_plan
         self.revenue_at_plan = self.revenue
         self.revenue_target = max(last_quarter, self.revenue_target) * 1.05
-        per_mql = sc.market.deal_size * self.stage_value[LeadState.MQL] * 0.5
-        self.mql_quota_month = self.revenue_target / 3 / per_mql if per_mql > 0 else 0.0
-
-    def check_mql_quota(self) -> None:
-        """Monthly: under an SLA, marketing missing its MQL quota is a breach sales resents."""
-        if self.params.sla.enabled and self.mql_quota_month > 0:
-            if self.marketing.mqls_this_month < self.mql_quota_month:
-                self.friction.event(FrictionSource.SLA_BREACH, self.heat)
-                self.sla_breaches += 1
-        self.marketing.mqls_this_month = 0
+        self.sla.set_quota(self.revenue_target)
 
     @property
     def heat(self) -> float:
@@ -518,11 +499,7 @@ class OrgModel(mesa.Model):
         log1p, normal_of = math.log1p, luck.normal_of  # scalar, as one lead's draw is computed
         delay = np.array([-pol.handoff_delay_hours * log1p(-u) for u in delay_draw.tolist()])
         visible_hour = mql_hour + delay
-        sla = self.params.sla
-        if sla.enabled:  # the day each lead's SLA deadline falls on, for the rep who takes it
-            sla_days = deadline_days(visible_hour, sla.response_hours, hpd).tolist()
-        else:
-            sla_days = [None] * leads.size
+        sla_days = self.sla.deadline_days(visible_hour)  # for the rep who takes each lead
         gut = [normal_of(u) for u in gut_draw.tolist()]
         gut_noise = 0.1 + 0.2 * mk.hard[pro]  # hard leads are hard to judge for reps too
         fit = mk.fit[pro].astype(np.float64)
@@ -612,24 +589,6 @@ class OrgModel(mesa.Model):
         for _ in stale:  # marketing blames sales for each (closing a lead moves no heat)
             self.friction.event(FrictionSource.UNWORKED_LEAD, self.heat)
         self.close_held(stale, LeakCause.HANDOFF_LOST)
-
-    def record_response(self, lead: WorkedLead, hour: float) -> None:
-        """First touch: log the speed to lead and check it against the SLA."""
-        lead.first_attempt_hour = hour
-        response = hour - lead.mql_hour
-        if lead.source == LeadSource.MARKETING:
-            self.response_hours.append(response)
-            sla = self.params.sla
-            waited = working_hours_between(lead.mql_hour, hour, self.params.sales.hours_per_day)
-            late = sla.response_hours < waited
-            if np.isnan(self.ledger.response_hours[lead.lead]):  # a re-promoted lead keeps its first
-                self.ledger.response_hours[lead.lead] = response
-                # over the measured cohort, as sla_met_share's denominator (its MQLs): a warm-up
-                # lead first touched after the warm-up is not counted (first_lead is 0 until then)
-                self.sla_met += not late and lead.lead >= self.baseline.first_lead
-            if sla.enabled and late:
-                self.sla_breaches += 1
-                self.friction.event(FrictionSource.SLA_BREACH, self.heat)
 
     def perception_factor(self, prospect: int) -> float:
         """How consistent messages the buyer heard change conversion (1.0 at neutral)."""
