@@ -26,7 +26,6 @@ from orgsim.model.lifecycle import LeadSource, LeadState, LeakCause, Opportunity
 from orgsim.model.luck import Draw
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
 
     from orgsim.model.model import OrgModel
     from orgsim.params import Sales
@@ -71,69 +70,7 @@ def intent_warmth(hours: float, sales: Sales, impulse: bool = False) -> float:
     return (sales.intent_floor + (1.0 - sales.intent_floor) * hot) * still_ours
 
 
-class InboxView:
-    """The shared inbox as reps see it today: visible leads in the reps' order, sorted once.
-
-    Every rep used to sort the whole inbox for itself (reps x inbox log inbox a day). The order
-    is the same for all of them (a lead's priority does not depend on who reads it) and, while
-    reps work, leads only leave the inbox, so one stable sort serves every rep: each takes the
-    first leads still there that clear its own rejection bar, exactly as its own sort would give.
-    """
-
-    def __init__(self, model: OrgModel, priority: Callable[[WorkedLead], float]) -> None:
-        self.day = model.day
-        self.additions = model.inbox_additions
-        day_end = model.day * 24.0 + WORKDAY_START + model.params.sales.hours_per_day
-        self.leads = sorted((w for w in model.inbox.values() if w.visible_hour < day_end), key=priority)
-        marketing = LeadSource.MARKETING  # only a marketing lead can be rejected
-        self.quality = [w.perceived if w.source == marketing else math.inf for w in self.leads]
-        self.start = 0  # leads before this index have all left the inbox
-        self.perceived: np.ndarray | None = None  # for long inboxes: bars compared in numpy
-        self.gone: np.ndarray | None = None
-
-    def take(self, room: int, bar: float | None) -> list[WorkedLead]:
-        """Up to ``room`` leads still in the inbox, in order, whose quality clears ``bar`` (None: any)."""
-        leads = self.leads
-        while self.start < len(leads) and not _in_inbox(leads[self.start]):
-            self.start += 1
-        if len(leads) - self.start < SCAN_AT_MOST:
-            out = []
-            if bar is None:
-                bar = -math.inf
-            for i in range(self.start, len(leads)):
-                if self.quality[i] >= bar:  # (not below the bar: what rejects() asks)
-                    w = leads[i]
-                    if w.unowned and not w.closed:
-                        out.append(w)
-                        if len(out) == room:
-                            break
-            return out
-        if self.perceived is None:
-            self.perceived = np.array(self.quality)
-            self.gone = np.zeros(len(leads), dtype=bool)
-        ok = ~self.gone[self.start :]
-        if bar is not None:
-            ok &= self.perceived[self.start :] >= bar
-        out: list[WorkedLead] = []
-        candidates = np.flatnonzero(ok) + self.start
-        chunk = room + 16  # look at a few more than room: some may have left the inbox
-        for at in range(0, candidates.size, chunk):
-            for i in candidates[at : at + chunk].tolist():
-                w = leads[i]
-                self.gone[i] = True  # taken now, or found to have left the inbox
-                if _in_inbox(w):
-                    out.append(w)
-                    if len(out) == room:
-                        return out
-        return out
-
-
 RANK = operator.attrgetter("rank")  # a lead's place in a rep's order, once computed
-SCAN_AT_MOST = 256  # inboxes shorter than this are scanned in Python, longer ones in numpy
-
-
-def _in_inbox(lead: WorkedLead) -> bool:
-    return lead.unowned and not lead.closed
 
 
 class Marketer(mesa.Agent):
@@ -251,18 +188,15 @@ class Salesperson(mesa.Agent):
         passes over leads that look below the bar they would reject at.
         """
         m = self.model
-        if not m.inbox:
+        desk = m.desk
+        if not desk.inbox:
             return
         room = int(m.params.sales.queue_tolerance * self.willingness) - self.backlog
         if room <= 0:
             return
-        view = m.inbox_view
-        if view is None or view.day != m.day or view.additions != m.inbox_additions:
-            view = m.inbox_view = InboxView(m, self._priority)
         bar = None if m.sla.by_the_clock else self.rejection_bar
-        for lead in view.take(room, bar):
-            del m.inbox[lead.lead]
-            lead.unowned = False
+        for lead in desk.view(self._priority).take(room, bar):
+            desk.take_from_inbox(lead)
             self.receive(lead, chosen=True)
 
     # -- leads -------------------------------------------------------------------------------
@@ -338,7 +272,7 @@ class Salesperson(mesa.Agent):
                 lead.reached = True
                 m.ledger.contacted[lead.lead] = True
             elif lead.attempts >= m.sla.attempts:
-                m.return_to_marketing(lead, LeakCause.TOO_LATE)
+                m.desk.return_to_marketing([lead], LeakCause.TOO_LATE)
                 return hours
             else:
                 lead.next_day = m.day + max(1, round(s.attempt_spacing_days))
@@ -368,7 +302,7 @@ class Salesperson(mesa.Agent):
         m = self.model
         m.friction.event(FrictionSource.REJECTED_LEAD, m.heat)
         m.marketing.learn()
-        m.return_to_marketing(lead, LeakCause.WRONGLY_REJECTED)
+        m.desk.return_to_marketing([lead], LeakCause.WRONGLY_REJECTED)
 
     def qualify(self, lead: WorkedLead) -> bool:
         """A conversation: qualify (SQL, maybe an opportunity) or return the lead. True if SQL.
@@ -391,12 +325,12 @@ class Salesperson(mesa.Agent):
             warmth = s.intent_floor
         chance = s.qualify_rate * self.skill * m.skill_factor * m.perception_factor(pro) * warmth
         if not real or m.chance(lead.lead, Draw.QUALIFIED) >= min(0.95, chance):
-            m.return_to_marketing(lead, LeakCause.NEVER_RECYCLED)
+            m.desk.return_to_marketing([lead], LeakCause.NEVER_RECYCLED)
             return False
         m.ledger.move(lead.lead, LeadState.SQL)
         p_opp = s.opportunity_rate * (0.5 + float(mk.fit[pro]))
         if m.chance(lead.lead, Draw.EVALUATES) >= min(0.95, p_opp):  # the buyer declines to evaluate us
-            m.finish(lead)
+            m.desk.finish(lead)
             m.ledger.move(lead.lead, LeadState.LOST)
             return True
         self.open_opportunity(lead)
@@ -405,7 +339,7 @@ class Salesperson(mesa.Agent):
     def open_opportunity(self, lead: WorkedLead) -> None:
         """The buyer evaluates us: a deal with a decision day and the selling time it needs."""
         m = self.model
-        m.finish(lead)
+        m.desk.finish(lead)
         m.ledger.move(lead.lead, LeadState.OPPORTUNITY)
         s = m.params.sales
         z = m.normal_chance(lead.lead, Draw.CYCLE)
@@ -456,7 +390,7 @@ class Salesperson(mesa.Agent):
         for _ in expired:  # marketing blames sales for each (the heat may rise event by event)
             m.friction.event(FrictionSource.UNWORKED_LEAD, m.heat)
         causes = [LeakCause.NEVER_FOLLOWED_UP if w.ignored else LeakCause.QUEUE_EXPIRED for w in expired]
-        m.return_many_to_marketing(expired, causes)
+        m.desk.return_to_marketing(expired, causes)
         self.queue = keep
         self.closed_in_queue = 0
         self.oldest = oldest

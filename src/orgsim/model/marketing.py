@@ -94,20 +94,15 @@ class MarketingPipeline:
         self.nurture_ids = np.concatenate([self.nurture_ids, ids])
         self.noise = np.concatenate([self.noise, noise.astype(np.float32)])
 
-    def recycle(self, lead: int) -> None:
-        """A lead sales returned goes back to nurture, to be re-scored and maybe re-promoted.
+    def recycle(self, leads: list[int]) -> None:
+        """Leads sales returned go back to nurture, in order, to be re-scored and maybe re-promoted.
 
-        Its read error is fixed now (what marketing knows today); it joins the pool with the
+        Their read error is fixed now (what marketing knows today); they join the pool with the
         day's other returns (one array operation instead of one per lead).
         """
-        self.model.ledger.since_day[lead] = self.model.day
-        self._returned.append((lead, *self._noise_sds()))
-
-    def recycle_many(self, leads: np.ndarray) -> None:
-        """:meth:`recycle` for many leads, in order."""
         self.model.ledger.since_day[leads] = self.model.day
         sds = self._noise_sds()
-        self._returned.extend((lead, *sds) for lead in leads.tolist())
+        self._returned.extend((lead, *sds) for lead in leads)
 
     def _take_returned(self) -> None:
         """Returned leads join the nurture pool, in the order they came back."""
@@ -153,13 +148,13 @@ class MarketingPipeline:
         promoted = ids[mql]
         m.ledger.move_many(promoted, LeadState.MQL)
         self.mqls_this_month += promoted.size
-        m.hand_off_many(promoted)
+        m.desk.hand_off(promoted)
 
     def close_stale(self, leads: np.ndarray) -> None:
         """Leads nurtured too long without reaching MQL are closed (leaked if the buyer had intent)."""
         recycled = self.model.ledger.state[leads] == LeadState.RECYCLED
         for cause, these in ((LeakCause.LOST_IN_NURTURE, recycled), (LeakCause.MISSED_BY_SCORING, ~recycled)):
-            self.model.close_many(leads[these], cause)
+            self.model.desk.close(leads[these], cause)
 
     def learn(self) -> None:
         """A sales outcome reaches marketing, or not; if it does, scoring and targeting improve.

@@ -232,7 +232,7 @@ def pipeline_customer_value(model: OrgModel) -> float:
     cust = model.customers
     fit, perception = mk.fit[pro].astype(np.float64), mk.perception[pro].astype(np.float64)
     churn = cust.churn_chance(fit, perception, np.zeros(acv.size))
-    return float(model.stage_value[LeadState.OPPORTUNITY] * cust.lifetime_value(acv, churn).sum())
+    return float(model.desk.stage_value[LeadState.OPPORTUNITY] * cust.lifetime_value(acv, churn).sum())
 
 
 def live_metrics(model: OrgModel) -> dict[str, float]:

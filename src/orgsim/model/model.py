@@ -10,17 +10,17 @@ mechanism named in docs/model.md, never through a structure switch.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
 from orgsim.model.agents import CHANNELS, Head, Marketer, Salesperson
-from orgsim.model.calendar import MONTH_DAYS, QUARTER_DAYS, WEEK_DAYS, WORKDAY_HOURS, WORKDAY_START, YEAR_DAYS
+from orgsim.model.calendar import MONTH_DAYS, QUARTER_DAYS, WEEK_DAYS, WORKDAY_HOURS, YEAR_DAYS
 from orgsim.model.customers import Customers
+from orgsim.model.desk import SalesDesk
 from orgsim.model.friction import Friction, FrictionSource
-from orgsim.model.lifecycle import STATES, LeadSource, LeadState, LeakCause, Ledger, Opportunity, WorkedLead
+from orgsim.model.lifecycle import LeadSource, LeadState, Ledger, Opportunity, WorkedLead
 from orgsim.model.luck import Draw, Luck
 from orgsim.model.market import Market
 from orgsim.model.marketing import MarketingPipeline
@@ -103,10 +103,6 @@ class OrgModel(mesa.Model):
         self.review_capacity_week = pol.coordination_hours_per_week * pol.review_share * pol.reviews_per_hour
         self.outcomes_this_week = 0
         self.outcomes_last_week = 0
-        self.recycle_capacity_day = pol.recycle_owner_hours_per_week / WEEK_DAYS / pol.requalify_hours
-        self.recycle_slots = 0.0
-        self.stage_value = self._stage_values()
-        self._stage_value_array = np.array([self.stage_value.get(state, 0.0) for state in LeadState])
         self._mean_trust = 0.0  # salespeople's mean trust, recomputed when a rep's trust changes
         self._trust_stale = True
 
@@ -124,11 +120,7 @@ class OrgModel(mesa.Model):
         self.marketing = MarketingPipeline(self)
         self.sla = ServiceLevel(self)
 
-        self._route = 0
-        self.worked: dict[int, WorkedLead] = {}  # leads in salespeople's queues, by lead id
-        self.inbox: dict[int, WorkedLead] = {}  # MQLs no rep owns yet (the shared inbox), by lead id
-        self.inbox_additions = 0  # leads ever put in the inbox (a rep's sorted view is of one state)
-        self.inbox_view = None  # today's inbox in the reps' order, sorted once (agents.InboxView)
+        self.desk = SalesDesk(self)
 
         # money (currency per business day) and running totals
         self.program_budget_day = 0.0
@@ -169,29 +161,13 @@ class OrgModel(mesa.Model):
     def _skill(self, mean: float) -> float:
         return float(max(0.2, self.rng.normal(mean, 0.15 * mean)))
 
-    def _stage_values(self) -> dict[int, float]:
-        """Chance a fitting in-market lead at each stage would have been won if worked well."""
-        s = self.params.sales
-        win = s.win_rate
-        opp = s.opportunity_rate * win
-        sql = s.qualify_rate * opp
-        contact = min(1.0, s.contact_rate * 2 * s.contact_floor) * sql  # several attempts, cooled
-        return {
-            LeadState.INQUIRY: contact,
-            LeadState.MQL: contact,
-            LeadState.SAL: contact,
-            LeadState.SQL: opp,
-            LeadState.OPPORTUNITY: win,
-            LeadState.RECYCLED: contact,
-        }
-
     # -- the day ---------------------------------------------------------------------------
     def step(self) -> None:
         """One business day."""
         self.ledger.today = self.day
         if self.day % WEEK_DAYS == 0:
             self.outcomes_last_week, self.outcomes_this_week = self.outcomes_this_week, 0
-        self.recycle_slots = self.recycle_capacity_day
+        self.desk.open_day()
         self.open_and_close_buying_windows()
         if self.day % QUARTER_DAYS == 0:
             self.heads[0].plan_quarter()
@@ -207,7 +183,7 @@ class OrgModel(mesa.Model):
         self.run_outbound_team()
         if self.salespeople:
             self.agents_by_type[Salesperson].shuffle_do("step")
-        self.expire_unowned_leads()
+        self.desk.expire_unowned()
         self.friction_hours_today = self.friction.end_day()
         self.coordination_hours += self.coordination_hours_day * (len(self.salespeople) + len(self.marketers))
         self.customers.step()
@@ -250,6 +226,10 @@ class OrgModel(mesa.Model):
         self.revenue_at_plan = self.revenue
         self.revenue_target = max(last_quarter, self.revenue_target) * 1.05
         self.sla.set_quota(self.revenue_target)
+
+    def raise_tension(self, source: FrictionSource, weight: float = 1.0) -> None:
+        """One friction event from ``source``, landing as hard as today's :attr:`heat` (times ``weight``)."""
+        self.friction.event(source, self.heat * weight)
 
     @property
     def heat(self) -> float:
@@ -325,228 +305,9 @@ class OrgModel(mesa.Model):
         leads = self.ledger.open_lead[entered]
         live = leads >= 0
         self.ledger.intent[leads[live]] |= self.has_intent(entered[live])
-        closing = self.market.due_exits(self.day)
-        bought = self.market.close_windows(closing)
+        bought = self.market.close_windows(self.market.due_exits(self.day))
         leads = self.ledger.open_lead[bought]
-        leads = leads[leads >= 0]
-        if leads.size == 0:
-            return
-        # leads in nurture (nobody in sales holds them) leak at once; the rest one by one
-        state = self.ledger.state[leads]
-        nurtured = (state == LeadState.INQUIRY) | (state == LeadState.RECYCLED)
-        if self.worked:
-            worked = self.worked
-            nurtured &= np.array([lead not in worked for lead in leads.tolist()], dtype=bool)
-        for cause, in_state in (
-            (LeakCause.MISSED_BY_SCORING, LeadState.INQUIRY),
-            (LeakCause.LOST_IN_NURTURE, LeadState.RECYCLED),
-        ):
-            these = leads[nurtured & (state == in_state)]
-            # they were in market and bought: real intent if they fit (else no loss to us)
-            self.ledger.intent[these] |= self.fits(self.ledger.prospect[these])
-            self.close_many(these, cause)
-        self.lose_to_competitors(leads[~nurtured])
-
-    def lose_to_competitors(self, leads: np.ndarray) -> None:
-        """Buyers with live leads in sales bought elsewhere before we won them: the leads leak.
-
-        The cause is where each lead stood: ignored by its rep, unowned in the inbox, or worked
-        too late. Each leaves its queue or the inbox; the ledger closes them in one pass (the
-        same outcome, in the same order, as one at a time).
-        """
-        if leads.size == 0:
-            return
-        state = self.ledger.state[leads]
-        causes = np.full(leads.size, LeakCause.TOO_LATE, dtype=np.int8)
-        causes[state == LeadState.INQUIRY] = LeakCause.MISSED_BY_SCORING
-        causes[state == LeadState.RECYCLED] = LeakCause.LOST_IN_NURTURE
-        in_sales = (state != LeadState.INQUIRY) & (state != LeadState.RECYCLED)
-        for i, lead in enumerate(leads.tolist()):
-            worked = self.worked.get(lead)
-            if worked is None:
-                continue
-            if in_sales[i]:
-                if worked.ignored:
-                    causes[i] = LeakCause.NEVER_FOLLOWED_UP
-                elif worked.unowned:
-                    causes[i] = LeakCause.HANDOFF_LOST
-            self.finish(worked)
-        # they were in market and bought: real intent if they fit (else no loss to us)
-        self.ledger.intent[leads] |= self.fits(self.ledger.prospect[leads])
-        for cause in np.unique(causes).tolist():
-            self.close_many(leads[causes == cause], LeakCause(cause))
-
-    # -- lead bookkeeping ----------------------------------------------------------------------
-    def close(self, lead: int, cause: LeakCause) -> None:
-        """Close a live lead: leaked with ``cause`` if the buyer has real intent, else disqualified."""
-        pro = self.ledger.prospect.item(lead)
-        state = STATES[self.ledger.state.item(lead)]
-        worked = self.worked.get(lead)  # (a nurtured lead leaves the pool at its next scoring)
-        if worked is not None:
-            self.finish(worked)
-        mk = self.market
-        if self.ledger.intent[lead] or (mk.in_market[pro] and mk.fit[pro] >= self.params.sales.fit_min):
-            self.ledger.intent[lead] = True
-            value = float(self.market.deal_size[pro]) * self.stage_value[state]
-            self.ledger.leak(lead, cause, value)
-        else:
-            self.ledger.move(lead, LeadState.DISQUALIFIED)
-
-    def close_many(self, leads: np.ndarray, cause: LeakCause) -> None:
-        """:meth:`close` for many live leads nobody in sales holds (any more).
-
-        The leads are in nurture, just promoted, or already taken out of sales' queues and inbox.
-        Vectorised over the ledger with the same outcome as closing them one by one in order.
-        """
-        if leads.size == 0:
-            return
-        ledger = self.ledger
-        pro = ledger.prospect[leads]
-        intent = ledger.intent[leads] | self.has_intent(pro)
-        ledger.intent[leads] = intent
-        value = self.market.deal_size[pro].astype(np.float64) * self._stage_value_array[ledger.state[leads]]
-        ledger.close_many(leads, cause, value)
-
-    def close_held(self, leads: list[WorkedLead], cause: LeakCause) -> None:
-        """:meth:`close` for many leads sales holds, in order, with the same outcome."""
-        if len(leads) < FEW_LEADS:  # a handful: one at a time beats numpy's per-call overhead
-            for lead in leads:
-                self.close(lead.lead, cause)
-            return
-        for lead in leads:  # out of sales' hands now, out of the ledger in one pass
-            self.finish(lead)
-        self.close_many(np.fromiter((w.lead for w in leads), dtype=np.int64, count=len(leads)), cause)
-
-    def finish(self, lead: WorkedLead) -> None:
-        """A lead leaves sales' hands: its rep's queue or the shared inbox (won, lost, returned, closed)."""
-        lead.leave_queue()
-        self.worked.pop(lead.lead, None)
-        if lead.unowned:
-            del self.inbox[lead.lead]
-
-    def return_to_marketing(self, lead: WorkedLead, cause: LeakCause) -> None:
-        """Sales gives a lead back: recycled to nurture if the process does that, else closed.
-
-        Someone who owns returned leads (``policy.recycle_owner_hours_per_week``) re-qualifies
-        them while today's hours last; beyond that a CRM rule catches a lead with chance
-        ``policy.recycling`` (CMO Council 2004: 73% of firms have no re-qualifying process). A
-        recycled lead is re-scored and can come back.
-        """
-        self.finish(lead)
-        owned = self.recycle_slots >= 1.0
-        if owned:
-            self.recycle_slots -= 1.0
-        if owned or self.chance(lead.lead, Draw.RECYCLED) < self.params.policy.recycling:
-            self.ledger.move(lead.lead, LeadState.RECYCLED)
-            self.marketing.recycle(lead.lead)
-        else:
-            self.close(lead.lead, cause)
-
-    def return_many_to_marketing(self, leads: list[WorkedLead], causes: list[LeakCause]) -> None:
-        """:meth:`return_to_marketing` for many leads, in order, with the same outcome.
-
-        ``causes[i]`` is the cause ``leads[i]`` leaks with if it is closed rather than recycled.
-        """
-        if len(leads) < FEW_LEADS:  # a handful: one at a time beats numpy's per-call overhead
-            for lead, cause in zip(leads, causes, strict=True):
-                self.return_to_marketing(lead, cause)
-            return
-        for lead in leads:
-            self.finish(lead)
-        ids = np.fromiter((w.lead for w in leads), dtype=np.int64, count=len(leads))
-        pro, episode, handoff = self.ledger.prospect[ids], self.ledger.episode[ids], self.ledger.recycles[ids]
-        recycled = self.luck.uniforms(pro, episode, handoff, Draw.RECYCLED) < self.params.policy.recycling
-        owned = min(len(leads), int(self.recycle_slots))  # the owner takes the first ones, in order
-        recycled[:owned] = True
-        self.recycle_slots -= owned
-        back = ids[recycled]
-        self.ledger.move_many(back, LeadState.RECYCLED)
-        self.marketing.recycle_many(back)
-        cause = np.array(causes, dtype=np.int8)
-        for c in np.unique(cause[~recycled]).tolist():
-            self.close_many(ids[~recycled & (cause == c)], LeakCause(c))
-
-    # -- the hand-off ----------------------------------------------------------------------------
-    def hand_off(self, lead: int) -> None:
-        """Pass an MQL to sales: routed to a named rep, or left in the shared inbox.
-
-        It becomes visible after the CRM sync delay. An unowned lead waits until a rep with room
-        takes it (reps pick the best-looking first); nobody owns what is left.
-        """
-        self.hand_off_many(np.array([lead], dtype=np.int64))
-
-    def hand_off_many(self, leads: np.ndarray) -> None:
-        """:meth:`hand_off` for many MQLs, in order; their chance draws are taken in one pass."""
-        pol = self.params.policy
-        if not self.salespeople:
-            self.close_many(leads, LeakCause.HANDOFF_LOST)
-            return
-        if leads.size == 0:
-            return
-        ledger, mk, luck = self.ledger, self.market, self.luck
-        pro = ledger.prospect[leads]
-        episode = ledger.episode[leads]
-        handoff = ledger.recycles[leads]
-        events = (Draw.INQUIRY_HOUR, Draw.INQUIRY_IN_HOURS, Draw.HANDOFF_DELAY, Draw.GUT_FEEL, Draw.ROUTED)
-        when, in_hours, delay_draw, gut_draw, routed_draw, ignore_draw = luck.uniforms_of(
-            pro, episode, handoff, (*events, Draw.IGNORED)
-        ).T
-        ignore_draws = ignore_draw.tolist()
-        # the hour the buyer raised their hand: mostly in working hours (B2B), else any time
-        hpd = self.params.sales.hours_per_day
-        hour = np.where(in_hours < BUSINESS_HOURS_SHARE, WORKDAY_START + when * hpd, when * 24.0)
-        mql_hour = self.day * 24.0 + hour
-        log1p, normal_of = math.log1p, luck.normal_of  # scalar, as one lead's draw is computed
-        delay = np.array([-pol.handoff_delay_hours * log1p(-u) for u in delay_draw.tolist()])
-        visible_hour = mql_hour + delay
-        sla_days = self.sla.deadline_days(visible_hour)  # for the rep who takes each lead
-        gut = [normal_of(u) for u in gut_draw.tolist()]
-        gut_noise = 0.1 + 0.2 * mk.hard[pro]  # hard leads are hard to judge for reps too
-        fit = mk.fit[pro].astype(np.float64)
-        routed = (routed_draw < pol.lead_routing).tolist()
-        day, worked, inbox = self.day, self.worked, self.inbox
-        rows = zip(
-            leads.tolist(),
-            pro.tolist(),
-            mql_hour.tolist(),
-            visible_hour.tolist(),
-            sla_days,
-            fit.tolist(),
-            gut_noise.tolist(),
-            gut,
-            episode.tolist(),
-            handoff.tolist(),
-            routed,
-            ignore_draws,
-            strict=True,
-        )
-        for lead, p, mql, visible, sla_day, fit_p, noise, z, ep, ho, to_rep, ignore_draw in rows:
-            lead_worked = WorkedLead(
-                lead=lead,
-                prospect=p,
-                source=LeadSource.MARKETING,
-                mql_hour=mql,
-                visible_hour=visible,
-                arrival_day=day,
-                perceived=fit_p + noise * z,
-                episode=ep,
-                handoff=ho,
-                sla_day=sla_day,
-            )
-            worked[lead] = lead_worked
-            if to_rep:
-                self.assign(lead_worked, ignore_draw)
-            else:
-                lead_worked.unowned = True
-                inbox[lead] = lead_worked
-                self.inbox_additions += 1
-
-    def inquiry_hour(self, lead: int) -> float:
-        """Hour of the day a buyer raises their hand: mostly in working hours (B2B), else any time."""
-        when = self.chance(lead, Draw.INQUIRY_HOUR)
-        if self.chance(lead, Draw.INQUIRY_IN_HOURS) < BUSINESS_HOURS_SHARE:
-            return WORKDAY_START + when * self.params.sales.hours_per_day
-        return when * 24.0
+        self.desk.lose_to_competitors(leads[leads >= 0])
 
     def chance(self, lead: int, draw: Draw, attempt: int = 0) -> float:
         """A uniform draw in [0, 1) that belongs to this lead and event (see ``model/luck.py``)."""
@@ -572,23 +333,6 @@ class OrgModel(mesa.Model):
         return self.luck.normal(
             ledger.prospect.item(lead), ledger.episode.item(lead), ledger.recycles.item(lead), draw
         )
-
-    def assign(self, lead: WorkedLead, ignore_draw: float | None = None) -> None:
-        """Route a lead to a salesperson (round robin, the 'fairness' rule).
-
-        ``ignore_draw``: the lead's ``Draw.IGNORED`` chance if already drawn.
-        """
-        rep = self.salespeople[self._route % len(self.salespeople)]
-        self._route += 1
-        rep.receive(lead, ignore_draw=ignore_draw)
-
-    def expire_unowned_leads(self) -> None:
-        """Leads nobody took from the shared inbox within the expiry window are lost in the hand-off."""
-        limit = self.params.sales.lead_expiry_days
-        stale = [w for w in self.inbox.values() if self.day - w.arrival_day >= limit]
-        for _ in stale:  # marketing blames sales for each (closing a lead moves no heat)
-            self.friction.event(FrictionSource.UNWORKED_LEAD, self.heat)
-        self.close_held(stale, LeakCause.HANDOFF_LOST)
 
     def perception_factor(self, prospect: int) -> float:
         """How consistent messages the buyer heard change conversion (1.0 at neutral)."""
@@ -660,15 +404,7 @@ class OrgModel(mesa.Model):
             order, used = self._talk_within(order, dials, connects, hours, talk_hours)
         if not order:
             return [], used
-        pro = np.array(sorted(order), dtype=np.int64)
-        ids = self.ledger.create(pro, self.day, LeadState.SAL, LeadSource.SALES, np.ones(pro.size, bool))
-        hour = self.day * 24.0 + 9.0
-        out = []
-        for lead, p in zip(ids.tolist(), pro.tolist(), strict=True):
-            w = WorkedLead(lead, p, LeadSource.SALES, hour, hour, self.day, float(mk.fit[p]), accepted=True)
-            self.worked[lead] = w
-            out.append(w)
-        return out, used
+        return self.desk.take_cold_leads(np.array(sorted(order), dtype=np.int64)), used
 
     def _talk_within(
         self, order: dict[int, int], dials: int, connects: int, hours: float, talk_hours: float
@@ -697,7 +433,7 @@ class OrgModel(mesa.Model):
         hours = self.outbound_budget_day / self.params.sales.outbound_hour_cost
         for lead in self.cold_leads(hours)[0]:
             lead.reached = True
-            self.assign(lead)
+            self.desk.assign(lead)
 
     # -- measures ----------------------------------------------------------------------------
     @property

@@ -176,7 +176,7 @@ class ServiceLevel:
     def set_quota(self, revenue_target: float) -> None:
         """Marketing's monthly MQL quota: the quarter's revenue target in MQLs at half their value."""
         m = self.model
-        per_mql = m.params.market.deal_size * m.stage_value[LeadState.MQL] * 0.5
+        per_mql = m.params.market.deal_size * m.desk.stage_value[LeadState.MQL] * 0.5
         months = QUARTER_DAYS / MONTH_DAYS
         self.mql_quota_month = revenue_target / months / per_mql if per_mql > 0 else 0.0
 
