@@ -6,7 +6,7 @@ The desk takes MQLs from marketing (the hand-off), routes each to a named rep (r
 (recycled or closed), closed (leaked with a cause if the buyer had real intent, else
 disqualified), or lost to a competitor. The reps decide (``agents.Salesperson``); the desk keeps
 the books, so each rule has one method, written for many leads at once, with a shortcut for a
-few inside it (plain Python beats numpy's per-call overhead below ``FEW_LEADS``).
+few inside it (plain Python beats numpy's per-call overhead below ``FEW_LEADS``, ``FEW_CLOSES``).
 
 Inquiries arrive mostly in working hours (``BUSINESS_HOURS_SHARE``, B2B) and become visible to
 sales after the CRM sync delay (``policy.handoff_delay_hours``).
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
 
 BUSINESS_HOURS_SHARE = 0.75  # B2B inquiries that arrive in working hours (assumption)
-FEW_LEADS = 64  # below this many leads, one at a time is cheaper than in numpy
+FEW_LEADS = 64  # below this many leads, returning them one at a time is cheaper than in numpy
+FEW_CLOSES = 4  # closing: one pass over the ledger costs about what five leads one at a time do
 SCAN_AT_MOST = 256  # inboxes shorter than this are scanned in Python, longer ones in numpy
 
 
@@ -204,7 +205,7 @@ class SalesDesk:
                     self.finish(held)
         m = self.model
         ledger = m.ledger
-        if leads.size < FEW_LEADS:
+        if leads.size < FEW_CLOSES:
             mk, fit_min = m.market, m.params.sales.fit_min
             for lead in leads.tolist():
                 pro = ledger.prospect.item(lead)
