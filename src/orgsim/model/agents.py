@@ -22,7 +22,7 @@ import numpy as np
 
 from orgsim.model.calendar import WEEK_DAYS, WORKDAY_START
 from orgsim.model.friction import FrictionSource
-from orgsim.model.lifecycle import LeadSource, LeadState, LeakCause, Opportunity, WorkedLead
+from orgsim.model.lifecycle import LeadSource, LeakCause, Opportunity, WorkedLead
 from orgsim.model.luck import Draw
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ class Marketer(mesa.Agent):
         sc = m.params
         cost, effect, precision = CHANNELS[self.channel]
         spend = m.program_budget_day * (1 - sc.policy.brand_share) / len(m.marketers)
-        m.program_spend += spend
+        m.spend_on_programs(spend)
         n = int(m.rng.poisson(spend / (sc.marketing.cost_per_touch * cost)))
         per_touch = sc.marketing.touch_engagement * effect * self.skill * m.skill_factor
         per_touch *= m.campaign_time_factor
@@ -145,7 +145,7 @@ class Salesperson(mesa.Agent):
     def trust(self, value: float) -> None:
         if value != self._trust:
             self._trust = value
-            self.model._trust_stale = True  # the team's mean trust is recounted when next read
+            self.model.trust_changed()  # the team's mean trust is recounted when next read
 
     @property
     def willingness(self) -> float:
@@ -257,29 +257,22 @@ class Salesperson(mesa.Agent):
                 return hours
             if lead.waiting:
                 self.backlog -= 1
-            lead.accepted = True
-            m.ledger.move(lead.lead, LeadState.SAL)
+            m.desk.accept(lead)
         if not lead.reached:
             hours += s.attempt_hours
             lead.attempts += 1
-            m.ledger.attempts[lead.lead] = lead.attempts
             luck = m.chance(lead.lead, Draw.CONTACT, lead.attempts)
             impulse = m.impulse(lead)
             reached = luck < contact_probability(self.clock - lead.mql_hour, s, impulse)
-            if lead.attempts == 1:
-                m.ledger.first_contact[lead.lead] = reached
-            if reached:
-                lead.reached = True
-                m.ledger.contacted[lead.lead] = True
-            elif lead.attempts >= m.sla.attempts:
-                m.desk.return_to_marketing([lead], LeakCause.TOO_LATE)
-                return hours
-            else:
-                lead.next_day = m.day + max(1, round(s.attempt_spacing_days))
+            m.desk.record_attempt(lead, reached)
+            if not reached:
+                if lead.attempts >= m.sla.attempts:
+                    m.desk.return_to_marketing([lead], LeakCause.TOO_LATE)
+                else:
+                    lead.next_day = m.day + max(1, round(s.attempt_spacing_days))
                 return hours
         hours += s.conversation_hours
-        if self.qualify(lead) and lead.attempts == 1:
-            m.ledger.first_qualified[lead.lead] = True
+        self.qualify(lead)
         return hours
 
     def rejects(self, lead: WorkedLead) -> bool:
@@ -300,7 +293,7 @@ class Salesperson(mesa.Agent):
     def reject(self, lead: WorkedLead) -> None:
         """Reject an MQL as junk: marketing resents it, learns from it, and the lead goes back."""
         m = self.model
-        m.friction.event(FrictionSource.REJECTED_LEAD, m.heat)
+        m.raise_tension(FrictionSource.REJECTED_LEAD)
         m.marketing.learn()
         m.desk.return_to_marketing([lead], LeakCause.WRONGLY_REJECTED)
 
@@ -314,8 +307,7 @@ class Salesperson(mesa.Agent):
         s = m.params.sales
         mk = m.market
         pro = lead.prospect
-        align = m.params.policy.message_alignment
-        mk.perception[pro] += np.float32(0.3) * (np.float32(align) - mk.perception[pro])
+        mk.hear_sales(pro, m.params.policy.message_alignment)
         real = bool(mk.in_market[pro] and mk.fit[pro] >= s.fit_min)
         if lead.source == LeadSource.MARKETING:
             self.learn(1.0 if real else 0.0)
@@ -327,11 +319,10 @@ class Salesperson(mesa.Agent):
         if not real or m.chance(lead.lead, Draw.QUALIFIED) >= min(0.95, chance):
             m.desk.return_to_marketing([lead], LeakCause.NEVER_RECYCLED)
             return False
-        m.ledger.move(lead.lead, LeadState.SQL)
+        m.desk.qualify(lead)
         p_opp = s.opportunity_rate * (0.5 + float(mk.fit[pro]))
         if m.chance(lead.lead, Draw.EVALUATES) >= min(0.95, p_opp):  # the buyer declines to evaluate us
-            m.desk.finish(lead)
-            m.ledger.move(lead.lead, LeadState.LOST)
+            m.desk.decline(lead)
             return True
         self.open_opportunity(lead)
         return True
@@ -339,12 +330,10 @@ class Salesperson(mesa.Agent):
     def open_opportunity(self, lead: WorkedLead) -> None:
         """The buyer evaluates us: a deal with a decision day and the selling time it needs."""
         m = self.model
-        m.desk.finish(lead)
-        m.ledger.move(lead.lead, LeadState.OPPORTUNITY)
+        m.desk.open_opportunity(lead)
         s = m.params.sales
         z = m.normal_chance(lead.lead, Draw.CYCLE)
         cycle = max(1, round(math.exp(math.log(m.params.market.sales_cycle_days) - 0.125 + 0.5 * z)))
-        m.market.hold_window(lead.prospect)
         self.deals.append(
             Opportunity(
                 lead=lead.lead,
@@ -388,7 +377,7 @@ class Salesperson(mesa.Agent):
                 if not w.accepted and w.arrival_day < oldest:
                     oldest = w.arrival_day
         for _ in expired:  # marketing blames sales for each (the heat may rise event by event)
-            m.friction.event(FrictionSource.UNWORKED_LEAD, m.heat)
+            m.raise_tension(FrictionSource.UNWORKED_LEAD)
         causes = [LeakCause.NEVER_FOLLOWED_UP if w.ignored else LeakCause.QUEUE_EXPIRED for w in expired]
         m.desk.return_to_marketing(expired, causes)
         self.queue = keep
@@ -431,8 +420,7 @@ class Salesperson(mesa.Agent):
         if m.chance(deal.lead, Draw.WON) < min(0.95, p):
             m.book_win(deal)
         else:
-            m.ledger.move(deal.lead, LeadState.LOST)
-            m.lost += 1
+            m.book_loss(deal)
 
     def prospect_outbound(self, share: float) -> None:
         """Cold-call for ``share`` of the hours left today; a reached buyer gets a conversation."""
@@ -471,7 +459,7 @@ class Head(mesa.Agent):
             shift = wanted * (1 - pol.joint_planning)  # joint planning meets in the middle
             gap = abs(wanted) / pol.max_budget_shift if pol.max_budget_shift > 0 else 0.0
             if gap > 0:
-                m.friction.event(FrictionSource.BUDGET_DISPUTE, m.heat * gap * (1 - pol.joint_planning))
+                m.raise_tension(FrictionSource.BUDGET_DISPUTE, gap, 1 - pol.joint_planning)
         m.set_budgets(shift)
 
     def outbound_wanted(self) -> float:

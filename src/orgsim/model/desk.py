@@ -181,6 +181,40 @@ class SalesDesk:
         del self.inbox[lead.lead]
         lead.unowned = False
 
+    # -- a rep works a lead ------------------------------------------------------------------
+    def accept(self, lead: WorkedLead) -> None:
+        """A rep accepts an MQL after review: a sales-accepted lead (SAL)."""
+        lead.accepted = True
+        self.model.ledger.move(lead.lead, LeadState.SAL)
+
+    def record_attempt(self, lead: WorkedLead, reached: bool) -> None:
+        """A contact attempt was made (``lead.attempts`` counts it): the ledger's speed-to-lead record."""
+        ledger, i = self.model.ledger, lead.lead
+        ledger.attempts[i] = lead.attempts
+        if lead.attempts == 1:
+            ledger.first_contact[i] = reached
+        if reached:
+            lead.reached = True
+            ledger.contacted[i] = True
+
+    def qualify(self, lead: WorkedLead) -> None:
+        """A conversation found need, budget and timing: a sales-qualified lead (SQL)."""
+        ledger = self.model.ledger
+        ledger.move(lead.lead, LeadState.SQL)
+        if lead.attempts == 1:  # reached and qualified on the first attempt (a cold call makes none)
+            ledger.first_qualified[lead.lead] = True
+
+    def decline(self, lead: WorkedLead) -> None:
+        """The qualified buyer declines to evaluate us: lost at discovery, out of sales' hands."""
+        self.finish(lead)
+        self.model.ledger.move(lead.lead, LeadState.LOST)
+
+    def open_opportunity(self, lead: WorkedLead) -> None:
+        """The buyer evaluates us: the lead becomes a deal (the rep holds it) and stays in market."""
+        self.finish(lead)
+        self.model.ledger.move(lead.lead, LeadState.OPPORTUNITY)
+        self.model.market.hold_window(lead.prospect)
+
     # -- leads leave -------------------------------------------------------------------------
     def finish(self, lead: WorkedLead) -> None:
         """A lead leaves sales' hands: its rep's queue or the shared inbox (won, lost, returned, closed)."""

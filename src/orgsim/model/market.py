@@ -144,6 +144,10 @@ class Market:
         """Keep a prospect in market while it evaluates us in an open opportunity."""
         self.window_end[i] = HELD
 
+    def hear_sales(self, i: int, alignment: float) -> None:
+        """A sales conversation moves what buyer ``i`` believes toward sales' message (``alignment``)."""
+        self.perception[i] += np.float32(0.3) * (np.float32(alignment) - self.perception[i])
+
     def decay_engagement(self) -> None:
         """Engagement fades with its half-life."""
         self.engagement *= self.decay

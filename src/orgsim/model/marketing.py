@@ -50,7 +50,7 @@ class MarketingPipeline:
         m = self.model
         mk = m.params.marketing
         spend = m.program_budget_day * m.params.policy.brand_share if m.marketers else 0.0
-        m.program_spend += spend
+        m.spend_on_programs(spend)
         built = spend / (mk.brand_reference_budget / YEAR_DAYS) * m.skill_factor * m.campaign_time_factor
         self.brand = self.brand * self.brand_decay + (1 - self.brand_decay) * built
 
@@ -156,13 +156,18 @@ class MarketingPipeline:
         for cause, these in ((LeakCause.LOST_IN_NURTURE, recycled), (LeakCause.MISSED_BY_SCORING, ~recycled)):
             self.model.desk.close(leads[these], cause)
 
+    def take_month_mqls(self) -> int:
+        """MQLs handed to sales since the last month end (the count starts again)."""
+        mqls, self.mqls_this_month = self.mqls_this_month, 0
+        return mqls
+
     def learn(self) -> None:
         """A sales outcome reaches marketing, or not; if it does, scoring and targeting improve.
 
         Confirmations and rejections alike teach; tension between the teams blocks the loop.
         """
         m = self.model
-        m.outcomes_this_week += 1
+        m.count_outcome()
         reach = m.feedback_reach * (1.0 - 0.5 * m.friction.level)
         if m.random.random() < reach:
             self.knowledge += m.params.marketing.learning_rate * (1.0 - self.knowledge)

@@ -227,9 +227,30 @@ class OrgModel(mesa.Model):
         self.revenue_target = max(last_quarter, self.revenue_target) * 1.05
         self.sla.set_quota(self.revenue_target)
 
-    def raise_tension(self, source: FrictionSource, weight: float = 1.0) -> None:
-        """One friction event from ``source``, landing as hard as today's :attr:`heat` (times ``weight``)."""
-        self.friction.event(source, self.heat * weight)
+    # -- what agents ask of the model ---------------------------------------------------------
+    def raise_tension(self, source: FrictionSource, *scales: float) -> None:
+        """One friction event from ``source``, landing as hard as the :attr:`heat` now, times ``scales``."""
+        heat = self.heat
+        for scale in scales:  # (left to right, as one product)
+            heat *= scale
+        self.friction.event(source, heat)
+
+    def spend_on_programs(self, amount: float) -> None:
+        """Marketing spends program money today (campaigns or brand; currency)."""
+        self.program_spend += amount
+
+    def trust_changed(self) -> None:
+        """A rep's trust moved: the team's mean is recounted when next read."""
+        self._trust_stale = True
+
+    def count_outcome(self) -> None:
+        """A sales outcome on a marketing lead, for this week's win/loss reviews."""
+        self.outcomes_this_week += 1
+
+    def book_loss(self, deal: Opportunity) -> None:
+        """The buyer chose someone else or no purchase."""
+        self.ledger.move(deal.lead, LeadState.LOST)
+        self.lost += 1
 
     @property
     def heat(self) -> float:
@@ -355,11 +376,10 @@ class OrgModel(mesa.Model):
             # a visible commission cheque beside marketers' annual bonus (worse in one team)
             size = deal.value / self.params.market.deal_size
             mixed = 1.5 if pol.mixed_plans else 1.0
-            resentment = self.heat * (1 - pol.shared_goal) * mixed * size
-            self.friction.event(FrictionSource.COMP_INEQUITY, resentment)
+            self.raise_tension(FrictionSource.COMP_INEQUITY, 1 - pol.shared_goal, mixed, size)
             disputed = self.chance(deal.lead, Draw.CREDIT_DISPUTE) < 0.5 * (1 - pol.shared_goal)
             if deal.marketing_sourced and disputed:
-                self.friction.event(FrictionSource.CREDIT_DISPUTE, self.heat)
+                self.raise_tension(FrictionSource.CREDIT_DISPUTE)
 
     @property
     def quota_pressure(self) -> float:

@@ -182,12 +182,11 @@ class ServiceLevel:
 
     def check_mql_quota(self) -> None:
         """Month end: under an SLA, marketing missing its MQL quota is a breach sales resents."""
-        marketing = self.model.marketing
-        if self.enabled and self.mql_quota_month > 0 and marketing.mqls_this_month < self.mql_quota_month:
+        mqls = self.model.marketing.take_month_mqls()
+        if self.enabled and self.mql_quota_month > 0 and mqls < self.mql_quota_month:
             self.breach()
-        marketing.mqls_this_month = 0
 
     def breach(self) -> None:
         """One breach of the agreement: counted, and resented."""
         self.breaches += 1
-        self.model.friction.event(FrictionSource.SLA_BREACH, self.model.heat)
+        self.model.raise_tension(FrictionSource.SLA_BREACH)
