@@ -24,6 +24,7 @@ from orgsim.model.calendar import WEEK_DAYS, WORKDAY_START
 from orgsim.model.friction import FrictionSource
 from orgsim.model.lifecycle import LeadSource, LeakCause, Opportunity, WorkedLead
 from orgsim.model.luck import Draw
+from orgsim.model.outbound import cold_call
 
 if TYPE_CHECKING:
 
@@ -94,8 +95,8 @@ class Marketer(mesa.Agent):
         spend = m.program_budget_day * (1 - sc.policy.brand_share) / len(m.marketers)
         m.spend_on_programs(spend)
         n = int(m.rng.poisson(spend / (sc.marketing.cost_per_touch * cost)))
-        per_touch = sc.marketing.touch_engagement * effect * self.skill * m.skill_factor
-        per_touch *= m.campaign_time_factor
+        per_touch = sc.marketing.touch_engagement * effect * self.skill * m.org.skill_factor
+        per_touch *= m.org.campaign_time_factor
         targeting = precision * m.marketing.knowledge
         m.market.touch(n, per_touch, targeting, sc.policy.message_alignment)
         self.touches += n
@@ -121,7 +122,7 @@ class Salesperson(mesa.Agent):
     def step(self) -> None:
         """Work the day: take unowned leads, work leads and deals in the habit's order, prospect."""
         m = self.model
-        self.hours_left = m.sales_hours_today()
+        self.hours_left = m.org.sales_hours_today()
         self.clock = m.day * 24.0 + WORKDAY_START
         self.take_from_inbox()
         if m.sla.by_the_clock:
@@ -315,7 +316,7 @@ class Salesperson(mesa.Agent):
             warmth = intent_warmth(self.clock - lead.mql_hour, s, m.impulse(lead))
         else:
             warmth = s.intent_floor
-        chance = s.qualify_rate * self.skill * m.skill_factor * m.perception_factor(pro) * warmth
+        chance = s.qualify_rate * self.skill * m.org.skill_factor * m.perception_factor(pro) * warmth
         if not real or m.chance(lead.lead, Draw.QUALIFIED) >= min(0.95, chance):
             m.desk.return_to_marketing([lead], LeakCause.NEVER_RECYCLED)
             return False
@@ -414,7 +415,7 @@ class Salesperson(mesa.Agent):
         s = m.params.sales
         coverage = min(1.0, deal.hours_given / deal.hours_needed) if deal.hours_needed else 1.0
         fit = float(m.market.fit[deal.prospect])
-        p = s.win_rate * self.skill * m.skill_factor * m.effort
+        p = s.win_rate * self.skill * m.org.skill_factor * m.org.effort
         p *= (0.4 + 0.6 * coverage) * (0.6 + fit) * m.perception_factor(deal.prospect)
         m.market.close_windows(np.array([deal.prospect]))
         if m.chance(deal.lead, Draw.WON) < min(0.95, p):
@@ -428,7 +429,7 @@ class Salesperson(mesa.Agent):
         hours = max(0.0, self.hours_left) * share
         if hours <= 0:
             return
-        reached, spent = m.cold_leads(hours, talk_hours=m.params.sales.conversation_hours)
+        reached, spent = cold_call(m, hours, talk_hours=m.params.sales.conversation_hours)
         self.hours_left -= spent  # dials and conversations; the last call may run over
         for lead in reached:
             lead.reached = True

@@ -4,7 +4,7 @@ Sources follow Kotler, Rackham & Krishnaswamy (HBR 2006) [kotler2006]: economic 
 disputes, credit for deals, commission vs. bonus) and cultural friction around leads (sales
 rejects leads as junk, marketing blames unworked leads, SLA breaches). Each event adds tension
 and costs hours; how hard it lands (its *heat*) comes from the people: distrust, goals that
-collide, whether one head settles it, and tension already there (``OrgModel.heat``). Tension
+collide, whether one head settles it, and tension already there (``Organisation.heat``). Tension
 lowers trust and the uptake of feedback (see the agents).
 """
 

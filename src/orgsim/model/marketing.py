@@ -51,7 +51,8 @@ class MarketingPipeline:
         mk = m.params.marketing
         spend = m.program_budget_day * m.params.policy.brand_share if m.marketers else 0.0
         m.spend_on_programs(spend)
-        built = spend / (mk.brand_reference_budget / YEAR_DAYS) * m.skill_factor * m.campaign_time_factor
+        org = m.org
+        built = spend / (mk.brand_reference_budget / YEAR_DAYS) * org.skill_factor * org.campaign_time_factor
         self.brand = self.brand * self.brand_decay + (1 - self.brand_decay) * built
 
     def take_inquiries(self) -> None:
@@ -83,7 +84,7 @@ class MarketingPipeline:
         m = self.model
         mk = m.params.marketing
         sd = mk.scoring_noise * (1.0 - 0.5 * self.knowledge)
-        hard_sd = mk.hard_lead_noise / max(m.skill_factor * mk.skill_mean, 0.05)
+        hard_sd = mk.hard_lead_noise / max(m.org.skill_factor * mk.skill_mean, 0.05)
         return sd, self.definition_weight * hard_sd
 
     def _join(self, ids: np.ndarray, sd: float | np.ndarray, hard_sd: float | np.ndarray) -> None:
@@ -167,7 +168,7 @@ class MarketingPipeline:
         Confirmations and rejections alike teach; tension between the teams blocks the loop.
         """
         m = self.model
-        m.count_outcome()
-        reach = m.feedback_reach * (1.0 - 0.5 * m.friction.level)
+        m.org.count_outcome()
+        reach = m.org.feedback_reach * (1.0 - 0.5 * m.friction.level)
         if m.random.random() < reach:
             self.knowledge += m.params.marketing.learning_rate * (1.0 - self.knowledge)

@@ -260,7 +260,7 @@ def live_metrics(model: OrgModel) -> dict[str, float]:
     )
     friction_hours = model.friction.hours_total - b.friction_hours
     friction_cost = friction_hours * p.costs.hourly_rate
-    coordination_hours = model.coordination_hours - b.coordination_hours
+    coordination_hours = model.org.coordination_hours - b.coordination_hours
     coordination_cost = coordination_hours * p.costs.hourly_rate
     cost += friction_cost + coordination_cost
     cust = model.customers.measured(model.measured_days)

@@ -16,7 +16,7 @@ import mesa
 import numpy as np
 
 from orgsim.model.agents import CHANNELS, Head, Marketer, Salesperson
-from orgsim.model.calendar import MONTH_DAYS, QUARTER_DAYS, WEEK_DAYS, WORKDAY_HOURS, YEAR_DAYS
+from orgsim.model.calendar import MONTH_DAYS, QUARTER_DAYS, YEAR_DAYS
 from orgsim.model.customers import Customers
 from orgsim.model.desk import SalesDesk
 from orgsim.model.friction import Friction, FrictionSource
@@ -24,6 +24,8 @@ from orgsim.model.lifecycle import LeadSource, LeadState, Ledger, Opportunity, W
 from orgsim.model.luck import Draw, Luck
 from orgsim.model.market import Market
 from orgsim.model.marketing import MarketingPipeline
+from orgsim.model.organisation import Organisation
+from orgsim.model.outbound import cold_call
 from orgsim.model.sla import ServiceLevel
 from orgsim.scenario import Scenario
 
@@ -69,7 +71,7 @@ class Baseline:
             friction_level_sum=f.level_sum,
             friction_days=f.days,
             friction_contribution=tuple(f.contribution.values()),
-            coordination_hours=model.coordination_hours,
+            coordination_hours=model.org.coordination_hours,
             responses=len(model.sla.response_hours),
             sla_met=model.sla.met,
             sla_breaches=model.sla.breaches,
@@ -92,17 +94,7 @@ class OrgModel(mesa.Model):
         self.ledger = Ledger(scenario.market.prospects)
         self.friction = Friction(scenario.friction)
 
-        # structure-derived constants (generalists lose skill and hours; shared goals, effort)
-        generalism = 1.0 - pol.specialisation
-        self.skill_factor = 1.0 - pol.skill_dilution * generalism
-        self.role_switch_hours = pol.role_switch_hours * generalism
-        self.effort = 1.0 - pol.free_riding * pol.shared_goal
-        self.coordination_hours_day = pol.coordination_hours_per_week / WEEK_DAYS
-        # closed-loop capabilities, built from hours: win/loss reviews in the joint meetings (outcomes
-        # a week they get through) and someone who owns returned leads (leads a day re-qualified)
-        self.review_capacity_week = pol.coordination_hours_per_week * pol.review_share * pol.reviews_per_hour
-        self.outcomes_this_week = 0
-        self.outcomes_last_week = 0
+        self.org = Organisation(self)  # what the structure does to skill, effort, hours and tempers
         self._mean_trust = 0.0  # salespeople's mean trust, recomputed when a rep's trust changes
         self._trust_stale = True
 
@@ -133,8 +125,6 @@ class OrgModel(mesa.Model):
         self.lost = 0
         self.revenue_target = 0.0
         self.revenue_at_plan = 0.0
-        self.friction_hours_today = 0.0
-        self.coordination_hours = 0.0
         self.revenue_by_source = [0.0, 0.0]
         self.warmup_days = scenario.horizon.warmup_days
         self.end_day = self.warmup_days + scenario.horizon.days  # the last day simulated
@@ -165,8 +155,7 @@ class OrgModel(mesa.Model):
     def step(self) -> None:
         """One business day."""
         self.ledger.today = self.day
-        if self.day % WEEK_DAYS == 0:
-            self.outcomes_last_week, self.outcomes_this_week = self.outcomes_this_week, 0
+        self.org.open_day(self.day)
         self.desk.open_day()
         self.open_and_close_buying_windows()
         if self.day % QUARTER_DAYS == 0:
@@ -184,8 +173,7 @@ class OrgModel(mesa.Model):
         if self.salespeople:
             self.agents_by_type[Salesperson].shuffle_do("step")
         self.desk.expire_unowned()
-        self.friction_hours_today = self.friction.end_day()
-        self.coordination_hours += self.coordination_hours_day * (len(self.salespeople) + len(self.marketers))
+        self.org.close_day()
         self.customers.step()
         self.day += 1  # the day is complete: measures read it as such
         if self.day == self.warmup_days:
@@ -229,8 +217,8 @@ class OrgModel(mesa.Model):
 
     # -- what agents ask of the model ---------------------------------------------------------
     def raise_tension(self, source: FrictionSource, *scales: float) -> None:
-        """One friction event from ``source``, landing as hard as the :attr:`heat` now, times ``scales``."""
-        heat = self.heat
+        """One friction event from ``source``, as hard as the heat now (``org.heat``) times ``scales``."""
+        heat = self.org.heat
         for scale in scales:  # (left to right, as one product)
             heat *= scale
         self.friction.event(source, heat)
@@ -243,72 +231,10 @@ class OrgModel(mesa.Model):
         """A rep's trust moved: the team's mean is recounted when next read."""
         self._trust_stale = True
 
-    def count_outcome(self) -> None:
-        """A sales outcome on a marketing lead, for this week's win/loss reviews."""
-        self.outcomes_this_week += 1
-
     def book_loss(self, deal: Opportunity) -> None:
         """The buyer chose someone else or no purchase."""
         self.ledger.move(deal.lead, LeadState.LOST)
         self.lost += 1
-
-    @property
-    def heat(self) -> float:
-        """How hard a dispute lands, from the people involved (1 at neutral).
-
-        Distrust of marketing's leads sharpens it; a shared revenue goal softens blame (both lose
-        together); one head over both teams settles part of it before it escalates
-        (``friction.arbitration``); existing tension feeds it (a spiral that decays with time).
-        """
-        pol = self.params.policy
-        distrust = 1.0 - self.mean_trust if self.salespeople else 0.5
-        heat = (0.5 + distrust) * (1.0 - 0.5 * pol.shared_goal) * (1.0 + self.friction.level)
-        if pol.heads == 1:
-            heat *= 1.0 - self.params.friction.arbitration
-        return heat
-
-    @property
-    def dispute_hours_per_person(self) -> float:
-        """Yesterday's friction hours, shared by all staff (hours)."""
-        n = len(self.salespeople) + len(self.marketers)
-        return self.friction_hours_today / n if n else 0.0
-
-    def sales_hours_today(self) -> float:
-        """Hours a salesperson can sell today after meetings, role switching and disputes."""
-        pol = self.params.policy
-        hours = self.params.sales.hours_per_day * self.effort
-        # generalist marketers lend part of their day to selling
-        lent = len(self.marketers) * WORKDAY_HOURS * pol.generalist_selling
-        hours += lent * self.marketing_time_factor / max(1, len(self.salespeople))
-        lost = self.coordination_hours_day + self.role_switch_hours + self.dispute_hours_per_person
-        return max(0.0, hours - lost)
-
-    @property
-    def marketing_time_factor(self) -> float:
-        """Share of a marketer's day left for campaigns after meetings, switching, disputes.
-
-        The hours someone spends owning returned leads come out of the marketers' day too.
-        """
-        lost = self.coordination_hours_day + self.role_switch_hours + self.dispute_hours_per_person
-        if self.marketers:
-            lost += self.params.policy.recycle_owner_hours_per_week / WEEK_DAYS / len(self.marketers)
-        return max(0.0, 1.0 - lost / WORKDAY_HOURS)
-
-    @property
-    def feedback_reach(self) -> float:
-        """Share of sales outcomes that reach marketing: informal, plus what the reviews get through.
-
-        Win/loss reviews take meeting time (``policy.review_share`` of the coordination hours, at
-        ``policy.reviews_per_hour``); last week's outcomes beyond that capacity go unreviewed.
-        """
-        pol = self.params.policy
-        reviewed = min(1.0, self.review_capacity_week / max(1, self.outcomes_last_week))
-        return pol.feedback + (1.0 - pol.feedback) * reviewed
-
-    @property
-    def campaign_time_factor(self) -> float:
-        """Share of a marketer's day spent on campaigns (generalists also sell)."""
-        return self.marketing_time_factor * (1.0 - self.params.policy.generalist_selling)
 
     # -- buying windows --------------------------------------------------------------------
     def has_intent(self, prospects: np.ndarray) -> np.ndarray:
@@ -396,62 +322,13 @@ class OrgModel(mesa.Model):
         return min(1.0, max(0.0, shortfall)) * (1.0 - self.params.policy.shared_goal)
 
     # -- outbound --------------------------------------------------------------------------
-    def cold_leads(self, hours: float, talk_hours: float = 0.0) -> tuple[list[WorkedLead], float]:
-        """Cold calls for ``hours``: reached, fitting, in-market buyers become sales leads.
-
-        Returns the leads and the hours the calling took. A caller who also qualifies on the
-        call (a rep: ``talk_hours`` per reached buyer) spends the same hours on dials and
-        conversations: dials come in random order, each takes 1/``dials_per_hour`` hours, each
-        reached buyer ``talk_hours`` more; no dial starts once the hours are spent, and the
-        last conversation may run past them. A contracted caller (``talk_hours`` 0) only books
-        the meeting.
-        """
-        s = self.params.sales
-        mk = self.market
-        dials = min(int(hours * s.dials_per_hour), mk.n)  # nobody is dialled twice a day
-        connects = int(self.rng.binomial(dials, s.cold_connect_rate)) if dials else 0
-        if connects == 0:
-            return [], hours
-        open_lead = self.ledger.open_lead
-        # a handful of connects: plain Python beats numpy's per-call overhead here
-        order = {}  # reached buyer -> its place among the connects, in dial order
-        for i, p in enumerate(self.rng.integers(0, mk.n, connects).tolist()):
-            buyer = mk.in_market[p] and mk.fit[p] >= s.fit_min and not mk.customer[p]
-            if buyer and open_lead[p] < 0 and p not in order:
-                order[p] = i
-        used = hours
-        if order and talk_hours > 0:
-            order, used = self._talk_within(order, dials, connects, hours, talk_hours)
-        if not order:
-            return [], used
-        return self.desk.take_cold_leads(np.array(sorted(order), dtype=np.int64)), used
-
-    def _talk_within(
-        self, order: dict[int, int], dials: int, connects: int, hours: float, talk_hours: float
-    ) -> tuple[dict[int, int], float]:
-        """The reached buyers a rep talks to within ``hours``, and the hours calling took.
-
-        Each conversation pushes the later dials back by ``talk_hours``; a buyer whose dial
-        would come after the hours is not called today.
-        """
-        s = self.params.sales
-        at_dial = np.sort(self.rng.choice(dials, connects, replace=False)).tolist()  # connects' dials
-        kept, used = {}, hours
-        for talks, (p, i) in enumerate(order.items()):  # in dial order; ``talks`` held before it
-            dialled = (at_dial[i] + 1) / s.dials_per_hour + talks * talk_hours
-            if dialled > hours:
-                break
-            kept[p] = i
-            used = max(hours, dialled + talk_hours)
-        return kept, used
-
     def run_outbound_team(self) -> None:
         """Outbound budget buys contracted calling time; its meetings go to the reps' queues."""
         if not self.salespeople or self.outbound_budget_day <= 0:
             return
         self.outbound_spend += self.outbound_budget_day
         hours = self.outbound_budget_day / self.params.sales.outbound_hour_cost
-        for lead in self.cold_leads(hours)[0]:
+        for lead in cold_call(self, hours)[0]:
             lead.reached = True
             self.desk.assign(lead)
 
