@@ -2,8 +2,9 @@
 
 Each agent makes its own decisions: a marketer runs campaigns; a salesperson takes leads,
 decides which to work and in what order, attempts contact, qualifies, rejects or returns leads,
-sells deals and prospects outbound; a head sets budgets and argues over them. The model
-(``model.py``) holds the market, the ledger, friction and the shared services agents call.
+sells deals and prospects outbound; a head sets budgets and argues over them. Agents decide and
+ask: the model (``model.py``) and its sales desk (``desk.py``) keep the books, the SLA
+(``sla.py``) its clock.
 
 Speed to lead follows Oldroyd et al. (2007, 2011) [oldroyd2007]: the first attempt's chance to
 reach a buyer decays within minutes (they leave their desk), and the chance to qualify a reached

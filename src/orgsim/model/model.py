@@ -1,11 +1,17 @@
 """The orgsim model: one step is one business day of a B2B company's demand waterfall.
 
 Setup builds the market, the teams and the heads from a :class:`~orgsim.scenario.Scenario`.
-Each day: buying windows open and close, heads plan at quarter starts, marketers run campaigns,
-marketing turns engagement into inquiries, scores its nurture pool and hands MQLs to sales,
-salespeople work their queues and deals, and tension between the teams decays. The org
-structure enters only through policy parameters (``policy.*``, ``sla.*``), each acting through a
-mechanism named in docs/model.md, never through a structure switch.
+Each day: buying windows open and close, heads plan at quarter starts, the SLA checks
+marketing's quota at month ends, marketers run campaigns, marketing turns engagement into
+inquiries, scores its nurture pool and hands MQLs to the sales desk, salespeople work their
+queues and deals, and tension between the teams decays. The org structure enters only through
+policy parameters (``policy.*``, ``sla.*``), each acting through a mechanism named in
+docs/model.md, never through a structure switch.
+
+Where each rule lives: the people in ``agents.py`` (they decide, and ask the model through the
+few methods below), the lead bookkeeping in ``desk.py``, the SLA in ``sla.py``, the structure's
+effects on skill, hours and tempers in ``organisation.py``, marketing's pipeline in
+``marketing.py``, cold calls in ``outbound.py``, the calendar in ``calendar.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import mesa
 import numpy as np
 
 from orgsim.model.agents import CHANNELS, Head, Marketer, Salesperson
-from orgsim.model.calendar import MONTH_DAYS, QUARTER_DAYS, YEAR_DAYS
+from orgsim.model.calendar import MONTH_DAYS, QUARTER_DAYS, YEAR_DAYS, month_ends, quarter_starts
 from orgsim.model.customers import Customers
 from orgsim.model.desk import SalesDesk
 from orgsim.model.friction import Friction, FrictionSource
@@ -111,7 +117,6 @@ class OrgModel(mesa.Model):
         self.heads = [Head(self, d) for d in departments]
         self.marketing = MarketingPipeline(self)
         self.sla = ServiceLevel(self)
-
         self.desk = SalesDesk(self)
 
         # money (currency per business day) and running totals
@@ -153,15 +158,26 @@ class OrgModel(mesa.Model):
 
     # -- the day ---------------------------------------------------------------------------
     def step(self) -> None:
-        """One business day."""
+        """One business day: buyers move, heads plan, marketing then sales work, the day closes."""
+        self.open_day()
+        self.open_and_close_buying_windows()
+        if quarter_starts(self.day):
+            self.heads[0].plan_quarter()
+        if month_ends(self.day):
+            self.sla.check_mql_quota()
+        self.run_marketing()
+        self.run_outbound_team()
+        self.run_sales()
+        self.close_day()
+
+    def open_day(self) -> None:
+        """Stamp the day on the ledger; the week's reviews and the day's hours start again."""
         self.ledger.today = self.day
         self.org.open_day(self.day)
         self.desk.open_day()
-        self.open_and_close_buying_windows()
-        if self.day % QUARTER_DAYS == 0:
-            self.heads[0].plan_quarter()
-        if self.day % MONTH_DAYS == MONTH_DAYS - 1:
-            self.sla.check_mql_quota()
+
+    def run_marketing(self) -> None:
+        """Campaigns touch the market, brand builds, inquiries arrive, MQLs go to the sales desk."""
         self.market.decay_engagement()
         for marketer in self.marketers:
             marketer.step()
@@ -169,10 +185,15 @@ class OrgModel(mesa.Model):
         self.marketing.build_brand()
         self.marketing.take_inquiries()
         self.marketing.score_and_hand_off()
-        self.run_outbound_team()
+
+    def run_sales(self) -> None:
+        """Reps work their day in random order; what nobody took from the inbox in time is lost."""
         if self.salespeople:
             self.agents_by_type[Salesperson].shuffle_do("step")
         self.desk.expire_unowned()
+
+    def close_day(self) -> None:
+        """Tension decays, customers renew or churn, the day is counted and collected."""
         self.org.close_day()
         self.customers.step()
         self.day += 1  # the day is complete: measures read it as such
@@ -181,6 +202,35 @@ class OrgModel(mesa.Model):
             self.customers.start_measuring()
         self.running = self.day < self.end_day
         self.datacollector.collect(self)
+
+    def has_intent(self, prospects: np.ndarray) -> np.ndarray:
+        """Real buying intent: in an active buying window and fitting the ideal customer profile."""
+        mk = self.market
+        return mk.in_market[prospects] & self.fits(prospects)
+
+    def fits(self, prospects: np.ndarray) -> np.ndarray:
+        """Buyers whose true fit clears ``sales.fit_min`` (the fitting half of real intent)."""
+        return self.market.fit[prospects] >= self.params.sales.fit_min
+
+    def open_and_close_buying_windows(self) -> None:
+        """Buyers enter the market (a live lead on them gains intent); closing windows buy elsewhere."""
+        entered = self.market.enter(self.day)
+        leads = self.ledger.open_lead[entered]
+        live = leads >= 0
+        self.ledger.intent[leads[live]] |= self.has_intent(entered[live])
+        bought = self.market.close_windows(self.market.due_exits(self.day))
+        leads = self.ledger.open_lead[bought]
+        self.desk.lose_to_competitors(leads[leads >= 0])
+
+    def run_outbound_team(self) -> None:
+        """Outbound budget buys contracted calling time; its meetings go to the reps' queues."""
+        if not self.salespeople or self.outbound_budget_day <= 0:
+            return
+        self.outbound_spend += self.outbound_budget_day
+        hours = self.outbound_budget_day / self.params.sales.outbound_hour_cost
+        for lead in cold_call(self, hours)[0]:
+            lead.reached = True
+            self.desk.assign(lead)
 
     def run(self, days: int | None = None) -> OrgModel:
         """Run for ``days`` measured business days (default: the horizon), after any warm-up left."""
@@ -236,55 +286,6 @@ class OrgModel(mesa.Model):
         self.ledger.move(deal.lead, LeadState.LOST)
         self.lost += 1
 
-    # -- buying windows --------------------------------------------------------------------
-    def has_intent(self, prospects: np.ndarray) -> np.ndarray:
-        """Real buying intent: in an active buying window and fitting the ideal customer profile."""
-        mk = self.market
-        return mk.in_market[prospects] & self.fits(prospects)
-
-    def fits(self, prospects: np.ndarray) -> np.ndarray:
-        """Buyers whose true fit clears ``sales.fit_min`` (the fitting half of real intent)."""
-        return self.market.fit[prospects] >= self.params.sales.fit_min
-
-    def open_and_close_buying_windows(self) -> None:
-        """Buyers enter the market (a live lead on them gains intent); closing windows buy elsewhere."""
-        entered = self.market.enter(self.day)
-        leads = self.ledger.open_lead[entered]
-        live = leads >= 0
-        self.ledger.intent[leads[live]] |= self.has_intent(entered[live])
-        bought = self.market.close_windows(self.market.due_exits(self.day))
-        leads = self.ledger.open_lead[bought]
-        self.desk.lose_to_competitors(leads[leads >= 0])
-
-    def chance(self, lead: int, draw: Draw, attempt: int = 0) -> float:
-        """A uniform draw in [0, 1) that belongs to this lead and event (see ``model/luck.py``)."""
-        ledger = self.ledger
-        return self.luck.uniform(
-            ledger.prospect.item(lead), ledger.episode.item(lead), ledger.recycles.item(lead), draw, attempt
-        )
-
-    def impulse(self, lead: WorkedLead) -> bool:
-        """An impulse inquiry (interest gone within the hour) rather than a project buyer.
-
-        A marketing lead's kind belongs to the buyer's episode (the same on every hand-off and
-        under every structure); ``sales.impulse_share`` 0 makes every inquirer a project buyer.
-        """
-        share = self.params.sales.impulse_share
-        if share <= 0 or lead.source != LeadSource.MARKETING:
-            return False
-        return self.luck.uniform(lead.prospect, lead.episode, 0, Draw.IMPULSE) < share
-
-    def normal_chance(self, lead: int, draw: Draw) -> float:
-        """A standard normal draw that belongs to this lead and event."""
-        ledger = self.ledger
-        return self.luck.normal(
-            ledger.prospect.item(lead), ledger.episode.item(lead), ledger.recycles.item(lead), draw
-        )
-
-    def perception_factor(self, prospect: int) -> float:
-        """How consistent messages the buyer heard change conversion (1.0 at neutral)."""
-        return 0.9 + 0.2 * float(self.market.perception[prospect])
-
     def book_win(self, deal: Opportunity) -> None:
         """A won deal: revenue, a customer, and on individual commission, envy and credit fights."""
         pol = self.params.policy
@@ -321,16 +322,35 @@ class OrgModel(mesa.Model):
         shortfall = 1.0 - (self.revenue - self.revenue_at_plan) / (target * elapsed / QUARTER_DAYS)
         return min(1.0, max(0.0, shortfall)) * (1.0 - self.params.policy.shared_goal)
 
-    # -- outbound --------------------------------------------------------------------------
-    def run_outbound_team(self) -> None:
-        """Outbound budget buys contracted calling time; its meetings go to the reps' queues."""
-        if not self.salespeople or self.outbound_budget_day <= 0:
-            return
-        self.outbound_spend += self.outbound_budget_day
-        hours = self.outbound_budget_day / self.params.sales.outbound_hour_cost
-        for lead in cold_call(self, hours)[0]:
-            lead.reached = True
-            self.desk.assign(lead)
+    # -- each lead's luck ------------------------------------------------------------------
+    def chance(self, lead: int, draw: Draw, attempt: int = 0) -> float:
+        """A uniform draw in [0, 1) that belongs to this lead and event (see ``model/luck.py``)."""
+        ledger = self.ledger
+        return self.luck.uniform(
+            ledger.prospect.item(lead), ledger.episode.item(lead), ledger.recycles.item(lead), draw, attempt
+        )
+
+    def impulse(self, lead: WorkedLead) -> bool:
+        """An impulse inquiry (interest gone within the hour) rather than a project buyer.
+
+        A marketing lead's kind belongs to the buyer's episode (the same on every hand-off and
+        under every structure); ``sales.impulse_share`` 0 makes every inquirer a project buyer.
+        """
+        share = self.params.sales.impulse_share
+        if share <= 0 or lead.source != LeadSource.MARKETING:
+            return False
+        return self.luck.uniform(lead.prospect, lead.episode, 0, Draw.IMPULSE) < share
+
+    def normal_chance(self, lead: int, draw: Draw) -> float:
+        """A standard normal draw that belongs to this lead and event."""
+        ledger = self.ledger
+        return self.luck.normal(
+            ledger.prospect.item(lead), ledger.episode.item(lead), ledger.recycles.item(lead), draw
+        )
+
+    def perception_factor(self, prospect: int) -> float:
+        """How consistent messages the buyer heard change conversion (1.0 at neutral)."""
+        return 0.9 + 0.2 * float(self.market.perception[prospect])
 
     # -- measures ----------------------------------------------------------------------------
     @property
