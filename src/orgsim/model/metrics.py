@@ -269,7 +269,7 @@ def live_metrics(model: OrgModel) -> dict[str, float]:
     added_arr = cust["new_logo_arr"] + cust["expansion_arr"]
     gm = p.customers.gross_margin
     mqls = cohort.reached(LeadSource.MARKETING, LeadState.MQL)
-    responses = model.sla.response_hours[b.responses :]
+    responses = model.sla.first_touch_hours[b.responses :]
     leaked = int(cohort.counts()[LeadState.LEAKED])
     with_intent = cohort.with_intent
     sales_sourced = model.revenue_by_source[1] - b.revenue_by_source[1]

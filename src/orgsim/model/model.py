@@ -78,7 +78,7 @@ class Baseline:
             friction_days=f.days,
             friction_contribution=tuple(f.contribution.values()),
             coordination_hours=model.org.coordination_hours,
-            responses=len(model.sla.response_hours),
+            responses=len(model.sla.first_touch_hours),
             sla_met=model.sla.met,
             sla_breaches=model.sla.breaches,
             revenue_by_source=(model.revenue_by_source[0], model.revenue_by_source[1]),

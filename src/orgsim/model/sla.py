@@ -122,7 +122,7 @@ def deadline_days(starts: np.ndarray, hours: float, hours_per_day: float = 8.0) 
 class ServiceLevel:
     """The SLA in force (``sla.enabled``), or only its yardstick: deadlines, first touches, quota.
 
-    Counts, over the run: ``response_hours`` (calendar hours to each marketing lead's first
+    Counts, over the run: ``first_touch_hours`` (calendar hours to each marketing lead's first
     attempt), ``met`` (first attempts within ``sla.response_hours`` working hours, measured
     cohort) and ``breaches`` (late first touches and missed monthly quotas under an SLA).
     """
@@ -137,7 +137,7 @@ class ServiceLevel:
         # reps work leads first in, first out against the clock, before deals, passing none over
         self.by_the_clock = sc.sales.prioritisation == "sla"
         self.mql_quota_month = 0.0
-        self.response_hours: list[float] = []
+        self.first_touch_hours: list[float] = []
         self.met = 0
         self.breaches = 0
 
@@ -163,7 +163,7 @@ class ServiceLevel:
         response = hour - lead.mql_hour
         if lead.source != LeadSource.MARKETING:
             return
-        self.response_hours.append(response)
+        self.first_touch_hours.append(response)
         late = self.hours < working_hours_between(lead.mql_hour, hour, self.hours_per_day)
         if np.isnan(m.ledger.response_hours[lead.lead]):  # a re-promoted lead keeps its first
             m.ledger.response_hours[lead.lead] = response
