@@ -431,7 +431,6 @@ class WorkedLead:
     reached: bool = False
     attempts: int = 0
     next_day: int = 0
-    first_attempt_hour: float = -1.0
     closed: bool = False
     unowned: bool = False  # waiting in the shared inbox
     episode: int = 0  # which of its prospect's leads (keys the lead's luck)

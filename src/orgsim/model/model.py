@@ -124,7 +124,6 @@ class OrgModel(mesa.Model):
         self.outbound_budget_day = 0.0
         self.program_spend = 0.0
         self.outbound_spend = 0.0
-        self.budget_shift = 0.0
         self.revenue = 0.0
         self.won = 0
         self.lost = 0
@@ -256,7 +255,6 @@ class OrgModel(mesa.Model):
         base_program = sc.marketing.budget / YEAR_DAYS
         base_outbound = sc.sales.outbound_budget / YEAR_DAYS
         moved = shift * base_program if shift >= 0 else shift * base_outbound
-        self.budget_shift = shift
         self.program_budget_day = base_program - moved if self.marketers else 0.0
         self.outbound_budget_day = base_outbound + moved
         # targets: grow on last quarter's revenue; an SLA derives marketing's MQL quota from it

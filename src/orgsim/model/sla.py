@@ -159,7 +159,6 @@ class ServiceLevel:
     def first_touch(self, lead: WorkedLead, hour: float) -> None:
         """A rep's first attempt at ``hour``: log the speed to lead and check it against the clock."""
         m = self.model
-        lead.first_attempt_hour = hour
         response = hour - lead.mql_hour
         if lead.source != LeadSource.MARKETING:
             return
