@@ -176,6 +176,10 @@ class AgentMarket:
         """Keep a prospect in market while it evaluates us."""
         self.agents[int(i)].window_end = HELD
 
+    def hear_sales(self, i: int, alignment: float) -> None:
+        """A sales conversation moves buyer ``i``'s perception toward sales' message (as ``Market``)."""
+        self.perception[i] += np.float32(0.3) * (np.float32(alignment) - self.perception[i])
+
     def decay_engagement(self) -> None:
         """Already done in each prospect's morning step."""
 

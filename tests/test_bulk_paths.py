@@ -1,4 +1,5 @@
-"""Bulk paths give exactly what their one-at-a-time rules give (same model, same numbers)."""
+"""The sales desk's rules give the same outcome for many leads at once (numpy) as one call per lead
+(its few-leads shortcut), and the SLA clock's bulk deadlines are its walks' days."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import numpy as np
 import pytest
 
 from orgsim import load_scenario
-from orgsim.model.agents import deadline_day, deadline_days
 from orgsim.model.lifecycle import LeadState, LeakCause
 from orgsim.model.model import OrgModel
+from orgsim.model.sla import deadline_day, deadline_days
 
 LEDGER_ARRAYS = ("state", "cause", "value", "recycles", "since_day", "closed_day", "intent", "peak")
 
@@ -47,7 +48,7 @@ def assert_same_leads(a: OrgModel, b: OrgModel) -> None:
     assert np.array_equal(a.ledger.counts, b.ledger.counts)
     assert a.ledger.leaked_value.tolist() == b.ledger.leaked_value.tolist()  # summed in the same order
     assert a.marketing._returned == b.marketing._returned
-    assert a.worked.keys() == b.worked.keys()
+    assert a.desk.worked.keys() == b.desk.worked.keys()
     assert [r.backlog for r in a.salespeople] == [r.backlog for r in b.salespeople]
 
 
@@ -56,9 +57,9 @@ def test_returning_many_leads_is_returning_them_one_by_one():
     held = [[w for w in rep.queue if not w.closed] for rep in (bulk.salespeople[0], single.salespeople[0])]
     assert len(held[0]) >= 200  # the bulk path, not its few-leads fallback
     causes = [LeakCause.NEVER_FOLLOWED_UP if w.ignored else LeakCause.QUEUE_EXPIRED for w in held[0]]
-    bulk.return_many_to_marketing(held[0], causes)
+    bulk.desk.return_to_marketing(held[0], causes)
     for lead, cause in zip(held[1], causes, strict=True):
-        single.return_to_marketing(lead, cause)
+        single.desk.return_to_marketing([lead], cause)
     assert_same_leads(bulk, single)
     recycled = np.count_nonzero(bulk.ledger.recycles[[w.lead for w in held[0]]])
     assert 0 < recycled < len(held[0])  # both outcomes met: back to nurture, and closed
@@ -67,15 +68,15 @@ def test_returning_many_leads_is_returning_them_one_by_one():
 def test_closing_many_held_leads_is_closing_them_one_by_one():
     bulk, single = twins(5, routing=0.0)
     held = [
-        [*model.inbox.values(), *(w for rep in model.salespeople for w in rep.queue if not w.closed)]
+        [*model.desk.inbox.values(), *(w for rep in model.salespeople for w in rep.queue if not w.closed)]
         for model in (bulk, single)
     ]
-    assert len(bulk.inbox) >= 100 and len(held[0]) > len(bulk.inbox)  # the bulk path, inbox and queues
-    bulk.close_held(held[0], LeakCause.HANDOFF_LOST)
+    assert len(bulk.desk.inbox) >= 100 and len(held[0]) > len(bulk.desk.inbox)  # bulk path, inbox and queues
+    bulk.desk.close(np.array([w.lead for w in held[0]]), LeakCause.HANDOFF_LOST)
     for lead in held[1]:
-        single.close(lead.lead, LeakCause.HANDOFF_LOST)
+        single.desk.close(np.array([lead.lead]), LeakCause.HANDOFF_LOST)
     assert_same_leads(bulk, single)
-    assert not bulk.inbox and not single.inbox
+    assert not bulk.desk.inbox and not single.desk.inbox
 
 
 def test_buyers_lost_to_competitors_leak_with_where_their_lead_stood():
@@ -85,7 +86,7 @@ def test_buyers_lost_to_competitors_leak_with_where_their_lead_stood():
     ids = np.array(sorted(w.lead for w in held), dtype=np.int64)
     fits = model.fits(model.ledger.prospect[ids]) | model.ledger.intent[ids]
     assert fits.any() and not fits.all()
-    model.lose_to_competitors(ids)
+    model.desk.lose_to_competitors(ids)
     ledger = model.ledger
     # they bought: real intent (and lost) if they fit, else no loss to us
     assert (ledger.state[ids[fits]] == LeadState.LEAKED).all()
@@ -94,6 +95,6 @@ def test_buyers_lost_to_competitors_leak_with_where_their_lead_stood():
         expected = LeakCause.NEVER_FOLLOWED_UP if w.ignored else LeakCause.TOO_LATE
         if ledger.state[w.lead] == LeadState.LEAKED:
             assert ledger.cause[w.lead] == expected
-    assert not any(i in model.worked for i in ids.tolist())
+    assert not any(i in model.desk.worked for i in ids.tolist())
     assert [rep.backlog for rep in model.salespeople] == [0, 0]
     ledger.check()

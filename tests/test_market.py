@@ -10,6 +10,7 @@ from orgsim import load_scenario
 from orgsim.model.market import IN_MARKET_ENGAGEMENT, Market
 from orgsim.model.metrics import measure
 from orgsim.model.model import OrgModel
+from orgsim.model.outbound import cold_call
 
 
 class PlainMarket(Market):
@@ -215,7 +216,7 @@ def test_cold_calls_match_the_plain_numpy_rule():
         ok = mk.in_market[pro] & (mk.fit[pro] >= s.fit_min) & ~mk.customer[pro]
         ok &= model.ledger.open_lead[pro] < 0
         expected = np.unique(pro[ok]).tolist()
-        assert [w.prospect for w in model.cold_leads(hours)[0]] == expected
+        assert [w.prospect for w in cold_call(model, hours)[0]] == expected
 
 
 @pytest.mark.parametrize("talk_hours", [0.05, 0.75, 4.0])
@@ -226,7 +227,7 @@ def test_a_rep_cold_calling_spends_the_hours_on_dials_and_conversations_together
     model.market.in_market[:] = True  # every connect is a buyer
     dial = 1 / model.params.sales.dials_per_hour
     for hours in (0.5, 3.0, 8.0):
-        reached, spent = model.cold_leads(hours, talk_hours=talk_hours)
+        reached, spent = cold_call(model, hours, talk_hours=talk_hours)
         # every dial connects to a buyer, so the k-th call starts at k * dial + (k - 1) * talk
         # at the earliest; a dial that reaches a prospect twice wastes its time (a few in 20k)
         most = int((hours + talk_hours) / (dial + talk_hours) + 1e-9)

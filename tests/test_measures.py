@@ -50,13 +50,14 @@ def test_inputs_are_not_ranked():
 
 
 def test_every_leak_cause_and_friction_source_of_the_model_is_defined():
-    from orgsim.model.friction import SOURCES
+    from orgsim.model.friction import SOURCES, FrictionSource
     from orgsim.model.lifecycle import FUNNEL_STAGES, LeadState, LeakCause
 
     assert [t.key for t in measures.LEAK_CAUSES] == [c.name.lower() for c in LeakCause if c != LeakCause.NONE]
-    assert [t.key for t in measures.FRICTION_SOURCES] == list(SOURCES)
+    assert [t.key for t in measures.FRICTION_SOURCES] == list(SOURCES) == [s.value for s in FrictionSource]
     assert [t.key for t in measures.LEAD_STATES][1:] == [s.name.lower() for s in LeadState]
-    assert measures.FUNNEL_STAGES == FUNNEL_STAGES
+    assert list(measures.FUNNEL_STAGES) == [s.name.lower() for s in LeadState if s <= LeadState.WON]
+    assert FUNNEL_STAGES is measures.FUNNEL_STAGES  # defined once
 
 
 def test_series_schema_covers_the_per_day_columns():

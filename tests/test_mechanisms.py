@@ -319,15 +319,15 @@ def test_someone_owning_returned_leads_recycles_more_and_costs_campaign_time():
         owned = _model("separate", seed, **owner)
         assert int(none.ledger.recycles.sum()) == 0
         assert int(owned.ledger.recycles.sum()) > 0
-        assert owned.marketing_time_factor < none.marketing_time_factor
+        assert owned.org.marketing_time_factor < none.org.marketing_time_factor
 
 
 def test_win_loss_reviews_in_meeting_time_close_the_loop():
     """Feedback is a capability: meeting time spent on reviews, limited by the outcomes to review."""
     no_meetings = _model("aligned", 1, **{"policy.coordination_hours_per_week": 0.0})
     meetings = _model("aligned", 1)
-    assert no_meetings.feedback_reach == pytest.approx(no_meetings.params.policy.feedback)
-    assert meetings.feedback_reach > no_meetings.feedback_reach
+    assert no_meetings.org.feedback_reach == pytest.approx(no_meetings.params.policy.feedback)
+    assert meetings.org.feedback_reach > no_meetings.org.feedback_reach
     assert meetings.marketing.knowledge > no_meetings.marketing.knowledge
     few = _model("aligned", 1, **{"policy.reviews_per_hour": 1.0})  # the review cannot keep up
-    assert few.feedback_reach < meetings.feedback_reach
+    assert few.org.feedback_reach < meetings.org.feedback_reach

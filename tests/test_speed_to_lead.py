@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from orgsim import compare, load_scenario, measures
 from orgsim.cli import cli
-from orgsim.model.agents import WORKDAY_START, working_hours_between
+from orgsim.model.calendar import WORKDAY_START
+from orgsim.model.sla import working_hours_between
 from orgsim.params import PARAMETERS
 from orgsim.presentation.format import sla_calendar_hours
 from orgsim.presentation.style import compact_number

@@ -28,10 +28,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from orgsim.errors import InputError
+from orgsim.model.calendar import YEAR_DAYS
 from orgsim.params import PARAMETERS, STRUCTURES
 
 CALENDAR_TO_BUSINESS = 250 / 365
-YEAR_DAYS = 250
 CHECK_DAYS = 250  # each check run simulates a year
 CHECK_REPS = 2
 CHECK_ITERATIONS = 4

@@ -25,6 +25,7 @@ import numpy as np
 from orgsim.errors import InputError
 from orgsim.experiment.stats import mean_ci
 from orgsim.measures import MEASURES as RUN_MEASURES
+from orgsim.model.calendar import YEAR_DAYS
 from orgsim.model.metrics import flat_columns
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
     from orgsim.model.metrics import RunResult
 
-YEAR_DAYS = 250
 MONTHS = 12
 Z95 = 1.959964
 

@@ -2,8 +2,9 @@
 
 Each agent makes its own decisions: a marketer runs campaigns; a salesperson takes leads,
 decides which to work and in what order, attempts contact, qualifies, rejects or returns leads,
-sells deals and prospects outbound; a head sets budgets and argues over them. The model
-(``model.py``) holds the market, the ledger, friction and the shared services agents call.
+sells deals and prospects outbound; a head sets budgets and argues over them. Agents decide and
+ask: the model (``model.py``) and its sales desk (``desk.py``) keep the books, the SLA
+(``sla.py``) its clock.
 
 Speed to lead follows Oldroyd et al. (2007, 2011) [oldroyd2007]: the first attempt's chance to
 reach a buyer decays within minutes (they leave their desk), and the chance to qualify a reached
@@ -20,16 +21,17 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from orgsim.model.lifecycle import LeadSource, LeadState, LeakCause, Opportunity, WorkedLead
+from orgsim.model.calendar import WEEK_DAYS, WORKDAY_START
+from orgsim.model.friction import FrictionSource
+from orgsim.model.lifecycle import LeadSource, LeakCause, Opportunity, WorkedLead
 from orgsim.model.luck import Draw
+from orgsim.model.outbound import cold_call
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
 
     from orgsim.model.model import OrgModel
     from orgsim.params import Sales
 
-WORKDAY_START = 9.0  # hour of the day work starts; leads arrive around the clock
 REVIEW_HOURS = 0.1  # time to review an MQL and accept or reject it
 
 # channel: (relative cost per touch, relative engagement per touch, targeting precision)
@@ -39,97 +41,6 @@ CHANNELS: dict[str, tuple[float, float, float]] = {
     "events": (3.0, 3.5, 1.5),
     "paid": (1.0, 1.0, 0.8),
 }
-
-
-def working_hours_between(start: float, end: float, hours_per_day: float = 8.0) -> float:
-    """Working hours between two absolute times (hours), as an SLA clock counts them."""
-    total = 0.0
-    day = int(start // 24)
-    while day * 24.0 <= end:
-        open_, close = day * 24.0 + WORKDAY_START, day * 24.0 + WORKDAY_START + hours_per_day
-        total += max(0.0, min(end, close) - max(start, open_))
-        day += 1
-    return total
-
-
-def working_deadline(start: float, hours: float, hours_per_day: float = 8.0) -> float:
-    """The absolute time (hours) at which ``hours`` working hours after ``start`` have passed."""
-    day = int(start // 24)
-    left = hours
-    while True:
-        open_, close = day * 24.0 + WORKDAY_START, day * 24.0 + WORKDAY_START + hours_per_day
-        begin = max(start, open_)
-        if begin < close:
-            if begin + left <= close:
-                return begin + left
-            left -= close - begin
-        day += 1
-
-
-_DEADLINE_DAYS: dict[tuple[int, float, float], int] = {}  # walks from a day's opening, by day
-
-
-def deadline_day(start: float, hours: float, hours_per_day: float = 8.0) -> int:
-    """The day of :func:`working_deadline` (``int(deadline // 24)``), without walking a long clock.
-
-    An SLA of hundreds of working hours at one hour a day walks hundreds of days per lead. A
-    clock that starts at an opening (the lead arrived out of hours) walks the same for every lead
-    of that day: walked once and remembered. Otherwise the day is found by division, and by the
-    walk only where the division lands so near a boundary (within 1e-6 h) that the walk's
-    rounding could decide it. Always the same day as ``working_deadline``.
-    """
-    if hours <= 4 * hours_per_day:
-        return int(working_deadline(start, hours, hours_per_day) // 24)
-    day = int(start // 24)
-    open_ = day * 24.0 + WORKDAY_START
-    close = open_ + hours_per_day
-    if start <= open_ or start >= close:  # the clock starts at an opening: the walk depends on the day
-        key = (day if start <= open_ else day + 1, hours, hours_per_day)
-        due = _DEADLINE_DAYS.get(key)
-        if due is None:
-            if len(_DEADLINE_DAYS) > 100_000:
-                _DEADLINE_DAYS.clear()
-            due = _DEADLINE_DAYS[key] = int(working_deadline(start, hours, hours_per_day) // 24)
-        return due
-    first = close - start  # working hours left on day one
-    rest = hours - first
-    full = rest / hours_per_day
-    whole = math.floor(full)
-    left = (full - whole) * hours_per_day  # working hours into the deadline's day
-    edge = 1e-6
-    if rest <= edge or left < edge or hours_per_day - left < edge:
-        return int(working_deadline(start, hours, hours_per_day) // 24)
-    offset = WORKDAY_START + left  # hour of the deadline within its day (may pass midnight)
-    if abs(offset - 24.0) < edge:
-        return int(working_deadline(start, hours, hours_per_day) // 24)
-    return day + whole + 1 + (offset >= 24.0)
-
-
-def deadline_days(starts: np.ndarray, hours: float, hours_per_day: float = 8.0) -> np.ndarray:
-    """:func:`deadline_day` for many start times (absolute hours): the same days, as int64.
-
-    The clock is walked for all of them at once, with the same float operations per lead.
-    """
-    if hours > 4 * hours_per_day:  # a long clock: deadline_day's shortcuts, one at a time
-        return np.array([deadline_day(s, hours, hours_per_day) for s in starts.tolist()], dtype=np.int64)
-    starts = np.asarray(starts, dtype=np.float64)
-    day = np.floor_divide(starts, 24.0)
-    left = np.full(starts.size, float(hours))
-    deadline = np.empty(starts.size)
-    todo = np.arange(starts.size)
-    while todo.size:
-        open_ = day[todo] * 24.0 + WORKDAY_START
-        close = open_ + hours_per_day
-        begin = np.maximum(starts[todo], open_)
-        working = begin < close
-        end = begin + left[todo]
-        done = working & (end <= close)
-        deadline[todo[done]] = end[done]
-        passing = working & ~done
-        left[todo[passing]] -= close[passing] - begin[passing]
-        todo = todo[~done]
-        day[todo] += 1
-    return np.floor_divide(deadline, 24.0).astype(np.int64)
 
 
 def contact_probability(hours: float, sales: Sales, impulse: bool = False) -> float:
@@ -161,69 +72,7 @@ def intent_warmth(hours: float, sales: Sales, impulse: bool = False) -> float:
     return (sales.intent_floor + (1.0 - sales.intent_floor) * hot) * still_ours
 
 
-class InboxView:
-    """The shared inbox as reps see it today: visible leads in the reps' order, sorted once.
-
-    Every rep used to sort the whole inbox for itself (reps x inbox log inbox a day). The order
-    is the same for all of them (a lead's priority does not depend on who reads it) and, while
-    reps work, leads only leave the inbox, so one stable sort serves every rep: each takes the
-    first leads still there that clear its own rejection bar, exactly as its own sort would give.
-    """
-
-    def __init__(self, model: OrgModel, priority: Callable[[WorkedLead], float]) -> None:
-        self.day = model.day
-        self.additions = model.inbox_additions
-        day_end = model.day * 24.0 + WORKDAY_START + model.params.sales.hours_per_day
-        self.leads = sorted((w for w in model.inbox.values() if w.visible_hour < day_end), key=priority)
-        marketing = LeadSource.MARKETING  # only a marketing lead can be rejected
-        self.quality = [w.perceived if w.source == marketing else math.inf for w in self.leads]
-        self.start = 0  # leads before this index have all left the inbox
-        self.perceived: np.ndarray | None = None  # for long inboxes: bars compared in numpy
-        self.gone: np.ndarray | None = None
-
-    def take(self, room: int, bar: float | None) -> list[WorkedLead]:
-        """Up to ``room`` leads still in the inbox, in order, whose quality clears ``bar`` (None: any)."""
-        leads = self.leads
-        while self.start < len(leads) and not _in_inbox(leads[self.start]):
-            self.start += 1
-        if len(leads) - self.start < SCAN_AT_MOST:
-            out = []
-            if bar is None:
-                bar = -math.inf
-            for i in range(self.start, len(leads)):
-                if self.quality[i] >= bar:  # (not below the bar: what rejects() asks)
-                    w = leads[i]
-                    if w.unowned and not w.closed:
-                        out.append(w)
-                        if len(out) == room:
-                            break
-            return out
-        if self.perceived is None:
-            self.perceived = np.array(self.quality)
-            self.gone = np.zeros(len(leads), dtype=bool)
-        ok = ~self.gone[self.start :]
-        if bar is not None:
-            ok &= self.perceived[self.start :] >= bar
-        out: list[WorkedLead] = []
-        candidates = np.flatnonzero(ok) + self.start
-        chunk = room + 16  # look at a few more than room: some may have left the inbox
-        for at in range(0, candidates.size, chunk):
-            for i in candidates[at : at + chunk].tolist():
-                w = leads[i]
-                self.gone[i] = True  # taken now, or found to have left the inbox
-                if _in_inbox(w):
-                    out.append(w)
-                    if len(out) == room:
-                        return out
-        return out
-
-
 RANK = operator.attrgetter("rank")  # a lead's place in a rep's order, once computed
-SCAN_AT_MOST = 256  # inboxes shorter than this are scanned in Python, longer ones in numpy
-
-
-def _in_inbox(lead: WorkedLead) -> bool:
-    return lead.unowned and not lead.closed
 
 
 class Marketer(mesa.Agent):
@@ -245,10 +94,10 @@ class Marketer(mesa.Agent):
         sc = m.params
         cost, effect, precision = CHANNELS[self.channel]
         spend = m.program_budget_day * (1 - sc.policy.brand_share) / len(m.marketers)
-        m.program_spend += spend
+        m.spend_on_programs(spend)
         n = int(m.rng.poisson(spend / (sc.marketing.cost_per_touch * cost)))
-        per_touch = sc.marketing.touch_engagement * effect * self.skill * m.skill_factor
-        per_touch *= m.campaign_time_factor
+        per_touch = sc.marketing.touch_engagement * effect * self.skill * m.org.skill_factor
+        per_touch *= m.org.campaign_time_factor
         targeting = precision * m.marketing.knowledge
         m.market.touch(n, per_touch, targeting, sc.policy.message_alignment)
         self.touches += n
@@ -274,10 +123,10 @@ class Salesperson(mesa.Agent):
     def step(self) -> None:
         """Work the day: take unowned leads, work leads and deals in the habit's order, prospect."""
         m = self.model
-        self.hours_left = m.sales_hours_today()
+        self.hours_left = m.org.sales_hours_today()
         self.clock = m.day * 24.0 + WORKDAY_START
         self.take_from_inbox()
-        if m.params.sales.prioritisation == "sla":
+        if m.sla.by_the_clock:
             self.work_leads()
             self.work_deals()
         else:  # own pipeline first (more of it the less they trust marketing), then leads
@@ -298,7 +147,7 @@ class Salesperson(mesa.Agent):
     def trust(self, value: float) -> None:
         if value != self._trust:
             self._trust = value
-            self.model._trust_stale = True  # the team's mean trust is recounted when next read
+            self.model.trust_changed()  # the team's mean trust is recounted when next read
 
     @property
     def willingness(self) -> float:
@@ -325,11 +174,7 @@ class Salesperson(mesa.Agent):
             if ignore_draw is None:
                 ignore_draw = m.chance(lead.lead, Draw.IGNORED)
             lead.ignored = ignore_draw >= self.willingness * load
-        if m.params.sla.enabled:  # reps work to the SLA deadline
-            due = lead.sla_day
-            if due is None:
-                due = deadline_day(lead.visible_hour, m.params.sla.response_hours, s.hours_per_day)
-            lead.next_day = max(lead.arrival_day, due)
+        m.sla.schedule(lead)  # under an SLA, by the lead's deadline
         self.queue.append(lead)
         self.oldest = min(self.oldest, lead.arrival_day)
         if not lead.ignored:
@@ -345,18 +190,15 @@ class Salesperson(mesa.Agent):
         passes over leads that look below the bar they would reject at.
         """
         m = self.model
-        if not m.inbox:
+        desk = m.desk
+        if not desk.inbox:
             return
         room = int(m.params.sales.queue_tolerance * self.willingness) - self.backlog
         if room <= 0:
             return
-        view = m.inbox_view
-        if view is None or view.day != m.day or view.additions != m.inbox_additions:
-            view = m.inbox_view = InboxView(m, self._priority)
-        bar = None if m.params.sales.prioritisation == "sla" else self.rejection_bar
-        for lead in view.take(room, bar):
-            del m.inbox[lead.lead]
-            lead.unowned = False
+        bar = None if m.sla.by_the_clock else self.rejection_bar
+        for lead in desk.view(self._priority).take(room, bar):
+            desk.take_from_inbox(lead)
             self.receive(lead, chosen=True)
 
     # -- leads -------------------------------------------------------------------------------
@@ -365,7 +207,7 @@ class Salesperson(mesa.Agent):
         if rank is not None:  # a lead's priority never changes: computed once
             return rank
         m = self.model
-        if m.params.sales.prioritisation == "sla":
+        if m.sla.by_the_clock:
             rank = lead.visible_hour  # first in, first out against the SLA clock
         else:  # gut feel: best-looking first; on individual commission, the bigger account first
             size = float(m.market.deal_size[lead.prospect]) / m.params.market.deal_size
@@ -410,36 +252,29 @@ class Salesperson(mesa.Agent):
         s = m.params.sales
         hours = 0.0
         if not lead.accepted:
-            m.record_response(lead, self.clock)
+            m.sla.first_touch(lead, self.clock)
             hours += REVIEW_HOURS
             if self.rejects(lead):
                 self.reject(lead)
                 return hours
             if lead.waiting:
                 self.backlog -= 1
-            lead.accepted = True
-            m.ledger.move(lead.lead, LeadState.SAL)
+            m.desk.accept(lead)
         if not lead.reached:
             hours += s.attempt_hours
             lead.attempts += 1
-            m.ledger.attempts[lead.lead] = lead.attempts
             luck = m.chance(lead.lead, Draw.CONTACT, lead.attempts)
             impulse = m.impulse(lead)
             reached = luck < contact_probability(self.clock - lead.mql_hour, s, impulse)
-            if lead.attempts == 1:
-                m.ledger.first_contact[lead.lead] = reached
-            if reached:
-                lead.reached = True
-                m.ledger.contacted[lead.lead] = True
-            elif lead.attempts >= m.max_attempts:
-                m.return_to_marketing(lead, LeakCause.TOO_LATE)
-                return hours
-            else:
-                lead.next_day = m.day + max(1, round(s.attempt_spacing_days))
+            m.desk.record_attempt(lead, reached)
+            if not reached:
+                if lead.attempts >= m.sla.attempts:
+                    m.desk.return_to_marketing([lead], LeakCause.TOO_LATE)
+                else:
+                    lead.next_day = m.day + max(1, round(s.attempt_spacing_days))
                 return hours
         hours += s.conversation_hours
-        if self.qualify(lead) and lead.attempts == 1:
-            m.ledger.first_qualified[lead.lead] = True
+        self.qualify(lead)
         return hours
 
     def rejects(self, lead: WorkedLead) -> bool:
@@ -460,9 +295,9 @@ class Salesperson(mesa.Agent):
     def reject(self, lead: WorkedLead) -> None:
         """Reject an MQL as junk: marketing resents it, learns from it, and the lead goes back."""
         m = self.model
-        m.friction.event("rejected_lead", m.heat)
+        m.raise_tension(FrictionSource.REJECTED_LEAD)
         m.marketing.learn()
-        m.return_to_marketing(lead, LeakCause.WRONGLY_REJECTED)
+        m.desk.return_to_marketing([lead], LeakCause.WRONGLY_REJECTED)
 
     def qualify(self, lead: WorkedLead) -> bool:
         """A conversation: qualify (SQL, maybe an opportunity) or return the lead. True if SQL.
@@ -474,8 +309,7 @@ class Salesperson(mesa.Agent):
         s = m.params.sales
         mk = m.market
         pro = lead.prospect
-        align = m.params.policy.message_alignment
-        mk.perception[pro] += np.float32(0.3) * (np.float32(align) - mk.perception[pro])
+        mk.hear_sales(pro, m.params.policy.message_alignment)
         real = bool(mk.in_market[pro] and mk.fit[pro] >= s.fit_min)
         if lead.source == LeadSource.MARKETING:
             self.learn(1.0 if real else 0.0)
@@ -483,15 +317,14 @@ class Salesperson(mesa.Agent):
             warmth = intent_warmth(self.clock - lead.mql_hour, s, m.impulse(lead))
         else:
             warmth = s.intent_floor
-        chance = s.qualify_rate * self.skill * m.skill_factor * m.perception_factor(pro) * warmth
+        chance = s.qualify_rate * self.skill * m.org.skill_factor * m.perception_factor(pro) * warmth
         if not real or m.chance(lead.lead, Draw.QUALIFIED) >= min(0.95, chance):
-            m.return_to_marketing(lead, LeakCause.NEVER_RECYCLED)
+            m.desk.return_to_marketing([lead], LeakCause.NEVER_RECYCLED)
             return False
-        m.ledger.move(lead.lead, LeadState.SQL)
+        m.desk.qualify(lead)
         p_opp = s.opportunity_rate * (0.5 + float(mk.fit[pro]))
         if m.chance(lead.lead, Draw.EVALUATES) >= min(0.95, p_opp):  # the buyer declines to evaluate us
-            m.finish(lead)
-            m.ledger.move(lead.lead, LeadState.LOST)
+            m.desk.decline(lead)
             return True
         self.open_opportunity(lead)
         return True
@@ -499,20 +332,18 @@ class Salesperson(mesa.Agent):
     def open_opportunity(self, lead: WorkedLead) -> None:
         """The buyer evaluates us: a deal with a decision day and the selling time it needs."""
         m = self.model
-        m.finish(lead)
-        m.ledger.move(lead.lead, LeadState.OPPORTUNITY)
+        m.desk.open_opportunity(lead)
         s = m.params.sales
         z = m.normal_chance(lead.lead, Draw.CYCLE)
         cycle = max(1, round(math.exp(math.log(m.params.market.sales_cycle_days) - 0.125 + 0.5 * z)))
-        m.market.hold_window(lead.prospect)
         self.deals.append(
             Opportunity(
                 lead=lead.lead,
                 prospect=lead.prospect,
                 value=float(m.market.deal_size[lead.prospect]),
                 close_day=m.day + cycle,
-                daily_hours=s.opportunity_hours_per_week / 5.0,
-                hours_needed=s.opportunity_hours_per_week / 5.0 * cycle,
+                daily_hours=s.opportunity_hours_per_week / WEEK_DAYS,
+                hours_needed=s.opportunity_hours_per_week / WEEK_DAYS * cycle,
                 marketing_sourced=lead.source == LeadSource.MARKETING,
             )
         )
@@ -548,9 +379,9 @@ class Salesperson(mesa.Agent):
                 if not w.accepted and w.arrival_day < oldest:
                     oldest = w.arrival_day
         for _ in expired:  # marketing blames sales for each (the heat may rise event by event)
-            m.friction.event("unworked_lead", m.heat)
+            m.raise_tension(FrictionSource.UNWORKED_LEAD)
         causes = [LeakCause.NEVER_FOLLOWED_UP if w.ignored else LeakCause.QUEUE_EXPIRED for w in expired]
-        m.return_many_to_marketing(expired, causes)
+        m.desk.return_to_marketing(expired, causes)
         self.queue = keep
         self.closed_in_queue = 0
         self.oldest = oldest
@@ -585,14 +416,13 @@ class Salesperson(mesa.Agent):
         s = m.params.sales
         coverage = min(1.0, deal.hours_given / deal.hours_needed) if deal.hours_needed else 1.0
         fit = float(m.market.fit[deal.prospect])
-        p = s.win_rate * self.skill * m.skill_factor * m.effort
+        p = s.win_rate * self.skill * m.org.skill_factor * m.org.effort
         p *= (0.4 + 0.6 * coverage) * (0.6 + fit) * m.perception_factor(deal.prospect)
         m.market.close_windows(np.array([deal.prospect]))
         if m.chance(deal.lead, Draw.WON) < min(0.95, p):
             m.book_win(deal)
         else:
-            m.ledger.move(deal.lead, LeadState.LOST)
-            m.lost += 1
+            m.book_loss(deal)
 
     def prospect_outbound(self, share: float) -> None:
         """Cold-call for ``share`` of the hours left today; a reached buyer gets a conversation."""
@@ -600,7 +430,7 @@ class Salesperson(mesa.Agent):
         hours = max(0.0, self.hours_left) * share
         if hours <= 0:
             return
-        reached, spent = m.cold_leads(hours, talk_hours=m.params.sales.conversation_hours)
+        reached, spent = cold_call(m, hours, talk_hours=m.params.sales.conversation_hours)
         self.hours_left -= spent  # dials and conversations; the last call may run over
         for lead in reached:
             lead.reached = True
@@ -631,7 +461,7 @@ class Head(mesa.Agent):
             shift = wanted * (1 - pol.joint_planning)  # joint planning meets in the middle
             gap = abs(wanted) / pol.max_budget_shift if pol.max_budget_shift > 0 else 0.0
             if gap > 0:
-                m.friction.event("budget_dispute", m.heat * gap * (1 - pol.joint_planning))
+                m.raise_tension(FrictionSource.BUDGET_DISPUTE, gap, 1 - pol.joint_planning)
         m.set_budgets(shift)
 
     def outbound_wanted(self) -> float:

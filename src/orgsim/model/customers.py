@@ -37,10 +37,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from orgsim.model.calendar import YEAR_DAYS
+
 if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
 
-YEAR_DAYS = 250
 MAX_CHURN = 0.95  # no customer is certain to leave
 INSTALLED, WON = 0, 1  # kinds of customer: in the installed base at start, or won in the run
 _M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)

@@ -4,22 +4,29 @@ Sources follow Kotler, Rackham & Krishnaswamy (HBR 2006) [kotler2006]: economic 
 disputes, credit for deals, commission vs. bonus) and cultural friction around leads (sales
 rejects leads as junk, marketing blames unworked leads, SLA breaches). Each event adds tension
 and costs hours; how hard it lands (its *heat*) comes from the people: distrust, goals that
-collide, whether one head settles it, and tension already there (``OrgModel.heat``). Tension
+collide, whether one head settles it, and tension already there (``Organisation.heat``). Tension
 lowers trust and the uptake of feedback (see the agents).
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from orgsim.params import Friction as FrictionParams
 
-SOURCES = (
-    "rejected_lead",
-    "unworked_lead",
-    "budget_dispute",
-    "credit_dispute",
-    "comp_inequity",
-    "sla_breach",
-)
+
+class FrictionSource(StrEnum):
+    """What raised the tension; each names its weight in ``friction.*`` and a ``friction_by_source.*``."""
+
+    REJECTED_LEAD = "rejected_lead"  # sales rejected a marketing lead as junk
+    UNWORKED_LEAD = "unworked_lead"  # a marketing lead expired unworked in sales' hands
+    BUDGET_DISPUTE = "budget_dispute"  # the heads fought over the quarter's budget
+    CREDIT_DISPUTE = "credit_dispute"  # both teams claimed a marketing-sourced win
+    COMP_INEQUITY = "comp_inequity"  # a commission cheque beside marketers' bonus
+    SLA_BREACH = "sla_breach"  # a late first touch or a missed MQL quota under an SLA
+
+
+SOURCES: tuple[str, ...] = tuple(s.value for s in FrictionSource)  # in model order, as plain names
 
 
 class Friction:
@@ -37,7 +44,7 @@ class Friction:
         self.level_sum = 0.0
         self.days = 0
 
-    def event(self, source: str, heat: float = 1.0, times: int = 1) -> None:
+    def event(self, source: FrictionSource, heat: float = 1.0, times: int = 1) -> None:
         """Record ``times`` events of one source; ``heat`` (from the people involved) scales them."""
         if times <= 0 or heat <= 0:
             return

@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from orgsim.measures import FUNNEL_STAGES  # the stage names, defined once with the measures
+
 
 class LeadState(IntEnum):
     """Where a lead is. The first five are open; recycled leads are in nurture; the rest closed."""
@@ -40,7 +42,6 @@ class LeadState(IntEnum):
 STATES = tuple(LeadState)  # by value: STATES[code] is LeadState(code) without the enum call
 OPEN_STATES = (LeadState.INQUIRY, LeadState.MQL, LeadState.SAL, LeadState.SQL, LeadState.OPPORTUNITY)
 LIVE_STATES = (*OPEN_STATES, LeadState.RECYCLED)  # the prospect's current lead is one of these
-FUNNEL_STAGES = ("inquiry", "mql", "sal", "sql", "opportunity", "won")
 
 
 class LeadSource(IntEnum):
@@ -430,7 +431,6 @@ class WorkedLead:
     reached: bool = False
     attempts: int = 0
     next_day: int = 0
-    first_attempt_hour: float = -1.0
     closed: bool = False
     unowned: bool = False  # waiting in the shared inbox
     episode: int = 0  # which of its prospect's leads (keys the lead's luck)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from orgsim.model.calendar import YEAR_DAYS
 from orgsim.params import Market as MarketParams
 from orgsim.params import Marketing as MarketingParams
 
@@ -80,7 +81,8 @@ class Market:
         starters = np.flatnonzero(self.in_market)
         self._schedule_exits(starters, 0)
         # engagement starts at the level the marketing budget sustains (zero budget: zero)
-        touches_per_day = marketing.budget / 250 / marketing.cost_per_touch if marketing.headcount else 0
+        daily_budget = marketing.budget / YEAR_DAYS
+        touches_per_day = daily_budget / marketing.cost_per_touch if marketing.headcount else 0
         self.decay = np.float32(0.5 ** (1 / marketing.engagement_half_life_days))
         steady = touches_per_day / n * marketing.touch_engagement / (1 - self.decay)
         boost = np.where(self.in_market, IN_MARKET_ENGAGEMENT, 1.0)
@@ -141,6 +143,10 @@ class Market:
     def hold_window(self, i: int) -> None:
         """Keep a prospect in market while it evaluates us in an open opportunity."""
         self.window_end[i] = HELD
+
+    def hear_sales(self, i: int, alignment: float) -> None:
+        """A sales conversation moves what buyer ``i`` believes toward sales' message (``alignment``)."""
+        self.perception[i] += np.float32(0.3) * (np.float32(alignment) - self.perception[i])
 
     def decay_engagement(self) -> None:
         """Engagement fades with its half-life."""

@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from orgsim.model.calendar import YEAR_DAYS
 from orgsim.model.lifecycle import LeadSource, LeadState, LeakCause
 from orgsim.model.luck import Draw
 
 if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
 
-YEAR_DAYS = 250
 ENGAGEMENT_HALF_SCORE = 1.0  # engagement at which the activity part of the score is 0.5
 
 
@@ -50,8 +50,9 @@ class MarketingPipeline:
         m = self.model
         mk = m.params.marketing
         spend = m.program_budget_day * m.params.policy.brand_share if m.marketers else 0.0
-        m.program_spend += spend
-        built = spend / (mk.brand_reference_budget / YEAR_DAYS) * m.skill_factor * m.campaign_time_factor
+        m.spend_on_programs(spend)
+        org = m.org
+        built = spend / (mk.brand_reference_budget / YEAR_DAYS) * org.skill_factor * org.campaign_time_factor
         self.brand = self.brand * self.brand_decay + (1 - self.brand_decay) * built
 
     def take_inquiries(self) -> None:
@@ -83,7 +84,7 @@ class MarketingPipeline:
         m = self.model
         mk = m.params.marketing
         sd = mk.scoring_noise * (1.0 - 0.5 * self.knowledge)
-        hard_sd = mk.hard_lead_noise / max(m.skill_factor * mk.skill_mean, 0.05)
+        hard_sd = mk.hard_lead_noise / max(m.org.skill_factor * mk.skill_mean, 0.05)
         return sd, self.definition_weight * hard_sd
 
     def _join(self, ids: np.ndarray, sd: float | np.ndarray, hard_sd: float | np.ndarray) -> None:
@@ -94,20 +95,15 @@ class MarketingPipeline:
         self.nurture_ids = np.concatenate([self.nurture_ids, ids])
         self.noise = np.concatenate([self.noise, noise.astype(np.float32)])
 
-    def recycle(self, lead: int) -> None:
-        """A lead sales returned goes back to nurture, to be re-scored and maybe re-promoted.
+    def recycle(self, leads: list[int]) -> None:
+        """Leads sales returned go back to nurture, in order, to be re-scored and maybe re-promoted.
 
-        Its read error is fixed now (what marketing knows today); it joins the pool with the
+        Their read error is fixed now (what marketing knows today); they join the pool with the
         day's other returns (one array operation instead of one per lead).
         """
-        self.model.ledger.since_day[lead] = self.model.day
-        self._returned.append((lead, *self._noise_sds()))
-
-    def recycle_many(self, leads: np.ndarray) -> None:
-        """:meth:`recycle` for many leads, in order."""
         self.model.ledger.since_day[leads] = self.model.day
         sds = self._noise_sds()
-        self._returned.extend((lead, *sds) for lead in leads.tolist())
+        self._returned.extend((lead, *sds) for lead in leads)
 
     def _take_returned(self) -> None:
         """Returned leads join the nurture pool, in the order they came back."""
@@ -153,13 +149,18 @@ class MarketingPipeline:
         promoted = ids[mql]
         m.ledger.move_many(promoted, LeadState.MQL)
         self.mqls_this_month += promoted.size
-        m.hand_off_many(promoted)
+        m.desk.hand_off(promoted)
 
     def close_stale(self, leads: np.ndarray) -> None:
         """Leads nurtured too long without reaching MQL are closed (leaked if the buyer had intent)."""
         recycled = self.model.ledger.state[leads] == LeadState.RECYCLED
         for cause, these in ((LeakCause.LOST_IN_NURTURE, recycled), (LeakCause.MISSED_BY_SCORING, ~recycled)):
-            self.model.close_many(leads[these], cause)
+            self.model.desk.close(leads[these], cause)
+
+    def take_month_mqls(self) -> int:
+        """MQLs handed to sales since the last month end (the count starts again)."""
+        mqls, self.mqls_this_month = self.mqls_this_month, 0
+        return mqls
 
     def learn(self) -> None:
         """A sales outcome reaches marketing, or not; if it does, scoring and targeting improve.
@@ -167,7 +168,7 @@ class MarketingPipeline:
         Confirmations and rejections alike teach; tension between the teams blocks the loop.
         """
         m = self.model
-        m.outcomes_this_week += 1
-        reach = m.feedback_reach * (1.0 - 0.5 * m.friction.level)
+        m.org.count_outcome()
+        reach = m.org.feedback_reach * (1.0 - 0.5 * m.friction.level)
         if m.random.random() < reach:
             self.knowledge += m.params.marketing.learning_rate * (1.0 - self.knowledge)

@@ -14,12 +14,12 @@ import numpy as np
 import pandas as pd
 
 from orgsim.measures import MEASURES, Measure
+from orgsim.model.calendar import YEAR_DAYS
 from orgsim.model.lifecycle import FUNNEL_STAGES, LeadSource, LeadState, LeakCause
 
 if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
 
-YEAR_DAYS = 250
 
 # the measures this model emits, in the order of every table; labels, units and meanings are
 # described once in orgsim.measures (add a measure there first, then list it here)
@@ -241,7 +241,7 @@ def pipeline_customer_value(model: OrgModel) -> float:
     cust = model.customers
     fit, perception = mk.fit[pro].astype(np.float64), mk.perception[pro].astype(np.float64)
     churn = cust.churn_chance(fit, perception, np.zeros(acv.size))
-    return float(model.stage_value[LeadState.OPPORTUNITY] * cust.lifetime_value(acv, churn).sum())
+    return float(model.desk.stage_value[LeadState.OPPORTUNITY] * cust.lifetime_value(acv, churn).sum())
 
 
 def live_metrics(model: OrgModel) -> dict[str, float]:
@@ -269,7 +269,7 @@ def live_metrics(model: OrgModel) -> dict[str, float]:
     )
     friction_hours = model.friction.hours_total - b.friction_hours
     friction_cost = friction_hours * p.costs.hourly_rate
-    coordination_hours = model.coordination_hours - b.coordination_hours
+    coordination_hours = model.org.coordination_hours - b.coordination_hours
     coordination_cost = coordination_hours * p.costs.hourly_rate
     cost += friction_cost + coordination_cost
     cust = model.customers.measured(model.measured_days)
@@ -295,9 +295,9 @@ def live_metrics(model: OrgModel) -> dict[str, float]:
         "leaked_revenue": float(sum(cohort.leaked_value_by_cause().values())),
         "median_response_hours": float(np.median(responses)) if responses.size else float("nan"),
         "never_responded_share": cohort.never_attempted_share(),
-        "black_hole_share": model.ledger.black_hole_share(model.max_attempts, start=cohort.lo),
+        "black_hole_share": model.ledger.black_hole_share(model.sla.attempts, start=cohort.lo),
         **model.ledger.handoff_leakage(start=cohort.lo),
-        "sla_met_share": (model.sla_met - b.sla_met) / mqls if mqls else float("nan"),
+        "sla_met_share": (model.sla.met - b.sla_met) / mqls if mqls else float("nan"),
         "cost": float(cost),
         "contribution": float(recognised - cost),
         "friction_cost": float(friction_cost),

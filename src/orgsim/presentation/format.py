@@ -43,9 +43,10 @@ def sla_calendar_hours(working_hours: float, hours_per_day: float) -> tuple[floa
 
     Speed to lead counts calendar hours from the MQL (nights count); the SLA clock counts working
     hours (``hours_per_day`` a business day). Fewest: an MQL at the start of a working day; most:
-    one at its close or overnight. Uses the model's own clock (:func:`orgsim.model.agents.working_deadline`).
+    one at its close or overnight. Uses the model's own clock (:func:`orgsim.model.sla.working_deadline`).
     """
-    from orgsim.model.agents import WORKDAY_START, working_deadline
+    from orgsim.model.calendar import WORKDAY_START
+    from orgsim.model.sla import working_deadline
 
     start, close = WORKDAY_START, WORKDAY_START + hours_per_day
     fewest = working_deadline(start, working_hours, hours_per_day) - start

@@ -18,7 +18,8 @@ from collections.abc import Sequence
 import solara
 from solara.components.echarts import EchartsWidget
 
-from orgsim.model.lifecycle import FUNNEL_STAGES
+from orgsim.measures import FUNNEL_STAGES
+from orgsim.model.calendar import YEAR_DAYS
 from orgsim.model.native import CAUSES, HEADLINE, OrgSimModel
 from orgsim.presentation.dashboard.charts import Line, bar_option, line_option
 from orgsim.presentation.style import (
@@ -171,8 +172,8 @@ def People(model: OrgSimModel, day: int) -> None:
         ]
         for i, rep in enumerate(model.salespeople)
     ]
-    program = model.program_budget_day * 250
-    outbound = model.outbound_budget_day * 250
+    program = model.program_budget_day * YEAR_DAYS
+    outbound = model.outbound_budget_day * YEAR_DAYS
     total = program + outbound
     split = (
         f"{program / total:.0%} marketing programs, {outbound / total:.0%} sales outbound"

@@ -23,6 +23,7 @@ from orgsim.experiment.decision import Verdict, verdict
 from orgsim.experiment.experiment import SEEDING, Factor
 from orgsim.experiment.manifest import Manifest
 from orgsim.experiment.tornado import Tornado
+from orgsim.model.calendar import YEAR_DAYS
 from orgsim.params import PARAMETERS, STRUCTURES
 from orgsim.presentation import charts
 from orgsim.presentation.report.text import and_list, or_list
@@ -215,7 +216,8 @@ def from_comparison(comp: Comparison, baseline: str | None = None) -> ReportData
     series = series.rename(columns={"scenario": "group", "replicate": "run"}) if not series.empty else None
     labels = comp.labels
     days = comp.results[0].days if comp.results else None
-    years = f" (about {days / 250:.2g} year{'s' if days > 250 else ''})" if days and days >= 125 else ""
+    long = days and days >= YEAR_DAYS / 2
+    years = f" (about {days / YEAR_DAYS:.2g} year{'s' if days > YEAR_DAYS else ''})" if long else ""
     structures = [sc.structure for sc in comp.scenarios]
     if labels == structures:
         question = (

@@ -14,12 +14,11 @@ import math
 from dataclasses import dataclass, field
 
 from orgsim.experiment.decision import RULE, Contrast, Flip, Verdict, contrasts, flips
+from orgsim.model.calendar import YEAR_DAYS
 from orgsim.presentation.report.data import DECISION_MEASURES, ReportData
 from orgsim.presentation.report.readings import read_tornado_flips
 from orgsim.presentation.report.text import diff_text, fmt, level_text
 from orgsim.presentation.style import factor_name, in_sentence, measure_name
-
-YEAR_DAYS = 250
 
 
 @dataclass

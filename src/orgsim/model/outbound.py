@@ -1,0 +1,68 @@
+"""Outbound prospecting: cold calls into the market, by a contracted team or by the reps.
+
+Dials go to random prospects; a share connects (``sales.cold_connect_rate``); a reached buyer who
+is in market, fits the ideal customer profile and is not a customer becomes a sales-sourced lead
+(accepted at once, at the sales desk). The outbound budget buys the contracted team's hours at
+``sales.outbound_hour_cost``; reps call in the hours their day leaves.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from orgsim.model.lifecycle import WorkedLead
+    from orgsim.model.model import OrgModel
+
+
+def cold_call(model: OrgModel, hours: float, talk_hours: float = 0.0) -> tuple[list[WorkedLead], float]:
+    """Cold calls for ``hours``: reached, fitting, in-market buyers become sales leads.
+
+    Returns the leads and the hours the calling took. A caller who also qualifies on the
+    call (a rep: ``talk_hours`` per reached buyer) spends the same hours on dials and
+    conversations: dials come in random order, each takes 1/``dials_per_hour`` hours, each
+    reached buyer ``talk_hours`` more; no dial starts once the hours are spent, and the
+    last conversation may run past them. A contracted caller (``talk_hours`` 0) only books
+    the meeting.
+    """
+    s = model.params.sales
+    mk = model.market
+    dials = min(int(hours * s.dials_per_hour), mk.n)  # nobody is dialled twice a day
+    connects = int(model.rng.binomial(dials, s.cold_connect_rate)) if dials else 0
+    if connects == 0:
+        return [], hours
+    open_lead = model.ledger.open_lead
+    # a handful of connects: plain Python beats numpy's per-call overhead here
+    order = {}  # reached buyer -> its place among the connects, in dial order
+    for i, p in enumerate(model.rng.integers(0, mk.n, connects).tolist()):
+        buyer = mk.in_market[p] and mk.fit[p] >= s.fit_min and not mk.customer[p]
+        if buyer and open_lead[p] < 0 and p not in order:
+            order[p] = i
+    used = hours
+    if order and talk_hours > 0:
+        order, used = _talk_within(model, order, dials, connects, hours, talk_hours)
+    if not order:
+        return [], used
+    return model.desk.take_cold_leads(np.array(sorted(order), dtype=np.int64)), used
+
+
+def _talk_within(
+    model: OrgModel, order: dict[int, int], dials: int, connects: int, hours: float, talk_hours: float
+) -> tuple[dict[int, int], float]:
+    """The reached buyers a rep talks to within ``hours``, and the hours calling took.
+
+    Each conversation pushes the later dials back by ``talk_hours``; a buyer whose dial
+    would come after the hours is not called today.
+    """
+    s = model.params.sales
+    at_dial = np.sort(model.rng.choice(dials, connects, replace=False)).tolist()  # connects' dials
+    kept, used = {}, hours
+    for talks, (p, i) in enumerate(order.items()):  # in dial order; ``talks`` held before it
+        dialled = (at_dial[i] + 1) / s.dials_per_hour + talks * talk_hours
+        if dialled > hours:
+            break
+        kept[p] = i
+        used = max(hours, dialled + talk_hours)
+    return kept, used
