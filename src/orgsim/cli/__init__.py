@@ -414,8 +414,14 @@ def _main(argv: Sequence[str] | None = None) -> None:
         where = f"{flag}: " if flag else ""
         click.echo(f"orgsim: error: {where}{shown}: file name too long (at most 255 bytes a name)", err=True)
         sys.exit(2)
-    except Exception:
-        if not interrupted():
-            raise
-        click.echo("orgsim: interrupted", err=True)  # e.g. the pool its Ctrl-C broke
-        sys.exit(130)
+    except Exception as exc:
+        if interrupted():
+            click.echo("orgsim: interrupted", err=True)  # e.g. the pool its Ctrl-C broke
+            sys.exit(130)
+        from concurrent.futures import BrokenExecutor
+
+        if isinstance(exc, BrokenExecutor) or type(exc).__name__ == "WorkerError":  # the run loop's rule
+            what = "a worker process died" if isinstance(exc, BrokenExecutor) else str(exc)
+            click.echo(f"orgsim: error: {plain(what)}", err=True)
+            sys.exit(1)
+        raise

@@ -17,6 +17,7 @@ from orgsim.cli import (
     parallel_options,
     plain,
     quiet_option,
+    reps_option,
     seed_option,
 )
 
@@ -32,9 +33,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: int | None) -> 
 @click.option(
     "--worlds", type=int, default=64, show_default=True, callback=_positive, help="Worlds to sample."
 )
-@click.option(
-    "--reps", type=int, default=2, show_default=True, callback=_positive, help="Replications a world."
-)
+@reps_option(default=2, minimum=1, per="structure in a world")
 @click.option(
     "--measure",
     default=None,
