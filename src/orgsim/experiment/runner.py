@@ -316,9 +316,10 @@ def run_tasks(
                         window, sized = max(4 * slots(pool, backend.workers or 1), 16), time.monotonic()
                     with interrupt_deferred() if spawning else nullcontext():
                         for position, task in queue:  # bounded in-flight tasks: memory stays flat
-                            running[pool.submit(work, *task)] = (position, task)
-                            if len(running) >= window:
-                                break
+                            future = pool.submit(work, *task)
+                            running[future] = (position, task)
+                            if len(running) >= window or future.done():  # done: run in this process,
+                                break  # so its result (or its Ctrl-C) counts now, not 16 runs later
                     if not running:
                         break
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
