@@ -85,6 +85,7 @@ def test_validate_gives_the_same_checks_on_a_dask_cluster(scheduler, tmp_path):
     assert len(local) > 0 and as_text(dask) == as_text(local)
 
 
+@pytest.mark.slow  # about 40 runs twice (110 s on a loaded 2-core machine)
 def test_explain_gives_the_same_parts_on_a_dask_cluster_from_the_cli(scheduler, capsys):
     from orgsim.cli import main
 
