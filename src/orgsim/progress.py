@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 
@@ -62,3 +63,41 @@ class PlainProgress:
         elif rate > 0:
             line += f", about {_duration((total - done) / rate)} left"
         print(line, file=self.stream or sys.stderr, flush=True)
+
+
+def display(
+    label: str, unit: str = "runs", quiet: bool = False
+) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """The one progress display of every command: ``(update(done, total), stop())``.
+
+    On a terminal a rich bar on stderr (done/total, rate, time left; removed when stopped); off
+    a terminal a :class:`PlainProgress` line every few seconds; nothing when ``quiet``.
+    """
+    if quiet:
+        return (lambda done, total: None), (lambda: None)
+    if not sys.stderr.isatty():
+        return PlainProgress(label, unit=unit).update, (lambda: None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} " + unit + "/s"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task(label, total=None, rate="-")
+    state: dict[str, float | int | None] = {"t0": None, "n0": 0}
+    bar.start()
+
+    def update(done: int, total: int) -> None:
+        if state["t0"] is None:
+            state["t0"], state["n0"] = time.monotonic(), done
+        elapsed = time.monotonic() - float(state["t0"] or 0.0)
+        rate = (done - int(state["n0"] or 0)) / elapsed if elapsed > 0 else 0.0
+        bar.update(task, completed=done, total=total or None, rate=f"{rate:.1f}")
+
+    return update, bar.stop

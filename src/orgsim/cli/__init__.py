@@ -9,8 +9,8 @@ Benchmarks run with ``python -m benchmarks``.
 To add a command: write it in a module of this package with ``@click.command()`` (not
 ``@cli.command()``), import heavy things inside the function, and add one line to
 :data:`COMMANDS`: ``"name": ("orgsim.cli.module", "function", "one-line help")``. Take the
-shared options from here (``reps_option``, ``seed_option``, ``workers_option``, ``quiet_option``,
-``out_dir_option``, ``executor_options``, ``days_option``, ``set_option``, ``json_option``)
+shared options from here (``reps_option``, ``seed_option``, ``parallel_options`` (--workers and
+--scheduler), ``quiet_option``, ``out_dir_option``, ``days_option``, ``set_option``, ``json_option``)
 rather than declaring --reps or --seed again.
 
 Every command that prints a table also takes ``--json``. Bad input exits with code 2 and one
@@ -151,36 +151,17 @@ _clean = nan_to_null  # NaN is not JSON: report it as null (dicts and lists thro
 
 
 def _progress(total: int, quiet: bool, label: str) -> tuple[Callable[[int], None], Callable[[], None]]:
-    """A rich progress bar on stderr on a terminal, else a plain line every few seconds.
+    """:func:`orgsim.progress.display` counted up by ``advance(n)``: returns ``(advance(n), stop())``."""
+    from orgsim.progress import display
 
-    Returns ``(advance(n), stop())``; both no-ops when quiet.
-    """
-    if quiet:
-        return (lambda n: None), (lambda: None)
-    if not sys.stderr.isatty():
-        from orgsim.progress import PlainProgress
+    update, stop = display(label, unit=label, quiet=quiet)
+    done = [0]
 
-        plain_bar = PlainProgress(label, unit=label)
-        done = [0]
+    def advance(n: int) -> None:
+        done[0] += n
+        update(done[0], total)
 
-        def advance(n: int) -> None:
-            done[0] += n
-            plain_bar.update(done[0], total)
-
-        return advance, (lambda: None)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    bar = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err.console,
-        transient=True,
-    )
-    task = bar.add_task(label, total=total)
-    bar.start()
-    return (lambda n: bar.advance(task, n)), bar.stop
+    return advance, stop
 
 
 # Options shared by commands: each declared once here, so a flag means the same everywhere.
@@ -212,6 +193,7 @@ def reps_option(
 def seed_option(
     help: str = "Experiment seed: replication r runs seed SEED * 2^32 + r (with 0: `orgsim run --seed r`).",
     max_seed: int = 2**31 - 1,
+    default: int | None = 0,
 ) -> Decorator:
     """--seed: the seed everything random is drawn from (the same seed, the same numbers).
 
@@ -219,7 +201,11 @@ def seed_option(
     seed (``max_seed=2**63 - 1``) may be any run seed.
     """
     return click.option(
-        "--seed", type=click.IntRange(min=0, max=max_seed), default=0, show_default=True, help=help
+        "--seed",
+        type=click.IntRange(min=0, max=max_seed),
+        default=default,
+        show_default=default is not None,
+        help=help,
     )
 
 
@@ -228,20 +214,62 @@ def workers_option(help: str = "Processes (default: all cores).") -> Decorator:
     return click.option("--workers", type=click.IntRange(min=1), default=None, help=help)
 
 
-def executor_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--executor and --address: local processes or a Dask distributed cluster."""
+def _check_scheduler(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--scheduler is ``local`` or a Dask scheduler's address (``tcp://HOST:PORT``, ``HOST:PORT``)."""
+    import re
+
+    if value is None or value == "local" or re.fullmatch(r"\w+://\S+|[^\s/:]+:\d+", value):
+        return value
+    raise click.BadParameter(
+        f"{value!r} is not a Dask scheduler; give its address as tcp://HOST:PORT, or local for a "
+        "LocalCluster of --workers processes here"
+    )
+
+
+def scheduler_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--scheduler ADDRESS: run on a Dask cluster (``local``: a LocalCluster here) instead of processes.
+
+    The command gets ``scheduler`` (None: local processes). The older ``--executor dask`` and
+    ``--address`` are kept, hidden: ``--executor dask --address A`` is ``--scheduler A`` and
+    ``--executor dask`` alone is ``--scheduler local``.
+    """
+    import functools
+
     from orgsim.experiment.executors import EXECUTORS
 
-    func = click.option(
-        "--address", default=None, metavar="tcp://HOST:PORT", help="Dask scheduler (with --executor dask)."
-    )(func)
+    @functools.wraps(func)
+    def resolved(*args: Any, executor: str, address: str | None, scheduler: str | None, **kwargs: Any) -> Any:
+        if address and executor != "dask":
+            raise click.UsageError("--address needs --executor dask (or give --scheduler ADDRESS)")
+        if executor == "dask":
+            if scheduler is not None:
+                raise click.UsageError("--scheduler and --executor dask say the same: give --scheduler only")
+            scheduler = address or "local"
+        return func(*args, scheduler=scheduler, **kwargs)
+
+    resolved = click.option("--address", default=None, hidden=True)(resolved)
+    kinds = click.Choice(EXECUTORS)
+    resolved = click.option("--executor", type=kinds, default="local", hidden=True)(resolved)
     return click.option(
-        "--executor",
-        type=click.Choice(EXECUTORS),
-        default="local",
-        show_default=True,
-        help="local processes, or a Dask distributed cluster.",
-    )(func)
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        callback=_check_scheduler,
+        help="Run on the Dask scheduler at ADDRESS (tcp://HOST:PORT; `local`: a Dask LocalCluster "
+        "of --workers processes here) instead of local processes.",
+    )(resolved)
+
+
+executor_options = scheduler_options  # the older name
+
+
+def parallel_options(help: str = "Processes (default: all cores).") -> Decorator:
+    """--workers and --scheduler: where a command's simulations run (see the run loop)."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        return workers_option(help)(scheduler_options(func))
+
+    return decorate
 
 
 def out_dir_option(help: str, required: bool = False, path_type: type | None = None) -> Decorator:
@@ -386,8 +414,14 @@ def _main(argv: Sequence[str] | None = None) -> None:
         where = f"{flag}: " if flag else ""
         click.echo(f"orgsim: error: {where}{shown}: file name too long (at most 255 bytes a name)", err=True)
         sys.exit(2)
-    except Exception:
-        if not interrupted():
-            raise
-        click.echo("orgsim: interrupted", err=True)  # e.g. the pool its Ctrl-C broke
-        sys.exit(130)
+    except Exception as exc:
+        if interrupted():
+            click.echo("orgsim: interrupted", err=True)  # e.g. the pool its Ctrl-C broke
+            sys.exit(130)
+        from concurrent.futures import BrokenExecutor
+
+        if isinstance(exc, BrokenExecutor) or type(exc).__name__ == "WorkerError":  # the run loop's rule
+            what = "a worker process died" if isinstance(exc, BrokenExecutor) else str(exc)
+            click.echo(f"orgsim: error: {plain(what)}", err=True)
+            sys.exit(1)
+        raise

@@ -16,13 +16,12 @@ from orgsim.cli import (
     _clean,
     _emit_json,
     err,
-    executor_options,
     json_option,
     out,
     out_dir_option,
+    parallel_options,
     quiet_option,
     reps_option,
-    workers_option,
 )
 from orgsim.limits import MAX_TRIALS
 
@@ -49,8 +48,7 @@ def _ci(mean: float, low: float, high: float) -> str:
     help="Optimiser trials.",
 )
 @reps_option(default=4, minimum=1, per="structure per trial")
-@workers_option()
-@executor_options
+@parallel_options()
 @click.option(
     "--measures", "list_measures", is_flag=True, help="List the measure names a target can use, then exit."
 )
@@ -68,8 +66,7 @@ def calibrate_command(
     trials: int,
     reps: int,
     workers: int | None,
-    executor: str,
-    address: str | None,
+    scheduler: str | None,
     list_measures: bool,
     posterior: int | None,
     quiet: bool,
@@ -95,6 +92,7 @@ def calibrate_command(
     """  # noqa: D301 - \b keeps click from rewrapping the examples
     from orgsim.errors import InputError
     from orgsim.experiment.calibrate import calibrate, describe_measures, load_targets
+    from orgsim.experiment.runner import WorkerError
     from orgsim.presentation.calibration import convergence_chart
 
     if list_measures:
@@ -121,32 +119,9 @@ def calibrate_command(
         raise InputError(
             f"--posterior: {posterior} is more than the {trials} --trials; ask fewer or run more"
         )
-    bar = None
-    if not quiet and sys.stderr.isatty():
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from orgsim.progress import display
 
-        bar = Progress(
-            "trials",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err.console,
-            transient=True,
-        )
-        task = bar.add_task("trials", total=None)
-        bar.start()
-
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-    elif not quiet:  # off a terminal (logs, CI, nohup): a plain line every few seconds
-        from orgsim.progress import PlainProgress
-
-        progress = PlainProgress("calibrate", unit="trials").update
-    else:
-
-        def progress(done: int, total: int) -> None:
-            return None
+    progress, stop_bar = display("calibrate", unit="trials", quiet=quiet)
 
     signals: list[int] = []  # Ctrl-C or SIGTERM seen: a pool broken by it is an interruption
 
@@ -162,12 +137,11 @@ def calibrate_command(
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)} if in_main else {}
     try:
         result = calibrate(
-            targets, out_dir, trials=trials, reps=reps, workers=workers, executor=executor, address=address,
+            targets, out_dir, trials=trials, reps=reps, workers=workers, scheduler=scheduler,
             progress=progress,
         )  # fmt: skip
-    except (KeyboardInterrupt, BrokenExecutor) as exc:
-        if bar is not None:
-            bar.stop()
+    except (KeyboardInterrupt, BrokenExecutor, WorkerError) as exc:
+        stop_bar()
         from orgsim.experiment.calibrate import load_trials
 
         saved = len(load_trials(out_dir, targets)) if Path(out_dir).is_dir() else 0
@@ -176,13 +150,13 @@ def calibrate_command(
             what = "terminated" if signal.SIGTERM in signals else "interrupted"
             click.echo(f"orgsim: {what}; {where}", err=True)
             sys.exit(143 if signal.SIGTERM in signals else 130)
-        click.echo(f"orgsim: error: a worker process died; {where}", err=True)
+        what = str(exc) if isinstance(exc, WorkerError) else "a worker process died"
+        click.echo(f"orgsim: error: {what}; {where}", err=True)
         sys.exit(1)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        if bar is not None:
-            bar.stop()
+        stop_bar()
     png, svg = convergence_chart(result.trials_frame(), result.baseline.loss, result.out_dir / "convergence")
     posterior_path = None
     if posterior is not None:

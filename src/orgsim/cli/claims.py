@@ -15,11 +15,11 @@ from orgsim.cli import (
     json_option,
     out,
     out_dir_option,
+    parallel_options,
     quiet_option,
     reps_option,
     seed_option,
     set_option,
-    workers_option,
 )
 from orgsim.cli.explain import PlannedProgress
 
@@ -35,7 +35,7 @@ from orgsim.cli.explain import PlannedProgress
     show_default=True,
     help="Also run each claim in every shipped scenario and along its key condition.",
 )
-@workers_option()
+@parallel_options()
 @out_dir_option("Write claims.html and one chart per claim here.")
 @quiet_option
 @days_option
@@ -48,6 +48,7 @@ def claims(
     list_only: bool,
     flips: bool,
     workers: int | None,
+    scheduler: str | None,
     out_dir: str | None,
     quiet: bool,
     days: int | None,
@@ -101,6 +102,7 @@ def claims(
             overrides=_overrides(assignments),
             flips=flips,
             workers=workers,
+            scheduler=scheduler,
             progress=bar.advance,
             on_plan=bar.start,
         )

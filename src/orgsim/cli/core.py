@@ -22,13 +22,13 @@ from orgsim.cli import (
     json_option,
     out,
     out_dir_option,
+    parallel_options,
     plain,
     quiet_option,
     reps_option,
     safe,
     seed_option,
     set_option,
-    workers_option,
 )
 from orgsim.errors import InputError
 
@@ -292,7 +292,7 @@ def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[st
     metavar="LABEL",
     help="Scenario the others are compared to, seed by seed (default: the first).",
 )
-@workers_option()
+@parallel_options()
 @out_dir_option("Write charts and report.html here.")
 @quiet_option
 @days_option
@@ -305,6 +305,7 @@ def compare(
     structures: str | None,
     baseline: str | None,
     workers: int | None,
+    scheduler: str | None,
     out_dir: str | None,
     quiet: bool,
     days: int | None,
@@ -341,6 +342,7 @@ def compare(
             seed=seed,
             days=days,
             workers=workers,
+            scheduler=scheduler,
             series=out_dir is not None,
             progress=advance,
         )

@@ -9,7 +9,17 @@ from pathlib import Path
 
 import click
 
-from orgsim.cli import _emit_json, executor_options, json_option, out_dir_option, plain, workers_option
+from orgsim.cli import (
+    _emit_json,
+    days_option,
+    json_option,
+    out_dir_option,
+    parallel_options,
+    plain,
+    quiet_option,
+    reps_option,
+    seed_option,
+)
 
 
 def _positive(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
@@ -23,19 +33,16 @@ def _positive(ctx: click.Context, param: click.Parameter, value: int | None) -> 
 @click.option(
     "--worlds", type=int, default=64, show_default=True, callback=_positive, help="Worlds to sample."
 )
-@click.option(
-    "--reps", type=int, default=2, show_default=True, callback=_positive, help="Replications a world."
-)
+@reps_option(default=2, minimum=1, per="structure in a world")
 @click.option(
     "--measure",
     default=None,
     help="Measure the choice is taken on (default: customer_value if the model has it, else contribution).",
 )
 @out_dir_option("Keep the runs, worlds.parquet and decision.json here (and resume into it).", path_type=Path)
-@workers_option("Worker processes (default: all cores; with --address, the cluster's workers).")
-@executor_options
-@click.option("--seed", type=int, default=None, help="Seed of the worlds and runs (default: the file's).")
-@click.option("--days", type=int, default=None, callback=_positive, help="Horizon in business days.")
+@parallel_options("Worker processes (default: all cores; with --scheduler ADDRESS, the cluster's workers).")
+@seed_option("Seed of the worlds and runs (default: the file's).", default=None)
+@days_option
 @click.option(
     "--worlds-from",
     "worlds_from",
@@ -43,7 +50,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: int | None) -> 
     default=None,
     help="Take the worlds from a posterior.parquet (orgsim calibrate --posterior) instead of sampling.",
 )
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@quiet_option
 @json_option
 def decide(
     file: str,
@@ -52,8 +59,7 @@ def decide(
     measure: str | None,
     out_dir: Path | None,
     workers: int | None,
-    executor: str,
-    address: str | None,
+    scheduler: str | None,
     seed: int | None,
     days: int | None,
     worlds_from: Path | None,
@@ -83,8 +89,6 @@ def decide(
     path = default_file() if file == "default" else Path(file)
     spec = load_uncertainty(path, days=days)
     if seed is not None:
-        if seed < 0:
-            raise InputError(f"--seed: {seed} is not allowed; use an integer >= 0")
         spec.seed = seed
     measure = measure or DEFAULT_MEASURE
     if measure not in MEASURES:
@@ -98,8 +102,6 @@ def decide(
         given = click.get_current_context().get_parameter_source("worlds")
         n = worlds if given == click.core.ParameterSource.COMMANDLINE else None
         table = read_worlds(worlds_from, spec, n)
-    if address and executor != "dask":
-        raise click.UsageError("--address needs --executor dask")
     start = time.monotonic()
     temp = tempfile.TemporaryDirectory(prefix="orgsim-decide-") if out_dir is None else None
     target = Path(temp.name) / "decide" if temp is not None else out_dir
@@ -112,8 +114,7 @@ def decide(
             measure=measure,
             worlds_table=table,
             workers=workers,
-            executor=executor,
-            address=address,
+            scheduler=scheduler,
             quiet=quiet or as_json,
         )
     except KeyboardInterrupt:

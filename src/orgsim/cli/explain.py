@@ -21,11 +21,11 @@ from orgsim.cli import (
     json_option,
     out,
     out_dir_option,
+    parallel_options,
     quiet_option,
     reps_option,
     seed_option,
     set_option,
-    workers_option,
 )
 from orgsim.limits import MAX_PERMUTATIONS
 
@@ -63,7 +63,7 @@ from orgsim.limits import MAX_PERMUTATIONS
     show_default=True,
     help="Re-run the margin with the largest part's assumed values at A's level and their plausible ends.",
 )
-@workers_option()
+@parallel_options()
 @out_dir_option("Write the waterfall chart and explain.json here (a report in DIR then cites it).")
 @quiet_option
 @days_option
@@ -80,6 +80,7 @@ def explain(
     permutations: int,
     ranges: bool,
     workers: int | None,
+    scheduler: str | None,
     out_dir: str | None,
     quiet: bool,
     days: int | None,
@@ -126,6 +127,7 @@ def explain(
             days=days,
             overrides=_overrides(assignments),
             workers=workers,
+            scheduler=scheduler,
             progress=bar.advance,
             on_plan=bar.start,
             ranges=ranges,

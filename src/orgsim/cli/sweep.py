@@ -15,13 +15,13 @@ from rich.table import Table
 from orgsim.cli import (
     _clean,
     _emit_json,
-    executor_options,
     json_option,
     out,
     out_dir_option,
+    parallel_options,
     plain,
+    quiet_option,
     safe,
-    workers_option,
 )
 from orgsim.experiment.executors import default_workers
 from orgsim.presentation.format import fmt_ci, fmt_compact
@@ -42,20 +42,18 @@ def _plural(n: int, word: str) -> str:
 @click.command()
 @click.argument("experiment", type=click.Path(dir_okay=False))
 @out_dir_option("Output directory.", required=True)
-@workers_option("Worker processes (default: all cores; with --address, the cluster's workers).")
-@executor_options
+@parallel_options("Worker processes (default: all cores; with --scheduler ADDRESS, the cluster's workers).")
 @click.option(
     "--resume", is_flag=True, help="Run only what DIR is missing (also automatic for the same experiment)."
 )
 @click.option("--dry-run", is_flag=True, help="Print the run count and an estimate of the time, run nothing.")
-@click.option("--quiet", is_flag=True, help="No progress bar and no summary line.")
+@quiet_option
 @json_option
 def sweep(
     experiment: str,
     out_dir: str,
     workers: int | None,
-    executor: str,
-    address: str | None,
+    scheduler: str | None,
     resume: bool,
     dry_run: bool,
     quiet: bool,
@@ -66,13 +64,14 @@ def sweep(
     Results stream to DIR/runs/part-*.parquet (one row per run), DIR/series/ (per-day
     series, when the experiment asks) and DIR/manifest.json. Run the same command again
     after a crash or Ctrl-C: only the missing runs are run. Load the results in Python with
-    orgsim.load_runs(DIR); summarise them with `orgsim analyze DIR`.
+    orgsim.load_runs(DIR); summarise them with `orgsim analyze DIR`. --quiet also drops the
+    summary line.
 
     \b
     Examples:
       orgsim sweep experiments/sla_response.toml --out out/sla --dry-run
       orgsim sweep experiments/sla_response.toml --out out/sla --workers 8
-      orgsim sweep experiments/sensitivity.toml --out out/sobol --executor dask --address tcp://HOST:8786
+      orgsim sweep experiments/sensitivity.toml --out out/sobol --scheduler tcp://HOST:8786
     """  # noqa: D301 - \b keeps click from rewrapping the examples
     from orgsim.experiment.experiment import load_experiment
     from orgsim.experiment.storage import load_manifest
@@ -80,8 +79,6 @@ def sweep(
     from orgsim.experiment.sweep import sweep as run_sweep
 
     exp = load_experiment(experiment)
-    if address and executor != "dask":
-        raise click.UsageError("--address needs --executor dask")
     n = exp.n_runs
     if dry_run:
         w = workers or default_workers()
@@ -121,9 +118,7 @@ def sweep(
     in_main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main else None
     try:
-        path = run_sweep(
-            exp, out_dir, workers=workers, executor=executor, address=address, resume=resume, quiet=quiet
-        )
+        path = run_sweep(exp, out_dir, workers=workers, scheduler=scheduler, resume=resume, quiet=quiet)
     except KeyboardInterrupt as exc:
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
         click.echo(f"orgsim: {what}; completed runs are saved in {out_dir}; run again to resume", err=True)

@@ -15,11 +15,11 @@ from orgsim.cli import (
     json_option,
     out,
     out_dir_option,
+    parallel_options,
     quiet_option,
     reps_option,
     seed_option,
     set_option,
-    workers_option,
 )
 
 
@@ -49,7 +49,7 @@ from orgsim.cli import (
 )
 @reps_option(per="arm")
 @seed_option()
-@workers_option()
+@parallel_options()
 @out_dir_option(
     help="Write DIR/tornado.png/.svg (the chart), tornado.csv (the bars), tornado_runs.csv (every run) "
     "and tornado.json; a compare report later written into DIR shows the tornado."
@@ -66,6 +66,7 @@ def tornado(
     reps: int,
     seed: int,
     workers: int | None,
+    scheduler: str | None,
     out_dir: str | None,
     quiet: bool,
     days: int | None,
@@ -104,7 +105,9 @@ def tornado(
     total = (1 + 2 * len(bounds)) * 2 * reps
     advance, stop = _progress(total, quiet, "runs")
     try:
-        result = oat.tornado(base, pair, list(params) or None, measure, reps, seed, days, workers, advance)
+        result = oat.tornado(
+            base, pair, list(params) or None, measure, reps, seed, days, workers, advance, scheduler=scheduler
+        )
     finally:
         stop()
     if out_dir is not None:

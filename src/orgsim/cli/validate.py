@@ -17,10 +17,10 @@ from orgsim.cli import (
     json_option,
     out,
     out_dir_option,
+    parallel_options,
     quiet_option,
     reps_option,
     seed_option,
-    workers_option,
 )
 from orgsim.errors import InputError
 
@@ -90,7 +90,7 @@ def _table(
 )
 @reps_option(per="structure")
 @seed_option()
-@workers_option()
+@parallel_options()
 @out_dir_option("Also write DIR/validation.png/.svg (a scorecard chart) and DIR/validation.json.")
 @quiet_option
 @json_option
@@ -100,6 +100,7 @@ def validate_command(
     reps: int,
     seed: int,
     workers: int | None,
+    scheduler: str | None,
     out_dir: str | None,
     quiet: bool,
     as_json: bool,
@@ -145,7 +146,10 @@ def validate_command(
     total = len(names) * reps * 3  # an estimate: bands add runs
     advance, stop = _progress(total, quiet, "runs")
     try:
-        checks = validate(base, names, reps=reps, seed=seed, workers=workers, facts=facts, progress=advance)
+        checks = validate(
+            base, names, reps=reps, seed=seed, workers=workers, facts=facts, progress=advance,
+            scheduler=scheduler,
+        )
     finally:
         stop()
     rows = [_clean(asdict(c)) for c in checks]

@@ -27,18 +27,18 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from orgsim.errors import InputError
-from orgsim.experiment.executors import make_executor
 from orgsim.experiment.observables import Estimate, Observable, get_observable
+from orgsim.experiment.runner import Backend, CallbackSink, run_tasks
 from orgsim.experiment.seeds import MAX_EXPERIMENT_SEED, run_seed, sampler_seed
 from orgsim.params import PARAMETERS, STRUCTURES
 from orgsim.scenario import Scenario, load_scenario, read_toml
@@ -306,9 +306,8 @@ def load_targets(path: str | Path) -> Targets:
 
 
 # -- one trial's evaluation (runs in a worker process) ----------------------------------------
-@dataclass(frozen=True)
-class Task:
-    """Replicated runs of one scenario for one trial; picklable, evaluated in a worker."""
+class Task(NamedTuple):
+    """Replicated runs of one scenario for one trial; a run-loop task, evaluated in a worker."""
 
     trial: int
     structure: str
@@ -327,6 +326,11 @@ def evaluate(task: Task) -> tuple[int, str, dict[str, Estimate]]:
     kwargs: dict[str, Any] = {"leads": True} if task.leads else {}
     results = [simulate(task.scenario, seed=s, days=task.days, **kwargs) for s in task.seeds]
     return task.trial, task.structure, {name: OBSERVABLES[name].estimate(results) for name in task.measures}
+
+
+def evaluate_task(*fields: Any) -> tuple[int, str, dict[str, Estimate]]:
+    """:func:`evaluate` as the run loop calls it: ``work(*task)``."""
+    return evaluate(Task(*fields))
 
 
 # -- trials on disk ---------------------------------------------------------------------------
@@ -550,13 +554,16 @@ def calibrate(
     executor: str | Executor = "local",
     address: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: str | None = None,
 ) -> Calibration:
     """Fit ``targets``' parameters over ``trials`` trials of ``reps`` replications each.
 
     Completed trials in ``out_dir`` are kept and only the missing ones run (resume). Writes
     ``calibrated.toml`` and ``fit.csv``; :func:`orgsim.presentation.calibration.convergence_chart`
     draws the convergence chart from :meth:`Calibration.trials_frame`.
-    ``progress(done, total)`` is called as trials complete.
+    ``progress(done, total)`` is called as trials complete. Trials run through the run loop on
+    ``workers`` processes or a Dask ``scheduler`` (``"local"`` or an address; the older
+    ``executor``/``address`` pair says the same).
     """
     from orgsim.limits import check_count
 
@@ -607,7 +614,16 @@ def calibrate(
                 for s, names in measures_by_structure.items()
             ]
 
-        with make_executor(executor, workers=workers, address=address) as pool:
+        def keep(number: int, result: Trial) -> None:
+            nonlocal finished
+            done[number] = result
+            writer.write_rows([_row(targets, result)])
+            finished += 1
+            if progress:
+                progress(finished, total)
+
+        backend = Backend.of(executor, workers, address) if scheduler is None else Backend(workers, scheduler)
+        with backend.open() as pool:
             pending: dict[int, tuple[dict[str, Any], list[Task]]] = {}
             if not targets.in_range() and -1 not in done:
                 pending[-1] = ({p.key: targets.scenario.get(p.key) for p in targets.parameters}, [])
@@ -625,12 +641,7 @@ def calibrate(
                         continue
                     pending[trial.number] = (dict(trial.params), [])
                 if pending:
-                    for number, result in _run_batch(pool, pending, tasks_for, targets):
-                        done[number] = result
-                        writer.write_rows([_row(targets, result)])
-                        finished += 1
-                        if progress:
-                            progress(finished, total)
+                    _run_batch(pool, pending, tasks_for, targets, keep)
                     pending = {}
                 for number in range(batch * BATCH, min(trials, (batch + 1) * BATCH)):
                     study.tell(asked[number], done[number].loss)
@@ -645,36 +656,28 @@ def _run_batch(
     pending: dict[int, tuple[dict[str, Any], list[Task]]],
     tasks_for: Callable[[int, dict[str, Any]], list[Task]],
     targets: Targets,
-) -> Iterator[tuple[int, Trial]]:
-    """Run every pending trial's tasks; yield (number, Trial) as each trial completes."""
-    futures: dict[Future, int] = {}
+    on_trial: Callable[[int, Trial], None],
+) -> None:
+    """Run every pending trial's tasks through the run loop; ``on_trial`` as each trial completes."""
     parts: dict[int, dict[tuple[str, str], Estimate]] = {}
     needed: dict[int, int] = {}
     started = {n: time.perf_counter() for n in pending}
+    tasks: list[Task] = []
     for number, (values, _) in pending.items():
-        tasks = tasks_for(number, values)
-        needed[number] = len(tasks)
-        parts[number] = {}
-        for task in tasks:
-            futures[pool.submit(evaluate, task)] = number
-    try:
-        waiting = set(futures)
-        while waiting:
-            ready, waiting = wait(waiting, return_when=FIRST_COMPLETED)
-            for future in ready:
-                number, structure, estimates = future.result()
-                parts[number].update({(name, structure): est for name, est in estimates.items()})
-                needed[number] -= 1
-                if needed[number] == 0:
-                    values = pending[number][0]
-                    elapsed = time.perf_counter() - started[number]
-                    yield (
-                        number,
-                        Trial(number, values, parts[number], loss_of(targets, parts[number]), elapsed),
-                    )
-    finally:
-        for future in futures:
-            future.cancel()
+        mine = tasks_for(number, values)
+        needed[number], parts[number] = len(mine), {}
+        tasks += mine
+
+    def collect(position: int, task: tuple[Any, ...], result: tuple[int, str, dict[str, Estimate]]) -> None:
+        number, structure, estimates = result
+        parts[number].update({(name, structure): est for name, est in estimates.items()})
+        needed[number] -= 1
+        if needed[number] == 0:
+            values = pending[number][0]
+            elapsed = time.perf_counter() - started[number]
+            on_trial(number, Trial(number, values, parts[number], loss_of(targets, parts[number]), elapsed))
+
+    run_tasks(tasks, evaluate_task, pool, [CallbackSink(collect)], label=lambda task: f"trial {task[0]}")
 
 
 # -- outputs --------------------------------------------------------------------------------------

@@ -382,6 +382,7 @@ def check_claims(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
 ) -> list[ClaimResult]:
     """Run every expressible claim as a paired experiment and give its verdicts.
 
@@ -413,7 +414,7 @@ def check_claims(
                     tasks.append((sc, s))
     if on_plan:
         on_plan(len(tasks))
-    results = run_scenarios(tasks, workers=workers, progress=progress)
+    results = run_scenarios(tasks, workers=workers, progress=progress, scheduler=scheduler)
 
     def values(pair: _Pair, sc: Scenario) -> list[float]:
         return [measure_of(results[index[(_key(sc), s)]], pair.claim.measure) for s in seeds]

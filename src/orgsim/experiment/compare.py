@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from orgsim.errors import InputError
-from orgsim.experiment.executors import default_workers, make_executor
+from orgsim.experiment.runner import SimTask, advancing, run_simulations
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import Difference, measure_ci, paired_difference
 from orgsim.model.metrics import METRICS, RunResult
-from orgsim.model.simulate import as_scenario, simulate
+from orgsim.model.simulate import as_scenario
 from orgsim.scenario import Scenario
 
 HTML_MEASURES = (
@@ -50,11 +50,6 @@ def check_days(days: int | None, flag: str = "--days") -> None:
         raise InputError(
             f"{flag}: {days!r} is not allowed; use an integer in [{spec.lo:g}, {spec.hi:g}] (horizon.days)"
         )
-
-
-def _run(args: tuple[Scenario, int, int | None, bool, bool]) -> RunResult:
-    scenario, seed, days, series, leads = args
-    return simulate(scenario, seed=seed, days=days, series=series, leads=leads)
 
 
 @dataclass
@@ -246,21 +241,16 @@ def run_scenarios(
     series: bool = False,
     progress: Callable[[int], None] | None = None,
     leads: bool = False,
+    scheduler: str | None = None,
 ) -> list[RunResult]:
-    """Run each ``(scenario, seed)`` once, in parallel processes; results in task order.
+    """Run each ``(scenario, seed)`` once through the run loop; results in task order.
 
-    ``series``/``leads`` keep each run's daily series / per-lead table (see ``simulate``).
+    On ``workers`` local processes, or a Dask cluster (``scheduler``: ``"local"`` or an address;
+    see :class:`orgsim.experiment.runner.Backend`). ``series``/``leads`` keep each run's daily
+    series / per-lead table (see ``simulate``); ``progress(n)`` is called with runs just completed.
     """
-    if not tasks:
-        return []
-    jobs = [(sc, seed, days, series, leads) for sc, seed in tasks]
-    results: list[RunResult] = []
-    with make_executor("local", workers=min(workers or default_workers(), len(jobs))) as pool:
-        for res in pool.map(_run, jobs):
-            results.append(res)
-            if progress:
-                progress(1)
-    return results
+    jobs = [SimTask(sc, seed, days, series, leads) for sc, seed in tasks]
+    return run_simulations(jobs, workers=workers, scheduler=scheduler, progress=advancing(progress))
 
 
 def _labels(scenarios: Sequence[Scenario]) -> list[str]:
@@ -282,8 +272,9 @@ def compare(
     workers: int | None = None,
     series: bool = False,
     progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
 ) -> Comparison:
-    """Run ``reps`` replications of each scenario in parallel processes and collect them."""
+    """Run ``reps`` replications of each scenario (on ``workers`` processes or a Dask ``scheduler``)."""
     if isinstance(reps, bool) or not isinstance(reps, int) or reps < 1:
         raise InputError(f"--reps: {reps!r} is not allowed; use an integer >= 1")
     n_runs = len(scenarios) * reps
@@ -295,5 +286,7 @@ def compare(
     check_days(days)
     resolved = [as_scenario(s, overrides) for s in scenarios]
     tasks = [(sc, run_seed(seed, r)) for sc in resolved for r in range(reps)]
-    results = run_scenarios(tasks, days=days, workers=workers, series=series, progress=progress)
+    results = run_scenarios(
+        tasks, days=days, workers=workers, series=series, progress=progress, scheduler=scheduler
+    )
     return Comparison(resolved, reps, seed, results)

@@ -428,6 +428,7 @@ def decide(
     executor: str = "local",
     address: str | None = None,
     quiet: bool = True,
+    scheduler: str | None = None,
 ) -> dict[str, Any]:
     """Sample (or take) the worlds, run them as a sweep into ``out_dir``, analyse; returns the decision.
 
@@ -441,7 +442,7 @@ def decide(
     table = worlds_table if worlds_table is not None else spec.sample(worlds)
     exp = experiment(spec, table, reps)
     out = Path(out_dir)
-    sweep(exp, out, workers=workers, executor=executor, address=address, quiet=quiet)
+    sweep(exp, out, workers=workers, executor=executor, address=address, quiet=quiet, scheduler=scheduler)
     (out / SPEC).write_text(json.dumps({**spec.as_dict(), "reps": reps}, indent=2, default=str))
     result = analyse(out, table, spec.structures, measure, reps, seed=spec.seed)
     return result

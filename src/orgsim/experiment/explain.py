@@ -342,6 +342,7 @@ def explain(
     progress: Callable[[int], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
     ranges: bool = True,
+    scheduler: str | None = None,
 ) -> Explanation:
     """Attribute the paired difference ``b - a`` in ``measure`` to the parameters that differ.
 
@@ -355,7 +356,7 @@ def explain(
     """
     return explain_measures(
         a, b, [measure], reps, seed, groups, method, permutations, days, overrides, workers, progress,
-        on_plan, ranges,
+        on_plan, ranges, scheduler,
     )[0]  # fmt: skip
 
 
@@ -374,6 +375,7 @@ def explain_measures(
     progress: Callable[[int], None] | None = None,
     on_plan: Callable[[int], None] | None = None,
     ranges: bool = True,
+    scheduler: str | None = None,
 ) -> list[Explanation]:
     """:func:`explain` for several measures from the same runs (one Explanation per measure)."""
     from orgsim.limits import check_count
@@ -426,7 +428,7 @@ def explain_measures(
             tasks.append((scenarios[s], seeds[r]))
     if on_plan:
         on_plan(len(tasks) + (3 * reps if ranges else 0))  # at most: the range check comes after
-    results = run_scenarios(tasks, workers=workers, progress=progress)
+    results = run_scenarios(tasks, workers=workers, progress=progress, scheduler=scheduler)
     out = []
     for measure in wanted:
         values = np.array([measure_of(res, measure) for res in results], dtype=float)
@@ -442,7 +444,7 @@ def explain_measures(
         if ranges:
             values = np.array([measure_of(res, expl.measure) for res in results], dtype=float)
             expl.range_check = _range_check(
-                expl, team, sa, sb, seeds, values, index, cache, workers, progress
+                expl, team, sa, sb, seeds, values, index, cache, workers, progress, scheduler
             )
         expl.runs = len(tasks)
     return out
@@ -459,6 +461,7 @@ def _range_check(
     cache: dict[tuple[int, str], list[Any]],
     workers: int | None,
     progress: Callable[[int], None] | None,
+    scheduler: str | None = None,
 ) -> RangeCheck | None:
     """Re-run ``b - a`` with the largest assumed part at A's level and its plausible ends.
 
@@ -522,7 +525,7 @@ def _range_check(
             sc = sb.with_overrides(setting, source="explain: plausible range")
             where[label] = ("new", len(tasks))
             tasks.extend((sc, s) for s in seeds)
-    new = run_scenarios(tasks, workers=workers, progress=progress) if tasks else []
+    new = run_scenarios(tasks, workers=workers, progress=progress, scheduler=scheduler) if tasks else []
     for label, (start_a, start_b) in both.items():
         cache[(i, label)] = [*new[start_a : start_a + reps], *new[start_b : start_b + reps]]
         where[label] = ("cached", (i, label))

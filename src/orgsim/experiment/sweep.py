@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-from contextlib import contextmanager, nullcontext
+from concurrent.futures import Executor, Future
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -26,9 +25,18 @@ import numpy as np
 import pyarrow as pa
 
 from orgsim.errors import InputError
-from orgsim.experiment.executors import default_workers, make_executor, slots
+from orgsim.experiment.executors import default_workers
 from orgsim.experiment.experiment import Experiment, RunSpec, load_experiment, parse_experiment
 from orgsim.experiment.manifest import Manifest, Session
+from orgsim.experiment.runner import (  # noqa: F401 - WorkerError, describe, RUN_FAILURES: re-exported
+    RUN_FAILURES,
+    Backend,
+    Sink,
+    WorkerError,
+    describe,
+    outcome,
+    run_tasks,
+)
 from orgsim.experiment.storage import (
     LOCK,
     MANIFEST,
@@ -55,15 +63,6 @@ from orgsim.scenario import Scenario
 log = logging.getLogger(__name__)
 
 ID_COLUMNS = ("run_id", "design_point", "replicate", "seed", "status", "error", "elapsed_s", "structure")
-# Dask decides a task is to blame after it killed several workers: that run is recorded as failed
-RUN_FAILURES = ("KilledWorker",)
-
-
-class WorkerError(RuntimeError):
-    """The machinery, not the model, failed (a worker died, the cluster went away).
-
-    Completed runs are saved; running the sweep again resumes it.
-    """
 
 
 def runs_schema(exp: Experiment) -> pa.Schema:
@@ -149,15 +148,6 @@ def execute(scenario: Scenario, spec: RunSpec, series: bool) -> tuple[dict[str, 
     return row, frame
 
 
-def describe(exc: BaseException) -> str:
-    """An exception as one line: ``Type: first line of its message`` (at most 500 characters)."""
-    try:
-        lines = f"{type(exc).__name__}: {exc}".strip().splitlines()
-    except Exception:  # noqa: BLE001 - an exception whose str() fails still names its type
-        lines = []
-    return (lines[0] if lines else type(exc).__name__)[:500]
-
-
 def _fail(row: dict[str, Any], exc: BaseException) -> None:
     row["status"] = "error"
     row["error"] = describe(exc)
@@ -177,35 +167,6 @@ def _error_row(spec: RunSpec, scenario: Scenario, exc: BaseException) -> dict[st
     }
     _fail(row, exc)
     return row
-
-
-@contextmanager
-def _interrupt_deferred() -> Iterator[None]:
-    """Hold a Ctrl-C until the block ends (then raise it): a pool must not be left mid-spawn.
-
-    A worker forked while the sweep exits would find its queues gone and print a traceback.
-    """
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    from orgsim import interrupts
-
-    caught: list[int] = []
-
-    def hold(signum: int, frame: object) -> None:
-        caught.append(signum)
-        interrupts.note(signum)
-
-    previous = signal.signal(signal.SIGINT, hold)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-        if caught:
-            raise KeyboardInterrupt
 
 
 def as_experiment(experiment: Experiment | Mapping[str, Any] | str | Path) -> Experiment:
@@ -351,51 +312,17 @@ def estimate_seconds(exp: Experiment, workers: int) -> float:
 
 @contextmanager
 def progress_bar(quiet: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A rich bar on stderr with runs done, runs/s and ETA; None when quiet.
-
-    Off a terminal (logs, CI, nohup) a plain line every few seconds instead.
-    """
-    import sys
-
+    """The one progress display (:func:`orgsim.progress.display`) of a sweep's runs; None when quiet."""
     if quiet:
         yield None
         return
-    if not sys.stderr.isatty():
-        from orgsim.progress import PlainProgress
+    from orgsim.progress import display
 
-        yield PlainProgress("sweep").update
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    bar = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[rate]} runs/s"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-    )
-    task = bar.add_task("sweep", total=None, rate="-")
-    state: dict[str, Any] = {"t0": None, "n0": 0}
-
-    def update(done: int, total: int) -> None:
-        if state["t0"] is None:
-            state["t0"], state["n0"] = time.monotonic(), done
-        elapsed = time.monotonic() - state["t0"]
-        rate = (done - state["n0"]) / elapsed if elapsed > 0 else 0.0
-        bar.update(task, completed=done, total=total, rate=f"{rate:.1f}")
-
-    with bar:
+    update, stop = display("sweep")
+    try:
         yield update
+    finally:
+        stop()
 
 
 def sweep(
@@ -409,6 +336,7 @@ def sweep(
     progress: Callable[[int, int], None] | None = None,
     chunk_runs: int = 200,
     chunk_seconds: float = 30.0,
+    scheduler: str | None = None,
 ) -> Path:
     """Run an experiment's sweep into ``out_dir``; returns ``out_dir`` as a Path.
 
@@ -429,16 +357,73 @@ def sweep(
     out = Path(out_dir)
     _refuse_foreign(out)
     check_writable(out, "--out")  # before any run: results are never lost at the last step
+    backend = Backend.of(executor, workers, address) if scheduler is None else Backend(workers, scheduler)
     with DirectoryLock(out), progress_bar(quiet or progress is not None) as bar:
-        return _run(exp, out, workers, executor, address, resume, progress or bar, chunk_runs, chunk_seconds)
+        return _run(exp, out, backend, resume, progress or bar, chunk_runs, chunk_seconds)
+
+
+class ParquetSink(Sink):
+    """A sweep's sink: rows and series streamed to Parquet parts, and its manifest.
+
+    Parts are flushed every ``chunk_runs`` runs or ``chunk_seconds`` seconds, whichever comes
+    first; the manifest is written once the executor is up and again when the loop ends.
+    """
+
+    def __init__(
+        self,
+        exp: Experiment,
+        out: Path,
+        manifest: Manifest,
+        session: Session,
+        chunk_runs: int,
+        chunk_seconds: float,
+    ) -> None:
+        self.exp, self.out, self.manifest, self.session = exp, out, manifest, session
+        self.chunk_runs, self.chunk_seconds = chunk_runs, chunk_seconds
+        self.runs_writer = ChunkWriter(out, RUNS, runs_schema(exp))
+        self.series_writer = ChunkWriter(out, SERIES) if exp.series else None
+        self.rows: list[dict[str, Any]] = []
+        self.frames: list[Any] = []
+        self.last_flush = time.monotonic()
+
+    def open(self) -> None:  # noqa: D102
+        write_manifest(self.out, self.manifest)  # once the executor is up: a bad address leaves no sweep
+
+    def add(self, position: int, task: tuple[Any, ...], result: Any) -> None:  # noqa: D102
+        row, frame = result
+        self.rows.append(row)
+        if frame is not None:
+            self.frames.append(frame)
+
+    def tick(self) -> None:  # noqa: D102
+        if len(self.rows) >= self.chunk_runs or time.monotonic() - self.last_flush >= self.chunk_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the rows (and series) kept so far as one part each."""
+        if self.series_writer is not None and self.frames:
+            import pandas as pd
+
+            table = pa.Table.from_pandas(pd.concat(self.frames, ignore_index=True), preserve_index=False)
+            self.series_writer.write(table.cast(with_units(table.schema)))
+        self.runs_writer.write_rows(self.rows)  # runs last: a stored run always has its series
+        self.rows, self.frames, self.last_flush = [], [], time.monotonic()
+
+    def close(self, status: str) -> None:  # noqa: D102
+        self.flush()  # keep every run that completed
+        manifest = self.manifest
+        manifest.sessions[-1] = replace(self.session, finished=now(), status=status)
+        manifest.status = status
+        manifest.stored_runs = status_counts(self.out)
+        if status == "complete":
+            manifest.finished = manifest.sessions[-1].finished
+        write_manifest(self.out, manifest)
 
 
 def _run(
     exp: Experiment,
     out: Path,
-    workers: int | None,
-    executor: str | Executor,
-    address: str | None,
+    backend: Backend,
     resume: bool,
     progress: Callable[[int, int], None] | None,
     chunk_runs: int,
@@ -447,14 +432,13 @@ def _run(
     n_runs = exp.n_runs
     done = _prepare(exp, out, resume)
     n_pending = n_runs - int(done.sum())
-    pending = (spec for spec in exp.iter_runs() if not done[spec.run_id])  # lazily: memory stays flat
-    workers = workers or default_workers()
+    workers = backend.workers or default_workers()
     session = Session(
         started=now(),
         pending_runs=n_pending,
-        executor=executor if isinstance(executor, str) else type(executor).__name__,
+        executor=backend.kind,
         workers=workers,
-        address=address,
+        address=backend.address,
         pid=os.getpid(),
         versions=versions(),
     )
@@ -473,118 +457,35 @@ def _run(
         manifest.sessions = list(previous.sessions)
     manifest.runs = n_runs
     manifest.sessions.append(session)
-
-    def close(status: str) -> None:
-        manifest.sessions[-1] = replace(session, finished=now(), status=status)
-        manifest.status = status
-        manifest.stored_runs = status_counts(out)
-        if status == "complete":
-            manifest.finished = manifest.sessions[-1].finished
-        write_manifest(out, manifest)
-
     if n_pending < n_runs:
         log.info("%s: %d of %d runs already stored; running the rest", out, n_runs - n_pending, n_runs)
-    runs_writer = ChunkWriter(out, RUNS, runs_schema(exp))
-    series_writer = ChunkWriter(out, SERIES) if exp.series else None
-    rows: list[dict[str, Any]] = []
-    frames: list[Any] = []
-    last_flush = time.monotonic()
-    completed = n_runs - n_pending
-
-    def flush() -> None:
-        nonlocal rows, frames, last_flush
-        if series_writer is not None and frames:
-            import pandas as pd
-
-            table = pa.Table.from_pandas(pd.concat(frames, ignore_index=True), preserve_index=False)
-            series_writer.write(table.cast(with_units(table.schema)))
-        runs_writer.write_rows(rows)  # runs last: a stored run always has its series
-        rows, frames, last_flush = [], [], time.monotonic()
-
-    def keep(row: dict[str, Any], frame: Any) -> None:
-        nonlocal completed
-        rows.append(row)
-        if frame is not None:
-            frames.append(frame)
-        completed += 1
-
-    if progress:
-        progress(completed, n_runs)
     bases = {sc.name: sc for sc in exp.scenarios}
-    started = False
-    try:
-        with make_executor(executor, workers=min(workers, max(1, n_pending)), address=address) as pool:
-            write_manifest(out, manifest)  # once the executor is up: a bad address leaves no sweep behind
-            started = True
-            queue = iter(pending)
-            running: dict[Future, RunSpec] = {}
-            spawning = isinstance(pool, ProcessPoolExecutor)
-            window, sized = max(4 * slots(pool, workers), 16), time.monotonic()
-            try:
-                if spawning:  # workers take ~2 s to start: this process runs runs meanwhile
-                    starter = threading.Thread(target=_start_workers, args=(pool,), daemon=True)
-                    starter.start()
-                    while starter.is_alive() and (spec := next(queue, None)) is not None:
-                        keep(*execute(bases[spec.scenario], spec, exp.series))
-                        if progress:
-                            progress(completed, n_runs)
-                        if len(rows) >= chunk_runs or time.monotonic() - last_flush >= chunk_seconds:
-                            flush()
-                    starter.join()
-                while True:
-                    if time.monotonic() - sized > 5:  # a Dask cluster may grow or shrink
-                        window, sized = max(4 * slots(pool, workers), 16), time.monotonic()
-                    with _interrupt_deferred() if spawning else nullcontext():
-                        for spec in queue:  # bounded in-flight tasks: memory stays flat
-                            running[pool.submit(execute, bases[spec.scenario], spec, exp.series)] = spec
-                            if len(running) >= window:
-                                break
-                    if not running:
-                        break
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        spec = running.pop(future)
-                        keep(*_outcome(future, spec, bases[spec.scenario]))
-                    if progress:
-                        progress(completed, n_runs)
-                    if len(rows) >= chunk_runs or time.monotonic() - last_flush >= chunk_seconds:
-                        flush()
-            except BaseException:
-                for future in running:
-                    future.cancel()
-                raise
-    except BaseException:
-        if started:
-            flush()  # keep every run that completed
-            close("interrupted")
-        raise
-    flush()
-    close("complete")
+    pending = (  # lazily: memory stays flat
+        (bases[spec.scenario], spec, exp.series) for spec in exp.iter_runs() if not done[spec.run_id]
+    )
+    sink = ParquetSink(exp, out, manifest, session, chunk_runs, chunk_seconds)
+    run_tasks(
+        pending,
+        execute,  # looked up now: a test may stand in for it
+        replace(backend, workers=workers),
+        [sink],
+        progress=progress,
+        total=n_runs,
+        done=n_runs - n_pending,
+        on_failure=lambda task, exc: (_error_row(task[1], task[0], exc), None),
+        label=lambda task: f"run {task[1].run_id}",
+        work_raises=False,
+    )
     log.info("%s: %d runs stored (%s)", out, n_runs, manifest.stored_runs)
     return out
 
 
-def _started() -> None:
-    """A no-op task: submitting it starts the first worker process."""
-
-
-def _start_workers(pool: Executor) -> None:
-    """Start the first worker (in a thread: it blocks while the fork server loads the model)."""
-    try:
-        pool.submit(_started)
-    except Exception as exc:  # noqa: BLE001 - the sweep's own next submit reports a broken pool
-        log.debug("starting the first worker failed: %s", exc)
-
-
 def _outcome(future: Future, spec: RunSpec, scenario: Scenario) -> tuple[dict[str, Any], Any]:
     """A finished task's row; a task Dask gave up on is the run's failure, anything else aborts."""
-    try:
-        return future.result()
-    except Exception as exc:
-        if type(exc).__name__ in RUN_FAILURES:
-            return _error_row(spec, scenario, exc), None
-        from concurrent.futures import BrokenExecutor
-
-        if isinstance(exc, BrokenExecutor):
-            raise
-        raise WorkerError(f"run {spec.run_id} failed outside the model: {describe(exc)}") from exc
+    return outcome(
+        future,
+        (scenario, spec, False),
+        on_failure=lambda task, exc: (_error_row(spec, scenario, exc), None),
+        label=f"run {spec.run_id}",
+        work_raises=False,
+    )

@@ -300,6 +300,7 @@ def tornado(
     days: int | None = None,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
 ) -> Tornado:
     """Run the one-at-a-time tornado of the margin ``a - b`` on ``measure`` (``structures = (a, b)``).
 
@@ -329,7 +330,7 @@ def tornado(
                 tasks.append((arm, s))
                 rows.append({"parameter": key, "end": end, "value": value, "structure": structure,
                              "replicate": r, "seed": s})  # fmt: skip
-    results = run_scenarios(tasks, days=days, workers=workers, progress=progress)
+    results = run_scenarios(tasks, days=days, workers=workers, progress=progress, scheduler=scheduler)
     runs = pd.DataFrame(rows)
     runs["value"] = pd.Series([row["value"] for row in rows], dtype=object)  # keep 5, not 5.0
     runs[measure] = [measure_of(res, measure) for res in results]

@@ -258,6 +258,7 @@ def validate(
     workers: int | None = None,
     facts: Sequence[Fact] | None = None,
     progress: Callable[[int], None] | None = None,
+    scheduler: str | None = None,
 ) -> list[FactCheck]:
     """Check ``scenario`` under each structure against the published facts.
 
@@ -291,7 +292,7 @@ def validate(
                 needed[f"{s}|{fact.name}|contrast"] = _variant(base, s, fact.contrast)
                 needed[f"{s}|{fact.name}|baseline"] = _variant(base, s, fact.baseline)
     tasks = [(sc, sd) for sc in needed.values() for sd in seeds]
-    runs = run_scenarios(tasks, workers=workers, progress=progress, leads=True)
+    runs = run_scenarios(tasks, workers=workers, progress=progress, leads=True, scheduler=scheduler)
     results = {label: runs[i * reps : (i + 1) * reps] for i, label in enumerate(needed)}
 
     checks = []
