@@ -279,12 +279,13 @@ class OrgModel(mesa.Model):
         """How hard a dispute lands, from the people involved (1 at neutral).
 
         Distrust of marketing's leads sharpens it; a shared revenue goal softens blame (both lose
-        together); one head over both teams settles part of it before it escalates
+        together; ``friction.goal_blame_relief``); one head over both teams settles part of it before it escalates
         (``friction.arbitration``); existing tension feeds it (a spiral that decays with time).
         """
         pol = self.params.policy
         distrust = 1.0 - self.mean_trust if self.salespeople else 0.5
-        heat = (0.5 + distrust) * (1.0 - 0.5 * pol.shared_goal) * (1.0 + self.friction.level)
+        relief = self.params.friction.goal_blame_relief * pol.shared_goal  # a shared goal softens blame
+        heat = (0.5 + distrust) * (1.0 - relief) * (1.0 + self.friction.level)
         if pol.heads == 1:
             heat *= 1.0 - self.params.friction.arbitration
         return heat
@@ -657,7 +658,8 @@ class OrgModel(mesa.Model):
             size = deal.value / self.params.market.deal_size
             mixed = 1.5 if pol.mixed_plans else 1.0
             self.friction.event("comp_inequity", self.heat * (1 - pol.shared_goal) * mixed * size)
-            disputed = self.chance(deal.lead, Draw.CREDIT_DISPUTE) < 0.5 * (1 - pol.shared_goal)
+            claimed = self.params.friction.credit_claim_chance * (1 - pol.shared_goal)
+            disputed = self.chance(deal.lead, Draw.CREDIT_DISPUTE) < claimed
             if deal.marketing_sourced and disputed:
                 self.friction.event("credit_dispute", self.heat)
 
