@@ -1,7 +1,9 @@
 """Regenerate the tables of docs/model.md: parameters (§10), calibration and "which wins where" (§9).
 
 ``uv run python docs/tables.py params`` rewrites §10 in place from the parameter schema;
-``uv run python docs/tables.py`` prints the calibration and winner tables to paste over §9's.
+``uv run python docs/tables.py where [REPS]`` prints the calibration and winner tables to paste
+over §9's (on customer value first, the decision measure); ``horizons [REPS]`` the one-, two-
+and three-year table; ``all [REPS]`` all three (REPS replications each; defaults 10/20 and 4).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ STAGES = ("inquiry", "mql", "sal", "sql", "opportunity", "won")
 CONTEXTS = ("separate", "startup", "enterprise", "tough_times", "heterogeneous")
 # measure: higher is better?
 MEASURES = {
+    "customer_value": True,
     "revenue": True,
     "contribution": True,
     "cost": False,
@@ -52,6 +55,8 @@ def winners(reps: int = 20) -> None:
     Then the paired margins to separate (same seeds in every arm) on revenue and contribution.
     """
     margins = []
+    print(f"Each context under each structure, {reps} replications, one year (measured after the warm-up).")
+    print()
     print("| context | " + " | ".join(MEASURES) + " |")
     print("|---" * (len(MEASURES) + 1) + "|")
     for ctx in CONTEXTS:
@@ -72,16 +77,97 @@ def winners(reps: int = 20) -> None:
             cells.append("<br>".join(text))
         print(f"| {ctx} | " + " | ".join(cells) + " |")
     print()
-    print("| context | merged − separate revenue | aligned − separate revenue "
-          "| merged − separate contribution | aligned − separate contribution |")
-    print("|---|---|---|---|---|")
+    paired = ("customer_value", "revenue", "contribution")
+    print(f"Paired margins to separate, mean [95% CI] over the same {reps} seeds in every arm:")
+    print()
+    print(
+        "| context | "
+        + " | ".join(f"{s} − separate {m}" for m in paired for s in ("merged", "aligned"))
+        + " |"
+    )
+    print("|---" * (2 * len(paired) + 1) + "|")
     for ctx, comparison in margins:
         cells = []
-        for measure in ("revenue", "contribution"):
+        for measure in paired:
             for s in ("merged", "aligned"):
                 d = comparison.difference(s, measure, "separate")
                 cells.append(fmt_ci(measure, d.mean, d.ci_low, d.ci_high))
         print(f"| {ctx} | " + " | ".join(cells) + " |")
+
+
+HORIZONS = (250, 500, 750)  # measured business days: one, two and three years
+
+
+def _horizon_run(task: tuple[str, int]) -> dict[int, dict[str, float]]:
+    """One run of ``structure`` to the longest horizon, measured at each of :data:`HORIZONS`.
+
+    The horizon only says when measuring stops (the model's days do not depend on it), so a
+    three-year run read at day 250 is the one-year run on the same seed.
+    """
+    from orgsim.model.metrics import live_metrics, pipeline_customer_value
+    from orgsim.model.model import OrgModel
+
+    structure, seed = task
+    model = OrgModel(load_scenario(structure), seed=seed)
+    out = {}
+    for days in HORIZONS:
+        model.run(days - model.measured_days)
+        m = live_metrics(model)
+        m["pipeline_customer_value"] = pipeline_customer_value(model)
+        out[days] = m
+    return out
+
+
+def horizons(reps: int = 4) -> None:
+    """One-, two- and three-year runs of the default company: do they tell one story on customer value.
+
+    Per horizon: each structure's customer value, the paired margin to separate, what the open
+    pipeline at the horizon is worth (face value, and expected lifetime value at the win rate)
+    and the pipeline's share of the value before cost.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    from orgsim.experiment.seeds import run_seed
+    from orgsim.experiment.stats import mean_ci, paired_difference
+
+    seeds = [run_seed(0, r) for r in range(reps)]
+    tasks = [(s, seed) for s in STRUCTURES for seed in seeds]
+    with ProcessPoolExecutor(2) as pool:
+        runs = dict(zip(tasks, pool.map(_horizon_run, tasks), strict=True))
+
+    def column(structure: str, days: int, key: str) -> np.ndarray:
+        return np.array([runs[(structure, seed)][days][key] for seed in seeds])
+
+    print(f"Default company, {reps} paired seeds; each three-year run read at 1, 2 and 3 years.")
+    print()
+    print(
+        "| horizon | structure | customer value | margin to separate | margin per year | open pipeline "
+        "(face) | pipeline's lifetime value | pipeline's share of value before cost |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    cv = "customer_value"
+    for days in HORIZONS:
+        for s in STRUCTURES:
+            value = column(s, days, cv)
+            d = paired_difference(column("separate", days, cv), value)
+            margin = "—" if s == "separate" else fmt_ci(cv, d.mean, d.ci_low, d.ci_high)
+            years = days / 250
+            per_year = (
+                "—" if s == "separate" else fmt_ci(cv, d.mean / years, d.ci_low / years, d.ci_high / years)
+            )
+            face, life = column(s, days, "pipeline_value"), column(s, days, "pipeline_customer_value")
+            share = np.mean(life) / np.mean(value + column(s, days, "cost"))
+            cells = [
+                f"{days / 250:.0f} y",
+                s,
+                fmt_ci(cv, *mean_ci(value)),
+                margin,
+                per_year,
+                fmt_ci("pipeline_value", *mean_ci(face)),
+                fmt_ci(cv, *mean_ci(life)),
+                f"{100 * share:.0f}%",
+            ]
+            print("| " + " | ".join(cells) + " |")
 
 
 def _default(value: object) -> str:
@@ -122,9 +208,27 @@ def rewrite_parameters(path: Path = Path(__file__).parent / "model.md") -> None:
     path.write_text(text[:start] + parameter_table() + "\n" + text[end:])
 
 
-if __name__ == "__main__" and sys.argv[1:] == ["params"]:
-    rewrite_parameters()
-elif __name__ == "__main__":
-    calibration()
-    print()
-    winners()
+def main(argv: list[str]) -> None:
+    """``params`` | ``where [REPS]`` | ``horizons [REPS]`` | ``all [REPS]`` (default: ``where``)."""
+    what = argv[0] if argv else "where"
+    reps = int(argv[1]) if len(argv) > 1 else None
+    if what == "params":
+        rewrite_parameters()
+    elif what == "where":
+        calibration(reps or 10)
+        print()
+        winners(reps or 20)
+    elif what == "horizons":
+        horizons(reps or 4)
+    elif what == "all":
+        calibration(reps or 10)
+        print()
+        winners(reps or 20)
+        print()
+        horizons(reps or 4)
+    else:
+        sys.exit(f"docs/tables.py: {what!r} is not a table; allowed: params, where, horizons, all")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -279,8 +279,8 @@ class OrgModel(mesa.Model):
         """How hard a dispute lands, from the people involved (1 at neutral).
 
         Distrust of marketing's leads sharpens it; a shared revenue goal softens blame (both lose
-        together; ``friction.goal_blame_relief``); one head over both teams settles part of it before it escalates
-        (``friction.arbitration``); existing tension feeds it (a spiral that decays with time).
+        together; ``friction.goal_blame_relief``); one head over both teams settles part of it before
+        it escalates (``friction.arbitration``); existing tension feeds it (a spiral that decays).
         """
         pol = self.params.policy
         distrust = 1.0 - self.mean_trust if self.salespeople else 0.5
