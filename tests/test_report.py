@@ -101,7 +101,8 @@ def test_compare_report_states_the_horizon_and_what_the_open_pipeline_is_worth(c
     text = " ".join(html.split())
     assert f"Horizon: {DAYS} business days" in text
     runs = pd.read_csv(path.parent / "runs.csv")
-    worth = runs.groupby("group", sort=False)["pipeline_value"].mean()
+    by = "group" if "group" in runs else "scenario"
+    worth = runs.groupby(by, sort=False)["pipeline_value"].mean()
     said = ", ".join(f"{g} {fmt_value('pipeline_value', v)}" for g, v in worth.items())
     assert f"At the horizon the open pipeline is worth (face value, mean) {said}" in text
     assert "customer value counts it at the win rate" in text
