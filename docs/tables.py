@@ -3,7 +3,9 @@
 ``uv run python docs/tables.py params`` rewrites §10 in place from the parameter schema;
 ``uv run python docs/tables.py where [REPS]`` prints the calibration and winner tables to paste
 over §9's (on customer value first, the decision measure); ``horizons [REPS]`` the one-, two-
-and three-year table; ``all [REPS]`` all three (REPS replications each; defaults 10/20 and 4).
+and three-year table; ``explain [REPS]`` what carries aligned's and merged's margins over separate;
+``all [REPS]`` all of them (REPS replications each; defaults 10/20, 4 and 4). After a model
+change: ``uv run python docs/tables.py params`` and ``uv run python docs/tables.py all 4``.
 """
 
 from __future__ import annotations
@@ -170,6 +172,63 @@ def horizons(reps: int = 4) -> None:
             print("| " + " | ".join(cells) + " |")
 
 
+EXPLAIN_GROUPS: dict[str, dict[str, list[str]]] = {
+    # §9 "What carries each margin": the groups each explain run counts as one player
+    "aligned": {
+        "hand-off and SLA": [
+            "policy.handoff_delay_hours",
+            "policy.lead_routing",
+            "policy.follow_up_duty",
+            "sla.*",
+            "sales.prioritisation",
+        ],
+        "lead definition": ["policy.lead_definition", "policy.mql_volume_bias"],
+        "closed loop and meetings": [
+            "policy.recycle_owner_hours_per_week",
+            "policy.coordination_hours_per_week",
+        ],
+        "shared goal": ["policy.shared_goal"],
+        "one voice and planning": ["policy.message_alignment", "policy.joint_planning", "policy.brand_share"],
+    },
+    "merged": {
+        "generalists": ["policy.specialisation", "policy.generalist_selling"],
+        "one head": ["policy.heads", "policy.head_bias", "policy.joint_planning"],
+        "hand-off and lead definition": [
+            "policy.lead_definition",
+            "policy.handoff_delay_hours",
+            "policy.lead_routing",
+            "policy.follow_up_duty",
+            "policy.mql_volume_bias",
+        ],
+        "shared goal": ["policy.shared_goal"],
+        "one voice": ["policy.message_alignment", "policy.brand_share"],
+        "closed loop and meetings": [
+            "policy.recycle_owner_hours_per_week",
+            "policy.coordination_hours_per_week",
+        ],
+    },
+}
+
+
+def explanations(reps: int = 4) -> None:
+    """``orgsim explain separate aligned`` and ``separate merged`` on customer value, as §9 reports them.
+
+    Permutation Shapley over :data:`EXPLAIN_GROUPS`, 2 sampled orders per seed, the range check and
+    the measure's own assumptions re-run; prints the sentences ``orgsim explain`` prints.
+    """
+    from orgsim.cli.explain import assumption_lines
+    from orgsim.experiment.explain import explain
+
+    for b, groups in EXPLAIN_GROUPS.items():
+        e = explain(
+            "separate", b, "customer_value", reps=reps, groups=groups, method="permutation", workers=2
+        )
+        print(f"orgsim explain separate {b} --measure customer_value: {reps} seeds, {e.runs} runs")
+        for line in assumption_lines(e):
+            print(line)
+        print()
+
+
 def _default(value: object) -> str:
     return f"{value:,}" if not isinstance(value, (bool, str)) else str(value).lower()
 
@@ -209,7 +268,7 @@ def rewrite_parameters(path: Path = Path(__file__).parent / "model.md") -> None:
 
 
 def main(argv: list[str]) -> None:
-    """``params`` | ``where [REPS]`` | ``horizons [REPS]`` | ``all [REPS]`` (default: ``where``)."""
+    """Run ``params``, ``where``, ``horizons``, ``explain`` or ``all``, then REPS (default: where)."""
     what = argv[0] if argv else "where"
     reps = int(argv[1]) if len(argv) > 1 else None
     if what == "params":
@@ -220,14 +279,22 @@ def main(argv: list[str]) -> None:
         winners(reps or 20)
     elif what == "horizons":
         horizons(reps or 4)
+    elif what == "explain":
+        explanations(reps or 4)
     elif what == "all":
         calibration(reps or 10)
         print()
         winners(reps or 20)
         print()
         horizons(reps or 4)
+        print()
+        explanations(reps or 4)
     else:
-        sys.exit(f"docs/tables.py: {what!r} is not a table; allowed: params, where, horizons, all")
+        print(
+            f"docs/tables.py: {what!r} is not a table; allowed: params, where, horizons, explain, all",
+            file=sys.stderr,
+        )
+        sys.exit(2)
 
 
 if __name__ == "__main__":
