@@ -180,6 +180,7 @@ def test_explain_prints_and_writes_what_the_margin_rests_on(tmp_path):
     assert "Assumed values each part moves" in text
     assert "policy.recycle_owner_hours_per_week 0 -> 4 (plausible 0..8)" in text
     assert "Re-run on the same seeds" in text
+    assert "aligned - separate on mqls, its parts largest first: " in text
     saved = json.loads((tmp_path / "explain.json").read_text())
     assert saved["range_check"]["player"] in {"closed loop", "rest"}
     assert any("plausible" in line for line in saved["summary"])
@@ -196,3 +197,71 @@ def test_explain_prints_and_writes_what_the_margin_rests_on(tmp_path):
     assert "What the margin rests on" in summary
     assert "policy.recycle_owner_hours_per_week" in summary and "plausible 0–8" in summary
     assert "orgsim explain separate aligned:" in summary and "Re-run on the same seeds" in summary
+    assert "its parts largest first" in summary  # the parts with their CIs, not only the largest
+
+
+# -- the constants behind the shared-goal claims are assumed parameters ------------------------------
+def test_the_shared_goal_constants_are_assumed_parameters_that_carry_the_inequity_claim():
+    from orgsim import load_scenario
+    from orgsim.model.model import OrgModel
+
+    for key in ("friction.goal_blame_relief", "friction.credit_claim_chance"):
+        spec = PARAMETERS[key]
+        assert spec.assumed and spec.plausible is not None and spec.unit, key
+    # the heat a shared goal softens is the parameter: at relief 0 the goal changes nothing
+    heat = {}
+    for relief in (0.0, 0.5):
+        for goal in (0.0, 1.0):
+            sc = load_scenario(
+                "separate", {**TINY, "friction.goal_blame_relief": relief, "policy.shared_goal": goal}
+            )
+            heat[relief, goal] = OrgModel(sc, seed=0).heat
+    assert heat[0.0, 0.0] == pytest.approx(heat[0.0, 1.0])
+    assert heat[0.5, 1.0] == pytest.approx(0.5 * heat[0.5, 0.0])
+    # the claim that rests on them names them, and they are assumptions
+    claim = {c.id: c for c in load_claims()}["comp_inequity_causes_friction"]
+    assert {"friction.goal_blame_relief", "friction.credit_claim_chance"} <= set(claim.assumptions)
+    # and explain names them beside the shared goal's part
+    from orgsim.experiment.explain import assumed_values
+
+    named = assumed_values(["policy.shared_goal"], load_scenario("separate"), load_scenario("aligned"))
+    for key in ("friction.goal_blame_relief", "friction.credit_claim_chance"):
+        assert any(t.startswith(f"{key} 0.5 in both, scales it (plausible") for t in named), key
+
+
+def test_no_credit_dispute_when_nobody_claims_a_win():
+    from orgsim import simulate
+
+    base = {**TINY, "market.prospects": 2000}
+    claimed = simulate("separate", seed=1, overrides=base).friction_by_source
+    never = simulate(
+        "separate", seed=1, overrides={**base, "friction.credit_claim_chance": 0.0}
+    ).friction_by_source
+    assert claimed["credit_dispute"] > 0
+    assert never["credit_dispute"] == 0
+
+
+# -- explain: the decision measure's own assumptions -------------------------------------------------
+def test_explain_on_customer_value_reruns_the_measures_own_assumptions():
+    from orgsim import compare, load_scenario
+    from orgsim.experiment.explain import CHURN_EFFECTS, RETENTION_OFF, explain
+
+    a = load_scenario("separate", TINY)
+    b = load_scenario("separate", {**TINY, "policy.message_alignment": 1.0})
+    b = b.model_copy(update={"name": "one voice"})
+    e = explain(a, b, "customer_value", reps=2, method="exact", workers=2)
+    labels = set(e.measure_check)
+    assert RETENTION_OFF in labels
+    assert any(label.startswith("customers.lifetime_years at its plausible low") for label in labels)
+    assert any(label.startswith("customers.lifetime_years at its plausible high") for label in labels)
+    # the retention knock-out is the paired difference compare gives with the churn effects at zero
+    off = {k: 0.0 for k in CHURN_EFFECTS}
+    pair = [s.with_overrides(off).model_copy(update={"name": n}) for s, n in ((a, "a"), (b, "b"))]
+    d = compare(pair, reps=2, workers=2).difference("b", "customer_value", "a")
+    got = e.measure_check[RETENTION_OFF]
+    assert (got.mean, got.ci_low, got.ci_high) == pytest.approx((d.mean, d.ci_low, d.ci_high))
+    text = e.measure_sentence(lambda v: f"{v:+.0f}")
+    assert "customers.lifetime_years 5 (plausible 3..10)" in text and "customers.churn_message_effect" in text
+    assert f"carries {e.total.mean - got.mean:+.0f}" in text
+    saved = e.to_dict()["measure_check"]
+    assert saved[RETENTION_OFF]["set"].startswith("customers.churn_fit_effect=0")

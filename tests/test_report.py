@@ -20,7 +20,7 @@ from orgsim.outputs import seal
 from orgsim.presentation import charts, report, style
 from orgsim.presentation.format import fmt_compact
 from orgsim.presentation.report.summary import summarise
-from report_fixtures import make_sweep_dir, small_comparison
+from report_fixtures import DAYS, make_sweep_dir, small_comparison
 
 EXTERNAL = re.compile(r"(?:https?|ftp):|(?:src|href)\s*=\s*[\"']?//|url\(\s*[\"']?(?!data:)", re.I)
 TWO_FACTORS = {"sales.headcount": [4, 12], "market.demand": [0.6, 1.5]}
@@ -92,6 +92,20 @@ def test_compare_report_says_what_was_compared_and_what_came_out(compare_report)
     assert (summary["low"] <= summary["mean"] + 1e-9).all()
     runs = pd.read_csv(path.parent / "runs.csv")
     assert len(runs) == 9 and "revenue" in runs
+
+
+def test_compare_report_states_the_horizon_and_what_the_open_pipeline_is_worth(compare_report):
+    from orgsim.presentation.format import fmt_value
+
+    path, html = compare_report
+    text = " ".join(html.split())
+    assert f"Horizon: {DAYS} business days" in text
+    runs = pd.read_csv(path.parent / "runs.csv")
+    by = "group" if "group" in runs else "scenario"
+    worth = runs.groupby(by, sort=False)["pipeline_value"].mean()
+    said = ", ".join(f"{g} {fmt_value('pipeline_value', v)}" for g, v in worth.items())
+    assert f"At the horizon the open pipeline is worth (face value, mean) {said}" in text
+    assert "customer value counts it at the win rate" in text
 
 
 def test_headline_marks_best_only_when_clear():

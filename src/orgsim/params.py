@@ -712,6 +712,24 @@ class Friction(Section):
         0.6, "tension", 0, 100, doc="A commission cheque on an average won deal beside marketers' bonus."
     )
     sla_breach: float = param(0.5, "tension", 0, 100, doc="One side breaks the SLA.")
+    goal_blame_relief: float = param(
+        0.5,
+        "share",
+        0.0,
+        1.0,
+        "assumption (range 0-1): no study measured how much a shared goal softens blame",
+        "Share of a dispute's heat a fully shared revenue goal removes: heat x (1 - relief x "
+        "policy.shared_goal).",
+    )
+    credit_claim_chance: float = param(
+        0.5,
+        "chance per deal",
+        0.0,
+        1.0,
+        "assumption (range 0.1-0.9): how often both sides claim a marketing-sourced win",
+        "Chance both teams claim a marketing-sourced deal won under individual pay (scaled by "
+        "1 - policy.shared_goal); a claimed deal is a credit dispute.",
+    )
 
 
 class Costs(Section):
@@ -1062,6 +1080,8 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "friction.credit_dispute": (1.0, 4.0, HALF_DOUBLE),
     "friction.comp_inequity": (0.3, 1.2, HALF_DOUBLE),
     "friction.sla_breach": (0.25, 1.0, HALF_DOUBLE),
+    "friction.goal_blame_relief": (0.0, 1.0, "assumed: a shared goal softens no blame to all of it"),
+    "friction.credit_claim_chance": (0.1, 0.9, "assumed: a sourced win seldom to nearly always claimed"),
     "customers.fit_reference": (0.3, 0.7, "assumed: the fit at which churn is the base rate"),
     "customers.churn_fit_effect": (0.0, 4.0, "assumed: fit does not matter to it doubles the effect"),
     "customers.churn_pressure_effect": (0.0, 3.0, "assumed: no overselling to twice the default"),

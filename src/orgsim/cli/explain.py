@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -201,6 +202,13 @@ def assumption_lines(result: Explanation) -> list[str]:
 
     m = result.measure
     lines = []
+    ranked = [p for p in result.ranked() if p.value and not math.isnan(p.value)]
+    if ranked:
+        said = []
+        for p in ranked:
+            ci = f"[{signed(m, p.ci_low)}, {signed(m, p.ci_high)}]"
+            said.append(f"{part_name(p.parameter)} {signed(m, p.value)} {ci}")
+        lines.append(f"{result.b} - {result.a} on {m}, its parts largest first: " + "; ".join(said) + ".")
     parts = [p for p in result.ranked() if result.assumptions.get(p.parameter)]
     if parts:
         lines.append("Assumed values each part moves (A -> B, plausible range in the parameter schema):")
@@ -209,6 +217,8 @@ def assumption_lines(result: Explanation) -> list[str]:
             lines.append(f"  {part_name(p.parameter)} ({signed(m, p.value)}): {moved}")
     if result.range_check is not None:
         lines.append(result.range_check.sentence(result, lambda v: signed(m, v)))
+    if result.measure_check:
+        lines.append(result.measure_sentence(lambda v: signed(m, v)))
     return lines
 
 

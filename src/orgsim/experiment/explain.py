@@ -84,6 +84,36 @@ SCALED_BY: dict[str, tuple[str, ...]] = {
 }
 """The parameters A and B share that scale a differing policy's part: the part rests on them too."""
 
+NAMED_BY: dict[str, tuple[str, ...]] = {
+    # further assumed weights a policy's effect goes through, named (not re-run) with its part:
+    # model.py heat x (1 - friction.goal_blame_relief x shared_goal), credit disputes at
+    # friction.credit_claim_chance x (1 - shared_goal); customers.py churn x exp(pressure effect
+    # x quota pressure (1 - shared_goal) x (1 - fit)) and exp(message effect x (0.5 - perception))
+    "policy.shared_goal": (
+        "friction.goal_blame_relief",
+        "friction.credit_claim_chance",
+        "friction.comp_inequity",
+        "customers.churn_pressure_effect",
+    ),
+    "policy.message_alignment": ("customers.churn_message_effect",),
+    "policy.lead_definition": ("customers.churn_fit_effect",),
+}
+"""Shared assumed weights named beside a part (``scales it``) without a range re-run of their own."""
+
+CHURN_EFFECTS = (
+    "customers.churn_fit_effect",
+    "customers.churn_pressure_effect",
+    "customers.churn_message_effect",
+)
+MEASURE_ASSUMPTIONS: dict[str, tuple[str, ...]] = {
+    # a measure -> the assumed values that turn a run into it (not the run itself): customer value
+    # counts each customer won over customers.lifetime_years (customers.py: lifetime_value) at a
+    # churn hazard that fit, quota pressure and message consistency at the sale move
+    "customer_value": ("customers.lifetime_years", *CHURN_EFFECTS),
+}
+"""The assumed values a measure itself rests on; the margin is re-run with them moved in both."""
+RETENTION_OFF = "with churn from fit, quota pressure and messages off in both"
+
 
 def assumed_values(keys: Sequence[str], a: Scenario, b: Scenario) -> list[str]:
     """``policy.recycling 0.27 -> 0.9 (plausible 0.1..0.9)`` for each key that differs and is assumed.
@@ -102,6 +132,12 @@ def assumed_values(keys: Sequence[str], a: Scenario, b: Scenario) -> list[str]:
     for key in scaling(keys, a, b):
         low, high = PARAMETERS[key].plausible  # type: ignore[misc]
         out.append(f"{key} {_fmt(a.get(key))} in both, scales it (plausible {low:g}..{high:g})")
+    named = [k for key in keys if a.get(key) != b.get(key) for k in NAMED_BY.get(key, ())]
+    for key in dict.fromkeys(named):
+        spec = PARAMETERS[key]
+        if spec.plausible and a.get(key) == b.get(key) and not any(t.startswith(key + " ") for t in out):
+            low, high = spec.plausible
+            out.append(f"{key} {_fmt(a.get(key))} in both, scales it (plausible {low:g}..{high:g})")
     return out
 
 
@@ -197,6 +233,35 @@ class Explanation:
     notes: list[str] = field(default_factory=list)
     assumptions: dict[str, list[str]] = field(default_factory=dict)  # part -> its assumed values
     range_check: RangeCheck | None = None
+    measure_check: dict[str, Difference] = field(default_factory=dict)  # label -> margin (measure's own)
+    measure_levels: dict[str, str] = field(default_factory=dict)  # label -> the values set in both
+
+    def measure_sentence(self, fmt: Callable[[float], str]) -> str:
+        """What the margin owes to the measure's own assumptions (:data:`MEASURE_ASSUMPTIONS`)."""
+        if not self.measure_check:
+            return ""
+        named = []
+        for key in MEASURE_ASSUMPTIONS.get(self.measure, ()):
+            spec = PARAMETERS[key]
+            low, high = spec.plausible or (spec.lo, spec.hi)
+            named.append(f"{key} {_fmt(spec.default)} (plausible {low:g}..{high:g})")
+        said = []
+        for label, d in self.measure_check.items():
+            clear = "clear" if d.clear else "not clear"
+            ci = f"[{fmt(d.ci_low)}, {fmt(d.ci_high)}]"
+            said.append(f"{label} ({self.measure_levels[label]}) {fmt(d.mean)} {ci}, {clear}")
+        text = (
+            f"{self.measure} itself rests on assumed values: {'; '.join(named)}. "
+            "Re-run on the same seeds with them moved in both: " + "; ".join(said) + "."
+        )
+        off = self.measure_check.get(RETENTION_OFF)
+        if off is not None and not math.isnan(self.total.mean):
+            text += (
+                f" Retention by fit, pressure and messages (a mechanism with assumed effect sizes) "
+                f"carries {fmt(self.total.mean - off.mean)} of the {fmt(self.total.mean)}; the rest "
+                "comes from more and larger customers and the open pipeline, net of cost."
+            )
+        return text
 
     def ranked(self) -> list[Part]:
         """Parts by decreasing size of their value."""
@@ -233,6 +298,16 @@ class Explanation:
                 for p in self.ranked()
             ],
             "notes": self.notes,
+            "measure_check": {
+                label: {
+                    "set": self.measure_levels[label],
+                    "margin": d.mean,
+                    "ci_low": d.ci_low,
+                    "ci_high": d.ci_high,
+                    "clear": d.clear,
+                }
+                for label, d in self.measure_check.items()
+            },
             "range_check": None
             if self.range_check is None
             else {
@@ -427,7 +502,11 @@ def explain_measures(
             index[(s, r)] = len(tasks)
             tasks.append((scenarios[s], seeds[r]))
     if on_plan:
-        on_plan(len(tasks) + (3 * reps if ranges else 0))  # at most: the range check comes after
+        moved = [k for m in wanted for k in MEASURE_ASSUMPTIONS.get(m, ())]
+        checks = 4 * reps * sum(k not in CHURN_EFFECTS for k in moved) + 2 * reps * any(
+            k in CHURN_EFFECTS for k in moved
+        )
+        on_plan(len(tasks) + (3 * reps + checks if ranges else 0))  # at most: the checks come after
     results = run_scenarios(tasks, workers=workers, progress=progress, scheduler=scheduler)
     out = []
     for measure in wanted:
@@ -447,7 +526,50 @@ def explain_measures(
                 expl, team, sa, sb, seeds, values, index, cache, workers, progress, scheduler
             )
         expl.runs = len(tasks)
+        if ranges and expl.measure in MEASURE_ASSUMPTIONS:
+            _measure_check(expl, sa, sb, seeds, workers, progress, scheduler)
     return out
+
+
+def _measure_check(
+    expl: Explanation,
+    sa: Scenario,
+    sb: Scenario,
+    seeds: list[int],
+    workers: int | None,
+    progress: Callable[[int], None] | None,
+    scheduler: str | None = None,
+) -> None:
+    """Re-run A and B (same seeds) with the measure's own assumptions moved in both.
+
+    ``customers.lifetime_years`` at the ends of its plausible range, and the churn effects of
+    fit, quota pressure and message consistency at zero (every customer churns at the base rate).
+    """
+    settings: dict[str, dict[str, Any]] = {}
+    for key in MEASURE_ASSUMPTIONS[expl.measure]:
+        if key in CHURN_EFFECTS:
+            settings.setdefault(RETENTION_OFF, {})[key] = 0.0
+            continue
+        spec = PARAMETERS[key]
+        low, high = spec.plausible or (spec.lo, spec.hi)
+        for side, value in (("low", low), ("high", high)):
+            value = int(round(value)) if spec.type == "int" else value
+            if value != sa.get(key) or value != sb.get(key):
+                settings[f"{key} at its plausible {side} in both"] = {key: value}
+    tasks: list[tuple[Scenario, int]] = []
+    for setting in settings.values():
+        for sc in (sa, sb):
+            moved = sc.with_overrides(setting, source="explain: the measure's assumptions")
+            tasks.extend((moved, s) for s in seeds)
+    runs = run_scenarios(tasks, workers=workers, progress=progress, scheduler=scheduler) if tasks else []
+    values = np.array([measure_of(res, expl.measure) for res in runs], dtype=float)
+    reps = len(seeds)
+    for k, (label, setting) in enumerate(settings.items()):
+        a_runs = values[2 * k * reps : (2 * k + 1) * reps]
+        b_runs = values[(2 * k + 1) * reps : (2 * k + 2) * reps]
+        expl.measure_check[label] = paired_difference(a_runs, b_runs)
+        expl.measure_levels[label] = ", ".join(f"{k2}={_fmt(v)}" for k2, v in setting.items())
+    expl.runs += len(tasks)
 
 
 def _range_check(

@@ -302,7 +302,8 @@ class OrgModel(mesa.Model):
             size = deal.value / self.params.market.deal_size
             mixed = 1.5 if pol.mixed_plans else 1.0
             self.raise_tension(FrictionSource.COMP_INEQUITY, 1 - pol.shared_goal, mixed, size)
-            disputed = self.chance(deal.lead, Draw.CREDIT_DISPUTE) < 0.5 * (1 - pol.shared_goal)
+            claimed = self.params.friction.credit_claim_chance * (1 - pol.shared_goal)
+            disputed = self.chance(deal.lead, Draw.CREDIT_DISPUTE) < claimed
             if deal.marketing_sourced and disputed:
                 self.raise_tension(FrictionSource.CREDIT_DISPUTE)
 

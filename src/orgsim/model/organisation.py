@@ -57,13 +57,14 @@ class Organisation:
         """How hard a dispute lands, from the people involved (1 at neutral).
 
         Distrust of marketing's leads sharpens it; a shared revenue goal softens blame (both lose
-        together); one head over both teams settles part of it before it escalates
+        together; ``friction.goal_blame_relief``); one head over both teams settles part of it before it escalates
         (``friction.arbitration``); existing tension feeds it (a spiral that decays with time).
         """
         m = self.model
         pol = m.params.policy
         distrust = 1.0 - m.mean_trust if m.salespeople else 0.5
-        heat = (0.5 + distrust) * (1.0 - 0.5 * pol.shared_goal) * (1.0 + m.friction.level)
+        relief = m.params.friction.goal_blame_relief * pol.shared_goal  # a shared goal softens blame
+        heat = (0.5 + distrust) * (1.0 - relief) * (1.0 + m.friction.level)
         if pol.heads == 1:
             heat *= 1.0 - m.params.friction.arbitration
         return heat

@@ -238,9 +238,28 @@ def _assumptions(data: ReportData, v: Verdict) -> list[str]:
                 + f". Run `orgsim explain {other} {v.leader} --out DIR` to see which carry it."
             )
     e = data.explanation or {}
-    if e.get("range_check") and v.leader in (e.get("a"), e.get("b")) and e.get("summary"):
-        out.append(f"orgsim explain {e.get('a')} {e.get('b')}: " + str(e["summary"][-1]))  # the range check
+    if v.leader in (e.get("a"), e.get("b")) and e.get("summary"):
+        # the range check and the measure's own assumptions: the sentences, not the per-part list
+        said = [str(line) for line in e["summary"] if not str(line).startswith(("  ", "Assumed values"))]
+        for line in said:
+            out.append(f"orgsim explain {e.get('a')} {e.get('b')}: " + line)
     return out
+
+
+def _pipeline_worth(data: ReportData) -> str:
+    """`` At the horizon the open pipeline is worth ...``: its face value per structure, and how it counts."""
+    from orgsim.presentation.format import fmt_value
+
+    if "pipeline_value" not in data.runs or "group" not in data.runs:
+        return ""
+    means = data.runs.groupby("group", sort=False)["pipeline_value"].mean()
+    if means.empty or means.isna().all():
+        return ""
+    worth = ", ".join(f"{g} {fmt_value('pipeline_value', v)}" for g, v in means.items())
+    text = f" At the horizon the open pipeline is worth (face value, mean) {worth}"
+    if "customer_value" in data.runs:
+        text += "; customer value counts it at the win rate, as the customers it would bring"
+    return text + "."
 
 
 def _caveats(data: ReportData) -> list[str]:
@@ -253,6 +272,7 @@ def _caveats(data: ReportData) -> list[str]:
             "recognised in the horizon (installed base and new customers); bookings are the first-year "
             "value of the deals won in it."
         )
+        out[-1] += _pipeline_worth(data)
     if "customer_value" in data.runs:
         out.append(
             "The recommendation is made on customer value: the expected lifetime value (gross margin, "
