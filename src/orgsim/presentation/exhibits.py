@@ -354,7 +354,7 @@ def tornado(
     overall = float(margins["overall"].iloc[0])
     fig = new_figure(height=max(4.6, 2.6 + 0.55 * len(factors)))
     ax = fig.subplots()
-    low_c, high_c = "#9E9E9E", "#3A3A3A"
+    low_c, high_c = style.DIVERGING["down"], style.DIVERGING["up"]  # the neutral low/high scale
     for i, f in enumerate(factors):
         for end, color, dy in (("low", low_c, 0.18), ("high", high_c, -0.18)):
             m = float(wide["margin"][end][f])

@@ -23,12 +23,12 @@ from orgsim.model.native import CAUSES, HEADLINE, OrgSimModel
 from orgsim.presentation.dashboard.charts import Line, bar_option, line_option
 from orgsim.presentation.style import (
     MUTED,
-    PART_COLORS,
     STRUCTURE_COLORS,
     cause_name,
     compact_number,
     measure_name,
     measure_unit,
+    part_colors,
     source_name,
     stage_name,
 )
@@ -93,14 +93,15 @@ def FrictionChart(model: OrgSimModel, day: int) -> None:
 
 @solara.component
 def LeakageChart(model: OrgSimModel, day: int) -> None:
-    """Leads with real intent lost to the process so far, one line per cause."""
+    """Leads with real intent lost to the process so far, one line per cause (the report's colours)."""
+    cause_colors = part_colors(list(CAUSES), "cause")
     lines = [
         Line(
             cause_name(cause),
-            PART_COLORS[i % len(PART_COLORS)],
+            cause_colors[cause],
             _column(model, f"leaked.{cause}"),
         )
-        for i, cause in enumerate(CAUSES)
+        for cause in CAUSES
     ]
     _chart(line_option("Leaked leads by cause, so far", lines, "leads", legend_rows=3), "leakage")
 
