@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from orgsim.cli import _emit_json, executor_options, json_option, out_dir_option, plain, workers_option
+from orgsim.cli.money import currency_option
 
 
 def _positive(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
@@ -45,6 +46,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: int | None) -> 
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @json_option
+@currency_option
 def decide(
     file: str,
     worlds: int,
@@ -156,6 +158,7 @@ def _print(result: dict) -> None:
     from rich.table import Table
 
     from orgsim.cli import safe
+    from orgsim.currency import money
 
     table = Table(title=f"Which structure, on {result['measure']} ({result['worlds']} worlds)")
     for col in ("structure", "p_best", "mean regret", "max regret", "mean"):
@@ -164,9 +167,9 @@ def _print(result: dict) -> None:
         table.add_row(
             safe(s),
             f"{row['p_best']:.0%}",
-            f"{row['mean_regret']:,.0f}",
-            f"{row['max_regret']:,.0f}",
-            f"{row['mean']:,.0f}",
+            money(f"{row['mean_regret']:,.0f}"),
+            money(f"{row['max_regret']:,.0f}"),
+            money(f"{row['mean']:,.0f}"),
         )
     console = Console()
     console.print(table)

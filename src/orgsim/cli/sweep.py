@@ -23,6 +23,7 @@ from orgsim.cli import (
     safe,
     workers_option,
 )
+from orgsim.cli.money import currency_option
 from orgsim.experiment.executors import default_workers
 from orgsim.presentation.format import fmt_ci, fmt_compact
 
@@ -50,6 +51,7 @@ def _plural(n: int, word: str) -> str:
 @click.option("--dry-run", is_flag=True, help="Print the run count and an estimate of the time, run nothing.")
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary line.")
 @json_option
+@currency_option
 def sweep(
     experiment: str,
     out_dir: str,

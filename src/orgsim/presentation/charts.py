@@ -33,6 +33,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import NullLocator
 
 from orgsim import measures as schema
+from orgsim.currency import money
 from orgsim.experiment.stats import measure_ci
 from orgsim.experiment.summaries import (  # re-exported: the report's readings quote them
     MAP_BINS,
@@ -329,7 +330,7 @@ def _segment_text(value: float, unit: str) -> str:
     """A short label inside a bar segment: 3 significant digits at most (254k, 1.2M, 5.0%)."""
     if unit == "currency" and abs(value) >= 1e3:
         size, suffix = (1e6, "M") if abs(value) >= 1e6 else (1e3, "k")
-        return f"{value / size:.3g}{suffix}"
+        return money(f"{value / size:.3g}{suffix}")
     return compact_number(value, unit)
 
 

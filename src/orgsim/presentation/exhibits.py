@@ -26,6 +26,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 
 from orgsim import measures
+from orgsim.currency import money
 from orgsim.experiment import summaries
 from orgsim.experiment.tornado import BOUNDS_RULE, Tornado
 from orgsim.experiment.within import within_difference
@@ -260,7 +261,7 @@ def recovered_by_cause(
         clear = "" if d.clear else ", not clear"
         right = max(level, level + d.diff, level + d.high if not math.isnan(d.high) else level)
         ax.annotate(
-            f"{compact_number(abs(d.diff))} {word}{clear}",
+            f"{compact_number(abs(d.diff), 'currency')} {word}{clear}",
             (right, i),
             xytext=(6, 0),
             textcoords="offset points",
@@ -274,7 +275,7 @@ def recovered_by_cause(
     ax.barh(len(causes) + 1, end, color=styles[b], height=0.62, zorder=3)
     for y, v in ((0, start), (len(causes) + 1, end)):
         ax.annotate(
-            compact_number(v),
+            compact_number(v, "currency"),
             (v, y),
             xytext=(5, 0),
             textcoords="offset points",
@@ -287,13 +288,13 @@ def recovered_by_cause(
     ax.invert_yaxis()
     ax.set_xlim(min(0.0, min(ends)), max(ends) * 1.25)  # room for the step labels on the right
     ax.xaxis.set_major_formatter(style.unit_formatter("currency"))
-    ax.set_xlabel("Expected revenue leaked (currency units, mean per run)")
+    ax.set_xlabel(f"Expected revenue leaked ({measures.UNIT_WORDS['currency']}, mean per run)")
     ax.grid(axis="y", visible=False)
     saved = -total.diff
     verb = "recovers" if saved > 0 else "loses"
     main = (causes[0] if saved > 0 else causes[-1]) if causes else None
     title = title or (
-        f"{b} {verb} {compact_number(abs(saved))} of the revenue {a} leaks"
+        f"{b} {verb} {compact_number(abs(saved), 'currency')} of the revenue {a} leaks"
         + ("" if total.clear else " (within the noise)")
         + (f"; the largest step: {in_sentence(style.cause_name(main))}" if main else "")
     )
@@ -489,6 +490,8 @@ def level_text(value: object, key: str = "") -> str:
         if unit == "share":
             return f"{100 * float(value):.0f}%"
         number = compact_number(float(value)) if abs(value) >= 1e4 else f"{float(value):.3g}"
+        if unit.startswith("currency"):
+            number = money(number)
         return number + UNIT_SUFFIX.get(unit, "")
     return str(value)
 

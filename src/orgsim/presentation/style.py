@@ -26,6 +26,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
 from orgsim import measures  # noqa: E402
+from orgsim.currency import money  # noqa: E402
 from orgsim.params import PARAMETERS  # noqa: E402
 
 # Okabe-Ito, in hex; black and yellow are kept out of the structure colours (black is the
@@ -273,9 +274,15 @@ def in_sentence(text: str) -> str:
 
 
 def compact_number(value: float, unit: str = "") -> str:
-    """Short number for labels: 2.59M, 415k, 12.5%, 0.42 (by unit)."""
+    """Short number for labels: 2.59M, 415k, 12.5%, 0.42 (by unit); money with the currency's symbol."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
+    if unit == "currency":
+        return money(_compact(value, ""))
+    return _compact(value, unit)
+
+
+def _compact(value: float, unit: str) -> str:
     if unit == "share":
         return f"{100 * value:.1f}%"
     if unit == "0-1":
@@ -301,6 +308,11 @@ def unit_formatter(unit: str) -> FuncFormatter:
     """Tick formatter for a unit name (see :func:`compact_number`)."""
 
     def fmt(x: float, _pos: int | None = None) -> str:
+        if unit == "currency":
+            return money(plain(x))
+        return plain(x)
+
+    def plain(x: float) -> str:
         if unit == "share":
             return f"{100 * x:.0f}%"
         for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):

@@ -167,7 +167,7 @@ def People(model: OrgSimModel, day: int) -> None:
             f"{rep.skill:.2f}",
             str(len(rep.queue)),
             str(len(rep.deals)),
-            compact_number(sum(d.value for d in rep.deals)),
+            compact_number(sum(d.value for d in rep.deals), "currency"),
             f"{rep.trust:.2f}",
         ]
         for i, rep in enumerate(model.salespeople)
@@ -186,7 +186,7 @@ def People(model: OrgSimModel, day: int) -> None:
             ["Salesperson", "Skill", "Queue (leads)", "Open deals", "Pipeline", "Trust in marketing"], rows
         )
         solara.Text(
-            f"Budget set by {heads}, at a yearly rate of {compact_number(total)}: {split}.",
+            f"Budget set by {heads}, at a yearly rate of {compact_number(total, 'currency')}: {split}.",
             style={"display": "block", "margin-top": "8px"},
         )
 
