@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from orgsim.presentation.charts import save
-from orgsim.presentation.style import MUTED, OKABE_ITO, finish, new_figure, themed
+from orgsim.presentation.style import MUTED, OKABE_ITO, compact_number, finish, new_figure, themed
 
 if TYPE_CHECKING:
     from orgsim.experiment.validate import FactCheck
@@ -77,9 +77,9 @@ def validation_figure(checks: Sequence[FactCheck]):  # noqa: ANN201 - a Figure
 
     Every fact is drawn on its own scale (0 = the published low, 1 = the high; log for odds
     ratios), so facts in shares, hours and odds ratios share one axis; values far outside
-    are drawn at the edge with an arrow. Held-out facts come first, calibration targets after
-    (marked). Filled: agrees; hollow: disagrees; faint: not enough data. Facts not measured are
-    listed as such.
+    are drawn at the edge with an arrow, their number and the published range beside it.
+    Held-out facts come first, calibration targets after (marked). Filled: agrees; hollow:
+    disagrees; faint: not enough data. Facts not measured are listed as such.
     """
     from orgsim.presentation.style import STRUCTURE_COLORS
 
@@ -93,7 +93,7 @@ def validation_figure(checks: Sequence[FactCheck]):  # noqa: ANN201 - a Figure
     fig = new_figure(height=max(4.0, 1.6 + 0.34 * len(facts)))
     ax = fig.subplots()
     lo_edge, hi_edge = -1.0, 2.0
-    ax.axvspan(0, 1, color="#E8F1E4", zorder=0, label="published range")
+    ax.axvspan(0, 1, color="#E4E4E4", zorder=0, label="published range")  # grey: green is aligned's
     offsets = np.linspace(-0.22, 0.22, len(structures)) if len(structures) > 1 else [0.0]
     for y, fact in enumerate(facts):
         for offset, structure in zip(offsets, structures, strict=True):
@@ -114,6 +114,11 @@ def validation_figure(checks: Sequence[FactCheck]):  # noqa: ANN201 - a Figure
             face = color if verdict_of(check) == "agrees" else "white"  # filled: agrees
             ax.scatter([min(max(x, lo_edge), hi_edge)], [yy], facecolor=face, edgecolor=color, marker=marker,
                        s=34, linewidths=1.5, zorder=3, alpha=alpha)  # fmt: skip
+            if marker != "o":  # off the scale: say the value and the range it is far from
+                ax.annotate(_off_scale_text(check), (hi_edge if x > hi_edge else lo_edge, yy),
+                            xytext=(-8 if x > hi_edge else 8, 0), textcoords="offset points",
+                            ha="right" if x > hi_edge else "left", va="center", fontsize=7.5, color=color,
+                            alpha=alpha, zorder=4)  # fmt: skip
     for structure in structures:
         ax.scatter([], [], color=STRUCTURE_COLORS.get(structure, MUTED), label=structure)
     names = []
@@ -145,6 +150,28 @@ def validation_figure(checks: Sequence[FactCheck]):  # noqa: ANN201 - a Figure
             "Each fact on its own scale: 0 = published low, 1 = published high (log for odds ratios). "
             "Filled: agrees (mean in range, CI narrow enough); hollow: disagrees; faint: not enough data."
         ),
+    )
+
+
+def _number(value: float | None, measure: str, kind: str) -> str:
+    """A fact's value in its own unit: ``12.5%``, ``3.2x``, ``48.0`` hours."""
+    from orgsim import measures
+
+    if value is None or not np.isfinite(value):
+        return "-"
+    if kind == "ratio":
+        return f"{value:.3g}x"
+    unit = measures.unit(measure) if measure in measures.MEASURES else ""
+    return compact_number(value, unit) if unit else f"{value:.3g}"
+
+
+def _off_scale_text(check: FactCheck) -> str:
+    """``model 77.6 h, published 5-24`` for a value drawn at the edge."""
+    top = check.published_high
+    high = "" if top is None else f"-{_number(top, check.measure, check.kind)}"
+    return (
+        f"{_number(check.model, check.measure, check.kind)} "
+        f"(published {_number(check.published_low, check.measure, check.kind)}{high})"
     )
 
 

@@ -506,12 +506,13 @@ def funnel(
         ok = ~np.isnan(err).any(axis=0)
         right.errorbar(xs[ok], part["mean"][ok], yerr=err[:, ok], fmt="none", ecolor=INK, lw=1, capsize=2.5)
         if len(groups) <= 4:
+            # side by side, three or more labels of one step collide ("47%47%47%"): stand them upright
+            upright = len(groups) >= 3
             for x, m, hi in zip(xs, part["mean"], part["high"], strict=True):
                 if not math.isnan(m):
                     y = hi if not math.isnan(hi) else m
-                    right.text(
-                        x, y + 0.015, f"{100 * m:.0f}%", ha="center", va="bottom", fontsize=8, color=INK
-                    )
+                    right.text(x, y + 0.015, f"{100 * m:.0f}%", ha="center", va="bottom", fontsize=8,
+                               color=INK, rotation=90 if upright else 0)  # fmt: skip
     labels = []
     for step in steps:
         after, before = step.split("/")
@@ -519,7 +520,7 @@ def funnel(
     right.set_xticks(range(len(steps)), labels, fontsize=9.5)
     right.yaxis.set_major_formatter(style.unit_formatter("share"))
     top = np.nanmax(conv["high"].fillna(conv["mean"]).to_numpy(dtype=float)) if len(conv) else 1
-    right.set_ylim(0, min(1.08, top * 1.12 + 0.04))
+    right.set_ylim(0, min(1.16, top * 1.18 + 0.08))  # room for the labels above the whiskers
     right.set_title("Conversion of each step")
     right.set_ylabel("Conversion (% of leads at the earlier stage)")
     right.grid(axis="x", visible=False)

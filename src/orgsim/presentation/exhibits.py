@@ -144,12 +144,15 @@ def lead_flow(
             )
         )
         name = measures.term("state", s).label if s != "open" else "Still open"
+        # an end state with no onward flow is labelled right of its node, clear of its own band;
+        # leaked and open split further to the right, so theirs stay left of the node
+        onward = s in ("leaked", "open")
         labels.append(
             (
-                0.97,
+                0.97 if onward else 1.06,
                 (lo + hi) / 2,
                 f"{name}  {_count(outcome[s])} ({100 * outcome[s] / created:.1f}%)",
-                "right",
+                "right" if onward else "left",
             )
         )
     # children: leaked by cause, open by stage
