@@ -52,6 +52,9 @@ OUTCOME_COLORS = {
 }
 """End states other than leaked: greys, dark for won, so the leak causes' colours stand out."""
 
+LEAKED_COLOR = "#5B1A5B"
+"""The leaked node: a dark plum no structure, cause or outcome uses (it was a red near separate's)."""
+
 OPEN_STAGES = ("inquiry", "mql", "sal", "sql", "opportunity")
 HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
 
@@ -125,7 +128,7 @@ def lead_flow(
     ax.add_patch(Rectangle((0, top - 1.0 - total_gaps / 2 - 0.0), 0.03, 1.0, color="#555555", zorder=2))
     src_y = top - total_gaps / 2
     spans1 = _stack([outcome[s] * scale for s in order], top, gap, floor)
-    colors1 = {**OUTCOME_COLORS, "leaked": "#8C2D04"}
+    colors1 = {**OUTCOME_COLORS, "leaked": LEAKED_COLOR}
     labels: list[tuple[float, float, str, str]] = []  # x, y, text, colour
     for s, (lo, hi) in zip(order, spans1, strict=True):
         h = outcome[s] * scale
