@@ -222,7 +222,7 @@ def outcomes(
     for ax, measure in zip(axes, measures, strict=True):
         st = group_stats(runs, measure, settings)
         unit = measure_unit(measure)
-        right = 0.0
+        right = left = 0.0  # a measure that can be negative (customer value) extends the axis left
         for i, g in enumerate(groups):
             s = styles[g]
             mean, low, high = st.loc[g, ["mean", "low", "high"]]
@@ -239,6 +239,7 @@ def outcomes(
                 )
             end = float(np.nanmax([mean, high, vals.max() if vals.size else mean]))
             right = max(right, end)
+            left = min(left, float(np.nanmin([mean, low, vals.min() if vals.size else mean])))
             ax.annotate(
                 compact_number(mean, unit),
                 (end, i),
@@ -257,7 +258,10 @@ def outcomes(
         ax.text(0.0, 1.015, better, transform=ax.transAxes, ha="left", va="bottom", fontsize=9.5, color=MUTED)
         ax.set_xlabel(measure_label(measure))
         ax.xaxis.set_major_formatter(measure_formatter(measure))
-        ax.set_xlim(0, right * 1.22 if right > 0 else 1)
+        span = (right - left) or 1.0
+        ax.set_xlim(left - 0.05 * span if left < 0 else 0, right + 0.22 * span if right > 0 else 1)
+        if left < 0:
+            ax.axvline(0, color=MUTED, lw=0.8)
         ax.grid(axis="y", visible=False)
     axes[0].invert_yaxis()
     n = int(runs.groupby("group").size().max())

@@ -56,7 +56,7 @@ def initial_setup() -> SetUp:
     return SetUp(scenario=os.environ.get(SCENARIO_ENV, "separate"))
 
 
-HELP_STYLE = {"font-size": "0.75em", "color": "#666666", "display": "block", "margin": "-14px 0 10px 0"}
+HELP_STYLE = {"font-size": "0.75em", "color": "#666666", "display": "block", "margin": "-2px 0 12px 0"}
 ONE_SEED = (
     "One seed is one possible year: the market's draws and each lead's luck. Another seed gives another "
     "year, so a gap between two runs may be luck. Run 10 seeds to see the spread before concluding."
@@ -207,18 +207,18 @@ def SpreadTable(spread: Spread) -> None:
     rows = []
     for name in HEADLINE:
         unit = measure_unit(name)
+        row = [measure_name(name)]
         for structure in spread.structures:
             values = spread.values(structure, name)
             mean, low, high = measure_ci(values, name)
-            rows.append(
-                [
-                    measure_name(name) if structure == spread.structures[0] else "",
-                    structure,
-                    f"{compact_number(mean, unit)} [{compact_number(low, unit)}, "
-                    f"{compact_number(high, unit)}]",
-                    f"{compact_number(min(values), unit)} to {compact_number(max(values), unit)}",
-                ]
-            )
+            row += [
+                f"{compact_number(mean, unit)} [{compact_number(low, unit)}, {compact_number(high, unit)}]",
+                f"{compact_number(min(values), unit)} to {compact_number(max(values), unit)}",
+            ]
+        rows.append(row)
+    head = ["Measure"] + [
+        f"{s}: {what}" for s in spread.structures for what in ("mean [95% CI]", "lowest to highest")
+    ]
     n, base = len(spread.seeds), spread.setup.seed
     with solara.Div(classes=["orgsim-spread"]):
         solara.Text(
@@ -227,7 +227,7 @@ def SpreadTable(spread: Spread) -> None:
             "seeds; the report now compares these runs.",
             style={"display": "block", "margin-bottom": "6px"},
         )
-        _spread_html(["Measure", "Structure", "Mean [95% CI]", "Lowest to highest"], rows)
+        _spread_html(head, rows)
 
 
 def _spread_html(head: list[str], rows: list[list[str]]) -> None:
@@ -279,6 +279,7 @@ def Panels(run: Session, playing: solara.Reactive[bool]) -> None:
     update_counter.get()
     with solara.Column(style={"padding": "8px"}):
         Headline(run.model, run.day)
+        SeedsCard(run, run.day, playing)  # full width, near the top: one run is one possible year
         with solara.Columns([1, 1]):
             RevenueChart(run.model, run.day)
             FrictionChart(run.model, run.day)
@@ -290,7 +291,6 @@ def Panels(run: Session, playing: solara.Reactive[bool]) -> None:
             People(run.model, run.day)
             with solara.Column():
                 FrictionFeed(run.model, run.day)
-                SeedsCard(run, run.day, playing)
                 ReportCard(run, run.day, playing)
 
 

@@ -44,7 +44,10 @@ def color_of(model: OrgSimModel) -> str:
 
 
 def _column(model: OrgSimModel, name: str) -> list[float]:
-    return list(model.datacollector.model_vars.get(name, []))
+    """The series ``name`` over the measured days only (the warm-up's rows are left out)."""
+    values = list(model.datacollector.model_vars.get(name, []))
+    days = model.measured_days
+    return values[-days:] if days > 0 else []
 
 
 @solara.component
