@@ -100,3 +100,45 @@ def test_a_moved_slider_applies_on_reset(page):
     tables = [w.unsafe_innerHTML for w in page.find(solara.widgets.HTML).widgets]
     people = next(t for t in tables if "Salesperson" in t)
     assert "Rep 4<" in people and "Rep 5<" not in people  # 4 salespeople instead of 10
+
+
+def test_every_control_says_its_meaning_unit_and_range():
+    from orgsim.presentation.dashboard.session import control_help, control_label
+
+    for spec in slider_specs():
+        text = control_help(spec)
+        assert text.startswith(spec.doc)
+        if spec.type == "bool":
+            assert "On or off" in text
+        else:
+            assert "Unit:" in text and f"Range here: {spec.lo:g} to {spec.hi:g}" in text
+            assert control_label(spec, spec.lo).startswith(spec.label + ": ")
+    share = next(s for s in slider_specs() if s.unit == "share")
+    assert control_label(share, 0.3).endswith(": 30%")
+
+
+def test_run_seeds_replicates_the_setup_and_the_report_compares_them(tmp_path):
+    from orgsim.experiment.seeds import run_seed
+
+    session = Session(tiny_setup())
+    session.advance(4)
+    spread = session.run_seeds(3)
+    assert spread.seeds == [run_seed(0, r) for r in range(3)]
+    assert spread.structures == ["separate", "aligned"] and len(spread.results) == 6
+    # replication 0 of seed 0 is this run: same revenue at the same day
+    assert spread.values("separate", "revenue")[0] == pytest.approx(session.model.today.metrics["revenue"])
+    assert len(set(spread.values("separate", "revenue"))) > 1  # other seeds, other years
+    text = session.write_report(tmp_path).read_text()
+    assert "one run per structure (no CI)" not in text
+    assert "separate" in text and "aligned" in text
+    session.advance(1)
+    assert session.current_spread() is None  # another day: the seeds are stale
+
+
+def test_page_warns_that_one_seed_is_one_year(page):
+    assert text_shown(page, app.ONE_SEED)
+    assert page.find(v.Btn, children=[f"Run {app.SEED_RUNS} seeds"]).widget
+    spec = next(s for s in slider_specs() if s.key == "sales.headcount")
+    from orgsim.presentation.dashboard.session import control_help
+
+    assert text_shown(page, control_help(spec))

@@ -31,7 +31,7 @@ pytestmark = [
     pytest.mark.skipif(
         not CHROMIUM.exists(), reason="/usr/bin/chromium is missing (apt-get install -y chromium)"
     ),
-    pytest.mark.timeout(900),
+    pytest.mark.timeout(1500),
 ]
 
 
@@ -116,3 +116,55 @@ def test_move_a_slider_run_some_days_and_watch_the_charts_change(server):
         browser.close()
     assert errors == []
     assert outside == []
+
+
+def test_move_a_slider_run_ten_seeds_and_write_their_report(server):
+    """The teaching path: a titled page, the one-seed warning, 10 seeds' spread, a report of them."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from orgsim.presentation.dashboard.app import ONE_SEED
+
+    errors: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.set_default_timeout(120_000)
+        expect.set_options(timeout=120_000)
+        page.goto(server)
+        expect(page.get_by_text("Day 0 of 250", exact=True)).to_be_visible()
+        expect(page).to_have_title("orgsim dashboard")
+        expect(page.get_by_text(ONE_SEED)).to_be_visible()
+        expect(page.get_by_text("Quota-carrying salespeople.", exact=False).first).to_be_visible()
+
+        slider = page.locator(".v-input", has_text="Sales headcount").locator("[role=slider]")
+        slider.focus()
+        slider.press("ArrowLeft")
+        slider.press("ArrowLeft")
+        expect(page.get_by_text("Sales headcount: 8 people")).to_be_visible()
+        page.get_by_role("button", name="Reset").click()
+        expect(page.get_by_text("Rep 8", exact=True)).to_be_visible()
+        page.get_by_role("button", name="Step").click()
+        expect(page.get_by_text("Day 10 of 250", exact=True)).to_be_visible()
+
+        page.get_by_role("button", name="Run 10 seeds").click()
+        spread = page.locator(".orgsim-spread")
+        expect(spread).to_be_visible(timeout=800_000)  # 20 runs of warm-up + 10 days on a busy machine
+        expect(spread).to_contain_text("10 seeds at day 10")
+        expect(spread).to_contain_text("separate")
+        expect(spread).to_contain_text("aligned")
+
+        page.get_by_role("button", name="Write report of this run").click()
+        written = page.get_by_text("Written: ", exact=False)
+        expect(written).to_be_visible(timeout=300_000)
+        report = Path(written.inner_text().split("Written: ", 1)[1].strip())
+        browser.close()
+    assert errors == []
+    text = report.read_text()
+    assert "10 replications" in text and "one run per structure" not in text
+    import pandas as pd
+
+    runs = pd.read_csv(report.parent / "runs.csv")
+    label = "group" if "group" in runs else "scenario"
+    assert runs.groupby(label).size().to_dict() == {"aligned": 10, "separate": 10}
+    assert set(runs.loc[runs[label] == "aligned", "structure"]) == {"aligned"}

@@ -64,7 +64,8 @@ def test_compare_report_is_self_contained(compare_report):
     assert external_urls(html) == []
     assert "<script" not in html
     charts = sorted((path.parent / "charts").glob("*.png"))
-    assert len(charts) == 10  # forest + 6 + the lead flows of the least and most leaky + revenue recovered
+    assert len(charts) == 11  # forest + 6 + a lead flow per structure (3) + revenue recovered
+    assert {f"lead_flow_{g}.png" for g in ("separate", "merged", "aligned")} <= {p.name for p in charts}
     assert html.count('src="data:image/png;base64,') == len(charts)
     for png in charts:
         assert png.with_suffix(".svg").is_file()
@@ -85,8 +86,8 @@ def test_compare_report_says_what_was_compared_and_what_came_out(compare_report)
     assert "<code>orgsim run --seed</code> <i>r</i>" in html
     assert html.index("Executive summary") < html.index("What came out")  # the summary comes first
     assert "holds for all 9 runs" in html
-    assert html.count("<figure id=") == 10  # a reading only where it adds to the chart's own title
-    assert 1 <= html.count("<b>Reading:</b>") <= 10
+    assert html.count("<figure id=") == 11  # a reading only where it adds to the chart's own title
+    assert 1 <= html.count("<b>Reading:</b>") <= 11
     summary = pd.read_csv(path.parent / "summary.csv")
     assert set(summary["group"]) == {"separate", "merged", "aligned"}
     assert (summary["low"] <= summary["mean"] + 1e-9).all()

@@ -22,6 +22,7 @@ from orgsim.cli import (
     set_option,
 )
 from orgsim.cli.explain import PlannedProgress
+from orgsim.cli.money import currency_option
 
 
 @click.command()
@@ -41,6 +42,7 @@ from orgsim.cli.explain import PlannedProgress
 @days_option
 @set_option
 @json_option
+@currency_option
 def claims(
     reps: int,
     seed: int,

@@ -30,6 +30,7 @@ from orgsim.cli import (
     seed_option,
     set_option,
 )
+from orgsim.cli.money import currency_option
 from orgsim.errors import InputError
 
 COMPARE_METRICS = [
@@ -65,6 +66,7 @@ COMPARE_METRICS = [
 @click.option("--force", is_flag=True, help="Replace an existing --leads FILE.")
 @quiet_option
 @json_option
+@currency_option
 def run(
     scenario: str,
     seed: int,
@@ -298,6 +300,7 @@ def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[st
 @days_option
 @set_option
 @json_option
+@currency_option
 def compare(
     scenarios: Sequence[str],
     reps: int,

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from orgsim.cli import err
+from orgsim.cli.money import currency_option
 
 
 @click.command()
@@ -32,6 +33,7 @@ from orgsim.cli import err
     show_default=True,
     help="Where the page's 'Write report' button writes.",
 )
+@currency_option
 def dashboard(scenario: str, port: int, host: str, reports: Path) -> None:
     """Serve the interactive dashboard for SCENARIO and print its URL (Ctrl-C stops it).
 

@@ -20,6 +20,7 @@ from orgsim.cli import (
     reps_option,
     seed_option,
 )
+from orgsim.cli.money import currency_option
 
 
 def _positive(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
@@ -52,6 +53,7 @@ def _positive(ctx: click.Context, param: click.Parameter, value: int | None) -> 
 )
 @quiet_option
 @json_option
+@currency_option
 def decide(
     file: str,
     worlds: int,
@@ -157,6 +159,7 @@ def _print(result: dict) -> None:
     from rich.table import Table
 
     from orgsim.cli import safe
+    from orgsim.currency import money
 
     table = Table(title=f"Which structure, on {result['measure']} ({result['worlds']} worlds)")
     for col in ("structure", "p_best", "mean regret", "max regret", "mean"):
@@ -165,9 +168,9 @@ def _print(result: dict) -> None:
         table.add_row(
             safe(s),
             f"{row['p_best']:.0%}",
-            f"{row['mean_regret']:,.0f}",
-            f"{row['max_regret']:,.0f}",
-            f"{row['mean']:,.0f}",
+            money(f"{row['mean_regret']:,.0f}"),
+            money(f"{row['max_regret']:,.0f}"),
+            money(f"{row['mean']:,.0f}"),
         )
     console = Console()
     console.print(table)

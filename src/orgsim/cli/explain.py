@@ -10,6 +10,8 @@ import click
 from rich.table import Table
 from rich.text import Text
 
+from orgsim.cli.money import currency_option
+
 if TYPE_CHECKING:
     from orgsim.experiment.explain import Explanation
 
@@ -70,6 +72,7 @@ from orgsim.limits import MAX_PERMUTATIONS
 @days_option
 @set_option
 @json_option
+@currency_option
 def explain(
     a: str,
     b: str,

@@ -19,6 +19,7 @@ from orgsim.cli import (
     quiet_option,
     safe,
 )
+from orgsim.cli.money import currency_option
 
 
 @click.command()
@@ -26,6 +27,7 @@ from orgsim.cli import (
 @out_dir_option("Write report.html and charts/ here (default: DIR itself).", path_type=Path)
 @quiet_option
 @json_option
+@currency_option
 def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) -> None:
     """Write charts (PNG and SVG) and a self-contained report.html for the sweep in DIR.
 

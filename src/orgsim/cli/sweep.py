@@ -23,6 +23,7 @@ from orgsim.cli import (
     quiet_option,
     safe,
 )
+from orgsim.cli.money import currency_option
 from orgsim.experiment.executors import default_workers
 from orgsim.presentation.format import fmt_ci, fmt_compact
 
@@ -49,6 +50,7 @@ def _plural(n: int, word: str) -> str:
 @click.option("--dry-run", is_flag=True, help="Print the run count and an estimate of the time, run nothing.")
 @quiet_option
 @json_option
+@currency_option
 def sweep(
     experiment: str,
     out_dir: str,

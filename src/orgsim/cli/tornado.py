@@ -21,6 +21,7 @@ from orgsim.cli import (
     seed_option,
     set_option,
 )
+from orgsim.cli.money import currency_option
 
 
 @click.command("tornado")
@@ -58,6 +59,7 @@ from orgsim.cli import (
 @days_option
 @set_option
 @json_option
+@currency_option
 def tornado(
     scenario: str,
     structures: str,

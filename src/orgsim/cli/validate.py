@@ -22,6 +22,7 @@ from orgsim.cli import (
     reps_option,
     seed_option,
 )
+from orgsim.cli.money import currency_option
 from orgsim.errors import InputError
 
 
@@ -94,6 +95,7 @@ def _table(
 @out_dir_option("Also write DIR/validation.png/.svg (a scorecard chart) and DIR/validation.json.")
 @quiet_option
 @json_option
+@currency_option
 def validate_command(
     scenario: str,
     structures: str,

@@ -57,8 +57,9 @@ class Organisation:
         """How hard a dispute lands, from the people involved (1 at neutral).
 
         Distrust of marketing's leads sharpens it; a shared revenue goal softens blame (both lose
-        together; ``friction.goal_blame_relief``); one head over both teams settles part of it before it escalates
-        (``friction.arbitration``); existing tension feeds it (a spiral that decays with time).
+        together; ``friction.goal_blame_relief``); one head over both teams settles part of it
+        before it escalates (``friction.arbitration``); existing tension feeds it (a spiral that
+        decays with time).
         """
         m = self.model
         pol = m.params.policy

@@ -33,11 +33,13 @@ from orgsim.experiment.stats import Difference
 from orgsim.presentation.page import BASE_CSS
 from orgsim.presentation.page import escape as _e
 from orgsim.presentation.style import (
+    DIVERGING,
     GRID,
     INK,
     MUTED,
     OKABE_ITO,
     STRUCTURE_COLORS,
+    VERDICT_COLORS_BY_NAME,
     compact_number,
     factor_name,
     finish,
@@ -51,13 +53,10 @@ PAIRED_NOTE = (
     "Paired by seed: replication r uses the same seed in every scenario (common random numbers), "
     "so each difference is taken seed by seed; 'clear' means its 95% CI excludes zero."
 )
-VERDICT_COLORS = {
-    SUPPORTED: OKABE_ITO["bluish_green"],
-    ASSUMED: OKABE_ITO["orange"],
-    CONTRADICTED: OKABE_ITO["vermillion"],
-    NO_CLEAR_EFFECT: "#8C8C8C",
-}
-RAISE, LOWER = OKABE_ITO["bluish_green"], OKABE_ITO["vermillion"]
+VERDICT_COLORS = {v: VERDICT_COLORS_BY_NAME[v] for v in (SUPPORTED, ASSUMED, CONTRADICTED, NO_CLEAR_EFFECT)}
+"""Verdict colours from the style's named palette (never a structure's colour)."""
+RAISE, LOWER = DIVERGING["up"], DIVERGING["down"]
+"""The explain waterfall's steps: the neutral up/down scale, not structure colours."""
 MONEY = (
     "revenue",
     "contribution",
@@ -243,11 +242,13 @@ def waterfall(expl: Explanation) -> Figure:
         share = f"; {part_name(top.parameter)} carries {100 * top.value / total.mean:.0f}% of it"
     title = (
         f"{expl.b} vs {expl.a}: {signed(expl.measure, total.mean)} {in_sentence(label_of(expl.measure))} "
-        f"[{signed(expl.measure, total.ci_low)}, {signed(expl.measure, total.ci_high)}]{share}"
+        f"[{signed(expl.measure, total.ci_low)}, {signed(expl.measure, total.ci_high)}]"
+        f" ({'clear' if total.clear else 'not clear'}){share}"
     )
     subtitle = (
         "Shapley attribution: each bar is what switching that parameter from A's value to B's adds, "
-        "averaged over every order of switching; bars sum to the paired difference. "
+        "averaged over every order of switching; bars sum to the paired difference; dark purple raises "
+        "the value, pale purple lowers it. "
         "Line: 95% CI over seeds" + (" and sampled orders." if expl.method == "permutation" else ".")
     )
     note = (
@@ -278,7 +279,7 @@ def claim_chart(result: ClaimResult, reps: int) -> Figure:
     span = max(abs(lo), abs(hi)) or 1.0
     ax.set_xlim(-span * 1.08, span * 1.08)
     claimed = (0, span * 1.08) if c.direction > 0 else (-span * 1.08, 0)
-    ax.axvspan(*claimed, color=OKABE_ITO["bluish_green"], alpha=0.08, zorder=0)
+    ax.axvspan(*claimed, color=GRID, alpha=0.6, zorder=0)  # the claimed direction
     labels = []
     for ctx in ctxs:
         lines = textwrap.wrap(ctx.label.replace(" = ", ", "), 36)
@@ -309,8 +310,8 @@ CSS = (
     BASE_CSS
     + """
 .note { color: var(--muted); font-size: 14px; }
-.supported { color: #00795a; font-weight: 700; } .contradicted { color: #b8430a; font-weight: 700; }
-.unclear { color: #555; font-weight: 700; } .assumed { color: #8a5a00; font-weight: 700; }
+.supported { color: #222255; font-weight: 700; } .contradicted { color: #882255; font-weight: 700; }
+.unclear { color: #555; font-weight: 700; } .assumed { color: #6b6b1f; font-weight: 700; }
 .inexpressible { color: #777; font-style: italic; }
 blockquote { color: var(--muted); margin: 4px 0 8px 0; padding-left: 12px;
              border-left: 3px solid var(--rule); }

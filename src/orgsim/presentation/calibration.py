@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
 
 from orgsim.presentation.charts import save
-from orgsim.presentation.style import MUTED, OKABE_ITO, finish, new_figure, themed
+from orgsim.presentation.style import INK, MUTED, OKABE_ITO, compact_number, finish, new_figure, themed
 
 if TYPE_CHECKING:
     from orgsim.experiment.validate import FactCheck
@@ -77,9 +78,9 @@ def validation_figure(checks: Sequence[FactCheck]):  # noqa: ANN201 - a Figure
 
     Every fact is drawn on its own scale (0 = the published low, 1 = the high; log for odds
     ratios), so facts in shares, hours and odds ratios share one axis; values far outside
-    are drawn at the edge with an arrow. Held-out facts come first, calibration targets after
-    (marked). Filled: agrees; hollow: disagrees; faint: not enough data. Facts not measured are
-    listed as such.
+    are drawn at the edge with an arrow, their number and the published range beside it.
+    Held-out facts come first, calibration targets after (marked). Filled: agrees; hollow:
+    disagrees; faint: not enough data. Facts not measured are listed as such.
     """
     from orgsim.presentation.style import STRUCTURE_COLORS
 
@@ -93,8 +94,9 @@ def validation_figure(checks: Sequence[FactCheck]):  # noqa: ANN201 - a Figure
     fig = new_figure(height=max(4.0, 1.6 + 0.34 * len(facts)))
     ax = fig.subplots()
     lo_edge, hi_edge = -1.0, 2.0
-    ax.axvspan(0, 1, color="#E8F1E4", zorder=0, label="published range")
+    ax.axvspan(0, 1, color="#E4E4E4", zorder=0, label="published range")  # grey: green is aligned's
     offsets = np.linspace(-0.22, 0.22, len(structures)) if len(structures) > 1 else [0.0]
+    off: dict[tuple[int, str], list[FactCheck]] = {}
     for y, fact in enumerate(facts):
         for offset, structure in zip(offsets, structures, strict=True):
             check = next((c for c in checks if c.fact == fact and c.structure == structure), None)
@@ -114,6 +116,16 @@ def validation_figure(checks: Sequence[FactCheck]):  # noqa: ANN201 - a Figure
             face = color if verdict_of(check) == "agrees" else "white"  # filled: agrees
             ax.scatter([min(max(x, lo_edge), hi_edge)], [yy], facecolor=face, edgecolor=color, marker=marker,
                        s=34, linewidths=1.5, zorder=3, alpha=alpha)  # fmt: skip
+            if marker != "o":  # off the scale: its number goes in the row's label for that side
+                off.setdefault((y, marker), []).append(check)
+        for (row, marker), shown in off.items():  # one label per row and side, so none overlap
+            above = marker == ">"
+            ax.annotate(_off_scale_text(shown), (hi_edge if above else lo_edge, row),
+                        xytext=(-8 if above else 8, 0), textcoords="offset points",
+                        ha="right" if above else "left", va="center", fontsize=7.5, color=INK,
+                        path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")],
+                        zorder=4)  # fmt: skip
+        off.clear()
     for structure in structures:
         ax.scatter([], [], color=STRUCTURE_COLORS.get(structure, MUTED), label=structure)
     names = []
@@ -146,6 +158,30 @@ def validation_figure(checks: Sequence[FactCheck]):  # noqa: ANN201 - a Figure
             "Filled: agrees (mean in range, CI narrow enough); hollow: disagrees; faint: not enough data."
         ),
     )
+
+
+def _number(value: float | None, check: FactCheck) -> str:
+    """A fact's value in its own unit: ``0.6%``, ``4.75x``, ``48.0``."""
+    from orgsim.experiment.observables import OBSERVABLES
+
+    if value is None or not np.isfinite(value):
+        return "-"
+    if check.kind == "ratio":
+        return f"{value:.3g}x"
+    if check.kind == "band":
+        return f"{value:+.0%}"
+    unit = OBSERVABLES[check.measure].unit if check.measure in OBSERVABLES else ""
+    if unit == "share":
+        return f"{100 * value:.1f}%" if abs(value) >= 0.001 else f"{100 * value:.2g}%"
+    return compact_number(value, unit) if unit else f"{value:.3g}"
+
+
+def _off_scale_text(checks: Sequence[FactCheck]) -> str:
+    """``separate 0.6%, merged 1.2% (published 27%-47%)`` for values drawn at the edge."""
+    c = checks[0]
+    high = "" if c.published_high is None else f"-{_number(c.published_high, c)}"
+    values = ", ".join(f"{x.structure} {_number(x.model, x)}" for x in checks)
+    return f"{values} (published {_number(c.published_low, c)}{high})"
 
 
 def validation_chart(checks: Sequence[FactCheck], stem: str | Path) -> tuple[Path, Path]:

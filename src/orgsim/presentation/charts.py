@@ -33,6 +33,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import NullLocator
 
 from orgsim import measures as schema
+from orgsim.currency import money
 from orgsim.experiment.stats import measure_ci
 from orgsim.experiment.summaries import (  # re-exported: the report's readings quote them
     MAP_BINS,
@@ -221,7 +222,7 @@ def outcomes(
     for ax, measure in zip(axes, measures, strict=True):
         st = group_stats(runs, measure, settings)
         unit = measure_unit(measure)
-        right = 0.0
+        right = left = 0.0  # a measure that can be negative (customer value) extends the axis left
         for i, g in enumerate(groups):
             s = styles[g]
             mean, low, high = st.loc[g, ["mean", "low", "high"]]
@@ -238,6 +239,7 @@ def outcomes(
                 )
             end = float(np.nanmax([mean, high, vals.max() if vals.size else mean]))
             right = max(right, end)
+            left = min(left, float(np.nanmin([mean, low, vals.min() if vals.size else mean])))
             ax.annotate(
                 compact_number(mean, unit),
                 (end, i),
@@ -256,7 +258,10 @@ def outcomes(
         ax.text(0.0, 1.015, better, transform=ax.transAxes, ha="left", va="bottom", fontsize=9.5, color=MUTED)
         ax.set_xlabel(measure_label(measure))
         ax.xaxis.set_major_formatter(measure_formatter(measure))
-        ax.set_xlim(0, right * 1.22 if right > 0 else 1)
+        span = (right - left) or 1.0
+        ax.set_xlim(left - 0.05 * span if left < 0 else 0, right + 0.22 * span if right > 0 else 1)
+        if left < 0:
+            ax.axvline(0, color=MUTED, lw=0.8)
         ax.grid(axis="y", visible=False)
     axes[0].invert_yaxis()
     n = int(runs.groupby("group").size().max())
@@ -329,7 +334,7 @@ def _segment_text(value: float, unit: str) -> str:
     """A short label inside a bar segment: 3 significant digits at most (254k, 1.2M, 5.0%)."""
     if unit == "currency" and abs(value) >= 1e3:
         size, suffix = (1e6, "M") if abs(value) >= 1e6 else (1e3, "k")
-        return f"{value / size:.3g}{suffix}"
+        return money(f"{value / size:.3g}{suffix}")
     return compact_number(value, unit)
 
 
@@ -505,12 +510,13 @@ def funnel(
         ok = ~np.isnan(err).any(axis=0)
         right.errorbar(xs[ok], part["mean"][ok], yerr=err[:, ok], fmt="none", ecolor=INK, lw=1, capsize=2.5)
         if len(groups) <= 4:
+            # side by side, three or more labels of one step collide ("47%47%47%"): stand them upright
+            upright = len(groups) >= 3
             for x, m, hi in zip(xs, part["mean"], part["high"], strict=True):
                 if not math.isnan(m):
                     y = hi if not math.isnan(hi) else m
-                    right.text(
-                        x, y + 0.015, f"{100 * m:.0f}%", ha="center", va="bottom", fontsize=8, color=INK
-                    )
+                    right.text(x, y + 0.015, f"{100 * m:.0f}%", ha="center", va="bottom", fontsize=8,
+                               color=INK, rotation=90 if upright else 0)  # fmt: skip
     labels = []
     for step in steps:
         after, before = step.split("/")
@@ -518,7 +524,7 @@ def funnel(
     right.set_xticks(range(len(steps)), labels, fontsize=9.5)
     right.yaxis.set_major_formatter(style.unit_formatter("share"))
     top = np.nanmax(conv["high"].fillna(conv["mean"]).to_numpy(dtype=float)) if len(conv) else 1
-    right.set_ylim(0, min(1.08, top * 1.12 + 0.04))
+    right.set_ylim(0, min(1.16, top * 1.18 + 0.08))  # room for the labels above the whiskers
     right.set_title("Conversion of each step")
     right.set_ylabel("Conversion (% of leads at the earlier stage)")
     right.grid(axis="x", visible=False)

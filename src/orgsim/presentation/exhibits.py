@@ -26,6 +26,7 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 
 from orgsim import measures
+from orgsim.currency import money
 from orgsim.experiment import summaries
 from orgsim.experiment.tornado import BOUNDS_RULE, Tornado
 from orgsim.experiment.within import within_difference
@@ -50,6 +51,9 @@ OUTCOME_COLORS = {
     "open": "#EDEDED",
 }
 """End states other than leaked: greys, dark for won, so the leak causes' colours stand out."""
+
+LEAKED_COLOR = "#5B1A5B"
+"""The leaked node: a dark plum no structure, cause or outcome uses (it was a red near separate's)."""
 
 OPEN_STAGES = ("inquiry", "mql", "sal", "sql", "opportunity")
 HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
@@ -124,7 +128,7 @@ def lead_flow(
     ax.add_patch(Rectangle((0, top - 1.0 - total_gaps / 2 - 0.0), 0.03, 1.0, color="#555555", zorder=2))
     src_y = top - total_gaps / 2
     spans1 = _stack([outcome[s] * scale for s in order], top, gap, floor)
-    colors1 = {**OUTCOME_COLORS, "leaked": "#8C2D04"}
+    colors1 = {**OUTCOME_COLORS, "leaked": LEAKED_COLOR}
     labels: list[tuple[float, float, str, str]] = []  # x, y, text, colour
     for s, (lo, hi) in zip(order, spans1, strict=True):
         h = outcome[s] * scale
@@ -143,12 +147,15 @@ def lead_flow(
             )
         )
         name = measures.term("state", s).label if s != "open" else "Still open"
+        # an end state with no onward flow is labelled right of its node, clear of its own band;
+        # leaked and open split further to the right, so theirs stay left of the node
+        onward = s in ("leaked", "open")
         labels.append(
             (
-                0.97,
+                0.97 if onward else 1.06,
                 (lo + hi) / 2,
                 f"{name}  {_count(outcome[s])} ({100 * outcome[s] / created:.1f}%)",
-                "right",
+                "right" if onward else "left",
             )
         )
     # children: leaked by cause, open by stage
@@ -260,7 +267,7 @@ def recovered_by_cause(
         clear = "" if d.clear else ", not clear"
         right = max(level, level + d.diff, level + d.high if not math.isnan(d.high) else level)
         ax.annotate(
-            f"{compact_number(abs(d.diff))} {word}{clear}",
+            f"{compact_number(abs(d.diff), 'currency')} {word}{clear}",
             (right, i),
             xytext=(6, 0),
             textcoords="offset points",
@@ -274,7 +281,7 @@ def recovered_by_cause(
     ax.barh(len(causes) + 1, end, color=styles[b], height=0.62, zorder=3)
     for y, v in ((0, start), (len(causes) + 1, end)):
         ax.annotate(
-            compact_number(v),
+            compact_number(v, "currency"),
             (v, y),
             xytext=(5, 0),
             textcoords="offset points",
@@ -287,13 +294,13 @@ def recovered_by_cause(
     ax.invert_yaxis()
     ax.set_xlim(min(0.0, min(ends)), max(ends) * 1.25)  # room for the step labels on the right
     ax.xaxis.set_major_formatter(style.unit_formatter("currency"))
-    ax.set_xlabel("Expected revenue leaked (currency units, mean per run)")
+    ax.set_xlabel(f"Expected revenue leaked ({measures.UNIT_WORDS['currency']}, mean per run)")
     ax.grid(axis="y", visible=False)
     saved = -total.diff
     verb = "recovers" if saved > 0 else "loses"
     main = (causes[0] if saved > 0 else causes[-1]) if causes else None
     title = title or (
-        f"{b} {verb} {compact_number(abs(saved))} of the revenue {a} leaks"
+        f"{b} {verb} {compact_number(abs(saved), 'currency')} of the revenue {a} leaks"
         + ("" if total.clear else " (within the noise)")
         + (f"; the largest step: {in_sentence(style.cause_name(main))}" if main else "")
     )
@@ -354,7 +361,7 @@ def tornado(
     overall = float(margins["overall"].iloc[0])
     fig = new_figure(height=max(4.6, 2.6 + 0.55 * len(factors)))
     ax = fig.subplots()
-    low_c, high_c = "#9E9E9E", "#3A3A3A"
+    low_c, high_c = style.DIVERGING["down"], style.DIVERGING["up"]  # the neutral low/high scale
     for i, f in enumerate(factors):
         for end, color, dy in (("low", low_c, 0.18), ("high", high_c, -0.18)):
             m = float(wide["margin"][end][f])
@@ -489,6 +496,8 @@ def level_text(value: object, key: str = "") -> str:
         if unit == "share":
             return f"{100 * float(value):.0f}%"
         number = compact_number(float(value)) if abs(value) >= 1e4 else f"{float(value):.3g}"
+        if unit.startswith("currency"):
+            number = money(number)
         return number + UNIT_SUFFIX.get(unit, "")
     return str(value)
 

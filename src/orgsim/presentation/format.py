@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from orgsim import measures
+from orgsim.currency import money
 
 
 def fmt_value(measure: str, value: float) -> str:
@@ -13,7 +14,7 @@ def fmt_value(measure: str, value: float) -> str:
         return "-"
     fmt = measures.get(measure).fmt
     if fmt == "money":
-        return f"{value:,.0f}"
+        return money(f"{value:,.0f}")
     if fmt == "percent":
         return f"{100 * value:.1f}%"
     if fmt == "decimal" and measures.unit(measure):
@@ -28,8 +29,8 @@ def fmt_compact(measure: str, value: float) -> str:
     if measures.get(measure).fmt == "money" and value is not None and not math.isnan(value):
         for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
             if abs(value) >= size:
-                return f"{value / size:.2f}{suffix}"
-        return f"{value:.0f}"
+                return money(f"{value / size:.2f}{suffix}")
+        return money(f"{value:.0f}")
     return fmt_value(measure, value)
 
 

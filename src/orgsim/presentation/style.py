@@ -26,6 +26,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
 
 from orgsim import measures  # noqa: E402
+from orgsim.currency import money  # noqa: E402
 from orgsim.params import PARAMETERS  # noqa: E402
 
 # Okabe-Ito, in hex; black and yellow are kept out of the structure colours (black is the
@@ -53,10 +54,10 @@ STRUCTURE_COLORS: dict[str, str] = {
 EXTRA_COLORS = (OKABE_ITO["sky_blue"], OKABE_ITO["black"])
 """For structures not in :data:`STRUCTURE_COLORS` (a future preset), in order of appearance."""
 
-# Parts of a breakdown get colours of their own, fixed per key, so a colour means one thing in
-# every chart: leak causes take muted hues that no structure uses (from Paul Tol's colour-blind
-# safe "muted" scheme, without its greens and rose, which read as aligned and separate), and
-# friction sources take greys, which no structure or cause uses.
+# Every other palette keeps clear of the structures' hues (orange, vermillion, blue, green and
+# reddish purple), so a structure colour always means a structure. Each palette is for one kind
+# of chart part, and its colours are fixed per key, so a colour means one thing in every chart
+# and in the dashboard, which reads these same dictionaries.
 CAUSE_COLORS: dict[str, str] = {
     "handoff_lost": "#332288",  # indigo
     "never_followed_up": "#88CCEE",  # cyan
@@ -65,16 +66,46 @@ CAUSE_COLORS: dict[str, str] = {
     "queue_expired": "#999933",  # olive
     "never_recycled": "#AA4499",  # purple
     "missed_by_scoring": "#8C510A",  # brown
-    "lost_in_nurture": "#C2A5CF",  # lavender
+    "lost_in_nurture": "#6699CC",  # cornflower
 }
+"""Leak causes: Paul Tol's colour-blind safe "muted" scheme without its greens and rose (its pale
+lavender, close to integrated's reddish purple, swapped for cornflower)."""
+
 SOURCE_COLORS: dict[str, str] = {
-    "rejected_lead": "#1F1F1F",
-    "unworked_lead": "#4D4D4D",
-    "budget_dispute": "#7A7A7A",
-    "credit_dispute": "#A3A3A3",
-    "comp_inequity": "#C8C8C8",
-    "sla_breach": "#E6E6E6",
+    "rejected_lead": "#222255",  # navy
+    "unworked_lead": "#99DDFF",  # light cyan
+    "budget_dispute": "#663333",  # maroon
+    "credit_dispute": "#EEDD88",  # pale yellow
+    "comp_inequity": "#777777",  # grey
+    "sla_breach": "#FFCCCC",  # pale rose
 }
+"""Friction sources: dark and pale in turn (from Paul Tol's "dark", "light" and "pale" schemes), so
+neighbours in a stacked bar differ in lightness as well as hue."""
+
+DIVERGING: dict[str, str] = {
+    "up": "#542788",  # deep purple: the step raises the value
+    "down": "#B2ABD2",  # pale purple: the step lowers it
+}
+"""Up and down steps (explain waterfall, tornado ends): one neutral hue, dark up and pale down,
+so a direction never reads as a structure or as good/bad (which depends on the measure)."""
+
+VERDICT_COLORS_BY_NAME: dict[str, str] = {
+    "supported": "#222255",  # navy
+    "assumed": "#999933",  # olive
+    "contradicted": "#882255",  # wine
+    "no clear effect": "#8C8C8C",  # grey
+}
+"""Claims verdicts (orgsim claims), never in a structure's colour."""
+
+PALETTES: dict[str, dict[str, str]] = {
+    "structures": STRUCTURE_COLORS,
+    "leak causes": CAUSE_COLORS,
+    "friction sources": SOURCE_COLORS,
+    "up and down": DIVERGING,
+    "claims verdicts": VERDICT_COLORS_BY_NAME,
+}
+"""Every named palette, for the documentation and the tests (one meaning per colour)."""
+
 PART_COLORS = ("#6F6F9F", "#B0B0D0", "#5F7F5F")
 """Fallback for a part with no colour above (a cause or source added later), in order."""
 
@@ -243,9 +274,15 @@ def in_sentence(text: str) -> str:
 
 
 def compact_number(value: float, unit: str = "") -> str:
-    """Short number for labels: 2.59M, 415k, 12.5%, 0.42 (by unit)."""
+    """Short number for labels: 2.59M, 415k, 12.5%, 0.42 (by unit); money with the currency's symbol."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
+    if unit == "currency":
+        return money(_compact(value, ""))
+    return _compact(value, unit)
+
+
+def _compact(value: float, unit: str) -> str:
     if unit == "share":
         return f"{100 * value:.1f}%"
     if unit == "0-1":
@@ -271,6 +308,11 @@ def unit_formatter(unit: str) -> FuncFormatter:
     """Tick formatter for a unit name (see :func:`compact_number`)."""
 
     def fmt(x: float, _pos: int | None = None) -> str:
+        if unit == "currency":
+            return money(plain(x))
+        return plain(x)
+
+    def plain(x: float) -> str:
         if unit == "share":
             return f"{100 * x:.0f}%"
         for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):

@@ -20,7 +20,6 @@ from typing import Any
 
 import solara
 import solara.lab
-from mesa.visualization.solara_viz import UserInputs
 from mesa.visualization.utils import force_update, update_counter
 
 from orgsim.errors import InputError
@@ -35,7 +34,16 @@ from orgsim.presentation.dashboard.components import (
     RevenueChart,
     SideBySide,
 )
-from orgsim.presentation.dashboard.session import Session, SetUp, SliderSpec, slider_specs
+from orgsim.presentation.dashboard.session import (
+    SEED_RUNS,
+    Session,
+    SetUp,
+    SliderSpec,
+    Spread,
+    control_help,
+    control_label,
+    slider_specs,
+)
 from orgsim.scenario import available
 
 SCENARIO_ENV = "ORGSIM_DASHBOARD_SCENARIO"
@@ -48,25 +56,34 @@ def initial_setup() -> SetUp:
     return SetUp(scenario=os.environ.get(SCENARIO_ENV, "separate"))
 
 
-def _slider_params(specs: list[SliderSpec], values: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Mesa ``UserInputs`` options for the sliders, holding the set-up's current values."""
-    out: dict[str, dict[str, Any]] = {}
-    for s in specs:
-        if s.type == "bool":
-            out[s.key] = {"type": "Checkbox", "value": bool(values[s.key]), "label": s.label}
-            continue
-        value = values[s.key]
-        plain = s.unit in ("0-1", "share", "probability", "flag") or s.unit in s.label.lower()
-        unit = "" if plain else f" {s.unit}"
-        out[s.key] = {
-            "type": "SliderInt" if s.type == "int" else "SliderFloat",
-            "value": value,
-            "label": f"{s.label}: {value:g}{unit}",
-            "min": s.lo,
-            "max": s.hi,
-            "step": s.step,
-        }
-    return out
+HELP_STYLE = {"font-size": "0.75em", "color": "#666666", "display": "block", "margin": "-2px 0 12px 0"}
+ONE_SEED = (
+    "One seed is one possible year: the market's draws and each lead's luck. Another seed gives another "
+    "year, so a gap between two runs may be luck. Run 10 seeds to see the spread before concluding."
+)
+
+
+def Help(text: str) -> None:
+    """A control's meaning, unit and range, in small print under it."""
+    solara.Text(text, classes=["orgsim-help"], style=HELP_STYLE)
+
+
+@solara.component
+def Control(spec: SliderSpec, value: Any, on_change: Callable[[str, Any], None]) -> None:
+    """One parameter's control (slider or checkbox) with its meaning, unit and range under it."""
+    if spec.type == "bool":
+        solara.Checkbox(label=spec.label, value=bool(value), on_value=lambda v: on_change(spec.key, v))
+    else:
+        slider = solara.SliderInt if spec.type == "int" else solara.SliderFloat
+        slider(
+            control_label(spec, value),
+            value=value,
+            min=spec.lo,
+            max=spec.hi,
+            step=spec.step,
+            on_value=lambda v: on_change(spec.key, v),
+        )
+    Help(control_help(spec))
 
 
 @solara.component
@@ -100,8 +117,11 @@ def SetUpCard(setup: solara.Reactive[SetUp], error: solara.Reactive[str | None])
 
     with solara.Card("Set-up (applies on Reset)"):
         solara.Select("Scenario", value=s.scenario, values=list(available()), on_value=pick_scenario)
+        Help("The company: market, teams and budgets (orgsim scenarios lists them).")
         solara.Select("Org structure", value=base.structure, values=list(STRUCTURES), on_value=pick_structure)
+        Help("How marketing and sales are organised; sets the policies below to that structure's values.")
         solara.InputInt("Seed", value=s.seed, on_value=pick_seed, continuous_update=False)
+        Help("Which possible year is drawn (an integer >= 0); the same seed gives the same run.")
         twins = [x for x in STRUCTURES if x != base.structure]
         solara.Select(
             "Side by side with",
@@ -109,9 +129,11 @@ def SetUpCard(setup: solara.Reactive[SetUp], error: solara.Reactive[str | None])
             values=twins,
             on_value=pick_twin,
         )
+        Help("Another structure run on the same scenario and seed, day by day.")
         moved = ", ".join(sorted(s.overrides)) or "none"
         solara.Text(f"Moved from the scenario: {moved}", style={"font-size": "0.8em"})
-        UserInputs(_slider_params(SPECS, values), on_change=move)
+        for spec in SPECS:
+            Control(spec, values[spec.key], move)
 
 
 @solara.component
@@ -140,6 +162,78 @@ def ReportCard(session: Session, day: int, playing: solara.Reactive[bool]) -> No
             solara.Error(f"report failed: {task.exception}")
         elif written.value:
             solara.Text(f"Written: {written.value}")
+
+
+@solara.component
+def SeedsCard(session: Session, day: int, playing: solara.Reactive[bool]) -> None:
+    """The one-seed warning, and a button that runs 10 seeds of both structures to this day."""
+    requested = solara.use_reactive(0)
+    progress = solara.use_reactive("")
+    shown: solara.Reactive[Spread | None] = solara.use_reactive(None)
+
+    def run() -> None:
+        if requested.value == 0:
+            return
+        report = lambda done, total: progress.set(f"{done} of {total} runs")  # noqa: E731
+        shown.value = session.run_seeds(SEED_RUNS, report)
+
+    task = solara.lab.use_task(run, dependencies=[requested.value], prefer_threaded=True)
+
+    def ask() -> None:
+        playing.value = False
+        progress.value = ""
+        requested.value += 1
+
+    spread = session.current_spread()
+    with solara.Card(f"One seed or {SEED_RUNS}"):
+        solara.Warning(ONE_SEED, classes=["orgsim-one-seed"])
+        solara.Button(f"Run {SEED_RUNS} seeds", color="primary", on_click=ask, disabled=task.pending)
+        if task.pending:
+            solara.Text(f"Running {SEED_RUNS} seeds of both structures to day {day}: {progress.value} ...")
+        elif task.error:
+            solara.Error(f"seeds failed: {task.exception}")
+        elif spread is not None:
+            SpreadTable(spread)
+        elif shown.value is not None:
+            solara.Text("The set-up or the day changed since: run the seeds again to see this day's spread.")
+
+
+def SpreadTable(spread: Spread) -> None:
+    """Each headline measure per structure: this run, and the mean, 95% CI and range over the seeds."""
+    from orgsim.experiment.stats import measure_ci
+    from orgsim.model.native import HEADLINE
+    from orgsim.presentation.style import compact_number, measure_name, measure_unit
+
+    rows = []
+    for name in HEADLINE:
+        unit = measure_unit(name)
+        row = [measure_name(name)]
+        for structure in spread.structures:
+            values = spread.values(structure, name)
+            mean, low, high = measure_ci(values, name)
+            row += [
+                f"{compact_number(mean, unit)} [{compact_number(low, unit)}, {compact_number(high, unit)}]",
+                f"{compact_number(min(values), unit)} to {compact_number(max(values), unit)}",
+            ]
+        rows.append(row)
+    head = ["Measure"] + [
+        f"{s}: {what}" for s in spread.structures for what in ("mean [95% CI]", "lowest to highest")
+    ]
+    n, base = len(spread.seeds), spread.setup.seed
+    with solara.Div(classes=["orgsim-spread"]):
+        solara.Text(
+            f"{n} seeds at day {spread.day}: replications 0 to {n - 1} of seed {base} (run seed "
+            f"{base}·2³² + r, as orgsim compare --seed {base}). Mean [95% CI] and the range over the "
+            "seeds; the report now compares these runs.",
+            style={"display": "block", "margin-bottom": "6px"},
+        )
+        _spread_html(head, rows)
+
+
+def _spread_html(head: list[str], rows: list[list[str]]) -> None:
+    from orgsim.presentation.dashboard.components import _table
+
+    _table(head, rows)
 
 
 @solara.component
@@ -185,6 +279,7 @@ def Panels(run: Session, playing: solara.Reactive[bool]) -> None:
     update_counter.get()
     with solara.Column(style={"padding": "8px"}):
         Headline(run.model, run.day)
+        SeedsCard(run, run.day, playing)  # full width, near the top: one run is one possible year
         with solara.Columns([1, 1]):
             RevenueChart(run.model, run.day)
             FrictionChart(run.model, run.day)

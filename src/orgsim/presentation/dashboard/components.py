@@ -24,12 +24,12 @@ from orgsim.model.native import CAUSES, HEADLINE, OrgSimModel
 from orgsim.presentation.dashboard.charts import Line, bar_option, line_option
 from orgsim.presentation.style import (
     MUTED,
-    PART_COLORS,
     STRUCTURE_COLORS,
     cause_name,
     compact_number,
     measure_name,
     measure_unit,
+    part_colors,
     source_name,
     stage_name,
 )
@@ -45,7 +45,10 @@ def color_of(model: OrgSimModel) -> str:
 
 
 def _column(model: OrgSimModel, name: str) -> list[float]:
-    return list(model.datacollector.model_vars.get(name, []))
+    """The series ``name`` over the measured days only (the warm-up's rows are left out)."""
+    values = list(model.datacollector.model_vars.get(name, []))
+    days = model.measured_days
+    return values[-days:] if days > 0 else []
 
 
 @solara.component
@@ -94,14 +97,15 @@ def FrictionChart(model: OrgSimModel, day: int) -> None:
 
 @solara.component
 def LeakageChart(model: OrgSimModel, day: int) -> None:
-    """Leads with real intent lost to the process so far, one line per cause."""
+    """Leads with real intent lost to the process so far, one line per cause (the report's colours)."""
+    cause_colors = part_colors(list(CAUSES), "cause")
     lines = [
         Line(
             cause_name(cause),
-            PART_COLORS[i % len(PART_COLORS)],
+            cause_colors[cause],
             _column(model, f"leaked.{cause}"),
         )
-        for i, cause in enumerate(CAUSES)
+        for cause in CAUSES
     ]
     _chart(line_option("Leaked leads by cause, so far", lines, "leads", legend_rows=3), "leakage")
 
@@ -167,7 +171,7 @@ def People(model: OrgSimModel, day: int) -> None:
             f"{rep.skill:.2f}",
             str(len(rep.queue)),
             str(len(rep.deals)),
-            compact_number(sum(d.value for d in rep.deals)),
+            compact_number(sum(d.value for d in rep.deals), "currency"),
             f"{rep.trust:.2f}",
         ]
         for i, rep in enumerate(model.salespeople)
@@ -186,7 +190,7 @@ def People(model: OrgSimModel, day: int) -> None:
             ["Salesperson", "Skill", "Queue (leads)", "Open deals", "Pipeline", "Trust in marketing"], rows
         )
         solara.Text(
-            f"Budget set by {heads}, at a yearly rate of {compact_number(total)}: {split}.",
+            f"Budget set by {heads}, at a yearly rate of {compact_number(total, 'currency')}: {split}.",
             style={"display": "block", "margin-top": "8px"},
         )
 

@@ -76,6 +76,76 @@ def slider_specs() -> list[SliderSpec]:
     return out
 
 
+UNIT_TEXT = {
+    "0-1": "a 0-1 scale",
+    "share": "a share, 0-1 (shown as %)",
+    "probability": "a probability, 0-1 (shown as %)",
+    "flag": "on or off",
+}
+"""How a parameter's unit is said under its control, where the unit name alone does not say it."""
+
+
+def control_label(spec: SliderSpec, value: Any) -> str:
+    """A control's label with its value and unit: ``Sales headcount: 12 people``, ``Lead routing: 30%``."""
+    if spec.type == "bool":
+        return spec.label
+    if spec.unit in ("share", "probability"):
+        return f"{spec.label}: {100 * float(value):.0f}%"
+    if spec.unit == "0-1":
+        return f"{spec.label}: {float(value):.2f} (0-1)"
+    unit = "" if spec.unit in spec.label.lower() or spec.unit == "flag" else f" {spec.unit}"
+    return f"{spec.label}: {float(value):g}{unit}"
+
+
+def control_help(spec: SliderSpec) -> str:
+    """What a control means, in which unit and over which range, from the parameter schema."""
+    if spec.type == "bool":
+        return f"{spec.doc} On or off."
+    unit = UNIT_TEXT.get(spec.unit, spec.unit)
+    schema = PARAMETERS[spec.key]
+    widest = (schema.lo, schema.hi)
+    accepted = (
+        f" (the model accepts {_bound(widest[0])} to {_bound(widest[1])})"
+        if widest != (spec.lo, spec.hi) and None not in widest
+        else ""
+    )
+    return f"{spec.doc} Unit: {unit}. Range here: {_bound(spec.lo)} to {_bound(spec.hi)}{accepted}."
+
+
+def _bound(value: float | None) -> str:
+    return "no limit" if value is None else f"{float(value):g}"
+
+
+SEED_RUNS = 10
+"""Seeds the dashboard's "Run 10 seeds" runs (replications 0-9 of the set-up's seed)."""
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The set-up run under ``seeds`` for the run's and the twin's structure, to the same day."""
+
+    setup: SetUp
+    day: int
+    seeds: list[int]
+    structures: list[str]
+    results: list[Any]  # RunResult, structure-major: results[i * len(seeds) + r]
+
+    def values(self, structure: str, name: str) -> list[float]:
+        """The measure ``name`` of ``structure`` in each seed's run."""
+        i = self.structures.index(structure)
+        n = len(self.seeds)
+        return [float(r.metrics[name]) for r in self.results[i * n : (i + 1) * n]]
+
+
+def spread_seeds(seed: int, n: int = SEED_RUNS) -> list[int]:
+    """Run seeds of replications 0..n-1 of experiment seed ``seed`` (``seed * 2^32 + r``, as compare)."""
+    from orgsim.experiment.seeds import MAX_EXPERIMENT_SEED, run_seed
+
+    if seed <= MAX_EXPERIMENT_SEED:
+        return [run_seed(seed, r) for r in range(n)]
+    return [seed + r for r in range(n) if seed + r < 2**63]  # a very large seed: the next ones
+
+
 def start_scenario() -> str:
     """The scenario the dashboard was started with (``orgsim dashboard SCENARIO``)."""
     import os
@@ -187,6 +257,7 @@ class Session:
 
     def __init__(self, setup: SetUp) -> None:
         self.setup = setup
+        self.spread: Spread | None = None  # the last "Run 10 seeds"
         self.model = OrgSimModel(**setup.keywords())
         twin = (
             setup.twin if setup.twin != self.model.params.structure else _other(self.model.params.structure)
@@ -221,8 +292,41 @@ class Session:
             done += 1
         return done
 
+    def run_seeds(self, n: int = SEED_RUNS, on_progress: Any = None) -> Spread:
+        """Run the set-up under ``n`` seeds for both structures, to the day on screen; keeps and returns it.
+
+        Replication r uses the run seed ``S * 2^32 + r`` of the set-up's seed S, as
+        ``orgsim compare --seed S`` does (with S = 0, seeds 0..n-1: the first is this run's).
+        ``on_progress(done, total)`` is called after each run.
+        """
+        seeds = spread_seeds(self.setup.seed, n)
+        structures = [self.model.params.structure, self.twin.params.structure]
+        day, results, total = self.day, [], len(seeds) * len(structures)
+        for structure in structures:
+            for seed in seeds:
+                keywords = {**self.setup.keywords(structure), "seed": seed}
+                model = OrgSimModel(**keywords)
+                while model.running and (model.day < model.warmup_days or model.measured_days < day):
+                    model.step()
+                results.append(measure(model, series=True))
+                if on_progress is not None:
+                    on_progress(len(results), total)
+        self.spread = Spread(self.setup, day, seeds, structures, results)
+        return self.spread
+
+    def current_spread(self) -> Spread | None:
+        """The seeds run for this set-up at the day on screen, if any (the report uses them)."""
+        spread = self.spread
+        if spread is None or spread.setup != self.setup or spread.day != self.day:
+            return None
+        return spread
+
     def write_report(self, root: str | Path) -> Path:
-        """Write the report of both runs so far into a new folder under ``root``; returns report.html."""
+        """Write the report of both runs so far into a new folder under ``root``; returns report.html.
+
+        After "Run 10 seeds" at this day, the report compares the two structures over those seeds
+        (a replicated comparison with CIs); otherwise it reports the one run of each.
+        """
         from orgsim.experiment.compare import Comparison
         from orgsim.presentation.report import write_comparison_report
 
@@ -230,13 +334,16 @@ class Session:
         # each run labelled by its own structure (the twin keeps the scenario's name otherwise)
         params = [m.params for m in runs]
         names = [p.structure if p.name in STRUCTURES else f"{p.name}/{p.structure}" for p in params]
-        comp = Comparison(
-            scenarios=[m.params.model_copy(update={"name": n}) for m, n in zip(runs, names, strict=True)],
-            reps=1,
-            seed=self.model.seed,
-            results=[measure(m, series=True) for m in runs],
-        )
-        name = f"{self.model.params.name}-vs-{self.twin.params.structure}-seed{self.model.seed}-day{self.day}"
+        scenarios = [m.params.model_copy(update={"name": n}) for m, n in zip(runs, names, strict=True)]
+        spread = self.current_spread()
+        if spread is not None:
+            comp = Comparison(scenarios=scenarios, reps=len(spread.seeds), seed=self.setup.seed,
+                              results=list(spread.results))  # fmt: skip
+        else:
+            results = [measure(m, series=True) for m in runs]
+            comp = Comparison(scenarios=scenarios, reps=1, seed=self.model.seed, results=results)
+        seeds = f"{len(spread.seeds)}seeds" if spread is not None else f"seed{self.model.seed}"
+        name = f"{self.model.params.name}-vs-{self.twin.params.structure}-{seeds}-day{self.day}"
         root = Path(root)
         if root.is_dir() and sum(1 for p in root.iterdir() if p.is_dir()) >= MAX_REPORTS:
             from orgsim.errors import InputError
@@ -251,4 +358,15 @@ def _other(structure: str) -> str:
     return next(s for s in ("aligned", "separate", *STRUCTURES) if s != structure)
 
 
-__all__ = ["SLIDERS", "Session", "SetUp", "SliderSpec", "slider_specs"]
+__all__ = [
+    "SEED_RUNS",
+    "SLIDERS",
+    "Session",
+    "SetUp",
+    "SliderSpec",
+    "Spread",
+    "control_help",
+    "control_label",
+    "slider_specs",
+    "spread_seeds",
+]

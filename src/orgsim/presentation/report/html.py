@@ -220,16 +220,11 @@ def _factors_html(data: ReportData) -> str:
             for sc in m.scenarios
         )
         text += f"<p>Base scenario{'s' if len(m.scenarios) > 1 else ''}:</p><ul>{items}</ul>"
-        diffs = {k: v for k, v in m.scenario_differences.items() if k not in {f.key for f in m.factors}}
+        diffs = _scenario_differences(data)
         if diffs:
-            names = [sc.name for sc in m.scenarios]
-            drows = [
-                [f"<code>{_e(k)}</code>"] + [_e(plain(values.get(n))) for n in names]
-                for k, values in diffs.items()
-            ]
             text += (
-                "<p>How the base scenarios differ (every other parameter is the same in all of them):</p>"
-                + _table(["Parameter", *map(_e, names)], drows)
+                f"<p>The base scenarios differ in {len(diffs)} parameters, listed under "
+                "<a href='#parameters'>Parameters</a> after the results.</p>"
             )
     fixed = {k: v for k, v in m.overrides.items()}
     if fixed:
@@ -245,6 +240,29 @@ def _factors_html(data: ReportData) -> str:
             "(<code>orgsim show SCENARIO</code> lists them).</p>"
         )
     return text
+
+
+def _scenario_differences(data: ReportData) -> dict[str, dict[str, Any]]:
+    """The parameters (not swept) in which a sweep's base scenarios differ, by scenario name."""
+    m = data.manifest
+    if m is None or not m.scenarios:
+        return {}
+    return {k: v for k, v in m.scenario_differences.items() if k not in {f.key for f in m.factors}}
+
+
+def _scenario_differences_html(data: ReportData) -> str:
+    """The table of :func:`_scenario_differences` (after the results: it is reference, not finding)."""
+    diffs = _scenario_differences(data)
+    if not diffs:
+        return ""
+    names = [sc.name for sc in data.manifest.scenarios]
+    drows = [
+        [f"<code>{_e(k)}</code>"] + [_e(plain(values.get(n))) for n in names] for k, values in diffs.items()
+    ]
+    return (
+        "<p>How the base scenarios differ (every other parameter is the same in all of them):</p>"
+        + _table(["Parameter", *map(_e, names)], drows)
+    )
 
 
 def _ledger_html(data: ReportData) -> str:
@@ -485,8 +503,11 @@ def render_html(data: ReportData, chart_list: Sequence[Chart], table: pd.DataFra
         if c.name != "forest":
             parts.append(_figure_html(c, exhibit_name(c.name)))
     if data.kind == "compare":
-        parts.append("<h2>Parameters</h2>")
+        parts.append("<h2 id='parameters'>Parameters</h2>")
         parts.append(_parameters_html(data))
+    elif _scenario_differences(data):
+        parts.append("<h2 id='parameters'>Parameters</h2>")
+        parts.append(_scenario_differences_html(data))
     parts.append("<h2>Method</h2>")
     parts.append(_method_html(data))
     parts.append("<h2>Lead-ledger check</h2>")

@@ -290,15 +290,19 @@ def _titled(
     return drawn, read
 
 
+MAX_LEAD_FLOWS = 6
+"""Lead-flow Sankeys in a report (one per group, least leaking first)."""
+
+
 def decision_exhibits(data: ReportData, note: str) -> list[Exhibit]:
     """Decision exhibits: lead flows, revenue recovered by cause, the tornado of the margin.
 
-    Lead flow of the structures that leak least and most, the revenue the better one recovers,
+    Lead flow of every structure (up to :data:`MAX_LEAD_FLOWS`), the revenue the least leaking recovers,
     and (sweeps of two structures) a tornado of the economic margin across the swept parameters.
     """
     runs, out = data.runs, []
     order = charts.ranked(runs, "leakage_rate", data.settings)
-    for g in dict.fromkeys([order[0], order[-1]]):
+    for g in order[:MAX_LEAD_FLOWS]:  # every structure gets its lead flow, least leaking first
         draw, read = _titled(lambda g=g: exhibits.lead_flow(runs, g, note=note))
         out.append(Exhibit(f"lead_flow_{file_stem(g)}", draw, read,
                            "Where every lead created ends up at the horizon, mean per run: widths are leads; "
