@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgsim.errors import InputError
+from orgsim.errors import InputError, suggest
 from orgsim.experiment.executors import make_executor
 from orgsim.experiment.observables import Estimate, Observable, get_observable
 from orgsim.experiment.seeds import MAX_EXPERIMENT_SEED, run_seed, sampler_seed
@@ -256,11 +256,7 @@ def parse_targets(raw: dict[str, Any], path: str, text: str = "") -> Targets:
         where = f"{path}: parameters.{key}"
         spec_ = PARAMETERS.get(key)
         if spec_ is None:
-            import difflib
-
-            close = difflib.get_close_matches(key, list(PARAMETERS), n=1, cutoff=0.5)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise InputError(f"{path}: parameters: unknown parameter '{key}'{hint}")
+            raise InputError(f"{path}: parameters: unknown parameter '{key}'{suggest(key, PARAMETERS)}")
         if spec_.type not in ("int", "float"):
             raise InputError(f"{where}: a {spec_.type} parameter cannot be fitted; choose a numeric one")
         serves = None
