@@ -51,17 +51,18 @@ def validation_error(
     field takes; ``where(field)`` names the file or flag the field came from (default
     ``source``); ``at`` is the dotted place of the validated table in its file (``factors.x``).
     """
-    err = exc.errors()[0]
+    errors = exc.errors()
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])  # a misspelt name first
     loc = tuple(str(p) for p in err["loc"])
     key = ".".join(p for p in (at, *loc) if p)
     origin = where(key) if where is not None else source
     head = f"{key}: " if key else ""
-    if err["type"] == "extra_forbid" or err["type"] == "extra_forbidden":
+    if err["type"] == "extra_forbidden":
         field = ".".join(p for p in (at, *loc[:-1]) if p)
         known = _fields(model, loc[:-1])
         listed = f"; allowed: {', '.join(known)}" if known else ""
         head = f"{field}: " if field else ""
-        return InputError(f"{origin}: {head}unknown entry '{loc[-1]}'{suggest(loc[-1], known)}{listed}")
+        return InputError(f"{origin}: {head}unknown entry '{loc[-1]}'{listed}{suggest(loc[-1], known)}")
     if err["type"] == "value_error":  # a validator's own sentence, already naming what is allowed
         return InputError(f"{origin}: {head}{err['msg'].removeprefix('Value error, ')}")
     if allowed is not None:
@@ -117,15 +118,15 @@ def _allowed(model: type[BaseModel] | None, loc: tuple[str, ...]) -> str:
     if info is None:
         return ""
     ann = str(info.annotation)
-    lo = hi = None
+    bound: dict[str, Any] = {}
     for meta in info.metadata:
-        lo = getattr(meta, "ge", lo)
-        hi = getattr(meta, "le", hi)
+        bound.update({k: getattr(meta, k) for k in ("ge", "gt", "le", "lt") if hasattr(meta, k)})
     if "bool" in ann and "int" not in ann:
         return "true or false"
-    kind = "an integer" if "int" in ann else "a number" if "float" in ann else ""
-    if not kind or (lo is None and hi is None):
+    kind = "a number" if "float" in ann else "an integer" if "int" in ann else ""
+    if not kind or not bound:
         return ""
-    if hi is None:
-        return f"{kind} >= {lo:,}"
-    return f"{kind} in [{'-inf' if lo is None else f'{lo:,}'}, {hi:,}]"
+    if "ge" in bound and "le" in bound:
+        return f"{kind} in [{bound['ge']:,}, {bound['le']:,}]"
+    signs = {"ge": ">=", "gt": ">", "le": "<=", "lt": "<"}
+    return f"{kind} " + " and ".join(f"{signs[k]} {v:,}" for k, v in bound.items())
