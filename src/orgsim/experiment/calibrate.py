@@ -706,51 +706,76 @@ def _run_batch(
 
 
 # -- outputs --------------------------------------------------------------------------------------
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(float(f"{value:.6g}"))
-    if isinstance(value, int):
-        return str(value)
-    return json.dumps(str(value))
+def _toml_value(value: Any) -> Any:
+    """A value as calibrated.toml writes it: floats to 6 significant digits."""
+    return float(f"{value:.6g}") if isinstance(value, float) else value
+
+
+def _scenario_document(targets: Targets) -> Any:
+    """The base scenario's own file as a tomlkit document (comments kept), or None for a preset."""
+    import tomlkit
+
+    path = Path(targets.scenario_ref)
+    if path.suffix != ".toml":
+        return None
+    if not path.exists() and not path.is_absolute():
+        path = Path(targets.path).parent / path
+    try:
+        return tomlkit.parse(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError):
+        return None
 
 
 def calibrated_toml(cal: Calibration) -> str:
-    """The scenario as given plus the fitted values, each commented with the target it serves."""
+    """The scenario as given plus the fitted values, each commented with the target it serves.
+
+    A scenario given as a file keeps that file's entries and comments (tomlkit); a preset is
+    written as its name, structure and the values that differ from the structure's preset.
+    """
+    import tomlkit
+
     from orgsim.scenario import resolve
 
     targets, best = cal.targets, cal.best
     sc = targets.scenario
-    preset = resolve({"structure": sc.structure}, source="preset").flat()
-    own = {k: v for k, v in sc.flat().items() if k != "structure" and v != preset[k]}
     fitted = dict(best.values)
     serves = cal.serves()
-    lines = [
+    header = [
         f"# {sc.name}, calibrated by `orgsim calibrate {targets.path}`",
         f"# ({len(cal.trials)} trials x {cal.reps} reps under {', '.join(targets.structures)}):",
         f"# loss {cal.baseline.loss:.4g} before, {best.loss:.4g} after (trial {best.number}).",
         "# Fitted values are marked 'fitted'; fit.csv beside this file has every target before and after.",
-        f"name = {_toml_value(sc.name)}",
     ]
-    if sc.description:
-        lines.append(f"description = {_toml_value(sc.description)}")
-    lines.append(f"structure = {_toml_value(sc.structure)}")
-    sections: dict[str, list[str]] = {}
+    doc = _scenario_document(targets)
+    if doc is None:
+        preset = resolve({"structure": sc.structure}, source="preset").flat()
+        doc = tomlkit.document()
+        doc.add("name", sc.name)
+        if sc.description:
+            doc.add("description", sc.description)
+        doc.add("structure", sc.structure)
+        for key in PARAMETERS:
+            value = sc.get(key)
+            if key not in fitted and value != preset[key]:
+                _set(doc, key, tomlkit.item(_toml_value(value)))
     for key in PARAMETERS:
-        section, name = key.split(".", 1)
         if key in fitted:
-            value = fitted[key]
-            was = sc.get(key)
-            line = f"{name} = {_toml_value(value)}"
-            sections.setdefault(section, []).append(
-                f"{line:<40}# fitted (was {_toml_value(was)}): serves {serves[key]}"
-            )
-        elif key in own:
-            sections.setdefault(section, []).append(f"{name} = {_toml_value(own[key])}")
-    for section, entries in sections.items():
-        lines += ["", f"[{section}]", *entries]
-    return "\n".join(lines) + "\n"
+            was = tomlkit.item(_toml_value(sc.get(key))).as_string()
+            item = tomlkit.item(_toml_value(fitted[key]))
+            item.comment(f"fitted (was {was}): serves {serves[key]}")
+            _set(doc, key, item)
+    return "\n".join(header) + "\n" + tomlkit.dumps(doc).lstrip("\n")
+
+
+def _set(doc: Any, key: str, item: Any) -> None:
+    """Set dotted ``key`` in a tomlkit document, in place when present, else in its section's table."""
+    import tomlkit
+
+    section, name = key.split(".", 1)
+    if section not in doc:
+        doc.add(tomlkit.nl())
+        doc.add(section, tomlkit.table())
+    doc[section][name] = item
 
 
 def write_outputs(cal: Calibration) -> dict[str, Path]:
