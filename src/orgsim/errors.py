@@ -30,10 +30,19 @@ def nearest(word: str, options: Iterable[str], cutoff: float = 0.5) -> str | Non
     return close[0] if close else None
 
 
-def suggest(word: str, options: Iterable[str], cutoff: float = 0.5, otherwise: str = "") -> str:
-    """``; did you mean 'x'?`` for the option nearest ``word``, else ``otherwise`` (often '')."""
+def suggest(
+    word: str,
+    options: Iterable[str],
+    cutoff: float = 0.5,
+    otherwise: str = "",
+    show: Callable[[str], str] = str,
+) -> str:
+    """``; did you mean 'x'?`` for the option nearest ``word``, else ``otherwise`` (often '').
+
+    ``show`` writes the option found as the user would type it (options may be normalised).
+    """
     close = nearest(word, options, cutoff)
-    return f"; did you mean '{close}'?" if close else otherwise
+    return f"; did you mean '{show(close)}'?" if close else otherwise
 
 
 def validation_error(

@@ -7,7 +7,7 @@ from rich.table import Table
 
 from orgsim import measures
 from orgsim.cli import _emit_json, json_option, out, safe
-from orgsim.errors import InputError, nearest
+from orgsim.errors import InputError, suggest
 
 
 def entries() -> dict[str, tuple[str, str]]:
@@ -40,9 +40,10 @@ def lookup(term: str) -> dict[str, tuple[str, str]]:
     inside = {name: e for name, e in found.items() if wanted and wanted in norm(name)}
     if exact or inside:
         return {**exact, **inside}
-    close = nearest(wanted, [norm(n) for n in found])
-    named = next((n for n in found if close and norm(n) == close), None)
-    hint = f"; did you mean '{named}'?" if named else ""
+    spelt = {}
+    for name in found:  # the first name of each normalised spelling
+        spelt.setdefault(norm(name), name)
+    hint = suggest(wanted, spelt, show=spelt.__getitem__)
     raise InputError(f"glossary: no entry for {term!r}{hint} (run `orgsim glossary` for the list)")
 
 
