@@ -270,7 +270,7 @@ def test_a_broken_registry_is_one_line_naming_the_file(tmp_path):
     path = tmp_path / "claims.toml"
     path.write_text('[[claim]]\nid = "x"\nclaim = "c"\nquote = "q"\nsource = "s.txt"\nmeasure = "revenue"\n'
                     'direction = 2\n')  # fmt: skip
-    with pytest.raises(InputError, match=r"claims.toml: claim 'x': direction: 2 is not allowed"):
+    with pytest.raises(InputError, match=r"claims.toml: claim 'x': direction: Input should be 1 or -1"):
         load_claims(path)
 
 

@@ -21,7 +21,7 @@ structure = "separate"
 [horizon]
 days = 40
 [market]
-prospects = 2000
+prospects = 2000  # the client's CRM count
 [sales]
 headcount = 3
 [marketing]
@@ -71,6 +71,7 @@ def test_calibration_reduces_the_loss_and_writes_its_files(targets_file, tmp_pat
         result.best.values["sales.follow_up_floor"], rel=1e-5
     )
     assert fitted.market.prospects == 2000  # the input scenario is kept
+    assert "prospects = 2000  # the client's CRM count" in text  # with its comments (tomlkit)
 
 
 @pytest.mark.slow

@@ -104,3 +104,14 @@ def test_init_refuses_to_overwrite(tmp_path, capsys, monkeypatch):
     assert info.value.code == 2
     assert "exists; use --force" in capsys.readouterr().err
     assert (tmp_path / "scenarios" / "acme.toml").read_text() == "name = 'mine'\n"
+
+
+def test_the_written_targets_file_is_valid_toml_and_keeps_its_hints(acme):
+    from orgsim.company import targets_toml
+
+    text = targets_toml(acme, "scenarios/acme.toml")
+    raw = tomllib.loads(text)
+    assert raw["scenario"] == "scenarios/acme.toml"
+    assert raw["targets"]["inquiries_per_month"] == pytest.approx(300)
+    assert all(lo < hi for lo, hi in raw["parameters"].values())
+    assert '# "sales.contact_floor" = [0.3, 0.9]' in text  # the commented suggestions stay comments

@@ -60,22 +60,40 @@ def test_a_good_file_loads():
     [
         (
             ('design = "factorial"', 'design = "grid"'),
-            "design: 'grid' is not a design; allowed: factorial, lhs",
+            "design: Input should be 'factorial', 'lhs', 'sobol' or 'morris' (got 'grid')",
         ),
-        (("replications = 3", "replications = 0"), "replications: 0 is not allowed; use an integer in [1,"),
-        (("replications = 3", "replications = 2.5"), "replications: 2.5 is not allowed"),
+        (
+            ("replications = 3", "replications = 0"),
+            "replications: Input should be greater than or equal to 1 (got 0); allowed: an integer in [1,",
+        ),
+        (
+            ("replications = 3", "replications = 2.5"),
+            "replications: Input should be a valid integer (got 2.5)",
+        ),
         (('design = "factorial"', 'design = "lhs"'), "samples: the lhs design needs a sample size"),
         (('design = "factorial"', 'design = "sobol"\nsamples = 10'), "use a power of 2 (e.g. 8 or 16)"),
-        (('design = "factorial"', 'design = "morris"\nsamples = 2\nnum_levels = 1'), "num_levels: 1 is not"),
-        (("seed = 7", "seed = -1"), "seed: -1 is not allowed; use an integer in [0, 2,147,483,647]"),
-        (("days = 15", "days = 0"), "days: 0 is not allowed; use an integer >= 1"),
-        (("days = 15", "days = 15\nseries = 1"), "series: use true or false"),
+        (
+            ('design = "factorial"', 'design = "morris"\nsamples = 2\nnum_levels = 1'),
+            "num_levels: Input should be greater than or equal to 2 (got 1); allowed: an integer in [2,",
+        ),
+        (
+            ("seed = 7", "seed = -1"),
+            "seed: Input should be greater than or equal to 0 (got -1); allowed: an integer in [0, 2,147,",
+        ),
+        (
+            ("days = 15", "days = 0"),
+            "days: Input should be greater than or equal to 1 (got 0); allowed: an integer >= 1",
+        ),
+        (
+            ("days = 15", "days = 15\nseries = 1"),
+            "series: Input should be a valid boolean (got 1); allowed: true or false",
+        ),
         (
             ("days = 15", 'days = 15\nmetrics = ["revenu"]'),
             "unknown measure 'revenu'; did you mean 'revenue'?",
         ),
-        (("days = 15", 'days = 15\ncolour = "red"'), "unknown entry 'colour'"),
-        (('name = "good"', "name = 3"), "name: a string"),
+        (("days = 15", 'days = 15\ncolour = "red"'), "unknown entry 'colour'; allowed: name, description,"),
+        (('name = "good"', "name = 3"), "name: Input should be a valid string (got 3)"),
         (('["separate"]', '["separat"]'), "scenarios: separat: no such scenario"),
         (('["separate"]', '["nowhere.toml"]'), "nowhere.toml: file not found"),
         (('["separate"]', '["separate", "separate"]'), "two base scenarios share the name"),

@@ -42,7 +42,7 @@ def test_days_keeps_the_horizon_range(command):
 @pytest.mark.parametrize(
     ("entries", "message"),
     [
-        ({"replications": 10**12}, "replications: 1000000000000 is not allowed"),
+        ({"replications": 10**12}, r"replications: Input should be less .* \(got 1000000000000\)"),
         ({"design": "lhs", "samples": 2**40, "factors": {"sales.headcount": {"range": [2, 9]}}}, "samples"),
         ({"design": "sobol", "samples": 2**16, "factors": {"sales.headcount": {"range": [2, 9]}}},
          "design points"),

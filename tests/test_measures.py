@@ -150,3 +150,20 @@ def test_readme_column_dictionary_lists_every_measure_as_the_schema_says():
         m = measures.get(name)
         row = f"| `{name}` | {measures.UNIT_WORDS.get(m.unit, m.unit)} | {m.better} | {m.meaning} |"
         assert row in table, f"README row for {name} differs from orgsim/measures.py: {row}"
+
+
+def test_bounds_come_from_the_schema_so_a_new_measure_needs_no_other_list():
+    import math
+
+    from orgsim.experiment.stats import bounds
+
+    for m in measures.METRIC_MEASURES:
+        lo, hi = bounds(m.name)
+        assert (lo, hi) == m.bounds
+        if m.signed:  # a difference of money, revenue minus cost: either sign
+            assert m.unit == "currency" and (lo, hi) == (-math.inf, math.inf)
+        elif m.unit in measures.UNIT_BOUNDS:
+            assert lo == 0.0 and hi > lo
+    assert [m.name for m in measures.METRIC_MEASURES if m.signed] == ["contribution", "customer_value"]
+    assert bounds("leaked.unheard_of") == (0.0, math.inf)
+    assert list(METRICS) == [m.name for m in measures.METRIC_MEASURES]

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import tomlkit
+
 from orgsim.errors import InputError
 from orgsim.model.calendar import YEAR_DAYS
 from orgsim.params import PARAMETERS, STRUCTURES
@@ -273,70 +275,80 @@ def _rates(rate_in: float, rate_out: float, k: float) -> dict[str, float]:
     }
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _with_comments(container: Any, *lines: str) -> Any:
+    """``container`` (a TOML document or table) with comment lines added."""
+    for line in lines:
+        container.add(tomlkit.comment(line))
+    return container
+
+
+def _commented(key: str, value: Any, comment: str, column: int = 40) -> Any:
+    """A TOML value with a comment after it on its line, the ``#`` at ``column`` when it fits."""
+    item = tomlkit.item(value)
+    item.comment(comment)
+    item.trivia.comment_ws = " " * max(1, column - len(f"{key} = {item.as_string()}"))
+    return item
 
 
 def scenario_toml(setup: CompanySetup, command: str = "orgsim init") -> str:
     """The commented scenario file: the structure, then each converted value with its conversion."""
     facts = setup.facts
     stamp = datetime.now(UTC).strftime("%Y-%m-%d")
-    lines = [
-        f"# {facts.name}: written by `{command}` on {stamp} from the client's facts.",
-        "# Each value says which fact it comes from and how it was converted to the model's units;",
-        "# every other parameter keeps its calibrated default (`orgsim show` lists them all).",
-        f"name = {_toml_value(facts.name)}",
-        f'description = "{facts.name}, described by its own facts (orgsim init)"',
-        f"structure = {_toml_value(facts.structure)}  # how sales and marketing are organised today",
-    ]
-    sections: dict[str, list[Conversion]] = {}
+    doc = _with_comments(
+        tomlkit.document(),
+        f"{facts.name}: written by `{command}` on {stamp} from the client's facts.",
+        "Each value says which fact it comes from and how it was converted to the model's units;",
+        "every other parameter keeps its calibrated default (`orgsim show` lists them all).",
+    )
+    doc.add("name", facts.name)
+    doc.add("description", f"{facts.name}, described by its own facts (orgsim init)")
+    today = "how sales and marketing are organised today"
+    doc.add("structure", _commented("structure", facts.structure, today, column=0))
     for conv in setup.conversions:
-        sections.setdefault(conv.key.split(".", 1)[0], []).append(conv)
-    for section, convs in sections.items():
-        lines += ["", f"[{section}]"]
-        for conv in convs:
-            assignment = f"{conv.key.split('.', 1)[1]} = {_toml_value(conv.value)}"
-            lines.append(f"{assignment:<40}# {conv.fact}: {conv.how}")
-    return "\n".join(lines) + "\n"
+        section, name = conv.key.split(".", 1)
+        if section not in doc:
+            doc.add(tomlkit.nl())
+            doc.add(section, tomlkit.table())
+        doc[section].add(name, _commented(name, conv.value, f"{conv.fact}: {conv.how}"))  # type: ignore[union-attr]
+    return tomlkit.dumps(doc)
 
 
 def targets_toml(setup: CompanySetup, scenario_path: str) -> str:
     """A targets file for ``orgsim calibrate``: the client's numbers, and CRM numbers to add."""
     facts = setup.facts
-    lines = [
-        f"# Targets for `orgsim calibrate`: {facts.name}'s own numbers (written by orgsim init).",
-        "# Add what the CRM shows (uncomment and edit); `orgsim calibrate --measures` lists the names.",
-        f"scenario = {_toml_value(scenario_path)}",
-        "",
-        "[targets]",
-        f'"inquiries_per_month" = {_toml_value(float(facts.inbound_leads_per_month))}',
-    ]
+    doc = _with_comments(
+        tomlkit.document(),
+        f"Targets for `orgsim calibrate`: {facts.name}'s own numbers (written by orgsim init).",
+        "Add what the CRM shows (uncomment and edit); `orgsim calibrate --measures` lists the names.",
+    )
+    doc.add("scenario", scenario_path)
+    doc.add(tomlkit.nl())
+    targets = tomlkit.table()
+    targets.add("inquiries_per_month", float(facts.inbound_leads_per_month))
     if facts.win_rate is not None:
-        lines.append(f'"win_rate" = {_toml_value(float(facts.win_rate))}')
-    lines += [
-        '# "funnel.mql_to_sal" = [0.40, 0.60]          # share of MQLs sales accepts',
-        '# "median_response_hours" = 24                # median hours from MQL to first attempt',
-        '# "never_responded_share" = [0.20, 0.30]      # MQLs never attempted',
-        "",
-        "[parameters]  # dotted key = [low, high] to search",
-        f'"marketing.inquiry_rate_in_market" = [{_bounds_around(setup, "marketing.inquiry_rate_in_market")}]',
-    ]
-    if facts.win_rate is not None:
-        lines.append(f'"sales.win_rate" = [{_bounds_around(setup, "sales.win_rate")}]')
-    lines += [
-        '# "sales.contact_floor" = [0.3, 0.9]',
-        '# "policy.follow_up_duty" = [0.0, 1.0]',
-    ]
-    return "\n".join(lines) + "\n"
+        targets.add("win_rate", float(facts.win_rate))
+    _with_comments(
+        targets,
+        '"funnel.mql_to_sal" = [0.40, 0.60]          # share of MQLs sales accepts',
+        '"median_response_hours" = 24                # median hours from MQL to first attempt',
+        '"never_responded_share" = [0.20, 0.30]      # MQLs never attempted',
+    )
+    targets.add(tomlkit.nl())
+    doc.add("targets", targets)
+    parameters = tomlkit.table()
+    parameters.comment("dotted key = [low, high] to search")
+    searched = ["marketing.inquiry_rate_in_market", "sales.win_rate"]
+    for key in searched if facts.win_rate is not None else searched[:1]:
+        parameters.add(key, _bounds_around(setup, key))
+    _with_comments(parameters, '"sales.contact_floor" = [0.3, 0.9]', '"policy.follow_up_duty" = [0.0, 1.0]')
+    doc.add("parameters", parameters)
+    return tomlkit.dumps(doc)
 
 
-def _bounds_around(setup: CompanySetup, key: str) -> str:
+def _bounds_around(setup: CompanySetup, key: str) -> list[float]:
+    """A search range around the converted value: half to twice it, inside the parameter's bounds."""
     value = float(setup.values[key])
     spec = PARAMETERS[key]
     lo = max(float(spec.lo or 0.0), value / 2)
     hi = min(float(spec.hi if spec.hi is not None else math.inf), value * 2)
-    return f"{float(f'{lo:.4g}')!r}, {float(f'{hi:.4g}')!r}"
+    return [float(f"{lo:.4g}"), float(f"{hi:.4g}")]

@@ -8,13 +8,15 @@ tables and their legends, the charts, the report, ``--json`` metadata, the Parqu
 and the README's column dictionary all read from here, so a measure has one name everywhere.
 
 Adding a measure: give it a :class:`Measure` in :data:`METRIC_MEASURES` (its place there is its
-place in every table), then emit it from ``orgsim.model.metrics.measure`` and list its name in
-``orgsim.model.metrics.METRICS``. ``tests/test_measures.py`` fails until both sides agree.
+place in every table; its unit gives the values it can take, :attr:`Measure.bounds`, unless it
+is ``signed``), then emit it from ``orgsim.model.metrics.live_metrics``, which emits
+:data:`METRIC_MEASURES` in order. ``tests/test_measures.py`` fails until both sides agree.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 Better = Literal["higher", "lower", "none"]
@@ -38,6 +40,20 @@ UNIT_WORDS: dict[str, str] = {
 }
 """A unit as it is written on an axis or in a legend."""
 
+UNIT_BOUNDS: dict[str, tuple[float, float]] = {
+    "share": (0.0, 1.0),
+    "0-1": (0.0, 1.0),
+    "0-100": (0.0, 100.0),
+    "deals": (0.0, math.inf),
+    "leads": (0.0, math.inf),
+    "hours": (0.0, math.inf),
+    "calendar hours": (0.0, math.inf),
+    "currency": (0.0, math.inf),
+    "rate": (0.0, math.inf),
+    "months": (0.0, math.inf),
+}
+"""The values a measure of each unit can take; money is >= 0 unless the measure is ``signed``."""
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -49,6 +65,14 @@ class Measure:
     meaning: str  # one line: what it counts and how
     better: Better = "none"
     fmt: Fmt = "decimal"
+    signed: bool = field(default=False, repr=False)  # a difference of money (revenue - cost): either sign
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The values the measure can take, ``(low, high)``, from its unit (``signed``: any)."""
+        if self.signed:
+            return (-math.inf, math.inf)
+        return UNIT_BOUNDS.get(self.unit, (-math.inf, math.inf))
 
     @property
     def unit_words(self) -> str:
@@ -67,11 +91,19 @@ class Measure:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of the measure's metadata (``--json`` and Parquet metadata)."""
-        return asdict(self)
+        out = asdict(self)
+        del out["signed"]
+        return out
 
 
 def _m(
-    name: str, label: str, unit: str, meaning: str, better: Better = "none", fmt: Fmt | None = None
+    name: str,
+    label: str,
+    unit: str,
+    meaning: str,
+    better: Better = "none",
+    fmt: Fmt | None = None,
+    signed: bool = False,
 ) -> Measure:
     default: dict[str, Fmt] = {
         "currency": "money",
@@ -81,7 +113,7 @@ def _m(
         "deals": "count",
         "leads": "count",
     }
-    return Measure(name, label, unit, meaning, better, fmt or default.get(unit, "decimal"))
+    return Measure(name, label, unit, meaning, better, fmt or default.get(unit, "decimal"), signed)
 
 
 METRIC_MEASURES: tuple[Measure, ...] = (
@@ -90,13 +122,6 @@ METRIC_MEASURES: tuple[Measure, ...] = (
         "Revenue",
         "currency",
         "recurring revenue recognised in the horizon, installed base and new customers (not the warm-up)",
-        "higher",
-    ),
-    _m(
-        "contribution",
-        "Contribution",
-        "currency",
-        "revenue minus all sales-and-marketing cost, friction and coordination hours costed",
         "higher",
     ),
     _m("won_deals", "Deals won", "deals", "deals won in the horizon (all sources)", "higher"),
@@ -170,6 +195,14 @@ METRIC_MEASURES: tuple[Measure, ...] = (
         "currency",
         "sales-and-marketing cost: salaries, heads, program and outbound spend, commission on bookings, "
         "friction and coordination hours costed",
+    ),
+    _m(
+        "contribution",
+        "Contribution",
+        "currency",
+        "revenue minus all sales-and-marketing cost, friction and coordination hours costed",
+        "higher",
+        signed=True,
     ),
     _m(
         "friction_cost",
@@ -256,9 +289,10 @@ METRIC_MEASURES: tuple[Measure, ...] = (
         "currency",
         "lifetime value of customers won plus open pipeline at its win rate, minus cost (decision measure)",
         "higher",
+        signed=True,
     ),
 )
-"""The headline metrics, in the order of every table (the model emits those in its METRICS)."""
+"""The headline metrics, in the order of every table; the model emits every one, in this order."""
 
 
 @dataclass(frozen=True)
@@ -540,6 +574,7 @@ __all__ = [
     "METRIC_MEASURES",
     "RUN_KEYS",
     "SERIES_MEASURES",
+    "UNIT_BOUNDS",
     "UNIT_WORDS",
     "Measure",
     "Term",

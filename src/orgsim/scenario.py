@@ -7,14 +7,13 @@ then the values in the scenario file, then ``--set`` overrides. Every failure ra
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from orgsim.errors import InputError
+from orgsim.errors import InputError, suggest, validation_error
 from orgsim.params import (
     PARAMETERS,
     PRESETS,
@@ -91,11 +90,6 @@ def _nest(flat: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _suggest(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
 def _allowed(key: str) -> str:
     spec = PARAMETERS.get(key)
     if spec is None:
@@ -121,12 +115,12 @@ def check_key(key: str, source: str) -> None:
             f"({shown}; see `orgsim show`)"
         )
     options = list(PARAMETERS) + list(META_KEYS)
-    raise InputError(f"{source}: unknown parameter '{key}'{_suggest(key, options)}")
+    raise InputError(f"{source}: unknown parameter '{key}'{suggest(key, options)}")
 
 
 def _check_structure(value: Any, source: str) -> str:
     if value not in STRUCTURES:
-        hint = _suggest(str(value), list(STRUCTURES)) if isinstance(value, str) else ""
+        hint = suggest(str(value), list(STRUCTURES)) if isinstance(value, str) else ""
         raise InputError(
             f"{source}: structure: {value!r} is not a structure; allowed: {', '.join(STRUCTURES)}{hint}"
         )
@@ -161,7 +155,7 @@ def resolve(
                     f"or {section}.name = value), not {values!r}"
                 )
             options = sorted(sections) + list(META_KEYS)
-            raise InputError(f"{source}: unknown entry '{section}'{_suggest(section, options)}")
+            raise InputError(f"{source}: unknown entry '{section}'{suggest(section, options)}")
         for name in values:
             check_key(f"{section}.{name}", source)
     from_override = "structure" in overrides
@@ -202,13 +196,8 @@ def resolve(
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        value = err.get("input")
-        allowed = _allowed(key)
-        tail = f"; allowed: {allowed}" if allowed else ""
-        where = overrides_source if key in overrides or key in meta else source
-        raise InputError(f"{where}: {key}: {err['msg']} (got {value!r}){tail}") from None
+        where = lambda key: overrides_source if key in overrides or key in meta else source  # noqa: E731
+        raise validation_error(exc, source, allowed=_allowed, where=where) from None
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:
@@ -334,5 +323,5 @@ def load_scenario(
         return resolve({"structure": text, "name": text}, source=text, **given)
     options = list(available())
     raise InputError(
-        f"{text}: no such scenario; use a .toml path or one of: {', '.join(options)}{_suggest(text, options)}"
+        f"{text}: no such scenario; use a .toml path or one of: {', '.join(options)}{suggest(text, options)}"
     )

@@ -82,7 +82,7 @@ def decide(
       orgsim decide my_company.toml --worlds-from out/cal/posterior.parquet --out out/decide
       orgsim report out/decide
     """  # noqa: D301
-    from orgsim.errors import InputError
+    from orgsim.errors import InputError, suggest
     from orgsim.experiment.decide import DEFAULT_MEASURE, default_file, load_uncertainty
     from orgsim.experiment.decide import decide as run_decide
     from orgsim.experiment.decide import worlds_from as read_worlds
@@ -94,10 +94,7 @@ def decide(
         spec.seed = seed
     measure = measure or DEFAULT_MEASURE
     if measure not in MEASURES:
-        import difflib
-
-        close = difflib.get_close_matches(measure, list(MEASURES), n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else "; see `orgsim schema`"
+        hint = suggest(measure, MEASURES, cutoff=0.6, otherwise="; see `orgsim schema`")
         raise InputError(f"--measure: unknown measure {measure!r}{hint}")
     table = None
     if worlds_from is not None:

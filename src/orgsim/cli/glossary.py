@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
-
 import click
 from rich.table import Table
 
 from orgsim import measures
 from orgsim.cli import _emit_json, json_option, out, safe
-from orgsim.errors import InputError
+from orgsim.errors import InputError, suggest
 
 
 def entries() -> dict[str, tuple[str, str]]:
@@ -42,9 +40,10 @@ def lookup(term: str) -> dict[str, tuple[str, str]]:
     inside = {name: e for name, e in found.items() if wanted and wanted in norm(name)}
     if exact or inside:
         return {**exact, **inside}
-    close = difflib.get_close_matches(wanted, [norm(n) for n in found], n=1, cutoff=0.5)
-    named = next((n for n in found if close and norm(n) == close[0]), None)
-    hint = f"; did you mean '{named}'?" if named else ""
+    spelt = {}
+    for name in found:  # the first name of each normalised spelling
+        spelt.setdefault(norm(name), name)
+    hint = suggest(wanted, spelt, show=spelt.__getitem__)
     raise InputError(f"glossary: no entry for {term!r}{hint} (run `orgsim glossary` for the list)")
 
 

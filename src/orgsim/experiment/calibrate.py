@@ -31,23 +31,82 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
 
-from orgsim.errors import InputError
+from orgsim.errors import InputError, suggest, validation_error
 from orgsim.experiment.observables import Estimate, Observable, get_observable
 from orgsim.experiment.runner import Backend, CallbackSink, run_tasks
 from orgsim.experiment.seeds import MAX_EXPERIMENT_SEED, run_seed, sampler_seed
-from orgsim.params import PARAMETERS, STRUCTURES
+from orgsim.params import PARAMETERS, StructureName
 from orgsim.scenario import Scenario, load_scenario, read_toml
 
 BATCH = 4  # trials asked together; fixed (not the worker count) so trials never depend on workers
 TRIALS_DIR = "trials"
 MANIFEST = "calibration.json"
 MISSING_PENALTY = 4.0  # loss of a target whose measure is undefined in a trial (e.g. no deals)
-TOP_KEYS = ("scenario", "structures", "seed", "days", "targets", "parameters", "description")
+
+
+def _listed(value: Any) -> Any:
+    """One structure written as a name is a list of one."""
+    return [value] if isinstance(value, str) else value
+
+
+Structures = Annotated[list[StructureName], Field(min_length=1)]
+
+
+class TargetEntry(BaseModel):
+    """A target written as a table: ``{ value = x }`` or ``{ range = [low, high] }``, and its options."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: Any = None
+    range: Any = None
+    structures: Structures | None = None
+    weight: StrictInt | StrictFloat = Field(default=1.0, gt=0, allow_inf_nan=False)
+    source: StrictStr = ""
+
+    _one_structure = field_validator("structures", mode="before")(_listed)
+
+
+class ParameterEntry(BaseModel):
+    """A searched parameter written as a table: ``{ range = [low, high], serves = "measure" }``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    range: Any
+    serves: StrictStr | None = None
+
+
+class TargetsFile(BaseModel):
+    """A targets file's entries as written (see the module doc)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario: StrictStr = "separate"  # a preset, shipped scenario or .toml path
+    structures: Structures | None = None  # default: the scenario's own
+    seed: StrictInt = Field(default=0, ge=0, le=MAX_EXPERIMENT_SEED)
+    days: StrictInt | None = Field(default=None, ge=1)  # business days
+    targets: dict[str, Any] = Field(min_length=1)
+    parameters: dict[str, Any] = Field(min_length=1)
+    description: StrictStr = ""
+
+    _one_structure = field_validator("structures", mode="before")(_listed)
+
+
+TOP_KEYS = tuple(TargetsFile.model_fields)
 
 
 MET_CI_WIDTH = 0.5  # a target is "met" only with a 95% CI at most this share of it wide (±25%)
@@ -177,62 +236,42 @@ def _range(value: Any, where: str, allow_point: bool) -> tuple[float, float]:
     raise InputError(f"{where}: {value!r} is not a [low, high] range")
 
 
-def _structures(value: Any, where: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not value:
-        raise InputError(f"{where}: {value!r} is not a list of structures; allowed: {', '.join(STRUCTURES)}")
-    for name in value:
-        if name not in STRUCTURES:
-            raise InputError(f"{where}: {name!r} is not a structure; allowed: {', '.join(STRUCTURES)}")
-    return tuple(dict.fromkeys(value))
+def _entries(model: type[BaseModel], raw: Any, path: str, at: str = "") -> Any:
+    """``raw`` read into ``model``; a failure is one InputError line naming ``path`` and the field."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(exc, path, model, at=at) from None
 
 
 def parse_targets(raw: dict[str, Any], path: str, text: str = "") -> Targets:
     """Check and build a Targets from a TOML-shaped dict; every problem is one-line InputError."""
-    for key in raw:
-        if key not in TOP_KEYS:
-            raise InputError(f"{path}: unknown entry '{key}'; allowed: {', '.join(TOP_KEYS)}")
-    ref = raw.get("scenario", "separate")
-    if not isinstance(ref, str):
-        raise InputError(f"{path}: scenario: {ref!r} is not a scenario name or path")
+    if not raw.get("targets"):
+        raise InputError(f"{path}: [targets] is missing or empty; give measure = value or [low, high]")
+    if not raw.get("parameters"):
+        raise InputError(f"{path}: [parameters] is missing or empty; give dotted.key = [low, high]")
+    entries: TargetsFile = _entries(TargetsFile, raw, path)
+    ref = entries.scenario
     scenario_path = Path(ref)
     if scenario_path.suffix == ".toml" and not scenario_path.exists() and not scenario_path.is_absolute():
         beside = Path(path).parent / scenario_path
         if beside.exists():
             ref = str(beside)
     scenario = load_scenario(ref)
-    structures = _structures(raw.get("structures", [scenario.structure]), f"{path}: structures")
-    seed = raw.get("seed", 0)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_EXPERIMENT_SEED:
-        allowed = f"use an integer in [0, {MAX_EXPERIMENT_SEED:,}]"
-        raise InputError(f"{path}: seed: {seed!r} is not allowed; {allowed}")
-    days = raw.get("days")
-    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
-        raise InputError(f"{path}: days: {days!r} is not allowed; use an integer >= 1 (business days)")
-
-    table = raw.get("targets")
-    if not isinstance(table, dict) or not table:
-        raise InputError(f"{path}: [targets] is missing or empty; give measure = value or [low, high]")
+    structures = tuple(dict.fromkeys(entries.structures or [scenario.structure]))
+    seed, days = entries.seed, entries.days
     targets = []
-    for name, spec in table.items():
+    for name, spec in entries.targets.items():
         where = f"{path}: targets.{name}"
         measure = get_observable(name, f"{path}: targets")
         weight, on = 1.0, structures
         if isinstance(spec, dict):
-            unknown = set(spec) - {"value", "range", "structures", "weight", "source"}
-            if unknown:
-                raise InputError(
-                    f"{where}: unknown key '{sorted(unknown)[0]}'; "
-                    "allowed: value, range, structures, weight, source"
-                )
+            entry: TargetEntry = _entries(TargetEntry, spec, path, at=f"targets.{name}")
             if ("value" in spec) == ("range" in spec):
                 raise InputError(f"{where}: give exactly one of value or range")
             low, high = _range(spec.get("value", spec.get("range")), where, allow_point=True)
-            weight = _number(spec.get("weight", 1.0), f"{where}.weight")
-            if weight <= 0:
-                raise InputError(f"{where}.weight: {weight:g} is not allowed; use a number > 0")
-            on = _structures(spec.get("structures", list(structures)), f"{where}.structures")
+            weight = float(entry.weight)
+            on = tuple(dict.fromkeys(entry.structures or structures))
             extra = [s for s in on if s not in structures]
             if extra:
                 raise InputError(
@@ -248,32 +287,21 @@ def parse_targets(raw: dict[str, Any], path: str, text: str = "") -> Targets:
             )
         targets.append(Target(measure, low, high, on, weight))
 
-    params_table = raw.get("parameters")
-    if not isinstance(params_table, dict) or not params_table:
-        raise InputError(f"{path}: [parameters] is missing or empty; give dotted.key = [low, high]")
     parameters = []
-    for key, spec in params_table.items():
+    for key, spec in entries.parameters.items():
         where = f"{path}: parameters.{key}"
         spec_ = PARAMETERS.get(key)
         if spec_ is None:
-            import difflib
-
-            close = difflib.get_close_matches(key, list(PARAMETERS), n=1, cutoff=0.5)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise InputError(f"{path}: parameters: unknown parameter '{key}'{hint}")
+            raise InputError(f"{path}: parameters: unknown parameter '{key}'{suggest(key, PARAMETERS)}")
         if spec_.type not in ("int", "float"):
             raise InputError(f"{where}: a {spec_.type} parameter cannot be fitted; choose a numeric one")
         serves = None
         if isinstance(spec, dict):
-            unknown = set(spec) - {"range", "serves"}
-            if unknown or "range" not in spec:
-                raise InputError(
-                    f'{where}: write [low, high] or {{ range = [low, high], serves = "measure" }}'
-                )
-            serves = spec.get("serves")
+            written: ParameterEntry = _entries(ParameterEntry, spec, path, at=f"parameters.{key}")
+            serves = written.serves
             if serves is not None and serves not in {t.measure.name for t in targets}:
                 raise InputError(f"{where}.serves: {serves!r} is not one of the file's targets")
-            spec = spec["range"]
+            spec = written.range
         low, high = _range(spec, where, allow_point=False)
         lo = -math.inf if spec_.lo is None else spec_.lo
         hi = math.inf if spec_.hi is None else spec_.hi
@@ -288,7 +316,7 @@ def parse_targets(raw: dict[str, Any], path: str, text: str = "") -> Targets:
     return Targets(
         path,
         scenario,
-        raw.get("scenario", "separate"),
+        entries.scenario,
         structures,
         tuple(targets),
         tuple(parameters),
@@ -681,51 +709,76 @@ def _run_batch(
 
 
 # -- outputs --------------------------------------------------------------------------------------
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(float(f"{value:.6g}"))
-    if isinstance(value, int):
-        return str(value)
-    return json.dumps(str(value))
+def _toml_value(value: Any) -> Any:
+    """A value as calibrated.toml writes it: floats to 6 significant digits."""
+    return float(f"{value:.6g}") if isinstance(value, float) else value
+
+
+def _scenario_document(targets: Targets) -> Any:
+    """The base scenario's own file as a tomlkit document (comments kept), or None for a preset."""
+    import tomlkit
+
+    path = Path(targets.scenario_ref)
+    if path.suffix != ".toml":
+        return None
+    if not path.exists() and not path.is_absolute():
+        path = Path(targets.path).parent / path
+    try:
+        return tomlkit.parse(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError):
+        return None
 
 
 def calibrated_toml(cal: Calibration) -> str:
-    """The scenario as given plus the fitted values, each commented with the target it serves."""
+    """The scenario as given plus the fitted values, each commented with the target it serves.
+
+    A scenario given as a file keeps that file's entries and comments (tomlkit); a preset is
+    written as its name, structure and the values that differ from the structure's preset.
+    """
+    import tomlkit
+
     from orgsim.scenario import resolve
 
     targets, best = cal.targets, cal.best
     sc = targets.scenario
-    preset = resolve({"structure": sc.structure}, source="preset").flat()
-    own = {k: v for k, v in sc.flat().items() if k != "structure" and v != preset[k]}
     fitted = dict(best.values)
     serves = cal.serves()
-    lines = [
+    header = [
         f"# {sc.name}, calibrated by `orgsim calibrate {targets.path}`",
         f"# ({len(cal.trials)} trials x {cal.reps} reps under {', '.join(targets.structures)}):",
         f"# loss {cal.baseline.loss:.4g} before, {best.loss:.4g} after (trial {best.number}).",
         "# Fitted values are marked 'fitted'; fit.csv beside this file has every target before and after.",
-        f"name = {_toml_value(sc.name)}",
     ]
-    if sc.description:
-        lines.append(f"description = {_toml_value(sc.description)}")
-    lines.append(f"structure = {_toml_value(sc.structure)}")
-    sections: dict[str, list[str]] = {}
+    doc = _scenario_document(targets)
+    if doc is None:
+        preset = resolve({"structure": sc.structure}, source="preset").flat()
+        doc = tomlkit.document()
+        doc.add("name", sc.name)
+        if sc.description:
+            doc.add("description", sc.description)
+        doc.add("structure", sc.structure)
+        for key in PARAMETERS:
+            value = sc.get(key)
+            if key not in fitted and value != preset[key]:
+                _set(doc, key, tomlkit.item(_toml_value(value)))
     for key in PARAMETERS:
-        section, name = key.split(".", 1)
         if key in fitted:
-            value = fitted[key]
-            was = sc.get(key)
-            line = f"{name} = {_toml_value(value)}"
-            sections.setdefault(section, []).append(
-                f"{line:<40}# fitted (was {_toml_value(was)}): serves {serves[key]}"
-            )
-        elif key in own:
-            sections.setdefault(section, []).append(f"{name} = {_toml_value(own[key])}")
-    for section, entries in sections.items():
-        lines += ["", f"[{section}]", *entries]
-    return "\n".join(lines) + "\n"
+            was = tomlkit.item(_toml_value(sc.get(key))).as_string()
+            item = tomlkit.item(_toml_value(fitted[key]))
+            item.comment(f"fitted (was {was}): serves {serves[key]}")
+            _set(doc, key, item)
+    return "\n".join(header) + "\n" + tomlkit.dumps(doc).lstrip("\n")
+
+
+def _set(doc: Any, key: str, item: Any) -> None:
+    """Set dotted ``key`` in a tomlkit document, in place when present, else in its section's table."""
+    import tomlkit
+
+    section, name = key.split(".", 1)
+    if section not in doc:
+        doc.add(tomlkit.nl())
+        doc.add(section, tomlkit.table())
+    doc[section][name] = item
 
 
 def write_outputs(cal: Calibration) -> dict[str, Path]:

@@ -23,9 +23,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from orgsim.errors import InputError
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+
+from orgsim.errors import InputError, validation_error
 from orgsim.experiment.compare import check_measure, measure_of, run_scenarios
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import Difference, paired_difference
@@ -209,6 +211,43 @@ def verdict(effect: Difference, direction: int) -> str:
 REGISTRY = "claims.toml"
 
 
+class ConditionEntry(BaseModel):
+    """A claim's key condition as written: ``{ key = "section.name", levels = [...] }``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: StrictStr
+    levels: list[Any] = Field(min_length=1)
+
+
+class ClaimEntry(BaseModel):
+    """One ``[[claim]]`` of the registry as written (see ``orgsim/data/claims.toml``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: StrictStr
+    claim: StrictStr
+    quote: StrictStr
+    source: StrictStr  # a bibliography key
+    measure: StrictStr
+    direction: Literal[1, -1]  # the way the claim says the change moves the measure
+    scenario: StrictStr = ""
+    a: dict[str, Any] = {}
+    b: dict[str, Any] = {}
+    change: StrictStr = ""
+    condition: ConditionEntry | None = None
+    missing: StrictStr = ""  # the mechanism the model would need to express the claim
+    carried_by: dict[str, Any] = {}  # parameter -> its no-effect level
+
+
+class ClaimsFile(BaseModel):
+    """The registry: a list of ``[[claim]]`` tables."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claim: list[dict[str, Any]] = []
+
+
 def load_claims(path: str | Path | None = None) -> list[Claim]:
     """Read and check the claim registry (the packaged one by default)."""
     if path is None:
@@ -224,7 +263,11 @@ def load_claims(path: str | Path | None = None) -> list[Claim]:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{source}: malformed TOML: {exc}") from None
-    claims = [_parse_claim(entry, source) for entry in raw.get("claim", [])]
+    try:
+        registry = ClaimsFile.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(exc, source, ClaimsFile) from None
+    claims = [_parse_claim(entry, source) for entry in registry.claim]
     ids = [c.id for c in claims]
     for cid in ids:
         if ids.count(cid) > 1:
@@ -232,36 +275,24 @@ def load_claims(path: str | Path | None = None) -> list[Claim]:
     return claims
 
 
-def _parse_claim(entry: dict[str, Any], source: str) -> Claim:
-    where = f"{source}: claim {entry.get('id', '?')!r}"
-    for key in ("id", "claim", "quote", "source", "measure", "direction"):
-        if key not in entry:
-            raise InputError(f"{where}: missing {key!r}")
-    check_measure(entry["measure"], f"{where}: measure")
-    if entry["direction"] not in (1, -1):
-        raise InputError(f"{where}: direction: {entry['direction']!r} is not allowed; use 1 or -1")
-    known = {"id", "claim", "quote", "source", "measure", "direction", "scenario", "a", "b", "change"}
-    known |= {"condition", "missing", "carried_by"}
-    for key in entry:
-        if key not in known:
-            raise InputError(f"{where}: unknown entry {key!r}; allowed: {', '.join(sorted(known))}")
+def _parse_claim(raw: dict[str, Any], source: str) -> Claim:
+    where = f"{source}: claim {raw.get('id', '?')!r}"
+    try:
+        entry = ClaimEntry.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(exc, where, ClaimEntry) from None
+    check_measure(entry.measure, f"{where}: measure")
     condition = None
-    if "condition" in entry:
-        cond = entry["condition"]
-        if not isinstance(cond, dict) or "key" not in cond or not cond.get("levels"):
-            raise InputError(f'{where}: condition: use {{ key = "section.name", levels = [...] }}')
-        _check_keys([cond["key"]], f"{where}: condition")
-        condition = Condition(cond["key"], tuple(cond["levels"]))
-    a, b = dict(entry.get("a", {})), dict(entry.get("b", {}))
-    carried = entry.get("carried_by", {})
-    if not isinstance(carried, dict):
-        raise InputError(f'{where}: carried_by: use {{ "section.name" = no-effect level, ... }}')
+    if entry.condition is not None:
+        _check_keys([entry.condition.key], f"{where}: condition")
+        condition = Condition(entry.condition.key, tuple(entry.condition.levels))
+    a, b, carried = dict(entry.a), dict(entry.b), dict(entry.carried_by)
     _check_keys(list(carried), f"{where}: carried_by")
     for key in carried:
         if key in a or key == "structure":
             raise InputError(f"{where}: carried_by: {key} is also changed by a and b")
-    if not entry.get("missing"):
-        if "scenario" not in entry or not (a or b):
+    if not entry.missing:
+        if not entry.scenario or not (a or b):
             raise InputError(f"{where}: an expressible claim needs scenario, a and b (or 'missing')")
         _check_keys([*a, *b], where)
         if set(a) != set(b):
@@ -269,19 +300,19 @@ def _parse_claim(entry: dict[str, Any], source: str) -> Claim:
         if condition and condition.key in a:
             raise InputError(f"{where}: condition {condition.key} is also changed by a and b")
     return Claim(
-        id=entry["id"],
-        claim=entry["claim"],
-        quote=entry["quote"],
-        source=entry["source"],
-        measure=entry["measure"],
-        direction=int(entry["direction"]),
-        scenario=entry.get("scenario", ""),
+        id=entry.id,
+        claim=entry.claim,
+        quote=entry.quote,
+        source=entry.source,
+        measure=entry.measure,
+        direction=entry.direction,
+        scenario=entry.scenario,
         a=a,
         b=b,
-        change=entry.get("change", ""),
+        change=entry.change,
         condition=condition,
-        missing=entry.get("missing", ""),
-        carried_by=dict(carried),
+        missing=entry.missing,
+        carried_by=carried,
     )
 
 

@@ -7,7 +7,6 @@ gives each scenario's paired difference to a baseline, seed by seed, with its 95
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgsim.errors import InputError
+from orgsim.errors import InputError, suggest
 from orgsim.experiment.runner import SimTask, advancing, run_simulations
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import Difference, measure_ci, paired_difference
@@ -229,8 +228,7 @@ def check_measure(measure: str, source: str = "--measure") -> None:
     known = set(flat_columns())
     for part in (p.strip() for p in measure.split("/", 1)):
         if part not in known:
-            close = difflib.get_close_matches(part, sorted(known), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            hint = suggest(part, sorted(known), cutoff=0.6)
             raise InputError(f"{source}: {part!r} is not a measure (see `orgsim run --json`){hint}")
 
 

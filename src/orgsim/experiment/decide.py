@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from orgsim.errors import InputError
+from orgsim.errors import InputError, validation_error
 from orgsim.experiment.experiment import Experiment, Factor
 from orgsim.measures import MEASURES
 from orgsim.params import PARAMETERS, STRUCTURES
@@ -244,12 +244,7 @@ def parse_uncertainty(
     try:
         top = _File.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "file"
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = f"unknown entry; allowed: {', '.join(_File.model_fields)}"
-        raise InputError(f"{source}: {where}: {msg}") from None
+        raise validation_error(exc, source, _File) from None
     target = top.scenario
     if target.endswith(".toml") and base_dir is not None and not Path(target).exists():
         target = str(base_dir / target)

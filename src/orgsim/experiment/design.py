@@ -97,14 +97,15 @@ def _factorial(design: Design, factors: list[Factor]) -> np.ndarray:
 
 
 def _lhs(design: Design, factors: list[Factor]) -> np.ndarray:
-    """A Latin hypercube of ``samples`` points: each factor's range cut into as many strata."""
+    """A Latin hypercube of ``samples`` points (scipy's): each factor's range cut into as many strata."""
+    from scipy.stats import qmc
+
+    bounds = np.array(salib_problem(factors)["bounds"], dtype=float).reshape(-1, 2)
+    if not len(bounds):
+        return np.empty((design.samples, 0))
     rng = np.random.default_rng(np.random.SeedSequence([design.seed, 0x1A5]))
-    n = design.samples
-    cols = []
-    for lo, hi in salib_problem(factors)["bounds"]:
-        u = (rng.permutation(n) + rng.random(n)) / n
-        cols.append(lo + u * (hi - lo))
-    return np.column_stack(cols) if cols else np.empty((n, 0))
+    unit = qmc.LatinHypercube(d=len(bounds), rng=rng).random(design.samples)
+    return qmc.scale(unit, bounds[:, 0], bounds[:, 1])
 
 
 def _sobol(design: Design, factors: list[Factor]) -> np.ndarray:

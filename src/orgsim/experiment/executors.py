@@ -5,6 +5,9 @@
 Like the EMA Workbench's evaluators they are interchangeable: the sweep only submits tasks
 and waits on futures, so any other ``Executor`` (e.g. ``mpi4py.futures.MPIPoolExecutor``)
 can be passed in as it is, and :func:`slots` says how many tasks it can run at once.
+
+``local`` is already ``concurrent.futures.ProcessPoolExecutor``, kept over loky: only its fork
+server preloading the model, one-line Ctrl-C and workers that die with a SIGKILLed parent are ours.
 """
 
 from __future__ import annotations

@@ -27,16 +27,26 @@ refused at the start.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from orgsim.errors import InputError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    field_validator,
+)
+
+from orgsim.errors import InputError, suggest, validation_error
 from orgsim.experiment.design import DESIGNS, MAX_POINTS, Design, sample
 from orgsim.experiment.seeds import MAX_EXPERIMENT_SEED, run_seed
 from orgsim.params import PARAMETERS, STRUCTURES
@@ -44,22 +54,60 @@ from orgsim.scenario import Scenario, check_key, load_scenario, read_toml
 
 MAX_RUNS = 10_000_000  # runs in one sweep: ~10^6 CPU-seconds of the default model; limits memory too
 
-TOP_KEYS = (
-    "name",
-    "description",
-    "scenarios",
-    "design",
-    "samples",
-    "replications",
-    "days",
-    "seed",
-    "series",
-    "metrics",
-    "calc_second_order",
-    "num_levels",
-    "set",
-    "factors",
-)
+
+
+class ExperimentFile(BaseModel):
+    """An experiment file's entries as written, each with its type and bounds (see the module doc)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    name: StrictStr | None = None
+    description: StrictStr = ""
+    scenarios: list[StrictStr] = Field(default=["separate"], min_length=1)
+    design: Literal[DESIGNS] = "factorial"  # type: ignore[valid-type]
+    samples: StrictInt | None = Field(default=None, ge=0, le=MAX_POINTS)
+    replications: Annotated[StrictInt, Field(ge=1, le=MAX_RUNS)] = 1
+    days: StrictInt | None = Field(default=None, ge=1)  # business days
+    seed: Annotated[StrictInt, Field(ge=0, le=MAX_EXPERIMENT_SEED)] = 0
+    series: StrictBool = False
+    metrics: list[StrictStr] = []
+    calc_second_order: StrictBool = False
+    num_levels: Annotated[StrictInt, Field(ge=2, le=1000)] = 4
+    set_: dict[str, Any] = Field(default={}, alias="set")
+    factors: dict[str, Any] = {}
+
+    @field_validator("scenarios", mode="before")
+    @classmethod
+    def _one_name(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class FactorFile(BaseModel):
+    """One factor's table: ``{ levels = [...] }`` or ``{ range = [low, high] }``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    levels: list[Any] | None = None
+    range: list[Any] | None = None
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, value: list[Any] | None) -> list[Any] | None:
+        if value is not None and not value:
+            raise ValueError("a non-empty list")
+        if value is not None and not all(isinstance(v, str | bool | int | float) for v in value):
+            raise ValueError("numbers, true/false or names only")
+        return value
+
+    @field_validator("range")
+    @classmethod
+    def _range(cls, value: list[Any] | None) -> list[Any] | None:
+        if value is not None and not (len(value) == 2 and all(isinstance(v, int | float) for v in value)):
+            raise ValueError("use [low, high] with two numbers")
+        return value
+
+
+TOP_KEYS = tuple(info.alias or name for name, info in ExperimentFile.model_fields.items())
 
 
 SEEDING = "common-random-numbers"
@@ -237,32 +285,9 @@ class Experiment:
         return next(sc for sc in self.scenarios if sc.name == name)
 
 
-def _suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
 def _need(cond: bool, source: str, message: str) -> None:
     if not cond:
         raise InputError(f"{source}: {message}")
-
-
-def _integer(
-    raw: dict[str, Any], key: str, default: int | None, lo: int, source: str, hi: int | None = None
-) -> int | None:
-    value = raw.get(key, default)
-    if value is None:
-        return None
-    allowed = f"an integer >= {lo}" if hi is None else f"an integer in [{lo}, {hi:,}]"
-    _need(
-        isinstance(value, int)
-        and not isinstance(value, bool)
-        and value >= lo
-        and (hi is None or value <= hi),
-        source,
-        f"{key}: {value!r} is not allowed; use {allowed}",
-    )
-    return value
 
 
 def _flatten(table: dict[str, Any], leaf: Callable[[str, Any], bool], prefix: str = "") -> dict[str, Any]:
@@ -288,26 +313,14 @@ def _factor(key: str, spec: Any, design: str, source: str) -> Factor:
     if isinstance(spec, list):
         spec = {"levels": spec}
     _need(isinstance(spec, dict), source, f"{where}: use {{ levels = [...] }} or {{ range = [low, high] }}")
-    for entry in spec:
-        _need(
-            entry in ("levels", "range"), source, f"{where}: unknown entry {entry!r}; allowed: levels, range"
-        )
+    try:
+        table = FactorFile.model_validate(spec)
+    except ValidationError as exc:
+        raise validation_error(exc, source, FactorFile, at=where) from None
     _need(("levels" in spec) != ("range" in spec), source, f"{where}: give exactly one of levels or range")
-    if "levels" in spec:
-        levels = spec["levels"]
-        _need(isinstance(levels, list) and len(levels) > 0, source, f"{where}.levels: a non-empty list")
-        _need(
-            all(isinstance(v, str | bool | int | float) for v in levels),
-            source,
-            f"{where}.levels: numbers, true/false or names only",
-        )
-        return Factor(key, levels=tuple(levels))
-    rng = spec["range"]
-    _need(
-        isinstance(rng, list) and len(rng) == 2 and all(isinstance(v, int | float) for v in rng),
-        source,
-        f"{where}.range: use [low, high] with two numbers",
-    )
+    if table.levels is not None:
+        return Factor(key, levels=tuple(table.levels))
+    rng = table.range or []
     _need(rng[0] < rng[1], source, f"{where}.range: low {rng[0]} must be below high {rng[1]}")
     _need(
         design != "factorial",
@@ -351,7 +364,7 @@ def _check_values(factor: Factor, base: Scenario, source: str) -> Factor:
         if factor.key == "structure" and value not in STRUCTURES:
             raise InputError(
                 f"{source}: factors.structure: {value!r} is not a structure; allowed: "
-                f"{', '.join(STRUCTURES)}{_suggest(str(value), STRUCTURES)}"
+                f"{', '.join(STRUCTURES)}{suggest(str(value), STRUCTURES)}"
             )
         valid = base.with_overrides({factor.key: value}, source=f"{source}: factors").get(factor.key)
         checked.append(valid if isinstance(value, str) and not isinstance(valid, str) else value)
@@ -378,43 +391,28 @@ def parse_experiment(
     raw: dict[str, Any], source: str = "<experiment>", base_dir: Path | None = None
 ) -> Experiment:
     """Validate an experiment given as a TOML-shaped dict."""
-    for key in raw:
-        _need(
-            key in TOP_KEYS,
-            source,
-            f"unknown entry '{key}'{_suggest(key, TOP_KEYS)}; allowed: {', '.join(TOP_KEYS)}",
-        )
-    design = raw.get("design", "factorial")
+    try:
+        entries = ExperimentFile.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(exc, source, ExperimentFile) from None
+    design = entries.design
+    replications, days, seed = entries.replications, entries.days, entries.seed
+    num_levels = entries.num_levels
+    samples = entries.samples if entries.samples is not None or design != "factorial" else 0
     _need(
-        design in DESIGNS,
+        samples is not None and (samples >= 1 or design == "factorial"),
         source,
-        f"design: {design!r} is not a design; allowed: {', '.join(DESIGNS)}{_suggest(str(design), DESIGNS)}",
+        f"samples: the {design} design needs a sample size (an integer >= 1)",
     )
-    replications = _integer(raw, "replications", 1, 1, source, MAX_RUNS)
-    samples = _integer(
-        raw,
-        "samples",
-        0 if design == "factorial" else None,
-        1 if design != "factorial" else 0,
-        source,
-        MAX_POINTS,
-    )
-    _need(samples is not None, source, f"samples: the {design} design needs a sample size (an integer >= 1)")
-    if design == "sobol" and samples and samples & (samples - 1):
+    assert samples is not None
+    if design == "sobol" and samples & (samples - 1):
         low = 1 << (samples.bit_length() - 1)
         near = f"{low} or {2 * low}" if 2 * low <= MAX_POINTS else f"{low}"  # never one over the limit
         raise InputError(
             f"{source}: samples: {samples} is not allowed for a sobol design; use a power of 2 "
             f"(e.g. {near}) so the Sobol' sequence keeps its balance"
         )
-    days = _integer(raw, "days", None, 1, source)
-    seed = _integer(raw, "seed", 0, 0, source, hi=MAX_EXPERIMENT_SEED)
-    num_levels = _integer(raw, "num_levels", 4, 2, source, 1000)
-    for flag in ("series", "calc_second_order"):
-        _need(isinstance(raw.get(flag, False), bool), source, f"{flag}: use true or false")
-    overrides = raw.get("set", {})
-    _need(isinstance(overrides, dict), source, "set: a table of dotted.key = value overrides")
-    overrides = _flatten(overrides, lambda key, value: False)
+    overrides = _flatten(entries.set_, lambda key, value: False)
     for key in overrides:
         check_key(key, f"{source}: set")
     if days is not None:
@@ -424,14 +422,7 @@ def parse_experiment(
             "days and set.horizon.days both give the horizon; keep one",
         )
         overrides["horizon.days"] = days
-    names = raw.get("scenarios", ["separate"])
-    if isinstance(names, str):
-        names = [names]
-    _need(
-        isinstance(names, list) and names and all(isinstance(n, str) for n in names),
-        source,
-        "scenarios: a list of preset names or .toml paths",
-    )
+    names = entries.scenarios
     scenarios = []
     for name in names:
         target = name
@@ -446,12 +437,10 @@ def parse_experiment(
             ) from None
     labels = [sc.name for sc in scenarios]
     _need(len(set(labels)) == len(labels), source, f"scenarios: two base scenarios share the name {labels}")
-    factors_raw = raw.get("factors", {})
-    _need(isinstance(factors_raw, dict), source, "factors: a table of dotted.key = { levels | range }")
-    factors_raw = _flatten(factors_raw, _is_factor)
+    factors_raw = _flatten(entries.factors, _is_factor)
     factors = [_factor(key, spec, design, source) for key, spec in factors_raw.items()]
     _need(bool(factors) or design == "factorial", source, f"factors: the {design} design needs factors")
-    sampler = Design(design, samples or 0, seed or 0, num_levels or 4, bool(raw.get("calc_second_order")))
+    sampler = Design(design, samples, seed, num_levels, entries.calc_second_order)
     n_points = sampler.count(factors)
     _need(
         n_points <= MAX_POINTS,
@@ -459,7 +448,7 @@ def parse_experiment(
         f"{'factors' if design == 'factorial' else 'samples'}: the {design} design has {n_points:,} "
         f"design points; at most {MAX_POINTS:,} are allowed",
     )
-    n_runs = n_points * (replications or 1) * len(scenarios)
+    n_runs = n_points * replications * len(scenarios)
     _need(
         n_runs <= MAX_RUNS,
         source,
@@ -471,30 +460,26 @@ def parse_experiment(
             factors[i] = _check_values(factors[i], sc, source)
     from orgsim.model.metrics import flat_columns
 
-    metrics = raw.get("metrics", [])
-    _need(isinstance(metrics, list), source, "metrics: a list of measure names")
-    for metric in metrics:
+    for metric in entries.metrics:
         _need(
             metric in flat_columns(),
             source,
-            f"metrics: unknown measure {metric!r}{_suggest(str(metric), flat_columns())}",
+            f"metrics: unknown measure {metric!r}{suggest(metric, flat_columns())}",
         )
-    for text in ("name", "description"):
-        _need(isinstance(raw.get(text, ""), str), source, f"{text}: a string")
     return Experiment(
-        name=str(raw.get("name", Path(source).stem)),
-        description=str(raw.get("description", "")),
+        name=entries.name if entries.name is not None else Path(source).stem,
+        description=entries.description,
         scenarios=scenarios,
         factors=factors,
         design=design,
-        samples=samples or 0,
-        replications=replications or 1,
+        samples=samples,
+        replications=replications,
         days=days,
-        seed=seed or 0,
-        series=bool(raw.get("series", False)),
-        metrics=list(metrics),
-        calc_second_order=bool(raw.get("calc_second_order", False)),
-        num_levels=num_levels or 4,
+        seed=seed,
+        series=entries.series,
+        metrics=list(entries.metrics),
+        calc_second_order=entries.calc_second_order,
+        num_levels=num_levels,
         source=source,
         overrides=dict(overrides),
     )

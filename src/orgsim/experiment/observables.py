@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim.errors import InputError
+from orgsim.errors import InputError, suggest
 from orgsim.experiment.stats import mean_ci
 from orgsim.measures import MEASURES as RUN_MEASURES
 from orgsim.model.calendar import YEAR_DAYS
@@ -271,8 +271,5 @@ def get_observable(name: str, source: str) -> Observable:
     """The measure called ``name``, or an InputError naming ``source`` and the nearest names."""
     if name in OBSERVABLES:
         return OBSERVABLES[name]
-    import difflib
-
-    close = difflib.get_close_matches(name, list(OBSERVABLES), n=1, cutoff=0.5)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
+    hint = suggest(name, OBSERVABLES)
     raise InputError(f"{source}: unknown measure '{name}'{hint} (`orgsim calibrate --measures` lists them)")

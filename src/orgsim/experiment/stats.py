@@ -15,36 +15,23 @@ import numpy as np
 
 CI_METHOD = (
     "95% Student-t confidence interval of the mean over replications, cut to the values the measure "
-    "can take (shares 0-100%, counts, hours and money other than contribution >= 0)"
+    "can take (shares 0-100%, counts, hours and money other than contribution and customer value >= 0)"
 )
 CI_SHORT = "CI: 95% Student-t over replications, cut to the values the measure can take"  # under tables
 
-# possible values by unit (the units of orgsim.measures); currency is >= 0 except SIGNED
-UNIT_BOUNDS: dict[str, tuple[float, float]] = {
-    "share": (0.0, 1.0),
-    "0-1": (0.0, 1.0),
-    "0-100": (0.0, 100.0),
-    "deals": (0.0, math.inf),
-    "leads": (0.0, math.inf),
-    "hours": (0.0, math.inf),
-    "currency": (0.0, math.inf),
-    "rate": (0.0, math.inf),
-    "months": (0.0, math.inf),
-}
-SIGNED = frozenset({"profit", "contribution", "customer_value"})  # revenue minus cost: either sign
 COUNT_PREFIXES = ("leaked.", "ledger.", "funnel.", "leaked_revenue.", "friction_by_source.")
 
 
 def bounds(measure: str) -> tuple[float, float]:
-    """The values ``measure`` can take, ``(low, high)``; ``(-inf, inf)`` when unknown or signed."""
-    if measure in SIGNED:
-        return (-math.inf, math.inf)
+    """The values ``measure`` can take, ``(low, high)``, from the measure schema (unknown: any)."""
     from orgsim import measures
 
-    unit = measures.unit(measure)
-    if not unit and measure.startswith(COUNT_PREFIXES):
+    known = measures.MEASURES.get(measure) or measures.SERIES_MEASURES.get(measure)
+    if known is not None:
+        return known.bounds
+    if measure.startswith(COUNT_PREFIXES):
         return (0.0, math.inf)  # per-cause and per-stage counts, amounts and friction points
-    return UNIT_BOUNDS.get(unit, (-math.inf, math.inf))
+    return (-math.inf, math.inf)
 
 
 def cut(low: float, high: float, measure: str) -> tuple[float, float]:

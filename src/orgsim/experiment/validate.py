@@ -16,24 +16,33 @@ Measures that need the per-lead table come from it (``simulate(..., leads=True)`
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 
-from orgsim.errors import InputError
+from orgsim.errors import InputError, validation_error
 from orgsim.experiment.compare import run_scenarios
 from orgsim.experiment.observables import OBSERVABLES, Estimate, Observable, get_observable
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import mean_ci
 from orgsim.model.metrics import RunResult
 from orgsim.model.simulate import as_scenario
-from orgsim.params import STRUCTURES
-from orgsim.scenario import Scenario
+from orgsim.params import STRUCTURES, StructureName
+from orgsim.scenario import Scenario, read_toml
 
 KINDS = ("level", "ratio", "band")
 DEFAULT_STRUCTURES = ("separate", "merged", "aligned")
@@ -138,6 +147,56 @@ class FactCheck:
     ci_width: float | None = None  # the widest CI that earns a verdict (ratios: a factor)
 
 
+Number = StrictInt | StrictFloat
+
+
+class FactEntry(BaseModel):
+    """One ``[[fact]]`` of the facts file as written: the figure, its source and how it is checked."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: StrictStr
+    measure: StrictStr  # an observable (`orgsim calibrate --measures`)
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    low: Number = Field(allow_inf_nan=False)
+    high: Number | None = Field(default=None, allow_inf_nan=False)  # none: no upper bound
+    published: StrictStr = ""
+    source: StrictStr = ""
+    tolerance: StrictStr = ""
+    structures: list[StructureName] | None = None
+    relative_to: StructureName | None = None
+    contrast: dict[str, Any] = {}
+    baseline: dict[str, Any] = {}
+    calibrated: StrictBool = False
+    ci_width: Number | None = Field(default=None, gt=0)
+    dropped: StrictStr | None = None  # why it is kept for the record but not checked
+    optional: StrictBool = False  # a measure this build may not have
+
+
+class FactsFile(BaseModel):
+    """The facts file: a list of ``[[fact]]`` tables."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fact: list[dict[str, Any]] = []
+
+
+def _fact_entries(path: Path) -> list[tuple[str, FactEntry]]:
+    """Each fact of the file with the place errors name (``<file>: fact 3 (its name)``)."""
+    try:
+        raw = FactsFile.model_validate(read_toml(path))
+    except ValidationError as exc:
+        raise validation_error(exc, str(path), FactsFile) from None
+    out = []
+    for i, item in enumerate(raw.fact):
+        where = f"{path}: fact {i + 1} ({item.get('name', '?')})"
+        try:
+            out.append((where, FactEntry.model_validate(item)))
+        except ValidationError as exc:
+            raise validation_error(exc, where, FactEntry) from None
+    return out
+
+
 def facts_path() -> Path:
     """The packaged facts file."""
     return Path(str(resources.files("orgsim.data").joinpath("facts.toml")))
@@ -146,46 +205,36 @@ def facts_path() -> Path:
 def load_facts(path: str | Path | None = None) -> list[Fact]:
     """Read and check the facts file (the packaged one by default)."""
     path = Path(path) if path is not None else facts_path()
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
     facts = []
-    for i, item in enumerate(raw.get("fact", [])):
-        where = f"{path}: fact {i + 1} ({item.get('name', '?')})"
-        kind = item.get("kind")
-        if kind not in KINDS:
-            raise InputError(f"{where}: kind: {kind!r} is not allowed; use one of {', '.join(KINDS)}")
-        if item.get("dropped"):
+    for where, item in _fact_entries(path):
+        if item.dropped:
             continue  # kept in the file for the record, not checked (see `dropped_facts`)
         measure = _measure(item, where)
-        low, high = float(item["low"]), item.get("high")
-        if high is None and item.get("ci_width") is None:
+        low, high = float(item.low), None if item.high is None else float(item.high)
+        if high is None and item.ci_width is None:
             raise InputError(f"{where}: a fact without high needs ci_width (the widest CI for a verdict)")
-        if high is not None and float(high) < low:
+        if high is not None and high < low:
             raise InputError(f"{where}: range [{low:g}, {high:g}] is inverted")
-        structures = item.get("structures")
-        for s in structures or []:
-            if s not in STRUCTURES:
-                raise InputError(f"{where}: structures: {s!r} is not a structure")
-        if kind == "band" and not (item.get("relative_to") or item.get("contrast")):
+        if item.kind == "band" and not (item.relative_to or item.contrast):
             raise InputError(
                 f"{where}: a band needs relative_to (a structure) or contrast/baseline overrides"
             )
         facts.append(
             Fact(
-                name=item["name"],
+                name=item.name,
                 measure=measure,
                 low=low,
-                high=None if high is None else float(high),
-                kind=kind,
-                source=item.get("source", ""),
-                published=item.get("published", ""),
-                tolerance=item.get("tolerance", ""),
-                structures=tuple(structures) if structures else None,
-                relative_to=item.get("relative_to"),
-                contrast=dict(item.get("contrast", {})),
-                baseline=dict(item.get("baseline", {})),
-                calibrated=bool(item.get("calibrated", False)),
-                ci_width=None if item.get("ci_width") is None else float(item["ci_width"]),
+                high=high,
+                kind=item.kind,
+                source=item.source,
+                published=item.published,
+                tolerance=item.tolerance,
+                structures=tuple(item.structures) if item.structures else None,
+                relative_to=item.relative_to,
+                contrast=dict(item.contrast),
+                baseline=dict(item.baseline),
+                calibrated=item.calibrated,
+                ci_width=None if item.ci_width is None else float(item.ci_width),
             )
         )
     return facts
@@ -194,16 +243,13 @@ def load_facts(path: str | Path | None = None) -> list[Fact]:
 def dropped_facts(path: str | Path | None = None) -> list[tuple[str, str]]:
     """(name, reason) of the facts the file keeps but does not check."""
     path = Path(path) if path is not None else facts_path()
-    with path.open("rb") as fh:
-        raw = tomllib.load(fh)
-    facts = raw.get("fact", [])
-    return [(item.get("name", "?"), str(item["dropped"])) for item in facts if item.get("dropped")]
+    return [(item.name, item.dropped) for _, item in _fact_entries(path) if item.dropped]
 
 
-def _measure(item: dict[str, Any], where: str) -> Observable:
+def _measure(item: FactEntry, where: str) -> Observable:
     """The fact's measure; an ``optional`` one missing from this build reads as not measured."""
-    name = item.get("measure", "")
-    if not item.get("optional") or name in OBSERVABLES:
+    name = item.measure
+    if not item.optional or name in OBSERVABLES:
         return get_observable(name, where)
 
     def missing(result: RunResult) -> float:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from orgsim.measures import MEASURES, Measure
+from orgsim.measures import METRIC_MEASURES, Measure
 from orgsim.model.calendar import YEAR_DAYS
 from orgsim.model.lifecycle import FUNNEL_STAGES, LeadSource, LeadState, LeakCause
 
@@ -21,48 +21,9 @@ if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
 
 
-# the measures this model emits, in the order of every table; labels, units and meanings are
-# described once in orgsim.measures (add a measure there first, then list it here)
-METRICS: dict[str, Measure] = {
-    name: MEASURES[name]
-    for name in (
-        "revenue",
-        "won_deals",
-        "win_rate",
-        "pipeline_value",
-        "mqls",
-        "sqls",
-        "friction_index",
-        "leakage_rate",
-        "leaked_leads",
-        "leaked_revenue",
-        "median_response_hours",
-        "never_responded_share",
-        "black_hole_share",
-        "leaked_after_handoff",
-        "handoff_leakage_rate",
-        "sla_met_share",
-        "cost",
-        "contribution",
-        "friction_cost",
-        "friction_hours",
-        "coordination_hours",
-        "mean_trust",
-        "sales_sourced_share",
-        "bookings",
-        "arr_end",
-        "new_arr",
-        "churned_arr",
-        "net_revenue_retention",
-        "gross_revenue_retention",
-        "logo_churn",
-        "cac",
-        "cac_payback_months",
-        "sm_share",
-        "coordination_cost",
-        "customer_value",
-    )
-}
+# the measures this model emits, in the order of every table: the schema's headline metrics
+# (orgsim.measures.METRIC_MEASURES, where a measure is described once); live_metrics emits them
+METRICS: dict[str, Measure] = {m.name: m for m in METRIC_MEASURES}
 
 
 @dataclass
@@ -320,7 +281,7 @@ def live_metrics(model: OrgModel) -> dict[str, float]:
             model.customers.value_won(model.warmup_days) + pipeline_customer_value(model) - cost
         ),
     }
-    return metrics
+    return {name: metrics[name] for name in METRICS}  # the schema's order, whatever the order above
 
 
 def measure(model: OrgModel, series: bool = False, leads: bool = False) -> RunResult:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from orgsim import measures
@@ -31,7 +32,6 @@ from orgsim.experiment.compare import Comparison
 from orgsim.experiment.explain import Explanation
 from orgsim.experiment.stats import Difference
 from orgsim.presentation.page import BASE_CSS
-from orgsim.presentation.page import escape as _e
 from orgsim.presentation.style import (
     DIVERGING,
     GRID,
@@ -47,6 +47,7 @@ from orgsim.presentation.style import (
     themed,
     unit_formatter,
 )
+from orgsim.presentation.templating import render
 from orgsim.references import cite
 
 PAIRED_NOTE = (
@@ -171,18 +172,14 @@ def differences_html(comp: Comparison, baseline: str | None = None, columns: Seq
         return ""
     have = set(comp.runs().columns)
     names = [m for m in (columns or DIFFERENCE_MEASURES) if m in have]
-    head = "".join(f"<th>{_e(label)} − {_e(base)}</th>" for label in others)
-    rows = []
-    for name in names:
-        cells = "".join(
-            f"<td class='num'>{_e(difference_cell(name, comp.difference(label, name, base)))}</td>"
-            for label in others
-        )
-        rows.append(f"<tr><td>{_e(label_of(name))}</td>{cells}</tr>")
-    return (
-        f"<table><thead><tr><th>measure</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        f"<p class='note'>{_e(PAIRED_NOTE)}</p>"
-    )
+    rows = [
+        {
+            "label": label_of(name),
+            "cells": [difference_cell(name, comp.difference(label, name, base)) for label in others],
+        }
+        for name in names
+    ]
+    return render("differences.html.j2", base=base, others=others, rows=rows, note=PAIRED_NOTE)
 
 
 # -- explain: the waterfall ---------------------------------------------------------------------
@@ -348,52 +345,46 @@ def write_claims_page(results: Sequence[ClaimResult], out_dir: str | Path, reps:
         c = r.claim
         cls = _VERDICT_CLASS.get(r.verdict, "inexpressible")
         where = " ".join(x for x in (r.assumed_text(), r.where() if r.main else c.missing) if x)
-        rows.append(
-            f"<tr><td>{_e(c.claim)}</td><td>{_e(cite(c.source))}</td><td>{_e(label_of(c.measure))}</td>"
-            f"<td class='num'>{'+' if c.direction > 0 else '-'}</td><td class='num'>{_e(effect_text(r))}</td>"
-            f"<td class='{cls}'>{_e(r.verdict)}</td>"
-            f"<td>{_e(where)}</td></tr>"
-        )
+        shown = {"claim": c.claim, "source": cite(c.source), "measure": label_of(c.measure)}
+        effect, judged = effect_text(r), {"cls": cls, "verdict": r.verdict}
+        sign = "+" if c.direction > 0 else "-"
+        rows.append({**shown, **judged, "sign": sign, "effect": effect, "where": where})
         if r.main is None:
             continue
         fig = claim_chart(r, reps)
         png, _ = save(fig, out / "charts" / f"claim_{c.id}")
-        encoded = base64.b64encode(png.read_bytes()).decode("ascii")
         sections.append(
-            f"<h2 id='{_e(c.id)}'>{_e(c.claim)}</h2>"
-            f"<blockquote>“{_e(c.quote)}” — {_e(cite(c.source))}</blockquote>"
-            f"<p>Change <b>{_e(c.change)}</b> in <b>{_e(c.scenario)}</b>; measure {_e(label_of(c.measure))}; "
-            f"the claim says it goes {'up' if c.direction > 0 else 'down'}. Effect {_e(effect_text(r))}: "
-            f"<span class='{cls}'>{_e(r.verdict)}</span>"
-            + (f" ({_e(r.assumed_text())})" if r.assumed_text() else "")
-            + f". {_e(r.where())}.</p>"
-            f"<figure><img src='data:image/png;base64,{encoded}' alt='{_e(c.claim)}'></figure>"
+            {
+                **shown,
+                "id": c.id,
+                "quote": c.quote,
+                "change": c.change,
+                "scenario": c.scenario,
+                "way": "up" if c.direction > 0 else "down",
+                **judged,
+                "effect": effect,
+                "assumed": r.assumed_text(),
+                "where": r.where(),
+                "image": base64.b64encode(png.read_bytes()).decode("ascii"),
+            }
         )
-    missing = [r for r in results if r.main is None]
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    page = (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>orgsim: the articles' claims tested</title><style>{CSS}</style></head><body>"
-        "<h1>The articles' claims, tested</h1>"
-        f"<p class='meta'>orgsim claims · {reps} seeds per side · seed {seed} · {when}</p>"
-        "<p class='question'>Which of the seed articles' claims does the model support, which does it "
-        "contradict, and where does the answer flip?</p>"
-        f"<p class='note'>Verdict rule: {_e(VERDICT_RULE)}; {_e(ASSUMED_RULE)}. {_e(PAIRED_NOTE)}</p>"
-        "<table><thead><tr><th>claim</th><th>source</th><th>measure</th><th>claimed</th>"
-        "<th>effect [95% CI]</th><th>verdict</th><th>where it holds or flips</th></tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-        + "".join(sections)
-        + (
-            "<h2>Claims the model cannot express</h2><ul>"
-            + "".join(
-                f"<li><b>{_e(r.claim.claim)}</b> ({_e(cite(r.claim.source))}): {_e(r.claim.missing)}</li>"
-                for r in missing
-            )  # fmt: skip
-            + "</ul>"
-            if missing
-            else ""
-        )
-        + "</body></html>"
+    missing = [
+        {"claim": r.claim.claim, "source": cite(r.claim.source), "missing": r.claim.missing}
+        for r in results
+        if r.main is None
+    ]
+    page = render(
+        "claims.html.j2",
+        css=Markup(CSS),
+        reps=reps,
+        seed=seed,
+        when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        verdict_rule=VERDICT_RULE,
+        assumed_rule=ASSUMED_RULE,
+        paired_note=PAIRED_NOTE,
+        rows=rows,
+        sections=sections,
+        missing=missing,
     )
     path = out / "claims.html"
     tmp = path.with_suffix(".html.tmp")
