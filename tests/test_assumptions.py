@@ -215,7 +215,7 @@ def test_the_shared_goal_constants_are_assumed_parameters_that_carry_the_inequit
             sc = load_scenario(
                 "separate", {**TINY, "friction.goal_blame_relief": relief, "policy.shared_goal": goal}
             )
-            heat[relief, goal] = OrgModel(sc, seed=0).heat
+            heat[relief, goal] = OrgModel(sc, seed=0).org.heat
     assert heat[0.0, 0.0] == pytest.approx(heat[0.0, 1.0])
     assert heat[0.5, 1.0] == pytest.approx(0.5 * heat[0.5, 0.0])
     # the claim that rests on them names them, and they are assumptions
