@@ -15,7 +15,8 @@ from unittest import mock
 from orgsim import Comparison, compare
 from orgsim.experiment import sweep as sweep_module
 
-TINY = {"market.prospects": 1500}
+# a short warm-up: these tests check charts and reports drawn from real runs, not a going concern
+TINY = {"market.prospects": 1500, "horizon.warmup_days": 20}
 DAYS = 40
 
 
