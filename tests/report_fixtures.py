@@ -15,7 +15,8 @@ from unittest import mock
 from orgsim import Comparison, compare
 from orgsim.experiment import sweep as sweep_module
 
-TINY = {"market.prospects": 1500}
+# a short warm-up: these tests check charts and reports drawn from real runs, not a going concern
+TINY = {"market.prospects": 1500, "horizon.warmup_days": 20}
 DAYS = 40
 
 
@@ -55,12 +56,14 @@ def make_sweep_dir(
     fail_one: bool = False,
     days: int = DAYS,
     structure_factor: bool = True,
+    held: dict[str, Any] | None = None,
 ) -> Path:
     """Run a real sweep into ``path``: ``factors`` maps dotted keys to levels or ``(lo, hi)`` ranges.
 
     With several ``structures`` they are a ``structure`` factor (``structure_factor``) or the
     base scenarios; ``n`` is the sample size of lhs/sobol/morris designs. ``fail_one`` makes
-    the model raise in the last run, which the sweep records as a failed run.
+    the model raise in the last run, which the sweep records as a failed run. ``held`` replaces
+    the parameters held fixed (default :data:`TINY`).
     """
     spec: dict[str, Any] = {}
     if len(structures) > 1 and structure_factor:
@@ -76,7 +79,7 @@ def make_sweep_dir(
         "days": days,
         "seed": seed,
         "series": series,
-        "set": dict(TINY),
+        "set": dict(TINY if held is None else held),
         "factors": spec,
     }
     if design != "factorial":

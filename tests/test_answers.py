@@ -30,8 +30,11 @@ from orgsim.experiment.explain import differing_keys, explain, explain_measures,
 from orgsim.experiment.stats import Difference, paired_difference
 from orgsim.references import references
 
-TINY = {"market.prospects": 800, "horizon.days": 30, "sales.headcount": 3, "marketing.headcount": 2}
-TINY_ARGS = ["--days", "30", "--set", "market.prospects=800", "--set", "sales.headcount=3"]
+# a short warm-up: the properties below (efficiency, exact zeros, pairing, verdicts) hold for any run
+TINY = {"market.prospects": 800, "horizon.days": 30, "horizon.warmup_days": 20, "sales.headcount": 3,
+        "marketing.headcount": 2}  # fmt: skip
+TINY_ARGS = ["--days", "30", "--set", "market.prospects=800", "--set", "sales.headcount=3",
+             "--set", "horizon.warmup_days=20"]  # fmt: skip
 CHANGES = {"policy.handoff_delay_hours": 1.0, "policy.follow_up_duty": 0.9, "sla.enabled": True}
 
 
@@ -50,7 +53,7 @@ def pair():
 def exact(pair):
     a, b = pair
     # "noise" switches a parameter A and B share: it must get exactly zero
-    return explain(a, b, "sqls", reps=4, groups={"noise": ["market.deal_size"]}, method="exact", workers=2)
+    return explain(a, b, "sqls", reps=4, groups={"noise": ["market.deal_size"]}, method="exact", workers=1)
 
 
 # -- explain -------------------------------------------------------------------------------------
@@ -75,7 +78,7 @@ def test_a_parameter_that_does_not_differ_gets_exactly_zero(exact):
 
 def test_the_ends_are_the_runs_compare_makes_with_the_same_seeds(pair, exact):
     a, b = pair
-    comp = compare([a, b], reps=4, workers=2)
+    comp = compare([a, b], reps=4, workers=1)
     assert exact.a_value == pytest.approx(float(np.mean(comp.values(a.name, "sqls"))))
     d = comp.difference(b.name, "sqls", a.name)
     assert (exact.total.mean, exact.total.ci_low, exact.total.ci_high) == pytest.approx(
@@ -85,7 +88,7 @@ def test_the_ends_are_the_runs_compare_makes_with_the_same_seeds(pair, exact):
 
 def test_sampled_orders_keep_efficiency_and_say_so(pair):
     a, b = pair
-    sampled = explain(a, b, "sqls", reps=3, method="permutation", permutations=2, workers=2)
+    sampled = explain(a, b, "sqls", reps=3, method="permutation", permutations=2, workers=1)
     assert sampled.method == "permutation" and sampled.permutations == 2
     assert sum(p.value for p in sampled.parts) == pytest.approx(sampled.total.mean, rel=1e-9, abs=1e-9)
 
@@ -93,7 +96,7 @@ def test_sampled_orders_keep_efficiency_and_say_so(pair):
 def test_several_measures_come_from_the_same_runs(pair, exact):
     a, b = pair
     both = explain_measures(a, b, ["sqls", "mqls"], reps=4, groups={"noise": ["market.deal_size"]},
-                            method="exact", workers=2)  # fmt: skip
+                            method="exact", workers=1)  # fmt: skip
     assert [e.measure for e in both] == ["sqls", "mqls"] and both[0].runs == exact.runs
     assert [p.value for p in both[0].parts] == pytest.approx([p.value for p in exact.parts])
     assert sum(p.value for p in both[1].parts) == pytest.approx(both[1].total.mean)
@@ -111,7 +114,7 @@ def test_explain_refuses_identical_scenarios_and_bad_groups(pair):
 
 def test_explain_json_contract_and_chart(tmp_path):
     result = invoke(
-        "explain", "separate", "aligned", "--measure", "mqls", "--reps", "2", "--workers", "2",
+        "explain", "separate", "aligned", "--measure", "mqls", "--reps", "2", "--workers", "1",
         "--group", "the SLA=sla.*,sales.prioritisation", "--group", "policy=policy.*",
         "--out", str(tmp_path), "--json", *TINY_ARGS,
     )  # fmt: skip
@@ -125,7 +128,7 @@ def test_explain_json_contract_and_chart(tmp_path):
 
 def test_explain_table_reads_at_100_columns():
     result = invoke(
-        "explain", "separate", "merged", "--measure", "mqls", "--reps", "2", "--workers", "2",
+        "explain", "separate", "merged", "--measure", "mqls", "--reps", "2", "--workers", "1",
         "--group", "everything=policy.*", *TINY_ARGS,
     )  # fmt: skip
     assert result.exit_code == 0
@@ -136,7 +139,7 @@ def test_explain_table_reads_at_100_columns():
 # -- compare --baseline -------------------------------------------------------------------------
 def test_compare_json_carries_paired_differences_for_non_baselines():
     result = invoke("compare", "separate", "merged", "aligned", "--baseline", "merged", "--reps", "3",
-                    "--workers", "2", "--json", *TINY_ARGS)  # fmt: skip
+                    "--workers", "1", "--json", *TINY_ARGS)  # fmt: skip
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["baseline"] == "merged"
@@ -149,7 +152,7 @@ def test_compare_json_carries_paired_differences_for_non_baselines():
 
 
 def test_compare_prints_the_paired_table_and_verdicts():
-    result = invoke("compare", "separate", "aligned", "--reps", "3", "--workers", "2", *TINY_ARGS)
+    result = invoke("compare", "separate", "aligned", "--reps", "3", "--workers", "1", *TINY_ARGS)
     assert result.exit_code == 0
     assert "paired difference to separate" in result.output
     assert "aligned earns" in result.output and (
@@ -172,7 +175,7 @@ def test_a_zero_difference_reads_the_same_not_zero_less():
 
 
 def test_comparison_differences_match_paired_difference_of_the_runs():
-    comp = compare(["separate", "aligned"], reps=3, overrides=TINY, workers=2)
+    comp = compare(["separate", "aligned"], reps=3, overrides=TINY, workers=1)
     table = comp.differences(columns=["mqls"])
     runs = comp.runs()
     a = runs[runs["scenario"] == "separate"].sort_values("replicate")["mqls"]
@@ -226,7 +229,7 @@ def test_the_registry_holds_the_issue_claims_and_names_missing_mechanisms():
 
 def test_claim_verdicts_and_flips_follow_the_cis():
     chosen = select(load_claims(), ["joint_planning_calms_budget_fights", "one_position_too_much"])
-    results = check_claims(chosen, reps=3, overrides=TINY, workers=2)
+    results = check_claims(chosen, reps=3, overrides=TINY, workers=1)
     real, missing = results
     assert missing.verdict == NOT_EXPRESSIBLE and missing.main is None
     assert real.main is real.contexts[0] and real.main.label.startswith("separate")
@@ -253,7 +256,7 @@ def test_claim_verdicts_and_flips_follow_the_cis():
 
 def test_claims_cli_json_and_page(tmp_path):
     result = invoke("claims", "--only", "comp_inequity_causes_friction", "--only", "joint_training",
-                    "--no-flips", "--reps", "2", "--workers", "2", "--out", str(tmp_path), "--json",
+                    "--no-flips", "--reps", "2", "--workers", "1", "--out", str(tmp_path), "--json",
                     *TINY_ARGS)  # fmt: skip
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -296,17 +299,17 @@ def test_bad_input_exits_2_with_one_line(capsys, args, expected):
 def test_the_report_table_of_paired_differences_comes_from_real_runs():
     from orgsim.presentation.answers import differences_html
 
-    comp = compare(["separate", "merged", "aligned"], reps=3, overrides=TINY, workers=2)
+    comp = compare(["separate", "merged", "aligned"], reps=3, overrides=TINY, workers=1)
     page = differences_html(comp, baseline="merged")
     assert "separate − merged" in page and "aligned − merged" in page and "merged − merged" not in page
     cell = f"{comp.difference('aligned', 'friction_index', 'merged').mean:+.1f}"
     assert cell in page and "Paired by seed" in page
-    assert differences_html(compare(["separate"], reps=2, overrides=TINY, workers=2)) == ""
+    assert differences_html(compare(["separate"], reps=2, overrides=TINY, workers=1)) == ""
 
 
 def test_compare_reports_carry_the_paired_differences():
     from orgsim.presentation.report.data import from_comparison
 
-    comp = compare(["separate", "aligned"], reps=2, overrides=TINY, workers=2)
+    comp = compare(["separate", "aligned"], reps=2, overrides=TINY, workers=1)
     data = from_comparison(comp, baseline="aligned")
     assert data.baseline == "aligned" and "separate − aligned" in data.differences

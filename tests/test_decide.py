@@ -20,6 +20,7 @@ structures = ["separate", "aligned"]
 days = 5
 seed = 3
 [set]
+"horizon.warmup_days" = 10  # regret, p_best and boxes are about the decision, not a going concern
 "market.prospects" = 2000
 "sales.headcount" = 3
 "marketing.headcount" = 2

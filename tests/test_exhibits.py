@@ -21,6 +21,7 @@ seed = 3
 days = 20
 [set]
 "market.prospects" = 600
+"horizon.warmup_days" = 20
 [factors]
 structure = { levels = ["separate", "aligned"] }
 "sla.response_hours" = { levels = [2, 48] }

@@ -29,6 +29,7 @@ def interrupt(args: list[str], after: float, cwd: str | None = None) -> tuple[in
     return proc.returncode, err
 
 
+@pytest.mark.slow  # a fault test: seconds of runs on every worker before the signal
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_ctrl_c_during_compare_is_one_line_and_130(workers):
     code, err = interrupt(
@@ -40,6 +41,7 @@ def test_ctrl_c_during_compare_is_one_line_and_130(workers):
     assert err == "orgsim: interrupted\n"
 
 
+@pytest.mark.slow  # a fault test: seconds of runs on two workers before the signal
 def test_ctrl_c_during_a_sweep_is_an_interruption_not_a_failure(tmp_path):
     code, err = interrupt(
         ["sweep", "experiments/sla_response.toml", "--out", str(tmp_path / "sw"), "--workers", "2",

@@ -30,6 +30,7 @@ KILLABLE = (
     TINY.replace("replications = 3", "replications = 16")
     .replace("days = 15", "days = 100")
     .replace('"market.prospects" = 600', '"market.prospects" = 2000')
+    .replace('"horizon.warmup_days" = 20\n', "")  # the full warm-up: long runs for a kill to land in
 )
 
 
@@ -120,7 +121,8 @@ def test_the_manifest_records_experiment_versions_and_times(tiny_sweep):
     assert manifest.status == "complete" and manifest.started <= manifest.finished
     # the horizon is part of the recorded scenario, not only of the call; [set] is held fixed
     assert manifest.scenarios[0].parameters["horizon.days"] == 15
-    assert manifest.overrides == {"market.prospects": 600, "sales.headcount": 3, "horizon.days": 15}
+    held = {"market.prospects": 600, "sales.headcount": 3, "horizon.warmup_days": 20, "horizon.days": 15}
+    assert manifest.overrides == held
     raw = json.loads((out / "manifest.json").read_text())  # the JSON layout readers relied on
     assert raw["experiment"]["factors"]["sla.response_hours"] == {"levels": [2, 48]}
 

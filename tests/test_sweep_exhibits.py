@@ -267,6 +267,7 @@ def test_a_sampled_sweep_says_where_each_design_leads_not_one_setting_per_level(
         n=10,
         structure_factor=False,
         days=30,
+        held={"market.prospects": 1500},  # the default warm-up: a challenger leads somewhere
     )
     data = report.from_sweep(path)
     assert data.crossed and data.settings == list(factors)

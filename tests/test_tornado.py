@@ -16,8 +16,11 @@ from orgsim.experiment.tornado import KEY_PARAMETERS, Tornado, plan_bounds, read
 from orgsim.params import PARAMETERS, PRESETS
 from orgsim.presentation.style import factor_name
 
-TINY = {"market.prospects": 800, "horizon.days": 30, "sales.headcount": 3, "marketing.headcount": 2}
-TINY_ARGS = ["--days", "30", "--set", "market.prospects=800", "--set", "marketing.headcount=2"]
+# a short warm-up: swings, seeds and bounds are checked against the runs themselves
+TINY = {"market.prospects": 800, "horizon.days": 30, "horizon.warmup_days": 20, "sales.headcount": 3,
+        "marketing.headcount": 2}  # fmt: skip
+TINY_ARGS = ["--days", "30", "--set", "market.prospects=800", "--set", "marketing.headcount=2",
+             "--set", "horizon.warmup_days=20"]  # fmt: skip
 PARAMS = ["market.demand", "sales.headcount=2:6"]
 
 

@@ -119,7 +119,7 @@ def test_flips_name_the_settings_the_leader_loses(runs):
 
 def test_manifest_round_trips_and_records_what_was_held_fixed(sweep_dir):
     m = load_manifest(sweep_dir)
-    assert m.overrides == {"market.prospects": 1500, "horizon.days": 40}
+    assert m.overrides == {"market.prospects": 1500, "horizon.warmup_days": 20, "horizon.days": 40}
     assert [f.key for f in m.factors] == ["structure", "sales.headcount"]
     assert m.structures == ["merged", "aligned"] and m.seeding == "common-random-numbers"
     assert m.stored_runs == {"ok": 12} and m.status == "complete" and len(m.sessions) == 1

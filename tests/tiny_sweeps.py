@@ -1,8 +1,9 @@
 """The small experiments the sweep tests share, and copies of their swept folders.
 
-``conftest.py`` sweeps each once per test session (the ``tiny_sweep``, ``tiny_series_sweep`` and
-``sobol_sweep`` fixtures); tests read those folders, or sweep into a copy (:func:`copy_sweep`)
-when they change one.
+Warm-ups are short (20 days): the sweep tests check the machinery (tables, manifests, resume,
+analysis), not a going concern. ``conftest.py`` sweeps each once per test session (the
+``tiny_sweep``, ``tiny_series_sweep`` and ``sobol_sweep`` fixtures); tests read those folders,
+or sweep into a copy (:func:`copy_sweep`) when they change one.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ days = 15
 [set]
 "market.prospects" = 600
 "sales.headcount" = 3
+"horizon.warmup_days" = 20
 [factors]
 structure = { levels = ["separate", "merged", "aligned"] }
 "sla.response_hours" = { levels = [2, 48] }
@@ -35,6 +37,7 @@ seed = 2
 [set]
 "market.prospects" = 500
 "sales.headcount" = 2
+"horizon.warmup_days" = 20
 [factors]
 "marketing.budget" = { range = [0, 2000000] }
 "sla.response_hours" = { range = [1, 96] }

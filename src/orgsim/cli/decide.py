@@ -148,7 +148,8 @@ def decide(
         return
     _print(result)
     where = f" in {out_dir} (orgsim report {out_dir})" if out_dir else ""
-    click.echo(f"{result['worlds']} worlds x {result['reps']} reps{where}, {elapsed:,.1f} s", err=True)
+    # the output folder on stdout (for a script); without --out only the timing, on stderr
+    click.echo(f"{result['worlds']} worlds x {result['reps']} reps{where}, {elapsed:,.1f} s", err=not out_dir)
 
 
 def _print(result: dict) -> None:

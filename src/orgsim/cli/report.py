@@ -15,8 +15,8 @@ from orgsim.cli import (
     _progress,
     err,
     json_option,
+    out,
     out_dir_option,
-    quiet_option,
     safe,
 )
 from orgsim.cli.money import currency_option
@@ -25,7 +25,7 @@ from orgsim.cli.money import currency_option
 @click.command()
 @click.argument("sweep_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @out_dir_option("Write report.html and charts/ here (default: DIR itself).", path_type=Path)
-@quiet_option
+@click.option("--quiet", is_flag=True, help="No progress bar and no notes; only the report's path.")
 @json_option
 @currency_option
 def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) -> None:
@@ -52,7 +52,7 @@ def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) ->
             charts = sorted(str(p) for p in (target / "charts").glob("decision_*.png"))
             _emit_json({"report": str(page), "design": "decide", "charts": charts})
         else:
-            err.print(f"decision page written to {safe(page)}")
+            out.print(f"decision page written to {safe(page)}", highlight=False)  # stdout: for a script
         return
     if out_dir is not None:
         check_report_dir(target, "--out")  # before reading the sweep
@@ -87,6 +87,7 @@ def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) ->
             }
         )
         return
-    err.print(f"report written to {safe(path)}")
-    for note in data.notes:
-        err.print(f"note: {safe(note)}")
+    out.print(f"report written to {safe(path)}", highlight=False)  # stdout: for a script
+    if not quiet:
+        for note in data.notes:
+            err.print(f"note: {safe(note)}")

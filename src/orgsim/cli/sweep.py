@@ -144,10 +144,10 @@ def sweep(
     elapsed = time.monotonic() - start
     if as_json:
         _emit_json({"out": str(path), "runs": n, "stored_runs": stored, "elapsed_s": round(elapsed, 2)})
-    elif not quiet:
+    else:  # the output folder on stdout (for a script), even with --quiet
         failed = n - stored.get("ok", 0)
         tail = f", {failed} failed (see the error column)" if failed else ""
-        click.echo(f"{_plural(n, 'run')} in {path} ({elapsed:,.1f} s{tail})", err=True)
+        click.echo(f"{_plural(n, 'run')} in {plain(path)} ({elapsed:,.1f} s{tail})")
 
 
 @click.command()
@@ -167,6 +167,7 @@ def sweep(
     help="Sobol/Morris: also print the per-design-point table (always printed for other designs).",
 )
 @click.option("--force", is_flag=True, help="Replace an existing --csv FILE (and its _sensitivity.csv).")
+@click.option("--quiet", is_flag=True, help="Only the tables and the files written: no hints or notes.")
 @json_option
 def analyze(
     directory: str,
@@ -174,6 +175,7 @@ def analyze(
     csv_path: str | None,
     show_points: bool,
     force: bool,
+    quiet: bool,
     as_json: bool,
 ) -> None:
     """Summarise a sweep DIRECTORY: Sobol/Morris indices, ranked; means and 95% CIs per design point.
@@ -207,10 +209,12 @@ def analyze(
         _print_indices(result.sensitivity, result.design)
     if result.sensitivity is None or show_points:
         _print_points(result.points, result.design)
-    elif len(result.points):
+    elif len(result.points) and not quiet:
         out.print(f"{len(result.points)} design points: add --points (or --csv FILE) for the per-point table")
-    if result.failed:
+    if result.failed:  # even with --quiet: a failure is not a hint
         out.print(f"{_plural(result.failed, 'run')} failed; see the error column of the runs table")
+    if quiet:
+        return
     for note in result.notes:
         out.print(safe(note))
 

@@ -166,7 +166,10 @@ def validate_command(
         claim_report_dir(out_dir)  # marked as orgsim's: a report may join it later
         png, _ = validation_chart(checks, Path(out_dir) / "validation")
         write_atomic(Path(out_dir) / "validation.json", json.dumps(rows, indent=2).encode())
-        err.print(f"wrote {png}, its .svg and validation.json in {out_dir}", markup=False)
+        # the written paths on stdout for a script; with --json stdout is the list of checks alone
+        (err if as_json else out).print(
+            f"wrote {png}, its .svg and validation.json in {out_dir}", markup=False, highlight=False
+        )
     if as_json:
         _emit_json(rows)
         return

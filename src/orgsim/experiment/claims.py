@@ -453,7 +453,7 @@ def check_claims(
     contexts: dict[str, list[Context]] = {}
     for pair in pairs:
         a, b = values(pair, pair.a), values(pair, pair.b)
-        effect = paired_difference(a, b)
+        effect = paired_difference(a, b, measure=pair.claim.measure)
         ctx = Context(
             pair.label,
             pair.kind,

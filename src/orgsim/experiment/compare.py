@@ -165,7 +165,7 @@ class Comparison:
     def difference(self, label: str, measure: str, baseline: str | None = None) -> Difference:
         """Paired difference ``label - baseline`` in ``measure`` (baseline: the first scenario)."""
         base = self.labels[0] if baseline is None else baseline
-        return paired_difference(self.values(base, measure), self.values(label, measure))
+        return paired_difference(self.values(base, measure), self.values(label, measure), measure=measure)
 
     def differences(self, baseline: str | None = None, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Paired difference to ``baseline`` of every other scenario, per measure.

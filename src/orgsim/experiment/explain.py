@@ -39,7 +39,7 @@ import numpy as np
 from orgsim.errors import InputError
 from orgsim.experiment.compare import check_measure, measure_of, run_scenarios
 from orgsim.experiment.seeds import run_seed
-from orgsim.experiment.stats import Difference, mean_ci, paired_difference
+from orgsim.experiment.stats import Difference, difference_bounds, mean_ci, paired_difference
 from orgsim.model.simulate import as_scenario
 from orgsim.params import PARAMETERS
 from orgsim.scenario import Scenario
@@ -660,9 +660,9 @@ def _range_check(
         else:
             b_runs = np.array([values[j] for j in found], dtype=float)
         if len(b_runs) == 2 * reps:  # a shared assumption moved on both sides: A's runs, then B's
-            margins[label] = paired_difference(b_runs[:reps], b_runs[reps:])
+            margins[label] = paired_difference(b_runs[:reps], b_runs[reps:], measure=expl.measure)
             continue
-        margins[label] = paired_difference(a_runs, b_runs)
+        margins[label] = paired_difference(a_runs, b_runs, measure=expl.measure)
     sign = expl.total.sign
     holds = sign != 0 and all(d.sign == sign for d in margins.values())
     a_values = ", ".join(_fmt(sa.get(k)) for k in keys)
@@ -710,7 +710,7 @@ def _attribute(
     b_runs = np.array([v(full, r) for r in kept])
     parts = []
     for i, player in enumerate(team):
-        mean, low, high = mean_ci(per_seed[kept, i])
+        mean, low, high = mean_ci(per_seed[kept, i], within=difference_bounds(measure))  # a part of B - A
         if np.all(per_seed[kept, i] == 0):  # switching it never changed a run: exactly zero
             mean, low, high = 0.0, 0.0, 0.0
         parts.append(Part(player.name, player.keys, player.a_value, player.b_value, mean, low, high))
@@ -724,7 +724,7 @@ def _attribute(
         b="",
         a_value=float(np.mean(a_runs)) if len(kept) else math.nan,
         b_value=float(np.mean(b_runs)) if len(kept) else math.nan,
-        total=paired_difference(a_runs, b_runs),
+        total=paired_difference(a_runs, b_runs, measure=measure),
         parts=parts,
         method="exact" if exact else "permutation",
         reps=reps,

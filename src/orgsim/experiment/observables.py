@@ -66,7 +66,8 @@ class Observable:
             return self.pooled(results)
         assert self.per_run is not None
         values = np.array([self.per_run(r) for r in results], dtype=float)
-        mean, low, high = mean_ci(values)
+        within = (-math.inf if self.lo is None else self.lo, math.inf if self.hi is None else self.hi)
+        mean, low, high = mean_ci(values, within=within)  # cut to the values the measure can take
         return Estimate(mean, low, high, int(np.isfinite(values).sum()))
 
     def reachable(self, value: float) -> bool:

@@ -40,6 +40,16 @@ def cut(low: float, high: float, measure: str) -> tuple[float, float]:
     return (low if math.isnan(low) else max(low, lo), high if math.isnan(high) else min(high, hi))
 
 
+def difference_bounds(measure: str) -> tuple[float, float]:
+    """The values a difference of two of ``measure``'s values can take: ``(low - high, high - low)``.
+
+    A share's difference lies in [-1, 1]; an unbounded measure's in (-inf, inf).
+    """
+    lo, hi = bounds(measure)
+    span = hi - lo
+    return (-span, span)
+
+
 def mean_ci(
     values: np.ndarray | list[float],
     level: float = 0.95,
@@ -97,20 +107,25 @@ class Difference:
 
 
 def paired_difference(
-    a: np.ndarray | list[float], b: np.ndarray | list[float], level: float = 0.95
+    a: np.ndarray | list[float],
+    b: np.ndarray | list[float],
+    level: float = 0.95,
+    measure: str | None = None,
 ) -> Difference:
     """Mean of the per-pair differences ``b[i] - a[i]`` and its CI (a paired t interval).
 
     ``a`` and ``b`` are the same measure from runs paired by seed (common random numbers):
     element ``i`` of each comes from the same seed. Pairing removes the shared luck, so this
-    CI is usually much narrower than comparing two separate means.
+    CI is usually much narrower than comparing two separate means. With ``measure`` the CI is
+    cut to the values a difference of it can take (:func:`difference_bounds`).
     """
     x = np.asarray(a, dtype=float)
     y = np.asarray(b, dtype=float)
     if x.shape != y.shape:
         raise ValueError(f"paired_difference needs equal-length runs, got {x.size} and {y.size}")
     d = y - x
-    mean, low, high = mean_ci(d, level)
+    within = difference_bounds(measure) if measure else (-math.inf, math.inf)
+    mean, low, high = mean_ci(d, level, within)
     return Difference(mean, low, high, int(np.count_nonzero(~np.isnan(d))), level)
 
 

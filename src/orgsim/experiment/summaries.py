@@ -82,7 +82,7 @@ def difference(runs: pd.DataFrame, measure: str, a: str, b: str, pair_on: str | 
             .join(xb.set_index(pair_on)[measure].to_frame("b"), how="inner")
         )
         if len(joined) >= 2:
-            d = paired_difference(joined["b"].to_numpy(dtype=float), joined["a"].to_numpy(dtype=float))
+            d = paired_difference(joined["b"].to_numpy(float), joined["a"].to_numpy(float), measure=measure)
             return Difference(a, b, d.mean, d.ci_low, d.ci_high)
     d = unpaired_difference(xb[measure].to_numpy(dtype=float), xa[measure].to_numpy(dtype=float))
     return Difference(a, b, d.mean, d.ci_low, d.ci_high)
@@ -137,6 +137,9 @@ def step_conversion(runs: pd.DataFrame, stages: Sequence[str], settings: Sequenc
                 )
             else:
                 mean, low, high = mean_ci(ratio)
+            # a conversion is a share of the earlier stage's leads (stages count leads that ever
+            # reached them): its CI is cut to [0, 1] like every share's (NaN stays NaN)
+            low, high = float(np.clip(low, 0.0, 1.0)), float(np.clip(high, 0.0, 1.0))
             rows.append({"group": g, "step": f"{after}/{before}", "mean": mean, "low": low, "high": high})
     return pd.DataFrame(rows)
 
@@ -220,6 +223,15 @@ def winner_panels(
     return pd.concat(tables, ignore_index=True)
 
 
+def _series_bounds(var: str, scale: float) -> tuple[float, float]:
+    """The values a per-day series can take (its unit's range, times ``scale``)."""
+    from orgsim.experiment.stats import UNIT_BOUNDS
+
+    spec = measures.SERIES_MEASURES.get(var)
+    lo, hi = UNIT_BOUNDS.get(spec.unit if spec else "", (-math.inf, math.inf))
+    return lo * scale, hi * scale
+
+
 def series_band(series: pd.DataFrame, var: str, settings: Sequence[str] = ()) -> pd.DataFrame:
     """Per group and day: mean and 95% CI band of ``var`` over runs (``tension`` in 0-100).
 
@@ -227,9 +239,11 @@ def series_band(series: pd.DataFrame, var: str, settings: Sequence[str] = ()) ->
     same and the band holds within-setting noise only.
     """
     scale = 100.0 if var == "tension" else 1.0
+    lo, hi = _series_bounds(var, scale)
     if settings and all(f in series for f in settings):
         frame = series[["group", "day", *settings]].assign(_v=series[var] * scale)
         band = design_stats(frame, "_v", settings, by=("group", "day"))
+        band = band.assign(low=band["low"].clip(lower=lo), high=band["high"].clip(upper=hi))
         return band[["group", "day", "mean", "low", "high"]].sort_values(["day"], kind="stable")
     rows = []
     for g, part in series.groupby("group", sort=False):
@@ -241,8 +255,14 @@ def series_band(series: pd.DataFrame, var: str, settings: Sequence[str] = ()) ->
         t = stats.t.ppf(0.975, np.maximum(n - 1, 1))
         half = np.where(n > 1, t * sd / np.sqrt(np.maximum(n, 1)), np.nan)
         rows.append(
-            pd.DataFrame(
-                {"group": g, "day": wide.index, "mean": mean, "low": mean - half, "high": mean + half}
+            pd.DataFrame(  # the band cut to the values the series can take, as every CI is
+                {
+                    "group": g,
+                    "day": wide.index,
+                    "mean": mean,
+                    "low": np.maximum(mean - half, lo),
+                    "high": np.minimum(mean + half, hi),
+                }
             )
         )
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

@@ -339,7 +339,7 @@ def tornado(
         part = runs[(runs["parameter"] == key) & (runs["end"] == end)]
         va = part[part["structure"] == a].sort_values("replicate")[measure].to_numpy(dtype=float)
         vb = part[part["structure"] == b].sort_values("replicate")[measure].to_numpy(dtype=float)
-        return paired_difference(vb, va)  # a - b, seed by seed
+        return paired_difference(vb, va, measure=measure)  # a - b, seed by seed
 
     swings = [Swing(bd, margin(bd.key, "low"), margin(bd.key, "high")) for bd in bounds]
     swings.sort(key=lambda s: -s.swing if not math.isnan(s.swing) else math.inf)

@@ -155,7 +155,7 @@ def within_difference(
             ka, kb = xa.iloc[:m], xb.iloc[:m]
         if same_seed:
             same_seed = bool((ka["seed"].to_numpy() == kb["seed"].to_numpy()).all())
-        diff = paired_difference(ka[measure].to_numpy(float), kb[measure].to_numpy(float))
+        diff = paired_difference(ka[measure].to_numpy(float), kb[measure].to_numpy(float), measure=measure)
         cells.append(CellDifference(tuple(setting), diff))
     overall = average_difference([c.diff for c in cells])
     return WithinDifference(measure, a, b, tuple(cells), overall, same_seed and bool(cells))
