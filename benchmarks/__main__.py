@@ -98,6 +98,82 @@ def bench_default(quick: bool) -> None:
     )
 
 
+# -- a business day, side by side with an older commit -----------------------------------------
+
+BASELINE_ENV = "ORGSIM_BASELINE"  # a checkout of the commit to compare with, synced (its own .venv)
+STRUCTURES = ("separate", "merged", "aligned")
+DAY_CHILD = r"""
+import json, sys, time
+from orgsim import load_scenario, simulate
+
+structure, seeds = sys.argv[1], json.loads(sys.argv[2])
+sc = load_scenario(structure)
+simulate(sc, seed=0, days=2)  # warm imports and caches
+out = []
+for seed in seeds:
+    cpu, wall = time.process_time(), time.perf_counter()
+    result = simulate(sc, seed=seed)
+    out.append([time.process_time() - cpu, time.perf_counter() - wall])
+days = sc.horizon.days + sc.horizon.warmup_days
+print(json.dumps({"days": days, "times": out, "revenue": result.metrics["revenue"]}))
+"""
+
+
+def day_child(python: str, cwd: Path, structure: str, seeds: list[int]) -> dict[str, Any]:
+    """Default runs of ``structure`` in a fresh Python of one checkout: CPU and wall seconds per run."""
+    out = subprocess.run(
+        [python, "-c", DAY_CHILD, structure, json.dumps(seeds)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+        env={k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_day(quick: bool) -> None:
+    """The cost of one simulated business day of the default company (warm-up days count as days),
+    against the checkout in $ORGSIM_BASELINE, the two interleaved in one run (fresh Pythons)."""
+    base = os.environ.get(BASELINE_ENV)
+    if not base:
+        print(f"business day: set {BASELINE_ENV} to a synced checkout to compare with; skipped", flush=True)
+        return
+    base_dir = Path(base).resolve()
+    python = base_dir / ".venv" / "bin" / "python"
+    if not python.exists():
+        raise SystemExit(f"{BASELINE_ENV}: {python} not found; run `uv sync --frozen` in {base_dir}")
+    commit = subprocess.run(
+        ["git", "-C", str(base_dir), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    rounds, per_round = (2, 1) if quick else (5, 2)
+    print(f"business day, this checkout vs {commit} ({base_dir}), {rounds} rounds interleaved", flush=True)
+    ratios = []
+    for structure in STRUCTURES:
+        times: dict[str, list[list[float]]] = {"ours": [], "base": []}
+        days = 0
+        for r in range(rounds):
+            seeds = [1 + r * per_round + i for i in range(per_round)]
+            for name, py, cwd in (("base", str(python), base_dir), ("ours", sys.executable, HERE.parent)):
+                res = day_child(py, cwd, structure, seeds)
+                times[name].extend(res["times"])
+                days = res["days"]
+        cpu = {k: statistics.median(t[0] for t in v) / days for k, v in times.items()}
+        wall = {k: statistics.median(t[1] for t in v) / days for k, v in times.items()}
+        ratio = cpu["base"] / cpu["ours"]
+        ratios.append(ratio)
+        record(
+            "day",
+            f"{structure}: one business day ({days} days a run, warm-up included), median CPU",
+            f"{1000 * cpu['ours']:.2f} ms vs {1000 * cpu['base']:.2f} ms at {commit}: {ratio:.2f}x "
+            f"(wall {1000 * wall['ours']:.2f} vs {1000 * wall['base']:.2f} ms; "
+            f"{len(times['ours'])} runs each)",
+            ">= 2x",
+            ratio >= 2,
+        )
+    record("day", f"geometric mean over {', '.join(STRUCTURES)}", f"{statistics.geometric_mean(ratios):.2f}x")
+
+
 # -- market dynamics -------------------------------------------------------------------------
 
 
@@ -555,6 +631,7 @@ def bench_profile(quick: bool) -> None:
 
 BENCHES: dict[str, Callable[[bool], None]] = {
     "default": bench_default,
+    "day": bench_day,
     "market": bench_market,
     "memory": bench_memory,
     "scaling": bench_scaling,
