@@ -33,6 +33,7 @@ under every structure, and the customers never touch the rest of the model's ran
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -93,6 +94,10 @@ class Customers:
         self.churned_arr = 0.0  # contract value lost to churn
         self.start_count, self.start_arr, self.start_won, self.start_churned = 0, 0.0, 0, 0
         self.start_recognised = self.start_new = self.start_expansion = self.start_churned_arr = 0.0
+        # kept between the days no contract changes (most days): the active contract value's sum
+        # as step() would recount it (None: recount), and the first day a term can end
+        self._active_acv: float | None = None
+        self._next_end = math.inf
         self._install()
 
     # -- setup ---------------------------------------------------------------------------------
@@ -118,6 +123,9 @@ class Customers:
         self.active[s] = True
         self.won_day[s] = -1 if kind == INSTALLED else self.model.day
         self.n += k
+        self._active_acv = None
+        if k:
+            self._next_end = min(self._next_end, int(end.min()))
 
     def _install(self) -> None:
         """The installed base: contract values like deal sizes, fits like fitting buyers, terms spread."""
@@ -173,10 +181,17 @@ class Customers:
         """Recognise today's revenue, then renew or churn the contracts whose term ends today."""
         n = self.n
         active = self.active[:n]
-        self.recognised += float(self.acv[:n][active].sum()) / YEAR_DAYS
+        if self._active_acv is None:
+            self._active_acv = float(self.acv[:n][active].sum())
+        self.recognised += self._active_acv / YEAR_DAYS
+        if self.model.day < self._next_end:  # no term ends today
+            return
         due = np.flatnonzero(active & (self.end_day[:n] <= self.model.day))
         if due.size == 0:
+            ends = self.end_day[:n][active]
+            self._next_end = int(ends.min()) if ends.size else math.inf
             return
+        self._active_acv = None  # contracts renew (and grow) or end today
         u = _uniform(self.model.seed, self.kind[due], self.ident[due], self.renewals[due])
         leaves = u < self.churn[due]
         gone, stay = due[leaves], due[~leaves]
@@ -188,6 +203,8 @@ class Customers:
         self.acv[stay] += added
         self.end_day[stay] += self.term_days
         self.renewals[stay] += 1
+        ends = self.end_day[:n][self.active[:n]]
+        self._next_end = int(ends.min()) if ends.size else math.inf
 
     # -- measures --------------------------------------------------------------------------------
     def start_measuring(self) -> None:
