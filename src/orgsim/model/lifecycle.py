@@ -141,7 +141,7 @@ class Ledger:
         k = prospects.size
         if k == 0:
             return np.empty(0, dtype=np.int64)
-        if np.any(self.open_lead[prospects] >= 0):
+        if (self.open_lead[prospects] >= 0).any():
             raise LedgerError("a prospect already has a live lead")
         if self.n + k > self.prospect.size:
             self._grow(self.n + k)
@@ -196,11 +196,12 @@ class Ledger:
         """Vectorised :meth:`move` for distinct leads that may each move to ``new``."""
         if leads.size == 0:
             return
-        for old in np.unique(self.state[leads]).tolist():
+        state = self.state[leads]
+        for old in sorted(set(state.tolist())):  # (a few leads a day: faster than np.unique)
             old = STATES[old]
             if new not in _ALLOWED.get(old, ()) and not (old in OPEN_STATES and new in _EXITS):
                 raise LedgerError(f"{old.name} -> {new.name} is not a lifecycle move")
-            self.counts[old] -= int(np.count_nonzero(self.state[leads] == old))
+            self.counts[old] -= int(np.count_nonzero(state == old))
         self.state[leads] = new
         self.counts[new] += leads.size
         if new == LeadState.RECYCLED:

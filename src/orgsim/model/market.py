@@ -269,8 +269,9 @@ class Market:
         self.inquiry_rng.random(self.n, dtype=np.float32, out=u)
         np.multiply(self.engagement, max(r_in, r_out), out=bound)  # float32 rounding is monotone
         np.less(u, bound, out=hit)
-        cand = np.flatnonzero(hit)
-        hazard = np.where(self.in_market[cand], r_in, r_out) * self.engagement[cand]
+        cand = hit.nonzero()[0]
+        rates = np.array([r_out, r_in], dtype=np.float32)  # out of market, in market
+        hazard = rates[self.in_market[cand].view(np.uint8)] * self.engagement[cand]
         return cand[(u[cand] < hazard) & eligible[cand]]
 
     def prospect(self, i: int) -> Prospect:

@@ -396,7 +396,7 @@ class OrgModel(mesa.Model):
             self.finish(worked)
         # they were in market and bought: real intent if they fit (else no loss to us)
         self.ledger.intent[leads] |= self.fits(self.ledger.prospect[leads])
-        for cause in np.unique(causes).tolist():
+        for cause in sorted(set(causes.tolist())):
             self.close_many(leads[causes == cause], LeakCause(cause))
 
     # -- lead bookkeeping ----------------------------------------------------------------------
@@ -486,7 +486,7 @@ class OrgModel(mesa.Model):
         self.ledger.move_many(back, LeadState.RECYCLED)
         self.marketing.recycle_many(back)
         cause = np.array(causes, dtype=np.int8)
-        for c in np.unique(cause[~recycled]).tolist():
+        for c in sorted(set(cause[~recycled].tolist())):
             self.close_many(ids[~recycled & (cause == c)], LeakCause(c))
 
     # -- the hand-off ----------------------------------------------------------------------------
