@@ -164,17 +164,18 @@ class Ledger:
 
     def _enter(self, lead: int | np.ndarray, new: LeadState) -> None:
         """Funnel and live-lead bookkeeping for leads that just moved into ``new``."""
+        one = isinstance(lead, int)  # one lead: read with .item (numpy scalars compare slowly)
         if new <= LeadState.WON:  # a re-promoted lead counts once per stage
-            if isinstance(lead, int):
-                if self.peak[lead] < new:
+            if one:
+                if self.peak.item(lead) < new:
                     self.peak[lead] = new
-                    self.reached[self.source[lead], new] += 1
+                    self.reached[self.source.item(lead), new] += 1
             else:
                 first = lead[self.peak[lead] < new]
                 self.peak[first] = new
                 np.add.at(self.reached[:, new], self.source[first], 1)
         if new not in LIVE_STATES:
-            self.open_lead[self.prospect[lead]] = -1
+            self.open_lead[self.prospect.item(lead) if one else self.prospect[lead]] = -1
             self.closed_day[lead] = self.today
         elif new == LeadState.OPPORTUNITY:
             self.opportunity_day[lead] = self.today
