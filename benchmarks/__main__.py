@@ -425,7 +425,7 @@ def bench_sweep(quick: bool) -> None:
     from orgsim.experiment.storage import load_runs
     from orgsim.experiment.sweep import sweep
 
-    runs = 120 if quick else 1000
+    runs = SHARED.get("sweep_runs") or (120 if quick else 1000)
     print(f"sweep of {runs} default runs, 1 and 2 workers (orgsim.experiment.sweep)", flush=True)
     exp = {"name": "bench", "scenarios": [DEFAULT], "replications": runs, "seed": 5}
     walls: dict[int, float] = {}
@@ -433,7 +433,7 @@ def bench_sweep(quick: bool) -> None:
     contention: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for workers in (2, 1):
-            waited = wait_quiet(60 if quick else 600)
+            waited = wait_quiet(60 if quick or runs < 1000 else 600)
             if waited > 5:
                 print(f"  (waited {waited:.0f} s for other processes to leave the cores)", flush=True)
             out = Path(tmp) / f"w{workers}"
@@ -602,17 +602,20 @@ def bench_reference(quick: bool) -> None:
 
 
 def bench_profile(quick: bool) -> None:
-    """Profile the default scenario and the 10^6 one (pyinstrument) into benchmarks/PROFILE.md."""
+    """Profile the default company under each structure and the 10^6 one (pyinstrument), warm-up
+    included, into benchmarks/PROFILE.md."""
     from pyinstrument import Profiler
 
     print("profiles (pyinstrument)", flush=True)
     sections = []
     million_days = 20 if quick else 60
-    for title, overrides, days, reps in (
-        ("default scenario, 10 runs", {}, 250, 10),
-        (f"10^6 prospects (staff scaled), {million_days} days", scaled(10**6), million_days, 1),
+    runs = 2 if quick else 5
+    for title, structure, overrides, days, reps in (
+        *((f"{s} (default company), {runs} runs", s, {}, None, runs) for s in STRUCTURES),
+        ("10^6 prospects (staff scaled), 1 run", DEFAULT, scaled(10**6), million_days, 1),
     ):
-        sc = load_scenario(DEFAULT, overrides or None)
+        sc = load_scenario(structure, overrides or None)
+        title += f", {sc.horizon.warmup_days}-day warm-up + {days or sc.horizon.days} days"
         simulate(sc, seed=0, days=2)
         profiler = Profiler(interval=0.001)
         profiler.start()
@@ -624,7 +627,8 @@ def bench_profile(quick: bool) -> None:
     (HERE / "PROFILE.md").write_text(
         "# orgsim profiles\n\nWritten by `uv run python -m benchmarks --only profile` on "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC (pyinstrument, 1 ms sampling; the profiler's own "
-        "overhead inflates short calls).\n\n" + "\n".join(sections)
+        "overhead inflates short calls; times are wall times, so a loaded machine stretches them all "
+        "alike: read the shares).\n\n" + "\n".join(sections)
     )
     record("profile", "profiles written", "benchmarks/PROFILE.md")
 
@@ -681,18 +685,33 @@ Notes
   the parts are also timed one by one.
 - The ceiling: with the market free, the whole model would still take the time spent outside
   it, which bounds the whole-model speedup over the reference.
+- A business day (`--only day`): the default company under each structure, every simulated day
+  counted (the `horizon.warmup_days` warm-up too), against an older commit in the same run. The
+  two checkouts alternate, each in a fresh Python, round by round, so both meet the same load;
+  the figure is the median CPU time of a run over its days, the wall time beside it. To rerun:
+
+      git worktree add --detach ../orgsim-base <commit> && (cd ../orgsim-base && uv sync --frozen)
+      ORGSIM_BASELINE=../orgsim-base uv run python -m benchmarks --only day
+
+  Same seeds give the same numbers in both (the golden runs pin them), so only the time differs.
 """
 
 
 def write_results(quick: bool, only: list[str] | None) -> None:
     """Write benchmarks/RESULTS.md."""
     flags = (" --quick" if quick else "") + "".join(f" --only {name}" for name in only or [])
+    if SHARED.get("sweep_runs"):
+        flags += f" --sweep-runs {SHARED['sweep_runs']}"
+    if os.environ.get(BASELINE_ENV):
+        flags = f"{BASELINE_ENV}={os.environ[BASELINE_ENV]} uv run python -m benchmarks{flags}"
+    else:
+        flags = f"uv run python -m benchmarks{flags}"
     lines = [
         "# orgsim benchmark results",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `uv run python -m benchmarks{flags}` on "
-        f"{machine()}.",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{flags}` on {machine()}.",
         "Timings are medians of repeats on a machine that may be shared; ratios come from the same run.",
+        *([SHARED["note"]] if SHARED.get("note") else []),
         "",
         "| section | measure | figure | target | met |",
         "|---|---|---|---|---|",
@@ -710,6 +729,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the benchmarks named on the command line (all by default)."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats")
+    parser.add_argument("--write-note", help="a line for RESULTS.md about this run (e.g. the machine's load)")
     parser.add_argument(
         "--only", action="append", choices=sorted(BENCHES), help="run only these (repeatable)"
     )
@@ -717,10 +737,15 @@ def main(argv: list[str] | None = None) -> None:
         "--write", action="store_true", help="write RESULTS.md even for a partial or quick run"
     )
     parser.add_argument("--no-write", action="store_true", help="never write RESULTS.md")
+    parser.add_argument(
+        "--sweep-runs", type=int, help="runs in each timed sweep (default 1000, 120 with --quick)"
+    )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     args = parser.parse_args(argv)
     ROWS.clear()
     SHARED.clear()
+    if args.sweep_runs:
+        SHARED["sweep_runs"] = args.sweep_runs
     for name in args.only or list(BENCHES):
         BENCHES[name](args.quick)
     if args.json:
@@ -733,6 +758,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{r.measure:<{width}}  {r.figure}  {r.target}  {met}")
     full = not args.quick and not args.only
     if (full or args.write) and not args.no_write:
+        SHARED["note"] = args.write_note
         write_results(args.quick, args.only)
         print(f"\nwrote {HERE / 'RESULTS.md'}")
 

@@ -45,18 +45,24 @@ YEAR_DAYS = 250
 MAX_CHURN = 0.95  # no customer is certain to leave
 INSTALLED, WON = 0, 1  # kinds of customer: in the installed base at start, or won in the run
 _M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_MASK, _GOLDEN = (1 << 64) - 1, 0x9E3779B97F4A7C15
+_AG, _A2, _A3 = (np.array(c, dtype=np.uint64) for c in (_M1, _M2, _M3))
+_A1, _A11, _A27, _A30, _A31 = (np.array(c, dtype=np.uint64) for c in (1, 11, 27, 30, 31))
+_UNIT = np.array(2.0**-53)
 
 
 def _uniform(seed: int, kind: np.ndarray, ident: np.ndarray, renewal: np.ndarray) -> np.ndarray:
     """A uniform draw in [0, 1) per (seed, kind, ident, renewal), by a splitmix64 hash."""
-    with np.errstate(over="ignore"):
-        x = np.uint64(seed & 0xFFFFFFFFFFFFFFFF) * _M1
-        x ^= (kind.astype(np.uint64) + np.uint64(1)) * _M2
-        x ^= ident.astype(np.uint64) * _M3 + renewal.astype(np.uint64) * _M1
-        for shift, mult in ((30, _M2), (27, _M3)):
-            x = (x ^ (x >> np.uint64(shift))) * mult
-        x ^= x >> np.uint64(31)
-    return (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    # on arrays with 0-d constants (numpy 2's faster path; unsigned array arithmetic wraps
+    # without a warning), the seed's term in Python integers: the same bits as numpy scalars
+    x = (kind.astype(np.uint64) + _A1) * _A2
+    x ^= np.array((seed & _MASK) * _GOLDEN & _MASK, dtype=np.uint64)
+    x ^= ident.astype(np.uint64) * _A3 + renewal.astype(np.uint64) * _AG
+    for shift, mult in ((_A30, _A2), (_A27, _A3)):
+        x ^= x >> shift
+        x *= mult
+    x ^= x >> _A31
+    return (x >> _A11).astype(np.float64) * _UNIT
 
 
 class Customers:
