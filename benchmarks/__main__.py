@@ -146,7 +146,7 @@ def bench_day(quick: bool) -> None:
     commit = subprocess.run(
         ["git", "-C", str(base_dir), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
-    rounds, per_round = (2, 1) if quick else (5, 2)
+    rounds, per_round = (3, 1) if quick else (5, 2)
     print(f"business day, this checkout vs {commit} ({base_dir}), {rounds} rounds interleaved", flush=True)
     ratios = []
     for structure in STRUCTURES:
