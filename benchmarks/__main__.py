@@ -146,7 +146,7 @@ def bench_day(quick: bool) -> None:
     commit = subprocess.run(
         ["git", "-C", str(base_dir), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
     ).stdout.strip()
-    rounds, per_round = (3, 1) if quick else (5, 2)
+    rounds, per_round = (2, 1) if quick else (5, 2)
     print(f"business day, this checkout vs {commit} ({base_dir}), {rounds} rounds interleaved", flush=True)
     ratios = []
     for structure in STRUCTURES:
@@ -746,8 +746,13 @@ def main(argv: list[str] | None = None) -> None:
     SHARED.clear()
     if args.sweep_runs:
         SHARED["sweep_runs"] = args.sweep_runs
+    full = not args.quick and not args.only
+    writing = (full or args.write) and not args.no_write
+    SHARED["note"] = args.write_note
     for name in args.only or list(BENCHES):
         BENCHES[name](args.quick)
+        if writing:  # after each section: a run stopped later keeps what it measured
+            write_results(args.quick, args.only)
     if args.json:
         print(json.dumps([asdict(r) for r in ROWS], indent=1))
     else:
@@ -756,9 +761,7 @@ def main(argv: list[str] | None = None) -> None:
         for r in ROWS:
             met = "" if r.met is None else ("yes" if r.met else "NO")
             print(f"{r.measure:<{width}}  {r.figure}  {r.target}  {met}")
-    full = not args.quick and not args.only
-    if (full or args.write) and not args.no_write:
-        SHARED["note"] = args.write_note
+    if writing:
         write_results(args.quick, args.only)
         print(f"\nwrote {HERE / 'RESULTS.md'}")
 
