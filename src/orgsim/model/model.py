@@ -697,11 +697,9 @@ class OrgModel(mesa.Model):
         order = {}  # reached buyer -> its place among the connects, in dial order
         draw = self.rng.integers  # a few one at a time: the same numbers as one call of that size, faster
         called = [int(draw(0, mk.n)) for _ in range(connects)] if connects < 8 else draw(0, mk.n, connects)
-        fit_min = float(np.float32(s.fit_min))  # as numpy compares a float32 fit with it
-        in_market, fit, customer = mk.in_market.item, mk.fit.item, mk.customer.item
         for i, p in enumerate(called if connects < 8 else called.tolist()):
-            buyer = in_market(p) and fit(p) >= fit_min and not customer(p)
-            if buyer and open_lead.item(p) < 0 and p not in order:
+            buyer = mk.in_market[p] and mk.fit[p] >= s.fit_min and not mk.customer[p]
+            if buyer and open_lead[p] < 0 and p not in order:
                 order[p] = i
         used = hours
         if order and talk_hours > 0:
