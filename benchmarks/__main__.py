@@ -98,6 +98,82 @@ def bench_default(quick: bool) -> None:
     )
 
 
+# -- a business day, side by side with an older commit -----------------------------------------
+
+BASELINE_ENV = "ORGSIM_BASELINE"  # a checkout of the commit to compare with, synced (its own .venv)
+STRUCTURES = ("separate", "merged", "aligned")
+DAY_CHILD = r"""
+import json, sys, time
+from orgsim import load_scenario, simulate
+
+structure, seeds = sys.argv[1], json.loads(sys.argv[2])
+sc = load_scenario(structure)
+simulate(sc, seed=0, days=2)  # warm imports and caches
+out = []
+for seed in seeds:
+    cpu, wall = time.process_time(), time.perf_counter()
+    result = simulate(sc, seed=seed)
+    out.append([time.process_time() - cpu, time.perf_counter() - wall])
+days = sc.horizon.days + sc.horizon.warmup_days
+print(json.dumps({"days": days, "times": out, "revenue": result.metrics["revenue"]}))
+"""
+
+
+def day_child(python: str, cwd: Path, structure: str, seeds: list[int]) -> dict[str, Any]:
+    """Default runs of ``structure`` in a fresh Python of one checkout: CPU and wall seconds per run."""
+    out = subprocess.run(
+        [python, "-c", DAY_CHILD, structure, json.dumps(seeds)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+        env={k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")},
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_day(quick: bool) -> None:
+    """The cost of one simulated business day of the default company (warm-up days count as days),
+    against the checkout in $ORGSIM_BASELINE, the two interleaved in one run (fresh Pythons)."""
+    base = os.environ.get(BASELINE_ENV)
+    if not base:
+        print(f"business day: set {BASELINE_ENV} to a synced checkout to compare with; skipped", flush=True)
+        return
+    base_dir = Path(base).resolve()
+    python = base_dir / ".venv" / "bin" / "python"
+    if not python.exists():
+        raise SystemExit(f"{BASELINE_ENV}: {python} not found; run `uv sync --frozen` in {base_dir}")
+    commit = subprocess.run(
+        ["git", "-C", str(base_dir), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    rounds, per_round = (2, 1) if quick else (5, 2)
+    print(f"business day, this checkout vs {commit} ({base_dir}), {rounds} rounds interleaved", flush=True)
+    ratios = []
+    for structure in STRUCTURES:
+        times: dict[str, list[list[float]]] = {"ours": [], "base": []}
+        days = 0
+        for r in range(rounds):
+            seeds = [1 + r * per_round + i for i in range(per_round)]
+            for name, py, cwd in (("base", str(python), base_dir), ("ours", sys.executable, HERE.parent)):
+                res = day_child(py, cwd, structure, seeds)
+                times[name].extend(res["times"])
+                days = res["days"]
+        cpu = {k: statistics.median(t[0] for t in v) / days for k, v in times.items()}
+        wall = {k: statistics.median(t[1] for t in v) / days for k, v in times.items()}
+        ratio = cpu["base"] / cpu["ours"]
+        ratios.append(ratio)
+        record(
+            "day",
+            f"{structure}: one business day ({days} days a run, warm-up included), median CPU",
+            f"{1000 * cpu['ours']:.2f} ms vs {1000 * cpu['base']:.2f} ms at {commit}: {ratio:.2f}x "
+            f"(wall {1000 * wall['ours']:.2f} vs {1000 * wall['base']:.2f} ms; "
+            f"{len(times['ours'])} runs each)",
+            ">= 2x",
+            ratio >= 2,
+        )
+    record("day", f"geometric mean over {', '.join(STRUCTURES)}", f"{statistics.geometric_mean(ratios):.2f}x")
+
+
 # -- market dynamics -------------------------------------------------------------------------
 
 
@@ -349,7 +425,7 @@ def bench_sweep(quick: bool) -> None:
     from orgsim.experiment.storage import load_runs
     from orgsim.experiment.sweep import sweep
 
-    runs = 120 if quick else 1000
+    runs = SHARED.get("sweep_runs") or (120 if quick else 1000)
     print(f"sweep of {runs} default runs, 1 and 2 workers (orgsim.experiment.sweep)", flush=True)
     exp = {"name": "bench", "scenarios": [DEFAULT], "replications": runs, "seed": 5}
     walls: dict[int, float] = {}
@@ -357,7 +433,7 @@ def bench_sweep(quick: bool) -> None:
     contention: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for workers in (2, 1):
-            waited = wait_quiet(60 if quick else 600)
+            waited = wait_quiet(60 if quick or runs < 1000 else 600)
             if waited > 5:
                 print(f"  (waited {waited:.0f} s for other processes to leave the cores)", flush=True)
             out = Path(tmp) / f"w{workers}"
@@ -526,17 +602,20 @@ def bench_reference(quick: bool) -> None:
 
 
 def bench_profile(quick: bool) -> None:
-    """Profile the default scenario and the 10^6 one (pyinstrument) into benchmarks/PROFILE.md."""
+    """Profile the default company under each structure and the 10^6 one (pyinstrument), warm-up
+    included, into benchmarks/PROFILE.md."""
     from pyinstrument import Profiler
 
     print("profiles (pyinstrument)", flush=True)
     sections = []
     million_days = 20 if quick else 60
-    for title, overrides, days, reps in (
-        ("default scenario, 10 runs", {}, 250, 10),
-        (f"10^6 prospects (staff scaled), {million_days} days", scaled(10**6), million_days, 1),
+    runs = 2 if quick else 5
+    for title, structure, overrides, days, reps in (
+        *((f"{s} (default company), {runs} runs", s, {}, None, runs) for s in STRUCTURES),
+        ("10^6 prospects (staff scaled), 1 run", DEFAULT, scaled(10**6), million_days, 1),
     ):
-        sc = load_scenario(DEFAULT, overrides or None)
+        sc = load_scenario(structure, overrides or None)
+        title += f", {sc.horizon.warmup_days}-day warm-up + {days or sc.horizon.days} days"
         simulate(sc, seed=0, days=2)
         profiler = Profiler(interval=0.001)
         profiler.start()
@@ -548,13 +627,15 @@ def bench_profile(quick: bool) -> None:
     (HERE / "PROFILE.md").write_text(
         "# orgsim profiles\n\nWritten by `uv run python -m benchmarks --only profile` on "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC (pyinstrument, 1 ms sampling; the profiler's own "
-        "overhead inflates short calls).\n\n" + "\n".join(sections)
+        "overhead inflates short calls; times are wall times, so a loaded machine stretches them all "
+        "alike: read the shares).\n\n" + "\n".join(sections)
     )
     record("profile", "profiles written", "benchmarks/PROFILE.md")
 
 
 BENCHES: dict[str, Callable[[bool], None]] = {
     "default": bench_default,
+    "day": bench_day,
     "market": bench_market,
     "memory": bench_memory,
     "scaling": bench_scaling,
@@ -604,18 +685,33 @@ Notes
   the parts are also timed one by one.
 - The ceiling: with the market free, the whole model would still take the time spent outside
   it, which bounds the whole-model speedup over the reference.
+- A business day (`--only day`): the default company under each structure, every simulated day
+  counted (the `horizon.warmup_days` warm-up too), against an older commit in the same run. The
+  two checkouts alternate, each in a fresh Python, round by round, so both meet the same load;
+  the figure is the median CPU time of a run over its days, the wall time beside it. To rerun:
+
+      git worktree add --detach ../orgsim-base <commit> && (cd ../orgsim-base && uv sync --frozen)
+      ORGSIM_BASELINE=../orgsim-base uv run python -m benchmarks --only day
+
+  Same seeds give the same numbers in both (the golden runs pin them), so only the time differs.
 """
 
 
 def write_results(quick: bool, only: list[str] | None) -> None:
     """Write benchmarks/RESULTS.md."""
     flags = (" --quick" if quick else "") + "".join(f" --only {name}" for name in only or [])
+    if SHARED.get("sweep_runs"):
+        flags += f" --sweep-runs {SHARED['sweep_runs']}"
+    if os.environ.get(BASELINE_ENV):
+        flags = f"{BASELINE_ENV}={os.environ[BASELINE_ENV]} uv run python -m benchmarks{flags}"
+    else:
+        flags = f"uv run python -m benchmarks{flags}"
     lines = [
         "# orgsim benchmark results",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `uv run python -m benchmarks{flags}` on "
-        f"{machine()}.",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{flags}` on {machine()}.",
         "Timings are medians of repeats on a machine that may be shared; ratios come from the same run.",
+        *([SHARED["note"]] if SHARED.get("note") else []),
         "",
         "| section | measure | figure | target | met |",
         "|---|---|---|---|---|",
@@ -633,6 +729,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the benchmarks named on the command line (all by default)."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats")
+    parser.add_argument("--write-note", help="a line for RESULTS.md about this run (e.g. the machine's load)")
     parser.add_argument(
         "--only", action="append", choices=sorted(BENCHES), help="run only these (repeatable)"
     )
@@ -640,12 +737,22 @@ def main(argv: list[str] | None = None) -> None:
         "--write", action="store_true", help="write RESULTS.md even for a partial or quick run"
     )
     parser.add_argument("--no-write", action="store_true", help="never write RESULTS.md")
+    parser.add_argument(
+        "--sweep-runs", type=int, help="runs in each timed sweep (default 1000, 120 with --quick)"
+    )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     args = parser.parse_args(argv)
     ROWS.clear()
     SHARED.clear()
+    if args.sweep_runs:
+        SHARED["sweep_runs"] = args.sweep_runs
+    full = not args.quick and not args.only
+    writing = (full or args.write) and not args.no_write
+    SHARED["note"] = args.write_note
     for name in args.only or list(BENCHES):
         BENCHES[name](args.quick)
+        if writing:  # after each section: a run stopped later keeps what it measured
+            write_results(args.quick, args.only)
     if args.json:
         print(json.dumps([asdict(r) for r in ROWS], indent=1))
     else:
@@ -654,8 +761,7 @@ def main(argv: list[str] | None = None) -> None:
         for r in ROWS:
             met = "" if r.met is None else ("yes" if r.met else "NO")
             print(f"{r.measure:<{width}}  {r.figure}  {r.target}  {met}")
-    full = not args.quick and not args.only
-    if (full or args.write) and not args.no_write:
+    if writing:
         write_results(args.quick, args.only)
         print(f"\nwrote {HERE / 'RESULTS.md'}")
 

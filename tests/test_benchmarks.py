@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from benchmarks.__main__ import drive, main, new_market
 from benchmarks.reference import AgentMarket, ProspectAgent, ReferenceModel, market_alone, simulate_reference
 
@@ -102,3 +103,15 @@ def test_runner_measures_the_default_scenario(capsys):
     rows = json.loads(out[out.index("[\n") :])
     assert [r["section"] for r in rows] == ["default"]
     assert rows[0]["met"] in (True, False) and rows[0]["figure"].endswith(" s")
+
+
+def test_the_business_day_comparison_needs_a_synced_baseline(monkeypatch, tmp_path, capsys):
+    """Without $ORGSIM_BASELINE the comparison is skipped (no row); a checkout without its own
+    .venv is refused with a message naming the variable and the command that fixes it."""
+    monkeypatch.delenv("ORGSIM_BASELINE", raising=False)
+    main(["--only", "day", "--quick", "--no-write", "--json"])
+    out = capsys.readouterr().out
+    assert "skipped" in out and json.loads(out[out.index("[") :]) == []
+    monkeypatch.setenv("ORGSIM_BASELINE", str(tmp_path))
+    with pytest.raises(SystemExit, match="ORGSIM_BASELINE: .*uv sync --frozen"):
+        main(["--only", "day", "--quick", "--no-write"])

@@ -26,6 +26,10 @@ from orgsim.errors import InputError
 
 EXECUTORS = ("local", "dask")
 TASKS_PER_WORKER = 250
+# one thread per BLAS/OpenMP pool in each worker: a run is one thread, and on a machine with as
+# many workers as cores, idle pools of one thread per core in every worker only oversubscribe it
+# (a variable the user set is kept)
+ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class InlineExecutor(Executor):
@@ -82,14 +86,20 @@ def _start_forkserver() -> None:
     """
     from multiprocessing import forkserver
 
-    if threading.current_thread() is not threading.main_thread():
-        forkserver.ensure_running()
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    added = [name for name in ONE_THREAD if name not in os.environ]
+    os.environ.update(dict.fromkeys(added, "1"))  # the server and its workers inherit them
     try:
-        forkserver.ensure_running()
+        if threading.current_thread() is not threading.main_thread():
+            forkserver.ensure_running()
+            return
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, previous)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for name in added:  # this process keeps its own environment
+            os.environ.pop(name, None)
 
 
 def _worker_started(parent_pid: int | None = None) -> None:

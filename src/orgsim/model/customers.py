@@ -33,6 +33,7 @@ under every structure, and the customers never touch the rest of the model's ran
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,18 +46,24 @@ if TYPE_CHECKING:
 MAX_CHURN = 0.95  # no customer is certain to leave
 INSTALLED, WON = 0, 1  # kinds of customer: in the installed base at start, or won in the run
 _M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_MASK, _GOLDEN = (1 << 64) - 1, 0x9E3779B97F4A7C15
+_AG, _A2, _A3 = (np.array(c, dtype=np.uint64) for c in (_M1, _M2, _M3))
+_A1, _A11, _A27, _A30, _A31 = (np.array(c, dtype=np.uint64) for c in (1, 11, 27, 30, 31))
+_UNIT = np.array(2.0**-53)
 
 
 def _uniform(seed: int, kind: np.ndarray, ident: np.ndarray, renewal: np.ndarray) -> np.ndarray:
     """A uniform draw in [0, 1) per (seed, kind, ident, renewal), by a splitmix64 hash."""
-    with np.errstate(over="ignore"):
-        x = np.uint64(seed & 0xFFFFFFFFFFFFFFFF) * _M1
-        x ^= (kind.astype(np.uint64) + np.uint64(1)) * _M2
-        x ^= ident.astype(np.uint64) * _M3 + renewal.astype(np.uint64) * _M1
-        for shift, mult in ((30, _M2), (27, _M3)):
-            x = (x ^ (x >> np.uint64(shift))) * mult
-        x ^= x >> np.uint64(31)
-    return (x >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    # on arrays with 0-d constants (numpy 2's faster path; unsigned array arithmetic wraps
+    # without a warning), the seed's term in Python integers: the same bits as numpy scalars
+    x = (kind.astype(np.uint64) + _A1) * _A2
+    x ^= np.array((seed & _MASK) * _GOLDEN & _MASK, dtype=np.uint64)
+    x ^= ident.astype(np.uint64) * _A3 + renewal.astype(np.uint64) * _AG
+    for shift, mult in ((_A30, _A2), (_A27, _A3)):
+        x ^= x >> shift
+        x *= mult
+    x ^= x >> _A31
+    return (x >> _A11).astype(np.float64) * _UNIT
 
 
 class Customers:
@@ -94,6 +101,10 @@ class Customers:
         self.churned_arr = 0.0  # contract value lost to churn
         self.start_count, self.start_arr, self.start_won, self.start_churned = 0, 0.0, 0, 0
         self.start_recognised = self.start_new = self.start_expansion = self.start_churned_arr = 0.0
+        # kept between the days no contract changes (most days): the active contract value's sum
+        # as step() would recount it (None: recount), and the first day a term can end
+        self._active_acv: float | None = None
+        self._next_end = math.inf
         self._install()
 
     # -- setup ---------------------------------------------------------------------------------
@@ -119,6 +130,9 @@ class Customers:
         self.active[s] = True
         self.won_day[s] = -1 if kind == INSTALLED else self.model.day
         self.n += k
+        self._active_acv = None
+        if k:
+            self._next_end = min(self._next_end, int(end.min()))
 
     def _install(self) -> None:
         """The installed base: contract values like deal sizes, fits like fitting buyers, terms spread."""
@@ -174,10 +188,17 @@ class Customers:
         """Recognise today's revenue, then renew or churn the contracts whose term ends today."""
         n = self.n
         active = self.active[:n]
-        self.recognised += float(self.acv[:n][active].sum()) / YEAR_DAYS
+        if self._active_acv is None:
+            self._active_acv = float(self.acv[:n][active].sum())
+        self.recognised += self._active_acv / YEAR_DAYS
+        if self.model.day < self._next_end:  # no term ends today
+            return
         due = np.flatnonzero(active & (self.end_day[:n] <= self.model.day))
         if due.size == 0:
+            ends = self.end_day[:n][active]
+            self._next_end = int(ends.min()) if ends.size else math.inf
             return
+        self._active_acv = None  # contracts renew (and grow) or end today
         u = _uniform(self.model.seed, self.kind[due], self.ident[due], self.renewals[due])
         leaves = u < self.churn[due]
         gone, stay = due[leaves], due[~leaves]
@@ -189,6 +210,8 @@ class Customers:
         self.acv[stay] += added
         self.end_day[stay] += self.term_days
         self.renewals[stay] += 1
+        ends = self.end_day[:n][self.active[:n]]
+        self._next_end = int(ends.min()) if ends.size else math.inf
 
     # -- measures --------------------------------------------------------------------------------
     def start_measuring(self) -> None:

@@ -142,7 +142,7 @@ class Ledger:
         k = prospects.size
         if k == 0:
             return np.empty(0, dtype=np.int64)
-        if np.any(self.open_lead[prospects] >= 0):
+        if (self.open_lead[prospects] >= 0).any():
             raise LedgerError("a prospect already has a live lead")
         if self.n + k > self.prospect.size:
             self._grow(self.n + k)
@@ -165,17 +165,18 @@ class Ledger:
 
     def _enter(self, lead: int | np.ndarray, new: LeadState) -> None:
         """Funnel and live-lead bookkeeping for leads that just moved into ``new``."""
+        one = isinstance(lead, int)  # one lead: read with .item (numpy scalars compare slowly)
         if new <= LeadState.WON:  # a re-promoted lead counts once per stage
-            if isinstance(lead, int):
-                if self.peak[lead] < new:
+            if one:
+                if self.peak.item(lead) < new:
                     self.peak[lead] = new
-                    self.reached[self.source[lead], new] += 1
+                    self.reached[self.source.item(lead), new] += 1
             else:
                 first = lead[self.peak[lead] < new]
                 self.peak[first] = new
                 np.add.at(self.reached[:, new], self.source[first], 1)
         if new not in LIVE_STATES:
-            self.open_lead[self.prospect[lead]] = -1
+            self.open_lead[self.prospect.item(lead) if one else self.prospect[lead]] = -1
             self.closed_day[lead] = self.today
         elif new == LeadState.OPPORTUNITY:
             self.opportunity_day[lead] = self.today
@@ -197,11 +198,12 @@ class Ledger:
         """Vectorised :meth:`move` for distinct leads that may each move to ``new``."""
         if leads.size == 0:
             return
-        for old in np.unique(self.state[leads]).tolist():
+        state = self.state[leads]
+        for old in sorted(set(state.tolist())):  # (a few leads a day: faster than np.unique)
             old = STATES[old]
             if new not in _ALLOWED.get(old, ()) and not (old in OPEN_STATES and new in _EXITS):
                 raise LedgerError(f"{old.name} -> {new.name} is not a lifecycle move")
-            self.counts[old] -= int(np.count_nonzero(self.state[leads] == old))
+            self.counts[old] -= int(np.count_nonzero(state == old))
         self.state[leads] = new
         self.counts[new] += leads.size
         if new == LeadState.RECYCLED:

@@ -50,13 +50,28 @@ def _mix(x: int) -> int:
     return x ^ (x >> 31)
 
 
+# the SplitMix64 constants as 0-d arrays: numpy 2 takes a slower path for a numpy scalar operand,
+# which cost more than the arithmetic on the few leads a day (unsigned array arithmetic wraps
+# without a warning, so no errstate is needed either)
+_U = np.uint64
+_A_GOLDEN, _A_M1, _A_M2 = (np.array(c, dtype=_U) for c in (_GOLDEN, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB))
+_A_11, _A_16, _A_27, _A_30, _A_31, _A_32 = (np.array(c, dtype=_U) for c in (11, 16, 27, 30, 31, 32))
+_UNIT = np.array(2.0**-53)
+_LOW, _HIGH = np.array(1e-12), np.array(1 - 1e-12)
+
+
 def _mix_array(x: np.ndarray) -> np.ndarray:
-    """:func:`_mix` on an array of unsigned 64-bit integers (wrapping arithmetic)."""
-    with np.errstate(over="ignore"):
-        x = x + np.uint64(_GOLDEN)
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
+    """:func:`_mix` on an array of unsigned 64-bit integers (wrapping arithmetic); ``x`` is reused."""
+    x += _A_GOLDEN
+    t = x >> _A_30
+    x ^= t
+    x *= _A_M1
+    np.right_shift(x, _A_27, out=t)
+    x ^= t
+    x *= _A_M2
+    np.right_shift(x, _A_31, out=t)
+    x ^= t
+    return x
 
 
 class Luck:
@@ -103,11 +118,11 @@ class Luck:
         attempt: int = 0,
     ) -> np.ndarray:
         """:meth:`uniform` for many leads and several events: column ``j`` is event ``draws[j]``."""
-        h = _mix_array(np.uint64(self.key) ^ prospects.astype(np.uint64))
-        tail = (episodes.astype(np.uint64) << np.uint64(32)) | (handoffs.astype(np.uint64) << np.uint64(16))
-        events = np.array([(int(d) << 8) | attempt for d in draws], dtype=np.uint64)
-        h = _mix_array((h ^ tail)[:, None] ^ events[None, :])
-        return (h >> np.uint64(11)).astype(np.float64) * 2.0**-53
+        h = _mix_array(prospects.astype(_U) ^ np.array(self.key, dtype=_U))
+        h ^= (episodes.astype(_U) << _A_32) | (handoffs.astype(_U) << _A_16)
+        events = np.array([(int(d) << 8) | attempt for d in draws], dtype=_U)
+        h = _mix_array(h[:, None] ^ events[None, :])
+        return (h >> _A_11).astype(np.float64) * _UNIT
 
     def normal(self, prospect: int, episode: int, handoff: int, draw: Draw, attempt: int = 0) -> float:
         """A standard normal draw for this lead and event (inverse CDF of :meth:`uniform`)."""
@@ -122,11 +137,15 @@ class Luck:
         self, prospects: np.ndarray, episodes: np.ndarray, handoffs: np.ndarray, draw: Draw
     ) -> np.ndarray:
         """Standard normal draws for many leads at once (attempt 0); equal to :meth:`normal`'s."""
-        from scipy.special import ndtri
+        from scipy.special import ndtri  # (scipy's import is slow: only when a run needs it)
 
-        p = prospects.astype(np.uint64)
-        h = _mix_array(np.uint64(self.key) ^ p)
-        tail = (episodes.astype(np.uint64) << np.uint64(32)) | (handoffs.astype(np.uint64) << np.uint64(16))
-        h = _mix_array(h ^ (tail | np.uint64(int(draw) << 8)))
-        u = (h >> np.uint64(11)).astype(np.float64) * 2.0**-53
-        return ndtri(np.clip(u, 1e-12, 1 - 1e-12))
+        h = _mix_array(prospects.astype(_U) ^ np.array(self.key, dtype=_U))
+        h ^= (
+            (episodes.astype(_U) << _A_32)
+            | (handoffs.astype(_U) << _A_16)
+            | np.array(int(draw) << 8, dtype=_U)
+        )
+        u = (_mix_array(h) >> _A_11).astype(np.float64) * _UNIT
+        np.maximum(u, _LOW, out=u)  # np.clip's bounds, without its slower dispatch
+        np.minimum(u, _HIGH, out=u)
+        return ndtri(u)

@@ -67,7 +67,7 @@ class MarketingPipeline:
         who = m.market.inquiries(mk.inquiry_rate_in_market, mk.inquiry_rate_out_of_market, eligible)
         if self.brand > 0:
             eligible[who] = False
-            pulled = np.flatnonzero(m.market.in_market & eligible)
+            pulled = (m.market.in_market & eligible).nonzero()[0]
             hit = m.rng.random(pulled.size) < mk.inquiry_rate_in_market * mk.brand_effect * self.brand
             who = np.sort(np.concatenate([who, pulled[hit]]))
         ids = m.ledger.create(who, m.day, LeadState.INQUIRY, LeadSource.MARKETING, m.has_intent(who))
