@@ -225,10 +225,8 @@ def winner_panels(
 
 def _series_bounds(var: str, scale: float) -> tuple[float, float]:
     """The values a per-day series can take (its unit's range, times ``scale``)."""
-    from orgsim.experiment.stats import UNIT_BOUNDS
-
     spec = measures.SERIES_MEASURES.get(var)
-    lo, hi = UNIT_BOUNDS.get(spec.unit if spec else "", (-math.inf, math.inf))
+    lo, hi = spec.bounds if spec else (-math.inf, math.inf)
     return lo * scale, hi * scale
 
 
