@@ -353,7 +353,7 @@ def worlds_from(path: str | Path, spec: UncertaintySpec, n: int | None) -> pd.Da
     if not path.exists():
         raise InputError(f"--worlds-from: {path}: no such file")
     try:
-        table = pd.read_parquet(path)
+        table = pd.read_parquet(path, use_threads=False)
     except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user error
         raise InputError(f"--worlds-from: {path}: not a Parquet table ({type(exc).__name__})") from None
     keep = [c for c in table.columns if c.rpartition(":")[2] in PARAMETERS]

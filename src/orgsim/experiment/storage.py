@@ -168,7 +168,11 @@ def read_part(path: Path, columns: Iterable[str] | None = None) -> pa.Table:
     if len(fields) == 3 and f"{zlib.crc32(blob):08x}" != fields[1]:  # parts written before: no CRC
         raise DamagedPartError(path, "its bytes changed since it was written (CRC-32 mismatch)")
     try:
-        return pq.read_table(pa.BufferReader(blob), columns=cols, page_checksum_verification=True)
+        # One thread: parts are small, and Arrow's thread pool torn down at exit can abort the
+        # process (SIGABRT, "terminate called without an active exception") after an error.
+        return pq.read_table(
+            pa.BufferReader(blob), columns=cols, page_checksum_verification=True, use_threads=False
+        )
     except (pa.ArrowException, OSError, ValueError, EOFError) as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DamagedPartError(path, reason[:200]) from None
@@ -248,7 +252,7 @@ def _read(out_dir: Path, kind: str, columns: Iterable[str] | None = None) -> pd.
     parts = _parts(out_dir, kind)
     if not parts:
         return None
-    frames = [read_part(p, columns).to_pandas() for p in parts]
+    frames = [read_part(p, columns).to_pandas(use_threads=False) for p in parts]
     return pd.concat(frames, ignore_index=True)
 
 

@@ -30,7 +30,7 @@ def load(path: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     """The decision and its worlds table from a decide folder."""
     try:
         decision = json.loads((path / DECISION).read_text())
-        table = pd.read_parquet(path / WORLDS)
+        table = pd.read_parquet(path / WORLDS, use_threads=False)
     except (OSError, ValueError) as exc:
         raise InputError(f"{path / DECISION}: unreadable decide result ({type(exc).__name__})") from None
     return decision, table
