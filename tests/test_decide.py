@@ -291,6 +291,9 @@ def test_report_on_a_decide_folder_writes_the_decision_page(small_run, capsys):
     assert page.count("data:image/png;base64,") >= 1
     assert "need to believe" in page
     assert (out / "charts" / "decision_bars.png").stat().st_size > 0
+    body = page.split("<body>", 1)[1]
+    assert "`" not in body, "parameter names are set as <code>, not shown with their backticks"
+    assert "<code>" in body and "<script" not in body
 
 
 CAL_SCENARIO = """

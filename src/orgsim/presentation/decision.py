@@ -13,10 +13,13 @@ from typing import Any
 
 import pandas as pd
 
+from orgsim import measures
 from orgsim.errors import InputError
 from orgsim.experiment.decide import DECISION, WORLDS, condition_text
-from orgsim.presentation.page import escape
+from orgsim.presentation.format import fmt_compact
+from orgsim.presentation.page import BASE_CSS
 from orgsim.presentation.style import EXTRA_COLORS, STRUCTURE_COLORS, measure_formatter, measure_label
+from orgsim.presentation.templating import render
 
 PAGE = "decision.html"
 
@@ -185,11 +188,8 @@ def otherwise(decision: dict[str, Any], table: pd.DataFrame) -> list[str]:
     return out
 
 
-def _img(path: Path | None) -> str:
-    if path is None:
-        return ""
-    data = base64.b64encode(path.read_bytes()).decode()
-    return f'<img src="data:image/png;base64,{data}" alt="{escape(path.stem)}" style="max-width:100%">'
+def _png(path: Path | None) -> str:
+    return base64.b64encode(path.read_bytes()).decode() if path is not None else ""
 
 
 def write_decision_page(decide_dir: Path, out_dir: Path | None = None) -> Path:
@@ -200,48 +200,43 @@ def write_decision_page(decide_dir: Path, out_dir: Path | None = None) -> Path:
     charts.mkdir(parents=True, exist_ok=True)
     bars = bars_chart(decision, charts / "decision_bars.png")
     boxes = box_chart(decision, table, charts / "decision_boxes.png")
-    pick = decision["choice"]["minimax_regret"]
-    rows = "".join(
-        f"<tr><td>{escape(s)}</td><td>{r['p_best']:.0%}</td><td>{r['mean_regret']:,.0f}</td>"
-        f"<td>{r['max_regret']:,.0f}</td><td>{r['mean']:,.0f}</td></tr>"
-        for s, r in decision["structures"].items()
+    measure = decision["measure"]
+
+    def value(v: float) -> str:
+        return fmt_compact(measure, v)
+
+    html = render(
+        "decision.html.j2",
+        css=BASE_CSS,
+        pick=decision["choice"]["minimax_regret"],
+        worlds=decision["worlds"],
+        reps=decision["reps"],
+        measure_label=measures.label(measure),
+        better=f"{decision.get('better', 'higher')} is better",
+        sentences=decision.get("sentences", []),
+        rule=decision["rule"],
+        box_rule=decision.get("box_rule", ""),
+        bars=_png(bars),
+        boxes=_png(boxes),
+        rows=[
+            {
+                "structure": s,
+                "p_best": f"{r['p_best']:.0%}",
+                "mean_regret": value(r["mean_regret"]),
+                "max_regret": value(r["max_regret"]),
+                "mean": value(r["mean"]),
+            }
+            for s, r in decision["structures"].items()
+        ],
+        otherwise=otherwise(decision, table),
+        margins=[
+            {"pair": f"{s} over {o}", "cells": [value(v) for v in m.values()]}
+            for s, r in decision["structures"].items()
+            for o, m in r.get("margin_over", {}).items()
+        ],
+        scores=[{"parameter": x["parameter"], "score": f"{x['score']:.3f}"} for x in decision["scores"]],
+        worlds_table=decision["worlds_table"],
     )
-    margins = "".join(
-        f"<tr><td>{escape(s)} over {escape(o)}</td>"
-        + "".join(f"<td>{v:,.0f}</td>" for v in m.values())
-        + "</tr>"
-        for s, r in decision["structures"].items()
-        for o, m in r.get("margin_over", {}).items()
-    )
-    scores = "".join(
-        f"<tr><td><code>{escape(s['parameter'])}</code></td><td>{s['score']:.3f}</td></tr>"
-        for s in decision["scores"]
-    )
-    m = escape(decision["measure"])
-    html = f"""<!doctype html><html><head><meta charset="utf-8"><title>Decision: {escape(pick)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}}
-table{{border-collapse:collapse}}td,th{{padding:.25em .8em;border-bottom:1px solid #ddd;text-align:right}}
-td:first-child,th:first-child{{text-align:left}}</style></head><body>
-<h1>Pick: {escape(pick)}</h1>
-<p>{"</p><p>".join(escape(x) for x in decision.get("sentences", []))}</p>
-<p><small>Rule: {escape(decision["rule"])}. Boxes: {escape(decision.get("box_rule", ""))}.
-{decision["worlds"]} worlds x {decision["reps"]} replications, measure {m}
-({escape(decision.get("better", "higher"))} is better).</small></p>
-<h2>How often each is best, and what it costs when it is not</h2>
-{_img(bars)}
-<table><tr><th>structure</th><th>p_best</th><th>mean regret</th><th>max regret</th><th>mean {m}</th></tr>
-{rows}</table>
-<h2>Where the answer flips</h2>
-{_img(boxes)}
-<h2>What you would need to believe to choose otherwise</h2>
-<ul>{"".join(f"<li>{escape(x)}</li>" for x in otherwise(decision, table))}</ul>
-<h2>Paired margins (percentiles over worlds, {m})</h2>
-<table><tr><th></th><th>p5</th><th>p25</th><th>p50</th><th>p75</th><th>p95</th></tr>{margins}</table>
-<h2>Which unknowns move the choice (extra-trees feature scores)</h2>
-<table><tr><th>parameter</th><th>score</th></tr>{scores}</table>
-<p><small>Every world: {escape(decision["worlds_table"])} (one row per world and structure).</small></p>
-</body></html>
-"""
     page = target / PAGE
     page.write_text(html)
     return page
