@@ -72,7 +72,7 @@ def claims(
       orgsim claims --only merge_in_tough_times --json
       orgsim claims --reps 6 --out out/claims
     """  # noqa: D301 - \b keeps click from rewrapping the examples
-    from orgsim.experiment.claims import ASSUMED_RULE, VERDICT_RULE, check_claims, load_claims, select
+    from orgsim.analyses.claims import ASSUMED_RULE, VERDICT_RULE, check_claims, load_claims, select
     from orgsim.presentation.answers import PAIRED_NOTE, effect_text, label_of
 
     chosen = select(load_claims(), only)

@@ -320,14 +320,14 @@ def compare(
     Replication r uses the same seed in every scenario (common random numbers), so each
     scenario's difference to --baseline is taken seed by seed (a paired difference, 95% CI).
     """
-    from orgsim.experiment.compare import compare as run_compare
+    from orgsim.analyses.compare import compare as run_compare
     from orgsim.experiment.stats import CI_METHOD, CI_SHORT
     from orgsim.presentation.answers import PAIRED_NOTE, difference_cell, difference_sentence
     from orgsim.presentation.format import fmt_ci
 
     resolved = _expand(scenarios, structures, _overrides(assignments))
     if baseline is not None:  # before any run, like every other check of the arguments
-        from orgsim.experiment.compare import _labels
+        from orgsim.analyses.compare import _labels
 
         if baseline not in (labels := _labels(resolved)):
             raise InputError(

@@ -13,7 +13,7 @@ from rich.text import Text
 from orgsim.cli.money import currency_option
 
 if TYPE_CHECKING:
-    from orgsim.experiment.explain import Explanation
+    from orgsim.analyses.explain import Explanation
 
 from orgsim.cli import (
     _clean,
@@ -108,8 +108,8 @@ def explain(
       orgsim explain separate aligned --measure revenue
       orgsim explain separate merged --measure contribution --group 'the SLA=sla.*'
     """  # noqa: D301 - \b keeps click from rewrapping the examples
-    from orgsim.experiment.explain import explain as run_explain
-    from orgsim.experiment.explain import parse_group
+    from orgsim.analyses.explain import explain as run_explain
+    from orgsim.analyses.explain import parse_group
     from orgsim.presentation.answers import PAIRED_NOTE, part_name, signed, value_text
 
     group_map = dict(parse_group(g) for g in groups)

@@ -96,7 +96,7 @@ def tornado(
     Policies a structure's preset sets are what A and B differ in and cannot be varied here.
     Runs (1 + 2 x parameters) x 2 x --reps simulations: 340 with the defaults.
     """  # noqa: D301 - \b keeps click from rewrapping the list
-    from orgsim.experiment import tornado as oat
+    from orgsim.analyses import tornado as oat
     from orgsim.model.simulate import as_scenario
 
     base = as_scenario(scenario, _overrides(assignments))

@@ -36,7 +36,7 @@ def simulate(
     ``horizon.warmup_days`` warm-up included: the days counted are the days simulated).
     """
     sc = as_scenario(scenario, overrides)
-    from orgsim.experiment.compare import check_days
+    from orgsim.analyses.compare import check_days
 
     check_days(days)  # the schema's horizon.days range, as a scenario file and --days
     if not 0 <= seed < 2**63:

@@ -34,8 +34,8 @@ from pydantic import (
     ValidationError,
 )
 
+from orgsim.analyses.compare import run_scenarios
 from orgsim.errors import InputError, validation_error
-from orgsim.experiment.compare import run_scenarios
 from orgsim.experiment.observables import OBSERVABLES, Estimate, Observable, get_observable
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import mean_ci
