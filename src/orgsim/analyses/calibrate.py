@@ -429,7 +429,7 @@ def _manifest(targets: Targets, reps: int) -> dict[str, Any]:
 
 
 def _prepare(out_dir: Path, targets: Targets, reps: int) -> None:
-    from orgsim.experiment.storage import write_atomic
+    from orgsim.outputs import write_atomic
 
     path = out_dir / MANIFEST
     want = _manifest(targets, reps)
@@ -783,7 +783,7 @@ def _set(doc: Any, key: str, item: Any) -> None:
 
 def write_outputs(cal: Calibration) -> dict[str, Path]:
     """Write calibrated.toml and fit.csv into the directory (the chart is presentation's job)."""
-    from orgsim.experiment.storage import write_atomic
+    from orgsim.outputs import write_atomic
 
     out = cal.out_dir
     write_atomic(out / "calibrated.toml", calibrated_toml(cal).encode())
@@ -836,7 +836,7 @@ def write_posterior(cal: Calibration, n: int) -> Path:
     """Write ``posterior.parquet`` (see :func:`posterior`) into the calibration directory."""
     import io
 
-    from orgsim.experiment.storage import write_atomic
+    from orgsim.outputs import write_atomic
 
     buffer = io.BytesIO()
     posterior(cal, n).to_parquet(buffer, index=False)

@@ -27,8 +27,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
-from orgsim.analyses.compare import check_measure, measure_of, run_scenarios
 from orgsim.errors import InputError, validation_error
+from orgsim.experiment.observables import check_measure, measure_of
+from orgsim.experiment.runner import run_scenarios
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import Difference, paired_difference
 from orgsim.params import PARAMETERS, STRUCTURES

@@ -34,9 +34,9 @@ from pydantic import (
     ValidationError,
 )
 
-from orgsim.analyses.compare import run_scenarios
 from orgsim.errors import InputError, validation_error
 from orgsim.experiment.observables import OBSERVABLES, Estimate, Observable, get_observable
+from orgsim.experiment.runner import run_scenarios
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import mean_ci
 from orgsim.model.metrics import RunResult

@@ -142,8 +142,7 @@ def explain(
         import json
         from pathlib import Path
 
-        from orgsim.experiment.storage import write_atomic
-        from orgsim.outputs import claim_report_dir
+        from orgsim.outputs import claim_report_dir, write_atomic
         from orgsim.presentation.answers import waterfall
         from orgsim.presentation.charts import save
 

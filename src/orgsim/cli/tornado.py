@@ -137,8 +137,7 @@ def write_outputs(result: Any, out_dir: str) -> str:
     """The chart (PNG, SVG), the bars (CSV), every run (CSV) and the result (JSON); returns the PNG."""
     import json
 
-    from orgsim.experiment.storage import write_atomic
-    from orgsim.outputs import claim_report_dir, to_csv
+    from orgsim.outputs import claim_report_dir, to_csv, write_atomic
     from orgsim.presentation import charts
     from orgsim.presentation.exhibits import tornado_figure
 

@@ -159,8 +159,7 @@ def validate_command(
         import json
         from pathlib import Path
 
-        from orgsim.experiment.storage import write_atomic
-        from orgsim.outputs import claim_report_dir
+        from orgsim.outputs import claim_report_dir, write_atomic
         from orgsim.presentation.calibration import validation_chart
 
         claim_report_dir(out_dir)  # marked as orgsim's: a report may join it later
