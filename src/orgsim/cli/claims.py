@@ -11,18 +11,12 @@ from orgsim.cli import (
     _clean,
     _emit_json,
     _overrides,
-    days_option,
-    json_option,
+    analysis_options,
     out,
-    out_dir_option,
-    parallel_options,
-    quiet_option,
     reps_option,
     seed_option,
-    set_option,
 )
 from orgsim.cli.explain import PlannedProgress
-from orgsim.cli.money import currency_option
 
 
 @click.command()
@@ -36,13 +30,7 @@ from orgsim.cli.money import currency_option
     show_default=True,
     help="Also run each claim in every shipped scenario and along its key condition.",
 )
-@parallel_options()
-@out_dir_option("Write claims.html and one chart per claim here.")
-@quiet_option
-@days_option
-@set_option
-@json_option
-@currency_option
+@analysis_options("Write claims.html and one chart per claim here.")
 def claims(
     reps: int,
     seed: int,

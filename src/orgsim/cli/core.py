@@ -17,12 +17,11 @@ from orgsim.cli import (
     _emit_json,
     _overrides,
     _progress,
+    analysis_options,
     days_option,
     err,
     json_option,
     out,
-    out_dir_option,
-    parallel_options,
     plain,
     quiet_option,
     reps_option,
@@ -294,13 +293,7 @@ def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[st
     metavar="LABEL",
     help="Scenario the others are compared to, seed by seed (default: the first).",
 )
-@parallel_options()
-@out_dir_option("Write charts and report.html here.")
-@quiet_option
-@days_option
-@set_option
-@json_option
-@currency_option
+@analysis_options("Write charts and report.html here.")
 def compare(
     scenarios: Sequence[str],
     reps: int,

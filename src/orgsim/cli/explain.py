@@ -10,8 +10,6 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from orgsim.cli.money import currency_option
-
 if TYPE_CHECKING:
     from orgsim.analyses.explain import Explanation
 
@@ -20,15 +18,10 @@ from orgsim.cli import (
     _emit_json,
     _overrides,
     _progress,
-    days_option,
-    json_option,
+    analysis_options,
     out,
-    out_dir_option,
-    parallel_options,
-    quiet_option,
     reps_option,
     seed_option,
-    set_option,
 )
 from orgsim.limits import MAX_PERMUTATIONS
 
@@ -66,13 +59,7 @@ from orgsim.limits import MAX_PERMUTATIONS
     show_default=True,
     help="Re-run the margin with the largest part's assumed values at A's level and their plausible ends.",
 )
-@parallel_options()
-@out_dir_option("Write the waterfall chart and explain.json here (a report in DIR then cites it).")
-@quiet_option
-@days_option
-@set_option
-@json_option
-@currency_option
+@analysis_options("Write the waterfall chart and explain.json here (a report in DIR then cites it).")
 def explain(
     a: str,
     b: str,

@@ -11,17 +11,11 @@ from orgsim.cli import (
     _emit_json,
     _overrides,
     _progress,
-    days_option,
-    json_option,
+    analysis_options,
     out,
-    out_dir_option,
-    parallel_options,
-    quiet_option,
     reps_option,
     seed_option,
-    set_option,
 )
-from orgsim.cli.money import currency_option
 
 
 @click.command("tornado")
@@ -50,16 +44,10 @@ from orgsim.cli.money import currency_option
 )
 @reps_option(per="arm")
 @seed_option()
-@parallel_options()
-@out_dir_option(
-    help="Write DIR/tornado.png/.svg (the chart), tornado.csv (the bars), tornado_runs.csv (every run) "
+@analysis_options(
+    "Write DIR/tornado.png/.svg (the chart), tornado.csv (the bars), tornado_runs.csv (every run) "
     "and tornado.json; a compare report later written into DIR shows the tornado."
 )
-@quiet_option
-@days_option
-@set_option
-@json_option
-@currency_option
 def tornado(
     scenario: str,
     structures: str,
