@@ -36,6 +36,7 @@ from orgsim.presentation.style import (
     INK,
     MUTED,
     compact_number,
+    end_label,
     factor_name,
     finish,
     in_sentence,
@@ -280,16 +281,7 @@ def recovered_by_cause(
         level += d.diff
     ax.barh(len(causes) + 1, end, color=styles[b], height=0.62, zorder=3)
     for y, v in ((0, start), (len(causes) + 1, end)):
-        ax.annotate(
-            compact_number(v, "currency"),
-            (v, y),
-            xytext=(5, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=10,
-            fontweight="bold",
-            color=INK,
-        )
+        end_label(ax, compact_number(v, "currency"), (v, y))
     ax.set_yticks(range(len(rows)), rows)
     ax.invert_yaxis()
     ax.set_xlim(min(0.0, min(ends)), max(ends) * 1.25)  # room for the step labels on the right
