@@ -216,8 +216,8 @@ def explanations(reps: int = 4) -> None:
     Permutation Shapley over :data:`EXPLAIN_GROUPS`, 2 sampled orders per seed, the range check and
     the measure's own assumptions re-run; prints the sentences ``orgsim explain`` prints.
     """
+    from orgsim.analyses.explain import explain
     from orgsim.cli.explain import assumption_lines
-    from orgsim.experiment.explain import explain
 
     for b, groups in EXPLAIN_GROUPS.items():
         e = explain(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
+from orgsim.analyses.analyze import analyze
 from orgsim.cli import cli
-from orgsim.experiment.analyze import analyze
 from orgsim.experiment.sweep import sweep
 from tiny_sweeps import SOBOL  # the shared Sobol sweep's experiment
 

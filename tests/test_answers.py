@@ -13,9 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from orgsim import compare, load_scenario
-from orgsim.cli import cli, main
-from orgsim.errors import InputError
-from orgsim.experiment.claims import (
+from orgsim.analyses.claims import (
     ASSUMED,
     CONTRADICTED,
     NO_CLEAR_EFFECT,
@@ -26,7 +24,9 @@ from orgsim.experiment.claims import (
     select,
     verdict,
 )
-from orgsim.experiment.explain import differing_keys, explain, explain_measures, players
+from orgsim.analyses.explain import differing_keys, explain, explain_measures, players
+from orgsim.cli import cli, main
+from orgsim.errors import InputError
 from orgsim.experiment.stats import Difference, paired_difference
 from orgsim.references import references
 

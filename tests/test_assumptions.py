@@ -10,8 +10,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from orgsim.analyses.claims import ASSUMED, SUPPORTED, check_claims, load_claims
 from orgsim.cli import cli
-from orgsim.experiment.claims import ASSUMED, SUPPORTED, check_claims, load_claims
 from orgsim.params import PARAMETERS, PRESETS
 
 TINY = {"market.prospects": 800, "horizon.days": 60, "sales.headcount": 3, "marketing.headcount": 2}
@@ -134,7 +134,7 @@ def test_the_packaged_claims_that_are_a_parameter_times_its_outcome_name_it():
 # -- explain: what a margin rests on --------------------------------------------------------------
 def test_explain_names_the_assumed_values_and_reruns_the_top_one_across_its_range():
     from orgsim import compare, load_scenario
-    from orgsim.experiment.explain import BEYOND_B, EQUAL, NEAR_A, explain
+    from orgsim.analyses.explain import BEYOND_B, EQUAL, NEAR_A, explain
 
     a = load_scenario("separate", TINY)
     b = load_scenario("separate", {**TINY, "policy.specialisation": 0.5, "policy.recycling": 0.9})
@@ -222,7 +222,7 @@ def test_the_shared_goal_constants_are_assumed_parameters_that_carry_the_inequit
     claim = {c.id: c for c in load_claims()}["comp_inequity_causes_friction"]
     assert {"friction.goal_blame_relief", "friction.credit_claim_chance"} <= set(claim.assumptions)
     # and explain names them beside the shared goal's part
-    from orgsim.experiment.explain import assumed_values
+    from orgsim.analyses.explain import assumed_values
 
     named = assumed_values(["policy.shared_goal"], load_scenario("separate"), load_scenario("aligned"))
     for key in ("friction.goal_blame_relief", "friction.credit_claim_chance"):
@@ -244,7 +244,7 @@ def test_no_credit_dispute_when_nobody_claims_a_win():
 # -- explain: the decision measure's own assumptions -------------------------------------------------
 def test_explain_on_customer_value_reruns_the_measures_own_assumptions():
     from orgsim import compare, load_scenario
-    from orgsim.experiment.explain import CHURN_EFFECTS, RETENTION_OFF, explain
+    from orgsim.analyses.explain import CHURN_EFFECTS, RETENTION_OFF, explain
 
     a = load_scenario("separate", TINY)
     b = load_scenario("separate", {**TINY, "policy.message_alignment": 1.0})

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from orgsim.analyses.calibrate import calibrate, load_targets, load_trials
 from orgsim.cli import main
-from orgsim.experiment.calibrate import calibrate, load_targets, load_trials
 
 SCENARIO = """
 name = "tiny"
@@ -82,7 +82,7 @@ def test_trials_do_not_depend_on_workers_and_a_killed_calibration_resumes(target
 
     out = tmp_path / "killed"
     code = (
-        "from orgsim.experiment.calibrate import calibrate\n"
+        "from orgsim.analyses.calibrate import calibrate\n"
         f"calibrate({str(targets_file)!r}, {str(out)!r}, trials=8, reps=2, workers=1)\n"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-from orgsim.experiment.calibrate import MET_CI_WIDTH, Calibration, Target
+from orgsim.analyses.calibrate import MET_CI_WIDTH, Calibration, Target
 from orgsim.experiment.observables import OBSERVABLES, Estimate
 
 

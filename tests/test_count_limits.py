@@ -37,10 +37,10 @@ def test_huge_counts_are_refused_at_once(capsys, command):
 
 
 def test_the_python_api_keeps_the_same_limits():
-    from orgsim.experiment.claims import check_claims, load_claims
-    from orgsim.experiment.explain import explain
-    from orgsim.experiment.tornado import tornado
-    from orgsim.experiment.validate import validate
+    from orgsim.analyses.claims import check_claims, load_claims
+    from orgsim.analyses.explain import explain
+    from orgsim.analyses.tornado import tornado
+    from orgsim.analyses.validate import validate
 
     with pytest.raises(InputError, match="--reps"):
         explain("separate", "aligned", reps=MAX_REPS + 1)

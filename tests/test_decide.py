@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from orgsim.analyses import decide as dec
 from orgsim.cli import main
-from orgsim.experiment import decide as dec
 from orgsim.experiment import sweep as sweep_module
 
 SMALL = """

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import pytest
 
+from orgsim.analyses.calibrate import TOP_KEYS as TARGET_KEYS
+from orgsim.analyses.calibrate import parse_targets
+from orgsim.analyses.claims import load_claims
+from orgsim.analyses.validate import load_facts
 from orgsim.errors import InputError, nearest, suggest
-from orgsim.experiment.calibrate import TOP_KEYS as TARGET_KEYS
-from orgsim.experiment.calibrate import parse_targets
-from orgsim.experiment.claims import load_claims
 from orgsim.experiment.experiment import TOP_KEYS, parse_experiment
-from orgsim.experiment.validate import load_facts
 
 TARGETS = {"targets": {"win_rate": 0.2}, "parameters": {"sales.win_rate": [0.1, 0.3]}}
 FACT = 'name = "x"\nmeasure = "win_rate"\nkind = "level"\nlow = 0.1\nhigh = 0.2\n'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from orgsim.experiment.claims import load_claims
+from orgsim.analyses.claims import load_claims
 from orgsim.references import markdown, references
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -75,7 +75,7 @@ def scheduler():
 
 
 def test_validate_gives_the_same_checks_on_a_dask_cluster(scheduler, tmp_path):
-    from orgsim.experiment.validate import validate
+    from orgsim.analyses.validate import validate
 
     scenario = tmp_path / "t.toml"
     scenario.write_text('name = "t"\nstructure = "separate"\n[horizon]\ndays = 20\n[market]\nprospects = 800')

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from orgsim.analyses.compare import compare
 from orgsim.errors import InputError
-from orgsim.experiment.compare import compare
 from orgsim.experiment.seeds import MAX_EXPERIMENT_SEED, RUNS_PER_SEED, run_seed
 from orgsim.model.simulate import simulate
 

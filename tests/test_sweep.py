@@ -17,9 +17,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import sweep_faults
+from orgsim.analyses.analyze import analyze
 from orgsim.errors import InputError
 from orgsim.experiment import sweep as sweep_module
-from orgsim.experiment.analyze import analyze
 from orgsim.experiment.storage import DirectoryLock, load_manifest, load_runs, load_series
 from orgsim.experiment.sweep import sweep
 from orgsim.model.metrics import flat_columns

@@ -256,7 +256,7 @@ def test_when_the_answer_changes_counts_settings_by_hand(data, measure):
 
 def test_a_sampled_sweep_says_where_each_design_leads_not_one_setting_per_level(tmp_path):
     """In a Latin hypercube every setting has its own levels: "at that level" would name one setting."""
-    from orgsim.experiment.decision import contrasts, flips
+    from orgsim.analyses.decision import contrasts, flips
 
     factors = {"market.deal_size": (5000, 150000), "sales.headcount": (2, 20)}
     path = make_sweep_dir(

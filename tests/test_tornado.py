@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from scipy import stats
 
 from orgsim import compare, load_scenario
+from orgsim.analyses.tornado import KEY_PARAMETERS, Tornado, plan_bounds, read_tornado, tornado
 from orgsim.cli import cli, main
 from orgsim.experiment.seeds import run_seed
-from orgsim.experiment.tornado import KEY_PARAMETERS, Tornado, plan_bounds, read_tornado, tornado
 from orgsim.params import PARAMETERS, PRESETS
 from orgsim.presentation.style import factor_name
 

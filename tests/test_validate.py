@@ -8,10 +8,10 @@ import math
 import pytest
 from click.testing import CliRunner
 
+from orgsim.analyses.validate import dropped_facts, load_facts, validate
 from orgsim.cli import cli
 from orgsim.errors import InputError
 from orgsim.experiment.observables import Estimate
-from orgsim.experiment.validate import dropped_facts, load_facts, validate
 
 SCENARIO = """
 name = "tiny"

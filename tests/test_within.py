@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from orgsim.analyses.decision import flips, verdict
 from orgsim.errors import InputError
-from orgsim.experiment.decision import flips, verdict
 from orgsim.experiment.manifest import Manifest
 from orgsim.experiment.storage import load_manifest, load_runs
 from orgsim.experiment.within import constant_within, design_mean, within_difference

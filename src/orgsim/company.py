@@ -116,7 +116,7 @@ def _check_runs(
     facts: CompanyFacts, values: dict[str, Any], seed: int, workers: int | None
 ) -> dict[str, float]:
     """Mean inquiries a month and win rate over a few short seeded runs of the company."""
-    from orgsim.experiment.compare import compare
+    from orgsim.analyses.compare import compare
     from orgsim.scenario import resolve
 
     raw: dict[str, Any] = {"name": facts.name, "structure": facts.structure}

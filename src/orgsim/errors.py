@@ -86,6 +86,19 @@ def validation_error(
     return InputError(f"{origin}: {head}{err['msg']}{given}{tail}{hint}")
 
 
+def validated[M: BaseModel](model: type[M], raw: Any, source: str, at: str = "") -> M:
+    """``raw`` read into ``model``; a failure is one InputError line naming ``source`` and the field.
+
+    ``at`` is the dotted place of the table in its file, as in :func:`validation_error`.
+    """
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(exc, source, model, at=at) from None
+
+
 def _shown(value: Any) -> str:
     """A value as TOML would write it (true/false, not True/False)."""
     return str(value).lower() if isinstance(value, bool) else repr(value)

@@ -10,7 +10,8 @@ To add a command: write it in a module of this package with ``@click.command()``
 ``@cli.command()``), import heavy things inside the function, and add one line to
 :data:`COMMANDS`: ``"name": ("orgsim.cli.module", "function", "one-line help")``. Take the
 shared options from here (``reps_option``, ``seed_option``, ``parallel_options`` (--workers and
---scheduler), ``quiet_option``, ``out_dir_option``, ``days_option``, ``set_option``, ``json_option``)
+--scheduler), ``quiet_option``, ``out_dir_option``, ``days_option``, ``set_option``, ``json_option``;
+``analysis_options`` stacks the last six and --currency, as compare, explain, claims and tornado end)
 rather than declaring --reps or --seed again.
 
 Every command that prints a table also takes ``--json``. Bad input exits with code 2 and one
@@ -298,7 +299,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 def _check_days(ctx: click.Context, param: click.Parameter, days: int | None) -> int | None:
     """--days within the schema's horizon.days range (the same limit as a scenario file)."""
     if days is not None:
-        from orgsim.experiment.compare import check_days
+        from orgsim.model.simulate import check_days
 
         check_days(days)
     return days
@@ -311,6 +312,23 @@ days_option = click.option(
     callback=_check_days,
     help="Business days to simulate (250 = a year; the horizon.days range).",
 )
+
+
+def analysis_options(out_help: str) -> Decorator:
+    """The options every analysis command ends with, in this order (compare, explain, claims, tornado).
+
+    --workers/--scheduler, --out DIR (``out_help``), --quiet, --days, --set, --json, --currency.
+    """
+    from orgsim.cli.money import currency_option
+
+    stack = (parallel_options(), out_dir_option(out_help), quiet_option, days_option, set_option)
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed((*stack, json_option, currency_option)):
+            func = option(func)
+        return func
+
+    return decorate
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -90,8 +90,8 @@ def calibrate_command(
     running the same command again resumes a killed calibration). The published figures:
       orgsim calibrate experiments/calibration/published.toml --out out/published
     """  # noqa: D301 - \b keeps click from rewrapping the examples
+    from orgsim.analyses.calibrate import calibrate, describe_measures, load_targets
     from orgsim.errors import InputError
-    from orgsim.experiment.calibrate import calibrate, describe_measures, load_targets
     from orgsim.experiment.runner import WorkerError
     from orgsim.presentation.calibration import convergence_chart
 
@@ -142,7 +142,7 @@ def calibrate_command(
         )  # fmt: skip
     except (KeyboardInterrupt, BrokenExecutor, WorkerError) as exc:
         stop_bar()
-        from orgsim.experiment.calibrate import load_trials
+        from orgsim.analyses.calibrate import load_trials
 
         saved = len(load_trials(out_dir, targets)) if Path(out_dir).is_dir() else 0
         where = f"{saved} trials saved in {out_dir}; run the same command again to resume"
@@ -160,7 +160,7 @@ def calibrate_command(
     png, svg = convergence_chart(result.trials_frame(), result.baseline.loss, result.out_dir / "convergence")
     posterior_path = None
     if posterior is not None:
-        from orgsim.experiment.calibrate import write_posterior
+        from orgsim.analyses.calibrate import write_posterior
 
         posterior_path = write_posterior(result, posterior)
     fit = result.fit_table()

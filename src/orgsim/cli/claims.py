@@ -11,18 +11,12 @@ from orgsim.cli import (
     _clean,
     _emit_json,
     _overrides,
-    days_option,
-    json_option,
+    analysis_options,
     out,
-    out_dir_option,
-    parallel_options,
-    quiet_option,
     reps_option,
     seed_option,
-    set_option,
 )
 from orgsim.cli.explain import PlannedProgress
-from orgsim.cli.money import currency_option
 
 
 @click.command()
@@ -36,13 +30,7 @@ from orgsim.cli.money import currency_option
     show_default=True,
     help="Also run each claim in every shipped scenario and along its key condition.",
 )
-@parallel_options()
-@out_dir_option("Write claims.html and one chart per claim here.")
-@quiet_option
-@days_option
-@set_option
-@json_option
-@currency_option
+@analysis_options("Write claims.html and one chart per claim here.")
 def claims(
     reps: int,
     seed: int,
@@ -72,7 +60,7 @@ def claims(
       orgsim claims --only merge_in_tough_times --json
       orgsim claims --reps 6 --out out/claims
     """  # noqa: D301 - \b keeps click from rewrapping the examples
-    from orgsim.experiment.claims import ASSUMED_RULE, VERDICT_RULE, check_claims, load_claims, select
+    from orgsim.analyses.claims import ASSUMED_RULE, VERDICT_RULE, check_claims, load_claims, select
     from orgsim.presentation.answers import PAIRED_NOTE, effect_text, label_of
 
     chosen = select(load_claims(), only)

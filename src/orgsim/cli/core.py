@@ -17,12 +17,11 @@ from orgsim.cli import (
     _emit_json,
     _overrides,
     _progress,
+    analysis_options,
     days_option,
     err,
     json_option,
     out,
-    out_dir_option,
-    parallel_options,
     plain,
     quiet_option,
     reps_option,
@@ -294,13 +293,7 @@ def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[st
     metavar="LABEL",
     help="Scenario the others are compared to, seed by seed (default: the first).",
 )
-@parallel_options()
-@out_dir_option("Write charts and report.html here.")
-@quiet_option
-@days_option
-@set_option
-@json_option
-@currency_option
+@analysis_options("Write charts and report.html here.")
 def compare(
     scenarios: Sequence[str],
     reps: int,
@@ -320,14 +313,14 @@ def compare(
     Replication r uses the same seed in every scenario (common random numbers), so each
     scenario's difference to --baseline is taken seed by seed (a paired difference, 95% CI).
     """
-    from orgsim.experiment.compare import compare as run_compare
+    from orgsim.analyses.compare import compare as run_compare
     from orgsim.experiment.stats import CI_METHOD, CI_SHORT
     from orgsim.presentation.answers import PAIRED_NOTE, difference_cell, difference_sentence
     from orgsim.presentation.format import fmt_ci
 
     resolved = _expand(scenarios, structures, _overrides(assignments))
     if baseline is not None:  # before any run, like every other check of the arguments
-        from orgsim.experiment.compare import _labels
+        from orgsim.analyses.compare import _labels
 
         if baseline not in (labels := _labels(resolved)):
             raise InputError(

@@ -82,10 +82,10 @@ def decide(
       orgsim decide my_company.toml --worlds-from out/cal/posterior.parquet --out out/decide
       orgsim report out/decide
     """  # noqa: D301
+    from orgsim.analyses.decide import DEFAULT_MEASURE, default_file, load_uncertainty
+    from orgsim.analyses.decide import decide as run_decide
+    from orgsim.analyses.decide import worlds_from as read_worlds
     from orgsim.errors import InputError, suggest
-    from orgsim.experiment.decide import DEFAULT_MEASURE, default_file, load_uncertainty
-    from orgsim.experiment.decide import decide as run_decide
-    from orgsim.experiment.decide import worlds_from as read_worlds
     from orgsim.measures import MEASURES
 
     path = default_file() if file == "default" else Path(file)

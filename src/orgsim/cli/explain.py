@@ -10,25 +10,18 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from orgsim.cli.money import currency_option
-
 if TYPE_CHECKING:
-    from orgsim.experiment.explain import Explanation
+    from orgsim.analyses.explain import Explanation
 
 from orgsim.cli import (
     _clean,
     _emit_json,
     _overrides,
     _progress,
-    days_option,
-    json_option,
+    analysis_options,
     out,
-    out_dir_option,
-    parallel_options,
-    quiet_option,
     reps_option,
     seed_option,
-    set_option,
 )
 from orgsim.limits import MAX_PERMUTATIONS
 
@@ -66,13 +59,7 @@ from orgsim.limits import MAX_PERMUTATIONS
     show_default=True,
     help="Re-run the margin with the largest part's assumed values at A's level and their plausible ends.",
 )
-@parallel_options()
-@out_dir_option("Write the waterfall chart and explain.json here (a report in DIR then cites it).")
-@quiet_option
-@days_option
-@set_option
-@json_option
-@currency_option
+@analysis_options("Write the waterfall chart and explain.json here (a report in DIR then cites it).")
 def explain(
     a: str,
     b: str,
@@ -108,8 +95,8 @@ def explain(
       orgsim explain separate aligned --measure revenue
       orgsim explain separate merged --measure contribution --group 'the SLA=sla.*'
     """  # noqa: D301 - \b keeps click from rewrapping the examples
-    from orgsim.experiment.explain import explain as run_explain
-    from orgsim.experiment.explain import parse_group
+    from orgsim.analyses.explain import explain as run_explain
+    from orgsim.analyses.explain import parse_group
     from orgsim.presentation.answers import PAIRED_NOTE, part_name, signed, value_text
 
     group_map = dict(parse_group(g) for g in groups)
@@ -142,8 +129,7 @@ def explain(
         import json
         from pathlib import Path
 
-        from orgsim.experiment.storage import write_atomic
-        from orgsim.outputs import claim_report_dir
+        from orgsim.outputs import claim_report_dir, write_atomic
         from orgsim.presentation.answers import waterfall
         from orgsim.presentation.charts import save
 

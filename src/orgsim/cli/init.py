@@ -140,7 +140,7 @@ def init_command(
     other parameter keeps its default. A targets file for `orgsim calibrate` is written too.
     """  # noqa: D301 - \b keeps click from rewrapping the examples
     from orgsim.company import CompanyFacts, company_scenario, scenario_toml, targets_toml
-    from orgsim.experiment.storage import write_atomic
+    from orgsim.outputs import write_atomic
 
     if not NAME.match(name):
         raise InputError(f"NAME: {name!r} is not allowed; use letters, digits, '-' and '_'")

@@ -185,7 +185,7 @@ def analyze(
     the experiment's `metrics`, else revenue, contribution, friction, leakage and win rate. An
     unfinished sweep is summarised as far as it got.
     """
-    from orgsim.experiment.analyze import analyze as run_analyze
+    from orgsim.analyses.analyze import analyze as run_analyze
     from orgsim.experiment.stats import CI_METHOD
 
     if csv_path:  # before the analysis: a bad --csv path costs nothing

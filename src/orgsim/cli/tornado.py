@@ -11,17 +11,11 @@ from orgsim.cli import (
     _emit_json,
     _overrides,
     _progress,
-    days_option,
-    json_option,
+    analysis_options,
     out,
-    out_dir_option,
-    parallel_options,
-    quiet_option,
     reps_option,
     seed_option,
-    set_option,
 )
-from orgsim.cli.money import currency_option
 
 
 @click.command("tornado")
@@ -50,16 +44,10 @@ from orgsim.cli.money import currency_option
 )
 @reps_option(per="arm")
 @seed_option()
-@parallel_options()
-@out_dir_option(
-    help="Write DIR/tornado.png/.svg (the chart), tornado.csv (the bars), tornado_runs.csv (every run) "
+@analysis_options(
+    "Write DIR/tornado.png/.svg (the chart), tornado.csv (the bars), tornado_runs.csv (every run) "
     "and tornado.json; a compare report later written into DIR shows the tornado."
 )
-@quiet_option
-@days_option
-@set_option
-@json_option
-@currency_option
 def tornado(
     scenario: str,
     structures: str,
@@ -96,7 +84,7 @@ def tornado(
     Policies a structure's preset sets are what A and B differ in and cannot be varied here.
     Runs (1 + 2 x parameters) x 2 x --reps simulations: 340 with the defaults.
     """  # noqa: D301 - \b keeps click from rewrapping the list
-    from orgsim.experiment import tornado as oat
+    from orgsim.analyses import tornado as oat
     from orgsim.model.simulate import as_scenario
 
     base = as_scenario(scenario, _overrides(assignments))
@@ -137,8 +125,7 @@ def write_outputs(result: Any, out_dir: str) -> str:
     """The chart (PNG, SVG), the bars (CSV), every run (CSV) and the result (JSON); returns the PNG."""
     import json
 
-    from orgsim.experiment.storage import write_atomic
-    from orgsim.outputs import claim_report_dir, to_csv
+    from orgsim.outputs import claim_report_dir, to_csv, write_atomic
     from orgsim.presentation import charts
     from orgsim.presentation.exhibits import tornado_figure
 

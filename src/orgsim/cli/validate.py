@@ -50,7 +50,7 @@ def _table(
     kinds: dict[str, str],
 ) -> Table:
     """One structure's held-out facts, or its calibration targets, with their verdicts."""
-    from orgsim.experiment.validate import score
+    from orgsim.analyses.validate import score
 
     agree, _ = score(checks)
     what = "calibration targets (fitted: agreeing is not evidence)" if calibrated else "held-out facts"
@@ -116,8 +116,7 @@ def validate_command(
     calibration targets are listed apart from held-out facts. Bands (alignment effects) are
     plausibility checks. The facts and their sources are in orgsim/data/facts.toml.
     """
-    from orgsim.cli.core import structure_names
-    from orgsim.experiment.validate import (
+    from orgsim.analyses.validate import (
         MIN_REPS,
         VERDICT_RULE,
         WARN_REPS,
@@ -126,6 +125,7 @@ def validate_command(
         score,
         validate,
     )
+    from orgsim.cli.core import structure_names
     from orgsim.model.simulate import as_scenario
 
     if reps < MIN_REPS:
@@ -159,8 +159,7 @@ def validate_command(
         import json
         from pathlib import Path
 
-        from orgsim.experiment.storage import write_atomic
-        from orgsim.outputs import claim_report_dir
+        from orgsim.outputs import claim_report_dir, write_atomic
         from orgsim.presentation.calibration import validation_chart
 
         claim_report_dir(out_dir)  # marked as orgsim's: a report may join it later

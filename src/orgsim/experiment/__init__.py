@@ -1,1 +1,1 @@
-"""The experiment machinery: seeds, executors, replications, comparisons and sweeps."""
+"""The experiment machinery: designs, seeds, executors, the run loop, sweeps, storage and statistics."""

@@ -42,11 +42,10 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
-    ValidationError,
     field_validator,
 )
 
-from orgsim.errors import InputError, suggest, validation_error
+from orgsim.errors import InputError, suggest, validated
 from orgsim.experiment.design import DESIGNS, MAX_POINTS, Design, sample
 from orgsim.experiment.seeds import MAX_EXPERIMENT_SEED, run_seed
 from orgsim.params import PARAMETERS, STRUCTURES
@@ -313,10 +312,7 @@ def _factor(key: str, spec: Any, design: str, source: str) -> Factor:
     if isinstance(spec, list):
         spec = {"levels": spec}
     _need(isinstance(spec, dict), source, f"{where}: use {{ levels = [...] }} or {{ range = [low, high] }}")
-    try:
-        table = FactorFile.model_validate(spec)
-    except ValidationError as exc:
-        raise validation_error(exc, source, FactorFile, at=where) from None
+    table = validated(FactorFile, spec, source, at=where)
     _need(("levels" in spec) != ("range" in spec), source, f"{where}: give exactly one of levels or range")
     if table.levels is not None:
         return Factor(key, levels=tuple(table.levels))
@@ -391,10 +387,7 @@ def parse_experiment(
     raw: dict[str, Any], source: str = "<experiment>", base_dir: Path | None = None
 ) -> Experiment:
     """Validate an experiment given as a TOML-shaped dict."""
-    try:
-        entries = ExperimentFile.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_error(exc, source, ExperimentFile) from None
+    entries = validated(ExperimentFile, raw, source)
     design = entries.design
     replications, days, seed = entries.replications, entries.days, entries.seed
     num_levels = entries.num_levels

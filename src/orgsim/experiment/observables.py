@@ -274,3 +274,30 @@ def get_observable(name: str, source: str) -> Observable:
         return OBSERVABLES[name]
     hint = suggest(name, OBSERVABLES)
     raise InputError(f"{source}: unknown measure '{name}'{hint} (`orgsim calibrate --measures` lists them)")
+
+
+def measure_of(result: RunResult, measure: str) -> float:
+    """The value of ``measure`` in one run: a metric or a flat column such as ``leaked.unworked``.
+
+    A ratio of two of them, ``"funnel.sql/funnel.mql"``, is also allowed (NaN when the
+    denominator is 0).
+    """
+    if "/" in measure:
+        num, den = (part.strip() for part in measure.split("/", 1))
+        top, bottom = measure_of(result, num), measure_of(result, den)
+        return top / bottom if bottom else float("nan")
+    if measure in result.metrics:
+        return float(result.metrics[measure])
+    flat = result.flat()
+    if measure in flat:
+        return float(flat[measure])
+    raise InputError(f"measure: {measure!r} is not a measure; allowed: {', '.join(flat)}")
+
+
+def check_measure(measure: str, source: str = "--measure") -> None:
+    """Raise InputError unless every run can give ``measure`` (a column, or a ratio ``a/b``)."""
+    known = set(flat_columns())
+    for part in (p.strip() for p in measure.split("/", 1)):
+        if part not in known:
+            hint = suggest(part, sorted(known), cutoff=0.6)
+            raise InputError(f"{source}: {part!r} is not a measure (see `orgsim run --json`){hint}")

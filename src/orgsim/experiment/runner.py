@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -366,3 +366,22 @@ def run_simulations(
     memory = MemorySink()
     run_tasks(tasks, simulate_task, Backend(workers, scheduler), [memory], progress=progress)
     return memory.results
+
+
+def run_scenarios(
+    tasks: Sequence[tuple[Scenario, int]],
+    days: int | None = None,
+    workers: int | None = None,
+    series: bool = False,
+    progress: Callable[[int], None] | None = None,
+    leads: bool = False,
+    scheduler: str | None = None,
+) -> list[RunResult]:
+    """Run each ``(scenario, seed)`` once through the run loop; results in task order.
+
+    On ``workers`` local processes, or a Dask cluster (``scheduler``: ``"local"`` or an address;
+    see :class:`Backend`). ``series``/``leads`` keep each run's daily
+    series / per-lead table (see ``simulate``); ``progress(n)`` is called with runs just completed.
+    """
+    jobs = [SimTask(sc, seed, days, series, leads) for sc, seed in tasks]
+    return run_simulations(jobs, workers=workers, scheduler=scheduler, progress=advancing(progress))

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import tempfile
 import zlib
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -39,19 +38,13 @@ import pyarrow.parquet as pq
 
 from orgsim.errors import InputError
 from orgsim.experiment.manifest import Manifest
+from orgsim.outputs import file_mode, write_atomic
 
 RUNS = "runs"
 SERIES = "series"
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 PACKAGES = ("orgsim", "mesa", "numpy", "pandas", "pyarrow", "SALib", "scipy", "dask", "distributed")
-
-
-def _file_mode() -> int:
-    """The mode a plain ``open()`` would give a new file (0o666 less the umask)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def now() -> str:
@@ -68,22 +61,6 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return out
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, _file_mode())  # mkstemp makes 0600; results are for the whole team
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_manifest(out_dir: Path, manifest: Manifest) -> None:
@@ -300,7 +277,7 @@ class DirectoryLock:
         import fcntl
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, _file_mode())
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, file_mode())
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

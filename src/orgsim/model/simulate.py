@@ -12,6 +12,19 @@ from orgsim.model.model import OrgModel
 from orgsim.scenario import Scenario, load_scenario
 
 
+def check_days(days: int | None, flag: str = "--days") -> None:
+    """Raise InputError unless ``days`` is None or within the schema's ``horizon.days`` range."""
+    if days is None:
+        return
+    from orgsim.params import PARAMETERS
+
+    spec = PARAMETERS["horizon.days"]
+    if isinstance(days, bool) or not isinstance(days, int) or not spec.lo <= days <= spec.hi:
+        raise InputError(
+            f"{flag}: {days!r} is not allowed; use an integer in [{spec.lo:g}, {spec.hi:g}] (horizon.days)"
+        )
+
+
 def as_scenario(scenario: Scenario | str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """A Scenario from an object, a preset name or a path, with dotted overrides applied."""
     if isinstance(scenario, Scenario):
@@ -36,8 +49,6 @@ def simulate(
     ``horizon.warmup_days`` warm-up included: the days counted are the days simulated).
     """
     sc = as_scenario(scenario, overrides)
-    from orgsim.experiment.compare import check_days
-
     check_days(days)  # the schema's horizon.days range, as a scenario file and --days
     if not 0 <= seed < 2**63:
         raise InputError(f"--seed: {seed} is not allowed; use an integer in [0, 2^63)")

@@ -1,7 +1,7 @@
 """Answers for people: paired-difference sentences, the explain waterfall, and the claims page.
 
 The statistics come from the experiment layer (:mod:`orgsim.experiment.stats`,
-:mod:`~orgsim.experiment.explain`, :mod:`~orgsim.experiment.claims`); this module only words
+:mod:`~orgsim.analyses.explain`, :mod:`~orgsim.analyses.claims`); this module only words
 and draws them, in the look of :mod:`orgsim.presentation.style`.
 """
 
@@ -18,8 +18,7 @@ from markupsafe import Markup
 from matplotlib.figure import Figure
 
 from orgsim import measures
-from orgsim.errors import InputError
-from orgsim.experiment.claims import (
+from orgsim.analyses.claims import (
     ASSUMED,
     ASSUMED_RULE,
     CONTRADICTED,
@@ -28,8 +27,9 @@ from orgsim.experiment.claims import (
     VERDICT_RULE,
     ClaimResult,
 )
-from orgsim.experiment.compare import Comparison
-from orgsim.experiment.explain import Explanation
+from orgsim.analyses.compare import Comparison
+from orgsim.analyses.explain import Explanation
+from orgsim.errors import InputError
 from orgsim.experiment.stats import Difference
 from orgsim.presentation.page import BASE_CSS
 from orgsim.presentation.style import (

@@ -14,7 +14,7 @@ from orgsim.presentation.charts import save
 from orgsim.presentation.style import INK, MUTED, OKABE_ITO, compact_number, finish, new_figure, themed
 
 if TYPE_CHECKING:
-    from orgsim.experiment.validate import FactCheck
+    from orgsim.analyses.validate import FactCheck
 
 
 @themed

@@ -240,17 +240,7 @@ def outcomes(
             end = float(np.nanmax([mean, high, vals.max() if vals.size else mean]))
             right = max(right, end)
             left = min(left, float(np.nanmin([mean, low, vals.min() if vals.size else mean])))
-            ax.annotate(
-                compact_number(mean, unit),
-                (end, i),
-                xytext=(5, 0),
-                textcoords="offset points",
-                ha="left",
-                va="center",
-                fontsize=10.5,
-                fontweight="bold",
-                color=INK,
-            )
+            style.end_label(ax, compact_number(mean, unit), (end, i), fontsize=10.5)
         ax.set_yticks(range(len(groups)), groups)
         _group_ticklabels(ax, groups, styles, axis="y")
         ax.set_title(measure_name(measure), pad=20)

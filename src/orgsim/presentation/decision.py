@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 
 from orgsim import measures
+from orgsim.analyses.decide import DECISION, WORLDS, condition_text
 from orgsim.errors import InputError
-from orgsim.experiment.decide import DECISION, WORLDS, condition_text
 from orgsim.presentation.format import fmt_compact
 from orgsim.presentation.page import BASE_CSS
 from orgsim.presentation.style import EXTRA_COLORS, STRUCTURE_COLORS, measure_formatter, measure_label

@@ -26,9 +26,9 @@ from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path
 
 from orgsim import measures
+from orgsim.analyses.tornado import BOUNDS_RULE, Tornado
 from orgsim.currency import money
 from orgsim.experiment import summaries
-from orgsim.experiment.tornado import BOUNDS_RULE, Tornado
 from orgsim.experiment.within import within_difference
 from orgsim.params import PARAMETERS
 from orgsim.presentation import findings, style
@@ -36,6 +36,7 @@ from orgsim.presentation.style import (
     INK,
     MUTED,
     compact_number,
+    end_label,
     factor_name,
     finish,
     in_sentence,
@@ -280,16 +281,7 @@ def recovered_by_cause(
         level += d.diff
     ax.barh(len(causes) + 1, end, color=styles[b], height=0.62, zorder=3)
     for y, v in ((0, start), (len(causes) + 1, end)):
-        ax.annotate(
-            compact_number(v, "currency"),
-            (v, y),
-            xytext=(5, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=10,
-            fontweight="bold",
-            color=INK,
-        )
+        end_label(ax, compact_number(v, "currency"), (v, y))
     ax.set_yticks(range(len(rows)), rows)
     ax.invert_yaxis()
     ax.set_xlim(min(0.0, min(ends)), max(ends) * 1.25)  # room for the step labels on the right
@@ -351,7 +343,7 @@ def tornado(
     ``level``, ``margin``, ``low``, ``high`` (95% CI) and ``overall`` (the centre line: the
     margin over all runs of a sweep, or the base margin of a one-at-a-time tornado); see
     :func:`orgsim.experiment.summaries.margins_by_factor` and
-    :meth:`orgsim.experiment.tornado.Tornado.margins`. Factors are sorted by swing, largest on
+    :meth:`orgsim.analyses.tornado.Tornado.margins`. Factors are sorted by swing, largest on
     top. ``centre_ci`` shades the centre's 95% CI.
     """
     unit = measures.unit(measure)
@@ -439,7 +431,7 @@ def _clear(wide: pd.DataFrame, end: str, factor: str) -> bool:
 
 
 def tornado_figure(result: Tornado, title: str | None = None, note: str | None = None) -> Figure:
-    """The chart of a one-at-a-time :class:`~orgsim.experiment.tornado.Tornado` (centre: the base margin)."""
+    """The chart of a one-at-a-time :class:`~orgsim.analyses.tornado.Tornado` (centre: the base margin)."""
     base = result.base
     subtitle = (
         f"Margin of {result.a} over {result.b} (paired by seed, {result.reps} replications) with one "

@@ -21,6 +21,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, never a window; must precede pyplot
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, PercentFormatter  # noqa: E402
@@ -280,6 +281,21 @@ def compact_number(value: float, unit: str = "") -> str:
     if unit == "currency":
         return money(_compact(value, ""))
     return _compact(value, unit)
+
+
+def end_label(ax: Axes, text: str, xy: tuple[float, float], fontsize: float = 10) -> None:
+    """A bold value label 5 points right of a horizontal bar's end at ``xy`` (data coordinates)."""
+    ax.annotate(
+        text,
+        xy,
+        xytext=(5, 0),
+        textcoords="offset points",
+        ha="left",
+        va="center",
+        fontsize=fontsize,
+        fontweight="bold",
+        color=INK,
+    )
 
 
 def _compact(value: float, unit: str) -> str:

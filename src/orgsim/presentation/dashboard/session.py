@@ -327,7 +327,7 @@ class Session:
         After "Run 10 seeds" at this day, the report compares the two structures over those seeds
         (a replicated comparison with CIs); otherwise it reports the one run of each.
         """
-        from orgsim.experiment.compare import Comparison
+        from orgsim.analyses.compare import Comparison
         from orgsim.presentation.report import write_comparison_report
 
         runs = [self.model, self.twin]

@@ -19,9 +19,9 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from orgsim.experiment.compare import Comparison
+from orgsim.analyses.compare import Comparison
+from orgsim.analyses.tornado import TORNADO_FILE, read_tornado
 from orgsim.experiment.experiment import Factor
-from orgsim.experiment.tornado import TORNADO_FILE, read_tornado
 from orgsim.outputs import claim_report_dir, to_csv
 from orgsim.presentation.report.data import (
     ReportData,
@@ -67,7 +67,7 @@ def write_report(
     """
     out = claim_report_dir(out_dir)  # never over a user's files; see orgsim.outputs
     if data.validation is None and (out / "validation.json").is_file():
-        from orgsim.experiment.validate import read_checks
+        from orgsim.analyses.validate import read_checks
 
         data.validation = read_checks(out / "validation.json")
         planned = None  # the validation exhibit joins the plan

@@ -17,12 +17,12 @@ from typing import Any
 import pandas as pd
 
 from orgsim import measures
+from orgsim.analyses.compare import Comparison
+from orgsim.analyses.decision import Verdict, verdict
+from orgsim.analyses.tornado import Tornado
 from orgsim.errors import InputError
-from orgsim.experiment.compare import Comparison
-from orgsim.experiment.decision import Verdict, verdict
 from orgsim.experiment.experiment import SEEDING, Factor
 from orgsim.experiment.manifest import Manifest
-from orgsim.experiment.tornado import Tornado
 from orgsim.model.calendar import YEAR_DAYS
 from orgsim.params import PARAMETERS, STRUCTURES
 from orgsim.presentation import charts
@@ -195,11 +195,11 @@ def package_versions() -> dict[str, str]:
 
 # -- sensitivity indices ---------------------------------------------------------------------
 def sensitivity_indices(data: ReportData, measures: Sequence[str] = charts.HEADLINE) -> pd.DataFrame:
-    """Sobol or Morris indices per measure and factor (``orgsim.experiment.analyze``).
+    """Sobol or Morris indices per measure and factor (``orgsim.analyses.analyze``).
 
     Raises ValueError with a reason when the sweep does not allow it.
     """
-    from orgsim.experiment.analyze import sensitivity
+    from orgsim.analyses.analyze import sensitivity
 
     if data.manifest is None:
         raise ValueError("no manifest")
@@ -208,7 +208,7 @@ def sensitivity_indices(data: ReportData, measures: Sequence[str] = charts.HEADL
 
 # -- inputs ------------------------------------------------------------------------------------
 def from_comparison(comp: Comparison, baseline: str | None = None) -> ReportData:
-    """A report's data from a :class:`~orgsim.experiment.compare.Comparison` (differences to ``baseline``)."""
+    """A report's data from a :class:`~orgsim.analyses.compare.Comparison` (differences to ``baseline``)."""
     from orgsim.presentation.answers import differences_html
 
     runs = comp.runs().rename(columns={"scenario": "group"})
@@ -346,7 +346,7 @@ def headline(data: ReportData) -> pd.DataFrame:
     """Per group and measure: mean over the design with its 95% CI, and its mark.
 
     Columns group, measure, mean, low, high, mark (``best``/``tied``/``behind``/``input``, see
-    :class:`~orgsim.experiment.decision.Verdict`) and best (the clear best). In a sweep the mean
+    :class:`~orgsim.analyses.decision.Verdict`) and best (the clear best). In a sweep the mean
     weighs each setting the same and the CI holds within-setting noise only.
     """
     rows = []

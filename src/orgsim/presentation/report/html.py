@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from orgsim.experiment.decision import RULE
+from orgsim.analyses.decision import RULE
 from orgsim.experiment.experiment import SEEDING
 from orgsim.experiment.stats import CI_METHOD
 from orgsim.params import PARAMETERS

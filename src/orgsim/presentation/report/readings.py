@@ -7,8 +7,8 @@ import math
 import pandas as pd
 
 from orgsim import measures
+from orgsim.analyses.tornado import Tornado
 from orgsim.experiment.stats import Difference
-from orgsim.experiment.tornado import Tornado
 from orgsim.presentation import charts, findings, style
 from orgsim.presentation.answers import signed
 from orgsim.presentation.exhibits import level_text as param_level

@@ -1,6 +1,6 @@
 """The executive summary on top of every report: the recommendation, its margin, when it flips, caveats.
 
-Everything here is computed by :mod:`orgsim.experiment.decision` (the verdict rule on paired,
+Everything here is computed by :mod:`orgsim.analyses.decision` (the verdict rule on paired,
 within-setting 95% CIs) and only put into words: the recommendation on the headline economic
 measure, the paired margin over each other structure with its CI and the settings it wins, the
 conditions under which another structure leads (from the sweep's settings, or — for a comparison
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from orgsim.experiment.decision import RULE, Contrast, Flip, Verdict, contrasts, flips
+from orgsim.analyses.decision import RULE, Contrast, Flip, Verdict, contrasts, flips
 from orgsim.model.calendar import YEAR_DAYS
 from orgsim.presentation.report.data import DECISION_MEASURES, ReportData
 from orgsim.presentation.report.readings import read_tornado_flips

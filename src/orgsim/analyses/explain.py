@@ -37,7 +37,8 @@ from typing import Any, Literal
 import numpy as np
 
 from orgsim.errors import InputError
-from orgsim.experiment.compare import check_measure, measure_of, run_scenarios
+from orgsim.experiment.observables import check_measure, measure_of
+from orgsim.experiment.runner import run_scenarios
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import Difference, difference_bounds, mean_ci, paired_difference
 from orgsim.model.simulate import as_scenario

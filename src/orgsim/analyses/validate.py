@@ -31,12 +31,11 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StrictStr,
-    ValidationError,
 )
 
-from orgsim.errors import InputError, validation_error
-from orgsim.experiment.compare import run_scenarios
+from orgsim.errors import InputError, validated
 from orgsim.experiment.observables import OBSERVABLES, Estimate, Observable, get_observable
+from orgsim.experiment.runner import run_scenarios
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import mean_ci
 from orgsim.model.metrics import RunResult
@@ -183,17 +182,11 @@ class FactsFile(BaseModel):
 
 def _fact_entries(path: Path) -> list[tuple[str, FactEntry]]:
     """Each fact of the file with the place errors name (``<file>: fact 3 (its name)``)."""
-    try:
-        raw = FactsFile.model_validate(read_toml(path))
-    except ValidationError as exc:
-        raise validation_error(exc, str(path), FactsFile) from None
+    raw = validated(FactsFile, read_toml(path), str(path))
     out = []
     for i, item in enumerate(raw.fact):
         where = f"{path}: fact {i + 1} ({item.get('name', '?')})"
-        try:
-            out.append((where, FactEntry.model_validate(item)))
-        except ValidationError as exc:
-            raise validation_error(exc, where, FactEntry) from None
+        out.append((where, validated(FactEntry, item, where)))
     return out
 
 

@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
-from orgsim.errors import InputError, validation_error
+from orgsim.errors import InputError, validated
 from orgsim.experiment.experiment import Experiment, Factor
 from orgsim.measures import MEASURES
 from orgsim.params import PARAMETERS, STRUCTURES
@@ -241,10 +241,7 @@ def parse_uncertainty(
     raw: dict[str, Any], source: str = "<uncertainty>", base_dir: Path | None = None
 ) -> UncertaintySpec:
     """Validate an uncertainty file given as a TOML-shaped dict (one-line :class:`InputError`)."""
-    try:
-        top = _File.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_error(exc, source, _File) from None
+    top = validated(_File, raw, source)
     target = top.scenario
     if target.endswith(".toml") and base_dir is not None and not Path(target).exists():
         target = str(base_dir / target)

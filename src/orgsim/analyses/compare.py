@@ -15,12 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgsim.errors import InputError, suggest
-from orgsim.experiment.runner import SimTask, advancing, run_simulations
+from orgsim.errors import InputError
+from orgsim.experiment.observables import measure_of
+from orgsim.experiment.runner import run_scenarios
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import Difference, measure_ci, paired_difference
 from orgsim.model.metrics import METRICS, RunResult
-from orgsim.model.simulate import as_scenario
+from orgsim.model.simulate import as_scenario, check_days
 from orgsim.scenario import Scenario
 
 HTML_MEASURES = (
@@ -36,19 +37,6 @@ HTML_MEASURES = (
 """Rows of a comparison's notebook table (those present in the runs)."""
 
 MAX_RUNS = 100_000  # a comparison holds every run in memory; `orgsim sweep` streams more to disk
-
-
-def check_days(days: int | None, flag: str = "--days") -> None:
-    """Raise InputError unless ``days`` is None or within the schema's ``horizon.days`` range."""
-    if days is None:
-        return
-    from orgsim.params import PARAMETERS
-
-    spec = PARAMETERS["horizon.days"]
-    if isinstance(days, bool) or not isinstance(days, int) or not spec.lo <= days <= spec.hi:
-        raise InputError(
-            f"{flag}: {days!r} is not allowed; use an integer in [{spec.lo:g}, {spec.hi:g}] (horizon.days)"
-        )
 
 
 @dataclass
@@ -201,54 +189,6 @@ class Comparison:
                 f"--baseline: {label!r} is not one of the scenarios; allowed: {', '.join(self.labels)}"
             )
         return self.labels.index(label)
-
-
-def measure_of(result: RunResult, measure: str) -> float:
-    """The value of ``measure`` in one run: a metric or a flat column such as ``leaked.unworked``.
-
-    A ratio of two of them, ``"funnel.sql/funnel.mql"``, is also allowed (NaN when the
-    denominator is 0).
-    """
-    if "/" in measure:
-        num, den = (part.strip() for part in measure.split("/", 1))
-        top, bottom = measure_of(result, num), measure_of(result, den)
-        return top / bottom if bottom else float("nan")
-    if measure in result.metrics:
-        return float(result.metrics[measure])
-    flat = result.flat()
-    if measure in flat:
-        return float(flat[measure])
-    raise InputError(f"measure: {measure!r} is not a measure; allowed: {', '.join(flat)}")
-
-
-def check_measure(measure: str, source: str = "--measure") -> None:
-    """Raise InputError unless every run can give ``measure`` (a column, or a ratio ``a/b``)."""
-    from orgsim.model.metrics import flat_columns
-
-    known = set(flat_columns())
-    for part in (p.strip() for p in measure.split("/", 1)):
-        if part not in known:
-            hint = suggest(part, sorted(known), cutoff=0.6)
-            raise InputError(f"{source}: {part!r} is not a measure (see `orgsim run --json`){hint}")
-
-
-def run_scenarios(
-    tasks: Sequence[tuple[Scenario, int]],
-    days: int | None = None,
-    workers: int | None = None,
-    series: bool = False,
-    progress: Callable[[int], None] | None = None,
-    leads: bool = False,
-    scheduler: str | None = None,
-) -> list[RunResult]:
-    """Run each ``(scenario, seed)`` once through the run loop; results in task order.
-
-    On ``workers`` local processes, or a Dask cluster (``scheduler``: ``"local"`` or an address;
-    see :class:`orgsim.experiment.runner.Backend`). ``series``/``leads`` keep each run's daily
-    series / per-lead table (see ``simulate``); ``progress(n)`` is called with runs just completed.
-    """
-    jobs = [SimTask(sc, seed, days, series, leads) for sc, seed in tasks]
-    return run_simulations(jobs, workers=workers, scheduler=scheduler, progress=advancing(progress))
 
 
 def _labels(scenarios: Sequence[Scenario]) -> list[str]:

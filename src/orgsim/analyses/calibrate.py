@@ -42,11 +42,10 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StrictStr,
-    ValidationError,
     field_validator,
 )
 
-from orgsim.errors import InputError, suggest, validation_error
+from orgsim.errors import InputError, suggest, validated
 from orgsim.experiment.observables import Estimate, Observable, get_observable
 from orgsim.experiment.runner import Backend, CallbackSink, run_tasks
 from orgsim.experiment.seeds import MAX_EXPERIMENT_SEED, run_seed, sampler_seed
@@ -236,21 +235,13 @@ def _range(value: Any, where: str, allow_point: bool) -> tuple[float, float]:
     raise InputError(f"{where}: {value!r} is not a [low, high] range")
 
 
-def _entries(model: type[BaseModel], raw: Any, path: str, at: str = "") -> Any:
-    """``raw`` read into ``model``; a failure is one InputError line naming ``path`` and the field."""
-    try:
-        return model.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_error(exc, path, model, at=at) from None
-
-
 def parse_targets(raw: dict[str, Any], path: str, text: str = "") -> Targets:
     """Check and build a Targets from a TOML-shaped dict; every problem is one-line InputError."""
     if not raw.get("targets"):
         raise InputError(f"{path}: [targets] is missing or empty; give measure = value or [low, high]")
     if not raw.get("parameters"):
         raise InputError(f"{path}: [parameters] is missing or empty; give dotted.key = [low, high]")
-    entries: TargetsFile = _entries(TargetsFile, raw, path)
+    entries: TargetsFile = validated(TargetsFile, raw, path)
     ref = entries.scenario
     scenario_path = Path(ref)
     if scenario_path.suffix == ".toml" and not scenario_path.exists() and not scenario_path.is_absolute():
@@ -266,7 +257,7 @@ def parse_targets(raw: dict[str, Any], path: str, text: str = "") -> Targets:
         measure = get_observable(name, f"{path}: targets")
         weight, on = 1.0, structures
         if isinstance(spec, dict):
-            entry: TargetEntry = _entries(TargetEntry, spec, path, at=f"targets.{name}")
+            entry: TargetEntry = validated(TargetEntry, spec, path, at=f"targets.{name}")
             if ("value" in spec) == ("range" in spec):
                 raise InputError(f"{where}: give exactly one of value or range")
             low, high = _range(spec.get("value", spec.get("range")), where, allow_point=True)
@@ -297,7 +288,7 @@ def parse_targets(raw: dict[str, Any], path: str, text: str = "") -> Targets:
             raise InputError(f"{where}: a {spec_.type} parameter cannot be fitted; choose a numeric one")
         serves = None
         if isinstance(spec, dict):
-            written: ParameterEntry = _entries(ParameterEntry, spec, path, at=f"parameters.{key}")
+            written: ParameterEntry = validated(ParameterEntry, spec, path, at=f"parameters.{key}")
             serves = written.serves
             if serves is not None and serves not in {t.measure.name for t in targets}:
                 raise InputError(f"{where}.serves: {serves!r} is not one of the file's targets")
@@ -429,7 +420,7 @@ def _manifest(targets: Targets, reps: int) -> dict[str, Any]:
 
 
 def _prepare(out_dir: Path, targets: Targets, reps: int) -> None:
-    from orgsim.experiment.storage import write_atomic
+    from orgsim.outputs import write_atomic
 
     path = out_dir / MANIFEST
     want = _manifest(targets, reps)
@@ -783,7 +774,7 @@ def _set(doc: Any, key: str, item: Any) -> None:
 
 def write_outputs(cal: Calibration) -> dict[str, Path]:
     """Write calibrated.toml and fit.csv into the directory (the chart is presentation's job)."""
-    from orgsim.experiment.storage import write_atomic
+    from orgsim.outputs import write_atomic
 
     out = cal.out_dir
     write_atomic(out / "calibrated.toml", calibrated_toml(cal).encode())
@@ -836,7 +827,7 @@ def write_posterior(cal: Calibration, n: int) -> Path:
     """Write ``posterior.parquet`` (see :func:`posterior`) into the calibration directory."""
     import io
 
-    from orgsim.experiment.storage import write_atomic
+    from orgsim.outputs import write_atomic
 
     buffer = io.BytesIO()
     posterior(cal, n).to_parquet(buffer, index=False)

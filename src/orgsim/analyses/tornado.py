@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from orgsim.errors import InputError
-from orgsim.experiment.compare import check_measure, measure_of, run_scenarios
+from orgsim.experiment.observables import check_measure, measure_of
+from orgsim.experiment.runner import run_scenarios
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import Difference, paired_difference
 from orgsim.jsonsafe import nan_to_null

@@ -25,10 +25,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from orgsim.errors import InputError, validation_error
-from orgsim.experiment.compare import check_measure, measure_of, run_scenarios
+from orgsim.errors import InputError, validated
+from orgsim.experiment.observables import check_measure, measure_of
+from orgsim.experiment.runner import run_scenarios
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import Difference, paired_difference
 from orgsim.params import PARAMETERS, STRUCTURES
@@ -263,10 +264,7 @@ def load_claims(path: str | Path | None = None) -> list[Claim]:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{source}: malformed TOML: {exc}") from None
-    try:
-        registry = ClaimsFile.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_error(exc, source, ClaimsFile) from None
+    registry = validated(ClaimsFile, raw, source)
     claims = [_parse_claim(entry, source) for entry in registry.claim]
     ids = [c.id for c in claims]
     for cid in ids:
@@ -277,10 +275,7 @@ def load_claims(path: str | Path | None = None) -> list[Claim]:
 
 def _parse_claim(raw: dict[str, Any], source: str) -> Claim:
     where = f"{source}: claim {raw.get('id', '?')!r}"
-    try:
-        entry = ClaimEntry.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_error(exc, where, ClaimEntry) from None
+    entry = validated(ClaimEntry, raw, where)
     check_measure(entry.measure, f"{where}: measure")
     condition = None
     if entry.condition is not None:
@@ -299,21 +294,7 @@ def _parse_claim(raw: dict[str, Any], source: str) -> Claim:
             raise InputError(f"{where}: a and b must set the same keys (got {sorted(a)} and {sorted(b)})")
         if condition and condition.key in a:
             raise InputError(f"{where}: condition {condition.key} is also changed by a and b")
-    return Claim(
-        id=entry.id,
-        claim=entry.claim,
-        quote=entry.quote,
-        source=entry.source,
-        measure=entry.measure,
-        direction=entry.direction,
-        scenario=entry.scenario,
-        a=a,
-        b=b,
-        change=entry.change,
-        condition=condition,
-        missing=entry.missing,
-        carried_by=carried,
-    )
+    return Claim(**{**entry.model_dump(), "a": a, "b": b, "condition": condition, "carried_by": carried})
 
 
 def _check_keys(keys: Sequence[str], where: str) -> None:

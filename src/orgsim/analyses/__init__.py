@@ -1,0 +1,1 @@
+"""Analyses on the experiment machinery: compare, explain, claims, validate, calibrate, tornado, decide."""
