@@ -4,6 +4,7 @@
 ``uv run python docs/tables.py where [REPS]`` prints the calibration and winner tables to paste
 over §9's (on customer value first, the decision measure); ``horizons [REPS]`` the one-, two-
 and three-year table; ``explain [REPS]`` what carries aligned's and merged's margins over separate;
+``capabilities [REPS]`` aligned's closed loop taken away and given to separate (default 5);
 ``all [REPS]`` all of them (REPS replications each; defaults 10/20, 4 and 4). After a model
 change: ``uv run python docs/tables.py params`` and ``uv run python docs/tables.py all 4``.
 """
@@ -229,6 +230,52 @@ def explanations(reps: int = 4) -> None:
         print()
 
 
+CAPABILITY_ARMS: dict[str, tuple[str, dict[str, float]]] = {
+    # §9 "Where aligned's lead comes from now": aligned's closed loop taken away, given to separate
+    "separate": ("separate", {}),
+    "aligned": ("aligned", {}),
+    "aligned, no owner": ("aligned", {"policy.recycle_owner_hours_per_week": 0}),
+    "aligned, no reviews": ("aligned", {"policy.review_share": 0}),
+    "separate + owner and meetings": (
+        "separate",
+        {"policy.recycle_owner_hours_per_week": 4, "policy.coordination_hours_per_week": 3},
+    ),
+}
+
+
+def capabilities(reps: int = 5) -> None:
+    """Aligned's capabilities one at a time: each arm's means and its paired difference to its base."""
+    arms = [
+        load_scenario(base, overrides).model_copy(update={"name": name})
+        for name, (base, overrides) in CAPABILITY_ARMS.items()
+    ]
+    comparison = compare(arms, reps=reps, workers=2)
+    measures = ["revenue", "contribution", "customer_value", "black_hole_share", "handoff_leakage_rate"]
+    summary = comparison.summary(measures)
+    print(f"Default company, {reps} paired seeds, one year.")
+    print()
+    print("| arm | " + " | ".join(measures) + " |")
+    print("|---" * (len(measures) + 1) + "|")
+    for name in CAPABILITY_ARMS:
+        part = summary[summary["scenario"] == name].set_index("measure")
+        cells = [fmt_ci(m, *part.loc[m, ["mean", "ci_low", "ci_high"]]) for m in measures]
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    print()
+    print("| difference | revenue | contribution | customer_value |")
+    print("|---|---|---|---|")
+    for base, arm in (
+        ("separate", "aligned"),
+        ("aligned", "aligned, no owner"),
+        ("aligned", "aligned, no reviews"),
+        ("separate", "separate + owner and meetings"),
+    ):
+        cells = []
+        for m in ("revenue", "contribution", "customer_value"):
+            d = comparison.difference(arm, m, base)
+            cells.append(fmt_ci(m, d.mean, d.ci_low, d.ci_high))
+        print(f"| {arm} − {base} | " + " | ".join(cells) + " |")
+
+
 def _default(value: object) -> str:
     return f"{value:,}" if not isinstance(value, (bool, str)) else str(value).lower()
 
@@ -268,7 +315,7 @@ def rewrite_parameters(path: Path = Path(__file__).parent / "model.md") -> None:
 
 
 def main(argv: list[str]) -> None:
-    """Run ``params``, ``where``, ``horizons``, ``explain`` or ``all``, then REPS (default: where)."""
+    """Run ``params``, ``where``, ``horizons``, ``explain``, ``capabilities`` or ``all``, then REPS."""
     what = argv[0] if argv else "where"
     reps = int(argv[1]) if len(argv) > 1 else None
     if what == "params":
@@ -281,6 +328,8 @@ def main(argv: list[str]) -> None:
         horizons(reps or 4)
     elif what == "explain":
         explanations(reps or 4)
+    elif what == "capabilities":
+        capabilities(reps or 5)
     elif what == "all":
         calibration(reps or 10)
         print()
@@ -289,9 +338,12 @@ def main(argv: list[str]) -> None:
         horizons(reps or 4)
         print()
         explanations(reps or 4)
+        print()
+        capabilities(reps or 5)
     else:
         print(
-            f"docs/tables.py: {what!r} is not a table; allowed: params, where, horizons, explain, all",
+            f"docs/tables.py: {what!r} is not a table; allowed: "
+            "params, where, horizons, explain, capabilities, all",
             file=sys.stderr,
         )
         sys.exit(2)
