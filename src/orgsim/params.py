@@ -741,7 +741,7 @@ class Costs(Section):
         "currency per hour",
         0,
         10_000,
-        doc="Loaded value of a staff hour; friction hours cost it.",
+        doc="Loaded value of a staff hour; friction and meeting hours cost it.",
         label="Cost of a staff hour",
     )
 
