@@ -222,12 +222,15 @@ class OrgModel(mesa.Model):
         self.desk.lose_to_competitors(leads[leads >= 0])
 
     def run_outbound_team(self) -> None:
-        """Outbound budget buys contracted calling time; its meetings go to the reps' queues."""
+        """Outbound budget buys contracted calling time; its meetings go to the reps' queues.
+
+        The callers book no more meetings than the desk has room for (``SalesDesk.hold_limit``).
+        """
         if not self.salespeople or self.outbound_budget_day <= 0:
             return
         self.outbound_spend += self.outbound_budget_day
         hours = self.outbound_budget_day / self.params.sales.outbound_hour_cost
-        for lead in cold_call(self, hours)[0]:
+        for lead in cold_call(self, hours, limit=self.desk.room)[0]:  # as many as the reps have room for
             lead.reached = True
             self.desk.assign(lead)
 
