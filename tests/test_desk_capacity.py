@@ -1,4 +1,4 @@
-"""The sales desk's capacity: it holds at most a working week of reviews per rep.
+"""The sales desk's capacity: it takes at most a day of reviews a day and holds at most a week's.
 
 Over capacity, the MQLs beyond it wait in marketing's hand-off line and leak ``queue_expired``
 when they wait ``sales.lead_expiry_days``; the desk's daily work stays bounded by the team's size.
@@ -47,12 +47,12 @@ def _run(overrides: dict, seed: int = 1) -> tuple[OrgModel, list[int], list[int]
     return m, held, offered, taken
 
 
-def test_an_over_capacity_desk_holds_and_takes_at_most_its_limit():
+def test_an_over_capacity_desk_takes_and_holds_at_most_its_limits():
     m, held, offered, taken = _run({**_SMALL_DESK, **_BIG_BUDGET})
-    limit = m.desk.hold_limit
-    assert limit == 50  # 1 rep x 5 days x (1 hour / 0.1 hour a review)
-    assert max(held) <= limit
-    assert max(taken) <= limit
+    assert m.desk.day_limit == 10  # 1 rep x (1 hour / 0.1 hour a review)
+    assert m.desk.hold_limit == 50  # five days of it
+    assert max(held) <= m.desk.hold_limit
+    assert max(taken) <= m.desk.day_limit  # leads taken a day: the day's work stays bounded
     assert sum(offered) > sum(taken)  # the bound acted: some MQLs waited in marketing's line
     assert m.ledger.leaked_by_cause()["queue_expired"] > 0
 

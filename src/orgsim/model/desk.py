@@ -11,8 +11,9 @@ few inside it (plain Python beats numpy's per-call overhead below ``FEW_LEADS``,
 Inquiries arrive mostly in working hours (``BUSINESS_HOURS_SHARE``, B2B) and become visible to
 sales after the CRM sync delay (``policy.handoff_delay_hours``).
 
-The desk holds at most what its reps can review in a working week (``hold_limit``: ``HOLD_DAYS``
-days of ``sales.hours_per_day / REVIEW_HOURS`` reviews per rep). MQLs beyond it wait in
+The desk takes at most what its reps can review in a day (``day_limit``: ``sales.hours_per_day /
+REVIEW_HOURS`` reviews per rep) and holds at most ``HOLD_DAYS`` days of it (``hold_limit``, a
+working week). MQLs beyond it wait in
 marketing's hand-off line, oldest first, and are taken as room frees; one that waits
 ``sales.lead_expiry_days`` leaks ``queue_expired`` (docs/model.md, 7.2). The bound acts only on a
 company whose marketing promotes more than its sales team could ever look at, so a day's work
@@ -61,7 +62,9 @@ class SalesDesk:
         self._stage_value_array = np.array([self.stage_value.get(state, 0.0) for state in LeadState])
         # leads the desk holds at most (queues and inbox): a working week of reviews per rep
         reviews_day = model.params.sales.hours_per_day / REVIEW_HOURS
-        self.hold_limit = int(len(model.salespeople) * HOLD_DAYS * reviews_day)
+        self.day_limit = int(len(model.salespeople) * reviews_day)  # new leads taken a day at most
+        self.hold_limit = HOLD_DAYS * self.day_limit
+        self.taken_today = 0  # leads the desk took today (hand-offs and booked meetings)
         self.line = np.empty(0, dtype=np.int64)  # MQLs waiting for room, oldest first (marketing's)
         self.line_day = np.empty(0, dtype=np.int64)  # the day each was promoted
 
@@ -82,13 +85,14 @@ class SalesDesk:
         }
 
     def open_day(self) -> None:
-        """A new day: the owner of returned leads has today's hours again."""
+        """A new day: the owner of returned leads has today's hours again; no lead taken yet."""
         self.recycle_slots = self.recycle_capacity_day
+        self.taken_today = 0
 
     @property
     def room(self) -> int:
-        """Leads the desk can still take before it holds ``hold_limit`` (0 when full)."""
-        return max(0, self.hold_limit - len(self.worked))
+        """Leads the desk can still take today: at most ``day_limit`` a day and ``hold_limit`` held."""
+        return max(0, min(self.hold_limit - len(self.worked), self.day_limit - self.taken_today))
 
     def _admit(self, leads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The MQLs the desk takes today, oldest first, with the day each was promoted.
@@ -131,6 +135,7 @@ class SalesDesk:
             leads, promoted = self._admit(leads)
         if leads.size == 0:
             return
+        self.taken_today += leads.size
         ledger, mk, luck = m.ledger, m.market, m.luck
         pro = ledger.prospect[leads]
         episode = ledger.episode[leads]
@@ -204,6 +209,13 @@ class SalesDesk:
             self.worked[lead] = w
             out.append(w)
         return out
+
+    def book_meetings(self, leads: list[WorkedLead]) -> None:
+        """The contracted outbound team's meetings: reached buyers, each routed to a rep's queue."""
+        self.taken_today += len(leads)
+        for lead in leads:
+            lead.reached = True
+            self.assign(lead)
 
     def assign(self, lead: WorkedLead, ignore_draw: float | None = None) -> None:
         """Route a lead to a salesperson (round robin, the 'fairness' rule).

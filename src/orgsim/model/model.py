@@ -224,15 +224,13 @@ class OrgModel(mesa.Model):
     def run_outbound_team(self) -> None:
         """Outbound budget buys contracted calling time; its meetings go to the reps' queues.
 
-        The callers book no more meetings than the desk has room for (``SalesDesk.hold_limit``).
+        The callers book no more meetings than the desk has room for (``SalesDesk.room``).
         """
         if not self.salespeople or self.outbound_budget_day <= 0:
             return
         self.outbound_spend += self.outbound_budget_day
         hours = self.outbound_budget_day / self.params.sales.outbound_hour_cost
-        for lead in cold_call(self, hours, limit=self.desk.room)[0]:  # as many as the reps have room for
-            lead.reached = True
-            self.desk.assign(lead)
+        self.desk.book_meetings(cold_call(self, hours, limit=self.desk.room)[0])  # as many as fit
 
     def run(self, days: int | None = None) -> OrgModel:
         """Run for ``days`` measured business days (default: the horizon), after any warm-up left."""
