@@ -110,6 +110,7 @@ class Salesperson(mesa.Agent):
         super().__init__(model)
         self.skill = skill
         self._trust = trust
+        self.place = 0  # this rep's place in the team (the model numbers its reps)
         self.queue: list[WorkedLead] = []
         self.backlog = 0  # leads in the queue this rep means to work but has not yet accepted
         self.oldest = math.inf  # no unaccepted lead in the queue arrived before this day
@@ -147,7 +148,7 @@ class Salesperson(mesa.Agent):
     def trust(self, value: float) -> None:
         if value != self._trust:
             self._trust = value
-            self.model.trust_changed()  # the team's mean trust is recounted when next read
+            self.model.trust_changed(self)  # the team's mean trust is recounted when next read
 
     @property
     def willingness(self) -> float:

@@ -10,6 +10,14 @@ few inside it (plain Python beats numpy's per-call overhead below ``FEW_LEADS``,
 
 Inquiries arrive mostly in working hours (``BUSINESS_HOURS_SHARE``, B2B) and become visible to
 sales after the CRM sync delay (``policy.handoff_delay_hours``).
+
+The desk takes at most what its reps can review in a day (``day_limit``: ``sales.hours_per_day /
+REVIEW_HOURS`` reviews per rep) and holds at most ``HOLD_DAYS`` days of it (``hold_limit``, a
+working week). MQLs beyond it wait in
+marketing's hand-off line, oldest first, and are taken as room frees; one that waits
+``sales.lead_expiry_days`` leaks ``queue_expired`` (docs/model.md, 7.2). The bound acts only on a
+company whose marketing promotes more than its sales team could ever look at, so a day's work
+follows the team's size, not the marketing budget.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from orgsim.model.agents import REVIEW_HOURS
 from orgsim.model.calendar import DAY_HOURS, WEEK_DAYS, WORKDAY_START, opening_hour
 from orgsim.model.friction import FrictionSource
 from orgsim.model.lifecycle import STATES, LeadSource, LeadState, LeakCause, WorkedLead
@@ -32,6 +41,7 @@ BUSINESS_HOURS_SHARE = 0.75  # B2B inquiries that arrive in working hours (assum
 FEW_LEADS = 64  # below this many leads, returning them one at a time is cheaper than in numpy
 FEW_CLOSES = 4  # closing: one pass over the ledger costs about what five leads one at a time do
 SCAN_AT_MOST = 256  # inboxes shorter than this are scanned in Python, longer ones in numpy
+HOLD_DAYS = 5  # the desk holds at most a working week of reviews per rep (``SalesDesk.hold_limit``)
 
 
 class SalesDesk:
@@ -50,6 +60,13 @@ class SalesDesk:
         self.recycle_slots = 0.0
         self.stage_value = self._stage_values()
         self._stage_value_array = np.array([self.stage_value.get(state, 0.0) for state in LeadState])
+        # leads the desk holds at most (queues and inbox): a working week of reviews per rep
+        reviews_day = model.params.sales.hours_per_day / REVIEW_HOURS
+        self.day_limit = int(len(model.salespeople) * reviews_day)  # new leads taken a day at most
+        self.hold_limit = HOLD_DAYS * self.day_limit
+        self.taken_today = 0  # leads the desk took today (hand-offs and booked meetings)
+        self.line = np.empty(0, dtype=np.int64)  # MQLs waiting for room, oldest first (marketing's)
+        self.line_day = np.empty(0, dtype=np.int64)  # the day each was promoted
 
     def _stage_values(self) -> dict[int, float]:
         """Chance a fitting in-market lead at each stage would have been won if worked well."""
@@ -68,8 +85,37 @@ class SalesDesk:
         }
 
     def open_day(self) -> None:
-        """A new day: the owner of returned leads has today's hours again."""
+        """A new day: the owner of returned leads has today's hours again; no lead taken yet."""
         self.recycle_slots = self.recycle_capacity_day
+        self.taken_today = 0
+
+    @property
+    def room(self) -> int:
+        """Leads the desk can still take today: at most ``day_limit`` a day and ``hold_limit`` held."""
+        return max(0, min(self.hold_limit - len(self.worked), self.day_limit - self.taken_today))
+
+    def _admit(self, leads: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The MQLs the desk takes today, oldest first, with the day each was promoted.
+
+        Marketing's line comes before today's MQLs; what finds no room waits in the line. A lead
+        that waited ``sales.lead_expiry_days`` leaks ``queue_expired`` (disqualified without
+        intent): it never reached a rep, so nobody is blamed for it (no friction event).
+        """
+        m = self.model
+        ledger = m.ledger
+        line, since = self.line, self.line_day
+        if line.size:
+            live = ledger.state[line] == LeadState.MQL  # (one that was bought elsewhere has left)
+            line, since = line[live], since[live]
+            expired = m.day - since >= m.params.sales.lead_expiry_days
+            if expired.any():
+                self._book_closed(line[expired], LeakCause.QUEUE_EXPIRED)
+                line, since = line[~expired], since[~expired]
+        queue = np.concatenate([line, leads])
+        days = np.concatenate([since, np.full(leads.size, m.day, dtype=np.int64)])
+        room = self.room
+        self.line, self.line_day = queue[room:], days[room:]
+        return queue[:room], days[:room]
 
     # -- leads arrive ------------------------------------------------------------------------
     def hand_off(self, leads: np.ndarray) -> None:
@@ -84,8 +130,12 @@ class SalesDesk:
         if not m.salespeople:
             self.close(leads, LeakCause.HANDOFF_LOST)
             return
+        promoted: np.ndarray | None = None  # each lead's day of promotion, if not all today
+        if self.line.size or leads.size > self.room:  # over capacity: the line, up to the room
+            leads, promoted = self._admit(leads)
         if leads.size == 0:
             return
+        self.taken_today += leads.size
         ledger, mk, luck = m.ledger, m.market, m.luck
         pro = ledger.prospect[leads]
         episode = ledger.episode[leads]
@@ -98,10 +148,12 @@ class SalesDesk:
         # the hour the buyer raised their hand: mostly in working hours (B2B), else any time
         hpd = m.params.sales.hours_per_day
         hour = np.where(in_hours < BUSINESS_HOURS_SHARE, WORKDAY_START + when * hpd, when * DAY_HOURS)
-        mql_hour = m.day * DAY_HOURS + hour
+        mql_hour = (m.day if promoted is None else promoted) * DAY_HOURS + hour
         log1p, normal_of = math.log1p, luck.normal_of  # scalar, as one lead's draw is computed
         delay = np.array([-pol.handoff_delay_hours * log1p(-u) for u in delay_draw.tolist()])
         visible_hour = mql_hour + delay
+        if promoted is not None:  # a lead that waited in the line reaches sales today at the earliest
+            visible_hour = np.maximum(visible_hour, m.day * DAY_HOURS)
         sla_days = m.sla.deadline_days(visible_hour)  # for the rep who takes each lead
         gut = [normal_of(u) for u in gut_draw.tolist()]
         gut_noise = 0.1 + 0.2 * mk.hard[pro]  # hard leads are hard to judge for reps too
@@ -157,6 +209,13 @@ class SalesDesk:
             self.worked[lead] = w
             out.append(w)
         return out
+
+    def book_meetings(self, leads: list[WorkedLead]) -> None:
+        """The contracted outbound team's meetings: reached buyers, each routed to a rep's queue."""
+        self.taken_today += len(leads)
+        for lead in leads:
+            lead.reached = True
+            self.assign(lead)
 
     def assign(self, lead: WorkedLead, ignore_draw: float | None = None) -> None:
         """Route a lead to a salesperson (round robin, the 'fairness' rule).
@@ -233,10 +292,21 @@ class SalesDesk:
             return
         if self.worked:
             worked = self.worked
-            for lead in leads.tolist():
+            for lead in self._maybe_held(leads).tolist():
                 held = worked.get(lead)
                 if held is not None:
                     self.finish(held)
+        self._book_closed(leads, cause)
+
+    def _maybe_held(self, leads: np.ndarray) -> np.ndarray:
+        """The leads that may be in sales' hands: only an MQL or a SAL can be (fewer to look up)."""
+        if leads.size < FEW_LEADS:
+            return leads
+        state = self.model.ledger.state[leads]
+        return leads[(state == LeadState.MQL) | (state == LeadState.SAL)]
+
+    def _book_closed(self, leads: np.ndarray, cause: LeakCause) -> None:
+        """The ledger side of :meth:`close`, for leads no longer in sales' hands."""
         m = self.model
         ledger = m.ledger
         if leads.size < FEW_CLOSES:
@@ -298,7 +368,7 @@ class SalesDesk:
         ledger.move_many(back, LeadState.RECYCLED)
         m.marketing.recycle(back.tolist())
         cause = np.array(causes, dtype=np.int8)
-        for c in np.unique(cause[~recycled]).tolist():
+        for c in sorted(set(cause[~recycled].tolist())):
             self.close(ids[~recycled & (cause == c)], LeakCause(c))
 
     def lose_to_competitors(self, leads: np.ndarray) -> None:
@@ -315,21 +385,22 @@ class SalesDesk:
         causes = np.full(leads.size, LeakCause.TOO_LATE, dtype=np.int8)
         causes[state == LeadState.INQUIRY] = LeakCause.MISSED_BY_SCORING
         causes[state == LeadState.RECYCLED] = LeakCause.LOST_IN_NURTURE
-        if self.worked:
-            in_sales = (state != LeadState.INQUIRY) & (state != LeadState.RECYCLED)
-            for i, lead in enumerate(leads.tolist()):
+        if self.line.size:  # waiting in marketing's line for room at the desk
+            causes[np.isin(leads, self.line)] = LeakCause.QUEUE_EXPIRED
+        if self.worked:  # (only an MQL or a SAL can be in sales' hands)
+            held = np.flatnonzero((state == LeadState.MQL) | (state == LeadState.SAL))
+            for i, lead in zip(held.tolist(), leads[held].tolist(), strict=True):
                 worked = self.worked.get(lead)
                 if worked is None:
                     continue
-                if in_sales[i]:
-                    if worked.ignored:
-                        causes[i] = LeakCause.NEVER_FOLLOWED_UP
-                    elif worked.unowned:
-                        causes[i] = LeakCause.HANDOFF_LOST
+                if worked.ignored:
+                    causes[i] = LeakCause.NEVER_FOLLOWED_UP
+                elif worked.unowned:
+                    causes[i] = LeakCause.HANDOFF_LOST
                 self.finish(worked)
         # they were in market and bought: real intent if they fit (else no loss to us)
         ledger.intent[leads] |= m.fits(ledger.prospect[leads])
-        for cause in np.unique(causes).tolist():
+        for cause in sorted(set(causes.tolist())):  # (a few causes: cheaper than np.unique)
             self.close(leads[causes == cause], LeakCause(cause))
 
     def expire_unowned(self) -> None:

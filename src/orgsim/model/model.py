@@ -113,6 +113,9 @@ class OrgModel(mesa.Model):
             Salesperson(self, self._skill(scenario.sales.skill_mean), scenario.sales.trust_initial)
             for _ in range(scenario.sales.headcount)
         ]
+        for place, rep in enumerate(self.salespeople):
+            rep.place = place
+        self._trusts = [rep.trust for rep in self.salespeople]  # each rep's trust, in the team's order
         departments = ["marketing", "sales"] if pol.heads == 2 else ["sales and marketing"]
         self.heads = [Head(self, d) for d in departments]
         self.marketing = MarketingPipeline(self)
@@ -222,14 +225,15 @@ class OrgModel(mesa.Model):
         self.desk.lose_to_competitors(leads[leads >= 0])
 
     def run_outbound_team(self) -> None:
-        """Outbound budget buys contracted calling time; its meetings go to the reps' queues."""
+        """Outbound budget buys contracted calling time; its meetings go to the reps' queues.
+
+        The callers book no more meetings than the desk has room for (``SalesDesk.room``).
+        """
         if not self.salespeople or self.outbound_budget_day <= 0:
             return
         self.outbound_spend += self.outbound_budget_day
         hours = self.outbound_budget_day / self.params.sales.outbound_hour_cost
-        for lead in cold_call(self, hours)[0]:
-            lead.reached = True
-            self.desk.assign(lead)
+        self.desk.book_meetings(cold_call(self, hours, limit=self.desk.room)[0])  # as many as fit
 
     def run(self, days: int | None = None) -> OrgModel:
         """Run for ``days`` measured business days (default: the horizon), after any warm-up left."""
@@ -275,8 +279,9 @@ class OrgModel(mesa.Model):
         """Marketing spends program money today (campaigns or brand; currency)."""
         self.program_spend += amount
 
-    def trust_changed(self) -> None:
+    def trust_changed(self, rep: Salesperson) -> None:
         """A rep's trust moved: the team's mean is recounted when next read."""
+        self._trusts[rep.place] = rep.trust
         self._trust_stale = True
 
     def book_loss(self, deal: Opportunity) -> None:
@@ -366,8 +371,8 @@ class OrgModel(mesa.Model):
     def mean_trust(self) -> float:
         """Salespeople's mean trust in marketing's leads, 0..1 (recounted only after a change)."""
         if self._trust_stale:
-            reps = self.salespeople
-            self._mean_trust = sum(r.trust for r in reps) / len(reps) if reps else 0.0
+            trusts = self._trusts  # (a list of floats: summed in C, as the reps' own values in order)
+            self._mean_trust = sum(trusts) / len(trusts) if trusts else 0.0
             self._trust_stale = False
         return self._mean_trust
 

@@ -35,6 +35,7 @@ class Organisation:
         self.outcomes_this_week = 0
         self.outcomes_last_week = 0
         self.friction_hours_today = 0.0  # yesterday's dispute hours, charged to today
+        self._today: tuple[float, float, float] | None = None  # today's hours, worked out once
         self.coordination_hours = 0.0  # meeting hours so far, everyone's
 
     def open_day(self, day: int) -> None:
@@ -46,6 +47,7 @@ class Organisation:
         """The day's disputes cost tomorrow's hours; everyone's meetings are counted."""
         m = self.model
         self.friction_hours_today = m.friction.end_day()
+        self._today = None  # tomorrow's hours follow from today's disputes
         self.coordination_hours += self.coordination_hours_day * (len(m.salespeople) + len(m.marketers))
 
     def count_outcome(self) -> None:
@@ -78,14 +80,7 @@ class Organisation:
 
     def sales_hours_today(self) -> float:
         """Hours a salesperson can sell today after meetings, role switching and disputes."""
-        m = self.model
-        pol = m.params.policy
-        hours = m.params.sales.hours_per_day * self.effort
-        # generalist marketers lend part of their day to selling
-        lent = len(m.marketers) * WORKDAY_HOURS * pol.generalist_selling
-        hours += lent * self.marketing_time_factor / max(1, len(m.salespeople))
-        lost = self.coordination_hours_day + self.role_switch_hours + self.dispute_hours_per_person
-        return max(0.0, hours - lost)
+        return self._hours_today()[0]
 
     @property
     def marketing_time_factor(self) -> float:
@@ -93,16 +88,30 @@ class Organisation:
 
         The hours someone spends owning returned leads come out of the marketers' day too.
         """
-        m = self.model
-        lost = self.coordination_hours_day + self.role_switch_hours + self.dispute_hours_per_person
-        if m.marketers:
-            lost += m.params.policy.recycle_owner_hours_per_week / WEEK_DAYS / len(m.marketers)
-        return max(0.0, 1.0 - lost / WORKDAY_HOURS)
+        return self._hours_today()[1]
 
     @property
     def campaign_time_factor(self) -> float:
         """Share of a marketer's day spent on campaigns (generalists also sell)."""
-        return self.marketing_time_factor * (1.0 - self.model.params.policy.generalist_selling)
+        return self._hours_today()[2]
+
+    def _hours_today(self) -> tuple[float, float, float]:
+        """(sales hours, marketing time factor, campaign time factor): the same all day, kept once."""
+        if self._today is None:
+            m = self.model
+            pol = m.params.policy
+            lost = self.coordination_hours_day + self.role_switch_hours + self.dispute_hours_per_person
+            marketing_lost = lost
+            if m.marketers:
+                marketing_lost += pol.recycle_owner_hours_per_week / WEEK_DAYS / len(m.marketers)
+            marketing = max(0.0, 1.0 - marketing_lost / WORKDAY_HOURS)
+            hours = m.params.sales.hours_per_day * self.effort
+            # generalist marketers lend part of their day to selling
+            lent = len(m.marketers) * WORKDAY_HOURS * pol.generalist_selling
+            hours += lent * marketing / max(1, len(m.salespeople))
+            sales = max(0.0, hours - lost)
+            self._today = (sales, marketing, marketing * (1.0 - pol.generalist_selling))
+        return self._today
 
     @property
     def feedback_reach(self) -> float:

@@ -8,16 +8,21 @@ is in market, fits the ideal customer profile and is not a customer becomes a sa
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+FEW_CONNECTS = 256  # below this many connects a day's calls are checked one at a time
 
 if TYPE_CHECKING:
     from orgsim.model.lifecycle import WorkedLead
     from orgsim.model.model import OrgModel
 
 
-def cold_call(model: OrgModel, hours: float, talk_hours: float = 0.0) -> tuple[list[WorkedLead], float]:
+def cold_call(
+    model: OrgModel, hours: float, talk_hours: float = 0.0, limit: int | None = None
+) -> tuple[list[WorkedLead], float]:
     """Cold calls for ``hours``: reached, fitting, in-market buyers become sales leads.
 
     Returns the leads and the hours the calling took. A caller who also qualifies on the
@@ -25,7 +30,8 @@ def cold_call(model: OrgModel, hours: float, talk_hours: float = 0.0) -> tuple[l
     conversations: dials come in random order, each takes 1/``dials_per_hour`` hours, each
     reached buyer ``talk_hours`` more; no dial starts once the hours are spent, and the
     last conversation may run past them. A contracted caller (``talk_hours`` 0) only books
-    the meeting.
+    the meeting, and books at most ``limit`` (the room in the reps' calendars; the first
+    reached, in dial order).
     """
     s = model.params.sales
     mk = model.market
@@ -33,19 +39,41 @@ def cold_call(model: OrgModel, hours: float, talk_hours: float = 0.0) -> tuple[l
     connects = int(model.rng.binomial(dials, s.cold_connect_rate)) if dials else 0
     if connects == 0:
         return [], hours
-    open_lead = model.ledger.open_lead
-    # a handful of connects: plain Python beats numpy's per-call overhead here
-    order = {}  # reached buyer -> its place among the connects, in dial order
-    for i, p in enumerate(model.rng.integers(0, mk.n, connects).tolist()):
-        buyer = mk.in_market[p] and mk.fit[p] >= s.fit_min and not mk.customer[p]
-        if buyer and open_lead[p] < 0 and p not in order:
-            order[p] = i
+    order = _reached(model, connects)  # reached buyer -> its place among the connects, in dial order
+    if limit is not None and len(order) > limit:
+        order = dict(itertools.islice(order.items(), max(0, limit)))
     used = hours
     if order and talk_hours > 0:
         order, used = _talk_within(model, order, dials, connects, hours, talk_hours)
     if not order:
         return [], used
     return model.desk.take_cold_leads(np.array(sorted(order), dtype=np.int64)), used
+
+
+def _reached(model: OrgModel, connects: int) -> dict[int, int]:
+    """The buyers ``connects`` random connects reach who could become leads, each with its first connect.
+
+    A buyer counts if in market, fitting, not a customer and without a live lead; in dial order.
+    """
+    s = model.params.sales
+    mk = model.market
+    open_lead = model.ledger.open_lead
+    draw = model.rng.integers
+    if connects < FEW_CONNECTS:  # plain Python beats numpy's per-call overhead here
+        order: dict[int, int] = {}
+        # one at a time: the same numbers as one call of that size, and cheaper
+        called = [int(draw(0, mk.n)) for _ in range(connects)] if connects < 8 else draw(0, mk.n, connects)
+        for i, p in enumerate(called if connects < 8 else called.tolist()):
+            buyer = mk.in_market[p] and mk.fit[p] >= s.fit_min and not mk.customer[p]
+            if buyer and open_lead[p] < 0 and p not in order:
+                order[p] = i
+        return order
+    called = draw(0, mk.n, connects)
+    buyer = mk.in_market[called] & (mk.fit[called] >= s.fit_min) & ~mk.customer[called]
+    at = np.flatnonzero(buyer & (open_lead[called] < 0))
+    _, first = np.unique(called[at], return_index=True)  # each buyer's first connect
+    at = at[np.sort(first)]
+    return dict(zip(called[at].tolist(), at.tolist(), strict=True))
 
 
 def _talk_within(
