@@ -1,15 +1,19 @@
 """orgsim benchmarks: every target of the performance issue measured in one run, as figures and ratios.
 
-    uv run python -m benchmarks                 # everything (~10 minutes on 2 cores), writes RESULTS.md
-    uv run python -m benchmarks --quick         # smaller sizes and fewer repeats (writes nothing)
+    uv run python -m benchmarks --baseline ../orgsim-base   # everything, writes RESULTS.md (see below)
+    uv run python -m benchmarks --quick                     # tiny sizes: checks every section runs
+    uv run python -m benchmarks --quick --out /tmp/r.md     # ... and writes its table there
     uv run python -m benchmarks --only market --only sweep
 
-Prints a table and, for a full run, writes benchmarks/RESULTS.md (machine, date, versions,
-figures, targets met). Timings are medians of repeats; the machine may be shared, so the
-figures that matter are ratios measured in the same run. Nothing here is a test: the test
-suite never asserts a timing.
+A full run (no ``--quick``, no ``--only``) rewrites all of benchmarks/RESULTS.md (when, the
+command, the commit, the machine, its load average at the start and the end and how many cores
+other processes used meanwhile, every figure and target) and benchmarks/PROFILE.md; run it once
+on a quiet machine (about 40 minutes on 2 idle cores, most of it the two 400-run sweeps and the
+reference). ``--baseline`` (or $ORGSIM_BASELINE) names a synced checkout of the commit to time a
+business day against; without it that section is skipped and the file says so. Timings are
+medians of repeats; the figures that matter are ratios measured in the same run and CPU seconds.
+Nothing here is a test: the test suite never asserts a timing.
 """
-
 from __future__ import annotations
 
 import argparse
@@ -266,7 +270,7 @@ def run_child(overrides: dict[str, Any], days: int, structure: str = "separate")
 
 def bench_memory(quick: bool) -> None:
     print("full model at 10^6 prospects, staff scaled (fresh subprocess)", flush=True)
-    days = 60 if quick else 250
+    days = 10 if quick else 250
     res = run_child(scaled(10**6), days)
     SHARED["million"] = (days, res["wall"])
     record(
@@ -294,7 +298,7 @@ def bench_extremes(quick: bool) -> None:
     for label, case in json.loads((HERE / "extremes.json").read_text()).items():
         overrides = dict(case["overrides"])
         days = int(overrides.pop("horizon.days"))
-        days = min(days, 3) if quick else days
+        days = 1 if quick else days
         res = run_child(overrides, days, case["structure"])
         record(
             "extremes",
@@ -314,7 +318,7 @@ def bench_scaling(quick: bool) -> None:
     sizes: dict[int, float] = {}
     for n in (10**3, 10**4, 10**5):
         sc = load_scenario(DEFAULT, scaled(n))
-        sizes[n] = median_time(lambda i, sc=sc: simulate(sc, seed=1 + i), 1 if n >= 10**5 else 3)
+        sizes[n] = median_time(lambda i, sc=sc: simulate(sc, seed=1 + i), 1 if quick or n >= 10**5 else 3)
     if "million" in SHARED and SHARED["million"][0] == 250:
         sizes[10**6] = SHARED["million"][1]
     for n, t in sizes.items():
@@ -326,11 +330,14 @@ def bench_scaling(quick: bool) -> None:
     ns = sorted(sizes)
     slope = math.log(sizes[ns[-1]] / sizes[ns[1]]) / math.log(ns[-1] / ns[1])
     record("scaling", f"cost ~ prospects^k from {ns[1]:,} to {ns[-1]:,}", f"k = {slope:.2f}")
+    repeats = 1 if quick else 3
     for heads in (5, 20, 40, 80):
-        t = median_time(lambda i, h=heads: simulate(DEFAULT, seed=1 + i, overrides={"sales.headcount": h}), 3)
+        t = median_time(
+            lambda i, h=heads: simulate(DEFAULT, seed=1 + i, overrides={"sales.headcount": h}), repeats
+        )
         record("scaling", f"sales headcount {heads} (default 10)", f"{t:.3f} s ({t / base:.2f}x default)")
     for days in (125, 500) if quick else (125, 500, 1000):
-        t = median_time(lambda i, d=days: simulate(DEFAULT, seed=1 + i, days=d), 1 if days > 250 else 3)
+        t = median_time(lambda i, d=days: simulate(DEFAULT, seed=1 + i, days=d), 1 if days > 250 else repeats)
         record("scaling", f"horizon {days} days (default 250)", f"{t:.3f} s ({t / base:.2f}x default)")
 
 
@@ -539,7 +546,7 @@ def bench_reference(quick: bool) -> None:
 
     print("vectorised market vs one mesa.Agent per prospect (benchmarks/reference.py)", flush=True)
     # market rules alone, driven identically: the most sensitive check of the same rules
-    reps = 30 if quick else 100
+    reps = 10 if quick else 100
     sc = load_scenario(DEFAULT, scaled(2000))
     touches = int(sc.marketing.budget / 250 / sc.marketing.cost_per_touch)
     ours = [drive(new_market(2000, s)[0], 120, touches, 1.0, observe=True) for s in range(reps)]
@@ -555,7 +562,7 @@ def bench_reference(quick: bool) -> None:
             )
         )
     # the whole model on a small scenario
-    reps = 12 if quick else 40
+    reps = 6 if quick else 40
     small = load_scenario(DEFAULT, {**scaled(2000), "horizon.days": 120})
     runs: dict[str, list[tuple[float, dict]]] = {"ours": [], "ref": []}
     for s in range(reps):
@@ -627,36 +634,92 @@ def bench_reference(quick: bool) -> None:
 # -- profile --------------------------------------------------------------------------------------
 
 
-def bench_profile(quick: bool) -> None:
-    """Profile the default company under each structure and the 10^6 one (pyinstrument), warm-up
-    included, into benchmarks/PROFILE.md."""
-    from pyinstrument import Profiler
+PROFILE_HOWTO = """How to profile (each writes nothing into the repository but this file):
 
-    print("profiles (pyinstrument)", flush=True)
-    sections = []
-    million_days = 20 if quick else 60
-    runs = 2 if quick else 5
-    for title, structure, overrides, days, reps in (
-        *((f"{s} (default company), {runs} runs", s, {}, None, runs) for s in STRUCTURES),
-        ("10^6 prospects (staff scaled), 1 run", DEFAULT, scaled(10**6), million_days, 1),
-    ):
-        sc = load_scenario(structure, overrides or None)
-        title += f", {sc.horizon.warmup_days}-day warm-up + {days or sc.horizon.days} days"
-        simulate(sc, seed=0, days=2)
-        profiler = Profiler(interval=0.001)
-        profiler.start()
-        for i in range(reps):
-            simulate(sc, seed=1 + i, days=days)
-        profiler.stop()
-        text = profiler.output_text(unicode=False, color=False, show_all=False)
-        sections.append(f"## {title}\n\n```\n{text.strip()}\n```\n")
-    (HERE / "PROFILE.md").write_text(
-        "# orgsim profiles\n\nWritten by `uv run python -m benchmarks --only profile` on "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC (pyinstrument, 1 ms sampling; the profiler's own "
-        "overhead inflates short calls; times are wall times, so a loaded machine stretches them all "
-        "alike: read the shares).\n\n" + "\n".join(sections)
+    uv run python -m benchmarks --only profile        # this file: cProfile of default runs
+    uv run python -m cProfile -s tottime -m orgsim run separate | head -40
+    uv run pyinstrument -m orgsim run separate        # a call tree, sampled (a dev dependency)
+
+`tottime` is a function's own time, `cumtime` with what it calls. cProfile adds a fixed cost
+to every Python call, so many small calls look dearer than they are; read the ranking, and time
+a change with `--only default` / `--only day` without the profiler. The run includes the
+`horizon.warmup_days` warm-up (its days cost what the measured days cost)."""
+
+
+def _profile_table(stats: Any, key: str, count: int, runs: int, own: bool) -> list[str]:
+    """The top ``count`` functions by ``key`` (``tottime``/``cumtime``), ms per run, as markdown."""
+    rows = []
+    total = stats.total_tt
+    for (path, line, name), (_, calls, tottime, cumtime, _) in stats.stats.items():
+        if not own and "orgsim" not in path:
+            continue  # the call-tree view: the model's own functions
+        where = path.split("site-packages/")[-1].split("src/")[-1] if path != "~" else ""
+        label = f"`{where}:{line} {name}`" if where else f"`{name}`"
+        rows.append((tottime if key == "tottime" else cumtime, tottime, cumtime, calls, label))
+    rows.sort(reverse=True)
+    out = [
+        "| function | calls a run | own ms a run | own share | with callees ms a run |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for _, tottime, cumtime, calls, label in rows[:count]:
+        out.append(
+            f"| {label} | {calls / runs:,.0f} | {1000 * tottime / runs:.1f} | {100 * tottime / total:.1f}% "
+            f"| {1000 * cumtime / runs:.1f} |"
+        )
+    return out
+
+
+def bench_profile(quick: bool) -> None:
+    """cProfile of default runs (``separate``, warm-up included) into benchmarks/PROFILE.md: the top
+    costs by own time and the model's functions by time with their callees."""
+    import cProfile
+    import pstats
+
+    print("profile of the default run (cProfile)", flush=True)
+    runs = 1 if quick else 5
+    sc = load_scenario(DEFAULT)
+    simulate(sc, seed=0, days=2)  # imports and caches out of the profile
+    cpu = time.process_time()
+    for i in range(runs):
+        simulate(sc, seed=1 + i)
+    plain = (time.process_time() - cpu) / runs
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(runs):
+        simulate(sc, seed=1 + i)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    profiled = stats.total_tt / runs
+    days = sc.horizon.warmup_days + sc.horizon.days
+    text = "\n".join(
+        [
+            "# orgsim profile: the default run",
+            "",
+            f"Written by `uv run python -m benchmarks --only profile{' --quick' if quick else ''}` on "
+            f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, load average {load_text()}, commit {commit()}: "
+            f"`{DEFAULT}` ({sc.market.prospects:,} prospects, {sc.horizon.warmup_days}-day warm-up + "
+            f"{sc.horizon.days} days), {runs} run(s) with seeds 1-{runs}. A run takes {1000 * plain:.0f} ms "
+            f"of CPU ({1000 * plain / days:.2f} ms a simulated day) without the profiler, "
+            f"{1000 * profiled:.0f} ms with it.",
+            "",
+            PROFILE_HOWTO,
+            "",
+            "## Top costs by own time (every function)",
+            "",
+            *_profile_table(stats, "tottime", 20, runs, own=True),
+            "",
+            "## The model's functions by time with their callees",
+            "",
+            *_profile_table(stats, "cumtime", 20, runs, own=False),
+            "",
+        ]
     )
-    record("profile", "profiles written", "benchmarks/PROFILE.md")
+    (HERE / "PROFILE.md").write_text(text)
+    record(
+        "profile",
+        "profile of the default run written",
+        f"benchmarks/PROFILE.md ({1000 * profiled:.0f} ms a run profiled)",
+    )
 
 
 BENCHES: dict[str, Callable[[bool], None]] = {
@@ -706,9 +769,15 @@ Notes
   identical distributions this fails by chance about 15% of the time per metric (the means
   differ by sqrt(2) standard errors), so read a single NO with its Welch p-value: p > 0.05 is
   noise, a small p a real difference.
-- Sweep overhead: cores x wall time against the sum of the runs' own times (which the sweep
-  records per run), so it counts process start, serialization, Parquet writing and idle cores;
-  the parts are also timed one by one.
+- Sweeps (`--only sweep`, `benchmarks/sweep_cpu.py`): the same sweep on 2 workers and on 1, in
+  wall time and in CPU seconds by process (CPU seconds barely stretch on a shared machine, wall
+  times do). The 2-worker sweep's CPU beyond its runs' own is the loop's overhead: this process
+  (dispatch, results, Parquet parts, manifest), the fork server importing the model once, and the
+  workers' start and task transfer. The projection for 2 idle cores is 2 C1 / (C2 + one run):
+  1 worker takes its CPU seconds C1 of wall, 2 workers at best half of theirs (C2) plus about one
+  run of one idle core (pool start and the last run). It assumes a run costs the CPU it cost here;
+  a run's CPU on 2 workers / on 1 says how much two runs at once slow each other (shared caches
+  and memory bandwidth), which no run loop can remove.
 - The ceiling: with the market free, the whole model would still take the time spent outside
   it, which bounds the whole-model speedup over the reference.
 - A business day (`--only day`): the default company under each structure, every simulated day
@@ -722,21 +791,55 @@ Notes
   Same seeds give the same numbers in both (the golden runs pin them), so only the time differs.
 """
 
+RUN: dict[str, Any] = {}  # when and under what load this run started, and each section's wall time
 
-def write_results(quick: bool, only: list[str] | None) -> None:
-    """Write benchmarks/RESULTS.md."""
+
+def load_text() -> str:
+    """The 1, 5 and 15 minute load averages."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
+
+
+def commit() -> str:
+    """This checkout's commit (short), ``-dirty`` when tracked files differ from it."""
+    git = ["git", "-C", str(HERE.parent)]
+    try:
+        head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+        dirty = subprocess.run([*git, "status", "--porcelain", "-uno"], capture_output=True, text=True)
+    except OSError:
+        return "unknown"
+    return (head.stdout.strip() or "unknown") + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def command_line(quick: bool, only: list[str] | None) -> str:
+    """The command that reproduces this run."""
     flags = (" --quick" if quick else "") + "".join(f" --only {name}" for name in only or [])
     if SHARED.get("sweep_runs"):
         flags += f" --sweep-runs {SHARED['sweep_runs']}"
-    if os.environ.get(BASELINE_ENV):
-        flags = f"{BASELINE_ENV}={os.environ[BASELINE_ENV]} uv run python -m benchmarks{flags}"
-    else:
-        flags = f"uv run python -m benchmarks{flags}"
+    prefix = f"{BASELINE_ENV}={os.environ[BASELINE_ENV]} " if os.environ.get(BASELINE_ENV) else ""
+    return f"{prefix}uv run python -m benchmarks{flags}"
+
+
+def write_results(quick: bool, only: list[str] | None, path: Path | None = None) -> None:
+    """Write the results (benchmarks/RESULTS.md unless ``path``): when, where, under what load, the table."""
+    wall = time.perf_counter() - RUN["wall0"]
+    others = max(0.0, (machine_busy_s() - RUN["busy0"]) - (own_cpu_s() - RUN["own0"])) / max(wall, 1e-9)
+    took = ", ".join(f"{name} {s:.0f} s" for name, s in RUN["took"].items())
     lines = [
         "# orgsim benchmark results",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `{flags}` on {machine()}.",
-        "Timings are medians of repeats on a machine that may be shared; ratios come from the same run.",
+        f"Measured {RUN['started']:%Y-%m-%d %H:%M}-{datetime.now(UTC):%H:%M} UTC with "
+        f"`{command_line(quick, only)}` at commit {commit()} on {machine()}.",
+        f"Load average (1 / 5 / 15 min) {RUN['load0']} at the start, {load_text()} at the end; other "
+        f"processes used {others:.2f} of the {os.cpu_count()} cores on average meanwhile (/proc/stat). "
+        f"Sections took {took or 'nothing yet'}.",
+        "Timings are medians of repeats; ratios come from the same run. On a loaded machine wall times "
+        "stretch and ratios of them measure the load: read the CPU figures.",
+        *(
+            [f"Not measured: the business day ({BASELINE_ENV} was not set; see the notes)."]
+            if "day" in RUN["took"] and not any(r.section == "day" for r in ROWS)
+            else []
+        ),
         *([SHARED["note"]] if SHARED.get("note") else []),
         "",
         "| section | measure | figure | target | met |",
@@ -748,13 +851,13 @@ def write_results(quick: bool, only: list[str] | None) -> None:
         ),
         NOTES,
     ]
-    (HERE / "RESULTS.md").write_text("\n".join(lines))
+    (path or HERE / "RESULTS.md").write_text("\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmarks named on the command line (all by default)."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repeats")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that every section runs")
     parser.add_argument("--write-note", help="a line for RESULTS.md about this run (e.g. the machine's load)")
     parser.add_argument(
         "--only", action="append", choices=sorted(BENCHES), help="run only these (repeatable)"
@@ -763,33 +866,49 @@ def main(argv: list[str] | None = None) -> None:
         "--write", action="store_true", help="write RESULTS.md even for a partial or quick run"
     )
     parser.add_argument("--no-write", action="store_true", help="never write RESULTS.md")
+    parser.add_argument("--out", type=Path, help="write the results to this file instead of RESULTS.md")
     parser.add_argument(
-        "--sweep-runs", type=int, help="runs in each timed sweep (default 1000, 120 with --quick)"
+        "--baseline", type=Path, help=f"a synced checkout to time a business day against (as ${BASELINE_ENV})"
+    )
+    parser.add_argument(
+        "--sweep-runs", type=int, help="runs in each timed sweep (default 400, 12 with --quick)"
     )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     args = parser.parse_args(argv)
     ROWS.clear()
     SHARED.clear()
+    if args.baseline:
+        os.environ[BASELINE_ENV] = str(args.baseline)
     if args.sweep_runs:
+        if args.sweep_runs < 2:
+            parser.error(f"--sweep-runs: {args.sweep_runs} is not allowed; use an integer >= 2")
         SHARED["sweep_runs"] = args.sweep_runs
     full = not args.quick and not args.only
-    writing = (full or args.write) and not args.no_write
+    writing = (full or args.write or args.out is not None) and not args.no_write
     SHARED["note"] = args.write_note
+    RUN.clear()
+    RUN.update(
+        started=datetime.now(UTC), load0=load_text(), wall0=time.perf_counter(),
+        busy0=machine_busy_s(), own0=own_cpu_s(), took={},
+    )  # fmt: skip
     for name in args.only or list(BENCHES):
+        start = time.perf_counter()
         BENCHES[name](args.quick)
+        RUN["took"][name] = time.perf_counter() - start
         if writing:  # after each section: a run stopped later keeps what it measured
-            write_results(args.quick, args.only)
+            write_results(args.quick, args.only, args.out)
     if args.json:
         print(json.dumps([asdict(r) for r in ROWS], indent=1))
     else:
         print()
-        width = max(len(r.measure) for r in ROWS)
+        width = max((len(r.measure) for r in ROWS), default=0)
         for r in ROWS:
             met = "" if r.met is None else ("yes" if r.met else "NO")
             print(f"{r.measure:<{width}}  {r.figure}  {r.target}  {met}")
+        print("sections took " + ", ".join(f"{k} {v:.0f} s" for k, v in RUN["took"].items()))
     if writing:
-        write_results(args.quick, args.only)
-        print(f"\nwrote {HERE / 'RESULTS.md'}")
+        write_results(args.quick, args.only, args.out)
+        print(f"\nwrote {args.out or HERE / 'RESULTS.md'}")
 
 
 if __name__ == "__main__":
