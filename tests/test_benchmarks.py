@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from benchmarks.__main__ import drive, main, new_market
 from benchmarks.reference import AgentMarket, ProspectAgent, ReferenceModel, market_alone, simulate_reference
@@ -115,3 +116,42 @@ def test_the_business_day_comparison_needs_a_synced_baseline(monkeypatch, tmp_pa
     monkeypatch.setenv("ORGSIM_BASELINE", str(tmp_path))
     with pytest.raises(SystemExit, match="ORGSIM_BASELINE: .*uv sync --frozen"):
         main(["--only", "day", "--quick", "--no-write"])
+
+
+def test_runner_writes_when_where_and_under_what_load(tmp_path):
+    """``--out`` writes the table with the date, the command, the commit and the load average."""
+    out = tmp_path / "results.md"
+    main(["--only", "default", "--quick", "--out", str(out)])
+    text = out.read_text()
+    assert "uv run python -m benchmarks --quick --only default" in text
+    assert "at commit " in text and "Load average (1 / 5 / 15 min) " in text and "cores on average" in text
+    assert "| default | default scenario" in text and "Sections took default " in text
+
+
+def test_the_sweep_accounting_leaves_the_sweep_unchanged(tmp_path):
+    """A sweep timed in CPU seconds (its work function stood in for, on 2 workers) stores the rows of
+    a plain 1-worker sweep, run for run, and accounts for every run in some process."""
+    from benchmarks import sweep_cpu
+
+    from orgsim.experiment import sweep as sweep_module
+    from orgsim.experiment.storage import load_runs
+
+    exp = {
+        "name": "acct",
+        "scenarios": ["separate"],
+        "replications": 4,
+        "seed": 3,
+        "days": 5,
+        "set": {"market.prospects": 500, "sales.headcount": 2, "horizon.warmup_days": 5},
+    }
+    acct = sweep_cpu.timed_sweep(exp, tmp_path / "timed", workers=2)
+    assert sweep_module.execute is sweep_cpu._EXECUTE  # the stand-in is gone afterwards
+    sweep_module.sweep(exp, tmp_path / "plain", workers=1)
+    timed, plain = (
+        load_runs(tmp_path / name).sort_values("run_id").reset_index(drop=True) for name in ("timed", "plain")
+    )
+    assert list(timed.columns) == list(plain.columns)
+    assert not any(c.startswith("_bench") for c in timed.columns)
+    pd.testing.assert_frame_equal(timed.drop(columns="elapsed_s"), plain.drop(columns="elapsed_s"))
+    assert acct.runs == 4 and len(acct.inline_runs) + len(acct.worker_runs) == 4
+    assert all(t > 0 for t in acct.all_runs) and acct.total_s >= sum(acct.all_runs) * 0.99
