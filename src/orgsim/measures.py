@@ -388,7 +388,7 @@ GLOSSARY: dict[str, str] = {
 
 
 def in_sentence(text: str) -> str:
-    """``Leads rejected`` -> ``leads rejected`` inside a sentence; ``SLA breaches``, ``MQLs`` stay as they are."""
+    """``Leads rejected`` -> ``leads rejected`` in a sentence; ``SLA breaches``, ``MQLs`` stay as they are."""
     first = text.split(" ", 1)[0]
     return text if len(first) > 1 and first[:2].isupper() else text[:1].lower() + text[1:]
 

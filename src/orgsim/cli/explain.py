@@ -184,7 +184,7 @@ def explain(
     table.add_column("B", justify="right")
     table.add_column("part", justify="right")
     table.add_column("95% CI", justify="right")
-    table.add_column("share", justify="right")  # of the parts' sizes: defined whether or not the total is clear
+    table.add_column("share", justify="right")  # of the parts' sizes, clear total or not
     ranked = result.ranked()
     sizes = [abs(p.value) if p.value and not math.isnan(p.value) else 0.0 for p in ranked]
     for p, size in zip(ranked, sizes, strict=True):
