@@ -55,3 +55,20 @@ def test_explain_fills_its_share_column_whether_or_not_the_total_is_clear():
         assert re.fullmatch(r"\d+%", cells[-1]), row  # never "-"
         shares.append(int(cells[-1][:-1]))
     assert abs(sum(shares) - 100) <= len(shares)  # rounded shares of the parts' sizes
+
+
+def test_a_claim_carries_every_field_of_its_registry_entry():
+    import dataclasses
+
+    from orgsim.experiment.claims import Claim, ClaimEntry, Condition, load_claims
+
+    assert {f.name for f in dataclasses.fields(Claim)} == set(ClaimEntry.model_fields)  # model_dump maps 1:1
+    for c in load_claims():
+        assert c.condition is None or isinstance(c.condition, Condition)
+        assert isinstance(c.a, dict) and isinstance(c.carried_by, dict)
+
+
+def test_the_older_option_names_are_gone_from_the_cli_module():
+    import orgsim.cli
+
+    assert not hasattr(orgsim.cli, "executor_options")  # use parallel_options / scheduler_options

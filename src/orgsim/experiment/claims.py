@@ -299,21 +299,7 @@ def _parse_claim(raw: dict[str, Any], source: str) -> Claim:
             raise InputError(f"{where}: a and b must set the same keys (got {sorted(a)} and {sorted(b)})")
         if condition and condition.key in a:
             raise InputError(f"{where}: condition {condition.key} is also changed by a and b")
-    return Claim(
-        id=entry.id,
-        claim=entry.claim,
-        quote=entry.quote,
-        source=entry.source,
-        measure=entry.measure,
-        direction=entry.direction,
-        scenario=entry.scenario,
-        a=a,
-        b=b,
-        change=entry.change,
-        condition=condition,
-        missing=entry.missing,
-        carried_by=carried,
-    )
+    return Claim(**{**entry.model_dump(), "a": a, "b": b, "condition": condition, "carried_by": carried})
 
 
 def _check_keys(keys: Sequence[str], where: str) -> None:
