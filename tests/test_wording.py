@@ -72,3 +72,10 @@ def test_the_older_option_names_are_gone_from_the_cli_module():
     import orgsim.cli
 
     assert not hasattr(orgsim.cli, "executor_options")  # use parallel_options / scheduler_options
+
+
+def test_the_mesa_model_is_importable_from_the_package():
+    import orgsim
+    from orgsim.model.native import OrgSimModel
+
+    assert orgsim.OrgSimModel is OrgSimModel and "OrgSimModel" in orgsim.__all__

@@ -30,7 +30,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import MaxNLocator, NullLocator
 
 from orgsim import measures as schema
 from orgsim.currency import money
@@ -1121,6 +1121,10 @@ __all__ = [
 
 
 # -- forest plot of the paired differences to the pick ----------------------------------------
+FOREST_COLUMNS = 4
+"""Panels per row of the forest plot (one per decision measure); more wrap onto the next row."""
+
+
 @themed
 def forest(
     runs: pd.DataFrame,
@@ -1142,8 +1146,13 @@ def forest(
     groups, styles = groups_of(runs), styles_of(runs)
     others = [g for g in groups if g != pick]
     shown = [m for m in measures if m in runs]
-    fig = new_figure(height=max(3.6, 2.4 + 0.5 * len(others)))
-    axes = fig.subplots(1, max(1, len(shown)), squeeze=False, sharey=True)[0]
+    ncols = min(FOREST_COLUMNS, max(1, len(shown)))  # a row of seven panels is too narrow to read
+    nrows = max(1, math.ceil(len(shown) / ncols))
+    fig = new_figure(height=nrows * max(2.9, 1.9 + 0.5 * len(others)) + 1.1)
+    grid = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+    axes = list(grid.flat)
+    for spare in axes[len(shown) :]:
+        spare.remove()  # not drawn, and not among fig.axes
     settings = [f for f in settings if f in runs]
     n_clear = n_all = 0
     for ax, m in zip(axes, shown, strict=False):
@@ -1169,14 +1178,16 @@ def forest(
         ax.axvline(0, color=MUTED, lw=1, ls="--")
         direction = schema.better(m)
         better = {"higher": "challenger better →", "lower": "← challenger better"}
-        ax.set_title(f"{measure_name(m)}", fontsize=10.5)
+        ax.set_title(measure_name(m), fontsize=10.5)
         words = schema.UNIT_WORDS.get(unit, unit)
         ax.set_xlabel(f"{words}\n{better.get(direction, 'no better direction')}", fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=False, prune=None))
         ax.xaxis.set_major_formatter(style.unit_formatter(unit))
-        ax.margins(x=0.25)
-    axes[0].set_yticks(range(len(others)), others)
-    _group_ticklabels(axes[0], others, styles, axis="y")
-    axes[0].set_ylim(len(others) - 0.5, -0.7)
+        ax.margins(x=0.3)
+    for row in grid:
+        row[0].set_yticks(range(len(others)), others)
+        _group_ticklabels(row[0], others, styles, axis="y")
+    axes[0].set_ylim(len(others) - 0.5, -0.8)
     title = title or (
         f"{pick} against each other structure: {n_clear} of {n_all} differences clear, "
         f"{n_all - n_clear} not clear"

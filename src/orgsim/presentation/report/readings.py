@@ -149,14 +149,15 @@ def read_funnel(data: ReportData) -> str:
 
 
 def read_series(data: ReportData) -> str:
-    """Final cumulative revenue ranking and the peak of the friction index."""
+    """Final cumulative bookings ranking (the series ``revenue``) and the peak of the friction index."""
     assert data.series is not None
     settings = [f for f in data.settings if f in data.series]
     rev = charts.series_band(data.series, "revenue", settings)
     last = rev["day"].max()  # the last recorded day
     final = rev[rev["day"] == last].set_index("group")["mean"]
     best = final.idxmax()
-    text = f"By the end of the run, cumulative revenue is highest for {best} ({fmt('revenue', final[best])})"
+    words = in_sentence(measures.SERIES_MEASURES["revenue"].label)  # "cumulative bookings", as charted
+    text = f"By the end of the run, {words} are highest for {best} ({fmt('revenue', final[best])})"
     if len(final) > 1:
         text += f" and lowest for {final.idxmin()} ({fmt('revenue', final.min())})"
     if "tension" in data.series:
