@@ -141,3 +141,13 @@ def test_the_forest_plot_wraps_its_panels_so_each_stays_readable(rendered):
         y = round(ax.get_position().y0, 2)
         rows[y] = rows.get(y, 0) + 1
     assert max(rows.values()) <= charts.FOREST_COLUMNS < len(shown)
+
+
+def test_the_forest_plot_writes_share_differences_in_points_as_the_tables_do(rendered):
+    from orgsim.presentation import charts
+
+    data, _ = rendered["compare"]
+    fig = charts.forest(data.runs, data.groups[0], ["leakage_rate"])
+    labels = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert labels and all(" pts (" in text for text in labels), labels
+    assert "points" in fig.axes[0].get_xlabel()

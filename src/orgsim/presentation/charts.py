@@ -30,7 +30,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import MaxNLocator, NullLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
 from orgsim import measures as schema
 from orgsim.currency import money
@@ -1121,6 +1121,13 @@ __all__ = [
 
 
 # -- forest plot of the paired differences to the pick ----------------------------------------
+def _difference_text(value: float, unit: str) -> str:
+    """A paired difference as the tables write it: a share's in points (``-14.4 pts``), else short."""
+    if unit == "share" and not math.isnan(value):
+        return f"{100 * value:+.1f} pts"
+    return compact_number(value, unit)
+
+
 FOREST_COLUMNS = 4
 """Panels per row of the forest plot (one per decision measure); more wrap onto the next row."""
 
@@ -1167,7 +1174,7 @@ def forest(
             n_clear += bool(clear)
             ax.plot([d.mean], [i], marker="o", ms=8, color=color, mfc=color if clear else "white", mew=2)
             ax.annotate(
-                f"{compact_number(d.mean, unit)} ({'clear' if clear else 'not clear'})",
+                f"{_difference_text(d.mean, unit)} ({'clear' if clear else 'not clear'})",
                 (d.mean, i),
                 xytext=(0, 9),
                 textcoords="offset points",
@@ -1179,10 +1186,13 @@ def forest(
         direction = schema.better(m)
         better = {"higher": "challenger better →", "lower": "← challenger better"}
         ax.set_title(measure_name(m), fontsize=10.5)
-        words = schema.UNIT_WORDS.get(unit, unit)
+        words = "points" if unit == "share" else schema.UNIT_WORDS.get(unit, unit)  # a difference of shares
         ax.set_xlabel(f"{words}\n{better.get(direction, 'no better direction')}", fontsize=9)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=False, prune=None))
-        ax.xaxis.set_major_formatter(style.unit_formatter(unit))
+        if unit == "share":
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{100 * x:+.0f}" if x else "0"))
+        else:
+            ax.xaxis.set_major_formatter(style.unit_formatter(unit))
         ax.margins(x=0.3)
     for row in grid:
         row[0].set_yticks(range(len(others)), others)

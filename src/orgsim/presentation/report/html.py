@@ -47,6 +47,8 @@ td.changed { font-weight: 600; }
 section.summary { margin-bottom: 10px; }
 td.m-best { background: #e6e6ee; font-weight: 700; } td.m-behind { color: var(--ink); }
 td.m-input { color: var(--muted); } .mark { font-size: 12.5px; }
+table.matrix { font-size: 13px; } table.matrix th, table.matrix td { padding: 4px 6px; }
+table.matrix .note { font-size: 12px; }  /* nine columns of mean, CI and mark fit the page */
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 6px;
           vertical-align: baseline; }
 .reading { font-size: 15.5px; margin: 4px 0 8px; }
