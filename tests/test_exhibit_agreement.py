@@ -151,3 +151,19 @@ def test_the_forest_plot_writes_share_differences_in_points_as_the_tables_do(ren
     labels = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert labels and all(" pts (" in text for text in labels), labels
     assert "points" in fig.axes[0].get_xlabel()
+
+
+@pytest.mark.parametrize("kind", ["compare", "sweep"])
+def test_the_forest_reading_says_which_way_each_clear_difference_goes(rendered, kind):
+    from orgsim.presentation.report import readings
+    from orgsim.presentation.report.data import DECISION_MEASURES
+
+    data, _ = rendered[kind]
+    pick = data.verdict(data.economic).order[0]
+    shown = [m for m in DECISION_MEASURES if m in data.runs and not data.verdict(m).constant]
+    text = readings.read_forest(data, pick, shown)
+    assert text.startswith(f"Against {pick}: ")
+    assert "clearly differ;" not in text and "none clearly" not in text
+    for part in text.rstrip(".").split("; "):
+        said = re.search(r"(is|are) clearly (ahead|behind|different)", part)
+        assert "no clear difference" in part or said, part

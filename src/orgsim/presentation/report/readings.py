@@ -346,11 +346,21 @@ def read_forest(data: ReportData, pick: str, shown: list[str]) -> str:
     pair_on = data.pair_on or "replicate"
     parts = []
     for m in shown:
-        clear = []
+        said: dict[str, list[str]] = {}  # "ahead" / "behind" / "different" -> challengers clearly so
         for g in (g for g in data.groups if g != pick):
-            w = within_difference(data.runs, m, a=pick, b=g, factors=data.settings, pair_on=pair_on)
-            if w.overall.clear:
-                clear.append(g)
+            d = within_difference(data.runs, m, a=pick, b=g, factors=data.settings, pair_on=pair_on).overall
+            if d.clear:
+                better = data.direction(m)
+                word = (
+                    "different"
+                    if better not in ("higher", "lower")
+                    else ("ahead" if (d.mean > 0) == (better == "higher") else "behind")
+                )
+                said.setdefault(word, []).append(g)
         name = in_sentence(measure_name(m))
-        parts.append(f"on {name} {and_list(clear)} clearly differ" if clear else f"on {name} none clearly")
-    return capital(f"against {pick}, " + "; ".join(parts)) + "."
+        if not said:
+            parts.append(f"on {name}, no clear difference")
+            continue
+        verbs = [f"{and_list(gs)} {'is' if len(gs) == 1 else 'are'} clearly {w}" for w, gs in said.items()]
+        parts.append(f"on {name}, " + " and ".join(verbs))
+    return capital(f"against {pick}: " + "; ".join(parts)) + "."
