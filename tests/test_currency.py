@@ -53,3 +53,84 @@ def test_every_command_that_shows_money_takes_the_option():
                     "validate", "dashboard"):  # fmt: skip
         out = CliRunner().invoke(cli, [command, "--help"]).output
         assert "--currency" in out, command
+
+
+def _scenario(tmp_path, name: str, code: str | None, structure: str = "merged"):
+    path = tmp_path / f"{name}.toml"
+    line = "" if code is None else f'currency = "{code}"\n'
+    path.write_text(f'name = "{name}"\nstructure = "{structure}"\n{line}')
+    return path
+
+
+def test_a_scenario_names_its_currency_and_the_flag_overrides_it(tmp_path):
+    from orgsim.cli import cli
+
+    eu = _scenario(tmp_path, "eu", "eur")
+    shown = CliRunner().invoke(cli, ["run", str(eu), "--days", "3"])
+    assert shown.exit_code == 0, shown.output
+    assert "€" in shown.output and "EUR" in shown.output
+    flagged = CliRunner().invoke(cli, ["run", str(eu), "--days", "3", "--currency", "usd"])
+    assert flagged.exit_code == 0, flagged.output
+    assert "$" in flagged.output and "€" not in flagged.output and "EUR" not in flagged.output
+    plain = CliRunner().invoke(cli, ["run", "merged", "--days", "3"])  # the last command's currency is gone
+    assert "€" not in plain.output and "currency units" in plain.output
+
+
+def test_the_scenario_currency_survives_overrides_and_can_be_set():
+    from orgsim.scenario import load_scenario, resolve
+
+    sc = resolve({"structure": "merged", "currency": "gbp"}, source="x.toml")
+    assert sc.currency == "GBP"
+    assert sc.with_overrides({"structure": "aligned"}).currency == "GBP"
+    assert load_scenario("separate", {"currency": "chf"}).currency == "CHF"
+    assert load_scenario("separate").currency == ""
+
+
+@pytest.mark.parametrize("value", ['"euros"', "3", '"E1"'])
+def test_a_bad_scenario_currency_is_one_line_naming_file_and_field(tmp_path, capsys, value):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'structure = "merged"\ncurrency = {value}\n')
+    code, err = _main(capsys, "run", str(path), "--days", "3")
+    assert code == 2
+    assert err.count("\n") == 1, err
+    assert "bad.toml: currency:" in err and "three-letter" in err and "EUR" in err
+
+
+def _main(capsys, *args: str) -> tuple[int, str]:
+    """The CLI in-process as the console script runs it: (exit code, stderr)."""
+    from orgsim.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(list(args))
+    return int(info.value.code or 0), capsys.readouterr().err
+
+
+def test_scenarios_in_two_currencies_are_an_error_unless_the_flag_chooses(tmp_path, capsys):
+    from orgsim.cli import cli
+
+    eu, us, bare = (
+        _scenario(tmp_path, "eu", "EUR"),
+        _scenario(tmp_path, "us", "USD"),
+        _scenario(tmp_path, "b", None),
+    )
+    code, err = _main(capsys, "compare", str(eu), str(us), "--reps", "1", "--days", "3")
+    assert code == 2 and err.count("\n") == 1, err
+    assert "us.toml: currency: USD differs from EUR" in err and "--currency" in err
+    # a scenario that names no currency agrees with any
+    mixed = CliRunner().invoke(cli, ["compare", str(eu), str(bare), "--reps", "1", "--days", "3"])
+    assert mixed.exit_code == 0, mixed.output
+    assert "€" in mixed.output
+    chosen = CliRunner().invoke(cli, ["compare", str(eu), str(us), "--reps", "1", "--days", "3",
+                                      "--currency", "gbp"])  # fmt: skip
+    assert chosen.exit_code == 0, chosen.output
+    assert "£" in chosen.output and "€" not in chosen.output
+
+
+def test_a_sweep_manifest_keeps_each_scenario_currency():
+    from orgsim.experiment.manifest import BaseScenario, Manifest
+
+    m = Manifest.from_dict({"experiment": {"scenarios": {"eu": {"structure": "merged"}, "x": {}},
+                                           "currencies": {"eu": "EUR"}}})  # fmt: skip
+    assert [sc.currency for sc in m.scenarios] == ["EUR", ""]
+    assert m.to_dict()["experiment"]["currencies"] == {"eu": "EUR"}
+    assert BaseScenario("a", "merged", {}).currency == ""

@@ -84,3 +84,86 @@ def test_decision_matrix_cells_carry_their_ci(rendered):
     matrix = page[page.index("Decision matrix") :]
     matrix = matrix[: matrix.index("</table>")]
     assert re.search(r"<td[^>]*>[^<]+<br><span class='note'>\[[^\]]+\]</span><br>", matrix)  # mean, CI, mark
+
+
+@pytest.mark.parametrize("kind", ["compare", "sweep"])
+def test_the_daily_series_title_names_what_it_draws(rendered, kind):
+    """The series panel draws cumulative bookings; its title must not call them revenue (a table row)."""
+    _, page = rendered[kind]
+    series = titles(page).get("series")
+    if series is None:
+        pytest.skip("no daily series in this report")
+    assert "most bookings" in series and "revenue" not in series, series
+    assert "cumulative bookings are highest" in page and "cumulative revenue" not in page
+
+
+def test_the_headline_table_writes_units_as_the_axes_do(rendered):
+    _, page = rendered["compare"]
+    table = page[page.index("<th>Measure</th><th>Unit</th>") :]
+    table = table[: table.index("</table>")]
+    units = re.findall(r"</span></td><td>([^<]*)</td>", table)
+    assert units and "currency" not in units and "share" not in units, units
+    assert measures.get("revenue").unit_words in units and "%" in units
+
+
+def test_the_page_colours_never_take_a_structure_hue(rendered):
+    import colorsys
+
+    from orgsim.presentation.style import STRUCTURE_COLORS
+
+    def hls(hex_: str) -> tuple[float, float, float]:
+        hex_ = hex_.lstrip("#")
+        hex_ = "".join(c * 2 for c in hex_) if len(hex_) == 3 else hex_
+        return colorsys.rgb_to_hls(*(int(hex_[i : i + 2], 16) / 255 for i in (0, 2, 4)))
+
+    _, page = rendered["compare"]
+    css = page[page.index("<style>") : page.index("</style>")]
+    structure_hues = [hls(c)[0] for c in STRUCTURE_COLORS.values()]
+    for colour in set(re.findall(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b", css)):
+        hue, light, sat = hls(colour)
+        if sat < 0.3 or light > 0.92:  # greys and near-white tints read as neutral
+            continue
+        near = min(min(abs(hue - h), 1 - abs(hue - h)) for h in structure_hues)
+        assert near > 15 / 360, f"{colour} is a structure's hue"
+
+
+def test_the_forest_plot_wraps_its_panels_so_each_stays_readable(rendered):
+    from orgsim.presentation import charts
+    from orgsim.presentation.report.data import DECISION_MEASURES
+
+    data, _ = rendered["compare"]
+    shown = [m for m in DECISION_MEASURES if m in data.runs]
+    fig = charts.forest(data.runs, data.groups[0], shown)
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_title(loc="left")]
+    assert sorted(ax.get_title(loc="left") for ax in panels) == sorted(measures.label(m) for m in shown)
+    rows: dict[float, int] = {}
+    for ax in panels:
+        y = round(ax.get_position().y0, 2)
+        rows[y] = rows.get(y, 0) + 1
+    assert max(rows.values()) <= charts.FOREST_COLUMNS < len(shown)
+
+
+def test_the_forest_plot_writes_share_differences_in_points_as_the_tables_do(rendered):
+    from orgsim.presentation import charts
+
+    data, _ = rendered["compare"]
+    fig = charts.forest(data.runs, data.groups[0], ["leakage_rate"])
+    labels = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert labels and all(" pts (" in text for text in labels), labels
+    assert "points" in fig.axes[0].get_xlabel()
+
+
+@pytest.mark.parametrize("kind", ["compare", "sweep"])
+def test_the_forest_reading_says_which_way_each_clear_difference_goes(rendered, kind):
+    from orgsim.presentation.report import readings
+    from orgsim.presentation.report.data import DECISION_MEASURES
+
+    data, _ = rendered[kind]
+    pick = data.verdict(data.economic).order[0]
+    shown = [m for m in DECISION_MEASURES if m in data.runs and not data.verdict(m).constant]
+    text = readings.read_forest(data, pick, shown)
+    assert text.startswith(f"Against {pick}: ")
+    assert "clearly differ;" not in text and "none clearly" not in text
+    for part in text.rstrip(".").split("; "):
+        said = re.search(r"(is|are) clearly (ahead|behind|different)", part)
+        assert "no clear difference" in part or said, part

@@ -455,7 +455,11 @@ def test_cli_analyze_writes_indices_next_to_the_points(tmp_path, capsys, sobol_s
         (["sweep", "{exp}", "--out", "{tmp}/o", "--executor", "mpi"], "--executor"),
         (
             ["sweep", "{exp}", "--out", "{tmp}/o", "--executor", "dask", "--address", "nowhere"],
-            "--address: cannot reach a Dask scheduler at 'nowhere'",
+            "--scheduler: cannot reach a Dask scheduler at 'nowhere'",  # the older spelling of --scheduler
+        ),
+        (
+            ["sweep", "{exp}", "--out", "{tmp}/o", "--scheduler", "nowhere.invalid:1"],
+            "--scheduler: cannot reach a Dask scheduler at 'nowhere.invalid:1'",
         ),
     ],
 )

@@ -38,6 +38,7 @@ _EXPORTS = {
     "METRICS": "orgsim.model.metrics",
     "RunResult": "orgsim.model.metrics",
     "OrgModel": "orgsim.model.model",
+    "OrgSimModel": "orgsim.model.native",
     "simulate": "orgsim.model.simulate",
     "PARAMETERS": "orgsim.params",
     "PRESETS": "orgsim.params",

@@ -5,6 +5,11 @@ whichever the scenario was written in. By default orgsim writes money as plain n
 axes as "currency units". :func:`use` (``--currency EUR`` on the commands that show money) puts
 that currency's symbol on every amount (``€2.59M``) and its code on axes (``Revenue (EUR)``);
 it converts nothing.
+
+A scenario may name its currency (``currency = "EUR"`` at the top of its file). On the command
+line the resolved setting is: ``--currency`` when given, else the currency of the scenarios the
+command loaded (:func:`adopt`; two scenarios naming different currencies are an error), else
+plain currency units. Every money display reads that one setting through :func:`current`.
 """
 
 from __future__ import annotations
@@ -48,6 +53,9 @@ SYMBOLS: dict[str, str] = {
 """Known symbols; any other three-letter ISO 4217 code is written as a prefix (``ZAR 2.59M``)."""
 
 _current: list[Currency] = [UNITS]
+_flag: list[bool] = [False]  # --currency was given on this command: it wins over the scenarios'
+_adopting: list[bool] = [False]  # a command is running: loaded scenarios set the currency
+_adopted_from: list[str | None] = [None]  # where the scenario currency in use came from
 
 
 def parse(code: str | None, flag: str = "--currency") -> Currency:
@@ -83,6 +91,37 @@ def use(code: str | Currency | None) -> Currency:
     return chosen
 
 
+def begin(code: str | None) -> Currency:
+    """Start a command: ``--currency`` (``code``, None when not given) and no scenario currency yet.
+
+    From here on :func:`adopt` lets a loaded scenario's currency apply unless ``code`` was given.
+    """
+    chosen = use(code)
+    _flag[0] = code is not None
+    _adopting[0] = True
+    _adopted_from[0] = None
+    return chosen
+
+
+def adopt(code: str, source: str) -> None:
+    """A loaded scenario's currency (``code``; '' names none) read from ``source``.
+
+    Applies only inside a command (:func:`begin`) and when ``--currency`` was not given. Raises
+    InputError naming ``source`` when the code is bad or differs from another scenario's.
+    """
+    if not code or not _adopting[0] or _flag[0]:
+        return
+    chosen = parse(code, f"{source}: currency")
+    before = _adopted_from[0]
+    if before is not None and chosen.code != current().code:
+        raise InputError(
+            f"{source}: currency: {chosen.code} differs from {current().code} in {before}; "
+            "write every scenario in one currency, or choose one with --currency"
+        )
+    use(chosen)
+    _adopted_from[0] = source
+
+
 @contextmanager
 def using(code: str | Currency | None) -> Iterator[Currency]:
     """Write money in ``code`` inside the block, then go back to the currency before it."""
@@ -99,7 +138,7 @@ def money(text: str) -> str:
     if not symbol or not text or text == "-":
         return text
     sign = text[0] if text[0] in "+-−" and len(text) > 1 else ""
-    return f"{sign}{symbol}{text[len(sign):]}"
+    return f"{sign}{symbol}{text[len(sign) :]}"
 
 
-__all__ = ["SYMBOLS", "UNITS", "Currency", "current", "money", "parse", "use", "using"]
+__all__ = ["SYMBOLS", "UNITS", "Currency", "adopt", "begin", "current", "money", "parse", "use", "using"]

@@ -305,7 +305,7 @@ class Term:
 
 
 LEAK_CAUSES: tuple[Term, ...] = (
-    Term("handoff_lost", "Lost in the handoff", "an MQL dropped crossing from marketing to sales"),
+    Term("handoff_lost", "Lost in the hand-off", "an MQL dropped crossing from marketing to sales"),
     Term(
         "never_followed_up",
         "Never followed up",
@@ -387,13 +387,19 @@ GLOSSARY: dict[str, str] = {
 """Words a reader of orgsim output meets, defined once (README glossary, report)."""
 
 
+def in_sentence(text: str) -> str:
+    """``Leads rejected`` -> ``leads rejected`` in a sentence; ``SLA breaches``, ``MQLs`` stay as they are."""
+    first = text.split(" ", 1)[0]
+    return text if len(first) > 1 and first[:2].isupper() else text[:1].lower() + text[1:]
+
+
 def _breakdowns() -> tuple[Measure, ...]:
     out: list[Measure] = []
     for t in FRICTION_SOURCES:
         out.append(
             _m(
                 f"friction_by_source.{t.key}",
-                f"Friction from {t.label[:1].lower()}{t.label[1:]}",
+                f"Friction from {in_sentence(t.label)}",
                 "0-100",
                 f"friction index points from {t.meaning}",
                 "lower",
@@ -401,15 +407,15 @@ def _breakdowns() -> tuple[Measure, ...]:
         )
     for t in LEAK_CAUSES:
         out.append(
-            _m(f"leaked.{t.key}", f"Leaked: {t.label[:1].lower()}{t.label[1:]}", "leads", t.meaning, "lower")
+            _m(f"leaked.{t.key}", f"Leaked: {in_sentence(t.label)}", "leads", t.meaning, "lower")
         )
     for t in LEAK_CAUSES:
         out.append(
             _m(
                 f"leaked_revenue.{t.key}",
-                f"Revenue leaked: {t.label[:1].lower()}{t.label[1:]}",
+                f"Revenue leaked: {in_sentence(t.label)}",
                 "currency",
-                f"expected revenue of leads {t.label[:1].lower()}{t.label[1:]}",
+                f"expected revenue of leads {in_sentence(t.label)}",
                 "lower",
             )
         )

@@ -37,8 +37,8 @@ class Reference:
     says: str
 
     def short(self) -> str:
-        """``Author (year), Title, venue``, with ``[blog post]`` for a blog post."""
-        blog = " [blog post]" if self.kind == "blog" else ""
+        """``Author (year), Title, venue``, with ``[blog post]`` for a blog post its venue doesn't name."""
+        blog = " [blog post]" if self.kind == "blog" and "blog" not in self.venue.lower() else ""
         return f"{self.author} ({self.year}), {self.title}, {self.venue}{blog}"
 
 

@@ -32,7 +32,7 @@ from orgsim.params import (
 
 SCENARIO_DIR = Path("scenarios")  # the user's own scenarios (``orgsim init`` writes here)
 SHIPPED_DIR = Path(__file__).parent / "data" / "scenarios"  # the scenarios shipped with the package
-META_KEYS = ("name", "description", "structure")
+META_KEYS = ("name", "description", "structure", "currency")
 
 
 class Scenario(BaseModel):
@@ -43,6 +43,7 @@ class Scenario(BaseModel):
     name: str = "custom"
     description: str = ""
     structure: StructureName = "separate"
+    currency: str = ""  # ISO 4217 code money is written in (labels only, nothing converted); "" plain units
     horizon: Horizon = Horizon()
     market: Market = Market()
     marketing: Marketing = Marketing()
@@ -78,7 +79,9 @@ class Scenario(BaseModel):
             preset = resolve({"structure": self.structure}, source=source).flat()
             flat = {k: v for k, v in flat.items() if v != preset[k]}
         raw = _nest(flat)
-        raw.update(name=self.name, description=self.description, structure=self.structure)
+        raw.update(
+            name=self.name, description=self.description, structure=self.structure, currency=self.currency
+        )
         return resolve(raw, source=source, overrides=overrides, overrides_source=source)
 
 
@@ -127,6 +130,15 @@ def _check_structure(value: Any, source: str) -> str:
     return value
 
 
+def _check_currency(value: Any, source: str) -> str:
+    """The scenario's currency code, upper case ('' for plain currency units)."""
+    from orgsim import currency
+
+    if not isinstance(value, str):
+        value = repr(value)  # a number or a table: parse() refuses it with the allowed codes
+    return currency.parse(value, f"{source}: currency").code
+
+
 MAX_NAME = 200  # characters of a scenario name: it names files, columns and chart legends
 
 
@@ -163,7 +175,7 @@ def resolve(
         overrides.pop("structure", raw.get("structure", "separate")),
         overrides_source if from_override else source,
     )
-    meta = {key: overrides.pop(key) for key in ("name", "description") if key in overrides}
+    meta = {key: overrides.pop(key) for key in ("name", "description", "currency") if key in overrides}
     flat: dict[str, Any] = dict(PRESETS[structure])
     for section, values in raw.items():
         if section not in META_KEYS:
@@ -174,6 +186,9 @@ def resolve(
         name=meta.get("name", raw.get("name", structure)),
         description=meta.get("description", raw.get("description", "")),
         structure=structure,
+    )
+    data["currency"] = _check_currency(
+        meta.get("currency", raw.get("currency", "")), overrides_source if "currency" in meta else source
     )
     for key in ("name", "description"):
         where = overrides_source if key in meta else source
@@ -290,6 +305,14 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise InputError(f"{path}: cannot read it ({exc.strerror or type(exc).__name__})") from None
 
 
+def _adopted(sc: Scenario, source: str) -> Scenario:
+    """``sc``, its currency now the one money is written in on this command (unless --currency)."""
+    from orgsim import currency
+
+    currency.adopt(sc.currency, source)
+    return sc
+
+
 def load_scenario(
     name_or_path: str | Path,
     overrides: dict[str, Any] | None = None,
@@ -314,11 +337,11 @@ def load_scenario(
     else:
         source = str(path)
     if path.suffix == ".toml" or path.exists():
-        return resolve(read_toml(path), source=source, **given)
+        return _adopted(resolve(read_toml(path), source=source, **given), source)
     named = _scenario_files().get(text)
     if named is not None:
         source = text if named.parent == SHIPPED_DIR else str(named)
-        return resolve(read_toml(named), source=source, **given)
+        return _adopted(resolve(read_toml(named), source=source, **given), source)
     if text in STRUCTURES:
         return resolve({"structure": text, "name": text}, source=text, **given)
     options = list(available())

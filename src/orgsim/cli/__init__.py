@@ -261,9 +261,6 @@ def scheduler_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(resolved)
 
 
-executor_options = scheduler_options  # the older name
-
-
 def parallel_options(help: str = "Processes (default: all cores).") -> Decorator:
     """--workers and --scheduler: where a command's simulations run (see the run loop)."""
 

@@ -156,9 +156,13 @@ def explain(
         title=Text(  # Text: scenario names print as written, never as rich markup
             f"{m}: {result.a} {value_text(m, result.a_value)} -> {result.b} {value_text(m, result.b_value)}, "
             f"difference {signed(m, total.mean)} [{signed(m, total.ci_low)}, {signed(m, total.ci_high)}]"
+            f" ({'clear' if total.clear else 'not clear'})"
         ),
         title_justify="left",
-        caption=f"Shapley values, {how}, {result.reps} seeds, {result.runs} runs; parts sum to the total.",
+        caption=(
+            f"Shapley values, {how}, {result.reps} seeds, {result.runs} runs; parts sum to the total; "
+            "share: the part's size among all parts (|part| / sum of |parts|)."
+        ),
         caption_justify="left",
     )
     table.add_column("parameter")
@@ -166,9 +170,11 @@ def explain(
     table.add_column("B", justify="right")
     table.add_column("part", justify="right")
     table.add_column("95% CI", justify="right")
-    table.add_column("share", justify="right")  # of the total, when the total is clear
-    for p in result.ranked():
-        share = f"{100 * p.value / total.mean:.0f}%" if total.clear and total.mean else "-"
+    table.add_column("share", justify="right")  # of the parts' sizes, clear total or not
+    ranked = result.ranked()
+    sizes = [abs(p.value) if p.value and not math.isnan(p.value) else 0.0 for p in ranked]
+    for p, size in zip(ranked, sizes, strict=True):
+        share = f"{100 * size / sum(sizes):.0f}%" if sum(sizes) > 0 else "0%"
         table.add_row(
             part_name(p.parameter),
             p.a_value,

@@ -62,6 +62,11 @@ def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) ->
     from orgsim.presentation.report import from_sweep, plan, write_report  # charts: slow to import
 
     data = from_sweep(sweep_dir)
+    if data.manifest is not None:  # the sweep's scenarios name the currency unless --currency did
+        from orgsim import currency
+
+        for base in data.manifest.scenarios:
+            currency.adopt(base.currency, f"{sweep_dir / 'manifest.json'}: experiment.currencies.{base.name}")
     planned = plan(data)
     advance, stop = _progress(len(planned), quiet, "charts")
     try:

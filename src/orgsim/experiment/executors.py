@@ -192,7 +192,7 @@ def make_executor(
             client = Client(address, timeout=10)
         except (OSError, ValueError) as exc:  # unreachable, timed out, or not an address
             raise InputError(
-                f"--address: cannot reach a Dask scheduler at {address!r} ({exc}); "
+                f"--scheduler: cannot reach a Dask scheduler at {address!r} ({exc}); "
                 "give its address as tcp://HOST:PORT"
             ) from None
         with client:

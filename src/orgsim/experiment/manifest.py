@@ -35,6 +35,7 @@ class BaseScenario:
     structure: str
     parameters: dict[str, Any]  # dotted key -> value, every parameter (with the overrides applied)
     description: str = ""
+    currency: str = ""  # ISO 4217 code the scenario writes money in ("" plain currency units)
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,8 @@ class Manifest:
             design=exp.sampler,
             factors=list(exp.factors),
             scenarios=[
-                BaseScenario(sc.name, sc.structure, sc.flat(), sc.description) for sc in exp.scenarios
+                BaseScenario(sc.name, sc.structure, sc.flat(), sc.description, sc.currency)
+                for sc in exp.scenarios
             ],
             overrides=dict(exp.overrides),
             replications=exp.replications,
@@ -156,6 +158,7 @@ class Manifest:
             "set": dict(self.overrides),
             "scenarios": {sc.name: sc.parameters for sc in self.scenarios},
             "descriptions": {sc.name: sc.description for sc in self.scenarios if sc.description},
+            "currencies": {sc.name: sc.currency for sc in self.scenarios if sc.currency},
         }
         return {
             "format": self.format,
@@ -187,12 +190,17 @@ class Manifest:
         factors = [r.factor(key, spec) for key, spec in raw_factors.items()]
         raw_scenarios = r.table(exp.get("scenarios", {}), "experiment.scenarios")
         descriptions = r.table(exp.get("descriptions", {}), "experiment.descriptions")
+        currencies = r.table(exp.get("currencies", {}), "experiment.currencies")
         scenarios = []
         for name, params in raw_scenarios.items():
             params = r.table(params, f"experiment.scenarios.{name}")
             scenarios.append(
                 BaseScenario(
-                    str(name), str(params.get("structure", "")), dict(params), str(descriptions.get(name, ""))
+                    str(name),
+                    str(params.get("structure", "")),
+                    dict(params),
+                    str(descriptions.get(name, "")),
+                    str(currencies.get(name, "")),
                 )
             )
         sessions = [r.session(s, i) for i, s in enumerate(r.list(top.get("sessions", []), "sessions"))]

@@ -76,7 +76,7 @@ MONEY = (
 
 def in_sentence(text: str) -> str:
     """``Revenue`` -> ``revenue`` inside a sentence, but ``MQLs never attempted`` stays as it is."""
-    return text if len(text) > 1 and text[1].isupper() else text[:1].lower() + text[1:]
+    return measures.in_sentence(text)
 
 
 def label_of(measure: str) -> str:

@@ -30,7 +30,7 @@ from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator
 
 from orgsim import measures as schema
 from orgsim.currency import money
@@ -1111,6 +1111,17 @@ __all__ = [
 
 
 # -- forest plot of the paired differences to the pick ----------------------------------------
+def _difference_text(value: float, unit: str) -> str:
+    """A paired difference as the tables write it: a share's in points (``-14.4 pts``), else short."""
+    if unit == "share" and not math.isnan(value):
+        return f"{100 * value:+.1f} pts"
+    return compact_number(value, unit)
+
+
+FOREST_COLUMNS = 4
+"""Panels per row of the forest plot (one per decision measure); more wrap onto the next row."""
+
+
 @themed
 def forest(
     runs: pd.DataFrame,
@@ -1132,8 +1143,13 @@ def forest(
     groups, styles = groups_of(runs), styles_of(runs)
     others = [g for g in groups if g != pick]
     shown = [m for m in measures if m in runs]
-    fig = new_figure(height=max(3.6, 2.4 + 0.5 * len(others)))
-    axes = fig.subplots(1, max(1, len(shown)), squeeze=False, sharey=True)[0]
+    ncols = min(FOREST_COLUMNS, max(1, len(shown)))  # a row of seven panels is too narrow to read
+    nrows = max(1, math.ceil(len(shown) / ncols))
+    fig = new_figure(height=nrows * max(2.9, 1.9 + 0.5 * len(others)) + 1.1)
+    grid = fig.subplots(nrows, ncols, squeeze=False, sharey=True)
+    axes = list(grid.flat)
+    for spare in axes[len(shown) :]:
+        spare.remove()  # not drawn, and not among fig.axes
     settings = [f for f in settings if f in runs]
     n_clear = n_all = 0
     for ax, m in zip(axes, shown, strict=False):
@@ -1148,7 +1164,7 @@ def forest(
             n_clear += bool(clear)
             ax.plot([d.mean], [i], marker="o", ms=8, color=color, mfc=color if clear else "white", mew=2)
             ax.annotate(
-                f"{compact_number(d.mean, unit)} ({'clear' if clear else 'not clear'})",
+                f"{_difference_text(d.mean, unit)} ({'clear' if clear else 'not clear'})",
                 (d.mean, i),
                 xytext=(0, 9),
                 textcoords="offset points",
@@ -1159,14 +1175,19 @@ def forest(
         ax.axvline(0, color=MUTED, lw=1, ls="--")
         direction = schema.better(m)
         better = {"higher": "challenger better →", "lower": "← challenger better"}
-        ax.set_title(f"{measure_name(m)}", fontsize=10.5)
-        words = schema.UNIT_WORDS.get(unit, unit)
+        ax.set_title(measure_name(m), fontsize=10.5)
+        words = "points" if unit == "share" else schema.UNIT_WORDS.get(unit, unit)  # a difference of shares
         ax.set_xlabel(f"{words}\n{better.get(direction, 'no better direction')}", fontsize=9)
-        ax.xaxis.set_major_formatter(style.unit_formatter(unit))
-        ax.margins(x=0.25)
-    axes[0].set_yticks(range(len(others)), others)
-    _group_ticklabels(axes[0], others, styles, axis="y")
-    axes[0].set_ylim(len(others) - 0.5, -0.7)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4, symmetric=False, prune=None))
+        if unit == "share":
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{100 * x:+.0f}" if x else "0"))
+        else:
+            ax.xaxis.set_major_formatter(style.unit_formatter(unit))
+        ax.margins(x=0.3)
+    for row in grid:
+        row[0].set_yticks(range(len(others)), others)
+        _group_ticklabels(row[0], others, styles, axis="y")
+    axes[0].set_ylim(len(others) - 0.5, -0.8)
     title = title or (
         f"{pick} against each other structure: {n_clear} of {n_all} differences clear, "
         f"{n_all - n_clear} not clear"

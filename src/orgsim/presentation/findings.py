@@ -155,7 +155,7 @@ def funnel(runs: pd.DataFrame, stages: Sequence[str], settings: Sequence[str] = 
 
 
 def series(frame: pd.DataFrame, variables: Sequence[str], settings: Sequence[str] = ()) -> str:
-    """Who ends the horizon with the most revenue, and whose friction runs highest."""
+    """Who ends the horizon with the most bookings, and whose friction runs highest."""
     text = []
     if "revenue" in variables:
         rev = summaries.series_band(frame, "revenue", settings)
@@ -167,7 +167,9 @@ def series(frame: pd.DataFrame, variables: Sequence[str], settings: Sequence[str
             runner = final.drop(best).idxmax()
             d = summaries.difference(last, "revenue", runner, best, pair_on=pair_column(last))
             tail = f", {sure(d.clear)} vs {runner}"
-        text.append(f"{best} ends with the most revenue ({value('revenue', final.max())}{tail})")
+        # the series' own measure, as its chart panel names it: "Cumulative bookings" -> "bookings"
+        drawn = in_sentence(measures.SERIES_MEASURES["revenue"].label.removeprefix("Cumulative "))
+        text.append(f"{best} ends with the most {drawn} ({value('revenue', final.max())}{tail})")
     if "tension" in variables:
         ten = summaries.series_band(frame, "tension", settings)
         mean = ten.groupby("group", sort=False)["mean"].mean()

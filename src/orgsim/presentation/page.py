@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 
 BASE_CSS = """
-:root { --ink:#222; --muted:#666; --rule:#e3e3e3; --accent:#0072B2; }
+:root { --ink:#222; --muted:#666; --rule:#e3e3e3; --accent:#3B4A5A; }
 body { font-family: -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; color: var(--ink);
        max-width: 1180px; margin: 0 auto; padding: 28px 32px 60px; line-height: 1.5; background: #fff; }
 h1 { font-size: 28px; margin: 0 0 4px; }

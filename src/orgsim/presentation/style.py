@@ -270,8 +270,7 @@ def factor_label(key: str) -> str:
 
 def in_sentence(text: str) -> str:
     """``Sales headcount`` -> ``sales headcount`` but ``SLA response hours`` stays as it is."""
-    first = text.split(" ", 1)[0]
-    return text if first.isupper() and len(first) > 1 else text[:1].lower() + text[1:]
+    return measures.in_sentence(text)
 
 
 def compact_number(value: float, unit: str = "") -> str:

@@ -20,7 +20,7 @@ from orgsim.analyses.decision import RULE
 from orgsim.experiment.experiment import SEEDING
 from orgsim.experiment.stats import CI_METHOD
 from orgsim.params import PARAMETERS
-from orgsim.presentation import charts, style
+from orgsim.presentation import charts
 from orgsim.presentation.format import sla_clock
 from orgsim.presentation.page import BASE_CSS
 from orgsim.presentation.report.data import CLOSED_STATES, ReportData, ledger_check
@@ -32,25 +32,30 @@ from orgsim.presentation.style import in_sentence, measure_name
 from orgsim.presentation.templating import render
 
 # -- HTML -------------------------------------------------------------------------------------
+# Page colours stay neutral (ink, slate, greys): the structures own orange, blue and green, so a
+# green "best" or a vermillion "behind" would read as a structure. Marks carry the meaning (✓ ≈ ✗).
 CSS = (
     BASE_CSS
     + """
 * { box-sizing: border-box; }
 h3 { font-size: 17px; margin: 26px 0 6px; }
 ul.findings li { margin: 6px 0; }
-td.best { font-weight: 700; background: #eef7f1; }
+td.best { font-weight: 700; background: #eeeef4; }
 td.changed { font-weight: 600; }
-.verdict { font-size: 19px; font-weight: 600; background: #f3f8f3; border-left: 4px solid #00795a;
+.verdict { font-size: 19px; font-weight: 600; background: #f4f4f7; border-left: 4px solid var(--accent);
            padding: 12px 16px; }
 section.summary { margin-bottom: 10px; }
-td.m-best { background: #e3f2e8; font-weight: 700; } td.m-behind { color: #8a3b12; }
+td.m-best { background: #e6e6ee; font-weight: 700; } td.m-behind { color: var(--ink); }
 td.m-input { color: var(--muted); } .mark { font-size: 12.5px; }
+table.matrix { font-size: 13px; } table.matrix th, table.matrix td { padding: 4px 6px; }
+table.matrix .note { font-size: 12px; }  /* nine columns of mean, CI and mark fit the page */
 .swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 6px;
           vertical-align: baseline; }
 .reading { font-size: 15.5px; margin: 4px 0 8px; }
 .reading b { color: var(--accent); }
 figcaption { color: var(--muted); font-size: 13px; }
-.ok { color: #00795a; font-weight: 700; } .bad { color: #b8430a; font-weight: 700; }
+.ok { color: var(--ink); font-weight: 700; }
+.bad { color: var(--ink); font-weight: 700; text-decoration: underline; }
 .note { color: var(--muted); font-size: 13.5px; }
 pre { background: #f7f7f7; padding: 12px; overflow-x: auto; font-size: 12.5px; }
 details summary { cursor: pointer; color: var(--accent); }
@@ -64,6 +69,13 @@ def _swatch(data: ReportData, group: str) -> dict[str, str]:
 
 def _b64(path: Path) -> str:
     return base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def unit_words(measure: str) -> str:
+    """A measure's unit as a reader sees it (``EUR``, ``%``, ``index, 0-100``), as on its chart axes."""
+    from orgsim import measures
+
+    return measures.get(measure).unit_words
 
 
 def _headline_view(data: ReportData, table: pd.DataFrame) -> dict[str, Any]:
@@ -90,7 +102,7 @@ def _headline_view(data: ReportData, table: pd.DataFrame) -> dict[str, Any]:
             for row in part.itertuples()
         ]
         rows.append(
-            {"name": measure_name(measure), "note": note, "unit": style.measure_unit(measure), "cells": cells}
+            {"name": measure_name(measure), "note": note, "unit": unit_words(measure), "cells": cells}
         )
     return {"groups": [_swatch(data, g) for g in data.groups], "rows": rows}
 

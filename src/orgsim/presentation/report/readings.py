@@ -149,14 +149,15 @@ def read_funnel(data: ReportData) -> str:
 
 
 def read_series(data: ReportData) -> str:
-    """Final cumulative revenue ranking and the peak of the friction index."""
+    """Final cumulative bookings ranking (the series ``revenue``) and the peak of the friction index."""
     assert data.series is not None
     settings = [f for f in data.settings if f in data.series]
     rev = charts.series_band(data.series, "revenue", settings)
     last = rev["day"].max()  # the last recorded day
     final = rev[rev["day"] == last].set_index("group")["mean"]
     best = final.idxmax()
-    text = f"By the end of the run, cumulative revenue is highest for {best} ({fmt('revenue', final[best])})"
+    words = in_sentence(measures.SERIES_MEASURES["revenue"].label)  # "cumulative bookings", as charted
+    text = f"By the end of the run, {words} are highest for {best} ({fmt('revenue', final[best])})"
     if len(final) > 1:
         text += f" and lowest for {final.idxmin()} ({fmt('revenue', final.min())})"
     if "tension" in data.series:
@@ -345,11 +346,21 @@ def read_forest(data: ReportData, pick: str, shown: list[str]) -> str:
     pair_on = data.pair_on or "replicate"
     parts = []
     for m in shown:
-        clear = []
+        said: dict[str, list[str]] = {}  # "ahead" / "behind" / "different" -> challengers clearly so
         for g in (g for g in data.groups if g != pick):
-            w = within_difference(data.runs, m, a=pick, b=g, factors=data.settings, pair_on=pair_on)
-            if w.overall.clear:
-                clear.append(g)
+            d = within_difference(data.runs, m, a=pick, b=g, factors=data.settings, pair_on=pair_on).overall
+            if d.clear:
+                better = data.direction(m)
+                word = (
+                    "different"
+                    if better not in ("higher", "lower")
+                    else ("ahead" if (d.mean > 0) == (better == "higher") else "behind")
+                )
+                said.setdefault(word, []).append(g)
         name = in_sentence(measure_name(m))
-        parts.append(f"on {name} {and_list(clear)} clearly differ" if clear else f"on {name} none clearly")
-    return capital(f"against {pick}, " + "; ".join(parts)) + "."
+        if not said:
+            parts.append(f"on {name}, no clear difference")
+            continue
+        verbs = [f"{and_list(gs)} {'is' if len(gs) == 1 else 'are'} clearly {w}" for w, gs in said.items()]
+        parts.append(f"on {name}, " + " and ".join(verbs))
+    return capital(f"against {pick}: " + "; ".join(parts)) + "."
