@@ -597,6 +597,8 @@ def calibrate(
 
     check_count(trials, "--trials")
     check_count(reps, "--reps")
+    if workers is not None:  # before the folder is prepared
+        check_count(workers, "--workers")
     import optuna
 
     from orgsim.experiment.storage import ChunkWriter, DirectoryLock
@@ -817,6 +819,9 @@ def posterior(cal: Calibration, n: int) -> pd.DataFrame:
     the loss is low, not from a uniform prior over the ranges: read the result as an approximate
     posterior (rejection ABC would need trials drawn from the prior; more trials make it closer).
     """
+    from orgsim.limits import check_count
+
+    check_count(n, "--posterior")
     trials = sorted(cal.trials.values(), key=lambda t: (t.loss, t.number))
     if n > len(trials):
         raise InputError(

@@ -422,9 +422,10 @@ def check_claims(
     Runs shared between claims (the same parameters and seed) are run once. ``on_plan`` is
     told the number of runs before they start; ``progress`` is called once per finished run.
     """
-    from orgsim.limits import check_count
+    from orgsim.limits import check_count, check_days
 
     check_count(reps, "--reps")
+    check_days(days)
     if reps < 2:
         raise InputError(f"--reps: {reps} is not allowed; use an integer >= 2 (a CI needs two seeds)")
     chosen = list(load_claims() if claims is None else claims)

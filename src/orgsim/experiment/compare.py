@@ -19,6 +19,7 @@ from orgsim.errors import InputError, suggest
 from orgsim.experiment.runner import SimTask, advancing, run_simulations
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import Difference, measure_ci, paired_difference
+from orgsim.limits import check_days
 from orgsim.model.metrics import METRICS, RunResult
 from orgsim.model.simulate import as_scenario
 from orgsim.scenario import Scenario
@@ -36,19 +37,6 @@ HTML_MEASURES = (
 """Rows of a comparison's notebook table (those present in the runs)."""
 
 MAX_RUNS = 100_000  # a comparison holds every run in memory; `orgsim sweep` streams more to disk
-
-
-def check_days(days: int | None, flag: str = "--days") -> None:
-    """Raise InputError unless ``days`` is None or within the schema's ``horizon.days`` range."""
-    if days is None:
-        return
-    from orgsim.params import PARAMETERS
-
-    spec = PARAMETERS["horizon.days"]
-    if isinstance(days, bool) or not isinstance(days, int) or not spec.lo <= days <= spec.hi:
-        raise InputError(
-            f"{flag}: {days!r} is not allowed; use an integer in [{spec.lo:g}, {spec.hi:g}] (horizon.days)"
-        )
 
 
 @dataclass
