@@ -244,6 +244,21 @@ def _entries(model: type[BaseModel], raw: Any, path: str, at: str = "") -> Any:
         raise validation_error(exc, path, model, at=at) from None
 
 
+def scenario_file(ref: str, targets_path: str) -> Path:
+    """The file a targets file's ``scenario = "x.toml"`` names: beside the targets file, else as given.
+
+    A relative path in a file is read from that file's folder (``orgsim init`` writes it so), so
+    the targets work from any current folder; a path that is only found from the current
+    folder is still taken from there.
+    """
+    path = Path(ref)
+    if not path.is_absolute():
+        beside = Path(targets_path).parent / path
+        if beside.exists():
+            return beside
+    return path
+
+
 def parse_targets(raw: dict[str, Any], path: str, text: str = "") -> Targets:
     """Check and build a Targets from a TOML-shaped dict; every problem is one-line InputError."""
     if not raw.get("targets"):
@@ -252,11 +267,8 @@ def parse_targets(raw: dict[str, Any], path: str, text: str = "") -> Targets:
         raise InputError(f"{path}: [parameters] is missing or empty; give dotted.key = [low, high]")
     entries: TargetsFile = _entries(TargetsFile, raw, path)
     ref = entries.scenario
-    scenario_path = Path(ref)
-    if scenario_path.suffix == ".toml" and not scenario_path.exists() and not scenario_path.is_absolute():
-        beside = Path(path).parent / scenario_path
-        if beside.exists():
-            ref = str(beside)
+    if Path(ref).suffix == ".toml":
+        ref = str(scenario_file(ref, path))
     scenario = load_scenario(ref)
     structures = tuple(dict.fromkeys(entries.structures or [scenario.structure]))
     seed, days = entries.seed, entries.days
@@ -509,9 +521,7 @@ class Calibration:
         """
         from orgsim.scenario import read_toml
 
-        path = Path(self.targets.scenario_ref)
-        if not path.is_absolute():
-            path = Path(self.targets.path).parent / path if not path.exists() else path
+        path = scenario_file(self.targets.scenario_ref, self.targets.path)
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -720,11 +730,9 @@ def _scenario_document(targets: Targets) -> Any:
     """The base scenario's own file as a tomlkit document (comments kept), or None for a preset."""
     import tomlkit
 
-    path = Path(targets.scenario_ref)
-    if path.suffix != ".toml":
+    if Path(targets.scenario_ref).suffix != ".toml":
         return None
-    if not path.exists() and not path.is_absolute():
-        path = Path(targets.path).parent / path
+    path = scenario_file(targets.scenario_ref, targets.path)
     try:
         return tomlkit.parse(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError):
