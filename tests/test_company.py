@@ -115,3 +115,27 @@ def test_the_written_targets_file_is_valid_toml_and_keeps_its_hints(acme):
     assert raw["targets"]["inquiries_per_month"] == pytest.approx(300)
     assert all(lo < hi for lo, hi in raw["parameters"].values())
     assert '# "sales.contact_floor" = [0.3, 0.9]' in text  # the commented suggestions stay comments
+
+
+def test_init_targets_find_their_scenario_from_any_folder(acme, tmp_path, monkeypatch):
+    """The targets file names its scenario from its own folder: calibrate works from anywhere."""
+    from orgsim.analyses.calibrate import load_targets
+
+    monkeypatch.setattr("orgsim.company.company_scenario", lambda facts, **kw: acme)  # no check runs
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    flags = ["--structure", "aligned", "--marketers", "3", "--sellers", "6", "--sdrs", "2",
+             "--marketing-budget", "500000", "--deal-size", "30000", "--cycle-days", "73",
+             "--inbound-leads", "300", "--win-rate", "20%", "--quiet"]  # fmt: skip
+    main(["init", "acme", *flags])
+    targets = project / "calibration" / "acme.toml"
+    assert tomllib.loads(targets.read_text())["scenario"] == "../scenarios/acme.toml"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # once `scenarios/acme.toml: file not found` from here
+    loaded = load_targets(targets)
+    assert loaded.scenario.name == "acme"
+    (tmp_path / "scenarios").mkdir()  # ../scenarios/acme.toml from here names another file
+    (tmp_path / "scenarios" / "acme.toml").write_text('name = "another"\nstructure = "merged"\n')
+    assert load_targets(targets).scenario.name == "acme"  # beside the targets file first, not the cwd's

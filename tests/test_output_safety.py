@@ -235,3 +235,28 @@ def test_compare_writes_summary_and_runs_csv_escaped(capsys, tmp_path):
     for name in ("summary.csv", "runs.csv"):
         text = (out_dir / name).read_text()
         assert "\n=HYPERLINK" not in text and ",=HYPERLINK" not in text
+
+
+def test_every_csv_writer_goes_through_the_formula_escape():
+    """No CSV is written past ``orgsim.outputs.csv_safe``: every ``.to_csv(`` is ``csv_safe(...).to_csv(``."""
+    import re
+
+    root = Path(__file__).resolve().parents[1] / "src" / "orgsim"
+    unescaped = []
+    for path in root.rglob("*.py"):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if re.search(r"\.to_csv\(", code) and not re.search(r"csv_safe\(.*\)\.to_csv\(", code):
+                unescaped.append(f"{path.relative_to(root)}:{n}: {line.strip()}")
+            if re.search(r"\bcsv\.(writer|DictWriter)\(", code):
+                unescaped.append(f"{path.relative_to(root)}:{n}: {line.strip()}")
+    assert not unescaped, "CSV written without csv_safe:\n" + "\n".join(unescaped)
+
+
+def test_the_leads_csv_escapes_text_cells(tmp_path):
+    from orgsim.experiment.leads import write_leads
+
+    table = pd.DataFrame({"lead": [1, 2], "source": ["=HYPERLINK(1)", "inbound"], "value": [-5.0, 3.0]})
+    path = write_leads(table, tmp_path / "leads.csv")
+    back = pd.read_csv(path)
+    assert back["source"].tolist() == ["'=HYPERLINK(1)", "inbound"] and back["value"].tolist() == [-5.0, 3.0]

@@ -148,3 +148,25 @@ def test_a_local_scenario_file_wins_over_the_shipped_one(tmp_path, monkeypatch):
 
     assert load_scenario("startup").name == "mine"
     assert available()["startup"].endswith("startup.toml")
+
+
+def test_claims_run_in_the_shipped_scenarios_whatever_the_current_folder_holds(tmp_path, monkeypatch):
+    """A user's ./scenarios/ (their own company, or a file named like a shipped one) never enters
+    the claims: the verdicts do not depend on where orgsim runs."""
+    from orgsim.analyses.claims import _pairs, load_claims, shipped_scenarios
+    from orgsim.scenario import SHIPPED_DIR
+
+    shipped = sorted(p.stem for p in SHIPPED_DIR.glob("*.toml"))
+    monkeypatch.chdir(tmp_path)
+    assert shipped_scenarios() == shipped  # once: only the structure presets here
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "acme.toml").write_text('name = "acme"\nstructure = "merged"\n')
+    (tmp_path / "scenarios" / "tough_times.toml").write_text(
+        'name = "mine"\nstructure = "merged"\n[market]\nprospects = 77\n'
+    )
+    assert shipped_scenarios() == shipped  # once: only the user's acme and tough_times
+    claim = next(c for c in load_claims() if c.expressible and c.scenario == "tough_times")
+    pairs = _pairs(claim, shipped_scenarios(), {}, flips=True)
+    shipped_prospects = load_scenario(SHIPPED_DIR / "tough_times.toml").market.prospects
+    assert [p.a.market.prospects for p in pairs if p.kind == "claim"] == [shipped_prospects]
+    assert all(p.a.market.prospects != 77 for p in pairs) and "acme" not in {p.label for p in pairs}

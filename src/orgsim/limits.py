@@ -15,12 +15,15 @@ MAX_REPS = 100_000  # replications (seeds) per scenario/side/trial; compare's MA
 MAX_PERMUTATIONS = 10_000  # sampled orders per seed of explain's permutation method
 MAX_TRIALS = 10_000  # optimiser trials of calibrate
 MAX_WORLDS = 100_000  # sampled worlds (companies) of a decision study
+MAX_WORKERS = 1024  # processes on this machine (or a LocalCluster's); a cluster's come from its scheduler
 
 LIMITS = {
     "--reps": MAX_REPS,
     "--permutations": MAX_PERMUTATIONS,
     "--trials": MAX_TRIALS,
     "--worlds": MAX_WORLDS,
+    "--workers": MAX_WORKERS,
+    "--posterior": MAX_TRIALS + 1,  # trials, and the scenario as given when outside the ranges
 }
 
 
@@ -30,3 +33,16 @@ def check_count(value: Any, flag: str, minimum: int = 1, maximum: int | None = N
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= top:
         raise InputError(f"{flag}: {value!r} is not allowed; use an integer in [{minimum}, {top:,}]")
     return value
+
+
+def check_days(days: int | None, flag: str = "--days") -> None:
+    """Raise InputError unless ``days`` is None or within the schema's ``horizon.days`` range."""
+    if days is None:
+        return
+    from orgsim.params import PARAMETERS
+
+    spec = PARAMETERS["horizon.days"]
+    if isinstance(days, bool) or not isinstance(days, int) or not spec.lo <= days <= spec.hi:
+        raise InputError(
+            f"{flag}: {days!r} is not allowed; use an integer in [{spec.lo:g}, {spec.hi:g}] (horizon.days)"
+        )

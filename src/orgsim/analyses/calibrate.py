@@ -235,6 +235,21 @@ def _range(value: Any, where: str, allow_point: bool) -> tuple[float, float]:
     raise InputError(f"{where}: {value!r} is not a [low, high] range")
 
 
+def scenario_file(ref: str, targets_path: str) -> Path:
+    """The file a targets file's ``scenario = "x.toml"`` names: beside the targets file, else as given.
+
+    A relative path in a file is read from that file's folder (``orgsim init`` writes it so), so
+    the targets work from any current folder; a path that is only found from the current
+    folder is still taken from there.
+    """
+    path = Path(ref)
+    if not path.is_absolute():
+        beside = Path(targets_path).parent / path
+        if beside.exists():
+            return beside
+    return path
+
+
 def parse_targets(raw: dict[str, Any], path: str, text: str = "") -> Targets:
     """Check and build a Targets from a TOML-shaped dict; every problem is one-line InputError."""
     if not raw.get("targets"):
@@ -243,11 +258,8 @@ def parse_targets(raw: dict[str, Any], path: str, text: str = "") -> Targets:
         raise InputError(f"{path}: [parameters] is missing or empty; give dotted.key = [low, high]")
     entries: TargetsFile = validated(TargetsFile, raw, path)
     ref = entries.scenario
-    scenario_path = Path(ref)
-    if scenario_path.suffix == ".toml" and not scenario_path.exists() and not scenario_path.is_absolute():
-        beside = Path(path).parent / scenario_path
-        if beside.exists():
-            ref = str(beside)
+    if Path(ref).suffix == ".toml":
+        ref = str(scenario_file(ref, path))
     scenario = load_scenario(ref)
     structures = tuple(dict.fromkeys(entries.structures or [scenario.structure]))
     seed, days = entries.seed, entries.days
@@ -500,9 +512,7 @@ class Calibration:
         """
         from orgsim.scenario import read_toml
 
-        path = Path(self.targets.scenario_ref)
-        if not path.is_absolute():
-            path = Path(self.targets.path).parent / path if not path.exists() else path
+        path = scenario_file(self.targets.scenario_ref, self.targets.path)
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -588,6 +598,8 @@ def calibrate(
 
     check_count(trials, "--trials")
     check_count(reps, "--reps")
+    if workers is not None:  # before the folder is prepared
+        check_count(workers, "--workers")
     import optuna
 
     from orgsim.experiment.storage import ChunkWriter, DirectoryLock
@@ -709,11 +721,9 @@ def _scenario_document(targets: Targets) -> Any:
     """The base scenario's own file as a tomlkit document (comments kept), or None for a preset."""
     import tomlkit
 
-    path = Path(targets.scenario_ref)
-    if path.suffix != ".toml":
+    if Path(targets.scenario_ref).suffix != ".toml":
         return None
-    if not path.exists() and not path.is_absolute():
-        path = Path(targets.path).parent / path
+    path = scenario_file(targets.scenario_ref, targets.path)
     try:
         return tomlkit.parse(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomlkit.exceptions.ParseError):
@@ -808,6 +818,9 @@ def posterior(cal: Calibration, n: int) -> pd.DataFrame:
     the loss is low, not from a uniform prior over the ranges: read the result as an approximate
     posterior (rejection ABC would need trials drawn from the prior; more trials make it closer).
     """
+    from orgsim.limits import check_count
+
+    check_count(n, "--posterior")
     trials = sorted(cal.trials.values(), key=lambda t: (t.loss, t.number))
     if n > len(trials):
         raise InputError(

@@ -33,7 +33,7 @@ from orgsim.experiment.runner import run_scenarios
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import Difference, paired_difference
 from orgsim.params import PARAMETERS, STRUCTURES
-from orgsim.scenario import Scenario, available, load_scenario
+from orgsim.scenario import SHIPPED_DIR, Scenario, load_scenario
 
 SUPPORTED = "supported"
 CONTRADICTED = "contradicted"
@@ -304,9 +304,20 @@ def _check_keys(keys: Sequence[str], where: str) -> None:
 
 
 def shipped_scenarios() -> list[str]:
-    """The scenarios a claim is also run in: ``scenarios/*.toml``, else the structure presets."""
-    files = [name for name, where in available().items() if where.endswith(".toml")]
+    """The scenarios a claim is also run in: those shipped with the package, from any folder.
+
+    Never the current folder's ``scenarios/*.toml`` (a user's own company is not a shipped
+    scenario, and the verdicts must not depend on where orgsim runs); the structure presets
+    when the package ships none.
+    """
+    files = sorted(path.stem for path in SHIPPED_DIR.glob("*.toml"))
     return files or [s for s in STRUCTURES if s in ("separate", "merged", "aligned")]
+
+
+def _shipped(name: str) -> str | Path:
+    """A claim's scenario NAME as shipped (a local ``scenarios/NAME.toml`` does not replace it)."""
+    path = SHIPPED_DIR / f"{name}.toml"
+    return path if path.is_file() else name
 
 
 def _key(sc: Scenario) -> tuple[tuple[str, str], ...]:
@@ -325,7 +336,7 @@ class _Pair:
 
 def _pairs(claim: Claim, scenarios: Sequence[str], overrides: dict[str, Any], flips: bool) -> list[_Pair]:
     def side(base: str, extra: dict[str, Any], change: dict[str, Any], name: str) -> Scenario:
-        sc = load_scenario(base, {**overrides, **extra} or None)
+        sc = load_scenario(_shipped(base), {**overrides, **extra} or None)
         sc = sc.with_overrides(change, source=f"claim {claim.id}")
         return sc.model_copy(update={"name": name})
 
@@ -403,9 +414,10 @@ def check_claims(
     Runs shared between claims (the same parameters and seed) are run once. ``on_plan`` is
     told the number of runs before they start; ``progress`` is called once per finished run.
     """
-    from orgsim.limits import check_count
+    from orgsim.limits import check_count, check_days
 
     check_count(reps, "--reps")
+    check_days(days)
     if reps < 2:
         raise InputError(f"--reps: {reps} is not allowed; use an integer >= 2 (a CI needs two seeds)")
     chosen = list(load_claims() if claims is None else claims)

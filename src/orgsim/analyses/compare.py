@@ -20,6 +20,7 @@ from orgsim.experiment.observables import measure_of
 from orgsim.experiment.runner import run_scenarios
 from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import Difference, measure_ci, paired_difference
+from orgsim.limits import check_days
 from orgsim.model.metrics import METRICS, RunResult
 from orgsim.model.simulate import as_scenario, check_days
 from orgsim.scenario import Scenario

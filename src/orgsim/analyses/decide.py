@@ -427,8 +427,20 @@ def decide(
     Writes ``decide.json`` (what was asked), the sweep's ``runs/`` and ``manifest.json``,
     ``worlds.parquet`` and ``decision.json``. Running it again resumes the runs.
     """
+    from orgsim.experiment.experiment import MAX_RUNS
     from orgsim.experiment.sweep import sweep
+    from orgsim.limits import check_count
 
+    check_count(reps, "--reps")
+    if worlds_table is None:
+        check_count(worlds, "--worlds")
+    n_worlds = len(worlds_table) if worlds_table is not None else worlds
+    n_runs = n_worlds * len(spec.structures) * reps
+    if n_runs > MAX_RUNS:
+        raise InputError(
+            f"--worlds/--reps: {n_worlds:,} worlds x {len(spec.structures)} structures x {reps:,} "
+            f"replications = {n_runs:,} runs; at most {MAX_RUNS:,} are allowed"
+        )
     if measure not in MEASURES:
         raise InputError(f"--measure: unknown measure {measure!r}; see `orgsim schema`")
     table = worlds_table if worlds_table is not None else spec.sample(worlds)

@@ -454,10 +454,11 @@ def explain_measures(
     scheduler: str | None = None,
 ) -> list[Explanation]:
     """:func:`explain` for several measures from the same runs (one Explanation per measure)."""
-    from orgsim.limits import check_count
+    from orgsim.limits import check_count, check_days
 
     check_count(reps, "--reps")
     check_count(permutations, "--permutations")
+    check_days(days)
     wanted = list(measures)
     for measure in wanted:
         check_measure(measure)

@@ -308,9 +308,10 @@ def tornado(
     Runs ``(1 + 2 * len(params)) * 2 * reps`` simulations in parallel processes. ``params`` are
     ``KEY`` or ``KEY=LOW:HIGH`` (default: :data:`KEY_PARAMETERS`, each at half and double).
     """
-    from orgsim.limits import check_count
+    from orgsim.limits import check_count, check_days
 
     check_count(reps, "--reps")
+    check_days(days)
     a, b = check_structures(structures)
     if reps < 2:
         raise InputError(f"--reps: {reps} is not allowed; a CI needs at least 2 replications")

@@ -211,8 +211,10 @@ def seed_option(
 
 
 def workers_option(help: str = "Processes (default: all cores).") -> Decorator:
-    """--workers: how many processes run simulations (None: all cores)."""
-    return click.option("--workers", type=click.IntRange(min=1), default=None, help=help)
+    """--workers: how many processes run simulations (None: all cores; at most MAX_WORKERS)."""
+    from orgsim.limits import MAX_WORKERS
+
+    return click.option("--workers", type=click.IntRange(min=1, max=MAX_WORKERS), default=None, help=help)
 
 
 def _check_scheduler(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:

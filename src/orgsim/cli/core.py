@@ -153,10 +153,15 @@ def run(
 class DayProgress:
     """`orgsim run`'s progress: silent for a quick run; past a few seconds an estimate, then a bar.
 
-    The estimate is the time of the days done so far, scaled to the horizon (a run's days cost
-    about the same); it is printed once on stderr when the run looks longer than :attr:`SHOW_S`.
+    The estimate is a timed probe of the run itself: the time of the days done after at least
+    :attr:`PROBE_S`, scaled to all the days simulated. A run's days cost about the same (the
+    warm-up makes day 0 a going concern), while a cost model from the parameters would have to
+    follow every change to the model's per-lead work, and a separate probe run would be wasted
+    work. It is printed once on stderr when the run looks longer than :attr:`SHOW_S`; a run that
+    slows down is caught at a later day. ``--quiet`` shows nothing; ``--json`` keeps stdout clean.
     """
 
+    PROBE_S = 1.0  # seconds of running before the first estimate
     SHOW_S = 3.0  # runs estimated shorter than this show nothing
 
     def __init__(self, quiet: bool) -> None:
@@ -164,33 +169,34 @@ class DayProgress:
 
         self.quiet = quiet
         self.start = time.monotonic()
-        self._advance: Any = None
+        self._update: Any = None
         self._stop: Any = None
-        self.shown = 0
+        self.estimate_s: float | None = None  # the estimate shown, if one was
 
     def update(self, done: int, total: int) -> None:
-        """Called after each simulated day."""
+        """Called after each simulated day (``done`` of ``total``, the warm-up included)."""
         if self.quiet:
             return
-        if self._advance is None:
+        if self._update is None:
             import time
 
+            from orgsim.progress import _duration, display
+
             elapsed = time.monotonic() - self.start
-            if elapsed < 1.0 or done >= total:  # too early to say, or finished anyway
+            if elapsed < self.PROBE_S or done >= total:  # too early to say, or finished anyway
                 return
             estimate = elapsed / done * total
             if estimate < self.SHOW_S:
-                self.quiet = True
                 return
+            self.estimate_s = estimate
             err.print(
-                f"this run: about {estimate:,.0f} s for {total:,} business days "
-                f"(estimated from the first {done:,})",
+                f"about {_duration(estimate)} for {total:,} business days "
+                f"(estimated from the first {done:,}); progress below",
                 markup=False,
                 highlight=False,
             )
-            self._advance, self._stop = _progress(total, False, "days")
-        self._advance(done - self.shown)
-        self.shown = done
+            self._update, self._stop = display("simulating", unit="days")
+        self._update(done, total)
 
     def stop(self) -> None:
         """Take the bar down (if one was shown)."""

@@ -24,8 +24,11 @@ from orgsim.cli.money import currency_option
 
 
 def _positive(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
-    if value is not None and value < 1:
-        raise click.BadParameter(f"{value} is not allowed; use an integer >= 1")
+    """--worlds in [1, MAX_WORLDS], checked before the worlds are sampled."""
+    from orgsim.limits import MAX_WORLDS
+
+    if value is not None and not 1 <= value <= MAX_WORLDS:
+        raise click.BadParameter(f"{value} is not allowed; use an integer in [1, {MAX_WORLDS:,}]")
     return value
 
 

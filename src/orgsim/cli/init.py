@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
@@ -170,7 +171,9 @@ def init_command(
     else:
         setup = company_scenario(facts, seed=seed, workers=workers)
     write_atomic(scenario_file, scenario_toml(setup).encode())
-    write_atomic(targets_file, targets_toml(setup, str(scenario_file)).encode())
+    # the scenario as seen from the targets file's folder: calibrate reads it from there
+    relative = os.path.relpath(scenario_file.resolve(), targets_file.resolve().parent)
+    write_atomic(targets_file, targets_toml(setup, Path(relative).as_posix()).encode())
     next_commands = [
         f"orgsim validate {scenario_file}",
         f"orgsim calibrate {targets_file} --out out/{name}-calibration",

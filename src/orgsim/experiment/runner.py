@@ -93,6 +93,13 @@ class Backend:
     scheduler: str | None = None
     executor: Executor | None = None
 
+    def __post_init__(self) -> None:
+        """``workers`` within :data:`orgsim.limits.MAX_WORKERS`, before any process starts."""
+        if self.workers is not None:
+            from orgsim.limits import check_count
+
+            check_count(self.workers, "--workers")
+
     @classmethod
     def of(
         cls, executor: str | Executor = "local", workers: int | None = None, address: str | None = None
