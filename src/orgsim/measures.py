@@ -379,8 +379,8 @@ GLOSSARY: dict[str, str] = {
     "the buyer's choice; the simulation knows each prospect's true intent, which no CRM can show.",
     "Friction index": "Mean daily tension between marketing and sales, 0-100, split by what raised it.",
     "Speed to lead": "Calendar hours from MQL to sales' first attempt (an SLA counts working hours).",
-    "Contribution": "Revenue recognised in the horizon minus all sales-and-marketing cost, including friction and "
-    "coordination hours costed at costs.hourly_rate.",
+    "Contribution": "Revenue recognised in the horizon minus all sales-and-marketing cost, including "
+    "friction and coordination hours costed at costs.hourly_rate.",
     "SLA": "Service-level agreement between the teams: response times and attempts by sales, an MQL quota "
     "for marketing.",
 }

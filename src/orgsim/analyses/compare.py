@@ -22,7 +22,7 @@ from orgsim.experiment.seeds import run_seed
 from orgsim.experiment.stats import Difference, measure_ci, paired_difference
 from orgsim.limits import check_days
 from orgsim.model.metrics import METRICS, RunResult
-from orgsim.model.simulate import as_scenario, check_days
+from orgsim.model.simulate import as_scenario
 from orgsim.scenario import Scenario
 
 HTML_MEASURES = (

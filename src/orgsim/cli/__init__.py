@@ -298,7 +298,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 def _check_days(ctx: click.Context, param: click.Parameter, days: int | None) -> int | None:
     """--days within the schema's horizon.days range (the same limit as a scenario file)."""
     if days is not None:
-        from orgsim.model.simulate import check_days
+        from orgsim.limits import check_days
 
         check_days(days)
     return days

@@ -7,22 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from orgsim.errors import InputError
+from orgsim.limits import check_days
 from orgsim.model.metrics import RunResult, measure
 from orgsim.model.model import OrgModel
 from orgsim.scenario import Scenario, load_scenario
-
-
-def check_days(days: int | None, flag: str = "--days") -> None:
-    """Raise InputError unless ``days`` is None or within the schema's ``horizon.days`` range."""
-    if days is None:
-        return
-    from orgsim.params import PARAMETERS
-
-    spec = PARAMETERS["horizon.days"]
-    if isinstance(days, bool) or not isinstance(days, int) or not spec.lo <= days <= spec.hi:
-        raise InputError(
-            f"{flag}: {days!r} is not allowed; use an integer in [{spec.lo:g}, {spec.hi:g}] (horizon.days)"
-        )
 
 
 def as_scenario(scenario: Scenario | str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
