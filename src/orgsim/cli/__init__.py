@@ -11,8 +11,9 @@ To add a command: write it in a module of this package with ``@click.command()``
 :data:`COMMANDS`: ``"name": ("orgsim.cli.module", "function", "one-line help")``. Take the
 shared options from here (``reps_option``, ``seed_option``, ``parallel_options`` (--workers and
 --scheduler), ``quiet_option``, ``out_dir_option``, ``days_option``, ``set_option``, ``json_option``;
-``analysis_options`` stacks the last six and --currency, as compare, explain, claims and tornado end)
-rather than declaring --reps or --seed again.
+``analysis_options`` stacks the last six and --currency, as compare, explain, claims, tornado and
+validate end, and hands the command one typed :class:`AnalysisOptions` ``opts`` in their place;
+``structures_option``) rather than declaring --reps or --seed again.
 
 Every command that prints a table also takes ``--json``. Bad input exits with code 2 and one
 line on stderr naming the file or flag, the field and what is allowed.
@@ -25,6 +26,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
 
@@ -284,6 +286,13 @@ def out_dir_option(help: str, required: bool = False, path_type: type | None = N
     )
 
 
+def file_option(flag: str, dest: str, help: str, path_type: type | None = None) -> Decorator:
+    """``flag`` FILE (parameter ``dest``, default None): a file a command reads or writes, not a directory."""
+    return click.option(
+        flag, dest, type=click.Path(dir_okay=False, path_type=path_type), default=None, help=help
+    )
+
+
 quiet_option = click.option("--quiet", is_flag=True, help="No progress bar.")
 set_option = click.option(
     "--set",
@@ -313,19 +322,76 @@ days_option = click.option(
 )
 
 
-def analysis_options(out_help: str) -> Decorator:
-    """The options every analysis command ends with, in this order (compare, explain, claims, tornado).
+def structures_option(default: str | None, help: str, metavar: str = "A,B,...") -> Decorator:
+    """--structures A,B,...: the structures a command runs its scenario under (comma-separated)."""
+    return click.option(
+        "--structures", default=default, show_default=default is not None, metavar=metavar, help=help
+    )
 
-    --workers/--scheduler, --out DIR (``out_help``), --quiet, --days, --set, --json, --currency.
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """What a command's shared options say, as one typed value (``opts``), made by :func:`analysis_options`.
+
+    ``workers``/``scheduler``: where the runs go (local processes, or a Dask scheduler; see
+    :class:`orgsim.experiment.runner.Backend`); ``out_dir``: --out DIR (None: write nothing);
+    ``quiet``: no progress bar; ``as_json``: print JSON; ``days``: --days (business days, None:
+    the scenario's); ``assignments``: the --set KEY=VALUE texts (see :attr:`overrides`).
     """
+
+    workers: int | None = None
+    scheduler: str | None = None
+    out_dir: str | None = None
+    quiet: bool = False
+    as_json: bool = False
+    days: int | None = None
+    assignments: tuple[str, ...] = ()
+
+    @property
+    def overrides(self) -> dict[str, Any]:
+        """The --set assignments as ``{dotted.key: value}`` (InputError naming a bad one)."""
+        return _overrides(self.assignments)
+
+    def progress(self, total: int, label: str = "runs") -> tuple[Callable[[int], None], Callable[[], None]]:
+        """A progress bar of ``total`` ``label`` (none with --quiet): ``(advance(n), stop())``."""
+        return _progress(total, self.quiet, label)
+
+
+def analysis_options(out_help: str, scenario_options: bool = True) -> Decorator:
+    """The options every analysis command ends with, in this order, handed over as ``opts``.
+
+    --workers/--scheduler, --out DIR (``out_help``), --quiet, --days and --set (unless
+    ``scenario_options`` is False: validate), --json, --currency. The command takes one
+    parameter ``opts: AnalysisOptions`` in their place (compare, explain, claims, tornado, validate).
+    """
+    import functools
+
     from orgsim.cli.money import currency_option
 
-    stack = (parallel_options(), out_dir_option(out_help), quiet_option, days_option, set_option)
+    stack = [parallel_options(), out_dir_option(out_help), quiet_option]
+    if scenario_options:
+        stack += [days_option, set_option]
+    stack += [json_option, currency_option]
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed((*stack, json_option, currency_option)):
-            func = option(func)
-        return func
+        @functools.wraps(func)
+        def collected(
+            *args: Any,
+            workers: int | None,
+            scheduler: str | None,
+            out_dir: str | None,
+            quiet: bool,
+            as_json: bool,
+            days: int | None = None,
+            assignments: Sequence[str] = (),
+            **kwargs: Any,
+        ) -> Any:
+            opts = AnalysisOptions(workers, scheduler, out_dir, quiet, as_json, days, tuple(assignments))
+            return func(*args, opts=opts, **kwargs)
+
+        for option in reversed(stack):
+            collected = option(collected)
+        return collected
 
     return decorate
 

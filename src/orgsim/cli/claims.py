@@ -7,15 +7,7 @@ from collections.abc import Sequence
 import click
 from rich.table import Table
 
-from orgsim.cli import (
-    _clean,
-    _emit_json,
-    _overrides,
-    analysis_options,
-    out,
-    reps_option,
-    seed_option,
-)
+from orgsim.cli import AnalysisOptions, _clean, _emit_json, analysis_options, out, reps_option, seed_option
 from orgsim.cli.explain import PlannedProgress
 
 
@@ -37,13 +29,7 @@ def claims(
     only: Sequence[str],
     list_only: bool,
     flips: bool,
-    workers: int | None,
-    scheduler: str | None,
-    out_dir: str | None,
-    quiet: bool,
-    days: int | None,
-    assignments: Sequence[str],
-    as_json: bool,
+    opts: AnalysisOptions,
 ) -> None:
     """Test the seed articles' claims: effect, 95% CI, verdict, and where it flips.
 
@@ -65,7 +51,7 @@ def claims(
 
     chosen = select(load_claims(), only)
     if list_only:
-        if as_json:
+        if opts.as_json:
             _emit_json([{"id": c.id, "claim": c.claim, "source": c.source, "expressible": c.expressible}
                         for c in chosen])  # fmt: skip
             return
@@ -78,33 +64,33 @@ def claims(
             )
         out.print(table)
         return
-    if out_dir is not None:  # before any run: a refused or read-only --out loses no work
+    if opts.out_dir is not None:  # before any run: a refused or read-only --out loses no work
         from orgsim.outputs import prepare_output
 
-        prepare_output(out_dir)
-    bar = PlannedProgress(quiet)
+        prepare_output(opts.out_dir)
+    bar = PlannedProgress(opts.quiet)
     try:
         results = check_claims(
             chosen,
             reps=reps,
             seed=seed,
-            days=days,
-            overrides=_overrides(assignments),
+            days=opts.days,
+            overrides=opts.overrides,
             flips=flips,
-            workers=workers,
-            scheduler=scheduler,
+            workers=opts.workers,
+            scheduler=opts.scheduler,
             progress=bar.advance,
             on_plan=bar.start,
         )
     finally:
         bar.stop()
-    if out_dir is not None:
+    if opts.out_dir is not None:
         from orgsim.presentation.answers import write_claims_page
 
-        path = write_claims_page(results, out_dir, reps=reps, seed=seed)
-        if not as_json:
+        path = write_claims_page(results, opts.out_dir, reps=reps, seed=seed)
+        if not opts.as_json:
             out.print(f"claims page written to {path}", markup=False, highlight=False)
-    if as_json:
+    if opts.as_json:
         _emit_json(_clean([r.to_dict() for r in results]))
         return
     table = Table(title=f"the seed articles' claims, {reps} seeds per side", title_justify="left")

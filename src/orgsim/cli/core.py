@@ -13,10 +13,10 @@ from rich.text import Text
 
 from orgsim import measures
 from orgsim.cli import (
+    AnalysisOptions,
     _clean,
     _emit_json,
     _overrides,
-    _progress,
     analysis_options,
     days_option,
     err,
@@ -28,6 +28,7 @@ from orgsim.cli import (
     safe,
     seed_option,
     set_option,
+    structures_option,
 )
 from orgsim.cli.money import currency_option
 from orgsim.errors import InputError
@@ -287,12 +288,7 @@ def _expand(scenarios: Sequence[str], structures: str | None, overrides: dict[st
 @click.argument("scenarios", nargs=-1, required=True)
 @reps_option(default=20, minimum=1, per="scenario", limited=False)
 @seed_option()
-@click.option(
-    "--structures",
-    default=None,
-    metavar="A,B,...",
-    help="Run each scenario under each of these structures (e.g. separate,merged,aligned).",
-)
+@structures_option(None, "Run each scenario under each of these structures (e.g. separate,merged,aligned).")
 @click.option(
     "--baseline",
     default=None,
@@ -306,13 +302,7 @@ def compare(
     seed: int,
     structures: str | None,
     baseline: str | None,
-    workers: int | None,
-    scheduler: str | None,
-    out_dir: str | None,
-    quiet: bool,
-    days: int | None,
-    assignments: Sequence[str],
-    as_json: bool,
+    opts: AnalysisOptions,
 ) -> None:
     """Compare SCENARIOS over --reps seeded replications: mean and 95% CI per measure.
 
@@ -324,7 +314,7 @@ def compare(
     from orgsim.presentation.answers import PAIRED_NOTE, difference_cell, difference_sentence
     from orgsim.presentation.format import fmt_ci
 
-    resolved = _expand(scenarios, structures, _overrides(assignments))
+    resolved = _expand(scenarios, structures, opts.overrides)
     if baseline is not None:  # before any run, like every other check of the arguments
         from orgsim.analyses.compare import _labels
 
@@ -332,20 +322,20 @@ def compare(
             raise InputError(
                 f"--baseline: {baseline!r} is not one of the scenarios; allowed: {', '.join(labels)}"
             )
-    if out_dir is not None:  # before any run: a refused or unwritable --out loses no work
+    if opts.out_dir is not None:  # before any run: a refused or unwritable --out loses no work
         from orgsim.outputs import check_report_dir
 
-        check_report_dir(out_dir)
-    advance, stop = _progress(len(resolved) * reps, quiet, "runs")
+        check_report_dir(opts.out_dir)
+    advance, stop = opts.progress(len(resolved) * reps)
     try:
         result = run_compare(
             resolved,
             reps=reps,
             seed=seed,
-            days=days,
-            workers=workers,
-            scheduler=scheduler,
-            series=out_dir is not None,
+            days=opts.days,
+            workers=opts.workers,
+            scheduler=opts.scheduler,
+            series=opts.out_dir is not None,
             progress=advance,
         )
     finally:
@@ -353,13 +343,13 @@ def compare(
     summary = result.summary()
     base = baseline if baseline is not None else result.labels[0]
     diffs = result.differences(base)  # also checks --baseline names a scenario
-    if out_dir is not None:
+    if opts.out_dir is not None:
         from orgsim.presentation.report import write_comparison_report
 
-        path = write_comparison_report(result, out_dir, base)
-        if not as_json:
+        path = write_comparison_report(result, opts.out_dir, base)
+        if not opts.as_json:
             out.print(f"report written to {safe(path)}", highlight=False)
-    if as_json:
+    if opts.as_json:
         shown = list(dict.fromkeys(summary["measure"]))
         payload: dict[str, Any] = {
             "reps": reps,
@@ -370,7 +360,7 @@ def compare(
             "ci_method": CI_METHOD,
             "scenarios": {},
         }
-        if out_dir is not None:
+        if opts.out_dir is not None:
             payload["written"] = {"report": str(path)}
         for label in result.labels:
             part = summary[summary["scenario"] == label]

@@ -12,6 +12,7 @@ import click
 from orgsim.cli import (
     _emit_json,
     days_option,
+    file_option,
     json_option,
     out_dir_option,
     parallel_options,
@@ -47,12 +48,11 @@ def _positive(ctx: click.Context, param: click.Parameter, value: int | None) -> 
 @parallel_options("Worker processes (default: all cores; with --scheduler ADDRESS, the cluster's workers).")
 @seed_option("Seed of the worlds and runs (default: the file's).", default=None)
 @days_option
-@click.option(
+@file_option(
     "--worlds-from",
     "worlds_from",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Take the worlds from a posterior.parquet (orgsim calibrate --posterior) instead of sampling.",
+    "Take the worlds from a posterior.parquet (orgsim calibrate --posterior) instead of sampling.",
+    path_type=Path,
 )
 @quiet_option
 @json_option

@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from orgsim.analyses.explain import Explanation
 
 from orgsim.cli import (
+    AnalysisOptions,
     _clean,
     _emit_json,
-    _overrides,
     _progress,
     analysis_options,
     out,
@@ -70,13 +70,7 @@ def explain(
     method: str,
     permutations: int,
     ranges: bool,
-    workers: int | None,
-    scheduler: str | None,
-    out_dir: str | None,
-    quiet: bool,
-    days: int | None,
-    assignments: Sequence[str],
-    as_json: bool,
+    opts: AnalysisOptions,
 ) -> None:
     """Why does B differ from A? Split the paired difference among the parameters that differ.
 
@@ -100,11 +94,11 @@ def explain(
     from orgsim.presentation.answers import PAIRED_NOTE, part_name, signed, value_text
 
     group_map = dict(parse_group(g) for g in groups)
-    if out_dir is not None:  # before any run: a refused or read-only --out loses no work
+    if opts.out_dir is not None:  # before any run: a refused or read-only --out loses no work
         from orgsim.outputs import prepare_output
 
-        prepare_output(out_dir)
-    bar = PlannedProgress(quiet)
+        prepare_output(opts.out_dir)
+    bar = PlannedProgress(opts.quiet)
     try:
         result = run_explain(
             a,
@@ -115,17 +109,17 @@ def explain(
             groups=group_map,
             method=method,  # type: ignore[arg-type]
             permutations=permutations,
-            days=days,
-            overrides=_overrides(assignments),
-            workers=workers,
-            scheduler=scheduler,
+            days=opts.days,
+            overrides=opts.overrides,
+            workers=opts.workers,
+            scheduler=opts.scheduler,
             progress=bar.advance,
             on_plan=bar.start,
             ranges=ranges,
         )
     finally:
         bar.stop()
-    if out_dir is not None:
+    if opts.out_dir is not None:
         import json
         from pathlib import Path
 
@@ -133,19 +127,19 @@ def explain(
         from orgsim.presentation.answers import waterfall
         from orgsim.presentation.charts import save
 
-        folder = claim_report_dir(out_dir)
+        folder = claim_report_dir(opts.out_dir)
         stem = f"explain_{result.measure.replace('/', '_per_')}"
         png, _ = save(waterfall(result), folder / "charts" / stem)
         data = _clean(result.to_dict())
         data["summary"] = assumption_lines(result)
         write_atomic(Path(folder) / "explain.json", json.dumps(data, indent=2).encode())
-        if not as_json:
+        if not opts.as_json:
             written = f"waterfall chart written to {png}; explain.json beside it"
             out.print(written, markup=False, highlight=False)
-    if as_json:
+    if opts.as_json:
         payload = _clean(result.to_dict())
         payload["summary"] = assumption_lines(result)
-        if out_dir is not None:
+        if opts.out_dir is not None:
             payload["written"] = {"chart": str(png), "explain_json": str(Path(folder) / "explain.json")}
         _emit_json(payload)
         return

@@ -15,6 +15,7 @@ from rich.text import Text
 from orgsim.cli import (
     _emit_json,
     err,
+    file_option,
     json_option,
     out,
     quiet_option,
@@ -85,20 +86,8 @@ def _ask(answers: dict[str, Any]) -> dict[str, Any]:
 
 @click.command("init")
 @click.argument("name")
-@click.option(
-    "--out",
-    "out_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Scenario file [scenarios/NAME.toml].",
-)
-@click.option(
-    "--targets",
-    "targets_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Targets file for `orgsim calibrate` [calibration/NAME.toml].",
-)
+@file_option("--out", "out_path", "Scenario file [scenarios/NAME.toml].")
+@file_option("--targets", "targets_path", "Targets file for `orgsim calibrate` [calibration/NAME.toml].")
 @click.option("--structure", default=None, help=f"Structure today: {', '.join(STRUCTURES)}.")
 @click.option("--marketers", type=int, default=None, help="Marketers (people).")
 @click.option("--sellers", type=int, default=None, help="Quota-carrying sellers (people).")

@@ -15,6 +15,7 @@ from rich.table import Table
 from orgsim.cli import (
     _clean,
     _emit_json,
+    file_option,
     json_option,
     out,
     out_dir_option,
@@ -153,12 +154,8 @@ def sweep(
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False))
 @click.option("--measure", "measures", multiple=True, help="Measure to analyse (repeatable).")
-@click.option(
-    "--csv",
-    "csv_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Also write the per-point table as CSV (and the indices as <name>_sensitivity.csv).",
+@file_option(
+    "--csv", "csv_path", "Also write the per-point table as CSV (and the indices as <name>_sensitivity.csv)."
 )
 @click.option(
     "--points",

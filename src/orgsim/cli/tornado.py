@@ -8,25 +8,19 @@ from typing import Any
 import click
 
 from orgsim.cli import (
+    AnalysisOptions,
     _emit_json,
-    _overrides,
-    _progress,
     analysis_options,
     out,
     reps_option,
     seed_option,
+    structures_option,
 )
 
 
 @click.command("tornado")
 @click.argument("scenario", default="separate")
-@click.option(
-    "--structures",
-    default="aligned,separate",
-    show_default=True,
-    metavar="A,B",
-    help="The two structures; the margin is A minus B, seed by seed.",
-)
+@structures_option("aligned,separate", "The two structures; the margin is A minus B, seed by seed.", "A,B")
 @click.option(
     "--param",
     "params",
@@ -55,13 +49,7 @@ def tornado(
     measure: str,
     reps: int,
     seed: int,
-    workers: int | None,
-    scheduler: str | None,
-    out_dir: str | None,
-    quiet: bool,
-    days: int | None,
-    assignments: Sequence[str],
-    as_json: bool,
+    opts: AnalysisOptions,
 ) -> None:
     """Tornado of A's margin over B on SCENARIO (default: the default company), one parameter at a time.
 
@@ -87,28 +75,29 @@ def tornado(
     from orgsim.analyses import tornado as oat
     from orgsim.model.simulate import as_scenario
 
-    base = as_scenario(scenario, _overrides(assignments))
+    base = as_scenario(scenario, opts.overrides)
     pair = tuple(s.strip() for s in structures.split(","))
-    if out_dir is not None:
-        _check_out(out_dir)
+    if opts.out_dir is not None:
+        _check_out(opts.out_dir)
     bounds, _ = oat.plan_bounds(base, list(params) or None, oat.check_structures(pair))  # fail before running
     total = (1 + 2 * len(bounds)) * 2 * reps
-    advance, stop = _progress(total, quiet, "runs")
+    advance, stop = opts.progress(total)
     try:
         result = oat.tornado(
-            base, pair, list(params) or None, measure, reps, seed, days, workers, advance, scheduler=scheduler
-        )
+            base, pair, list(params) or None, measure, reps, seed, opts.days, opts.workers, advance,
+            scheduler=opts.scheduler,
+        )  # fmt: skip
     finally:
         stop()
-    if out_dir is not None:
-        written = write_outputs(result, out_dir)
+    if opts.out_dir is not None:
+        written = write_outputs(result, opts.out_dir)
         files = "tornado.csv, tornado_runs.csv, tornado.json"
-        if not as_json:
-            out.print(f"wrote {written} and {files} in {out_dir}", markup=False, highlight=False)
-    if as_json:
+        if not opts.as_json:
+            out.print(f"wrote {written} and {files} in {opts.out_dir}", markup=False, highlight=False)
+    if opts.as_json:
         payload = result.to_dict()
-        if out_dir is not None:
-            payload["written"] = {"chart": written, "folder": str(out_dir)}
+        if opts.out_dir is not None:
+            payload["written"] = {"chart": written, "folder": str(opts.out_dir)}
         _emit_json(payload)
         return
     _print(result)

@@ -10,19 +10,16 @@ from rich.table import Table
 from rich.text import Text
 
 from orgsim.cli import (
+    AnalysisOptions,
     _clean,
     _emit_json,
-    _progress,
+    analysis_options,
     err,
-    json_option,
     out,
-    out_dir_option,
-    parallel_options,
-    quiet_option,
     reps_option,
     seed_option,
+    structures_option,
 )
-from orgsim.cli.money import currency_option
 from orgsim.errors import InputError
 
 
@@ -82,30 +79,18 @@ def _table(
 
 @click.command("validate")
 @click.argument("scenario", default="separate")
-@click.option(
-    "--structures",
-    default="separate,merged,aligned",
-    show_default=True,
-    metavar="A,B,...",
-    help="Structures to validate the scenario under.",
-)
+@structures_option("separate,merged,aligned", "Structures to validate the scenario under.")
 @reps_option(per="structure")
 @seed_option()
-@parallel_options()
-@out_dir_option("Also write DIR/validation.png/.svg (a scorecard chart) and DIR/validation.json.")
-@quiet_option
-@json_option
-@currency_option
+@analysis_options(
+    "Also write DIR/validation.png/.svg (a scorecard chart) and DIR/validation.json.", scenario_options=False
+)
 def validate_command(
     scenario: str,
     structures: str,
     reps: int,
     seed: int,
-    workers: int | None,
-    scheduler: str | None,
-    out_dir: str | None,
-    quiet: bool,
-    as_json: bool,
+    opts: AnalysisOptions,
 ) -> None:
     """Compare SCENARIO (default: the default company) with the published figures.
 
@@ -133,10 +118,10 @@ def validate_command(
 
     names = structure_names(structures)  # one line for ',' or an unknown name, before any run
     base = as_scenario(scenario)
-    if out_dir is not None:  # before any run: a refused or unwritable --out loses no work
+    if opts.out_dir is not None:  # before any run: a refused or unwritable --out loses no work
         from orgsim.outputs import check_report_dir
 
-        check_report_dir(out_dir)
+        check_report_dir(opts.out_dir)
     # after the checks that refuse: an error is then the one line, without a warning before it
     if reps < WARN_REPS:
         err.print(
@@ -146,30 +131,30 @@ def validate_command(
         )
     facts = load_facts()
     total = len(names) * reps * 3  # an estimate: bands add runs
-    advance, stop = _progress(total, quiet, "runs")
+    advance, stop = opts.progress(total)
     try:
         checks = validate(
-            base, names, reps=reps, seed=seed, workers=workers, facts=facts, progress=advance,
-            scheduler=scheduler,
+            base, names, reps=reps, seed=seed, workers=opts.workers, facts=facts, progress=advance,
+            scheduler=opts.scheduler,
         )
     finally:
         stop()
     rows = [_clean(asdict(c)) for c in checks]
-    if out_dir is not None:
+    if opts.out_dir is not None:
         import json
         from pathlib import Path
 
         from orgsim.outputs import claim_report_dir, write_atomic
         from orgsim.presentation.calibration import validation_chart
 
-        claim_report_dir(out_dir)  # marked as orgsim's: a report may join it later
-        png, _ = validation_chart(checks, Path(out_dir) / "validation")
-        write_atomic(Path(out_dir) / "validation.json", json.dumps(rows, indent=2).encode())
+        claim_report_dir(opts.out_dir)  # marked as orgsim's: a report may join it later
+        png, _ = validation_chart(checks, Path(opts.out_dir) / "validation")
+        write_atomic(Path(opts.out_dir) / "validation.json", json.dumps(rows, indent=2).encode())
         # the written paths on stdout for a script; with --json stdout is the list of checks alone
-        (err if as_json else out).print(
-            f"wrote {png}, its .svg and validation.json in {out_dir}", markup=False, highlight=False
+        (err if opts.as_json else out).print(
+            f"wrote {png}, its .svg and validation.json in {opts.out_dir}", markup=False, highlight=False
         )
-    if as_json:
+    if opts.as_json:
         _emit_json(rows)
         return
     units = {f.name: ("band" if f.kind == "band" else f.measure.unit) for f in facts}
