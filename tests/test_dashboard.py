@@ -8,7 +8,7 @@ import solara
 
 from orgsim.params import PARAMETERS
 from orgsim.presentation.dashboard import app
-from orgsim.presentation.dashboard.session import SLIDERS, Session, SetUp, slider_specs
+from orgsim.presentation.dashboard.session import SCENARIO_ENV, SLIDERS, Session, SetUp, slider_specs
 
 TINY = {"market.prospects": 1200, "horizon.days": 12, "sales.headcount": 3, "marketing.headcount": 2}
 
@@ -70,7 +70,7 @@ def test_the_report_button_writes_a_report_of_both_runs(tmp_path):
 
 @pytest.fixture
 def page(monkeypatch):
-    monkeypatch.setenv(app.SCENARIO_ENV, "separate")
+    monkeypatch.setenv(SCENARIO_ENV, "separate")
     box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
     yield rc
     rc.close()

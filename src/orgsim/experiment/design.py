@@ -1,4 +1,4 @@
-"""Experimental designs: which factor values to run.
+"""Experimental designs: the swept factors (:class:`Factor`) and which of their values to run.
 
 One small verb per design, in SALib's spirit: ``matrix(design, factors)`` gives the sampled
 coordinates (SALib's ``X``) and ``points(design, factors)`` the same rows as factor values.
@@ -14,15 +14,53 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from orgsim.experiment.experiment import Experiment, Factor
+from orgsim.params import PARAMETERS
 
 DESIGNS = ("factorial", "lhs", "sobol", "morris")
 MAX_POINTS = 100_000  # design points of one experiment: the sampled matrix and the points stay small
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One swept parameter: a list of levels, or a numeric range ``[lo, hi]`` for sampling designs.
+
+    ``key`` is a dotted parameter key (as ``--set`` takes) or ``structure``; values carry the
+    parameter's unit (see ``orgsim show``).
+    """
+
+    key: str
+    levels: tuple[Any, ...] | None = None
+    lo: float | None = None
+    hi: float | None = None
+
+    @property
+    def categorical(self) -> bool:
+        """True when values are names (e.g. the structure), not numbers."""
+        return self.levels is not None and any(isinstance(v, str | bool) for v in self.levels)
+
+    @property
+    def kind(self) -> str:
+        """``categorical``, ``integer`` or ``real``: how the factor is sampled and stored."""
+        if self.categorical:
+            return "categorical"
+        return "integer" if self.integer else "real"
+
+    @property
+    def integer(self) -> bool:
+        """True for integer parameters: sampled values are rounded."""
+        spec = PARAMETERS.get(self.key)
+        return spec is not None and spec.type == "int"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The factor as it appears in the manifest."""
+        if self.levels is not None:
+            return {"levels": list(self.levels)}
+        return {"range": [self.lo, self.hi]}
+
 
 
 @dataclass(frozen=True)
@@ -149,8 +187,3 @@ def points(design: Design, factors: list[Factor]) -> list[dict[str, Any]]:
     return [
         {f.key: _value(f, x) for f, x in zip(factors, row, strict=True)} for row in matrix(design, factors)
     ]
-
-
-def sample(exp: Experiment) -> list[dict[str, Any]]:
-    """The design points of an experiment, in the sampler's order."""
-    return points(exp.sampler, exp.factors)

@@ -46,7 +46,8 @@ from pydantic import (
 )
 
 from orgsim.errors import InputError, suggest, validated
-from orgsim.experiment.design import DESIGNS, MAX_POINTS, Design, sample
+from orgsim.experiment.design import DESIGNS, MAX_POINTS, Design, Factor
+from orgsim.experiment.design import points as design_points
 from orgsim.experiment.seeds import MAX_EXPERIMENT_SEED, run_seed
 from orgsim.params import PARAMETERS, STRUCTURES
 from orgsim.scenario import Scenario, check_key, load_scenario, read_toml
@@ -114,44 +115,6 @@ SEEDING = "common-random-numbers"
 
 
 @dataclass(frozen=True)
-class Factor:
-    """One swept parameter: a list of levels, or a numeric range ``[lo, hi]`` for sampling designs.
-
-    ``key`` is a dotted parameter key (as ``--set`` takes) or ``structure``; values carry the
-    parameter's unit (see ``orgsim show``).
-    """
-
-    key: str
-    levels: tuple[Any, ...] | None = None
-    lo: float | None = None
-    hi: float | None = None
-
-    @property
-    def categorical(self) -> bool:
-        """True when values are names (e.g. the structure), not numbers."""
-        return self.levels is not None and any(isinstance(v, str | bool) for v in self.levels)
-
-    @property
-    def kind(self) -> str:
-        """``categorical``, ``integer`` or ``real``: how the factor is sampled and stored."""
-        if self.categorical:
-            return "categorical"
-        return "integer" if self.integer else "real"
-
-    @property
-    def integer(self) -> bool:
-        """True for integer parameters: sampled values are rounded."""
-        spec = PARAMETERS.get(self.key)
-        return spec is not None and spec.type == "int"
-
-    def as_dict(self) -> dict[str, Any]:
-        """The factor as it appears in the manifest."""
-        if self.levels is not None:
-            return {"levels": list(self.levels)}
-        return {"range": [self.lo, self.hi]}
-
-
-@dataclass(frozen=True)
 class RunSpec:
     """One run of a sweep, fixed before dispatch: where it sits in the design and its seed."""
 
@@ -190,7 +153,7 @@ class Experiment:
 
     def points(self) -> list[dict[str, Any]]:
         """The design points, in the sampler's order (``design_point`` indexes this list)."""
-        return sample(self)
+        return design_points(self.sampler, self.factors)
 
     def settings(self, points: list[dict[str, Any]] | None = None) -> list[int]:
         """Each design point's setting: the index of its values of every factor but the structure.

@@ -43,17 +43,17 @@ from orgsim.presentation.dashboard.session import (
     control_help,
     control_label,
     slider_specs,
+    start_scenario,
 )
 from orgsim.scenario import available
 
-SCENARIO_ENV = "ORGSIM_DASHBOARD_SCENARIO"
 REPORTS_ENV = "ORGSIM_DASHBOARD_REPORTS"
 SPECS = slider_specs()
 
 
 def initial_setup() -> SetUp:
     """The set-up a new tab starts with (the scenario given to ``orgsim dashboard``)."""
-    return SetUp(scenario=os.environ.get(SCENARIO_ENV, "separate"))
+    return SetUp(scenario=start_scenario())
 
 
 HELP_STYLE = {"font-size": "0.75em", "color": "#666666", "display": "block", "margin": "-2px 0 12px 0"}

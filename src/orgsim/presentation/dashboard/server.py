@@ -43,7 +43,8 @@ def serve(
     on_ready: Callable[[str], None] | None = None,
 ) -> None:
     """Serve the dashboard until interrupted; ``on_ready(url)`` once it listens."""
-    from orgsim.presentation.dashboard.app import REPORTS_ENV, SCENARIO_ENV
+    from orgsim.presentation.dashboard.app import REPORTS_ENV
+    from orgsim.presentation.dashboard.session import SCENARIO_ENV
 
     port = free_port(host) if port == 0 else port
     check_port(host, port)

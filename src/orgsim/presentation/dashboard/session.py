@@ -146,11 +146,13 @@ def spread_seeds(seed: int, n: int = SEED_RUNS) -> list[int]:
     return [seed + r for r in range(n) if seed + r < 2**63]  # a very large seed: the next ones
 
 
+SCENARIO_ENV = "ORGSIM_DASHBOARD_SCENARIO"
+"""The environment variable the server hands the start scenario to the app in."""
+
+
 def start_scenario() -> str:
     """The scenario the dashboard was started with (``orgsim dashboard SCENARIO``)."""
     import os
-
-    from orgsim.presentation.dashboard.app import SCENARIO_ENV
 
     return os.environ.get(SCENARIO_ENV, "separate")
 
