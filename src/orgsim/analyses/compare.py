@@ -92,7 +92,7 @@ class Comparison:
         import html
 
         from orgsim import measures
-        from orgsim.presentation.format import fmt_ci
+        from orgsim.formats import fmt_ci
 
         runs = self.runs()
         shown = [m for m in HTML_MEASURES if m in runs]
