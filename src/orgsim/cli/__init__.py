@@ -9,11 +9,12 @@ Benchmarks run with ``python -m benchmarks``.
 To add a command: write it in a module of this package with ``@click.command()`` (not
 ``@cli.command()``), import heavy things inside the function, and add one line to
 :data:`COMMANDS`: ``"name": ("orgsim.cli.module", "function", "one-line help")``. Take the
-shared options from here (``reps_option``, ``seed_option``, ``parallel_options`` (--workers and
---scheduler), ``quiet_option``, ``out_dir_option``, ``days_option``, ``set_option``, ``json_option``;
-``analysis_options`` stacks the last six and --currency, as compare, explain, claims, tornado and
-validate end, and hands the command one typed :class:`AnalysisOptions` ``opts`` in their place;
-``structures_option``) rather than declaring --reps or --seed again.
+shared options from here (``reps_option``, ``seed_option``, ``structures_option``,
+``file_option``, ``parallel_options`` (--workers and --scheduler), ``out_dir_option``,
+``quiet_option``, ``days_option``, ``set_option``, ``json_option``; ``analysis_options`` stacks
+the last six and --currency, as compare, explain, claims, tornado and validate end, and hands the
+command one typed :class:`AnalysisOptions` ``opts`` in their place) rather than declaring --reps
+or --seed again.
 
 Every command that prints a table also takes ``--json``. Bad input exits with code 2 and one
 line on stderr naming the file or flag, the field and what is allowed.
