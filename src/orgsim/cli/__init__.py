@@ -168,6 +168,29 @@ def _progress(total: int, quiet: bool, label: str) -> tuple[Callable[[int], None
     return advance, stop
 
 
+class PlannedProgress:
+    """A progress bar started once the number of runs is known (after planning)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self._advance: Callable[[int], None] | None = None
+        self._stop: Callable[[], None] | None = None
+
+    def start(self, total: int) -> None:
+        """Show a bar of ``total`` runs (on a terminal, unless quiet)."""
+        self._advance, self._stop = _progress(total, self.quiet, "runs")
+
+    def advance(self, n: int) -> None:
+        """``n`` more runs finished."""
+        if self._advance:
+            self._advance(n)
+
+    def stop(self) -> None:
+        """Remove the bar."""
+        if self._stop:
+            self._stop()
+
+
 # Options shared by commands: each declared once here, so a flag means the same everywhere.
 # Plain decorators where every command says the same; factories where the count or the
 # output differs (the help then says per what, or what is written).
@@ -356,6 +379,10 @@ class AnalysisOptions:
     def progress(self, total: int, label: str = "runs") -> tuple[Callable[[int], None], Callable[[], None]]:
         """A progress bar of ``total`` ``label`` (none with --quiet): ``(advance(n), stop())``."""
         return _progress(total, self.quiet, label)
+
+    def planned_progress(self) -> PlannedProgress:
+        """A progress bar of runs shown once the command knows how many (none with --quiet)."""
+        return PlannedProgress(self.quiet)
 
 
 def analysis_options(out_help: str, scenario_options: bool = True) -> Decorator:

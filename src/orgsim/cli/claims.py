@@ -8,7 +8,6 @@ import click
 from rich.table import Table
 
 from orgsim.cli import AnalysisOptions, _clean, _emit_json, analysis_options, out, reps_option, seed_option
-from orgsim.cli.explain import PlannedProgress
 
 
 @click.command()
@@ -68,7 +67,7 @@ def claims(
         from orgsim.outputs import prepare_output
 
         prepare_output(opts.out_dir)
-    bar = PlannedProgress(opts.quiet)
+    bar = opts.planned_progress()
     try:
         results = check_claims(
             chosen,

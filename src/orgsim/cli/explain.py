@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import click
@@ -17,7 +17,6 @@ from orgsim.cli import (
     AnalysisOptions,
     _clean,
     _emit_json,
-    _progress,
     analysis_options,
     out,
     reps_option,
@@ -98,7 +97,7 @@ def explain(
         from orgsim.outputs import prepare_output
 
         prepare_output(opts.out_dir)
-    bar = PlannedProgress(opts.quiet)
+    bar = opts.planned_progress()
     try:
         result = run_explain(
             a,
@@ -210,25 +209,3 @@ def assumption_lines(result: Explanation) -> list[str]:
         lines.append(result.measure_sentence(lambda v: signed(m, v)))
     return lines
 
-
-class PlannedProgress:
-    """A progress bar started once the number of runs is known (after planning)."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self._advance: Callable[[int], None] | None = None
-        self._stop: Callable[[], None] | None = None
-
-    def start(self, total: int) -> None:
-        """Show a bar of ``total`` runs (on a terminal, unless quiet)."""
-        self._advance, self._stop = _progress(total, self.quiet, "runs")
-
-    def advance(self, n: int) -> None:
-        """``n`` more runs finished."""
-        if self._advance:
-            self._advance(n)
-
-    def stop(self) -> None:
-        """Remove the bar."""
-        if self._stop:
-            self._stop()
