@@ -167,3 +167,35 @@ def test_ctrl_c_while_the_command_loads_is_one_line(interpreter_start, after):
     # 130, or ended by the signal itself (-2): a shell reports both as exit status 130. CPython
     # sometimes re-raises SIGINT at exit after the command has handled it (seen ~1 in 3 at 1 s).
     assert proc.returncode in (130, -signal.SIGINT), proc.returncode
+
+
+def test_analysis_options_reach_the_command_as_one_typed_value():
+    import click
+
+    from orgsim.cli import AnalysisOptions, analysis_options
+
+    seen = {}
+
+    @click.command()
+    @analysis_options("Write here.")
+    def probe(opts):
+        seen["opts"] = opts
+
+    @click.command()
+    @analysis_options("Write here.", scenario_options=False)
+    def bare(opts):
+        seen["bare"] = opts
+
+    args = ["--workers", "2", "--scheduler", "local", "--out", "d", "--quiet", "--days", "7",
+            "--set", "sla.response_hours=4", "--set", "market.prospects=900", "--json"]  # fmt: skip
+    assert CliRunner().invoke(probe, args, catch_exceptions=False).exit_code == 0
+    opts = seen["opts"]
+    assert isinstance(opts, AnalysisOptions)
+    assert (opts.workers, opts.scheduler, opts.out_dir, opts.quiet, opts.as_json, opts.days) == (
+        2, "local", "d", True, True, 7
+    )  # fmt: skip
+    assert opts.overrides == {"sla.response_hours": 4, "market.prospects": 900}
+    assert CliRunner().invoke(bare, ["--days", "7"]).exit_code == 2  # validate takes no --days/--set
+    assert CliRunner().invoke(bare, [], catch_exceptions=False).exit_code == 0
+    assert seen["bare"] == AnalysisOptions()  # nothing given: local processes, no files, no overrides
+    assert "--scheduler" in CliRunner().invoke(bare, ["--help"]).output
