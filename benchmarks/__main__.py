@@ -198,7 +198,7 @@ def drive(
         market.decay_engagement()
         for share in (0.4, 0.3, 0.2, 0.1):  # several marketers' campaigns a day
             market.touch(int(touches * share), 0.25, targeting, 0.5)
-        market.deliver_pooled_touches()
+        market.deliver_touches()
         inquiries += len(market.inquiries(0.02, 0.004, eligible))
         if observe:
             engagement += float(np.mean(np.asarray(market.engagement)))

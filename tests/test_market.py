@@ -63,7 +63,7 @@ class PlainMarket(Market):
             self.engagement[i] += np.float32(effect) * boost
             self.perception[i] += np.float32(0.1) * (np.float32(message_alignment) - self.perception[i])
 
-    def deliver_pooled_touches(self) -> None:
+    def deliver_touches(self) -> None:
         for (targeting, message_alignment), campaigns in self._pooled.items():
             total = sum(n for n, _ in campaigns)
             effect = campaigns[0][1] if len(campaigns) == 1 else sum(n * e for n, e in campaigns) / total
@@ -148,6 +148,11 @@ def test_daily_rules_match_the_plain_rules_day_by_day():
         )  # 6: most rejected
         fast.touch(touches, 0.3, targeting, 0.8)
         plain.touch(touches, 0.3, targeting, 0.8)
+        if day % 3:  # another campaign, another effect: the day's campaigns land together, in order
+            fast.touch(touches // 2, 0.7, targeting, 0.8)
+            plain.touch(touches // 2, 0.7, targeting, 0.8)
+        fast.deliver_touches()
+        plain.deliver_touches()
         eligible = gen.random(fast.n) < 0.9
         rate_in, rate_out = gen.choice([(0.02, 0.004), (0.001, 0.05), (0.3, 0.3)])
         hands = fast.inquiries(rate_in, rate_out, eligible)
@@ -175,12 +180,14 @@ def test_every_touch_counts(targeting):
     market.perception[:] = 0.5
     before = market.engagement.astype(np.float64).sum()
     market.touch(1900, 0.25, targeting, 0.5)  # 1,900 touches on 2,000 prospects: many repeats
+    market.deliver_touches()
     assert market.engagement.astype(np.float64).sum() - before == pytest.approx(1900 * 0.25, rel=1e-4)
 
 
 def test_touches_reach_fitting_prospects_when_targeted():
     market = Market(*market_args(), np.random.default_rng(3))
     market.touch(200, 1.0, 2.0, 1.0)  # acceptance fit^2: reached fit ~0.57 against 0.4
+    market.deliver_touches()
     touched = market.perception > 0.5
     assert market.fit[touched].mean() > market.fit.mean() + 0.1
 
