@@ -11,6 +11,7 @@ only where a lead is worked.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,9 @@ IN_MARKET_ENGAGEMENT = 3.0  # in-market prospects respond to a touch this many t
 HELD = np.iinfo(np.int32).max  # window_end of a buying window held open by an opportunity
 SMALL = 256  # below this many items, plain Python sets beat numpy's per-call overhead
 _TENTH = np.array(0.1, dtype=np.float32)  # a message's pull on perception (0-d: numpy 2's faster path)
+_EIGHT = np.array(8, dtype=np.uint32)
+_FLOAT_UNIT = np.array(2.0**-24, dtype=np.float32)  # numpy's float32 from a 32-bit draw: (u >> 8) * 2**-24
+LITTLE_ENDIAN = sys.byteorder == "little"
 
 
 @dataclass(frozen=True)
@@ -306,13 +310,29 @@ class Market:
         """
         r_in, r_out = np.float32(rate_in), np.float32(rate_out)
         u, bound, hit = self._uniform, self._bound, self._hit
-        self.inquiry_rng.random(self.n, dtype=np.float32, out=u)
+        self._inquiry_uniforms(u)
         np.multiply(self.engagement, max(r_in, r_out), out=bound)  # float32 rounding is monotone
         np.less(u, bound, out=hit)
         cand = hit.nonzero()[0]
         rates = np.array([r_out, r_in], dtype=np.float32)  # out of market, in market
         hazard = rates[self.in_market[cand].view(np.uint8)] * self.engagement[cand]
         return cand[(u[cand] < hazard) & eligible[cand]]
+
+    def _inquiry_uniforms(self, out: np.ndarray) -> None:
+        """``inquiry_rng.random(n, dtype=float32)`` into ``out``: the same numbers, drawn faster.
+
+        numpy makes a float32 from each 32-bit half of PCG64's 64-bit outputs, low half first
+        (``(u32 >> 8) * 2**-24``, exact in float32); drawing the 64-bit outputs in bulk and
+        splitting them gives the same numbers and leaves the generator in the same state,
+        when the count is even (no half is ever left over: this stream serves only this draw).
+        """
+        bits = self.inquiry_rng.bit_generator
+        if self.n % 2 or not LITTLE_ENDIAN or type(bits) is not np.random.PCG64:
+            self.inquiry_rng.random(self.n, dtype=np.float32, out=out)
+            return
+        halves = bits.random_raw(self.n // 2).view(np.uint32)  # little-endian: low half first
+        np.right_shift(halves, _EIGHT, out=halves)
+        np.multiply(halves, _FLOAT_UNIT, out=out, dtype=np.float32, casting="unsafe")  # (exact: < 2**24)
 
     def prospect(self, i: int) -> Prospect:
         """Materialise one prospect's detail."""
