@@ -32,9 +32,12 @@ def working_hours_between(start: float, end: float, hours_per_day: float = 8.0) 
     """Working hours between two absolute times (hours), as an SLA clock counts them."""
     total = 0.0
     day = int(start // 24)
-    while day * 24.0 <= end:
-        open_, close = day * 24.0 + WORKDAY_START, day * 24.0 + WORKDAY_START + hours_per_day
-        total += max(0.0, min(end, close) - max(start, open_))
+    while day * 24.0 <= end:  # (min and max written out: this runs for every first touch)
+        open_ = day * 24.0 + WORKDAY_START
+        close = open_ + hours_per_day
+        worked = (end if end < close else close) - (start if start > open_ else open_)
+        if worked > 0.0:
+            total += worked
         day += 1
     return total
 
@@ -164,7 +167,8 @@ class ServiceLevel:
             return
         self.first_touch_hours.append(response)
         late = self.hours < working_hours_between(lead.mql_hour, hour, self.hours_per_day)
-        if np.isnan(m.ledger.response_hours[lead.lead]):  # a re-promoted lead keeps its first
+        first = m.ledger.response_hours.item(lead.lead)
+        if first != first:  # (NaN: not touched before; a re-promoted lead keeps its first)
             m.ledger.response_hours[lead.lead] = response
             # over the measured cohort, as sla_met_share's denominator (its MQLs): a warm-up
             # lead first touched after the warm-up is not counted (first_lead is 0 until then)
