@@ -56,6 +56,8 @@ def working_deadline(start: float, hours: float, hours_per_day: float = 8.0) -> 
         day += 1
 
 
+FEW_STARTS = 32  # below this many leads, walking each clock in Python beats the array walk
+
 _DEADLINE_DAYS: dict[tuple[int, float, float], int] = {}  # walks from a day's opening, by day
 
 
@@ -100,7 +102,7 @@ def deadline_days(starts: np.ndarray, hours: float, hours_per_day: float = 8.0) 
 
     The clock is walked for all of them at once, with the same float operations per lead.
     """
-    if hours > 4 * hours_per_day:  # a long clock: deadline_day's shortcuts, one at a time
+    if hours > 4 * hours_per_day or len(starts) < FEW_STARTS:  # deadline_day's, one at a time
         return np.array([deadline_day(s, hours, hours_per_day) for s in starts.tolist()], dtype=np.int64)
     starts = np.asarray(starts, dtype=np.float64)
     day = np.floor_divide(starts, 24.0)
