@@ -808,7 +808,11 @@ def commit() -> str:
     git = ["git", "-C", str(HERE.parent)]
     try:
         head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-        dirty = subprocess.run([*git, "status", "--porcelain", "-uno"], capture_output=True, text=True)
+        dirty = subprocess.run(  # (not the results file itself, which a run rewrites section by section)
+            [*git, "status", "--porcelain", "-uno", "--", ".", ":!benchmarks/RESULTS.md"],
+            capture_output=True,
+            text=True,
+        )
     except OSError:
         return "unknown"
     return (head.stdout.strip() or "unknown") + ("-dirty" if dirty.stdout.strip() else "")
