@@ -198,7 +198,7 @@ def drive(
         market.decay_engagement()
         for share in (0.4, 0.3, 0.2, 0.1):  # several marketers' campaigns a day
             market.touch(int(touches * share), 0.25, targeting, 0.5)
-        market.deliver_pooled_touches()
+        market.deliver_touches()
         inquiries += len(market.inquiries(0.02, 0.004, eligible))
         if observe:
             engagement += float(np.mean(np.asarray(market.engagement)))
@@ -808,7 +808,11 @@ def commit() -> str:
     git = ["git", "-C", str(HERE.parent)]
     try:
         head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
-        dirty = subprocess.run([*git, "status", "--porcelain", "-uno"], capture_output=True, text=True)
+        dirty = subprocess.run(  # (not the results file itself, which a run rewrites section by section)
+            [*git, "status", "--porcelain", "-uno", "--", ".", ":!benchmarks/RESULTS.md"],
+            capture_output=True,
+            text=True,
+        )
     except OSError:
         return "unknown"
     return (head.stdout.strip() or "unknown") + ("-dirty" if dirty.stdout.strip() else "")

@@ -192,7 +192,7 @@ class AgentMarket:
                     break
             agent.hear(effect, message_alignment)
 
-    def deliver_pooled_touches(self) -> None:
+    def deliver_touches(self) -> None:
         """Nothing is held: every touch above lands when it is made, one at a time."""
 
     def inquiries(self, rate_in: float, rate_out: float, eligible: np.ndarray) -> np.ndarray:

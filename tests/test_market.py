@@ -63,7 +63,7 @@ class PlainMarket(Market):
             self.engagement[i] += np.float32(effect) * boost
             self.perception[i] += np.float32(0.1) * (np.float32(message_alignment) - self.perception[i])
 
-    def deliver_pooled_touches(self) -> None:
+    def deliver_touches(self) -> None:
         for (targeting, message_alignment), campaigns in self._pooled.items():
             total = sum(n for n, _ in campaigns)
             effect = campaigns[0][1] if len(campaigns) == 1 else sum(n * e for n, e in campaigns) / total
@@ -104,11 +104,19 @@ def market_args() -> tuple:
     return sc.market, sc.marketing
 
 
+def stream_state(rng: np.random.Generator) -> dict:
+    """A generator's state as far as its next draws go (a stale buffered half is never read)."""
+    state = dict(rng.bit_generator.state)
+    if not state.get("has_uint32", 1):
+        state["uinteger"] = None
+    return state
+
+
 def assert_same(fast: Market, plain: Market) -> None:
     for name in STATE:
         assert np.array_equal(getattr(fast, name), getattr(plain, name)), name
     for stream in ("rng", "entry_rng", "window_rng", "inquiry_rng"):
-        assert getattr(fast, stream).bit_generator.state == getattr(plain, stream).bit_generator.state
+        assert stream_state(getattr(fast, stream)) == stream_state(getattr(plain, stream)), stream
 
 
 @pytest.mark.parametrize(
@@ -148,11 +156,28 @@ def test_daily_rules_match_the_plain_rules_day_by_day():
         )  # 6: most rejected
         fast.touch(touches, 0.3, targeting, 0.8)
         plain.touch(touches, 0.3, targeting, 0.8)
+        if day % 3:  # another campaign, another effect: the day's campaigns land together, in order
+            fast.touch(touches // 2, 0.7, targeting, 0.8)
+            plain.touch(touches // 2, 0.7, targeting, 0.8)
+        fast.deliver_touches()
+        plain.deliver_touches()
         eligible = gen.random(fast.n) < 0.9
         rate_in, rate_out = gen.choice([(0.02, 0.004), (0.001, 0.05), (0.3, 0.3)])
         hands = fast.inquiries(rate_in, rate_out, eligible)
         assert np.array_equal(hands, plain.inquiries(rate_in, rate_out, eligible))
         assert_same(fast, plain)
+
+
+@pytest.mark.parametrize("prospects", [5000, 5001])  # an odd market draws the plain way
+def test_inquiry_uniforms_are_numpys_float32_draws(prospects):
+    fast, plain = market_pair(8, prospects=prospects)
+    out = np.empty(prospects, dtype=np.float32)
+    for _ in range(3):
+        fast._inquiry_uniforms(out)
+        expected = plain.inquiry_rng.random(prospects, dtype=np.float32)
+        assert np.array_equal(out, expected)
+        assert stream_state(fast.inquiry_rng) == stream_state(plain.inquiry_rng)
+    assert plain.inquiry_rng.random() == fast.inquiry_rng.random()  # the streams go on alike
 
 
 def test_due_exits_are_exactly_the_windows_ending_today():
@@ -175,12 +200,14 @@ def test_every_touch_counts(targeting):
     market.perception[:] = 0.5
     before = market.engagement.astype(np.float64).sum()
     market.touch(1900, 0.25, targeting, 0.5)  # 1,900 touches on 2,000 prospects: many repeats
+    market.deliver_touches()
     assert market.engagement.astype(np.float64).sum() - before == pytest.approx(1900 * 0.25, rel=1e-4)
 
 
 def test_touches_reach_fitting_prospects_when_targeted():
     market = Market(*market_args(), np.random.default_rng(3))
     market.touch(200, 1.0, 2.0, 1.0)  # acceptance fit^2: reached fit ~0.57 against 0.4
+    market.deliver_touches()
     touched = market.perception > 0.5
     assert market.fit[touched].mean() > market.fit.mean() + 0.1
 

@@ -22,7 +22,7 @@ def test_billions_of_touches_allocate_in_proportion_to_the_market(targeting):
     m = market(20_000)
     tracemalloc.start()
     m.touch(4_000_000_000, 0.1, targeting, 0.8)  # budget 1e10 at 0.01 a touch, one day
-    m.deliver_pooled_touches()
+    m.deliver_touches()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 20_000 * 100  # ~100 bytes a prospect; one int64 per touch would be 32 GB
@@ -35,7 +35,7 @@ def test_counted_touches_add_exactly_what_each_touch_would():
     before_e, before_p = m.engagement.copy(), m.perception.copy()
     n = 7_777
     m.touch(n, 0.5, 0.0, 1.0)
-    m.deliver_pooled_touches()
+    m.deliver_touches()
     gained = m.engagement - before_e
     assert gained.sum() == pytest.approx(n * 0.5, rel=1e-5)
     hits = np.rint(gained / 0.5).astype(int)  # touches each prospect got
@@ -52,13 +52,13 @@ def test_saturating_campaigns_wait_for_the_day_and_pool_their_touches():
     m.touch(3_000, 0.5, 0.0, 1.0)
     m.touch(9_000, 0.1, 0.0, 1.0)  # another marketer, less skilled, same targeting and message
     assert np.array_equal(m.engagement, before_e)  # nothing lands before the day's campaigns end
-    m.deliver_pooled_touches()
+    m.deliver_touches()
     gained = m.engagement - before_e
     assert gained.sum() == pytest.approx(3_000 * 0.5 + 9_000 * 0.1, rel=1e-5)
     hits = np.rint(gained / ((3_000 * 0.5 + 9_000 * 0.1) / 12_000)).astype(int)
     assert hits.sum() == 12_000  # each counted touch gains the pool's mean effect
     np.testing.assert_allclose(m.perception, 1.0 - (1.0 - before_p) * 0.9**hits, rtol=1e-5)
-    m.deliver_pooled_touches()  # the pool is empty again
+    m.deliver_touches()  # the pool is empty again
     assert np.array_equal(m.engagement - before_e, gained)
 
 
@@ -67,7 +67,7 @@ def test_in_market_prospects_gain_more_per_counted_touch():
     m.in_market[:200], m.in_market[200:] = True, False
     before = m.engagement.copy()
     m.touch(400_000, 1.0, 0.0, 0.5)
-    m.deliver_pooled_touches()
+    m.deliver_touches()
     gained = m.engagement - before
     ratio = gained[:200].sum() / gained[200:].sum()
     assert ratio == pytest.approx(IN_MARKET_ENGAGEMENT, rel=0.05)
@@ -79,8 +79,9 @@ def test_counted_touches_follow_targeting_like_drawn_ones():
     base = drawn.engagement.copy()
     for _ in range(50):
         drawn.touch(999, 1.0, 2.0, 0.5)  # per-touch draws (fewer touches than prospects)
+    drawn.deliver_touches()
     counted.touch(50 * 999 + 50, 1.0, 2.0, 0.5)  # one multinomial
-    counted.deliver_pooled_touches()
+    counted.deliver_touches()
     a, b = drawn.engagement - base, counted.engagement - base
     assert np.corrcoef(a, b)[0, 1] > 0.9
     fit = drawn.fit.astype(float)

@@ -11,6 +11,7 @@ only where a lead is worked.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,9 @@ IN_MARKET_ENGAGEMENT = 3.0  # in-market prospects respond to a touch this many t
 HELD = np.iinfo(np.int32).max  # window_end of a buying window held open by an opportunity
 SMALL = 256  # below this many items, plain Python sets beat numpy's per-call overhead
 _TENTH = np.array(0.1, dtype=np.float32)  # a message's pull on perception (0-d: numpy 2's faster path)
+_EIGHT = np.array(8, dtype=np.uint32)
+_FLOAT_UNIT = np.array(2.0**-24, dtype=np.float32)  # numpy's float32 from a 32-bit draw: (u >> 8) * 2**-24
+LITTLE_ENDIAN = sys.byteorder == "little"
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,8 @@ class Market:
         self._slot = np.zeros(n, dtype=np.int32)  # scratch for finding repeat touches
         # today's saturating campaigns, (targeting, message) -> [(touches, effect)], in order
         self._pooled: dict[tuple[float, float], list[tuple[int, float]]] = {}
+        # today's drawn campaigns, (reached prospects, effect, message), landing together
+        self._campaigns: list[tuple[np.ndarray, float, float]] = []
         # accounts whose fit and intent are hard to read (Rubel et al.: heterogeneous leads)
         self.hard = rng.random(n) < params.hard_lead_share
 
@@ -162,48 +168,80 @@ class Market:
     ) -> None:
         """Campaign touches: fit-targeted prospects gain engagement; messages shape perception.
 
-        Each of the ``n_touches`` reaches one prospect, drawn with replacement and accepted
+        Each of the ``n_touches`` reaches one prospect, drawn with replacement (now) and accepted
         with probability ``fit ** targeting`` (0: untargeted). Every touch counts: a prospect
         reached twice today gains twice and hears the message twice, as if touched in turn;
         ``effect`` is one touch's engagement gain (engagement units, times
-        ``IN_MARKET_ENGAGEMENT`` for an in-market prospect).
+        ``IN_MARKET_ENGAGEMENT`` for an in-market prospect). The touches land when the day's
+        campaigns are over (:meth:`deliver_touches`), all campaigns in one pass, in order.
 
         A campaign with more touches than prospects saturates the market: it is held and
         counted, with the day's other saturating campaigns of the same targeting and message,
-        by :meth:`deliver_pooled_touches` (one multinomial draw per pool), so a huge budget
-        costs memory and time in proportion to the market, not to the budget or the headcount.
+        by :meth:`deliver_touches` (one multinomial draw per pool), so a huge budget costs
+        memory and time in proportion to the market, not to the budget or the headcount.
         """
         if n_touches <= 0:
             return
         if n_touches > self.n:
             self._pooled.setdefault((targeting, message_alignment), []).append((n_touches, effect))
             return
-        gain = np.float32(effect)
-        in_market_gain = gain * np.float32(IN_MARKET_ENGAGEMENT)
-        gains = np.array([gain, in_market_gain], dtype=np.float32)  # out of market, in market
-        align = np.float32(message_alignment)
-        aligned = np.array(align)
-        reached = self._reach(n_touches, targeting)
-        slot = self._slot
-        while True:  # fancy-index += would drop repeats: each prospect once a round
-            order = np.arange(reached.size, dtype=np.int32)
-            slot[reached] = order
-            last = slot[reached] == order  # the last touch on each prospect
-            once = reached[last]
-            self.engagement[once] += gains[self.in_market[once].view(np.uint8)]
-            heard = self.perception[once]
-            self.perception[once] = heard + _TENTH * (aligned - heard)
-            if once.size == reached.size:
-                return
-            reached = reached[~last]
-            if reached.size < SMALL // 16:  # a handful of repeats: one at a time is cheaper
-                engagement, perception, in_market = self.engagement, self.perception, self.in_market
-                for i in reached.tolist():
-                    engagement[i] += in_market_gain if in_market[i] else gain
+        self._campaigns.append((self._reach(n_touches, targeting), effect, message_alignment))
+
+    def deliver_touches(self) -> None:
+        """The day's campaigns land: drawn touches in the order they were bought, then the pools."""
+        campaigns, self._campaigns = self._campaigns, []
+        start = 0
+        while start < len(campaigns):  # campaigns with one message land together (all, usually)
+            end = start + 1
+            while end < len(campaigns) and campaigns[end][2] == campaigns[start][2]:
+                end += 1
+            self._land(campaigns[start:end])
+            start = end
+        self._deliver_pooled_touches()
+
+    def _land(self, campaigns: list[tuple[np.ndarray, float, float]]) -> None:
+        """Drawn touches of campaigns with one message: each prospect gains touch by touch, in order.
+
+        ``np.add.at`` adds repeats one after another in array order, so the float32 sums are
+        those of touching in turn; the message moves perception 10% of the way per touch.
+        """
+        if len(campaigns) == 1:
+            reached, effect, _ = campaigns[0]
+            gain = np.float32(effect)
+            gains = np.array([gain, gain * np.float32(IN_MARKET_ENGAGEMENT)], dtype=np.float32)
+            values = gains[self.in_market[reached].view(np.uint8)]
+        else:
+            reached = np.concatenate([c[0] for c in campaigns])
+            sizes = [c[0].size for c in campaigns]
+            out = np.array([c[1] for c in campaigns], dtype=np.float32)  # out of market, per campaign
+            inside = out * np.float32(IN_MARKET_ENGAGEMENT)
+            in_market = self.in_market[reached]
+            values = np.where(in_market, np.repeat(inside, sizes), np.repeat(out, sizes))
+        np.add.at(self.engagement, reached, values)
+        aligned = np.array(np.float32(campaigns[0][2]))
+        ordered = np.sort(reached)
+        first = np.empty(ordered.size, dtype=bool)
+        first[:1] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        heard_by = ordered[first]  # each reached prospect once
+        perception, align = self.perception, np.float32(campaigns[0][2])
+        heard = perception[heard_by]
+        perception[heard_by] = heard + _TENTH * (aligned - heard)
+        again = ordered[~first]  # a prospect touched k times is listed k - 1 times here
+        while again.size:
+            if again.size < SMALL // 16:  # a handful of repeats: one at a time is cheaper
+                for i in again.tolist():
                     perception[i] += np.float32(0.1) * (align - perception[i])
                 return
+            keep = np.empty(again.size, dtype=bool)
+            keep[:1] = True
+            np.not_equal(again[1:], again[:-1], out=keep[1:])
+            once = again[keep]
+            heard = perception[once]
+            perception[once] = heard + _TENTH * (aligned - heard)
+            again = again[~keep]
 
-    def deliver_pooled_touches(self) -> None:
+    def _deliver_pooled_touches(self) -> None:
         """Count the day's saturating campaigns per prospect: one multinomial per pool.
 
         Campaigns with the same targeting and message are pooled: the sum of independent
@@ -272,13 +310,29 @@ class Market:
         """
         r_in, r_out = np.float32(rate_in), np.float32(rate_out)
         u, bound, hit = self._uniform, self._bound, self._hit
-        self.inquiry_rng.random(self.n, dtype=np.float32, out=u)
+        self._inquiry_uniforms(u)
         np.multiply(self.engagement, max(r_in, r_out), out=bound)  # float32 rounding is monotone
         np.less(u, bound, out=hit)
         cand = hit.nonzero()[0]
         rates = np.array([r_out, r_in], dtype=np.float32)  # out of market, in market
         hazard = rates[self.in_market[cand].view(np.uint8)] * self.engagement[cand]
         return cand[(u[cand] < hazard) & eligible[cand]]
+
+    def _inquiry_uniforms(self, out: np.ndarray) -> None:
+        """``inquiry_rng.random(n, dtype=float32)`` into ``out``: the same numbers, drawn faster.
+
+        numpy makes a float32 from each 32-bit half of PCG64's 64-bit outputs, low half first
+        (``(u32 >> 8) * 2**-24``, exact in float32); drawing the 64-bit outputs in bulk and
+        splitting them gives the same numbers and leaves the generator in the same state,
+        when the count is even (no half is ever left over: this stream serves only this draw).
+        """
+        bits = self.inquiry_rng.bit_generator
+        if self.n % 2 or not LITTLE_ENDIAN or type(bits) is not np.random.PCG64:
+            self.inquiry_rng.random(self.n, dtype=np.float32, out=out)
+            return
+        halves = bits.random_raw(self.n // 2).view(np.uint32)  # little-endian: low half first
+        np.right_shift(halves, _EIGHT, out=halves)
+        np.multiply(halves, _FLOAT_UNIT, out=out, dtype=np.float32, casting="unsafe")  # (exact: < 2**24)
 
     def prospect(self, i: int) -> Prospect:
         """Materialise one prospect's detail."""

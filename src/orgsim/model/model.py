@@ -183,7 +183,7 @@ class OrgModel(mesa.Model):
         self.market.decay_engagement()
         for marketer in self.marketers:
             marketer.step()
-        self.market.deliver_pooled_touches()
+        self.market.deliver_touches()  # the day's campaigns land together
         self.marketing.build_brand()
         self.marketing.take_inquiries()
         self.marketing.score_and_hand_off()

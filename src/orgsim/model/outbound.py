@@ -61,9 +61,9 @@ def _reached(model: OrgModel, connects: int) -> dict[int, int]:
     draw = model.rng.integers
     if connects < FEW_CONNECTS:  # plain Python beats numpy's per-call overhead here
         order: dict[int, int] = {}
-        # one at a time: the same numbers as one call of that size, and cheaper
-        called = [int(draw(0, mk.n)) for _ in range(connects)] if connects < 8 else draw(0, mk.n, connects)
-        for i, p in enumerate(called if connects < 8 else called.tolist()):
+        # one or two at a time: the same numbers as one call of that size, and cheaper (>= 3: not)
+        called = [int(draw(0, mk.n)) for _ in range(connects)] if connects < 3 else draw(0, mk.n, connects)
+        for i, p in enumerate(called if connects < 3 else called.tolist()):
             buyer = mk.in_market[p] and mk.fit[p] >= s.fit_min and not mk.customer[p]
             if buyer and open_lead[p] < 0 and p not in order:
                 order[p] = i

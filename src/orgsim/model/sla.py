@@ -32,9 +32,12 @@ def working_hours_between(start: float, end: float, hours_per_day: float = 8.0) 
     """Working hours between two absolute times (hours), as an SLA clock counts them."""
     total = 0.0
     day = int(start // 24)
-    while day * 24.0 <= end:
-        open_, close = day * 24.0 + WORKDAY_START, day * 24.0 + WORKDAY_START + hours_per_day
-        total += max(0.0, min(end, close) - max(start, open_))
+    while day * 24.0 <= end:  # (min and max written out: this runs for every first touch)
+        open_ = day * 24.0 + WORKDAY_START
+        close = open_ + hours_per_day
+        worked = (end if end < close else close) - (start if start > open_ else open_)
+        if worked > 0.0:
+            total += worked
         day += 1
     return total
 
@@ -52,6 +55,8 @@ def working_deadline(start: float, hours: float, hours_per_day: float = 8.0) -> 
             left -= close - begin
         day += 1
 
+
+FEW_STARTS = 32  # below this many leads, walking each clock in Python beats the array walk
 
 _DEADLINE_DAYS: dict[tuple[int, float, float], int] = {}  # walks from a day's opening, by day
 
@@ -97,7 +102,7 @@ def deadline_days(starts: np.ndarray, hours: float, hours_per_day: float = 8.0) 
 
     The clock is walked for all of them at once, with the same float operations per lead.
     """
-    if hours > 4 * hours_per_day:  # a long clock: deadline_day's shortcuts, one at a time
+    if hours > 4 * hours_per_day or len(starts) < FEW_STARTS:  # deadline_day's, one at a time
         return np.array([deadline_day(s, hours, hours_per_day) for s in starts.tolist()], dtype=np.int64)
     starts = np.asarray(starts, dtype=np.float64)
     day = np.floor_divide(starts, 24.0)
@@ -164,7 +169,8 @@ class ServiceLevel:
             return
         self.first_touch_hours.append(response)
         late = self.hours < working_hours_between(lead.mql_hour, hour, self.hours_per_day)
-        if np.isnan(m.ledger.response_hours[lead.lead]):  # a re-promoted lead keeps its first
+        first = m.ledger.response_hours.item(lead.lead)
+        if first != first:  # (NaN: not touched before; a re-promoted lead keeps its first)
             m.ledger.response_hours[lead.lead] = response
             # over the measured cohort, as sla_met_share's denominator (its MQLs): a warm-up
             # lead first touched after the warm-up is not counted (first_lead is 0 until then)
