@@ -56,7 +56,8 @@ OUTCOME_COLORS = {
 LEAKED_COLOR = "#5B1A5B"
 """The leaked node: a dark plum no structure, cause or outcome uses (it was a red near separate's)."""
 
-OPEN_STAGES = ("inquiry", "mql", "sal", "sql", "opportunity")
+OPEN_STAGES = measures.FUNNEL_STAGES[:-1]
+"""The open stages a still-open lead splits into, in funnel order (every stage before won)."""
 HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
 
 
