@@ -317,3 +317,30 @@ def test_the_lead_flow_lists_causes_and_open_stages_in_schema_order(runs):
     want = [style.cause_name(t.key) for t in measures.LEAK_CAUSES]
     want += [f"Open at {style.stage_name(s)}" for s in measures.FUNNEL_STAGES[:-1]]
     assert names == want
+
+
+def test_small_end_states_of_the_lead_flow_keep_their_labels_apart(runs):
+    """No deal won and a few lost: the two thin nodes sit together, their labels a line apart."""
+    from orgsim.presentation import exhibits
+
+    few = runs.copy()
+    few["ledger.won"], few["ledger.lost"] = 0.0, 1.0
+    fig = exhibits.lead_flow(few, "merged")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    middle = [t for t in fig.axes[0].texts if t.get_position()[0] == 1.06]  # right of the end-state nodes
+    assert len(middle) == 4  # won, lost, recycled, disqualified
+    boxes = [t.get_window_extent(renderer) for t in middle]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a.y1 <= b.y0 or b.y1 <= a.y0, [t.get_text() for t in middle]
+
+
+def test_the_recovered_waterfall_keeps_every_whisker_inside_its_axes(runs):
+    from orgsim.presentation import exhibits
+
+    fig = exhibits.recovered_by_cause(runs, "separate", "aligned")
+    ax = fig.axes[0]
+    left, right = ax.get_xlim()
+    whiskers = [x for line in ax.lines for x in line.get_xdata() if len(line.get_xdata()) == 2]
+    assert whiskers and left < min(whiskers) and max(whiskers) < right
