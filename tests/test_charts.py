@@ -262,3 +262,85 @@ def test_a_single_group_and_a_single_run_still_draw(runs, tmp_path):
 def test_long_titles_wrap_inside_the_figure(runs):
     fig = charts.outcomes(runs, title="A very long title " * 8)
     assert "\n" in fig.texts[0].get_text()
+
+
+def _alphabetical(runs: pd.DataFrame, positive: tuple[str, ...] = ()) -> pd.DataFrame:
+    """``runs`` with its columns in alphabetical order (as a CSV or another writer may keep them);
+    the columns under each of ``positive`` set to 1, 2, ... so every part is drawn."""
+    out = runs[sorted(runs.columns)].copy()
+    for prefix in positive:
+        for i, col in enumerate(c for c in out.columns if c.startswith(prefix)):
+            out[col] = float(i + 1)
+    return out
+
+
+def _legend_reading_order(fig) -> list[str]:
+    """The figure legend's labels as a reader reads them: row by row, left to right."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [(t.get_window_extent(renderer), t.get_text()) for t in fig.legends[0].get_texts()]
+    return [text for box, text in sorted(boxes, key=lambda b: (-round(b[0].y0), b[0].x0))]
+
+
+def test_breakdowns_follow_the_schema_order_whatever_the_column_order(runs):
+    from orgsim import measures
+
+    shuffled = _alphabetical(runs, ("leaked.", "leaked_revenue.", "friction_by_source."))
+    causes = [t.key for t in measures.LEAK_CAUSES]
+    sources = [t.key for t in measures.FRICTION_SOURCES]
+    assert charts.parts(shuffled, "leaked.") == causes
+    assert charts.parts(shuffled, "friction_by_source.") == sources
+    assert charts.funnel_stages(shuffled) == list(measures.FUNNEL_STAGES)
+    # legends read in the leak-cause and friction-source palette order, row by row
+    fig = charts.leakage_by_cause(shuffled)
+    assert _legend_reading_order(fig) == [style.cause_name(c) for c in causes]
+    fig = charts.friction_by_source(shuffled)
+    assert _legend_reading_order(fig) == [style.source_name(s) for s in sources]
+    # the funnel's stages left to right in funnel order
+    fig = charts.funnel(shuffled)
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks == [style.stage_name(s) for s in measures.FUNNEL_STAGES]
+
+
+def test_the_lead_flow_lists_causes_and_open_stages_in_schema_order(runs):
+    from orgsim import measures
+    from orgsim.presentation import exhibits
+
+    shuffled = _alphabetical(runs, ("leaked.", "ledger."))  # every cause and open stage drawn
+    ledger = [f"ledger.{t.key}" for t in measures.LEAD_STATES if t.key != "created"]
+    shuffled["ledger.leaked"] = shuffled[[f"leaked.{t.key}" for t in measures.LEAK_CAUSES]].sum(axis=1)
+    shuffled["ledger.created"] = shuffled[ledger].sum(axis=1)  # every lead in one state
+    fig = exhibits.lead_flow(shuffled, "merged")
+    ax = fig.axes[0]
+    right = sorted((t for t in ax.texts if t.get_position()[0] > 2.0), key=lambda t: -t.get_position()[1])
+    names = [t.get_text().rsplit("  ", 1)[0] for t in right]
+    want = [style.cause_name(t.key) for t in measures.LEAK_CAUSES]
+    want += [f"Open at {style.stage_name(s)}" for s in measures.FUNNEL_STAGES[:-1]]
+    assert names == want
+
+
+def test_small_end_states_of_the_lead_flow_keep_their_labels_apart(runs):
+    """No deal won and a few lost: the two thin nodes sit together, their labels a line apart."""
+    from orgsim.presentation import exhibits
+
+    few = runs.copy()
+    few["ledger.won"], few["ledger.lost"] = 0.0, 1.0
+    fig = exhibits.lead_flow(few, "merged")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    middle = [t for t in fig.axes[0].texts if t.get_position()[0] == 1.06]  # right of the end-state nodes
+    assert len(middle) == 4  # won, lost, recycled, disqualified
+    boxes = [t.get_window_extent(renderer) for t in middle]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a.y1 <= b.y0 or b.y1 <= a.y0, [t.get_text() for t in middle]
+
+
+def test_the_recovered_waterfall_keeps_every_whisker_inside_its_axes(runs):
+    from orgsim.presentation import exhibits
+
+    fig = exhibits.recovered_by_cause(runs, "separate", "aligned")
+    ax = fig.axes[0]
+    left, right = ax.get_xlim()
+    whiskers = [x for line in ax.lines for x in line.get_xdata() if len(line.get_xdata()) == 2]
+    assert whiskers and left < min(whiskers) and max(whiskers) < right

@@ -134,3 +134,59 @@ def test_a_sweep_manifest_keeps_each_scenario_currency():
     assert [sc.currency for sc in m.scenarios] == ["EUR", ""]
     assert m.to_dict()["experiment"]["currencies"] == {"eu": "EUR"}
     assert BaseScenario("a", "merged", {}).currency == ""
+
+
+TWO_RUNS = """
+name = "priced"
+scenarios = ["separate"]
+replications = 1
+days = 5
+[set]
+"market.prospects" = 300
+"sales.headcount" = 2
+"horizon.warmup_days" = 5
+[factors]
+structure = { levels = ["separate", "aligned"] }
+"""
+
+
+def test_a_sweeps_currency_is_saved_for_its_report(tmp_path):
+    """`sweep --currency EUR` then `report DIR`: the report writes euros; report's own flag wins."""
+    import json
+
+    from orgsim.cli import cli
+    from orgsim.experiment.storage import load_manifest
+
+    exp = tmp_path / "exp.toml"
+    exp.write_text(TWO_RUNS)
+    swept = CliRunner().invoke(cli, ["sweep", str(exp), "--out", str(tmp_path / "sw"), "--workers", "1",
+                                     "--quiet", "--currency", "eur"])  # fmt: skip
+    assert swept.exit_code == 0, swept.output
+    assert load_manifest(tmp_path / "sw").currency == "EUR"
+    currency.use(None)  # a new command starts from plain units
+    made = CliRunner().invoke(cli, ["report", str(tmp_path / "sw"), "--quiet"])
+    assert made.exit_code == 0, made.output
+    page = (tmp_path / "sw" / "report.html").read_text()
+    assert "€" in page and "currency units" not in page
+    assert any("EUR" in p.read_text() for p in (tmp_path / "sw" / "charts").glob("*.svg"))
+    chosen = CliRunner().invoke(cli, ["report", str(tmp_path / "sw"), "--quiet", "--currency", "usd",
+                                      "--out", str(tmp_path / "usd")])  # fmt: skip
+    assert chosen.exit_code == 0, chosen.output
+    page = (tmp_path / "usd" / "report.html").read_text()
+    assert "$" in page and "€" not in page
+    # a resume without the flag keeps the first session's currency
+    again = CliRunner().invoke(cli, ["sweep", str(exp), "--out", str(tmp_path / "sw"), "--quiet"])
+    assert again.exit_code == 0, again.output
+    assert json.loads((tmp_path / "sw" / "manifest.json").read_text())["currency"] == "EUR"
+
+
+def test_a_manifest_without_a_currency_reads_as_units_and_a_bad_one_names_the_field():
+    from orgsim.errors import InputError
+    from orgsim.experiment.manifest import Manifest
+
+    assert Manifest.from_dict({"experiment": {}}).currency == ""
+    assert Manifest.from_dict({"experiment": {}, "currency": "gbp"}).to_dict()["currency"] == "GBP"
+    with pytest.raises(InputError) as info:
+        Manifest.from_dict({"experiment": {}, "currency": "euros"}, source="sw/manifest.json")
+    text = str(info.value)
+    assert text.startswith("sw/manifest.json: currency:") and "three-letter" in text and "\n" not in text

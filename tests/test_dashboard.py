@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import ipyvuetify as v
 import pytest
 import solara
@@ -142,3 +144,51 @@ def test_page_warns_that_one_seed_is_one_year(page):
     from orgsim.presentation.dashboard.session import control_help
 
     assert text_shown(page, control_help(spec))
+
+
+def _priced(folder, name: str, code: str | None) -> None:
+    line = f'currency = "{code}"\n' if code else ""
+    (folder / f"{name}.toml").write_text(
+        f'description = "{name}"\nstructure = "merged"\n{line}[horizon]\ndays = 12\nwarmup_days = 5\n'
+        "[market]\nprospects = 600\n[sales]\nheadcount = 3\n"
+    )
+
+
+def _texts(widget) -> list[str]:
+    """Every text shown under ``widget``."""
+    children = getattr(widget, "children", None) or []
+    return [t for c in children for t in ([c] if isinstance(c, str) else _texts(c))]
+
+
+def _budget_line(box) -> str:
+    """The people card's budget line (money, in the currency the page writes)."""
+    return next(t for t in _texts(box) if t.startswith("Budget set by"))
+
+
+@pytest.mark.parametrize("flag", [None, "gbp"])
+def test_switching_to_a_scenario_in_another_currency_redraws_money_in_it(tmp_path, monkeypatch, flag):
+    """As `orgsim dashboard [--currency]` runs it: each scenario's own currency, or the flag's."""
+    from orgsim import currency
+    from orgsim.scenario import load_scenario
+
+    (tmp_path / "scenarios").mkdir()
+    for name, code in (("eu", "EUR"), ("us", "USD"), ("plain", None)):
+        _priced(tmp_path / "scenarios", name, code)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(app.SCENARIO_ENV, "eu")
+    currency.begin(flag)  # what the CLI's --currency callback does
+    load_scenario("eu")  # and the CLI's check of the start scenario
+    box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
+    try:
+        for name, symbol in (("eu", "€"), ("us", "$"), ("plain", ""), ("eu", "€")):
+            select = next(w for w in rc.find(v.Select).widgets if w.label == "Scenario")
+            select.v_model = name
+            rc.find(v.Btn, children=["Reset"]).widget.click()
+            assert [w.children for w in rc.find(v.Alert).widgets if w.type == "error"] == []
+            shown, want = _budget_line(box), "£" if flag else symbol
+            assert re.search(f"at a yearly rate of {re.escape(want)}[0-9]", shown), (name, shown)
+            assert not ({"€", "$", "£"} - {want}) & set(shown), (name, shown)
+    finally:
+        rc.close()
+        currency.begin(None)  # the next command starts without the flag
+        currency.use(None)

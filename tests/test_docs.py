@@ -38,3 +38,10 @@ def test_readme_documents_every_per_lead_column():
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     missing = [name for name, meaning in LEAD_COLUMNS.items() if f"| `{name}` | {meaning} |" not in readme]
     assert not missing, missing
+
+
+def test_the_gallery_readme_names_every_file_in_the_gallery():
+    gallery = Path(__file__).parent.parent / "docs" / "gallery"
+    readme = (gallery / "README.md").read_text()
+    unnamed = [p.name for p in gallery.iterdir() if p.name != "README.md" and p.name not in readme]
+    assert not unnamed, unnamed

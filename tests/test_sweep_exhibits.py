@@ -160,6 +160,29 @@ def test_the_tradeoff_draws_one_pareto_front_per_setting(data):
             assert set(zip(np.round(xs, 6), np.round(ys, 6), strict=True)) <= pts
 
 
+def test_the_tradeoff_y_label_stays_beside_its_panel(data):
+    """Short panels under three-line titles: the y label (measure and unit) fits their height.
+
+    A label as tall as its panel runs into the panel's title and reads as clipped.
+    """
+    from orgsim import currency
+
+    with currency.using(None):  # the longest unit words: "currency units"
+        fig = charts.tradeoff(data.runs, y=data.economic, settings=data.settings)
+    renderer = fig.canvas.get_renderer()
+    labelled = [ax for ax in fig.axes if ax.get_visible() and ax.get_ylabel()]
+    assert labelled
+    for ax in labelled:
+        label, box = ax.yaxis.label.get_window_extent(renderer), ax.get_window_extent(renderer)
+        # inside the panel's height with room at both ends (as tall as the panel, it reads as cut off)
+        assert box.y0 < label.y0 and label.y1 < box.y1 and label.height <= 0.9 * box.height, (
+            ax.get_ylabel(),
+            label.bounds,
+            box.bounds,
+        )
+        assert ax.get_ylabel().replace("\n", " ") == charts.measure_label(data.economic)
+
+
 def test_response_lines_average_the_remaining_factor_within_settings(data):
     runs = data.runs
     factor, panel_by, rest = SETTINGS[2], SETTINGS[0], SETTINGS[1]

@@ -9,7 +9,8 @@ it converts nothing.
 A scenario may name its currency (``currency = "EUR"`` at the top of its file). On the command
 line the resolved setting is: ``--currency`` when given, else the currency of the scenarios the
 command loaded (:func:`adopt`; two scenarios naming different currencies are an error), else
-plain currency units. Every money display reads that one setting through :func:`current`.
+plain currency units. Every money display reads that one setting through :func:`current`. The
+dashboard shows one scenario at a time and writes money in that one's currency (:func:`follow`).
 """
 
 from __future__ import annotations
@@ -122,6 +123,25 @@ def adopt(code: str, source: str) -> None:
     _adopted_from[0] = source
 
 
+def follow(code: str | None = None) -> Currency:
+    """For a view that shows one scenario at a time (the dashboard): money in that scenario's currency.
+
+    From now on loaded scenarios no longer :func:`adopt` (picking another scenario is no clash:
+    only one is shown). ``code`` (``''`` for plain units), the currency of the scenario shown now,
+    applies unless ``--currency`` was given; ``None`` keeps the currency in use. Returns it.
+    """
+    _adopting[0] = False
+    _adopted_from[0] = None
+    if code is None or _flag[0]:
+        return current()
+    return use(code or None)
+
+
+def given() -> bool:
+    """Whether ``--currency`` was given on the command running now (it wins over anything saved)."""
+    return _flag[0]
+
+
 @contextmanager
 def using(code: str | Currency | None) -> Iterator[Currency]:
     """Write money in ``code`` inside the block, then go back to the currency before it."""
@@ -141,4 +161,17 @@ def money(text: str) -> str:
     return f"{sign}{symbol}{text[len(sign) :]}"
 
 
-__all__ = ["SYMBOLS", "UNITS", "Currency", "adopt", "begin", "current", "money", "parse", "use", "using"]
+__all__ = [
+    "SYMBOLS",
+    "UNITS",
+    "Currency",
+    "adopt",
+    "begin",
+    "current",
+    "follow",
+    "given",
+    "money",
+    "parse",
+    "use",
+    "using",
+]

@@ -62,11 +62,15 @@ def report(sweep_dir: Path, out_dir: Path | None, quiet: bool, as_json: bool) ->
     from orgsim.presentation.report import from_sweep, plan, write_report  # charts: slow to import
 
     data = from_sweep(sweep_dir)
-    if data.manifest is not None:  # the sweep's scenarios name the currency unless --currency did
+    if data.manifest is not None:  # the sweep's currency (else its scenarios') unless --currency is given
         from orgsim import currency
 
-        for base in data.manifest.scenarios:
-            currency.adopt(base.currency, f"{sweep_dir / 'manifest.json'}: experiment.currencies.{base.name}")
+        saved = sweep_dir / "manifest.json"
+        if data.manifest.currency:
+            currency.adopt(data.manifest.currency, f"{saved}: currency")
+        else:  # a manifest from before the sweep saved its currency
+            for base in data.manifest.scenarios:
+                currency.adopt(base.currency, f"{saved}: experiment.currencies.{base.name}")
     planned = plan(data)
     advance, stop = _progress(len(planned), quiet, "charts")
     try:

@@ -21,7 +21,9 @@ from orgsim.experiment.design import DESIGNS, Design
 from orgsim.experiment.experiment import SEEDING, Experiment, Factor
 
 FORMAT = 2
-"""Manifest format: 2 adds ``set`` (overrides), ``seeding`` and base scenario descriptions."""
+"""Manifest format: 2 adds ``set`` (overrides), ``seeding`` and base scenario descriptions.
+
+``currency`` (top level) was added within format 2: a manifest without it reads as ``""``."""
 
 LEGACY_SEEDING = "per-run"
 """Seeding of sweeps before format 2: every run its own seed, no pairing across structures."""
@@ -93,6 +95,7 @@ class Manifest:
     stored_runs: dict[str, int] = field(default_factory=dict)  # stored runs by status
     sessions: list[Session] = field(default_factory=list)
     format: int = FORMAT
+    currency: str = ""  # ISO 4217 code money was written in (--currency, else the scenarios'); "" units
 
     @classmethod
     def from_experiment(cls, exp: Experiment, versions: dict[str, str], started: str) -> Manifest:
@@ -177,6 +180,7 @@ class Manifest:
             "status": self.status,
             "stored_runs": dict(self.stored_runs),
             "sessions": [s.to_dict() for s in self.sessions],
+            "currency": self.currency,
         }
 
     @classmethod
@@ -236,6 +240,7 @@ class Manifest:
             },
             sessions=sessions,
             format=r.integer(top.get("format", 1), "format"),
+            currency=r.currency(top.get("currency", ""), "currency"),
         )
 
 
@@ -272,6 +277,14 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.fail(where, f"expected an integer, got {_kind(value)}")
         return value
+
+    def currency(self, value: Any, where: str) -> str:
+        from orgsim import currency
+
+        try:
+            return currency.parse(self.text(value, where)).code
+        except InputError as exc:
+            raise self.fail(where, str(exc).split(": ", 1)[1]) from None
 
     def choice(self, value: Any, where: str, allowed: tuple[str, ...]) -> str:
         if value not in allowed:

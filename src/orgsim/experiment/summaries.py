@@ -146,12 +146,28 @@ def step_conversion(runs: pd.DataFrame, stages: Sequence[str], settings: Sequenc
 
 def funnel_stages(runs: pd.DataFrame) -> list[str]:
     """The funnel stages present in ``runs`` (``funnel.*`` columns), in lifecycle order."""
-    return [c.split(".", 1)[1] for c in runs.columns if c.startswith("funnel.")]
+    return parts(runs, "funnel.")
+
+
+PART_ORDER: dict[str, tuple[str, ...]] = {
+    "funnel.": measures.FUNNEL_STAGES,
+    "ledger.": tuple(t.key for t in measures.LEAD_STATES),
+    "leaked.": tuple(t.key for t in measures.LEAK_CAUSES),
+    "leaked_revenue.": tuple(t.key for t in measures.LEAK_CAUSES),
+    "friction_by_source.": tuple(t.key for t in measures.FRICTION_SOURCES),
+}
+"""Each breakdown's parts in the measure schema's order: the funnel's stages, the leak causes'
+palette order, the friction sources'. Exhibits list parts in it, whatever the table's column order."""
 
 
 def parts(runs: pd.DataFrame, prefix: str) -> list[str]:
-    """The parts of a breakdown (``leaked.`` causes, ``friction.`` sources) present in ``runs``."""
-    return [c[len(prefix) :] for c in runs.columns if c.startswith(prefix)]
+    """The parts of a breakdown (``leaked.`` causes, ``friction_by_source.`` sources) present in ``runs``.
+
+    In :data:`PART_ORDER` (the schema's order); parts the schema does not know follow in column order.
+    """
+    found = [c[len(prefix) :] for c in runs.columns if c.startswith(prefix)]
+    rank = {k: i for i, k in enumerate(PART_ORDER.get(prefix, ()))}
+    return sorted(found, key=lambda k: rank.get(k, len(rank)))  # stable: unknown parts keep their order
 
 
 def binned(values: pd.Series, max_levels: int = 12, bins: int = 8) -> pd.Series:

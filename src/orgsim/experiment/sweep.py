@@ -456,6 +456,7 @@ def _run(
         manifest.started = previous.started or session.started
         manifest.sessions = list(previous.sessions)
     manifest.runs = n_runs
+    manifest.currency = _money_code(previous)
     manifest.sessions.append(session)
     if n_pending < n_runs:
         log.info("%s: %d of %d runs already stored; running the rest", out, n_runs - n_pending, n_runs)
@@ -478,6 +479,19 @@ def _run(
     )
     log.info("%s: %d runs stored (%s)", out, n_runs, manifest.stored_runs)
     return out
+
+
+def _money_code(previous: Manifest | None) -> str:
+    """The currency code the sweep writes money in, kept for ``orgsim report``.
+
+    This command's ``--currency`` when given, else what a first session resolved (the scenarios'
+    currency or plain units); a resume without the flag keeps the first session's.
+    """
+    from orgsim import currency
+
+    if previous is not None and previous.currency and not currency.given():
+        return previous.currency
+    return currency.current().code
 
 
 def _outcome(future: Future, spec: RunSpec, scenario: Scenario) -> tuple[dict[str, Any], Any]:

@@ -352,13 +352,24 @@ def _parts(runs: pd.DataFrame, prefix: str, kind: Literal["cause", "source"]) ->
     return _Parts(kind, drawn, absent, style.part_colors(keys, kind))
 
 
+def row_major[T](items: Sequence[T], ncol: int) -> list[T]:
+    """``items`` reordered so a legend of ``ncol`` columns reads in their order, row by row.
+
+    Matplotlib fills a legend column by column (the first ``len % ncol`` columns one row longer):
+    five causes in four columns would read 1, 3, 4, 5 / 2.
+    """
+    rows, long_cols = divmod(len(items), ncol)
+    heights = [rows + 1] * long_cols + [rows] * (ncol - long_cols)
+    return [items[r * ncol + c] for c in range(ncol) for r in range(heights[c])]
+
+
 def _finish_breakdown(
     fig: Figure, runs: pd.DataFrame, p: _Parts, title: str, subtitle: str, absent_words: str, note: str | None
 ) -> Figure:
     """The parts' legend, the absent parts named after ``absent_words`` in the subtitle, the footnote."""
     handles = [Patch(facecolor=p.colors[k], label=p.name(k)) for k in p.drawn]
     ncol = min(len(p.drawn), 4) or 1
-    fig.legend(handles=handles, loc="lower center", ncol=ncol, frameon=False)
+    fig.legend(handles=row_major(handles, ncol), loc="lower center", ncol=ncol, frameon=False)
     if p.absent:
         subtitle += f" · {absent_words}: " + ", ".join(in_sentence(p.name(k)) for k in p.absent)
     note = note if note is not None else _default_note(runs)

@@ -56,8 +56,11 @@ OUTCOME_COLORS = {
 LEAKED_COLOR = "#5B1A5B"
 """The leaked node: a dark plum no structure, cause or outcome uses (it was a red near separate's)."""
 
-OPEN_STAGES = ("inquiry", "mql", "sal", "sql", "opportunity")
+OPEN_STAGES = measures.FUNNEL_STAGES[:-1]
+"""The open stages a still-open lead splits into, in funnel order (every stage before won)."""
 HALO = [patheffects.withStroke(linewidth=3, foreground="white")]
+LABEL_GAP = 0.036
+"""Least vertical distance between two lead-flow labels in one column (axes units: a line of text)."""
 
 
 def economic_measure(runs: pd.DataFrame) -> str:
@@ -191,13 +194,18 @@ def lead_flow(
         fontweight="bold",
         color=INK,
     )
+    last = math.inf  # end states right of their nodes: small neighbours (won, lost) kept a line apart
+    for i, (x, y, text, ha) in enumerate(labels):
+        if ha == "left":
+            labels[i] = (x, min(y, last - LABEL_GAP), text, ha)
+            last = labels[i][1]
     for x, y, text, ha in labels:
         ax.text(x, y, text, ha=ha, va="center", fontsize=9.5, color=INK, path_effects=HALO, zorder=5)
     if right_labels:
         ys = sorted(right_labels, key=lambda r: -r[0])
         placed, last = [], math.inf
         for y, text, _color in ys:
-            y = min(y, last - 0.032)
+            y = min(y, last - LABEL_GAP)
             placed.append((y, text))
             last = y
         for y, text in placed:
@@ -284,7 +292,9 @@ def recovered_by_cause(
         end_label(ax, compact_number(v, "currency"), (v, y))
     ax.set_yticks(range(len(rows)), rows)
     ax.invert_yaxis()
-    ax.set_xlim(min(0.0, min(ends)), max(ends) * 1.25)  # room for the step labels on the right
+    low, high = min(0.0, min(ends)), max(ends)
+    margin = 0.03 * (high - low) if low < 0 else 0.0  # a whisker below zero ends inside the axes
+    ax.set_xlim(low - margin, high * 1.25)  # room for the step labels on the right
     ax.xaxis.set_major_formatter(style.unit_formatter("currency"))
     ax.set_xlabel(f"Expected revenue leaked ({measures.UNIT_WORDS['currency']}, mean per run)")
     ax.grid(axis="y", visible=False)

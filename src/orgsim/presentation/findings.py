@@ -201,7 +201,8 @@ def tradeoff_by_setting(runs: pd.DataFrame, x: str, y: str, settings: Sequence[s
         if by_y[0] == by_x[0]:
             both[by_y[0]] = both.get(by_y[0], 0) + 1
     if not k:
-        return f"{_short(y)} against {_short(x)}, setting by setting"
+        text = f"{_short(y)} against {_short(x)}, setting by setting"  # one group: nothing to rank
+        return text[0].upper() + text[1:]
     if not both:
         return f"A tradeoff in every setting: no structure is best on both {_short(y)} and {_short(x)}"
     order = sorted(both, key=lambda g: -both[g])

@@ -404,5 +404,32 @@ def finish(
                      fontsize=10.5, color=MUTED, linespacing=1.35)  # fmt: skip
         if note:
             fig.text(0.10 / w, 0.08 / h, note, ha="left", va="bottom", fontsize=8.5, color=MUTED)
-        fig.tight_layout(rect=(0.0, bottom_in / h, 1.0, 1 - top_in / h), w_pad=2.0, h_pad=1.5)
+        rect = (0.0, bottom_in / h, 1.0, 1 - top_in / h)
+        fig.tight_layout(rect=rect, w_pad=2.0, h_pad=1.5)
+        if _fit_ylabels(fig):  # a broken label is narrower: lay out again
+            fig.tight_layout(rect=rect, w_pad=2.0, h_pad=1.5)
     return fig
+
+
+YLABEL_ROOM = 0.85
+"""Share of its axes' height a one-line y-axis label may take before it is broken in two."""
+
+
+def _fit_ylabels(fig: Figure) -> bool:
+    """Break each y-axis label nearly as tall as its axes before its unit (``(EUR)`` on a line of its own).
+
+    A label as long as a short panel runs into the panel's title, the panel above or off the
+    figure. Returns whether any label was broken.
+    """
+    renderer = fig.canvas.get_renderer()
+    broken = False
+    for ax in fig.axes:
+        label = ax.yaxis.label
+        text = label.get_text()
+        if not ax.get_visible() or " (" not in text or "\n" in text:
+            continue
+        if label.get_window_extent(renderer).height > YLABEL_ROOM * ax.get_window_extent(renderer).height:
+            head, unit = text.rsplit(" (", 1)
+            label.set_text(f"{head}\n({unit}")
+            broken = True
+    return broken

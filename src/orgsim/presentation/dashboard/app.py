@@ -277,6 +277,7 @@ def RunCard(
 def Panels(run: Session, playing: solara.Reactive[bool]) -> None:
     """The main area: every panel, redrawn together when Mesa's ``update_counter`` moves."""
     update_counter.get()
+    run.show_currency()  # this tab's scenario (money is one setting per process)
     with solara.Column(style={"padding": "8px"}):
         Headline(run.model, run.day)
         SeedsCard(run, run.day, playing)  # full width, near the top: one run is one possible year

@@ -258,9 +258,13 @@ class Session:
     """The run on screen and its twin under another structure, stepped together."""
 
     def __init__(self, setup: SetUp) -> None:
+        from orgsim import currency
+
         self.setup = setup
         self.spread: Spread | None = None  # the last "Run 10 seeds"
+        currency.follow()  # one scenario at a time: picking one in another currency is no clash
         self.model = OrgSimModel(**setup.keywords())
+        self.show_currency()
         twin = (
             setup.twin if setup.twin != self.model.params.structure else _other(self.model.params.structure)
         )
@@ -269,6 +273,12 @@ class Session:
         while self.model.day < self.model.warmup_days:
             self.model.step()
             self.twin.step()
+
+    def show_currency(self) -> None:
+        """Write money in this run's scenario currency from now on (unless ``--currency`` was given)."""
+        from orgsim import currency
+
+        currency.follow(self.model.params.currency)
 
     @property
     def day(self) -> int:
@@ -332,6 +342,7 @@ class Session:
         from orgsim.analyses.compare import Comparison
         from orgsim.presentation.report import write_comparison_report
 
+        self.show_currency()  # another tab may have drawn another scenario since
         runs = [self.model, self.twin]
         # each run labelled by its own structure (the twin keeps the scenario's name otherwise)
         params = [m.params for m in runs]
