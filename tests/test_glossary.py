@@ -34,3 +34,14 @@ def test_an_unknown_term_is_one_line_with_a_suggestion(capsys):
         assert done.code == 2
     err = capsys.readouterr().err
     assert "did you mean 'Contribution'" in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def test_explain_with_one_word_points_a_glossary_term_to_the_glossary(capsys):
+    for args, hint in ((["explain", "leakage"], True), (["explain", "separate"], False)):
+        try:
+            main(args)
+        except SystemExit as done:
+            assert done.code == 2
+        err = capsys.readouterr().err
+        assert "missing scenario B" in err and err.count("\n") == 1 and "Traceback" not in err
+        assert ("orgsim glossary leakage" in err) is hint

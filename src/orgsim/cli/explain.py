@@ -22,12 +22,25 @@ from orgsim.cli import (
     reps_option,
     seed_option,
 )
+from orgsim.errors import InputError
 from orgsim.limits import MAX_PERMUTATIONS
+
+
+def missing_b(a: str) -> str:
+    """The one-line error for ``explain A`` alone: a glossary word gets pointed to ``orgsim glossary``."""
+    from orgsim.cli.glossary import lookup
+
+    usage = "explain: missing scenario B (it compares two, e.g. `orgsim explain separate aligned`)"
+    try:
+        lookup(a)
+    except InputError:
+        return usage
+    return f"{usage}; to define {a!r} run `orgsim glossary {a}`"
 
 
 @click.command()
 @click.argument("a")
-@click.argument("b")
+@click.argument("b", required=False)
 @click.option("--measure", default="revenue", show_default=True, help="Measure, e.g. revenue.")
 @reps_option(per="subset")
 @seed_option()
@@ -61,7 +74,7 @@ from orgsim.limits import MAX_PERMUTATIONS
 @analysis_options("Write the waterfall chart and explain.json here (a report in DIR then cites it).")
 def explain(
     a: str,
-    b: str,
+    b: str | None,
     measure: str,
     reps: int,
     seed: int,
@@ -92,6 +105,8 @@ def explain(
     from orgsim.analyses.explain import parse_group
     from orgsim.presentation.answers import PAIRED_NOTE, part_name, signed, value_text
 
+    if b is None:
+        raise InputError(missing_b(a))
     group_map = dict(parse_group(g) for g in groups)
     if opts.out_dir is not None:  # before any run: a refused or read-only --out loses no work
         from orgsim.outputs import prepare_output
