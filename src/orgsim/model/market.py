@@ -97,6 +97,7 @@ class Market:
         self._slot = np.zeros(n, dtype=np.int32)  # scratch for finding repeat touches
         # today's saturating campaigns, (targeting, message) -> [(touches, effect)], in order
         self._pooled: dict[tuple[float, float], list[tuple[int, float]]] = {}
+        self._direct_today = 0  # touches delivered one by one today (past the market's size: pooled)
         # accounts whose fit and intent are hard to read (Rubel et al.: heterogeneous leads)
         self.hard = rng.random(n) < params.hard_lead_share
 
@@ -172,12 +173,16 @@ class Market:
         counted, with the day's other saturating campaigns of the same targeting and message,
         by :meth:`deliver_pooled_touches` (one multinomial draw per pool), so a huge budget
         costs memory and time in proportion to the market, not to the budget or the headcount.
+        So is a campaign that would take the day's touches delivered one by one past the
+        market's size (many marketers each just under it): a day's touches cost at most about
+        two draws over the market plus one per pool, whatever the marketing headcount.
         """
         if n_touches <= 0:
             return
-        if n_touches > self.n:
+        if self._direct_today + n_touches > self.n:  # (a single campaign over the market too)
             self._pooled.setdefault((targeting, message_alignment), []).append((n_touches, effect))
             return
+        self._direct_today += n_touches
         gain = np.float32(effect)
         in_market_gain = gain * np.float32(IN_MARKET_ENGAGEMENT)
         gains = np.array([gain, in_market_gain], dtype=np.float32)  # out of market, in market
@@ -214,6 +219,7 @@ class Market:
         than prospects it is a small fraction of the draw's own).
         """
         pools, self._pooled = self._pooled, {}
+        self._direct_today = 0  # (called once a day, after every marketer's campaign)
         for (targeting, message_alignment), campaigns in pools.items():
             n_touches = sum(n for n, _ in campaigns)
             if len(campaigns) == 1:
