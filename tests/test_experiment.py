@@ -116,7 +116,7 @@ def test_bad_entries_name_file_field_and_what_is_allowed(tmp_path, change, messa
     [
         ('"sla.respnse_hours" = { levels = [1] }', "unknown parameter 'sla.respnse_hours'; did you mean"),
         ('"sla.response_hours" = { levels = [-5] }', "sla.response_hours: Input should be greater than or"),
-        ('"sales.headcount" = { levels = [2, 2000] }', "allowed: int in [0, 1000] people"),
+        ('"sales.headcount" = { levels = [2, 2000] }', "allowed: int in [0, 100] people"),
         ('"sales.headcount" = { levels = [2.5] }', "valid integer"),
         ('"sales.prioritisation" = { levels = ["sla", "gut"] }', "allowed: one of 'cherry_pick', 'sla'"),
         ('structure = { levels = ["flat"] }', "'flat' is not a structure; allowed: separate, merged"),

@@ -14,8 +14,9 @@ from orgsim.model.outbound import cold_call
 
 
 class PlainMarket(Market):
-    """The market's rules written plainly (touches one at a time; campaigns above the market's size
-    pooled and counted per prospect in one draw), the spec of its fast paths.
+    """The market's rules written plainly (touches one at a time; campaigns that would take the
+    day's touches past the market's size pooled and counted per prospect in one draw), the spec
+    of its fast paths.
 
     It consumes random numbers exactly as ``Market`` must, so a model run with either gives
     identical numbers for a fixed seed.
@@ -44,9 +45,10 @@ class PlainMarket(Market):
     def touch(self, n_touches: int, effect: float, targeting: float, message_alignment: float) -> None:
         if n_touches <= 0:
             return
-        if n_touches > self.n:  # more touches than prospects: held for the day's pooled count
+        if self._direct_today + n_touches > self.n:  # the day's touches past the market: pooled
             self._pooled.setdefault((targeting, message_alignment), []).append((n_touches, effect))
             return
+        self._direct_today += n_touches
         reached: list[int] = []
         draw = int(n_touches * (1.0 + targeting) * 1.6) + 8
         while len(reached) < n_touches:  # draw until enough are accepted
@@ -64,6 +66,7 @@ class PlainMarket(Market):
             self.perception[i] += np.float32(0.1) * (np.float32(message_alignment) - self.perception[i])
 
     def deliver_touches(self) -> None:
+        self._direct_today = 0
         for (targeting, message_alignment), campaigns in self._pooled.items():
             total = sum(n for n, _ in campaigns)
             effect = campaigns[0][1] if len(campaigns) == 1 else sum(n * e for n, e in campaigns) / total

@@ -77,9 +77,9 @@ def test_counted_touches_follow_targeting_like_drawn_ones():
     """Above the market's size, touches are counted per prospect from the same distribution."""
     drawn, counted = market(1_000, seed=4), market(1_000, seed=4)
     base = drawn.engagement.copy()
-    for _ in range(50):
-        drawn.touch(999, 1.0, 2.0, 0.5)  # per-touch draws (fewer touches than prospects)
-    drawn.deliver_touches()
+    for _ in range(50):  # a campaign a day, each drawn touch by touch (fewer touches than prospects)
+        drawn.touch(999, 1.0, 2.0, 0.5)
+        drawn.deliver_touches()  # (the day ends: nothing was pooled)
     counted.touch(50 * 999 + 50, 1.0, 2.0, 0.5)  # one multinomial
     counted.deliver_touches()
     a, b = drawn.engagement - base, counted.engagement - base
@@ -114,3 +114,18 @@ def test_a_day_with_an_unbounded_budget_uses_memory_of_the_company_size(override
     # one measured day: a ratio with nothing to divide by is undefined (NaN), never infinite
     assert not any(np.isinf(v) for v in result.metrics.values())
     assert all(np.isfinite(result.metrics[k]) for k in ("revenue", "contribution", "mqls", "friction_index"))
+
+
+def test_many_campaigns_each_under_the_market_are_pooled_once_the_day_passes_it():
+    """Work bounded by the market, not the headcount: a day's touches one by one stop at its size."""
+    one_by_one, pooled = market(1_000, seed=5), market(1_000, seed=5)
+    one_by_one.touch(600, 1.0, 0.0, 0.5)  # under the market: drawn touch by touch
+    assert not one_by_one._pooled and one_by_one._direct_today == 600
+    one_by_one.touch(600, 1.0, 0.0, 0.5)  # would take the day past 1,000: held for the pooled count
+    assert sum(n for n, _ in one_by_one._pooled[(0.0, 0.5)]) == 600
+    one_by_one.deliver_pooled_touches()
+    assert one_by_one._direct_today == 0 and not one_by_one._pooled  # the next day starts afresh
+    pooled.touch(1_200, 1.0, 0.0, 0.5)
+    pooled.deliver_pooled_touches()
+    # every touch counts either way: the same total engagement gained (in- and out-of-market gains)
+    assert one_by_one.engagement.sum() == pytest.approx(pooled.engagement.sum(), rel=0.1)

@@ -49,14 +49,26 @@ class Section(BaseModel):
 class Horizon(Section):
     """How long a run lasts."""
 
-    days: int = param(250, "business days", 1, 5000, doc="Simulated business days (250 = 1 year).")
+    # At most 2,500 (was 5,000): a run's work grows with its days (sales.headcount reps a day), and
+    # the model holds the market, the teams and prices fixed, which no company does for a decade.
+    days: int = param(
+        250,
+        "business days",
+        1,
+        2500,
+        "assumption (range 1-2,500, ten years: the market, the teams and prices stay fixed in a run, "
+        "which no company's do for longer; a run's work grows with its days)",
+        "Simulated business days (250 = 1 year).",
+    )
     warmup_days: int = param(
         126,
         "business days",
         0,
-        2000,
+        1000,
         "assumption: two quarters, longer than a buying window (60), a sales cycle (45) and the "
-        "nurture window, so pipeline, nurture pool, brand, trust and tension reach running levels",
+        "nurture window, so pipeline, nurture pool, brand, trust and tension reach running levels "
+        "(range 0-1,000: four years, as long as the longest nurture window and twice the longest "
+        "buying window and sales cycle; a warm-up costs as much work as a measured day)",
         "Days simulated before the horizon and not counted in any measure (the company is a going "
         "concern at day 0 of the horizon).",
         label="Warm-up",
@@ -148,7 +160,17 @@ class Market(Section):
 class Marketing(Section):
     """The marketing team: people, money, campaigns, scoring and learning."""
 
-    headcount: int = param(5, "people", 0, 1000, doc="Marketers (each with a channel specialty).")
+    # At most 100 (was 1,000): one marketing team under one head; each marketer's campaign draws
+    # its touches over the market every day, so a day's work grows with marketers x accounts.
+    headcount: int = param(
+        5,
+        "people",
+        0,
+        100,
+        "assumption (range 0-100: one marketing team under one head, as the model has; a larger "
+        "department is split by segment or region, each to be run as its own company)",
+        "Marketers (each with a channel specialty).",
+    )
     budget: float = param(
         1_000_000,
         "currency per year",
@@ -259,7 +281,20 @@ class Marketing(Section):
 class Sales(Section):
     """The sales team: hours, cadence, habits, response decay, conversion and trust."""
 
-    headcount: int = param(10, "people", 0, 1000, doc="Quota-carrying salespeople.", label="Sales headcount")
+    # At most 100 (was 1,000): the model has one sales desk (one inbox, one routing rule, one SLA,
+    # one head); a rep's day is bounded by hours (the desk takes at most hours_per_day / 0.1 h
+    # reviews a rep), so a run's work grows with reps x days: 1,000 reps cost ~1 CPU s a day.
+    headcount: int = param(
+        10,
+        "people",
+        0,
+        100,
+        "assumption (range 0-100: one sales floor under one head, ten teams of ten, as the model has "
+        "one desk, inbox, routing rule and SLA; a larger sales force is split into regions or "
+        "segments, each to be run as its own company)",
+        "Quota-carrying salespeople.",
+        label="Sales headcount",
+    )
     hours_per_day: float = param(8.0, "hours", 1, 16, doc="Working hours per business day.")
     skill_mean: float = param(1.0, "multiplier", 0.1, 3.0, doc="Mean salesperson skill.")
     prioritisation: Literal["cherry_pick", "sla"] = param(

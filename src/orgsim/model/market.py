@@ -103,6 +103,7 @@ class Market:
         self._pooled: dict[tuple[float, float], list[tuple[int, float]]] = {}
         # today's drawn campaigns, (reached prospects, effect, message), landing together
         self._campaigns: list[tuple[np.ndarray, float, float]] = []
+        self._direct_today = 0  # touches drawn one by one today (past the market's size: pooled)
         # accounts whose fit and intent are hard to read (Rubel et al.: heterogeneous leads)
         self.hard = rng.random(n) < params.hard_lead_share
 
@@ -179,17 +180,22 @@ class Market:
         counted, with the day's other saturating campaigns of the same targeting and message,
         by :meth:`deliver_touches` (one multinomial draw per pool), so a huge budget costs
         memory and time in proportion to the market, not to the budget or the headcount.
+        So is a campaign that would take the day's touches drawn one by one past the
+        market's size (many marketers each just under it): a day's touches cost at most about
+        two draws over the market plus one per pool, whatever the marketing headcount.
         """
         if n_touches <= 0:
             return
-        if n_touches > self.n:
+        if self._direct_today + n_touches > self.n:  # (a single campaign over the market too)
             self._pooled.setdefault((targeting, message_alignment), []).append((n_touches, effect))
             return
+        self._direct_today += n_touches
         self._campaigns.append((self._reach(n_touches, targeting), effect, message_alignment))
 
     def deliver_touches(self) -> None:
         """The day's campaigns land: drawn touches in the order they were bought, then the pools."""
         campaigns, self._campaigns = self._campaigns, []
+        self._direct_today = 0  # (called once a day, after every marketer's campaign)
         start = 0
         while start < len(campaigns):  # campaigns with one message land together (all, usually)
             end = start + 1
