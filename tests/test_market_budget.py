@@ -123,9 +123,9 @@ def test_many_campaigns_each_under_the_market_are_pooled_once_the_day_passes_it(
     assert not one_by_one._pooled and one_by_one._direct_today == 600
     one_by_one.touch(600, 1.0, 0.0, 0.5)  # would take the day past 1,000: held for the pooled count
     assert sum(n for n, _ in one_by_one._pooled[(0.0, 0.5)]) == 600
-    one_by_one.deliver_pooled_touches()
+    one_by_one.deliver_touches()
     assert one_by_one._direct_today == 0 and not one_by_one._pooled  # the next day starts afresh
     pooled.touch(1_200, 1.0, 0.0, 0.5)
-    pooled.deliver_pooled_touches()
+    pooled.deliver_touches()
     # every touch counts either way: the same total engagement gained (in- and out-of-market gains)
     assert one_by_one.engagement.sum() == pytest.approx(pooled.engagement.sum(), rel=0.1)
