@@ -147,7 +147,7 @@ class MarketingPipeline:
         keep = ~mql & ~stale
         self.nurture_ids, self.noise = ids[keep], noise[keep]
         promoted = ids[mql]
-        m.ledger.move_many(promoted, LeadState.MQL)
+        m.ledger.move(promoted, LeadState.MQL)
         self.mqls_this_month += promoted.size
         m.desk.hand_off(promoted)
 
