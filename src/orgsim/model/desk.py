@@ -28,11 +28,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim.model.agents import REVIEW_HOURS
 from orgsim.model.calendar import DAY_HOURS, WEEK_DAYS, WORKDAY_START, opening_hour
 from orgsim.model.friction import FrictionSource
 from orgsim.model.lifecycle import FEW_CLOSES, STATES, LeadSource, LeadState, LeakCause, WorkedLead
 from orgsim.model.luck import Draw
+from orgsim.model.organisation import REVIEW_HOURS
 
 if TYPE_CHECKING:
     from orgsim.model.model import OrgModel

@@ -17,6 +17,8 @@ from orgsim.model.calendar import WEEK_DAYS, WORKDAY_HOURS, week_starts
 if TYPE_CHECKING:
     from orgsim.model.model import OrgModel
 
+REVIEW_HOURS = 0.1  # a salesperson's time to review an MQL and accept or reject it
+
 
 class Organisation:
     """The structure's effects on the people of one model, and the hours it costs them."""
