@@ -78,6 +78,11 @@ _ALLOWED: dict[LeadState, frozenset[LeadState]] = {
     LeadState.RECYCLED: frozenset({LeadState.MQL, LeadState.DISQUALIFIED}),
 }
 _EXITS = frozenset({LeadState.RECYCLED, LeadState.DISQUALIFIED})  # from any open state
+_LEGAL = tuple(  # _LEGAL[old][new]: a lifecycle move (a table: enum members hash slowly in sets)
+    tuple(new in _ALLOWED.get(old, ()) or (old in OPEN_STATES and new in _EXITS) for new in LeadState)
+    for old in LeadState
+)
+_CLOSABLE = tuple(state in LIVE_STATES for state in LeadState)  # may close (leak or disqualify)
 _HINT = {s: " (a leak has a cause: Ledger.close)" if s == LeadState.LEAKED else "" for s in LeadState}
 FEW_MOVES = 8  # below this many leads, moving them one at a time beats numpy's per-call overhead
 FEW_CLOSES = 4  # closing: one pass in numpy costs about what five leads one at a time do
@@ -190,13 +195,15 @@ class Ledger:
         ``leads``: one lead id, or distinct ids that may each move to ``new``. Fewer than
         ``FEW_MOVES`` move one at a time in plain Python (numpy's per-call overhead would dominate).
         """
-        many = isinstance(leads, np.ndarray)
-        if many and leads.size >= FEW_MOVES:
+        if isinstance(leads, np.ndarray):
+            if leads.size < FEW_MOVES:
+                for lead in leads.tolist():
+                    self.move(lead, new)
+                return
             state = self.state[leads]
             for old in sorted(set(state.tolist())):  # (a few states a day: faster than np.unique)
-                old = STATES[old]
-                if new not in _ALLOWED.get(old, ()) and not (old in OPEN_STATES and new in _EXITS):
-                    raise LedgerError(f"{old.name} -> {new.name} is not a lifecycle move{_HINT[new]}")
+                if not _LEGAL[old][new]:
+                    raise LedgerError(f"{STATES[old].name} -> {new.name} is not a lifecycle move{_HINT[new]}")
                 self.counts[old] -= int(np.count_nonzero(state == old))
             self.state[leads] = new
             self.counts[new] += leads.size
@@ -204,17 +211,17 @@ class Ledger:
                 self.recycles[leads] += 1
             self._enter(leads, new)
             return
-        for lead in leads.tolist() if many else (int(leads),):
-            old = STATES[self.state.item(lead)]
-            if new not in _ALLOWED.get(old, ()) and not (old in OPEN_STATES and new in _EXITS):
-                hint = _HINT[new]
-                raise LedgerError(f"lead {lead}: {old.name} -> {new.name} is not a lifecycle move{hint}")
-            self.state[lead] = new
-            self.counts[old] -= 1
-            self.counts[new] += 1
-            if new == LeadState.RECYCLED:
-                self.recycles[lead] += 1
-            self._enter(lead, new)
+        lead = int(leads)
+        old = self.state.item(lead)
+        if not _LEGAL[old][new]:
+            hint = _HINT[new]
+            raise LedgerError(f"lead {lead}: {STATES[old].name} -> {new.name} is not a lifecycle move{hint}")
+        self.state[lead] = new
+        self.counts[old] -= 1
+        self.counts[new] += 1
+        if new == LeadState.RECYCLED:
+            self.recycles[lead] += 1
+        self._enter(lead, new)
 
     def close(self, leads: int | np.ndarray, cause: LeakCause, values: float | np.ndarray) -> None:
         """Close live leads, in order: leaked with ``cause`` if the buyer has real intent, else disqualified.
@@ -226,12 +233,16 @@ class Ledger:
         """
         if cause == LeakCause.NONE:
             raise LedgerError("a leak needs a cause")
-        many = isinstance(leads, np.ndarray)
-        if many and leads.size >= FEW_CLOSES:
+        if isinstance(leads, np.ndarray):
+            if leads.size < FEW_CLOSES:
+                values = np.broadcast_to(values, leads.shape).tolist()
+                for lead, value in zip(leads.tolist(), values, strict=True):
+                    self.close(lead, cause, value)
+                return
             state = self.state[leads]
-            closable = (state <= LeadState.OPPORTUNITY) | (state == LeadState.RECYCLED)
+            closable = (state <= LeadState.OPPORTUNITY) | (state == LeadState.RECYCLED)  # as _CLOSABLE
             if not closable.all():
-                bad = LeadState(int(state[~closable][0])).name
+                bad = STATES[int(state[~closable][0])].name
                 raise LedgerError(f"{bad} -> a closed state is not a lifecycle move")
             leak = self.intent[leads]
             for new, mask in ((LeadState.LEAKED, leak), (LeadState.DISQUALIFIED, ~leak)):
@@ -253,23 +264,19 @@ class Ledger:
                     total += v
                 self.leaked_value[cause] = total
             return
-        if many:
-            few = zip(leads.tolist(), np.broadcast_to(values, leads.shape).tolist(), strict=True)
-        else:
-            few = ((int(leads), float(values)),)
-        for lead, value in few:
-            old = STATES[self.state.item(lead)]
-            if not (old in OPEN_STATES or old == LeadState.RECYCLED):
-                raise LedgerError(f"lead {lead}: {old.name} -> a closed state is not a lifecycle move")
-            new = LeadState.LEAKED if self.intent.item(lead) else LeadState.DISQUALIFIED
-            self.state[lead] = new
-            self.counts[old] -= 1
-            self.counts[new] += 1
-            self._enter(lead, new)
-            if new == LeadState.LEAKED:
-                self.cause[lead] = cause
-                self.value[lead] = value
-                self.leaked_value[cause] += value
+        lead = int(leads)
+        old = self.state.item(lead)
+        if not _CLOSABLE[old]:
+            raise LedgerError(f"lead {lead}: {STATES[old].name} -> a closed state is not a lifecycle move")
+        new = LeadState.LEAKED if self.intent.item(lead) else LeadState.DISQUALIFIED
+        self.state[lead] = new
+        self.counts[old] -= 1
+        self.counts[new] += 1
+        self._enter(lead, new)
+        if new == LeadState.LEAKED:
+            self.cause[lead] = cause
+            self.value[lead] = values
+            self.leaked_value[cause] += values
 
     def summary(self) -> dict[str, int]:
         """``{"created": n, state name: count, ...}`` in lifecycle order."""
