@@ -35,7 +35,7 @@ from orgsim.model.luck import Draw
 from orgsim.model.organisation import REVIEW_HOURS
 
 if TYPE_CHECKING:
-    from orgsim.model.model import OrgModel
+    from orgsim.model.world import DeskWorld
 
 BUSINESS_HOURS_SHARE = 0.75  # B2B inquiries that arrive in working hours (assumption)
 FEW_LEADS = 64  # below this many leads, returning them one at a time is cheaper than in numpy
@@ -46,7 +46,7 @@ HOLD_DAYS = 5  # the desk holds at most a working week of reviews per rep (``Sal
 class SalesDesk:
     """The leads sales holds: reps' queues (``worked``) and the shared inbox, and their bookkeeping."""
 
-    def __init__(self, model: OrgModel) -> None:
+    def __init__(self, model: DeskWorld) -> None:
         self.model = model
         pol = model.params.policy
         self.worked: dict[int, WorkedLead] = {}  # leads in salespeople's queues or the inbox, by id
