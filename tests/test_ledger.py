@@ -21,9 +21,9 @@ def inquire(ledger, prospects, day=0, intent=True):
 def test_moves_keep_counts_and_pointers():
     ledger = Ledger(n_prospects=10)
     ids = inquire(ledger, [1, 2, 3], day=0)
-    ledger.move_many(ids[:2], LeadState.MQL)
+    ledger.move(ids[:2], LeadState.MQL)
     ledger.move(int(ids[0]), LeadState.SAL)
-    ledger.leak(int(ids[1]), LeakCause.HANDOFF_LOST, 100.0)
+    ledger.close(int(ids[1]), LeakCause.HANDOFF_LOST, 100.0)
     ledger.move(int(ids[2]), LeadState.DISQUALIFIED)
     ledger.check()
     summary = ledger.summary()
@@ -50,11 +50,56 @@ def test_impossible_moves_are_refused():
 def test_a_leak_needs_a_cause_and_intent():
     ledger = Ledger(n_prospects=2)
     (lead,) = inquire(ledger, [0], day=0)
-    with pytest.raises(LedgerError):
-        ledger.leak(int(lead), LeakCause.NONE, 0.0)
+    with pytest.raises(LedgerError, match="cause"):
+        ledger.close(int(lead), LeakCause.NONE, 0.0)
+    with pytest.raises(LedgerError, match="Ledger.close"):  # a leak only through close, with its cause
+        ledger.move(int(lead), LeadState.LEAKED)
     (junk,) = inquire(ledger, [1], day=0, intent=False)
-    with pytest.raises(LedgerError, match="intent"):  # a buyer with no intent cannot leak
-        ledger.leak(int(junk), LeakCause.MISSED_BY_SCORING, 0.0)
+    ledger.close(int(junk), LeakCause.MISSED_BY_SCORING, 50.0)  # a buyer with no intent cannot leak
+    assert ledger.state[junk] == LeadState.DISQUALIFIED and ledger.cause[junk] == LeakCause.NONE
+    assert ledger.leaked_value_by_cause()["missed_by_scoring"] == 0.0
+    ledger.check()
+
+
+@pytest.mark.parametrize("k", [1, 3, 4, 9, 40])
+def test_one_lead_at_a_time_and_all_at_once_keep_the_same_books(k):
+    """Moving and closing ``k`` leads at once (numpy past a few) books what one at a time does."""
+    rng = np.random.default_rng(k)
+    intent = rng.random(k) < 0.5
+    values = rng.random(k) * 1000.0
+    books = []
+    for together in (False, True):
+        ledger = Ledger(n_prospects=k, capacity=2)
+        ids = ledger.create(np.arange(k), 0, LeadState.INQUIRY, LeadSource.MARKETING, intent)
+        ledger.today = 3
+        for new in (LeadState.MQL, LeadState.SAL, LeadState.RECYCLED):
+            if together:
+                ledger.move(ids, new)
+            else:
+                for lead in ids.tolist():
+                    ledger.move(lead, new)
+        if together:
+            ledger.close(ids, LeakCause.LOST_IN_NURTURE, values)
+        else:
+            for lead, value in zip(ids.tolist(), values.tolist(), strict=True):
+                ledger.close(lead, LeakCause.LOST_IN_NURTURE, value)
+        ledger.check()
+        books.append((ledger.table(), ledger.summary(), ledger.leaked_value_by_cause(), ledger.funnel()))
+    (table, *rest), (table_all, *rest_all) = books
+    assert rest == rest_all
+    assert table.equals(table_all)
+    assert (table["state"] == "leaked").sum() == intent.sum()
+
+
+def test_a_bulk_move_refuses_an_impossible_move_for_any_of_its_leads():
+    ledger = Ledger(n_prospects=20)
+    ids = inquire(ledger, list(range(20)))
+    ledger.move(ids[:1], LeadState.MQL)
+    with pytest.raises(LedgerError, match="INQUIRY -> SAL"):  # nineteen are still inquiries
+        ledger.move(ids, LeadState.SAL)
+    ledger.close(ids[10:], LeakCause.MISSED_BY_SCORING, 1.0)
+    with pytest.raises(LedgerError, match="closed state"):
+        ledger.close(ids[5:], LeakCause.MISSED_BY_SCORING, 1.0)
 
 
 def test_a_recycled_lead_returns_to_the_funnel_and_counts_once():

@@ -30,10 +30,10 @@ from typing import Any
 import tomlkit
 
 from orgsim.errors import InputError
-from orgsim.model.calendar import YEAR_DAYS
+from orgsim.model.calendar import CALENDAR_YEAR_DAYS, YEAR_DAYS
 from orgsim.params import PARAMETERS, STRUCTURES
 
-CALENDAR_TO_BUSINESS = YEAR_DAYS / 365  # business days per calendar day
+CALENDAR_TO_BUSINESS = YEAR_DAYS / CALENDAR_YEAR_DAYS  # business days per calendar day
 CHECK_DAYS = YEAR_DAYS  # each check run simulates a year
 CHECK_REPS = 2
 CHECK_ITERATIONS = 4
@@ -181,7 +181,7 @@ def company_scenario(
             "market.sales_cycle_days",
             max(1.0, business),
             f"sales cycle {facts.sales_cycle_days:g} calendar days",
-            f"{facts.sales_cycle_days:g} x {YEAR_DAYS}/365 = {business:g} business days",
+            f"{facts.sales_cycle_days:g} x {YEAR_DAYS}/{CALENDAR_YEAR_DAYS} = {business:g} business days",
         )
     )
     if facts.sdrs is not None:

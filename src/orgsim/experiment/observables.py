@@ -25,7 +25,7 @@ import numpy as np
 from orgsim.errors import InputError, suggest
 from orgsim.experiment.stats import mean_ci
 from orgsim.measures import MEASURES as RUN_MEASURES
-from orgsim.model.calendar import YEAR_DAYS
+from orgsim.model.calendar import CALENDAR_YEAR_DAYS, YEAR_DAYS
 from orgsim.model.metrics import flat_columns
 
 if TYPE_CHECKING:
@@ -160,7 +160,7 @@ def _cycle_calendar_days(result: RunResult) -> float:
     if decided.empty:
         return math.nan
     business = (decided["closed_day"] - decided["opportunity_day"]).mean()
-    return float(business) * 365 / YEAR_DAYS
+    return float(business) * CALENDAR_YEAR_DAYS / YEAR_DAYS
 
 
 def _odds_ratio(outcome: str, fast: tuple[float, float], slow: tuple[float, float]) -> Callable:
@@ -239,7 +239,7 @@ def _build() -> dict[str, Observable]:
     out["sales_cycle_calendar_days"] = Observable(
         "sales_cycle_calendar_days",
         "calendar days",
-        "mean calendar days from opportunity to decision (x 365/250)",
+        f"mean calendar days from opportunity to decision (x {CALENDAR_YEAR_DAYS}/{YEAR_DAYS})",
         0.0,
         None,
         _cycle_calendar_days,

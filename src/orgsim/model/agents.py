@@ -21,18 +21,17 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from orgsim.model.calendar import WEEK_DAYS, WORKDAY_START
+from orgsim.model.calendar import WEEK_DAYS, opening_hour
 from orgsim.model.friction import FrictionSource
 from orgsim.model.lifecycle import LeadSource, LeakCause, Opportunity, WorkedLead
 from orgsim.model.luck import Draw
+from orgsim.model.organisation import REVIEW_HOURS
 from orgsim.model.outbound import cold_call
 
 if TYPE_CHECKING:
 
     from orgsim.model.model import OrgModel
     from orgsim.params import Sales
-
-REVIEW_HOURS = 0.1  # time to review an MQL and accept or reject it
 
 # channel: (relative cost per touch, relative engagement per touch, targeting precision)
 CHANNELS: dict[str, tuple[float, float, float]] = {
@@ -125,7 +124,7 @@ class Salesperson(mesa.Agent):
         """Work the day: take unowned leads, work leads and deals in the habit's order, prospect."""
         m = self.model
         self.hours_left = m.org.sales_hours_today()
-        self.clock = m.day * 24.0 + WORKDAY_START
+        self.clock = opening_hour(m.day)
         self.take_from_inbox()
         if m.sla.by_the_clock:
             self.work_leads()
@@ -229,7 +228,7 @@ class Salesperson(mesa.Agent):
         self.next_due = m.day  # some are due: look again tomorrow (leads left over, tried again later)
         if self.hours_left <= 0:
             return
-        day_end = m.day * 24.0 + WORKDAY_START + m.params.sales.hours_per_day
+        day_end = opening_hour(m.day) + m.params.sales.hours_per_day
         pending = [w for w in due if w.visible_hour < day_end]
         for w in pending:
             if w.rank is None:

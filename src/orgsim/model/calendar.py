@@ -13,6 +13,7 @@ WEEK_DAYS = 5  # business days a week
 MONTH_DAYS = 21  # business days a month
 QUARTER_DAYS = 63  # business days a quarter (3 months)
 YEAR_DAYS = 250  # business days a year
+CALENDAR_YEAR_DAYS = 365  # calendar days a year (facts quoted in calendar days convert by this)
 WORKDAY_START = 9.0  # hour of the day work starts
 WORKDAY_HOURS = 8.0  # a marketer's working day (hours)
 DAY_HOURS = 24.0  # calendar hours a day

@@ -41,7 +41,7 @@ import numpy as np
 from orgsim.model.calendar import YEAR_DAYS
 
 if TYPE_CHECKING:
-    from orgsim.model.model import OrgModel
+    from orgsim.model.world import CustomersWorld
 
 MAX_CHURN = 0.95  # no customer is certain to leave
 INSTALLED, WON = 0, 1  # kinds of customer: in the installed base at start, or won in the run
@@ -85,7 +85,7 @@ class Customers:
         "in_cohort": (np.bool_, False),  # a customer at the measured start
     }
 
-    def __init__(self, model: OrgModel) -> None:
+    def __init__(self, model: CustomersWorld) -> None:
         self.model = model
         self.p = model.params.customers
         self.term_days = max(1, round(self.p.contract_years * YEAR_DAYS))

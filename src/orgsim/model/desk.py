@@ -28,18 +28,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim.model.agents import REVIEW_HOURS
 from orgsim.model.calendar import DAY_HOURS, WEEK_DAYS, WORKDAY_START, opening_hour
 from orgsim.model.friction import FrictionSource
-from orgsim.model.lifecycle import STATES, LeadSource, LeadState, LeakCause, WorkedLead
+from orgsim.model.lifecycle import FEW_CLOSES, STATES, LeadSource, LeadState, LeakCause, WorkedLead
 from orgsim.model.luck import Draw
+from orgsim.model.organisation import REVIEW_HOURS
 
 if TYPE_CHECKING:
-    from orgsim.model.model import OrgModel
+    from orgsim.model.world import DeskWorld
 
 BUSINESS_HOURS_SHARE = 0.75  # B2B inquiries that arrive in working hours (assumption)
 FEW_LEADS = 64  # below this many leads, returning them one at a time is cheaper than in numpy
-FEW_CLOSES = 4  # closing: one pass over the ledger costs about what five leads one at a time do
 SCAN_AT_MOST = 256  # inboxes shorter than this are scanned in Python, longer ones in numpy
 HOLD_DAYS = 5  # the desk holds at most a working week of reviews per rep (``SalesDesk.hold_limit``)
 
@@ -47,7 +46,7 @@ HOLD_DAYS = 5  # the desk holds at most a working week of reviews per rep (``Sal
 class SalesDesk:
     """The leads sales holds: reps' queues (``worked``) and the shared inbox, and their bookkeeping."""
 
-    def __init__(self, model: OrgModel) -> None:
+    def __init__(self, model: DeskWorld) -> None:
         self.model = model
         pol = model.params.policy
         self.worked: dict[int, WorkedLead] = {}  # leads in salespeople's queues or the inbox, by id
@@ -313,18 +312,17 @@ class SalesDesk:
             mk, fit_min = m.market, m.params.sales.fit_min
             for lead in leads.tolist():
                 pro = ledger.prospect.item(lead)
+                value = 0.0
                 if ledger.intent[lead] or (mk.in_market[pro] and mk.fit[pro] >= fit_min):
                     ledger.intent[lead] = True
                     value = float(mk.deal_size[pro]) * self.stage_value[STATES[ledger.state.item(lead)]]
-                    ledger.leak(lead, cause, value)
-                else:
-                    ledger.move(lead, LeadState.DISQUALIFIED)
+                ledger.close(lead, cause, value)
             return
         pro = ledger.prospect[leads]
         intent = ledger.intent[leads] | m.has_intent(pro)
         ledger.intent[leads] = intent
         value = m.market.deal_size[pro].astype(np.float64) * self._stage_value_array[ledger.state[leads]]
-        ledger.close_many(leads, cause, value)
+        ledger.close(leads, cause, value)
 
     def return_to_marketing(
         self, leads: Sequence[WorkedLead], causes: LeakCause | Sequence[LeakCause]
@@ -365,7 +363,7 @@ class SalesDesk:
         recycled[:owned] = True
         self.recycle_slots -= owned
         back = ids[recycled]
-        ledger.move_many(back, LeadState.RECYCLED)
+        ledger.move(back, LeadState.RECYCLED)
         m.marketing.recycle(back.tolist())
         cause = np.array(causes, dtype=np.int8)
         for c in sorted(set(cause[~recycled].tolist())):

@@ -74,10 +74,18 @@ _ALLOWED: dict[LeadState, frozenset[LeadState]] = {
     LeadState.SAL: frozenset({LeadState.SQL}),
     LeadState.SQL: frozenset({LeadState.OPPORTUNITY, LeadState.LOST}),  # LOST: declined at discovery
     LeadState.OPPORTUNITY: frozenset({LeadState.WON, LeadState.LOST}),
-    # back in nurture: re-promoted, or closed (no intent / stale) or leaked (bought elsewhere)
-    LeadState.RECYCLED: frozenset({LeadState.MQL, LeadState.DISQUALIFIED, LeadState.LEAKED}),
+    # back in nurture: re-promoted, or disqualified (no intent); a leak goes through Ledger.close
+    LeadState.RECYCLED: frozenset({LeadState.MQL, LeadState.DISQUALIFIED}),
 }
-_EXITS = frozenset({LeadState.RECYCLED, LeadState.DISQUALIFIED, LeadState.LEAKED})
+_EXITS = frozenset({LeadState.RECYCLED, LeadState.DISQUALIFIED})  # from any open state
+_LEGAL = tuple(  # _LEGAL[old][new]: a lifecycle move (a table: enum members hash slowly in sets)
+    tuple(new in _ALLOWED.get(old, ()) or (old in OPEN_STATES and new in _EXITS) for new in LeadState)
+    for old in LeadState
+)
+_CLOSABLE = tuple(state in LIVE_STATES for state in LeadState)  # may close (leak or disqualify)
+_HINT = {s: " (a leak has a cause: Ledger.close)" if s == LeadState.LEAKED else "" for s in LeadState}
+FEW_MOVES = 8  # below this many leads, moving them one at a time beats numpy's per-call overhead
+FEW_CLOSES = 4  # closing: one pass in numpy costs about what five leads one at a time do
 _NAN = np.float32(np.nan)
 
 
@@ -181,12 +189,33 @@ class Ledger:
         elif new == LeadState.OPPORTUNITY:
             self.opportunity_day[lead] = self.today
 
-    def move(self, lead: int, new: LeadState) -> None:
-        """Advance one lead along the waterfall, recycle or close it (to leak, use :meth:`leak`)."""
-        lead = int(lead)
-        old = STATES[self.state.item(lead)]
-        if new not in _ALLOWED.get(old, ()) and not (old in OPEN_STATES and new in _EXITS):
-            raise LedgerError(f"lead {lead}: {old.name} -> {new.name} is not a lifecycle move")
+    def move(self, leads: int | np.ndarray, new: LeadState) -> None:
+        """Advance leads along the waterfall, recycle or disqualify them (to leak, :meth:`close`).
+
+        ``leads``: one lead id, or distinct ids that may each move to ``new``. Fewer than
+        ``FEW_MOVES`` move one at a time in plain Python (numpy's per-call overhead would dominate).
+        """
+        if isinstance(leads, np.ndarray):
+            if leads.size < FEW_MOVES:
+                for lead in leads.tolist():
+                    self.move(lead, new)
+                return
+            state = self.state[leads]
+            for old in sorted(set(state.tolist())):  # (a few states a day: faster than np.unique)
+                if not _LEGAL[old][new]:
+                    raise LedgerError(f"{STATES[old].name} -> {new.name} is not a lifecycle move{_HINT[new]}")
+                self.counts[old] -= int(np.count_nonzero(state == old))
+            self.state[leads] = new
+            self.counts[new] += leads.size
+            if new == LeadState.RECYCLED:
+                self.recycles[leads] += 1
+            self._enter(leads, new)
+            return
+        lead = int(leads)
+        old = self.state.item(lead)
+        if not _LEGAL[old][new]:
+            hint = _HINT[new]
+            raise LedgerError(f"lead {lead}: {STATES[old].name} -> {new.name} is not a lifecycle move{hint}")
         self.state[lead] = new
         self.counts[old] -= 1
         self.counts[new] += 1
@@ -194,68 +223,60 @@ class Ledger:
             self.recycles[lead] += 1
         self._enter(lead, new)
 
-    def move_many(self, leads: np.ndarray, new: LeadState) -> None:
-        """Vectorised :meth:`move` for distinct leads that may each move to ``new``."""
-        if leads.size == 0:
-            return
-        state = self.state[leads]
-        for old in sorted(set(state.tolist())):  # (a few leads a day: faster than np.unique)
-            old = STATES[old]
-            if new not in _ALLOWED.get(old, ()) and not (old in OPEN_STATES and new in _EXITS):
-                raise LedgerError(f"{old.name} -> {new.name} is not a lifecycle move")
-            self.counts[old] -= int(np.count_nonzero(state == old))
-        self.state[leads] = new
-        self.counts[new] += leads.size
-        if new == LeadState.RECYCLED:
-            self.recycles[leads] += 1
-        self._enter(leads, new)
+    def close(self, leads: int | np.ndarray, cause: LeakCause, values: float | np.ndarray) -> None:
+        """Close live leads, in order: leaked with ``cause`` if the buyer has real intent, else disqualified.
 
-    def leak(self, lead: int, cause: LeakCause, expected_value: float) -> None:
-        """Close a lead as leaked, with the cause and the revenue it was expected to bring."""
-        if cause == LeakCause.NONE:
-            raise LedgerError(f"lead {lead}: a leak needs a cause")
-        if not self.intent[lead]:
-            raise LedgerError(f"lead {lead}: only a lead with real buying intent can leak")
-        self.move(lead, LeadState.LEAKED)
-        self.cause[lead] = cause
-        self.value[lead] = expected_value
-        self.leaked_value[cause] += expected_value
-
-    def close_many(self, leads: np.ndarray, cause: LeakCause, values: np.ndarray) -> None:
-        """Close live leads at once, as :meth:`leak` / :meth:`move` one by one in order would.
-
-        A lead with real buying intent leaks with ``cause`` and its expected revenue (``values``,
-        currency); the others are disqualified. The leaked revenue adds up in the leads' order,
-        so the total is the same float as closing them one at a time.
+        ``leads``: one lead id or an array of distinct ids; ``values``: the expected revenue each
+        leak loses (currency; one float or one per lead), kept on the lead and added to the
+        cause's total in the leads' order (the same float however the leads are grouped). Fewer
+        than ``FEW_CLOSES`` close one at a time in plain Python.
         """
-        if leads.size == 0:
-            return
         if cause == LeakCause.NONE:
             raise LedgerError("a leak needs a cause")
-        state = self.state[leads]
-        closable = (state <= LeadState.OPPORTUNITY) | (state == LeadState.RECYCLED)
-        if not closable.all():
-            bad = LeadState(int(state[~closable][0])).name
-            raise LedgerError(f"{bad} -> a closed state is not a lifecycle move")
-        leak = self.intent[leads]
-        for new, mask in ((LeadState.LEAKED, leak), (LeadState.DISQUALIFIED, ~leak)):
-            these = leads[mask]
-            if these.size == 0:
-                continue
-            self.counts -= np.bincount(state[mask], minlength=len(LeadState))
-            self.counts[new] += these.size
-            self.state[these] = new
-            self.open_lead[self.prospect[these]] = -1
-            self.closed_day[these] = self.today
-        leaked = leads[leak]
-        if leaked.size:
-            self.cause[leaked] = cause
-            lost = values[leak]
-            self.value[leaked] = lost
-            total = float(self.leaked_value[cause])
-            for v in lost.tolist():  # in order: the same rounding as one leak at a time
-                total += v
-            self.leaked_value[cause] = total
+        if isinstance(leads, np.ndarray):
+            if leads.size < FEW_CLOSES:
+                values = np.broadcast_to(values, leads.shape).tolist()
+                for lead, value in zip(leads.tolist(), values, strict=True):
+                    self.close(lead, cause, value)
+                return
+            state = self.state[leads]
+            closable = (state <= LeadState.OPPORTUNITY) | (state == LeadState.RECYCLED)  # as _CLOSABLE
+            if not closable.all():
+                bad = STATES[int(state[~closable][0])].name
+                raise LedgerError(f"{bad} -> a closed state is not a lifecycle move")
+            leak = self.intent[leads]
+            for new, mask in ((LeadState.LEAKED, leak), (LeadState.DISQUALIFIED, ~leak)):
+                these = leads[mask]
+                if these.size == 0:
+                    continue
+                self.counts -= np.bincount(state[mask], minlength=len(LeadState))
+                self.counts[new] += these.size
+                self.state[these] = new
+                self.open_lead[self.prospect[these]] = -1
+                self.closed_day[these] = self.today
+            leaked = leads[leak]
+            if leaked.size:
+                self.cause[leaked] = cause
+                lost = np.broadcast_to(values, leads.shape)[leak]
+                self.value[leaked] = lost
+                total = float(self.leaked_value[cause])
+                for v in lost.tolist():  # in order: the same rounding as one leak at a time
+                    total += v
+                self.leaked_value[cause] = total
+            return
+        lead = int(leads)
+        old = self.state.item(lead)
+        if not _CLOSABLE[old]:
+            raise LedgerError(f"lead {lead}: {STATES[old].name} -> a closed state is not a lifecycle move")
+        new = LeadState.LEAKED if self.intent.item(lead) else LeadState.DISQUALIFIED
+        self.state[lead] = new
+        self.counts[old] -= 1
+        self.counts[new] += 1
+        self._enter(lead, new)
+        if new == LeadState.LEAKED:
+            self.cause[lead] = cause
+            self.value[lead] = values
+            self.leaked_value[cause] += values
 
     def summary(self) -> dict[str, int]:
         """``{"created": n, state name: count, ...}`` in lifecycle order."""

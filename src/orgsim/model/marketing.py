@@ -23,7 +23,7 @@ from orgsim.model.lifecycle import LeadSource, LeadState, LeakCause
 from orgsim.model.luck import Draw
 
 if TYPE_CHECKING:
-    from orgsim.model.model import OrgModel
+    from orgsim.model.world import MarketingWorld
 
 ENGAGEMENT_HALF_SCORE = 1.0  # engagement at which the activity part of the score is 0.5
 
@@ -31,7 +31,7 @@ ENGAGEMENT_HALF_SCORE = 1.0  # engagement at which the activity part of the scor
 class MarketingPipeline:
     """Brand awareness, the nurture pool, the scoring model and what marketing has learned."""
 
-    def __init__(self, model: OrgModel) -> None:
+    def __init__(self, model: MarketingWorld) -> None:
         self.model = model
         mk = model.params.marketing
         self.knowledge = 0.0  # what sales feedback has taught the scoring model, 0..1
@@ -147,7 +147,7 @@ class MarketingPipeline:
         keep = ~mql & ~stale
         self.nurture_ids, self.noise = ids[keep], noise[keep]
         promoted = ids[mql]
-        m.ledger.move_many(promoted, LeadState.MQL)
+        m.ledger.move(promoted, LeadState.MQL)
         self.mqls_this_month += promoted.size
         m.desk.hand_off(promoted)
 

@@ -35,9 +35,6 @@ from orgsim.model.outbound import cold_call
 from orgsim.model.sla import ServiceLevel
 from orgsim.scenario import Scenario
 
-BUSINESS_HOURS_SHARE = 0.75  # B2B inquiries that arrive in working hours (assumption)
-FEW_LEADS = 64  # below this many leads, closing them one at a time is cheaper than in numpy
-
 
 @dataclass(frozen=True)
 class Baseline:

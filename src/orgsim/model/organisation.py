@@ -15,13 +15,15 @@ from typing import TYPE_CHECKING
 from orgsim.model.calendar import WEEK_DAYS, WORKDAY_HOURS, week_starts
 
 if TYPE_CHECKING:
-    from orgsim.model.model import OrgModel
+    from orgsim.model.world import OrganisationWorld
+
+REVIEW_HOURS = 0.1  # a salesperson's time to review an MQL and accept or reject it
 
 
 class Organisation:
     """The structure's effects on the people of one model, and the hours it costs them."""
 
-    def __init__(self, model: OrgModel) -> None:
+    def __init__(self, model: OrganisationWorld) -> None:
         self.model = model
         pol = model.params.policy
         generalism = 1.0 - pol.specialisation

@@ -17,11 +17,11 @@ FEW_CONNECTS = 256  # below this many connects a day's calls are checked one at 
 
 if TYPE_CHECKING:
     from orgsim.model.lifecycle import WorkedLead
-    from orgsim.model.model import OrgModel
+    from orgsim.model.world import OutboundWorld
 
 
 def cold_call(
-    model: OrgModel, hours: float, talk_hours: float = 0.0, limit: int | None = None
+    model: OutboundWorld, hours: float, talk_hours: float = 0.0, limit: int | None = None
 ) -> tuple[list[WorkedLead], float]:
     """Cold calls for ``hours``: reached, fitting, in-market buyers become sales leads.
 
@@ -50,7 +50,7 @@ def cold_call(
     return model.desk.take_cold_leads(np.array(sorted(order), dtype=np.int64)), used
 
 
-def _reached(model: OrgModel, connects: int) -> dict[int, int]:
+def _reached(model: OutboundWorld, connects: int) -> dict[int, int]:
     """The buyers ``connects`` random connects reach who could become leads, each with its first connect.
 
     A buyer counts if in market, fitting, not a customer and without a live lead; in dial order.
@@ -77,7 +77,7 @@ def _reached(model: OrgModel, connects: int) -> dict[int, int]:
 
 
 def _talk_within(
-    model: OrgModel, order: dict[int, int], dials: int, connects: int, hours: float, talk_hours: float
+    model: OutboundWorld, order: dict[int, int], dials: int, connects: int, hours: float, talk_hours: float
 ) -> tuple[dict[int, int], float]:
     """The reached buyers a rep talks to within ``hours``, and the hours calling took.
 

@@ -24,7 +24,7 @@ from orgsim.model.lifecycle import LeadSource, LeadState
 
 if TYPE_CHECKING:
     from orgsim.model.lifecycle import WorkedLead
-    from orgsim.model.model import OrgModel
+    from orgsim.model.world import SlaWorld
 
 
 # -- the business-hours clock -----------------------------------------------------------------
@@ -132,7 +132,7 @@ class ServiceLevel:
     cohort) and ``breaches`` (late first touches and missed monthly quotas under an SLA).
     """
 
-    def __init__(self, model: OrgModel) -> None:
+    def __init__(self, model: SlaWorld) -> None:
         self.model = model
         sc = model.params
         self.enabled = sc.sla.enabled
