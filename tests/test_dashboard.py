@@ -175,7 +175,7 @@ def test_switching_to_a_scenario_in_another_currency_redraws_money_in_it(tmp_pat
     for name, code in (("eu", "EUR"), ("us", "USD"), ("plain", None)):
         _priced(tmp_path / "scenarios", name, code)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv(app.SCENARIO_ENV, "eu")
+    monkeypatch.setenv(SCENARIO_ENV, "eu")
     currency.begin(flag)  # what the CLI's --currency callback does
     load_scenario("eu")  # and the CLI's check of the start scenario
     box, rc = solara.render(solara.AppLayout(children=[app.Page()]), handle_error=False)
