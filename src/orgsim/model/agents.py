@@ -210,7 +210,7 @@ class Salesperson(mesa.Agent):
         if m.sla.by_the_clock:
             rank = lead.visible_hour  # first in, first out against the SLA clock
         else:  # gut feel: best-looking first; on individual commission, the bigger account first
-            size = float(m.market.deal_size[lead.prospect]) / m.params.market.deal_size
+            size = m.market.deal_size.item(lead.prospect) / m.params.market.deal_size
             rank = -(lead.perceived + 0.2 * (1 - m.params.policy.shared_goal) * math.log(size))
         lead.rank = rank
         return rank
@@ -310,7 +310,8 @@ class Salesperson(mesa.Agent):
         mk = m.market
         pro = lead.prospect
         mk.hear_sales(pro, m.params.policy.message_alignment)
-        real = bool(mk.in_market[pro] and mk.fit[pro] >= s.fit_min)
+        fit_bar = float(np.float32(s.fit_min))  # (numpy compares the float32 fits in float32)
+        real = bool(mk.in_market.item(pro) and mk.fit.item(pro) >= fit_bar)
         if lead.source == LeadSource.MARKETING:
             self.learn(1.0 if real else 0.0)
             m.marketing.learn()
@@ -322,7 +323,7 @@ class Salesperson(mesa.Agent):
             m.desk.return_to_marketing([lead], LeakCause.NEVER_RECYCLED)
             return False
         m.desk.qualify(lead)
-        p_opp = s.opportunity_rate * (0.5 + float(mk.fit[pro]))
+        p_opp = s.opportunity_rate * (0.5 + mk.fit.item(pro))
         if m.chance(lead.lead, Draw.EVALUATES) >= min(0.95, p_opp):  # the buyer declines to evaluate us
             m.desk.decline(lead)
             return True
@@ -340,7 +341,7 @@ class Salesperson(mesa.Agent):
             Opportunity(
                 lead=lead.lead,
                 prospect=lead.prospect,
-                value=float(m.market.deal_size[lead.prospect]),
+                value=m.market.deal_size.item(lead.prospect),
                 close_day=m.day + cycle,
                 daily_hours=s.opportunity_hours_per_week / WEEK_DAYS,
                 hours_needed=s.opportunity_hours_per_week / WEEK_DAYS * cycle,
@@ -415,7 +416,7 @@ class Salesperson(mesa.Agent):
         m = self.model
         s = m.params.sales
         coverage = min(1.0, deal.hours_given / deal.hours_needed) if deal.hours_needed else 1.0
-        fit = float(m.market.fit[deal.prospect])
+        fit = m.market.fit.item(deal.prospect)
         p = s.win_rate * self.skill * m.org.skill_factor * m.org.effort
         p *= (0.4 + 0.6 * coverage) * (0.6 + fit) * m.perception_factor(deal.prospect)
         m.market.close_windows(np.array([deal.prospect]))

@@ -309,13 +309,17 @@ class SalesDesk:
         m = self.model
         ledger = m.ledger
         if leads.size < FEW_CLOSES:
-            mk, fit_min = m.market, m.params.sales.fit_min
+            mk = m.market
+            in_market, fit, deal_size = mk.in_market, mk.fit, mk.deal_size
+            fit_min = float(np.float32(m.params.sales.fit_min))  # (numpy compares float32 fits in float32)
+            intent, prospect, state = ledger.intent, ledger.prospect, ledger.state
+            stage_value = self.stage_value
             for lead in leads.tolist():
-                pro = ledger.prospect.item(lead)
+                pro = prospect.item(lead)
                 value = 0.0
-                if ledger.intent[lead] or (mk.in_market[pro] and mk.fit[pro] >= fit_min):
-                    ledger.intent[lead] = True
-                    value = float(mk.deal_size[pro]) * self.stage_value[STATES[ledger.state.item(lead)]]
+                if intent.item(lead) or (in_market.item(pro) and fit.item(pro) >= fit_min):
+                    intent[lead] = True
+                    value = deal_size.item(pro) * stage_value[STATES[state.item(lead)]]
                 ledger.close(lead, cause, value)
             return
         pro = ledger.prospect[leads]
@@ -405,7 +409,12 @@ class SalesDesk:
         """Leads nobody took from the shared inbox within the expiry window are lost in the hand-off."""
         m = self.model
         limit = m.params.sales.lead_expiry_days
-        stale = [w.lead for w in self.inbox.values() if m.day - w.arrival_day >= limit]
+        inbox = self.inbox
+        # the inbox keeps arrival order (a dict in insertion order, arrival_day the day added):
+        # when its oldest lead has not expired, none has
+        if not inbox or m.day - next(iter(inbox.values())).arrival_day < limit:
+            return
+        stale = [w.lead for w in inbox.values() if m.day - w.arrival_day >= limit]
         for _ in stale:  # marketing blames sales for each (closing a lead moves no heat)
             m.raise_tension(FrictionSource.UNWORKED_LEAD)
         self.close(np.array(stale, dtype=np.int64), LeakCause.HANDOFF_LOST)

@@ -351,7 +351,7 @@ class OrgModel(mesa.Model):
 
     def perception_factor(self, prospect: int) -> float:
         """How consistent messages the buyer heard change conversion (1.0 at neutral)."""
-        return 0.9 + 0.2 * float(self.market.perception[prospect])
+        return 0.9 + 0.2 * self.market.perception.item(prospect)
 
     # -- measures ----------------------------------------------------------------------------
     @property

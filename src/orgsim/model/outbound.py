@@ -62,10 +62,15 @@ def _reached(model: OutboundWorld, connects: int) -> dict[int, int]:
     if connects < FEW_CONNECTS:  # plain Python beats numpy's per-call overhead here
         order: dict[int, int] = {}
         # one or two at a time: the same numbers as one call of that size, and cheaper (>= 3: not)
-        called = [int(draw(0, mk.n)) for _ in range(connects)] if connects < 3 else draw(0, mk.n, connects)
-        for i, p in enumerate(called if connects < 3 else called.tolist()):
-            buyer = mk.in_market[p] and mk.fit[p] >= s.fit_min and not mk.customer[p]
-            if buyer and open_lead[p] < 0 and p not in order:
+        if connects < 3:
+            called = [int(draw(0, mk.n)) for _ in range(connects)]
+        else:
+            called = draw(0, mk.n, connects).tolist()
+        in_market, fit, customer = mk.in_market, mk.fit, mk.customer
+        fit_min = float(np.float32(s.fit_min))  # (numpy compares the float32 fits in float32)
+        for i, p in enumerate(called):  # (.item: Python scalars compare faster than numpy's)
+            buyer = in_market.item(p) and fit.item(p) >= fit_min and not customer.item(p)
+            if buyer and open_lead.item(p) < 0 and p not in order:
                 order[p] = i
         return order
     called = draw(0, mk.n, connects)
