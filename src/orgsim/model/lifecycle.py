@@ -492,7 +492,9 @@ def _days(days: np.ndarray) -> np.ndarray:
 
 
 LEAD_COLUMNS: dict[str, str] = {
-    "lead_id": "lead number, in order of creation",
+    "lead_id": (
+        "lead number, in order of creation (gaps: closed never-promoted inquiries folded into the counts)"
+    ),
     "prospect": "the buying organisation's index in the market",
     "source": "marketing (an inquiry) or sales (outbound prospecting)",
     "lead_type": "easy or hard to screen (market.hard_lead_share)",
