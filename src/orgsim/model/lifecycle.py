@@ -87,6 +87,7 @@ _HINT = {s: " (a leak has a cause: Ledger.close)" if s == LeadState.LEAKED else 
 FEW_MOVES = 8  # below this many leads, moving them one at a time beats numpy's per-call overhead
 FEW_CLOSES = 4  # closing: one pass in numpy costs about what five leads one at a time do
 _NAN = np.float32(np.nan)
+FOLD_AT = 1 << 20  # rows kept (~60 MB) before closed never-promoted inquiries are first folded
 
 
 class LedgerError(AssertionError):
@@ -99,6 +100,10 @@ class Ledger:
     ``created = open + won + lost + recycled + disqualified + leaked`` holds by construction and
     is verified independently by :meth:`check`. A prospect has at most one live lead (open or
     recycled) at a time.
+
+    Closed inquiries that were never promoted (closed at the inquiry stage: no per-lead measure
+    reads them one by one) are *folded* (:meth:`fold`): counted in ``folded_*`` and their rows
+    dropped, so memory follows the leads the company works, not every hand raised.
     """
 
     _ARRAYS = {
@@ -120,6 +125,7 @@ class Ledger:
         "closed_day": (np.int32, -1),  # business day it closed (won, lost, disqualified, leaked)
         "recycles": (np.int16, 0),
         "episode": (np.int32, 0),  # which of its prospect's leads this is (0: the first)
+        "serial": (np.int64, 0),  # the lead's number in order of creation (its row moves on a fold)
     }
 
     def __init__(self, n_prospects: int, capacity: int = 1024) -> None:
@@ -134,6 +140,16 @@ class Ledger:
         self.open_lead = np.full(n_prospects, -1, dtype=np.int64)  # the live lead, or -1
         self.last_lead = np.full(n_prospects, -1, dtype=np.int64)
         self.leads_of = np.zeros(n_prospects, dtype=np.int32)  # leads each prospect has had
+        self.created = 0  # leads ever created (kept rows plus folded inquiries)
+        # folded inquiries, [0] created before the measured cohort's first lead and [1] from it:
+        # how many, how many had intent, and by end state, leak cause and leaked value (currency)
+        self.folded = np.zeros(2, dtype=np.int64)
+        self.folded_intent = np.zeros(2, dtype=np.int64)
+        self.folded_states = np.zeros((2, len(LeadState)), dtype=np.int64)
+        self.folded_causes = np.zeros((2, len(LeakCause)), dtype=np.int64)
+        self.folded_value = np.zeros((2, len(LeakCause)), dtype=np.float64)
+        self.fold_min = FOLD_AT
+        self.fold_at = FOLD_AT  # fold when this many rows are kept (then again at twice what is left)
 
     def _grow(self, need: int) -> None:
         cap = max(need, self.prospect.size * 3 // 2)  # 1.5x: capacity stays close to the leads kept
@@ -155,6 +171,8 @@ class Ledger:
         if self.n + k > self.prospect.size:
             self._grow(self.n + k)
         ids = np.arange(self.n, self.n + k)
+        self.serial[ids] = np.arange(self.created, self.created + k)
+        self.created += k
         self.prospect[ids] = prospects
         self.state[ids] = state
         self.source[ids] = source
@@ -278,16 +296,66 @@ class Ledger:
             self.value[lead] = values
             self.leaked_value[cause] += values
 
+    def fold(self, start: int) -> np.ndarray | None:
+        """Fold closed, never-promoted inquiries into the ``folded_*`` counters and drop their rows.
+
+        They closed (disqualified, or leaked ``missed_by_scoring``) without ever becoming an MQL,
+        so no measure reads them one by one: counts, intent and leaks by cause (with their value)
+        are all that is left of them. ``start``: the row of the measured cohort's first lead (the
+        counters split there). Kept rows keep their order, so rows stay in creation order. Returns
+        each old row's new row (-1: folded), for whoever holds lead ids to renumber, or None if
+        nothing folded. The next fold waits until the rows kept have doubled (at least
+        ``fold_min``), so folding costs a constant per lead.
+        """
+        n = self.n
+        state = self.state[:n]
+        closed = (state == LeadState.DISQUALIFIED) | (state == LeadState.LEAKED)
+        gone = closed & (self.peak[:n] == LeadState.INQUIRY)
+        kept = n - int(np.count_nonzero(gone))
+        self.fold_at = max(self.fold_min, 2 * kept)
+        if kept == n:
+            return None
+        for part, (lo, hi) in enumerate(((0, start), (start, n))):
+            g = gone[lo:hi]
+            self.folded[part] += int(np.count_nonzero(g))
+            self.folded_intent[part] += int(np.count_nonzero(self.intent[lo:hi][g]))
+            self.folded_states[part] += np.bincount(state[lo:hi][g], minlength=len(LeadState))
+            cause = self.cause[lo:hi][g]
+            self.folded_causes[part] += np.bincount(cause, minlength=len(LeakCause))
+            weights = self.value[lo:hi][g].astype(np.float64)
+            self.folded_value[part] += np.bincount(cause, weights=weights, minlength=len(LeakCause))
+        keep = ~gone
+        cap = max(1024, kept * 3 // 2)
+        for name, (dtype, fill) in self._ARRAYS.items():
+            new = np.full(cap, fill, dtype=dtype)
+            new[:kept] = getattr(self, name)[:n][keep]
+            setattr(self, name, new)
+        remap = np.full(n, -1, dtype=np.int64)
+        remap[keep] = np.arange(kept)
+        for pointer in (self.open_lead, self.last_lead):
+            held = pointer >= 0
+            pointer[held] = remap[pointer[held]]
+        self.n = kept
+        return remap
+
+    def start_cohort(self) -> int:
+        """The measured cohort starts with the next lead: leads folded so far are before it."""
+        folded = (self.folded, self.folded_intent, self.folded_states, self.folded_causes, self.folded_value)
+        for counter in folded:
+            counter[0] += counter[1]
+            counter[1] = 0
+        return self.n
+
     def summary(self) -> dict[str, int]:
         """``{"created": n, state name: count, ...}`` in lifecycle order."""
-        out = {"created": int(self.n)}
+        out = {"created": int(self.created)}
         out.update({s.name.lower(): int(self.counts[s]) for s in LeadState})
         return out
 
     @property
     def with_intent(self) -> int:
         """Leads whose buyer had real buying intent while the lead was live."""
-        return int(np.count_nonzero(self.intent[: self.n]))
+        return int(np.count_nonzero(self.intent[: self.n])) + int(self.folded_intent.sum())
 
     def never_attempted_share(self) -> float:
         """Share of marketing leads that reached MQL and were never attempted by sales."""
@@ -334,7 +402,7 @@ class Ledger:
 
     def leaked_by_cause(self) -> dict[str, int]:
         """Count of leaked leads per cause."""
-        counts = np.bincount(self.cause[: self.n], minlength=len(LeakCause))
+        counts = np.bincount(self.cause[: self.n], minlength=len(LeakCause)) + self.folded_causes.sum(axis=0)
         return {c.name.lower(): int(counts[c]) for c in LeakCause if c != LeakCause.NONE}
 
     def leaked_value_by_cause(self) -> dict[str, float]:
@@ -350,9 +418,10 @@ class Ledger:
         recount = np.bincount(state, minlength=len(LeadState))
         if recount.size != len(LeadState) or np.any(state < 0):
             raise LedgerError("a lead is in no known state")
+        recount = recount + self.folded_states.sum(axis=0)
         if not np.array_equal(recount, self.counts):
             raise LedgerError(f"state counters {self.counts.tolist()} != recount {recount.tolist()}")
-        if int(recount.sum()) != self.n:
+        if int(recount.sum()) != self.created or self.created != self.n + int(self.folded.sum()):
             raise LedgerError("created != open + won + lost + recycled + disqualified + leaked")
         leaked = state == LeadState.LEAKED
         cause = self.cause[: self.n]
@@ -368,6 +437,8 @@ class Ledger:
         for src, entry in ((LeadSource.MARKETING, LeadState.INQUIRY), (LeadSource.SALES, LeadState.SAL)):
             mine = peak[self.source[: self.n] == src]
             ever = [int(np.count_nonzero(mine >= s)) for s in range(entry, LeadState.WON + 1)]
+            if src == LeadSource.MARKETING:  # every folded lead was a marketing inquiry
+                ever[0] += int(self.folded.sum())
             if ever != self.reached[src, entry : LeadState.WON + 1].tolist():
                 raise LedgerError(f"the {src.name.lower()} funnel does not match the leads' furthest stages")
 
@@ -376,7 +447,12 @@ class Ledger:
         return {stage: int(self.reached[source, i]) for i, stage in enumerate(FUNNEL_STAGES)}
 
     def table(self, hard: np.ndarray | None = None, fit: np.ndarray | None = None) -> pd.DataFrame:
-        """One row per lead: the per-lead table of ``orgsim run --leads`` (schema in README)."""
+        """One row per lead kept: the per-lead table of ``orgsim run --leads`` (schema in README).
+
+        Folded inquiries (:meth:`fold`) have no row; ``lead_id`` keeps every lead's number in
+        order of creation, so their numbers are the gaps, and ``frame.attrs["folded_inquiries"]``
+        counts them.
+        """
         n = self.n
         state = self.state[:n]
         cause = self.cause[:n]
@@ -385,7 +461,7 @@ class Ledger:
         cause_names = np.array([""] + list(CAUSES))
         frame = pd.DataFrame(
             {
-                "lead_id": np.arange(n, dtype=np.int64),
+                "lead_id": self.serial[:n].copy(),
                 "prospect": self.prospect[:n],
                 "source": pd.Categorical.from_codes(self.source[:n], categories=list(SOURCES)),
                 "lead_type": np.where(hard[self.prospect[:n]], "hard", "easy") if hard is not None else "",
@@ -406,6 +482,7 @@ class Ledger:
                 "value": self.value[:n].astype(np.float64),
             }
         )
+        frame.attrs["folded_inquiries"] = int(self.folded.sum())
         return frame
 
 
@@ -415,7 +492,9 @@ def _days(days: np.ndarray) -> np.ndarray:
 
 
 LEAD_COLUMNS: dict[str, str] = {
-    "lead_id": "lead number, in order of creation",
+    "lead_id": (
+        "lead number, in order of creation (gaps: closed never-promoted inquiries folded into the counts)"
+    ),
     "prospect": "the buying organisation's index in the market",
     "source": "marketing (an inquiry) or sales (outbound prospecting)",
     "lead_type": "easy or hard to screen (market.hard_lead_share)",

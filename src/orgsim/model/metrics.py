@@ -92,7 +92,8 @@ class Cohort:
     """The ledger seen from the measured horizon: the leads created after the warm-up.
 
     Counts are recounted from the per-lead arrays (``ledger.check`` proves they agree with the
-    running counters); with no warm-up they are the whole ledger.
+    running counters); with no warm-up they are the whole ledger. Inquiries the ledger folded
+    (:meth:`~orgsim.model.lifecycle.Ledger.fold`) count from its ``folded_*[1]`` counters.
     """
 
     def __init__(self, model: OrgModel) -> None:
@@ -100,7 +101,7 @@ class Cohort:
         self.ledger = ledger
         self.lo = min(model.baseline.first_lead, ledger.n)
         self.hi = ledger.n
-        self.whole = self.lo == 0
+        self.whole = self.lo == 0 and not ledger.folded[0]
 
     def _a(self, name: str) -> np.ndarray:
         return getattr(self.ledger, name)[self.lo : self.hi]
@@ -109,14 +110,16 @@ class Cohort:
         """Leads of the cohort in each state now."""
         if self.whole:
             return self.ledger.counts
-        return np.bincount(self._a("state"), minlength=len(LeadState))
+        return np.bincount(self._a("state"), minlength=len(LeadState)) + self.ledger.folded_states[1]
 
     def reached(self, source: LeadSource, stage: LeadState) -> int:
         """Leads of ``source`` in the cohort that ever reached ``stage``."""
         if self.whole:
             return int(self.ledger.reached[source, stage])
         mine = self._a("source") == source
-        return int(np.count_nonzero(mine & (self._a("peak") >= stage)))
+        inquiries = source == LeadSource.MARKETING and stage <= LeadState.INQUIRY
+        folded = int(self.ledger.folded[1]) if inquiries else 0  # folded leads were inquiries
+        return int(np.count_nonzero(mine & (self._a("peak") >= stage))) + folded
 
     def funnel(self, source: LeadSource) -> dict[str, int]:
         """As :meth:`Ledger.funnel`, for the cohort."""
@@ -133,13 +136,15 @@ class Cohort:
         if self.whole:
             return self.ledger.summary()
         counts = self.counts()
-        out = {"created": self.hi - self.lo}
+        out = {"created": self.hi - self.lo + int(self.ledger.folded[1])}
         out.update({s.name.lower(): int(counts[s]) for s in LeadState})
         return out
 
     @property
     def with_intent(self) -> int:
-        return self.ledger.with_intent if self.whole else int(np.count_nonzero(self._a("intent")))
+        if self.whole:
+            return self.ledger.with_intent
+        return int(np.count_nonzero(self._a("intent"))) + int(self.ledger.folded_intent[1])
 
     def never_attempted_share(self) -> float:
         if self.whole:
@@ -160,7 +165,7 @@ class Cohort:
     def leaked_by_cause(self) -> dict[str, int]:
         if self.whole:
             return self.ledger.leaked_by_cause()
-        counts = np.bincount(self._a("cause"), minlength=len(LeakCause))
+        counts = np.bincount(self._a("cause"), minlength=len(LeakCause)) + self.ledger.folded_causes[1]
         return {c.name.lower(): int(counts[c]) for c in LeakCause if c != LeakCause.NONE}
 
     def leaked_value_by_cause(self) -> dict[str, float]:
@@ -169,6 +174,7 @@ class Cohort:
         leaked = self._a("state") == LeadState.LEAKED
         weights = self._a("value")[leaked].astype(np.float64)
         value = np.bincount(self._a("cause")[leaked], weights=weights, minlength=len(LeakCause))
+        value = value + self.ledger.folded_value[1]  # (a bincount of nothing is integer)
         return {c.name.lower(): float(value[c]) for c in LeakCause if c != LeakCause.NONE}
 
 
@@ -303,6 +309,7 @@ def measure(model: OrgModel, series: bool = False, leads: bool = False) -> RunRe
     table = None
     if leads:
         table = ledger.table(model.market.hard, model.market.fit).iloc[cohort.lo :].reset_index(drop=True)
+        table.attrs["folded_inquiries"] = int(ledger.folded.sum() if cohort.whole else ledger.folded[1])
     return RunResult(
         scenario=p.name,
         structure=p.structure,

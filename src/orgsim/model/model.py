@@ -16,7 +16,7 @@ effects on skill, hours and tempers in ``organisation.py``, marketing's pipeline
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import mesa
 import numpy as np
@@ -197,10 +197,42 @@ class OrgModel(mesa.Model):
         self.customers.step()
         self.day += 1  # the day is complete: measures read it as such
         if self.day == self.warmup_days:
+            self.ledger.start_cohort()
             self.baseline = Baseline.of(self)
             self.customers.start_measuring()
+        if self.ledger.n >= self.ledger.fold_at:
+            self.fold_ledger()
         self.running = self.day < self.end_day
         self.datacollector.collect(self)
+
+    def fold_ledger(self) -> None:
+        """Fold the ledger's closed, never-promoted inquiries (``Ledger.fold``); renumber the ids held.
+
+        At the day's end no one holds such a lead (the nurture pool dropped them when it was
+        scored), so only kept leads are renumbered: marketing's pool and returns, the desk's line,
+        inbox and queues, and the reps' deals. Kept leads keep their order, so nothing else moves.
+        """
+        first = self.baseline.first_lead
+        remap = self.ledger.fold(first)
+        if remap is None:
+            return
+        self.baseline = replace(self.baseline, first_lead=int(np.count_nonzero(remap[:first] >= 0)))
+        mk = self.marketing
+        held = remap[mk.nurture_ids]
+        live = held >= 0  # (none is folded: the pool holds only live leads at the day's end)
+        mk.nurture_ids, mk.noise = held[live], mk.noise[live]
+        mk._returned = [(int(remap[lead]), sd, hard) for lead, sd, hard in mk._returned]
+        desk = self.desk
+        desk.line = remap[desk.line]
+        leads = {id(w): w for w in desk.worked.values()}
+        leads.update((id(w), w) for rep in self.salespeople for w in rep.queue)
+        for w in leads.values():
+            w.lead = int(remap[w.lead])
+        desk.worked = {w.lead: w for w in desk.worked.values()}
+        desk.inbox = {w.lead: w for w in desk.inbox.values()}
+        for rep in self.salespeople:
+            for deal in rep.deals:
+                deal.lead = int(remap[deal.lead])
 
     def has_intent(self, prospects: np.ndarray) -> np.ndarray:
         """Real buying intent: in an active buying window and fitting the ideal customer profile."""
