@@ -85,6 +85,10 @@ class Column:
         arr = np.asarray(idx)
         return np.flatnonzero(arr) if arr.dtype == bool else arr.astype(np.int64).ravel()
 
+    def item(self, i: int) -> Any:
+        """One agent's value as a Python scalar (as `ndarray.item`, which per-lead reads use)."""
+        return np.asarray(getattr(self.agents[int(i)], self.name), dtype=self.dtype).item()
+
     def __getitem__(self, idx: Any) -> Any:
         if isinstance(idx, int | np.integer):
             return getattr(self.agents[int(idx)], self.name)
