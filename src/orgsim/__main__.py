@@ -27,7 +27,18 @@ def main() -> None:
 
     if watching:
         _signal.signal(_signal.SIGINT, _signal.default_int_handler)
-    cli_main()
+    try:
+        cli_main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if code and "pyarrow" in sys.modules:
+            # An error exit after Parquet was read: skip the interpreter's teardown, where
+            # Arrow's thread pool can abort the process (SIGABRT, apache/arrow#34314) after
+            # the one-line error was printed. Writers have cleaned up before SystemExit.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+        raise
 
 
 if __name__ == "__main__":
