@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from orgsim.model.calendar import MONTH_DAYS, QUARTER_DAYS, WORKDAY_START
+from orgsim.model.calendar import DAY_HOURS, MONTH_DAYS, QUARTER_DAYS, WORKDAY_START, opening_hour
 from orgsim.model.friction import FrictionSource
 from orgsim.model.lifecycle import LeadSource, LeadState
 
@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 def working_hours_between(start: float, end: float, hours_per_day: float = 8.0) -> float:
     """Working hours between two absolute times (hours), as an SLA clock counts them."""
     total = 0.0
-    day = int(start // 24)
-    while day * 24.0 <= end:  # (min and max written out: this runs for every first touch)
-        open_ = day * 24.0 + WORKDAY_START
+    day = int(start // DAY_HOURS)
+    while day * DAY_HOURS <= end:  # (min and max written out: this runs for every first touch)
+        open_ = opening_hour(day)
         close = open_ + hours_per_day
         worked = (end if end < close else close) - (start if start > open_ else open_)
         if worked > 0.0:
@@ -44,16 +44,22 @@ def working_hours_between(start: float, end: float, hours_per_day: float = 8.0) 
 
 def working_deadline(start: float, hours: float, hours_per_day: float = 8.0) -> float:
     """The absolute time (hours) at which ``hours`` working hours after ``start`` have passed."""
-    day = int(start // 24)
+    day = int(start // DAY_HOURS)
     left = hours
     while True:
-        open_, close = day * 24.0 + WORKDAY_START, day * 24.0 + WORKDAY_START + hours_per_day
+        open_ = opening_hour(day)
+        close = open_ + hours_per_day
         begin = max(start, open_)
         if begin < close:
             if begin + left <= close:
                 return begin + left
             left -= close - begin
         day += 1
+
+
+def _walked_day(start: float, hours: float, hours_per_day: float) -> int:
+    """The day of :func:`working_deadline`, by walking the clock."""
+    return int(working_deadline(start, hours, hours_per_day) // DAY_HOURS)
 
 
 FEW_STARTS = 32  # below this many leads, walking each clock in Python beats the array walk
@@ -71,9 +77,9 @@ def deadline_day(start: float, hours: float, hours_per_day: float = 8.0) -> int:
     rounding could decide it. Always the same day as ``working_deadline``.
     """
     if hours <= 4 * hours_per_day:
-        return int(working_deadline(start, hours, hours_per_day) // 24)
-    day = int(start // 24)
-    open_ = day * 24.0 + WORKDAY_START
+        return _walked_day(start, hours, hours_per_day)
+    day = int(start // DAY_HOURS)
+    open_ = opening_hour(day)
     close = open_ + hours_per_day
     if start <= open_ or start >= close:  # the clock starts at an opening: the walk depends on the day
         key = (day if start <= open_ else day + 1, hours, hours_per_day)
@@ -81,7 +87,7 @@ def deadline_day(start: float, hours: float, hours_per_day: float = 8.0) -> int:
         if due is None:
             if len(_DEADLINE_DAYS) > 100_000:
                 _DEADLINE_DAYS.clear()
-            due = _DEADLINE_DAYS[key] = int(working_deadline(start, hours, hours_per_day) // 24)
+            due = _DEADLINE_DAYS[key] = _walked_day(start, hours, hours_per_day)
         return due
     first = close - start  # working hours left on day one
     rest = hours - first
@@ -90,11 +96,11 @@ def deadline_day(start: float, hours: float, hours_per_day: float = 8.0) -> int:
     left = (full - whole) * hours_per_day  # working hours into the deadline's day
     edge = 1e-6
     if rest <= edge or left < edge or hours_per_day - left < edge:
-        return int(working_deadline(start, hours, hours_per_day) // 24)
+        return _walked_day(start, hours, hours_per_day)
     offset = WORKDAY_START + left  # hour of the deadline within its day (may pass midnight)
-    if abs(offset - 24.0) < edge:
-        return int(working_deadline(start, hours, hours_per_day) // 24)
-    return day + whole + 1 + (offset >= 24.0)
+    if abs(offset - DAY_HOURS) < edge:
+        return _walked_day(start, hours, hours_per_day)
+    return day + whole + 1 + (offset >= DAY_HOURS)
 
 
 def deadline_days(starts: np.ndarray, hours: float, hours_per_day: float = 8.0) -> np.ndarray:
@@ -105,12 +111,12 @@ def deadline_days(starts: np.ndarray, hours: float, hours_per_day: float = 8.0) 
     if hours > 4 * hours_per_day or len(starts) < FEW_STARTS:  # deadline_day's, one at a time
         return np.array([deadline_day(s, hours, hours_per_day) for s in starts.tolist()], dtype=np.int64)
     starts = np.asarray(starts, dtype=np.float64)
-    day = np.floor_divide(starts, 24.0)
+    day = np.floor_divide(starts, DAY_HOURS)
     left = np.full(starts.size, float(hours))
     deadline = np.empty(starts.size)
     todo = np.arange(starts.size)
     while todo.size:
-        open_ = day[todo] * 24.0 + WORKDAY_START
+        open_ = opening_hour(day[todo])
         close = open_ + hours_per_day
         begin = np.maximum(starts[todo], open_)
         working = begin < close
@@ -121,7 +127,7 @@ def deadline_days(starts: np.ndarray, hours: float, hours_per_day: float = 8.0) 
         left[todo[passing]] -= close[passing] - begin[passing]
         todo = todo[~done]
         day[todo] += 1
-    return np.floor_divide(deadline, 24.0).astype(np.int64)
+    return np.floor_divide(deadline, DAY_HOURS).astype(np.int64)
 
 
 class ServiceLevel:
