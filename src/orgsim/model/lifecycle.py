@@ -446,43 +446,46 @@ class Ledger:
         """Leads of one source that ever reached each stage."""
         return {stage: int(self.reached[source, i]) for i, stage in enumerate(FUNNEL_STAGES)}
 
-    def table(self, hard: np.ndarray | None = None, fit: np.ndarray | None = None) -> pd.DataFrame:
+    def table(
+        self, hard: np.ndarray | None = None, fit: np.ndarray | None = None, cohort_row: int | None = None
+    ) -> pd.DataFrame:
         """One row per lead kept: the per-lead table of ``orgsim run --leads`` (schema in README).
 
+        Every lead, or with ``cohort_row`` the measured cohort's: its leads from that row on.
         Folded inquiries (:meth:`fold`) have no row; ``lead_id`` keeps every lead's number in
         order of creation, so their numbers are the gaps, and ``frame.attrs["folded_inquiries"]``
-        counts them.
+        counts them (the cohort's: ``folded[1]``).
         """
-        n = self.n
-        state = self.state[:n]
-        cause = self.cause[:n]
+        lo, n = cohort_row or 0, self.n
+        state = self.state[lo:n]
+        cause = self.cause[lo:n]
         state_names = np.array([s.name.lower() for s in LeadState])
         stage_names = np.array(FUNNEL_STAGES)
         cause_names = np.array([""] + list(CAUSES))
         frame = pd.DataFrame(
             {
-                "lead_id": self.serial[:n].copy(),
-                "prospect": self.prospect[:n],
-                "source": pd.Categorical.from_codes(self.source[:n], categories=list(SOURCES)),
-                "lead_type": np.where(hard[self.prospect[:n]], "hard", "easy") if hard is not None else "",
-                "created_day": self.created_day[:n],
-                "intent": self.intent[:n],
-                "fit": fit[self.prospect[:n]].astype(np.float64) if fit is not None else np.nan,
-                "response_hours": self.response_hours[:n].astype(np.float64),
-                "first_contact": self.first_contact[:n],
-                "first_qualified": self.first_qualified[:n],
-                "attempts": self.attempts[:n].astype(np.int32),
-                "opportunity_day": _days(self.opportunity_day[:n]),
-                "closed_day": _days(self.closed_day[:n]),
-                "recycles": self.recycles[:n].astype(np.int32),
-                "furthest_stage": stage_names[self.peak[:n]],
-                "qualified": self.peak[:n] >= LeadState.SQL,
+                "lead_id": self.serial[lo:n].copy(),
+                "prospect": self.prospect[lo:n],
+                "source": pd.Categorical.from_codes(self.source[lo:n], categories=list(SOURCES)),
+                "lead_type": np.where(hard[self.prospect[lo:n]], "hard", "easy") if hard is not None else "",
+                "created_day": self.created_day[lo:n],
+                "intent": self.intent[lo:n],
+                "fit": fit[self.prospect[lo:n]].astype(np.float64) if fit is not None else np.nan,
+                "response_hours": self.response_hours[lo:n].astype(np.float64),
+                "first_contact": self.first_contact[lo:n],
+                "first_qualified": self.first_qualified[lo:n],
+                "attempts": self.attempts[lo:n].astype(np.int32),
+                "opportunity_day": _days(self.opportunity_day[lo:n]),
+                "closed_day": _days(self.closed_day[lo:n]),
+                "recycles": self.recycles[lo:n].astype(np.int32),
+                "furthest_stage": stage_names[self.peak[lo:n]],
+                "qualified": self.peak[lo:n] >= LeadState.SQL,
                 "state": state_names[state],
                 "cause": cause_names[cause],
-                "value": self.value[:n].astype(np.float64),
+                "value": self.value[lo:n].astype(np.float64),
             }
         )
-        frame.attrs["folded_inquiries"] = int(self.folded.sum())
+        frame.attrs["folded_inquiries"] = int(self.folded.sum() if cohort_row is None else self.folded[1])
         return frame
 
 

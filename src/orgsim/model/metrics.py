@@ -308,8 +308,7 @@ def measure(model: OrgModel, series: bool = False, leads: bool = False) -> RunRe
             frame["revenue"] = frame["revenue"] - model.baseline.revenue
     table = None
     if leads:
-        table = ledger.table(model.market.hard, model.market.fit).iloc[cohort.lo :].reset_index(drop=True)
-        table.attrs["folded_inquiries"] = int(ledger.folded.sum() if cohort.whole else ledger.folded[1])
+        table = ledger.table(model.market.hard, model.market.fit, cohort_row=cohort.lo)
     return RunResult(
         scenario=p.name,
         structure=p.structure,
