@@ -7,10 +7,12 @@ limit; how many finish, how long they take per simulated day, how much memory th
 Every numeric parameter is drawn uniformly from its schema range (``params.PARAMETERS`` lo..hi,
 integers inclusive), every choice and flag uniformly, the structure uniformly; the horizon and
 the warm-up too, so a draw is a company a user may legally write. The all-high corner (every
-number at the top of its range, every flag on) runs too. Each run is a fresh process whose CPU
-time the kernel limits (a busy machine does not make a run fail); it reports each simulated day
-(``simulate(progress=...)``) with its CPU seconds and peak resident memory, so a run stopped at
-the limit still tells how far it got. Prints one JSON line per draw, then the Markdown tables
+number at the top of its range, every flag on) runs too, and so does the saturating corner (the
+same with the cheapest touch and a one-day nurture: every campaign covers the market daily).
+Each run is a fresh process whose CPU time the kernel limits (a busy machine does not make a run
+fail); it reports each simulated day (``simulate(progress=...)``) with its CPU seconds and peak
+resident memory, so a run stopped at the limit still tells how far it got. Prints one JSON line
+per draw, then the Markdown tables
 (written to ``--out`` too): the counts (drawn, finished, over the limit, failed) and the
 distribution (min, median, max) of the finished runs' CPU seconds, of every draw's CPU seconds
 per simulated day, of the whole run projected at that rate and of peak memory.
@@ -104,6 +106,14 @@ def all_high() -> dict[str, Any]:
     return overrides
 
 
+def saturating() -> dict[str, Any]:
+    """The all-high corner with the cheapest touch and a one-day nurture window: every campaign
+    saturates the market every day and every hand raised closes after a day (the dearest day
+    of marketing's work, and the most leads opened; README "Bounded work per run")."""
+    lowest = ("marketing.cost_per_touch", "marketing.nurture_days")
+    return {**all_high(), **{key: PARAMETERS[key].lo for key in lowest}}
+
+
 def run_one(structure: str, overrides: dict[str, Any], seed: int, cpu: int) -> dict[str, Any]:
     """Run one draw in a fresh process limited to ``cpu`` CPU seconds: status, cpu, days, memory."""
 
@@ -174,12 +184,12 @@ def table(rows: list[dict[str, Any]], cpu: int) -> str:
     return "\n".join(lines)
 
 
-def corner_line(row: dict[str, Any], cpu: int) -> str:
-    """One sentence on the all-high corner's run."""
+def corner_line(row: dict[str, Any], cpu: int, name: str = "All-high") -> str:
+    """One sentence on a corner's run (``name``: All-high or Saturating)."""
     rate = f"{row['per_day']:.3f} CPU s a day" if "per_day" in row else "no day finished"
     got = f"{row.get('reached', 0):,} of {row['days']:,} days"
     peak = f", peak {row['peak_mb']:,.0f} MB" if "peak_mb" in row else ""
-    return f"All-high corner ({row['structure']}, limit {cpu} CPU s): {row['status']}, {got}, {rate}{peak}."
+    return f"{name} corner ({row['structure']}, limit {cpu} CPU s): {row['status']}, {got}, {rate}{peak}."
 
 
 def day_cost(overrides: dict[str, Any], days: int = 5, structure: str = "separate") -> float:
@@ -235,7 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cpu", type=int, default=60, help="CPU seconds a run may take")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--no-corner", action="store_true", help="skip the all-high corner")
+    parser.add_argument("--no-corner", action="store_true", help="skip the two corners")
     parser.add_argument("--drivers", action="store_true", help="time one parameter at a time instead")
     parser.add_argument("--out", type=Path, help="also write the Markdown here")
     args = parser.parse_args(argv)
@@ -248,16 +258,16 @@ def main(argv: list[str] | None = None) -> None:
         rng = np.random.default_rng(args.seed)
         draws = [uniform_draw(rng) for _ in range(args.draws)]
         if not args.no_corner:
-            draws.append(("aligned", all_high()))
+            draws += [("aligned", all_high()), ("separate", saturating())]
         with ThreadPoolExecutor(args.jobs) as pool:
             rows = list(pool.map(lambda d: run_one(d[0], d[1], args.seed, args.cpu), draws))
         for row in rows:
             print(json.dumps(row, default=str))
-        corner = None if args.no_corner else rows.pop()
+        corners = [] if args.no_corner else [rows.pop(-2), rows.pop()]
         text = f"{args.draws} uniform draws (seed {args.seed}), limit {args.cpu} CPU s a run:\n\n"
         text += table(rows, args.cpu)
-        if corner is not None:
-            text += "\n\n" + corner_line(corner, args.cpu)
+        for name, corner in zip(("All-high", "Saturating"), corners, strict=True):
+            text += "\n\n" + corner_line(corner, args.cpu, name)
     print("\n" + text)
     if args.out:
         args.out.write_text(text + "\n")
