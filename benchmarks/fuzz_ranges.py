@@ -7,8 +7,8 @@ limit; how many finish, how long they take per simulated day, how much memory th
 Every numeric parameter is drawn uniformly from its schema range (``params.PARAMETERS`` lo..hi,
 integers inclusive), every choice and flag uniformly, the structure uniformly; the horizon and
 the warm-up too, so a draw is a company a user may legally write. The all-high corner (every
-number at the top of its range, every flag on) runs too, and so does the saturating corner (the
-same with the cheapest touch and a one-day nurture: every campaign covers the market daily).
+number at the top of its range, every flag on) runs too, and so does the saturating corner
+(``saturating``: every campaign covers the largest market daily, every hand raised closes).
 Each run is a fresh process whose CPU time the kernel limits (a busy machine does not make a run
 fail); it reports each simulated day (``simulate(progress=...)``) with its CPU seconds and peak
 resident memory, so a run stopped at the limit still tells how far it got. Prints one JSON line
@@ -107,11 +107,17 @@ def all_high() -> dict[str, Any]:
 
 
 def saturating() -> dict[str, Any]:
-    """The all-high corner with the cheapest touch and a one-day nurture window: every campaign
-    saturates the market every day and every hand raised closes after a day (the dearest day
-    of marketing's work, and the most leads opened; README "Bounded work per run")."""
-    lowest = ("marketing.cost_per_touch", "marketing.nurture_days")
-    return {**all_high(), **{key: PARAMETERS[key].lo for key in lowest}}
+    """The saturating corner, the dearest day measured (README "Bounded work per run"): the default
+    company with the largest market, every marketer at the top budget (each campaign covers the
+    market every day), both inquiry rates 1, the highest MQL bar and a one-day nurture (every hand
+    raised closes after a day), over the longest horizon."""
+    top = ("market.prospects", "marketing.headcount", "marketing.budget", "marketing.inquiry_rate_in_market",
+           "marketing.inquiry_rate_out_of_market", "marketing.mql_threshold", "horizon.days",
+           "horizon.warmup_days")  # fmt: skip
+    over: dict[str, Any] = {key: PARAMETERS[key].hi for key in top}
+    over["marketing.nurture_days"] = PARAMETERS["marketing.nurture_days"].lo
+    over["sales.headcount"] = PARAMETERS["sales.headcount"].default
+    return {k: int(v) if PARAMETERS[k].type == "int" else v for k, v in over.items()}
 
 
 def run_one(structure: str, overrides: dict[str, Any], seed: int, cpu: int) -> dict[str, Any]:
