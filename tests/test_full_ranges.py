@@ -134,3 +134,14 @@ def test_an_unbounded_day_fails_the_budget():
     overrides.update({"market.prospects": 20_000, "sales.headcount": 10, "marketing.headcount": 5})
     outcome = run_budgeted("separate", overrides, seed=0, per_day=1e-9, slack=0.0)
     assert outcome.status == "over budget" and "CPU s after 1 of 5 days" in outcome.error, outcome
+
+
+def test_a_market_above_the_top_is_refused_in_one_line(capsys):
+    """10^6 prospects was legal before issue 23; now one line names the field and the range, exit 2."""
+    from orgsim.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "separate", "--days", "1", "--set", f"market.prospects={int(TOP_MARKET) * 2}"])
+    said = capsys.readouterr().err
+    assert exit_.value.code == 2 and len(said.strip().splitlines()) == 1, said
+    assert "market.prospects" in said and f"[50, {int(TOP_MARKET)}]" in said and "Traceback" not in said
