@@ -272,7 +272,7 @@ def main(argv: list[str] | None = None) -> None:
         corners = [] if args.no_corner else [rows.pop(-2), rows.pop()]
         text = f"{args.draws} uniform draws (seed {args.seed}), limit {args.cpu} CPU s a run:\n\n"
         text += table(rows, args.cpu)
-        for name, corner in zip(("All-high", "Saturating"), corners, strict=True):
+        for name, corner in zip(("All-high", "Saturating")[: len(corners)], corners, strict=True):
             text += "\n\n" + corner_line(corner, args.cpu, name)
     print("\n" + text)
     if args.out:
