@@ -7,10 +7,12 @@ limit; how many finish, how long they take per simulated day, how much memory th
 Every numeric parameter is drawn uniformly from its schema range (``params.PARAMETERS`` lo..hi,
 integers inclusive), every choice and flag uniformly, the structure uniformly; the horizon and
 the warm-up too, so a draw is a company a user may legally write. The all-high corner (every
-number at the top of its range, every flag on) runs too. Each run is a fresh process whose CPU
-time the kernel limits (a busy machine does not make a run fail); it reports each simulated day
-(``simulate(progress=...)``) with its CPU seconds and peak resident memory, so a run stopped at
-the limit still tells how far it got. Prints one JSON line per draw, then the Markdown tables
+number at the top of its range, every flag on) runs too, and so does the saturating corner
+(``saturating``: every campaign covers the largest market daily, every hand raised closes).
+Each run is a fresh process whose CPU time the kernel limits (a busy machine does not make a run
+fail); it reports each simulated day (``simulate(progress=...)``) with its CPU seconds and peak
+resident memory, so a run stopped at the limit still tells how far it got. Prints one JSON line
+per draw, then the Markdown tables
 (written to ``--out`` too): the counts (drawn, finished, over the limit, failed) and the
 distribution (min, median, max) of the finished runs' CPU seconds, of every draw's CPU seconds
 per simulated day, of the whole run projected at that rate and of peak memory.
@@ -104,6 +106,20 @@ def all_high() -> dict[str, Any]:
     return overrides
 
 
+def saturating() -> dict[str, Any]:
+    """The saturating corner, the dearest day measured (README "Bounded work per run"): the default
+    company with the largest market, every marketer at the top budget (each campaign covers the
+    market every day), both inquiry rates 1, the highest MQL bar and a one-day nurture (every hand
+    raised closes after a day), over the longest horizon."""
+    top = ("market.prospects", "marketing.headcount", "marketing.budget", "marketing.inquiry_rate_in_market",
+           "marketing.inquiry_rate_out_of_market", "marketing.mql_threshold", "horizon.days",
+           "horizon.warmup_days")  # fmt: skip
+    over: dict[str, Any] = {key: PARAMETERS[key].hi for key in top}
+    over["marketing.nurture_days"] = PARAMETERS["marketing.nurture_days"].lo
+    over["sales.headcount"] = PARAMETERS["sales.headcount"].default
+    return {k: int(v) if PARAMETERS[k].type == "int" else v for k, v in over.items()}
+
+
 def run_one(structure: str, overrides: dict[str, Any], seed: int, cpu: int) -> dict[str, Any]:
     """Run one draw in a fresh process limited to ``cpu`` CPU seconds: status, cpu, days, memory."""
 
@@ -174,12 +190,12 @@ def table(rows: list[dict[str, Any]], cpu: int) -> str:
     return "\n".join(lines)
 
 
-def corner_line(row: dict[str, Any], cpu: int) -> str:
-    """One sentence on the all-high corner's run."""
+def corner_line(row: dict[str, Any], cpu: int, name: str = "All-high") -> str:
+    """One sentence on a corner's run (``name``: All-high or Saturating)."""
     rate = f"{row['per_day']:.3f} CPU s a day" if "per_day" in row else "no day finished"
     got = f"{row.get('reached', 0):,} of {row['days']:,} days"
     peak = f", peak {row['peak_mb']:,.0f} MB" if "peak_mb" in row else ""
-    return f"All-high corner ({row['structure']}, limit {cpu} CPU s): {row['status']}, {got}, {rate}{peak}."
+    return f"{name} corner ({row['structure']}, limit {cpu} CPU s): {row['status']}, {got}, {rate}{peak}."
 
 
 def day_cost(overrides: dict[str, Any], days: int = 5, structure: str = "separate") -> float:
@@ -235,7 +251,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cpu", type=int, default=60, help="CPU seconds a run may take")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--no-corner", action="store_true", help="skip the all-high corner")
+    parser.add_argument("--no-corner", action="store_true", help="skip the two corners")
     parser.add_argument("--drivers", action="store_true", help="time one parameter at a time instead")
     parser.add_argument("--out", type=Path, help="also write the Markdown here")
     args = parser.parse_args(argv)
@@ -248,16 +264,16 @@ def main(argv: list[str] | None = None) -> None:
         rng = np.random.default_rng(args.seed)
         draws = [uniform_draw(rng) for _ in range(args.draws)]
         if not args.no_corner:
-            draws.append(("aligned", all_high()))
+            draws += [("aligned", all_high()), ("separate", saturating())]
         with ThreadPoolExecutor(args.jobs) as pool:
             rows = list(pool.map(lambda d: run_one(d[0], d[1], args.seed, args.cpu), draws))
         for row in rows:
             print(json.dumps(row, default=str))
-        corner = None if args.no_corner else rows.pop()
+        corners = [] if args.no_corner else [rows.pop(-2), rows.pop()]
         text = f"{args.draws} uniform draws (seed {args.seed}), limit {args.cpu} CPU s a run:\n\n"
         text += table(rows, args.cpu)
-        if corner is not None:
-            text += "\n\n" + corner_line(corner, args.cpu)
+        for name, corner in zip(("All-high", "Saturating")[: len(corners)], corners, strict=True):
+            text += "\n\n" + corner_line(corner, args.cpu, name)
     print("\n" + text)
     if args.out:
         args.out.write_text(text + "\n")

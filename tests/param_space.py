@@ -73,7 +73,9 @@ def run_limited(structure: str, overrides: dict[str, Any], seed: int) -> Outcome
     return outcome
 
 
-BUDGET_MEMORY_BYTES = 4 * 1024**3  # a company of 10^6 prospects keeps its leads and market arrays
+# address space (not resident memory) a budgeted run may use; the dearest companies measured at
+# the largest market (10^5) peak at 316-579 MB resident over 3,500 days (README "Bounded work")
+BUDGET_MEMORY_BYTES = 4 * 1024**3
 
 
 def _budgeted_child(

@@ -62,6 +62,20 @@ def test_calibration_reduces_the_loss_and_writes_its_files(targets_file, tmp_pat
     assert list(fit["target"]) == ["funnel.mql_to_sal", "never_responded_share"]
     assert {"target", "before", "after", "ci_low", "ci_high"} <= set(fit.columns)
     assert fit["loss_after"].sum() == pytest.approx(result.best.loss)
+    for row in fit.itertuples():  # "met" is validate's rule on the real CIs (2 reps: most too wide)
+        assert row.verdict in ("agrees", "disagrees", "not enough data")
+        assert row.hit == (row.verdict == "agrees")
+        point = row.target_low == row.target_high
+        if row.verdict == "agrees":
+            widest = max(row.target_high - row.target_low, 0.5 * abs(row.target_low + row.target_high) / 2)
+            assert row.ci_high - row.ci_low <= widest, row
+            assert (
+                (row.ci_low <= row.target_low <= row.ci_high)
+                if point
+                else (row.target_low <= row.after <= row.target_high)
+            ), row
+        if row.verdict == "disagrees":  # the whole CI misses the target
+            assert row.ci_high < row.target_low or row.ci_low > row.target_high, row
     text = (out / "calibrated.toml").read_text()
     assert "fitted (was 0.3): serves" in text  # sales.follow_up_floor, commented with its target
     from orgsim.scenario import load_scenario

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,6 +26,16 @@ def test_a_range_target_is_not_met_on_a_ci_wider_than_its_range():
     band = target(20.0, 30.0)
     assert band.hit(Estimate(25.0, 21.0, 29.0, 20))
     assert not band.hit(Estimate(25.0, -40.0, 90.0, 2))
+
+
+def test_met_uses_validates_rule_so_a_miss_needs_the_whole_ci_outside():
+    band = target(20.0, 30.0)
+    assert band.verdict(Estimate(25.0, 21.0, 29.0, 20)) == "agrees"
+    assert band.verdict(Estimate(31.0, 29.0, 33.0, 20)) == "not enough data"  # CI reaches the range
+    assert band.verdict(Estimate(34.0, 31.0, 37.0, 20)) == "disagrees"  # wholly above
+    assert band.verdict(Estimate(25.0, 24.0, math.nan, 1)) == "not enough data"  # no CI: never met
+    assert target(24.0, 24.0).verdict(Estimate(30.0, 28.0, 32.0, 20)) == "disagrees"
+    assert target(0.0, 40.0).widest_ci == 40.0 and band.widest_ci == MET_CI_WIDTH * 25.0  # the wider
 
 
 def _calibration(tmp_path: Path, header: str, fitted: float) -> Calibration:

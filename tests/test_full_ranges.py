@@ -8,10 +8,11 @@ also limits memory), and checks what must hold for any company: no exception, th
 conserved, customers at the start + won - churned = customers at the end, every ratio in [0, 1]
 or undefined (null), every other measure finite and inside its bounds or undefined where allowed.
 
-The default suite runs the first ``FIRST_DAYS`` days of a few draws and of the all-high corner
-(the bound is per day: a company whose day is unbounded fails there); the slow step runs
+The default suite runs the first ``FIRST_DAYS`` days of a few draws, of the all-high corner and
+of the saturating one (every campaign covers the market daily; the bound is per day: a company
+whose day is unbounded fails there); the slow step runs
 ``DRAWS`` draws to their horizon. ``ORGSIM_FULL_RANGE_DRAWS``, ``ORGSIM_FULL_RANGE_SEED``,
-``ORGSIM_FULL_RANGE_CPU_PER_DAY``, ``ORGSIM_FULL_RANGE_CPU_PER_MILLION`` and
+``ORGSIM_FULL_RANGE_CPU_PER_DAY``, ``ORGSIM_FULL_RANGE_CPU_PER_TOP_MARKET`` and
 ``ORGSIM_FULL_RANGE_SLACK`` change the draws and the budget.
 """
 
@@ -22,28 +23,31 @@ import os
 
 import numpy as np
 import pytest
-from benchmarks.fuzz_ranges import all_high, uniform_draw
+from benchmarks.fuzz_ranges import all_high, saturating, uniform_draw
 
 from orgsim import measures
+from orgsim.params import PARAMETERS
 from param_space import Outcome, run_budgeted
 from test_parameter_space import MAY_BE_UNDEFINED
 
 DRAWS = int(os.environ.get("ORGSIM_FULL_RANGE_DRAWS", "2"))
 SEED = int(os.environ.get("ORGSIM_FULL_RANGE_SEED", "0"))
-QUICK_DRAWS = 2  # the default suite's draws (plus the all-high corner)
+QUICK_DRAWS = 2  # the default suite's draws (plus the all-high and the saturating corner)
 FIRST_DAYS = 8  # ... each run this many simulated days (the corner's first days are its dearest)
-# CPU seconds a simulated day may take: PER_DAY, plus PER_MILLION for each 10^6 prospects.
-# Measured (benchmarks/fuzz_ranges.py, README "Bounded work per run"): the all-high corner
-# settles at ~0.055 CPU s a day (100 reps holding a full desk, 10^6 prospects); a day whose
-# campaigns all saturate a market of 10^6 costs ~0.8 s (one multinomial over the market per
-# channel); 0.15 + 1.0 per 10^6 prospects leaves room for a loaded machine.
+# CPU seconds a simulated day may take: PER_DAY, plus PER_TOP_MARKET in proportion to the market
+# (PER_TOP_MARKET at TOP_MARKET, the top of market.prospects' range: 10^5 since issue 23).
+# Measured (README "Bounded work per run"): a day whose campaigns all saturate a market of
+# 10^5 costs ~0.12 CPU s (one draw over the market per channel); the all-high corner (10^5
+# prospects, 100 reps holding a full desk) MEASURED_CORNER. 0.15 + 0.1 at the top (the budget
+# every market still legal had before: 1.0 per 10^6) is twice the dearest day measured.
+TOP_MARKET = PARAMETERS["market.prospects"].hi
 PER_DAY = float(os.environ.get("ORGSIM_FULL_RANGE_CPU_PER_DAY", "0.15"))
-PER_MILLION = float(os.environ.get("ORGSIM_FULL_RANGE_CPU_PER_MILLION", "1.0"))
+PER_TOP_MARKET = float(os.environ.get("ORGSIM_FULL_RANGE_CPU_PER_TOP_MARKET", "0.1"))
 
 
 def day_budget(overrides: dict) -> float:
     """CPU seconds a day of this company may take: work bounded by its people and its market."""
-    return PER_DAY + PER_MILLION * overrides["market.prospects"] / 1e6
+    return PER_DAY + PER_TOP_MARKET * overrides["market.prospects"] / TOP_MARKET
 
 
 SLACK = float(os.environ.get("ORGSIM_FULL_RANGE_SLACK", "30"))  # building the market and installed base
@@ -80,9 +84,10 @@ def _name(i: int, structure: str, overrides: dict) -> str:
     )
 
 
-def test_the_first_days_of_full_range_draws_and_the_all_high_corner_stay_within_the_bound():
+def test_the_first_days_of_full_range_draws_and_both_corners_stay_within_the_bound():
     rng = np.random.default_rng(SEED)
-    draws = [uniform_draw(rng) for _ in range(QUICK_DRAWS)] + [("aligned", all_high())]
+    draws = [uniform_draw(rng) for _ in range(QUICK_DRAWS)]
+    draws += [("aligned", all_high()), ("separate", saturating())]
     problems = []
     for i, (structure, overrides) in enumerate(draws):
         budget = day_budget(overrides)
@@ -129,3 +134,14 @@ def test_an_unbounded_day_fails_the_budget():
     overrides.update({"market.prospects": 20_000, "sales.headcount": 10, "marketing.headcount": 5})
     outcome = run_budgeted("separate", overrides, seed=0, per_day=1e-9, slack=0.0)
     assert outcome.status == "over budget" and "CPU s after 1 of 5 days" in outcome.error, outcome
+
+
+def test_a_market_above_the_top_is_refused_in_one_line(capsys):
+    """10^6 prospects was legal before issue 23; now one line names the field and the range, exit 2."""
+    from orgsim.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "separate", "--days", "1", "--set", f"market.prospects={int(TOP_MARKET) * 2}"])
+    said = capsys.readouterr().err
+    assert exit_.value.code == 2 and len(said.strip().splitlines()) == 1, said
+    assert "market.prospects" in said and f"[50, {int(TOP_MARKET)}]" in said and "Traceback" not in said

@@ -43,3 +43,10 @@ def test_counts_are_limited_before_anything_runs(capsys, flag):
         fuzz_table.main([flag, "0"])
     err = capsys.readouterr().err
     assert info.value.code == 2 and err.count("\n") == 1 and flag in err
+
+
+def test_the_table_without_the_corners_prints(capsys):
+    """--no-corner once failed after every run (no corner rows to name): a 1-CPU-second draw."""
+    fuzz_table.main(["--draws", "1", "--cpu", "1", "--jobs", "1", "--no-corner"])
+    text = capsys.readouterr().out
+    assert "1 uniform draws (seed 0), limit 1 CPU s a run" in text and "corner (" not in text

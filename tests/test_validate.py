@@ -55,7 +55,10 @@ def test_the_packaged_facts_cover_what_the_issue_asks():
         (Estimate(0.20, 0.17, 0.23, 5), "agrees"),  # point in [0.10, 0.25], CI 0.06 < 0.15 wide
         (Estimate(0.20, 0.11, 0.24, 5), "agrees"),  # CI 0.13 wide, still narrower than the range
         (Estimate(0.20, 0.05, 0.35, 5), "not enough data"),  # point in range, CI wider than the range
-        (Estimate(0.28, 0.24, 0.32, 5), "disagrees"),  # point outside, CI narrow enough to tell
+        (Estimate(0.28, 0.24, 0.32, 5), "not enough data"),  # point outside, CI still reaches the range
+        (Estimate(0.28, 0.2501, 0.32, 5), "disagrees"),  # the whole (narrow) CI just above the range
+        (Estimate(0.27, 0.25, 0.29, 5), "not enough data"),  # CI touches the range's top: not wholly out
+        (Estimate(0.05, 0.02, 0.0999, 5), "disagrees"),  # wholly below
         (Estimate(0.30, 0.26, 0.34, 5), "disagrees"),  # CI wholly above the range
         (Estimate(0.60, 0.30, 0.90, 5), "disagrees"),  # wide, but it misses the range wholly
         (Estimate(0.28, 0.00, 0.56, 5), "not enough data"),  # point outside, CI too wide to tell
@@ -194,6 +197,11 @@ def test_validate_json_has_one_object_per_fact_and_structure(tmp_path):
             assert c["published_low"] <= c["model"] <= high, c
             span = c["ci_high"] / c["ci_low"] if c["kind"] == "ratio" else c["ci_high"] - c["ci_low"]
             assert span <= c["ci_width"] + 1e-12, c
+        if c["verdict"] == "disagrees":  # never on a mean outside with a CI that reaches the range
+            assert c["ci_high"] < c["published_low"] or c["ci_low"] > high, c
+        elif c["verdict"] == "not enough data" and None not in (c["ci_low"], c["ci_high"]):
+            wholly_out = c["ci_high"] < c["published_low"] or c["ci_low"] > high
+            assert not wholly_out, c
         assert c["ok"] == (None if c["verdict"] == "not enough data" else c["verdict"] == "agrees")
         if c["model"] is None:
             assert c["verdict"] == "not enough data" and "not measured" in c["note"]

@@ -78,11 +78,12 @@ class Horizon(Section):
 class Market(Section):
     """The buying organisations: size, demand, fit and deal economics."""
 
-    # At most 10^6 (was 5 * 10^6): the ledger keeps every lead (~50 bytes) and every prospect can
-    # open a lead a day (inquire, be closed, inquire again), so memory and per-lead work grow with
-    # prospects x days. 10^6 prospects at that churn for 20 days is 18M leads (1.9 GB peak);
-    # 5 * 10^6 for 20 days passed 2 GB at 15.5M leads. (perf, issue 14; benchmarks run 10^6.)
-    prospects: int = param(20_000, "accounts", 50, 1_000_000, doc="Accounts in the addressable market.")
+    # At most 10^5 (was 10^6, before that 5 * 10^6): the addressable accounts of a mid-size B2B
+    # seller, the top of the calibration's plausible range (5k-100k); a bigger market is a segment
+    # per company. A day costs numpy work over every prospect: a company whose every campaign
+    # saturates a 10^6 market cost ~0.8 CPU s a simulated day, ~45 CPU min for the longest legal
+    # run (issue 23; README "Bounded work per run" has the figure at 10^5).
+    prospects: int = param(20_000, "accounts", 50, 100_000, doc="Accounts in the addressable market.")
     in_market_share: float = param(
         0.05,
         "share",

@@ -46,6 +46,7 @@ from pydantic import (
 )
 
 from orgsim.errors import InputError, suggest, validated
+from orgsim.experiment.agreement import AGREES, agreement
 from orgsim.experiment.observables import Estimate, Observable, get_observable
 from orgsim.experiment.runner import Backend, CallbackSink, run_tasks
 from orgsim.experiment.seeds import MAX_EXPERIMENT_SEED, run_seed, sampler_seed
@@ -133,19 +134,26 @@ class Target:
         scale = max(abs(self.low + self.high) / 2, (self.high - self.low) / 2, 1e-9)
         return self.weight * (gap / scale) ** 2
 
-    def hit(self, estimate: Estimate) -> bool:
-        """Whether the mean lies in the range (for a point target: the CI covers it).
+    @property
+    def widest_ci(self) -> float:
+        """The widest 95% CI that can earn "met": the target's range, or :data:`MET_CI_WIDTH` of its size."""
+        return max(self.high - self.low, MET_CI_WIDTH * abs(self.low + self.high) / 2)
 
-        Never on a CI wider than :data:`MET_CI_WIDTH` of the target (or than its range, if wider):
-        a CI that wide covers almost anything, so it shows too few replications, not a fit.
+    def verdict(self, estimate: Estimate) -> str:
+        """``agrees``, ``disagrees`` or ``not enough data``: the rule validate uses (``agreement``).
+
+        Never "agrees" on a CI wider than :attr:`widest_ci`: a CI that wide covers almost
+        anything, so it shows too few replications, not a fit.
         """
-        if math.isfinite(estimate.low) and math.isfinite(estimate.high):
-            allowed = max(self.high - self.low, MET_CI_WIDTH * abs(self.low + self.high) / 2)
-            if estimate.high - estimate.low > allowed:
-                return False
-        if self.low == self.high and math.isfinite(estimate.low):
-            return estimate.low <= self.low <= estimate.high
-        return self.low <= estimate.value <= self.high
+        return agreement(estimate.value, estimate.low, estimate.high, self.low, self.high, self.widest_ci)
+
+    def hit(self, estimate: Estimate) -> bool:
+        """Whether the target is met (:meth:`verdict` is ``agrees``).
+
+        The mean is in the range (a single value: the CI covers it) and the CI no wider than
+        :attr:`widest_ci`.
+        """
+        return self.verdict(estimate) == AGREES
 
 
 @dataclass(frozen=True)
@@ -499,6 +507,7 @@ class Calibration:
                     "loss_before": t.loss(b.value),
                     "loss_after": t.loss(a.value),
                     "hit": t.hit(a),
+                    "verdict": t.verdict(a),  # agrees (hit), disagrees or not enough data
                 }
             )
         return pd.DataFrame(rows)

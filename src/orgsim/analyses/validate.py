@@ -4,7 +4,8 @@ The figures live in the package (``orgsim/data/facts.toml``) with their sources.
 checked under each structure it applies to: the model's estimate over seeded replications and
 its 95% CI (cut to the values the measure can take), and a strict verdict (:data:`VERDICT_RULE`):
 "agrees" only when the point estimate lies in the published range and the CI is no wider than
-the fact's stated width, "disagrees" when the CI misses the range, else "not enough data".
+the fact's stated width, "disagrees" only when the whole CI misses the range, else "not enough
+data" (``orgsim.experiment.agreement``, shared with ``calibrate``'s "met").
 Facts that are also calibration targets (``calibrated``) are reported apart from held-out
 facts; facts marked ``dropped`` (they echo an input, or nothing could fail them) are not
 checked. Level facts read a measure; ratio facts pool the
@@ -34,6 +35,15 @@ from pydantic import (
 )
 
 from orgsim.errors import InputError, validated
+from orgsim.experiment.agreement import (
+    AGREEMENT_RULE,
+    AGREES,
+    DISAGREES,
+    NOT_ENOUGH_DATA,
+    VERDICTS,  # noqa: F401 - re-exported: validate's verdict names
+    agreement,
+    ci_span,
+)
 from orgsim.experiment.observables import OBSERVABLES, Estimate, Observable, get_observable
 from orgsim.experiment.runner import run_scenarios
 from orgsim.experiment.seeds import run_seed
@@ -49,13 +59,9 @@ MIN_REPS = 2
 """Fewest replications ``validate`` accepts: a CI needs two."""
 WARN_REPS = 5
 """Below this many replications the CLI warns that most facts will lack data."""
-AGREES, DISAGREES, NOT_ENOUGH_DATA = "agrees", "disagrees", "not enough data"
-VERDICTS = (AGREES, DISAGREES, NOT_ENOUGH_DATA)
 VERDICT_RULE = (
-    "agrees: the point estimate is in the published range and the 95% CI is no wider than the "
-    "fact's ci_width (default: the range's own width; ratios: the factor high/low); disagrees: the "
-    "CI lies wholly outside the range, or the CI is narrow enough and the point is outside; "
-    "otherwise not enough data"
+    f"{AGREEMENT_RULE}; the widest CI is the fact's ci_width (default: the range's own width; "
+    "ratios: the factor high/low)"
 )
 
 
@@ -94,22 +100,12 @@ class Fact:
 
     def ci_span(self, est: Estimate) -> float:
         """How wide the estimate's CI is, in the unit of :attr:`max_ci_width`."""
-        if not (math.isfinite(est.low) and math.isfinite(est.high)):
-            return math.inf
-        if self.kind == "ratio":
-            return est.high / est.low if est.low > 0 else math.inf
-        return est.high - est.low
+        return ci_span(est.low, est.high, ratio=self.kind == "ratio")
 
     def verdict(self, est: Estimate) -> str:
-        """The strict verdict of :data:`VERDICT_RULE` on an estimate whose CI is already cut."""
-        if not math.isfinite(est.value):
-            return NOT_ENOUGH_DATA
-        high = math.inf if self.high is None else self.high
-        if math.isfinite(est.low) and math.isfinite(est.high) and (est.high < self.low or est.low > high):
-            return DISAGREES  # the whole CI misses the range: enough data to say no
-        if self.ci_span(est) > self.max_ci_width:
-            return NOT_ENOUGH_DATA
-        return AGREES if self.low <= est.value <= high else DISAGREES
+        """The verdict of :data:`VERDICT_RULE` (``agreement``) on an estimate whose CI is already cut."""
+        ratio = self.kind == "ratio"
+        return agreement(est.value, est.low, est.high, self.low, self.high, self.max_ci_width, ratio)
 
     def applies(self, structure: str) -> bool:
         """Whether the fact is checked under ``structure``."""

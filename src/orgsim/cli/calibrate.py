@@ -202,9 +202,17 @@ def calibrate_command(
             target_labels[row.target],
             _ci(row.before, row.before_ci_low, row.before_ci_high),
             _ci(row.after, row.ci_low, row.ci_high),
-            "yes" if row.hit else "no",
+            {"agrees": "yes", "disagrees": "no"}.get(row.verdict, row.verdict),
         )
     out.print(table)
+    from orgsim.analyses.calibrate import MET_CI_WIDTH
+    from orgsim.experiment.agreement import AGREEMENT_RULE
+
+    out.print(
+        f"met (yes / no / not enough data): {AGREEMENT_RULE}; the widest CI is the target's range "
+        f"or {MET_CI_WIDTH:.0%} of its size, whichever is wider.",
+        markup=False,
+    )
     fitted = Table(title=f"fitted values (trial {best.number})", title_justify="left")
     for col in ("parameter", "before", "after", "serves"):
         fitted.add_column(col, overflow="fold")

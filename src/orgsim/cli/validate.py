@@ -97,7 +97,7 @@ def validate_command(
     Per structure and fact: the published range, the model's mean with its 95% CI over --reps
     seeded replications (at least 2; below 5 most CIs are too wide), and a strict verdict:
     agrees only when the mean is in the range and the CI no wider than the fact's widest CI;
-    disagrees when the CI misses the range; else not enough data. Facts that are also
+    disagrees only when the whole CI misses the range; else not enough data. Facts that are also
     calibration targets are listed apart from held-out facts. Bands (alignment effects) are
     plausibility checks. The facts and their sources are in orgsim/data/facts.toml.
     """
