@@ -310,8 +310,7 @@ class Salesperson(mesa.Agent):
         mk = m.market
         pro = lead.prospect
         mk.hear_sales(pro, m.params.policy.message_alignment)
-        fit_bar = float(np.float32(s.fit_min))  # (numpy compares the float32 fits in float32)
-        real = bool(mk.in_market.item(pro) and mk.fit.item(pro) >= fit_bar)
+        real = bool(mk.in_market.item(pro) and mk.fit.item(pro) >= m.fit_bar)
         if lead.source == LeadSource.MARKETING:
             self.learn(1.0 if real else 0.0)
             m.marketing.learn()

@@ -224,27 +224,28 @@ class Market:
             in_market = self.in_market[reached]
             values = np.where(in_market, np.repeat(inside, sizes), np.repeat(out, sizes))
         np.add.at(self.engagement, reached, values)
-        aligned = np.array(np.float32(campaigns[0][2]))
+        aligned = np.float32(campaigns[0][2])  # the message: perception moves toward it
+        aligned_0d = np.array(aligned)  # (a 0-d array: numpy's fast path for array operands)
         ordered = np.sort(reached)
         first = np.empty(ordered.size, dtype=bool)
         first[:1] = True
         np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
         heard_by = ordered[first]  # each reached prospect once
-        perception, align = self.perception, np.float32(campaigns[0][2])
+        perception = self.perception
         heard = perception[heard_by]
-        perception[heard_by] = heard + _TENTH * (aligned - heard)
+        perception[heard_by] = heard + _TENTH * (aligned_0d - heard)
         again = ordered[~first]  # a prospect touched k times is listed k - 1 times here
         while again.size:
             if again.size < SMALL // 16:  # a handful of repeats: one at a time is cheaper
                 for i in again.tolist():
-                    perception[i] += np.float32(0.1) * (align - perception[i])
+                    perception[i] += np.float32(0.1) * (aligned - perception[i])
                 return
             keep = np.empty(again.size, dtype=bool)
             keep[:1] = True
             np.not_equal(again[1:], again[:-1], out=keep[1:])
             once = again[keep]
             heard = perception[once]
-            perception[once] = heard + _TENTH * (aligned - heard)
+            perception[once] = heard + _TENTH * (aligned_0d - heard)
             again = again[~keep]
 
     def _deliver_pooled_touches(self) -> None:

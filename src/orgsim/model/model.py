@@ -95,6 +95,9 @@ class OrgModel(mesa.Model):
         self.market = Market(scenario.market, scenario.marketing, self.rng)
         self.luck = Luck(seed)  # each lead's chance draws, the same under every structure
         self.ledger = Ledger(scenario.market.prospects)
+        # the fit a buyer needs (sales.fit_min) as a Python float for per-lead checks: rounded to
+        # float32, as numpy compares the market's float32 fits with it
+        self.fit_bar = float(np.float32(scenario.sales.fit_min))
         self.friction = Friction(scenario.friction)
 
         self.org = Organisation(self)  # what the structure does to skill, effort, hours and tempers

@@ -67,7 +67,7 @@ def _reached(model: OutboundWorld, connects: int) -> dict[int, int]:
         else:
             called = draw(0, mk.n, connects).tolist()
         in_market, fit, customer = mk.in_market, mk.fit, mk.customer
-        fit_min = float(np.float32(s.fit_min))  # (numpy compares the float32 fits in float32)
+        fit_min = model.fit_bar
         for i, p in enumerate(called):  # (.item: Python scalars compare faster than numpy's)
             buyer = in_market.item(p) and fit.item(p) >= fit_min and not customer.item(p)
             if buyer and open_lead.item(p) < 0 and p not in order:
