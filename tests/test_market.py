@@ -49,6 +49,10 @@ class PlainMarket(Market):
             self._pooled.setdefault((targeting, message_alignment), []).append((n_touches, effect))
             return
         self._direct_today += n_touches
+        self._campaigns.append((n_touches, effect, targeting, message_alignment))
+
+    def draw_until_accepted(self, n_touches: int, targeting: float) -> list[int]:
+        """One campaign's touches drawn on their own, until enough are accepted."""
         reached: list[int] = []
         draw = int(n_touches * (1.0 + targeting) * 1.6) + 8
         while len(reached) < n_touches:  # draw until enough are accepted
@@ -60,13 +64,29 @@ class PlainMarket(Market):
             if len(reached) < n_touches and draw > 4 * self.n:  # nearly all rejected: weigh each once
                 counts = self.rng.multinomial(n_touches - len(reached), self.weights(targeting))
                 reached += np.repeat(np.arange(self.n), counts).tolist()
-        for i in reached:  # one touch at a time
-            boost = np.float32(IN_MARKET_ENGAGEMENT if self.in_market[i] else 1.0)
-            self.engagement[i] += np.float32(effect) * boost
-            self.perception[i] += np.float32(0.1) * (np.float32(message_alignment) - self.perception[i])
+        return reached
 
     def deliver_touches(self) -> None:
         self._direct_today = 0
+        campaigns, self._campaigns = self._campaigns, []
+        # the day's campaigns draw together: each its candidates, from one draw of prospects and
+        # one of acceptance uniforms (if any campaign targets), in the order they were bought
+        draws = [int(n * (1.0 + t) * 1.6) + 8 for n, _, t, _ in campaigns]
+        cand = self.rng.integers(0, self.n, sum(draws)) if campaigns else np.empty(0, dtype=np.int64)
+        u = self.rng.random(sum(draws)) if any(t > 0 for _, _, t, _ in campaigns) else None
+        start = 0
+        for (n_touches, effect, targeting, message_alignment), draw in zip(campaigns, draws, strict=True):
+            mine = cand[start : start + draw]
+            if u is not None and targeting > 0:
+                mine = mine[u[start : start + draw] < self.fit[mine] ** targeting]
+            start += draw
+            reached = mine[:n_touches].tolist()
+            if len(reached) < n_touches:  # too few accepted: the rest drawn on its own
+                reached += self.draw_until_accepted(n_touches - len(reached), targeting)
+            for i in reached:  # one touch at a time
+                boost = np.float32(IN_MARKET_ENGAGEMENT if self.in_market[i] else 1.0)
+                self.engagement[i] += np.float32(effect) * boost
+                self.perception[i] += np.float32(0.1) * (np.float32(message_alignment) - self.perception[i])
         for (targeting, message_alignment), campaigns in self._pooled.items():
             total = sum(n for n, _ in campaigns)
             effect = campaigns[0][1] if len(campaigns) == 1 else sum(n * e for n, e in campaigns) / total
