@@ -10,7 +10,7 @@ from orgsim import load_scenario
 from orgsim.model.market import IN_MARKET_ENGAGEMENT, Market
 from orgsim.model.metrics import measure
 from orgsim.model.model import OrgModel
-from orgsim.model.outbound import cold_call
+from orgsim.model.outbound import cold_call, cold_calls
 
 
 class PlainMarket(Market):
@@ -257,16 +257,36 @@ def test_in_market_share_stays_near_its_parameter():
 def test_cold_calls_match_the_plain_numpy_rule():
     model = OrgModel(load_scenario("separate"), seed=9)
     model.run(30)
+    model.market.in_market[:] = True  # more buyers to reach (else most calls reach none)
+    found = 0
     for hours in (0.5, 3.0, 6.0, 12.0):
         rng = twin(model.rng)
         s, mk = model.params.sales, model.market
         dials = int(hours * s.dials_per_hour)
-        connects = int(rng.binomial(dials, s.cold_connect_rate))
+        connects = int(np.count_nonzero(rng.random(dials) < s.cold_connect_rate))  # one uniform a dial
         pro = rng.integers(0, mk.n, connects)
         ok = mk.in_market[pro] & (mk.fit[pro] >= s.fit_min) & ~mk.customer[pro]
         ok &= model.ledger.open_lead[pro] < 0
         expected = np.unique(pro[ok]).tolist()
         assert [w.prospect for w in cold_call(model, hours)[0]] == expected
+        found += len(expected)
+    assert found > 0  # the rule was seen to reach someone
+
+
+def test_a_team_s_callers_take_their_buyers_in_turn():
+    """The team's dials are drawn together; no buyer becomes two callers' lead; each keeps its hours."""
+    busy = {"sales.dials_per_hour": 100, "sales.cold_connect_rate": 1.0, "sales.fit_min": 0.0}
+    model = OrgModel(load_scenario("separate").with_overrides(busy | {"market.prospects": 2000}), seed=4)
+    model.market.in_market[:] = True  # every connect is a buyer
+    hours, talk = [3.0, 0.0, 3.0, 0.01], 0.75
+    calls = cold_calls(model, hours, talk_hours=talk)
+    reached = [[w.prospect for w in leads] for leads, _ in calls]
+    assert reached[1] == [] and calls[1][1] == 0.0  # no hours, no calls
+    everyone = [p for mine in reached for p in mine]
+    assert len(everyone) == len(set(everyone)) > 0  # in a small market, repeats were passed over
+    for h, (leads, spent) in zip(hours, calls, strict=True):
+        assert h <= spent <= h + talk + 1e-9  # only the last call runs over
+        assert all(model.ledger.open_lead[w.prospect] == w.lead for w in leads)
 
 
 @pytest.mark.parametrize("talk_hours", [0.05, 0.75, 4.0])
