@@ -305,28 +305,25 @@ class Market:
         campaign's touches in turn (``sizes[i]`` = its touches); a campaign whose sharp targeting
         left too few accepted draws the rest with :meth:`_reach`.
         """
-        need = np.array([c[0] for c in campaigns], dtype=np.int64)
-        targeting = np.array([c[2] for c in campaigns])
-        draws = (need * (1.0 + targeting) * 1.6).astype(np.int64) + 8  # per campaign, as _reach
-        cand = self.rng.integers(0, self.n, int(draws.sum()))
-        campaign = np.repeat(np.arange(len(campaigns)), draws)  # whose candidate each is
-        if (targeting > 0).any():
-            power = np.repeat(targeting.astype(np.float32), draws)  # (float32, as fit ** a float is)
+        need = [c[0] for c in campaigns]
+        targeting = [c[2] for c in campaigns]
+        draws = [int(n * (1.0 + t) * 1.6) + 8 for n, t in zip(need, targeting, strict=True)]  # as _reach
+        cand = self.rng.integers(0, self.n, sum(draws))
+        accepted = None
+        if any(t > 0 for t in targeting):
+            power = np.repeat(np.array(targeting, dtype=np.float32), draws)  # (float32, as fit ** a float)
             accepted = self.rng.random(cand.size) < self.fit[cand] ** power
-            cand, campaign = cand[accepted], campaign[accepted]
-        got = np.bincount(campaign, minlength=len(campaigns))
-        rank = np.arange(cand.size) - np.repeat(np.cumsum(got) - got, got)  # place within its campaign
-        kept = rank < need[campaign]  # each campaign's first accepted candidates, as many as its touches
-        reached = cand[kept]
-        short = np.flatnonzero(got < need)
-        if short.size:  # rare: sharp targeting rejected too many; draw the rest campaign by campaign
-            taken = np.minimum(got, need)
-            parts = np.split(reached, np.cumsum(taken)[:-1])
-            for i in short.tolist():
-                rest = self._reach(int(need[i] - taken[i]), float(targeting[i]))
-                parts[i] = np.concatenate([parts[i], rest])
-            reached = np.concatenate(parts)
-        return reached, need.tolist()
+        parts, start = [], 0
+        for n, t, draw in zip(need, targeting, draws, strict=True):  # (a few campaigns: views, no copies)
+            mine = cand[start : start + draw]
+            if accepted is not None and t > 0:
+                mine = mine[accepted[start : start + draw]]
+            start += draw
+            mine = mine[:n]
+            if mine.size < n:  # rare: sharp targeting rejected too many; the rest drawn on its own
+                mine = np.concatenate([mine, self._reach(n - mine.size, t)])
+            parts.append(mine)
+        return (parts[0] if len(parts) == 1 else np.concatenate(parts)), need
 
     def _reach(self, n_touches: int, targeting: float) -> np.ndarray:
         """The prospects ``n_touches`` touches reach, drawn with replacement (indices)."""
