@@ -794,7 +794,9 @@ Notes
       git worktree add --detach ../orgsim-base <commit> && (cd ../orgsim-base && uv sync --frozen)
       ORGSIM_BASELINE=../orgsim-base uv run python -m benchmarks --only day
 
-  Same seeds give the same numbers in both (the golden runs pin them), so only the time differs.
+  Same seeds give the same numbers in both when the random draws come in the same order (the
+  golden runs pin them); a commit that draws in another order (the team's draws of 2026-12-03)
+  gives other numbers from the same model: benchmarks/draw_order.py checks the outcomes agree.
 """
 
 RUN: dict[str, Any] = {}  # when and under what load this run started, and each section's wall time

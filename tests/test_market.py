@@ -10,7 +10,7 @@ from orgsim import load_scenario
 from orgsim.model.market import IN_MARKET_ENGAGEMENT, Market
 from orgsim.model.metrics import measure
 from orgsim.model.model import OrgModel
-from orgsim.model.outbound import cold_call
+from orgsim.model.outbound import cold_call, cold_calls
 
 
 class PlainMarket(Market):
@@ -49,6 +49,10 @@ class PlainMarket(Market):
             self._pooled.setdefault((targeting, message_alignment), []).append((n_touches, effect))
             return
         self._direct_today += n_touches
+        self._campaigns.append((n_touches, effect, targeting, message_alignment))
+
+    def draw_until_accepted(self, n_touches: int, targeting: float) -> list[int]:
+        """One campaign's touches drawn on their own, until enough are accepted."""
         reached: list[int] = []
         draw = int(n_touches * (1.0 + targeting) * 1.6) + 8
         while len(reached) < n_touches:  # draw until enough are accepted
@@ -60,13 +64,29 @@ class PlainMarket(Market):
             if len(reached) < n_touches and draw > 4 * self.n:  # nearly all rejected: weigh each once
                 counts = self.rng.multinomial(n_touches - len(reached), self.weights(targeting))
                 reached += np.repeat(np.arange(self.n), counts).tolist()
-        for i in reached:  # one touch at a time
-            boost = np.float32(IN_MARKET_ENGAGEMENT if self.in_market[i] else 1.0)
-            self.engagement[i] += np.float32(effect) * boost
-            self.perception[i] += np.float32(0.1) * (np.float32(message_alignment) - self.perception[i])
+        return reached
 
     def deliver_touches(self) -> None:
         self._direct_today = 0
+        campaigns, self._campaigns = self._campaigns, []
+        # the day's campaigns draw together: each its candidates, from one draw of prospects and
+        # one of acceptance uniforms (if any campaign targets), in the order they were bought
+        draws = [int(n * (1.0 + t) * 1.6) + 8 for n, _, t, _ in campaigns]
+        cand = self.rng.integers(0, self.n, sum(draws)) if campaigns else np.empty(0, dtype=np.int64)
+        u = self.rng.random(sum(draws)) if any(t > 0 for _, _, t, _ in campaigns) else None
+        start = 0
+        for (n_touches, effect, targeting, message_alignment), draw in zip(campaigns, draws, strict=True):
+            mine = cand[start : start + draw]
+            if u is not None and targeting > 0:
+                mine = mine[u[start : start + draw] < self.fit[mine] ** targeting]
+            start += draw
+            reached = mine[:n_touches].tolist()
+            if len(reached) < n_touches:  # too few accepted: the rest drawn on its own
+                reached += self.draw_until_accepted(n_touches - len(reached), targeting)
+            for i in reached:  # one touch at a time
+                boost = np.float32(IN_MARKET_ENGAGEMENT if self.in_market[i] else 1.0)
+                self.engagement[i] += np.float32(effect) * boost
+                self.perception[i] += np.float32(0.1) * (np.float32(message_alignment) - self.perception[i])
         for (targeting, message_alignment), campaigns in self._pooled.items():
             total = sum(n for n, _ in campaigns)
             effect = campaigns[0][1] if len(campaigns) == 1 else sum(n * e for n, e in campaigns) / total
@@ -237,16 +257,36 @@ def test_in_market_share_stays_near_its_parameter():
 def test_cold_calls_match_the_plain_numpy_rule():
     model = OrgModel(load_scenario("separate"), seed=9)
     model.run(30)
+    model.market.in_market[:] = True  # more buyers to reach (else most calls reach none)
+    found = 0
     for hours in (0.5, 3.0, 6.0, 12.0):
         rng = twin(model.rng)
         s, mk = model.params.sales, model.market
         dials = int(hours * s.dials_per_hour)
-        connects = int(rng.binomial(dials, s.cold_connect_rate))
+        connects = int(np.count_nonzero(rng.random(dials) < s.cold_connect_rate))  # one uniform a dial
         pro = rng.integers(0, mk.n, connects)
         ok = mk.in_market[pro] & (mk.fit[pro] >= s.fit_min) & ~mk.customer[pro]
         ok &= model.ledger.open_lead[pro] < 0
         expected = np.unique(pro[ok]).tolist()
         assert [w.prospect for w in cold_call(model, hours)[0]] == expected
+        found += len(expected)
+    assert found > 0  # the rule was seen to reach someone
+
+
+def test_a_team_s_callers_take_their_buyers_in_turn():
+    """The team's dials are drawn together; no buyer becomes two callers' lead; each keeps its hours."""
+    busy = {"sales.dials_per_hour": 100, "sales.cold_connect_rate": 1.0, "sales.fit_min": 0.0}
+    model = OrgModel(load_scenario("separate").with_overrides(busy | {"market.prospects": 2000}), seed=4)
+    model.market.in_market[:] = True  # every connect is a buyer
+    hours, talk = [3.0, 0.0, 3.0, 0.01], 0.75
+    calls = cold_calls(model, hours, talk_hours=talk)
+    reached = [[w.prospect for w in leads] for leads, _ in calls]
+    assert reached[1] == [] and calls[1][1] == 0.0  # no hours, no calls
+    everyone = [p for mine in reached for p in mine]
+    assert len(everyone) == len(set(everyone)) > 0  # in a small market, repeats were passed over
+    for h, (leads, spent) in zip(hours, calls, strict=True):
+        assert h <= spent <= h + talk + 1e-9  # only the last call runs over
+        assert all(model.ledger.open_lead[w.prospect] == w.lead for w in leads)
 
 
 @pytest.mark.parametrize("talk_hours", [0.05, 0.75, 4.0])

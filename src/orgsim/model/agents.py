@@ -26,7 +26,6 @@ from orgsim.model.friction import FrictionSource
 from orgsim.model.lifecycle import LeadSource, LeakCause, Opportunity, WorkedLead
 from orgsim.model.luck import Draw
 from orgsim.model.organisation import REVIEW_HOURS
-from orgsim.model.outbound import cold_call
 
 if TYPE_CHECKING:
 
@@ -119,21 +118,28 @@ class Salesperson(mesa.Agent):
         self.hours_left = 0.0
         self.clock = 0.0
 
-    # -- the day -----------------------------------------------------------------------------
-    def step(self) -> None:
-        """Work the day: take unowned leads, work leads and deals in the habit's order, prospect."""
+    # -- the day (the team's day, ``OrgModel.run_sales``, calls these in turn) -------------------
+    def start_day(self) -> None:
+        """Start the day: take unowned leads; by the SLA's clock work leads, then deals; else deals.
+
+        By gut feel a rep puts its own pipeline first, prospects for :attr:`outbound_share` of
+        the hours, then works leads (``OrgModel.run_sales``: the team prospects together).
+        """
         m = self.model
         self.hours_left = m.org.sales_hours_today()
         self.clock = opening_hour(m.day)
         self.take_from_inbox()
         if m.sla.by_the_clock:
             self.work_leads()
-            self.work_deals()
-        else:  # own pipeline first (more of it the less they trust marketing), then leads
-            self.work_deals()
-            self.prospect_outbound(m.params.sales.outbound_max_share * (1 - self.trust))
-            self.work_leads()
-        self.prospect_outbound(1.0)  # the rest of the day goes to prospecting
+        self.work_deals()
+
+    @property
+    def outbound_share(self) -> float:
+        """Share of the hours left a rep working by gut feel prospects before its leads (less trust, more)."""
+        return self.model.params.sales.outbound_max_share * (1 - self.trust)
+
+    def end_day(self) -> None:
+        """End the day: deals due are decided, untouched leads expire, tension wears trust down."""
         self.close_deals()
         self.drop_expired_leads()
         self.lose_trust_to_tension()
@@ -310,8 +316,7 @@ class Salesperson(mesa.Agent):
         mk = m.market
         pro = lead.prospect
         mk.hear_sales(pro, m.params.policy.message_alignment)
-        fit_bar = float(np.float32(s.fit_min))  # (numpy compares the float32 fits in float32)
-        real = bool(mk.in_market.item(pro) and mk.fit.item(pro) >= fit_bar)
+        real = bool(mk.in_market.item(pro) and mk.fit.item(pro) >= m.fit_bar)
         if lead.source == LeadSource.MARKETING:
             self.learn(1.0 if real else 0.0)
             m.marketing.learn()
@@ -425,13 +430,12 @@ class Salesperson(mesa.Agent):
         else:
             m.book_loss(deal)
 
-    def prospect_outbound(self, share: float) -> None:
-        """Cold-call for ``share`` of the hours left today; a reached buyer gets a conversation."""
-        m = self.model
-        hours = max(0.0, self.hours_left) * share
-        if hours <= 0:
-            return
-        reached, spent = cold_call(m, hours, talk_hours=m.params.sales.conversation_hours)
+    def prospecting_hours(self, share: float) -> float:
+        """The hours this rep gives to cold calls now: ``share`` of the hours left today."""
+        return max(0.0, self.hours_left) * share
+
+    def talk_to_reached(self, reached: list[WorkedLead], spent: float) -> None:
+        """After cold-calling for ``spent`` hours: each reached buyer gets a qualifying conversation."""
         self.hours_left -= spent  # dials and conversations; the last call may run over
         for lead in reached:
             lead.reached = True

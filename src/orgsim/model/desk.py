@@ -311,7 +311,7 @@ class SalesDesk:
         if leads.size < FEW_CLOSES:
             mk = m.market
             in_market, fit, deal_size = mk.in_market, mk.fit, mk.deal_size
-            fit_min = float(np.float32(m.params.sales.fit_min))  # (numpy compares float32 fits in float32)
+            fit_min = m.fit_bar
             intent, prospect, state = ledger.intent, ledger.prospect, ledger.state
             stage_value = self.stage_value
             for lead in leads.tolist():

@@ -83,6 +83,7 @@ _LEGAL = tuple(  # _LEGAL[old][new]: a lifecycle move (a table: enum members has
     for old in LeadState
 )
 _CLOSABLE = tuple(state in LIVE_STATES for state in LeadState)  # may close (leak or disqualify)
+_CLOSABLE_ARRAY = np.array(_CLOSABLE)  # the same, indexed by an array of states
 _HINT = {s: " (a leak has a cause: Ledger.close)" if s == LeadState.LEAKED else "" for s in LeadState}
 FEW_MOVES = 8  # below this many leads, moving them one at a time beats numpy's per-call overhead
 FEW_CLOSES = 4  # closing: one pass in numpy costs about what five leads one at a time do
@@ -258,7 +259,7 @@ class Ledger:
                     self.close(lead, cause, value)
                 return
             state = self.state[leads]
-            closable = (state <= LeadState.OPPORTUNITY) | (state == LeadState.RECYCLED)  # as _CLOSABLE
+            closable = _CLOSABLE_ARRAY[state]
             if not closable.all():
                 bad = STATES[int(state[~closable][0])].name
                 raise LedgerError(f"{bad} -> a closed state is not a lifecycle move")

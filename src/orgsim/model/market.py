@@ -101,8 +101,8 @@ class Market:
         self._slot = np.zeros(n, dtype=np.int32)  # scratch for finding repeat touches
         # today's saturating campaigns, (targeting, message) -> [(touches, effect)], in order
         self._pooled: dict[tuple[float, float], list[tuple[int, float]]] = {}
-        # today's drawn campaigns, (reached prospects, effect, message), landing together
-        self._campaigns: list[tuple[np.ndarray, float, float]] = []
+        # today's drawn campaigns, (touches, effect, targeting, message): drawn and landed together
+        self._campaigns: list[tuple[int, float, float, float]] = []
         self._direct_today = 0  # touches drawn one by one today (past the market's size: pooled)
         # accounts whose fit and intent are hard to read (Rubel et al.: heterogeneous leads)
         self.hard = rng.random(n) < params.hard_lead_share
@@ -173,8 +173,9 @@ class Market:
         with probability ``fit ** targeting`` (0: untargeted). Every touch counts: a prospect
         reached twice today gains twice and hears the message twice, as if touched in turn;
         ``effect`` is one touch's engagement gain (engagement units, times
-        ``IN_MARKET_ENGAGEMENT`` for an in-market prospect). The touches land when the day's
-        campaigns are over (:meth:`deliver_touches`), all campaigns in one pass, in order.
+        ``IN_MARKET_ENGAGEMENT`` for an in-market prospect). The touches are drawn and land
+        when the day's campaigns are over (:meth:`deliver_touches`): all campaigns in one draw
+        and one pass, in the order they were bought.
 
         A campaign with more touches than prospects saturates the market: it is held and
         counted, with the day's other saturating campaigns of the same targeting and message,
@@ -190,61 +191,68 @@ class Market:
             self._pooled.setdefault((targeting, message_alignment), []).append((n_touches, effect))
             return
         self._direct_today += n_touches
-        self._campaigns.append((self._reach(n_touches, targeting), effect, message_alignment))
+        self._campaigns.append((n_touches, effect, targeting, message_alignment))
 
     def deliver_touches(self) -> None:
-        """The day's campaigns land: drawn touches in the order they were bought, then the pools."""
+        """The day's campaigns land: drawn touches in the order they were bought, then the pools.
+
+        The touches of all the day's drawn campaigns are drawn at once (:meth:`_reach_all`).
+        """
         campaigns, self._campaigns = self._campaigns, []
         self._direct_today = 0  # (called once a day, after every marketer's campaign)
-        start = 0
-        while start < len(campaigns):  # campaigns with one message land together (all, usually)
-            end = start + 1
-            while end < len(campaigns) and campaigns[end][2] == campaigns[start][2]:
-                end += 1
-            self._land(campaigns[start:end])
-            start = end
+        if campaigns:
+            reached, sizes = self._reach_all(campaigns)
+            start, at = 0, 0
+            while start < len(campaigns):  # campaigns with one message land together (all, usually)
+                end = start + 1
+                while end < len(campaigns) and campaigns[end][3] == campaigns[start][3]:
+                    end += 1
+                size = sum(sizes[start:end])
+                effects = [c[1] for c in campaigns[start:end]]
+                self._land(reached[at : at + size], sizes[start:end], effects, campaigns[start][3])
+                start, at = end, at + size
         self._deliver_pooled_touches()
 
-    def _land(self, campaigns: list[tuple[np.ndarray, float, float]]) -> None:
+    def _land(self, reached: np.ndarray, sizes: list[int], effects: list[float], message: float) -> None:
         """Drawn touches of campaigns with one message: each prospect gains touch by touch, in order.
 
-        ``np.add.at`` adds repeats one after another in array order, so the float32 sums are
-        those of touching in turn; the message moves perception 10% of the way per touch.
+        ``reached`` holds the campaigns' touches one campaign after another (``sizes`` each, one
+        touch's engagement gain ``effects`` each). ``np.add.at`` adds repeats one after another
+        in array order, so the float32 sums are those of touching in turn; the message
+        (``message``, the alignment) moves perception 10% of the way per touch.
         """
-        if len(campaigns) == 1:
-            reached, effect, _ = campaigns[0]
-            gain = np.float32(effect)
+        if len(effects) == 1:
+            gain = np.float32(effects[0])
             gains = np.array([gain, gain * np.float32(IN_MARKET_ENGAGEMENT)], dtype=np.float32)
             values = gains[self.in_market[reached].view(np.uint8)]
         else:
-            reached = np.concatenate([c[0] for c in campaigns])
-            sizes = [c[0].size for c in campaigns]
-            out = np.array([c[1] for c in campaigns], dtype=np.float32)  # out of market, per campaign
+            out = np.array(effects, dtype=np.float32)  # out of market, per campaign
             inside = out * np.float32(IN_MARKET_ENGAGEMENT)
             in_market = self.in_market[reached]
             values = np.where(in_market, np.repeat(inside, sizes), np.repeat(out, sizes))
         np.add.at(self.engagement, reached, values)
-        aligned = np.array(np.float32(campaigns[0][2]))
+        aligned = np.float32(message)  # the message: perception moves toward it
+        aligned_0d = np.array(aligned)  # (a 0-d array: numpy's fast path for array operands)
         ordered = np.sort(reached)
         first = np.empty(ordered.size, dtype=bool)
         first[:1] = True
         np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
         heard_by = ordered[first]  # each reached prospect once
-        perception, align = self.perception, np.float32(campaigns[0][2])
+        perception = self.perception
         heard = perception[heard_by]
-        perception[heard_by] = heard + _TENTH * (aligned - heard)
+        perception[heard_by] = heard + _TENTH * (aligned_0d - heard)
         again = ordered[~first]  # a prospect touched k times is listed k - 1 times here
         while again.size:
             if again.size < SMALL // 16:  # a handful of repeats: one at a time is cheaper
                 for i in again.tolist():
-                    perception[i] += np.float32(0.1) * (align - perception[i])
+                    perception[i] += np.float32(0.1) * (aligned - perception[i])
                 return
             keep = np.empty(again.size, dtype=bool)
             keep[:1] = True
             np.not_equal(again[1:], again[:-1], out=keep[1:])
             once = again[keep]
             heard = perception[once]
-            perception[once] = heard + _TENTH * (aligned - heard)
+            perception[once] = heard + _TENTH * (aligned_0d - heard)
             again = again[~keep]
 
     def _deliver_pooled_touches(self) -> None:
@@ -286,6 +294,36 @@ class Market:
         counts = self.rng.multinomial(n_touches, weight / total)
         hit = np.flatnonzero(counts)
         return hit, counts[hit].astype(np.float32)
+
+    def _reach_all(self, campaigns: list[tuple[int, float, float, float]]) -> tuple[np.ndarray, list[int]]:
+        """The prospects each campaign's touches reach, all campaigns in one draw: ``(reached, sizes)``.
+
+        ``campaigns`` are ``(touches, effect, targeting, message)``. Each campaign draws candidates
+        as :meth:`_reach` does (a touch is accepted with probability ``fit ** targeting``), but
+        the day's candidates come from one draw of prospects and one of acceptance uniforms, so
+        the team's campaigns cost two draws, not two per marketer. ``reached`` holds each
+        campaign's touches in turn (``sizes[i]`` = its touches); a campaign whose sharp targeting
+        left too few accepted draws the rest with :meth:`_reach`.
+        """
+        need = [c[0] for c in campaigns]
+        targeting = [c[2] for c in campaigns]
+        draws = [int(n * (1.0 + t) * 1.6) + 8 for n, t in zip(need, targeting, strict=True)]  # as _reach
+        cand = self.rng.integers(0, self.n, sum(draws))
+        accepted = None
+        if any(t > 0 for t in targeting):
+            power = np.repeat(np.array(targeting, dtype=np.float32), draws)  # (float32, as fit ** a float)
+            accepted = self.rng.random(cand.size) < self.fit[cand] ** power
+        parts, start = [], 0
+        for n, t, draw in zip(need, targeting, draws, strict=True):  # (a few campaigns: views, no copies)
+            mine = cand[start : start + draw]
+            if accepted is not None and t > 0:
+                mine = mine[accepted[start : start + draw]]
+            start += draw
+            mine = mine[:n]
+            if mine.size < n:  # rare: sharp targeting rejected too many; the rest drawn on its own
+                mine = np.concatenate([mine, self._reach(n - mine.size, t)])
+            parts.append(mine)
+        return (parts[0] if len(parts) == 1 else np.concatenate(parts)), need
 
     def _reach(self, n_touches: int, targeting: float) -> np.ndarray:
         """The prospects ``n_touches`` touches reach, drawn with replacement (indices)."""

@@ -31,7 +31,7 @@ from orgsim.model.luck import Draw, Luck
 from orgsim.model.market import Market
 from orgsim.model.marketing import MarketingPipeline
 from orgsim.model.organisation import Organisation
-from orgsim.model.outbound import cold_call
+from orgsim.model.outbound import cold_call, cold_calls
 from orgsim.model.sla import ServiceLevel
 from orgsim.scenario import Scenario
 
@@ -95,6 +95,9 @@ class OrgModel(mesa.Model):
         self.market = Market(scenario.market, scenario.marketing, self.rng)
         self.luck = Luck(seed)  # each lead's chance draws, the same under every structure
         self.ledger = Ledger(scenario.market.prospects)
+        # the fit a buyer needs (sales.fit_min) as a Python float for per-lead checks: rounded to
+        # float32, as numpy compares the market's float32 fits with it
+        self.fit_bar = float(np.float32(scenario.sales.fit_min))
         self.friction = Friction(scenario.friction)
 
         self.org = Organisation(self)  # what the structure does to skill, effort, hours and tempers
@@ -186,10 +189,37 @@ class OrgModel(mesa.Model):
         self.marketing.score_and_hand_off()
 
     def run_sales(self) -> None:
-        """Reps work their day in random order; what nobody took from the inbox in time is lost."""
+        """Reps work their day in random order, prospecting as a team; what nobody took in time is lost.
+
+        Each rep starts the day (inbox, then leads and deals by the SLA's clock, or deals by gut
+        feel); by gut feel the team prospects for each rep's outbound share, then each works its
+        leads; the team prospects for the rest of the day; each rep ends the day.
+        """
         if self.salespeople:
-            self.agents_by_type[Salesperson].shuffle_do("step")
+            reps = list(self.agents_by_type[Salesperson].shuffle())
+            for rep in reps:
+                rep.start_day()
+            if not self.sla.by_the_clock:  # own pipeline first (more the less they trust marketing)
+                self.prospect_as_a_team(reps, [rep.outbound_share for rep in reps])
+                for rep in reps:
+                    rep.work_leads()
+            self.prospect_as_a_team(reps, [1.0] * len(reps))  # the rest of the day goes to prospecting
+            for rep in reps:
+                rep.end_day()
         self.desk.expire_unowned()
+
+    def prospect_as_a_team(self, reps: list[Salesperson], shares: list[float]) -> None:
+        """Each rep cold-calls for its share of the hours it has left; the team's dials are drawn together.
+
+        Each rep talks to the buyers its calls reached (``outbound.cold_calls``: one draw for the
+        team, the reps taking their buyers in the day's order).
+        """
+        hours = [rep.prospecting_hours(share) for rep, share in zip(reps, shares, strict=True)]
+        if not any(h > 0 for h in hours):
+            return
+        calls = cold_calls(self, hours, talk_hours=self.params.sales.conversation_hours)
+        for rep, (reached, spent) in zip(reps, calls, strict=True):
+            rep.talk_to_reached(reached, spent)
 
     def close_day(self) -> None:
         """Tension decays, customers renew or churn, the day is counted and collected."""

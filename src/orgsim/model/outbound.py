@@ -4,6 +4,10 @@ Dials go to random prospects; a share connects (``sales.cold_connect_rate``); a 
 is in market, fits the ideal customer profile and is not a customer becomes a sales-sourced lead
 (accepted at once, at the sales desk). The outbound budget buys the contracted team's hours at
 ``sales.outbound_hour_cost``; reps call in the hours their day leaves.
+
+A team's calls are dialled together (:func:`cold_calls`): one draw says which of all the
+callers' dials connect, one whom each connect reaches, and the callers take their reached
+buyers in turn, so a buyer one caller reached is not another's lead that day.
 """
 
 from __future__ import annotations
@@ -23,79 +27,90 @@ if TYPE_CHECKING:
 def cold_call(
     model: OutboundWorld, hours: float, talk_hours: float = 0.0, limit: int | None = None
 ) -> tuple[list[WorkedLead], float]:
-    """Cold calls for ``hours``: reached, fitting, in-market buyers become sales leads.
+    """One caller's cold calls for ``hours``: :func:`cold_calls` for a team of one."""
+    return cold_calls(model, [hours], talk_hours, limit)[0]
 
-    Returns the leads and the hours the calling took. A caller who also qualifies on the
-    call (a rep: ``talk_hours`` per reached buyer) spends the same hours on dials and
-    conversations: dials come in random order, each takes 1/``dials_per_hour`` hours, each
-    reached buyer ``talk_hours`` more; no dial starts once the hours are spent, and the
-    last conversation may run past them. A contracted caller (``talk_hours`` 0) only books
-    the meeting, and books at most ``limit`` (the room in the reps' calendars; the first
-    reached, in dial order).
+
+def cold_calls(
+    model: OutboundWorld, hours: list[float], talk_hours: float = 0.0, limit: int | None = None
+) -> list[tuple[list[WorkedLead], float]]:
+    """Cold calls by several callers, each for its ``hours``: reached, fitting, in-market buyers become leads.
+
+    Returns each caller's leads and the hours its calling took, in the callers' order. Each
+    dial connects with ``sales.cold_connect_rate`` (one uniform per dial, all callers' dials
+    in one draw) to a random prospect (one draw for all connects). A caller who also
+    qualifies on the call (a rep: ``talk_hours`` per reached buyer) spends the same hours on
+    dials and conversations: each dial takes 1/``dials_per_hour`` hours, each reached buyer
+    ``talk_hours`` more; no dial starts once the hours are spent, and the last conversation
+    may run past them. A contracted caller (``talk_hours`` 0) only books the meeting, and
+    books at most ``limit`` (the room in the reps' calendars; the first reached, in dial
+    order). Callers take their buyers in turn: a buyer reached by an earlier caller, or with
+    a live lead, is no one's new lead.
     """
     s = model.params.sales
     mk = model.market
-    dials = min(int(hours * s.dials_per_hour), mk.n)  # nobody is dialled twice a day
-    connects = int(model.rng.binomial(dials, s.cold_connect_rate)) if dials else 0
-    if connects == 0:
-        return [], hours
-    order = _reached(model, connects)  # reached buyer -> its place among the connects, in dial order
-    if limit is not None and len(order) > limit:
-        order = dict(itertools.islice(order.items(), max(0, limit)))
-    used = hours
-    if order and talk_hours > 0:
-        order, used = _talk_within(model, order, dials, connects, hours, talk_hours)
-    if not order:
-        return [], used
-    return model.desk.take_cold_leads(np.array(sorted(order), dtype=np.int64)), used
+    dials = [min(int(h * s.dials_per_hour), mk.n) for h in hours]  # nobody is dialled twice a day by one
+    total = sum(dials)
+    if total == 0:
+        return [([], h) for h in hours]
+    rng = model.rng
+    connected = np.flatnonzero(rng.random(total) < s.cold_connect_rate)  # dials that connect, in turn
+    called = rng.integers(0, mk.n, connected.size)
+    buyers = _buyers(model, called)  # connects that reach a possible lead, in order
+    starts = list(itertools.accumulate(dials, initial=0))
+    dial_at = connected.tolist()
+    called_list = called.tolist()
+    per_hour = s.dials_per_hour
+    taken: set[int] = set()
+    reached: list[list[int]] = [[] for _ in hours]
+    used = list(hours)
+    caller, end = 0, starts[1]
+    cut = False  # this caller's hours are spent (or its limit met): its later connects are not called
+    for j in buyers:
+        at = dial_at[j]
+        while at >= end:  # the next caller's dials
+            caller += 1
+            end = starts[caller + 1]
+            cut = False
+        p = called_list[j]
+        if cut or p in taken:
+            continue
+        mine = reached[caller]
+        if limit is not None and len(mine) >= limit:
+            cut = True
+            continue
+        if talk_hours > 0:  # each conversation held pushes the later dials back
+            dialled = (at - starts[caller] + 1) / per_hour + len(mine) * talk_hours
+            if dialled > hours[caller]:
+                cut = True
+                continue
+            used[caller] = max(hours[caller], dialled + talk_hours)
+        taken.add(p)
+        mine.append(p)
+    if not taken:
+        return [([], u) for u in used]
+    prospects = [p for mine in reached for p in sorted(mine)]  # each caller's in prospect order
+    leads = model.desk.take_cold_leads(np.array(prospects, dtype=np.int64))
+    out, at = [], 0
+    for mine, u in zip(reached, used, strict=True):
+        out.append((leads[at : at + len(mine)], u))
+        at += len(mine)
+    return out
 
 
-def _reached(model: OutboundWorld, connects: int) -> dict[int, int]:
-    """The buyers ``connects`` random connects reach who could become leads, each with its first connect.
+def _buyers(model: OutboundWorld, called: np.ndarray) -> list[int]:
+    """Which connects reach a buyer who could become a lead (their places in ``called``, in order).
 
-    A buyer counts if in market, fitting, not a customer and without a live lead; in dial order.
+    A buyer counts if in market, fitting, not a customer and without a live lead.
     """
-    s = model.params.sales
     mk = model.market
     open_lead = model.ledger.open_lead
-    draw = model.rng.integers
-    if connects < FEW_CONNECTS:  # plain Python beats numpy's per-call overhead here
-        order: dict[int, int] = {}
-        # one or two at a time: the same numbers as one call of that size, and cheaper (>= 3: not)
-        if connects < 3:
-            called = [int(draw(0, mk.n)) for _ in range(connects)]
-        else:
-            called = draw(0, mk.n, connects).tolist()
-        in_market, fit, customer = mk.in_market, mk.fit, mk.customer
-        fit_min = float(np.float32(s.fit_min))  # (numpy compares the float32 fits in float32)
-        for i, p in enumerate(called):  # (.item: Python scalars compare faster than numpy's)
-            buyer = in_market.item(p) and fit.item(p) >= fit_min and not customer.item(p)
-            if buyer and open_lead.item(p) < 0 and p not in order:
-                order[p] = i
-        return order
-    called = draw(0, mk.n, connects)
-    buyer = mk.in_market[called] & (mk.fit[called] >= s.fit_min) & ~mk.customer[called]
-    at = np.flatnonzero(buyer & (open_lead[called] < 0))
-    _, first = np.unique(called[at], return_index=True)  # each buyer's first connect
-    at = at[np.sort(first)]
-    return dict(zip(called[at].tolist(), at.tolist(), strict=True))
-
-
-def _talk_within(
-    model: OutboundWorld, order: dict[int, int], dials: int, connects: int, hours: float, talk_hours: float
-) -> tuple[dict[int, int], float]:
-    """The reached buyers a rep talks to within ``hours``, and the hours calling took.
-
-    Each conversation pushes the later dials back by ``talk_hours``; a buyer whose dial
-    would come after the hours is not called today.
-    """
-    s = model.params.sales
-    at_dial = np.sort(model.rng.choice(dials, connects, replace=False)).tolist()  # connects' dials
-    kept, used = {}, hours
-    for talks, (p, i) in enumerate(order.items()):  # in dial order; ``talks`` held before it
-        dialled = (at_dial[i] + 1) / s.dials_per_hour + talks * talk_hours
-        if dialled > hours:
-            break
-        kept[p] = i
-        used = max(hours, dialled + talk_hours)
-    return kept, used
+    if called.size < FEW_CONNECTS:  # plain Python beats numpy's per-call overhead here
+        in_market, fit, customer, fit_min = mk.in_market, mk.fit, mk.customer, model.fit_bar
+        return [  # (.item: Python scalars compare faster than numpy's)
+            i
+            for i, p in enumerate(called.tolist())
+            if in_market.item(p) and fit.item(p) >= fit_min and not customer.item(p) and open_lead.item(p) < 0
+        ]
+    buyer = mk.in_market[called] & (mk.fit[called] >= model.fit_bar) & ~mk.customer[called]
+    return np.flatnonzero(buyer & (open_lead[called] < 0)).tolist()

@@ -53,6 +53,7 @@ class DeskWorld(LeadWorld, Protocol):
     marketing: MarketingPipeline
     salespeople: list[Salesperson]
     sla: ServiceLevel
+    fit_bar: float  # sales.fit_min as numpy compares the float32 fits (a Python float)
 
     def chance(self, lead: int, draw: Draw, attempt: int = 0) -> float:
         """A uniform draw in [0, 1) that belongs to this lead and event."""
@@ -135,6 +136,7 @@ class OutboundWorld(Protocol):
     market: Market
     ledger: Ledger
     desk: SalesDesk
+    fit_bar: float  # sales.fit_min as numpy compares the float32 fits (a Python float)
 
 
 @runtime_checkable
