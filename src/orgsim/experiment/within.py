@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from orgsim.experiment.stats import Difference, bounds, cut, mean_ci, paired_difference
+from orgsim.experiment.stats import Difference, bounds, cut, mean_ci, paired_difference, t_quantile
 
 Setting = tuple[tuple[str, Any], ...]
 """One setting: ``((factor, value), ...)`` for every factor other than the compared groups."""
@@ -108,18 +108,16 @@ def average_difference(cells: Sequence[Difference], level: float = 0.95) -> Diff
     n = sum(c.n for c in cells)
     if any(c.n < 2 or math.isnan(c.ci_low) for c in cells):
         return Difference(mean, math.nan, math.nan, n, level)
-    from scipy import stats
-
     var_means = []
     for c in cells:
-        t = float(stats.t.ppf(0.5 + c.level / 2, c.n - 1))
+        t = t_quantile(0.5 + c.level / 2, c.n - 1)
         var_means.append(((c.ci_high - c.ci_low) / 2 / t) ** 2)
     total = sum(var_means)
     if total == 0:
         return Difference(mean, mean, mean, n, level)
     se = math.sqrt(total) / k
     dof = total**2 / sum(v**2 / (c.n - 1) for v, c in zip(var_means, cells, strict=True))
-    half = float(stats.t.ppf(0.5 + level / 2, dof)) * se
+    half = t_quantile(0.5 + level / 2, dof) * se
     return Difference(mean, mean - half, mean + half, n, level)
 
 
@@ -211,13 +209,17 @@ def design_stats(
     cell["vm"] = cell["var"] / cell["count"]
     cell["undefined"] = cell["count"] < 2
     cell["dof_part"] = cell["vm"] ** 2 / (cell["count"] - 1).where(cell["count"] > 1)
-    out = cell.groupby(by, sort=False, dropna=False).agg(
-        mean=("mean", "mean"),
-        total=("vm", "sum"),
-        dof_sum=("dof_part", "sum"),
-        k=("mean", "size"),
-        n=("count", "sum"),
-        undefined=("undefined", "any"),
+    per = cell.groupby(by, sort=False, dropna=False)  # plain reductions: named .agg() costs ~2x
+    sums = per[["vm", "dof_part", "count"]].sum()
+    out = pd.DataFrame(
+        {
+            "mean": per["mean"].mean(),
+            "total": sums["vm"],
+            "dof_sum": sums["dof_part"],
+            "k": per.size(),
+            "n": sums["count"],
+            "undefined": per["undefined"].any(),
+        }
     )
     se = np.sqrt(out["total"]) / out["k"]
     dof = (out["total"] ** 2 / out["dof_sum"]).where(out["dof_sum"] > 0, 1.0)
