@@ -258,7 +258,8 @@ def constant_within(
     with noise: calling one group "clearly best" on it would be a statement about its inputs.
     """
     keyed = runs.assign(_setting=setting_of(runs, factors))
-    spread = keyed.groupby([group, "_setting"], sort=False)[measure].agg(lambda s: s.max() - s.min())
+    cells = keyed.groupby([group, "_setting"], sort=False)[measure]
+    spread = cells.max() - cells.min()
     return bool((spread.fillna(0) == 0).all())
 
 
