@@ -162,3 +162,88 @@ def test_design_stats_cuts_the_interval_to_the_measures_values():
     money = frame.rename(columns={"leakage_rate": "contribution"})
     signed = design_stats(money, "contribution", ["market.demand"])
     assert signed["low"].iloc[0] < 0  # a signed measure keeps its t interval
+
+
+# -- the pairing rules, on a hand-made table (within_difference pairs runs by position) ------------
+def _pairs_table() -> pd.DataFrame:
+    """Two groups in two settings of ``f``, replicates 0-2; setting f=3 has only group a."""
+    rows = []
+    for f in (1, 2):
+        for rep in range(3):
+            rows.append({"group": "a", "f": f, "replicate": rep, "seed": 10 * f + rep, "x": f + rep**2})
+            rows.append({"group": "b", "f": f, "replicate": rep, "seed": 10 * f + rep, "x": 2 * f + rep})
+    rows.append({"group": "a", "f": 3, "replicate": 0, "seed": 30, "x": 99.0})
+    return pd.DataFrame(rows)
+
+
+def test_within_difference_pairs_by_replicate_not_by_row_order():
+    table = _pairs_table()
+    d = within_difference(table, "x", a="a", b="b", factors=["f"])
+    shuffled = within_difference(table.sample(frac=1, random_state=3), "x", a="a", b="b", factors=["f"])
+    assert d.paired_by_seed and [dict(c.setting)["f"] for c in d.cells] == [1, 2]  # f=3 lacks b
+    for cell in d.cells:
+        f = dict(cell.setting)["f"]
+        diffs = np.array([(2 * f + r) - (f + r**2) for r in range(3)], dtype=float)
+        assert cell.diff.mean == pytest.approx(diffs.mean()) and cell.diff.n == 3
+        half = stats.t.ppf(0.975, 2) * diffs.std(ddof=1) / math.sqrt(3)
+        assert cell.diff.ci_high == pytest.approx(diffs.mean() + half)
+    by_f = {dict(c.setting)["f"]: c.diff for c in shuffled.cells}
+    assert {dict(c.setting)["f"]: c.diff for c in d.cells} == by_f
+
+
+def test_within_difference_keeps_the_first_run_of_a_repeated_replicate_and_sees_unshared_seeds():
+    table = _pairs_table()
+    extra = pd.DataFrame([{"group": "b", "f": 1, "replicate": 0, "seed": 999, "x": 1e6}])
+    d = within_difference(pd.concat([table, extra], ignore_index=True), "x", a="a", b="b", factors=["f"])
+    assert d.cells[0].diff == within_difference(table, "x", a="a", b="b", factors=["f"]).cells[0].diff
+    table.loc[(table["group"] == "b") & (table["replicate"] == 1), "seed"] += 1
+    assert not within_difference(table, "x", a="a", b="b", factors=["f"]).paired_by_seed
+
+
+def test_without_a_pairing_column_runs_pair_in_their_order():
+    table = _pairs_table().drop(columns="replicate")
+    d = within_difference(table, "x", a="a", b="b", factors=["f"], pair_on="replicate")
+    a = table[(table["group"] == "a") & (table["f"] == 2)]["x"].to_numpy(float)
+    b = table[(table["group"] == "b") & (table["f"] == 2)]["x"].to_numpy(float)
+    assert d.cells[1].diff.mean == pytest.approx((b - a).mean())
+
+
+def test_design_mean_is_the_average_of_the_settings_means():
+    table = _pairs_table()
+    part = table[table["group"] == "a"].assign(x=lambda t: t["x"].where(t["replicate"] != 2))  # a NaN
+    mean, low, high = design_mean(part, "x", ["f"])
+    per = part.dropna(subset=["x"]).groupby("f")["x"]
+    assert mean == pytest.approx(per.mean().mean())
+    assert math.isnan(low) and math.isnan(high)  # f=3 has one run: its noise, and so the CI, is unknown
+    both = part[part["f"] < 3]
+    mean, low, high = design_mean(both, "x", ["f"])
+    values = both.dropna(subset=["x"]).groupby("f")["x"]
+    var_means, counts = values.var(ddof=1) / values.count(), values.count()
+    se = math.sqrt(var_means.sum()) / 2  # two settings, each the same weight
+    dof = var_means.sum() ** 2 / (var_means**2 / (counts - 1)).sum()  # Welch-Satterthwaite
+    half = stats.t.ppf(0.975, dof) * se
+    assert (low, high) == pytest.approx((mean - half, mean + half))
+
+
+def test_step_conversion_in_a_sweep_is_each_groups_design_stats_of_its_runs_ratios():
+    from orgsim.experiment.summaries import step_conversion
+    from orgsim.experiment.within import design_stats
+
+    rng = np.random.default_rng(11)
+    n = 36
+    groups = np.repeat(["merged", "aligned", "separate"], 12)
+    runs = pd.DataFrame({"group": groups, "f": np.tile([1, 2, 3], 12)})
+    runs["funnel.inquiry"] = rng.integers(0, 40, n)  # some runs have no inquiry: they do not count
+    runs["funnel.mql"] = (runs["funnel.inquiry"] * rng.random(n)).astype(int)
+    runs["funnel.won"] = (runs["funnel.mql"] * rng.random(n)).astype(int)
+    table = step_conversion(runs, ["inquiry", "mql", "won"], ["f"])
+    assert list(table["group"].unique()) == ["merged", "aligned", "separate"]
+    assert list(table["step"].unique()) == ["mql/inquiry", "won/mql", "won/inquiry"]
+    for row in table.itertuples():
+        after, before = row.step.split("/")
+        part = runs[runs["group"] == row.group]
+        ratio = part[f"funnel.{after}"] / part[f"funnel.{before}"].where(part[f"funnel.{before}"] > 0)
+        st = design_stats(part[["f"]].assign(group=row.group, r=ratio), "r", ["f"]).iloc[0]
+        assert row.mean == pytest.approx(st["mean"], rel=1e-12)
+        assert row.low == pytest.approx(max(st["low"], 0.0), rel=1e-12)
+        assert row.high == pytest.approx(min(st["high"], 1.0), rel=1e-12)

@@ -8,6 +8,7 @@ table never shows an impossible value such as a negative lead count with two rep
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -50,6 +51,17 @@ def difference_bounds(measure: str) -> tuple[float, float]:
     return (-span, span)
 
 
+@functools.lru_cache(maxsize=4096)
+def t_quantile(p: float, dof: float) -> float:
+    """Student-t quantile ``scipy.stats.t.ppf(p, dof)``, cached.
+
+    One report asks for the same few ``(level, n - 1)`` hundreds of times; a scipy call costs ~1 ms.
+    """
+    from scipy import stats  # imported here: scipy.stats costs ~1 s at start-up
+
+    return float(stats.t.ppf(p, dof))
+
+
 def mean_ci(
     values: np.ndarray | list[float],
     level: float = 0.95,
@@ -63,9 +75,7 @@ def mean_ci(
     mean = float(x.mean())
     if x.size < 2:
         return (mean, math.nan, math.nan)
-    from scipy import stats  # imported here: scipy.stats costs ~1 s at start-up
-
-    half = float(stats.t.ppf(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+    half = float(t_quantile(0.5 + level / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
     lo, hi = within
     return (mean, max(mean - half, lo), min(mean + half, hi))
 

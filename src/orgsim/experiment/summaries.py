@@ -120,27 +120,35 @@ def step_conversion(runs: pd.DataFrame, stages: Sequence[str], settings: Sequenc
     With ``settings`` each setting weighs the same and the CI holds within-setting noise only.
     """
     steps = [(stages[i - 1], stages[i]) for i in range(1, len(stages))] + [(stages[0], stages[-1])]
-    rows = []
-    for g in groups_of(runs):
+    groups = groups_of(runs)
+    cols = [f for f in settings if f in runs]
+    ratios: dict[tuple[str, str], np.ndarray] = {}
+    for g in groups:
         part = runs[runs["group"] == g]
         for before, after in steps:
             denom = part[f"funnel.{before}"].to_numpy(dtype=float)
             num = part[f"funnel.{after}"].to_numpy(dtype=float)
             ratio = np.divide(num, denom, out=np.full_like(num, np.nan), where=denom > 0)
-            if settings:
-                frame = part[[f for f in settings if f in part]].assign(group=g, _ratio=ratio)
-                st = design_stats(frame, "_ratio", settings)
-                mean, low, high = (
-                    (float(st["mean"].iloc[0]), float(st["low"].iloc[0]), float(st["high"].iloc[0]))
-                    if len(st)
-                    else (math.nan,) * 3
-                )
-            else:
-                mean, low, high = mean_ci(ratio)
-            # a conversion is a share of the earlier stage's leads (stages count leads that ever
-            # reached them): its CI is cut to [0, 1] like every share's (NaN stays NaN)
-            low, high = float(np.clip(low, 0.0, 1.0)), float(np.clip(high, 0.0, 1.0))
-            rows.append({"group": g, "step": f"{after}/{before}", "mean": mean, "low": low, "high": high})
+            ratios[g, f"{after}/{before}"] = ratio
+    by_step = None
+    if settings:  # one design_stats over every group and step (each cell is computed on its own)
+        frames = [
+            runs.loc[runs["group"] == g, cols].assign(group=g, _step=step, _ratio=ratio)
+            for (g, step), ratio in ratios.items()
+        ]
+        st = design_stats(pd.concat(frames, ignore_index=True), "_ratio", settings, by=("group", "_step"))
+        keyed = st[["group", "_step", "mean", "low", "high"]].itertuples(index=False, name=None)
+        by_step = {(g, step): (m, lo, hi) for g, step, m, lo, hi in keyed}
+    rows = []
+    for (g, step), ratio in ratios.items():
+        if by_step is not None:
+            mean, low, high = (float(x) for x in by_step.get((g, step), (math.nan,) * 3))
+        else:
+            mean, low, high = mean_ci(ratio)
+        # a conversion is a share of the earlier stage's leads (stages count leads that ever
+        # reached them): its CI is cut to [0, 1] like every share's (NaN stays NaN)
+        low, high = float(np.clip(low, 0.0, 1.0)), float(np.clip(high, 0.0, 1.0))
+        rows.append({"group": g, "step": step, "mean": mean, "low": low, "high": high})
     return pd.DataFrame(rows)
 
 

@@ -459,12 +459,12 @@ def funnel(
     fig = new_figure(height=6.2)
     left, right = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.25]})
     ends = []
+    # one group_stats per stage for every group (each group's cells are its own runs)
+    stage_means = [group_stats(runs, f"funnel.{st}", settings)["mean"] for st in stages]
     for g in groups:
         s = styles[g]
         part = runs[runs["group"] == g]
-        means = np.array(
-            [group_stats(part, f"funnel.{st}", settings)["mean"].iloc[0] for st in stages], dtype=float
-        )
+        means = np.array([m.loc[g] for m in stage_means], dtype=float)
         shown = np.where(means > 0, means, np.nan)
         left.plot(range(len(stages)), shown, color=s.color, marker=s.marker, ls=s.linestyle, lw=2.2, ms=6)
         total = float(part["won_deals"].mean()) if stages[-1] == "won" and "won_deals" in part else math.nan

@@ -47,9 +47,10 @@ def leader(runs: pd.DataFrame, measure: str, settings: Sequence[str] = ()) -> tu
     With ``settings`` (a sweep's factor columns) the mean weighs each setting the same and
     "clearly" is the verdict on the paired differences within settings, averaged.
     """
-    order = summaries.ranked(runs, measure, settings)
+    means = summaries.group_stats(runs, measure, settings)["mean"]  # once: ranked() would compute it again
+    order = list(means.dropna().sort_values(ascending=measures.lower_is_better(measure)).index)
     best = order[0]
-    mean = float(summaries.group_stats(runs, measure, settings).loc[best, "mean"])
+    mean = float(means.loc[best])
     if len(order) < 2:
         return best, mean, True
     if settings:
