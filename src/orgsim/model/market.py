@@ -1,4 +1,4 @@
-"""The market of prospects, held as arrays so a year of 10^6 accounts stays fast.
+"""The market of prospects, held as arrays so a year of the largest market (10^5 accounts) stays fast.
 
 Each prospect (a buying organisation) has a fit to the ideal customer profile, a latent buying
 window (in market or not: only a small share is in market at a time), a deal size, an
