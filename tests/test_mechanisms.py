@@ -288,12 +288,6 @@ def test_sla_met_share_is_a_yardstick_that_changes_nothing_without_an_sla():
         assert run.metrics["sla_met_share"] + run.metrics["never_responded_share"] <= 1.0 + 1e-9
 
 
-@pytest.mark.xfail(
-    reason="known defect (issue 24 note, 2026-12-03): a marketing MQL's worked lead can point at its "
-    "prospect's sales-sourced ledger row, so that row gets the response time (12 first touches in 6 "
-    "seeds of this company, already at 945ea05; seed 3 shows it since the team-level draws)",
-    strict=False,
-)
 def test_median_response_is_over_the_measured_cohort_each_lead_once():
     """median_response_hours is the median first response of the measured MQLs, as the per-lead table has it.
 

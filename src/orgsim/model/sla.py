@@ -173,16 +173,21 @@ class ServiceLevel:
         response = hour - lead.mql_hour
         if lead.source != LeadSource.MARKETING:
             return
-        self.first_touch_hours.append(response)
         late = self.hours < working_hours_between(lead.mql_hour, hour, self.hours_per_day)
+        if self.enabled and late:
+            self.breach()
+        # an outbound lead sales returned and marketing re-promoted is worked as an MQL (the clock
+        # above applies), but speed to lead and the SLA-met share count marketing-sourced leads,
+        # as the funnel does (the ledger keeps each lead's source)
+        if m.ledger.source.item(lead.lead) != LeadSource.MARKETING:
+            return
+        self.first_touch_hours.append(response)
         first = m.ledger.response_hours.item(lead.lead)
         if first != first:  # (NaN: not touched before; a re-promoted lead keeps its first)
             m.ledger.response_hours[lead.lead] = response
             # over the measured cohort, as sla_met_share's denominator (its MQLs): a warm-up
             # lead first touched after the warm-up is not counted (first_lead is 0 until then)
             self.met += not late and lead.lead >= m.baseline.first_lead
-        if self.enabled and late:
-            self.breach()
 
     def set_quota(self, revenue_target: float) -> None:
         """Marketing's monthly MQL quota: the quarter's revenue target in MQLs at half their value."""
