@@ -307,7 +307,7 @@ class Market:
         """
         need = [c[0] for c in campaigns]
         targeting = [c[2] for c in campaigns]
-        draws = [int(n * (1.0 + t) * 1.6) + 8 for n, t in zip(need, targeting, strict=True)]  # as _reach
+        draws = [_first_draw(n, t) for n, t in zip(need, targeting, strict=True)]
         cand = self.rng.integers(0, self.n, sum(draws))
         accepted = None
         if any(t > 0 for t in targeting):
@@ -329,7 +329,7 @@ class Market:
         """The prospects ``n_touches`` touches reach, drawn with replacement (indices)."""
         parts = []
         need = n_touches
-        draw = int(need * (1.0 + targeting) * 1.6) + 8
+        draw = _first_draw(need, targeting)
         while True:
             cand = self.rng.integers(0, self.n, draw)
             if targeting > 0:
@@ -390,3 +390,8 @@ class Market:
             customer=bool(self.customer[i]),
             hard=bool(self.hard[i]),
         )
+
+
+def _first_draw(touches: int, targeting: float) -> int:
+    """Candidates drawn first for ``touches`` touches: enough that targeting rarely needs a second draw."""
+    return int(touches * (1.0 + targeting) * 1.6) + 8
