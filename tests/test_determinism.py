@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from orgsim import compare, simulate
+from orgsim.model.metrics import measure
+from orgsim.model.model import OrgModel
 
 
 def test_same_seed_same_numbers(small):
@@ -29,3 +33,18 @@ def test_replication_seeds_are_shared_across_scenarios(small):
     runs = compare([small, "aligned"], reps=2, days=10, workers=1).runs()
     seeds = runs.groupby("scenario")["seed"].apply(list)
     assert seeds.iloc[0] == seeds.iloc[1]  # common random numbers
+
+
+def test_keeping_the_series_changes_no_measure(small):
+    """The per-day series is only collected when asked for; what a run measures is the same either way."""
+    kept = simulate(small, seed=5, series=True)
+    plain = simulate(small, seed=5)
+    assert plain.series is None and len(kept.series) == small.horizon.days
+    assert kept.flat() == plain.flat()
+
+
+def test_a_model_that_kept_no_series_cannot_report_one(small):
+    model = OrgModel(small, seed=1, series=False).run(5)
+    assert measure(model).metrics["revenue"] >= 0
+    with pytest.raises(ValueError, match="series=True"):
+        measure(model, series=True)

@@ -300,6 +300,8 @@ def measure(model: OrgModel, series: bool = False, leads: bool = False) -> RunRe
     ledger = model.ledger
     cohort = Cohort(model)
     metrics = live_metrics(model)
+    if series and not model.keeps_series:
+        raise ValueError("measure(series=True) needs a model built with series=True (it kept no series)")
     frame = model.datacollector.get_model_vars_dataframe() if series else None
     if frame is not None:  # the measured days only, cumulative revenue from the horizon's start
         warm = min(model.warmup_days, len(frame))

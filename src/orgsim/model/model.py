@@ -86,10 +86,12 @@ class Baseline:
 class OrgModel(mesa.Model):
     """Marketers, salespeople and heads working a market under one org structure."""
 
-    def __init__(self, scenario: Scenario, seed: int = 0) -> None:
+    def __init__(self, scenario: Scenario, seed: int = 0, series: bool = True) -> None:
+        """``series``: collect the per-day series (Mesa's DataCollector, :attr:`datacollector`)."""
         super().__init__(rng=seed)
         self.params = scenario
         self.seed = seed
+        self.keeps_series = series  # (simulate() asks only when the run's series are kept)
         self.day = 0
         pol = scenario.policy
         self.market = Market(scenario.market, scenario.marketing, self.rng)
@@ -196,7 +198,8 @@ class OrgModel(mesa.Model):
         leads; the team prospects for the rest of the day; each rep ends the day.
         """
         if self.salespeople:
-            reps = list(self.agents_by_type[Salesperson].shuffle())
+            reps = self.salespeople.copy()  # Mesa's AgentSet.shuffle, without a new AgentSet a day:
+            self.random.shuffle(reps)  # the same draw on the team in the order it was hired
             for rep in reps:
                 rep.start_day()
             if not self.sla.by_the_clock:  # own pipeline first (more the less they trust marketing)
@@ -233,7 +236,8 @@ class OrgModel(mesa.Model):
         if self.ledger.n >= self.ledger.fold_at:
             self.fold_ledger()
         self.running = self.day < self.end_day
-        self.datacollector.collect(self)
+        if self.keeps_series:
+            self.datacollector.collect(self)
 
     def fold_ledger(self) -> None:
         """Fold the ledger's closed, never-promoted inquiries (``Ledger.fold``); renumber the ids held.

@@ -40,7 +40,7 @@ def simulate(
     check_days(days)  # the schema's horizon.days range, as a scenario file and --days
     if not 0 <= seed < 2**63:
         raise InputError(f"--seed: {seed} is not allowed; use an integer in [0, 2^63)")
-    model = OrgModel(sc, seed=seed)
+    model = OrgModel(sc, seed=seed, series=series)
     if progress is None:
         model.run(days)
     else:  # the same days as model.run: the warm-up, then the measured days
