@@ -253,8 +253,9 @@ class Ledger:
         if cause == LeakCause.NONE:
             raise LedgerError("a leak needs a cause")
         if isinstance(leads, np.ndarray):
+            each = isinstance(values, np.ndarray) and values.ndim == 1  # one value per lead, or one for all
             if leads.size < FEW_CLOSES:
-                values = np.broadcast_to(values, leads.shape).tolist()
+                values = values.tolist() if each else [float(values)] * leads.size
                 for lead, value in zip(leads.tolist(), values, strict=True):
                     self.close(lead, cause, value)
                 return
@@ -276,7 +277,7 @@ class Ledger:
             leaked = leads[leak]
             if leaked.size:
                 self.cause[leaked] = cause
-                lost = np.broadcast_to(values, leads.shape)[leak]
+                lost = values[leak] if each else np.full(leaked.size, values, dtype=np.float64)
                 self.value[leaked] = lost
                 total = float(self.leaked_value[cause])
                 for v in lost.tolist():  # in order: the same rounding as one leak at a time
