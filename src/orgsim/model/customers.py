@@ -193,7 +193,7 @@ class Customers:
         self.recognised += self._active_acv / YEAR_DAYS
         if self.model.day < self._next_end:  # no term ends today
             return
-        due = np.flatnonzero(active & (self.end_day[:n] <= self.model.day))
+        due = (active & (self.end_day[:n] <= self.model.day)).nonzero()[0]
         if due.size == 0:
             ends = self.end_day[:n][active]
             self._next_end = int(ends.min()) if ends.size else math.inf

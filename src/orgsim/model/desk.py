@@ -390,7 +390,7 @@ class SalesDesk:
         if self.line.size:  # waiting in marketing's line for room at the desk
             causes[np.isin(leads, self.line)] = LeakCause.QUEUE_EXPIRED
         if self.worked:  # (only an MQL or a SAL can be in sales' hands)
-            held = np.flatnonzero((state == LeadState.MQL) | (state == LeadState.SAL))
+            held = ((state == LeadState.MQL) | (state == LeadState.SAL)).nonzero()[0]
             for i, lead in zip(held.tolist(), leads[held].tolist(), strict=True):
                 worked = self.worked.get(lead)
                 if worked is None:

@@ -54,7 +54,7 @@ def cold_calls(
     if total == 0:
         return [([], h) for h in hours]
     rng = model.rng
-    connected = np.flatnonzero(rng.random(total) < s.cold_connect_rate)  # dials that connect, in turn
+    connected = (rng.random(total) < s.cold_connect_rate).nonzero()[0]  # dials that connect, in turn
     called = rng.integers(0, mk.n, connected.size)
     buyers = _buyers(model, called)  # connects that reach a possible lead, in order
     starts = list(itertools.accumulate(dials, initial=0))
@@ -113,4 +113,4 @@ def _buyers(model: OutboundWorld, called: np.ndarray) -> list[int]:
             if in_market.item(p) and fit.item(p) >= fit_min and not customer.item(p) and open_lead.item(p) < 0
         ]
     buyer = mk.in_market[called] & (mk.fit[called] >= model.fit_bar) & ~mk.customer[called]
-    return np.flatnonzero(buyer & (open_lead[called] < 0)).tolist()
+    return (buyer & (open_lead[called] < 0)).nonzero()[0].tolist()
