@@ -74,9 +74,16 @@ class MarketingPipeline:
         self._nurture(ids)
 
     def _nurture(self, ids: np.ndarray) -> None:
-        """Put leads in the nurture pool, each with the screener's read error for this stint."""
-        self._take_returned()
+        """Put leads in the nurture pool, each with the screener's read error for this stint.
+
+        The day's returned leads join first, in the order they came back; one draw for all.
+        """
         sd, hard_sd = self._noise_sds()
+        if self._returned:
+            back, back_sd, back_hard = self._pop_returned()
+            ids = np.concatenate([back, ids])
+            sd = np.concatenate([back_sd, np.full(ids.size - back.size, sd)])
+            hard_sd = np.concatenate([back_hard, np.full(ids.size - back.size, hard_sd)])
         self._join(ids, sd, hard_sd)
 
     def _noise_sds(self) -> tuple[float, float]:
@@ -107,11 +114,14 @@ class MarketingPipeline:
 
     def _take_returned(self) -> None:
         """Returned leads join the nurture pool, in the order they came back."""
-        if not self._returned:
-            return
+        if self._returned:
+            self._join(*self._pop_returned())
+
+    def _pop_returned(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The leads returned since the pool last took them, in order, with their read errors' sds."""
         ids, sd, hard_sd = (np.array(c) for c in zip(*self._returned, strict=True))
         self._returned = []
-        self._join(ids.astype(np.int64), sd, hard_sd)
+        return ids.astype(np.int64), sd, hard_sd
 
     # -- scoring and hand-off -----------------------------------------------------------------
     @property
