@@ -19,36 +19,40 @@ for _name in ("COLUMNS", "LINES"):
 # -- order: the longest files first, so two xdist workers (``--dist loadfile --no-loadscope-reorder``
 # in pyproject) finish together instead of one running a long file alone at the end: each worker
 # takes the next file when it is nearly done with its own (longest-processing-time-first). Ranked
-# by seconds summed per file (`uv run pytest --durations=0`, 2 cores, 2026-12-03); files not listed
-# are short and run after these in collection order. Only the order changes: every test runs.
+# by seconds summed per file (`uv run pytest --durations=0`, 2 cores, 2026-12-03, after the one-worker
+# change); files not listed are short and run after
+# these in collection order. Only the order changes: every test runs.
 HEAVY_FILES = (
-    "test_report.py",
-    "test_outputs.py",
-    "test_terminal_text.py",
-    "test_cli_outputs.py",
-    "test_sweep_exhibits.py",
-    "test_assumptions.py",
     "test_mechanisms.py",
-    "test_benchmarks.py",
-    "test_progress.py",
+    "test_directions.py",
+    "test_report.py",
     "test_sweep.py",
     "test_exhibit_agreement.py",
-    "test_dashboard.py",
-    "test_directions.py",
-    "test_storage_damage.py",
+    "test_sweep_exhibits.py",
+    "test_assumptions.py",
+    "test_progress.py",
     "test_answers.py",
-    "test_limits.py",
+    "test_dashboard.py",
+    "test_cli_outputs.py",
+    "test_outputs.py",
+    "test_benchmarks.py",
+    "test_terminal_text.py",
     "test_calibration.py",
-    "test_currency.py",
-    "test_customers.py",
-    "test_runner.py",
     "test_charts.py",
-    "test_decide.py",
     "test_tornado.py",
-    "test_seeds.py",
-    "test_native.py",
+    "test_decide.py",
     "test_validate.py",
+    "test_currency.py",
+    "test_golden.py",
+    "test_storage_damage.py",
+    "test_market_budget.py",
+    "test_market.py",
+    "test_native.py",
+    "test_customers.py",
     "test_determinism.py",
+    "test_seeds.py",
+    "test_calibrate.py",
+    "test_paired.py",
 )
 
 
@@ -68,11 +72,15 @@ def small():
 
 
 def mean_of(scenario, measure: str, reps: int = 8, **overrides) -> float:
-    """Mean of one measure over seeded replications of a scenario with overrides."""
+    """Mean of one measure over seeded replications of a scenario with overrides.
+
+    One worker: the runs are the same on any number (the seed rule), and a pool inside an xdist
+    worker only adds start-up and puts four processes on two cores.
+    """
     sc = load_scenario(scenario, overrides or None) if isinstance(scenario, str) else scenario
     if overrides and not isinstance(scenario, str):
         sc = scenario.with_overrides(overrides)
-    runs = compare([sc], reps=reps, workers=2).runs()
+    runs = compare([sc], reps=reps, workers=1).runs()
     return float(np.mean(runs[measure]))
 
 

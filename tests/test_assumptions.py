@@ -101,7 +101,7 @@ def test_a_claim_supported_only_through_an_assumed_parameter_is_labelled_assumed
     # (intent one way, the warm-up's pipeline) for 3 seeds to tell it from noise, so a larger market
     market = {**TINY, "market.prospects": 2000}
     by_weight, by_sourced, plain = check_claims(
-        load_claims(path), reps=4, overrides=market, flips=False, workers=2
+        load_claims(path), reps=4, overrides=market, flips=False, workers=1
     )
     # the change does raise the measure in every case: the raw verdict is supported
     assert by_weight.main.verdict == by_sourced.main.verdict == plain.main.verdict == SUPPORTED
@@ -139,7 +139,7 @@ def test_explain_names_the_assumed_values_and_reruns_the_top_one_across_its_rang
     a = load_scenario("separate", TINY)
     b = load_scenario("separate", {**TINY, "policy.specialisation": 0.5, "policy.recycling": 0.9})
     b = b.model_copy(update={"name": "generalists"})
-    e = explain(a, b, "sqls", reps=3, method="exact", workers=2)
+    e = explain(a, b, "sqls", reps=3, method="exact", workers=1)
     # each part names the assumed values it moves, with the schema's plausible range
     assert e.assumptions["policy.recycling"] == ["policy.recycling 0.27 -> 0.9 (plausible 0.1..0.9)"]
     dilution = [t for t in e.assumptions["policy.specialisation"] if t.startswith("policy.skill_dilution")]
@@ -157,7 +157,7 @@ def test_explain_names_the_assumed_values_and_reruns_the_top_one_across_its_rang
     for label, setting in moved.items():
         value = float(setting[key])
         b2 = b.with_overrides({key: value}).model_copy(update={"name": "moved"})
-        d = compare([a, b2], reps=3, workers=2).difference("moved", "sqls", a.name)
+        d = compare([a, b2], reps=3, workers=1).difference("moved", "sqls", a.name)
         got = rc.margins[label]
         assert (got.mean, got.ci_low, got.ci_high) == pytest.approx((d.mean, d.ci_low, d.ci_high))
     holds = e.total.sign != 0 and all(d.sign == e.total.sign for d in rc.margins.values())
@@ -167,7 +167,7 @@ def test_explain_names_the_assumed_values_and_reruns_the_top_one_across_its_rang
 
 
 def test_explain_prints_and_writes_what_the_margin_rests_on(tmp_path):
-    args = ["--reps", "2", "--workers", "2", "--days", "30", "--set", "market.prospects=800"]
+    args = ["--reps", "2", "--workers", "1", "--days", "30", "--set", "market.prospects=800"]
     rest = "rest=policy.lead_*,policy.mql_volume_bias,policy.shared_goal,policy.joint_planning,"
     rest += "policy.brand_share,"
     rest += "policy.coordination_hours_per_week,policy.message_alignment,policy.handoff_delay_hours,"
@@ -191,7 +191,7 @@ def test_explain_prints_and_writes_what_the_margin_rests_on(tmp_path):
     from orgsim.presentation.report import write_comparison_report
 
     tiny = {**TINY, "horizon.days": 30}
-    comp = compare([load_scenario(s, tiny) for s in ("separate", "aligned")], reps=2, workers=2)
+    comp = compare([load_scenario(s, tiny) for s in ("separate", "aligned")], reps=2, workers=1)
     html = " ".join(write_comparison_report(comp, tmp_path).read_text().split())
     summary = html.split("<h2>Executive summary</h2>")[1].split("<h2>")[0]
     assert "What the margin rests on" in summary
@@ -249,7 +249,7 @@ def test_explain_on_customer_value_reruns_the_measures_own_assumptions():
     a = load_scenario("separate", TINY)
     b = load_scenario("separate", {**TINY, "policy.message_alignment": 1.0})
     b = b.model_copy(update={"name": "one voice"})
-    e = explain(a, b, "customer_value", reps=2, method="exact", workers=2)
+    e = explain(a, b, "customer_value", reps=2, method="exact", workers=1)
     labels = set(e.measure_check)
     assert RETENTION_OFF in labels
     assert any(label.startswith("customers.lifetime_years at its plausible low") for label in labels)
@@ -257,7 +257,7 @@ def test_explain_on_customer_value_reruns_the_measures_own_assumptions():
     # the retention knock-out is the paired difference compare gives with the churn effects at zero
     off = {k: 0.0 for k in CHURN_EFFECTS}
     pair = [s.with_overrides(off).model_copy(update={"name": n}) for s, n in ((a, "a"), (b, "b"))]
-    d = compare(pair, reps=2, workers=2).difference("b", "customer_value", "a")
+    d = compare(pair, reps=2, workers=1).difference("b", "customer_value", "a")
     got = e.measure_check[RETENTION_OFF]
     assert (got.mean, got.ci_low, got.ci_high) == pytest.approx((d.mean, d.ci_low, d.ci_high))
     text = e.measure_sentence(lambda v: f"{v:+.0f}")

@@ -55,7 +55,7 @@ def trials_table(out: Path, targets_file: Path) -> pd.DataFrame:
 
 def test_calibration_reduces_the_loss_and_writes_its_files(targets_file, tmp_path):
     out = tmp_path / "cal"
-    result = calibrate(targets_file, out, trials=8, reps=2, workers=2)
+    result = calibrate(targets_file, out, trials=8, reps=2, workers=1)
     assert len(result.trials) == 8
     assert result.best.loss < result.baseline.loss  # the starting point misses both targets
     fit = pd.read_csv(out / "fit.csv")

@@ -33,7 +33,7 @@ TENSIONS = {
 @pytest.fixture(scope="module")
 def runs():
     scenarios = [load_scenario(s).model_copy(update={"name": s}) for s in STRUCTURES]
-    return compare(scenarios, reps=8, workers=2).runs()
+    return compare(scenarios, reps=8, workers=1).runs()
 
 
 @pytest.mark.parametrize("structure", STRUCTURES)

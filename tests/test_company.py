@@ -28,7 +28,7 @@ FACTS = dict(
 
 @pytest.fixture(scope="module")
 def acme():
-    return company_scenario(CompanyFacts(**FACTS), workers=2)
+    return company_scenario(CompanyFacts(**FACTS), workers=1)
 
 
 def test_units_are_converted_and_every_value_says_how(acme):

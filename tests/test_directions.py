@@ -12,7 +12,7 @@ MID = {"market.prospects": 10_000, "horizon.days": 160}
 
 def means(scenarios, measures, reps=REPS):
     """Mean of each measure per scenario, in the order given."""
-    runs = compare(scenarios, reps=reps, workers=2).runs()
+    runs = compare(scenarios, reps=reps, workers=1).runs()
     runs["order"] = runs["scenario"].map({label: i for i, label in enumerate(runs["scenario"].unique())})
     return [runs[runs["order"] == i][measures].mean() for i in range(len(scenarios))]
 

@@ -26,7 +26,7 @@ def paired(base: str, a: dict, b: dict, measures: list[str], reps: int = 8) -> p
         load_scenario(base, {**SMALL, **ov}).model_copy(update={"name": name})
         for name, ov in (("a", a), ("b", b))
     ]
-    runs = compare(arms, reps=reps, workers=2).runs().sort_values(["scenario", "replicate"])
+    runs = compare(arms, reps=reps, workers=1).runs().sort_values(["scenario", "replicate"])
     left = runs[runs.scenario == "a"][measures].to_numpy()
     right = runs[runs.scenario == "b"][measures].to_numpy()
     return pd.DataFrame(right - left, columns=measures)

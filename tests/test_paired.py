@@ -44,7 +44,7 @@ def test_paired_ci_is_narrower_than_unpaired_on_the_same_runs():
     # behaviour, so the seed-to-seed noise cancels in the paired difference
     base = load_scenario("separate", SMALL)
     dearer = base.with_overrides({"costs.hourly_rate": 200}).model_copy(update={"name": "dearer"})
-    runs = compare([base, dearer], reps=8, workers=2).runs()
+    runs = compare([base, dearer], reps=8, workers=1).runs()
     a = runs[runs["scenario"] == base.name].sort_values("replicate")
     b = runs[runs["scenario"] == "dearer"].sort_values("replicate")
     assert list(a["seed"]) == list(b["seed"])  # common random numbers

@@ -62,7 +62,7 @@ def comparison():
     small = {"market.prospects": 1500, "horizon.days": 80, "sales.headcount": 4}
     base = load_scenario("separate", small)
     aligned = base.with_overrides({"structure": "aligned"}).model_copy(update={"name": "aligned"})
-    return compare([base, aligned], reps=2, workers=2)
+    return compare([base, aligned], reps=2, workers=1)
 
 
 def test_the_report_table_reconciles_speed_to_lead_with_each_sla(comparison):

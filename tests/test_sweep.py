@@ -457,9 +457,10 @@ def test_cli_analyze_writes_indices_next_to_the_points(tmp_path, capsys, sobol_s
             ["sweep", "{exp}", "--out", "{tmp}/o", "--executor", "dask", "--address", "nowhere"],
             "--scheduler: cannot reach a Dask scheduler at 'nowhere'",  # the older spelling of --scheduler
         ),
-        (
+        pytest.param(  # a Dask test: the client retries for its 10 s connect timeout before it gives up
             ["sweep", "{exp}", "--out", "{tmp}/o", "--scheduler", "nowhere.invalid:1"],
             "--scheduler: cannot reach a Dask scheduler at 'nowhere.invalid:1'",
+            marks=pytest.mark.slow,
         ),
     ],
 )

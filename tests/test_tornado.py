@@ -27,7 +27,7 @@ PARAMS = ["market.demand", "sales.headcount=2:6"]
 @pytest.fixture(scope="module")
 def result() -> Tornado:
     base = load_scenario("separate", TINY)
-    return tornado(base, ("aligned", "separate"), PARAMS, reps=3, seed=7, workers=2)
+    return tornado(base, ("aligned", "separate"), PARAMS, reps=3, seed=7, workers=1)
 
 
 def _hand(runs, key: str, end: str, measure: str = "contribution") -> tuple[float, float, float]:
@@ -65,7 +65,7 @@ def test_the_centre_is_the_base_paired_margin_that_compare_gives(result):
     assert (result.margins()["overall"] == result.base.mean).all()
     base = load_scenario("separate", TINY)
     arms = [base.with_overrides({"structure": s}) for s in ("separate", "aligned")]
-    comp = compare(arms, reps=3, seed=7, workers=2)
+    comp = compare(arms, reps=3, seed=7, workers=1)
     d = comp.difference(comp.labels[1], "contribution", comp.labels[0])
     assert d.mean == pytest.approx(result.base.mean) and d.ci_high == pytest.approx(result.base.ci_high)
 
@@ -204,7 +204,7 @@ def test_a_compare_report_in_the_same_directory_shows_the_tornado(result, tmp_pa
 
     write_outputs(result, str(tmp_path))
     base = load_scenario("separate", TINY)
-    comp = compare([base, base.with_overrides({"structure": "aligned"})], reps=2, workers=2)
+    comp = compare([base, base.with_overrides({"structure": "aligned"})], reps=2, workers=1)
     html = write_comparison_report(comp, tmp_path).read_text()
     assert "id='tornado_one_at_a_time'" in html
     assert (tmp_path / "charts" / "tornado_one_at_a_time.png").is_file()

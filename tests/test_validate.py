@@ -218,7 +218,7 @@ def test_validate_table_separates_held_out_facts_from_calibration_targets(tmp_pa
     path.write_text(SCENARIO)
     result = CliRunner().invoke(
         cli,
-        ["validate", str(path), "--structures", "merged", "--reps", "2", "--workers", "2"],
+        ["validate", str(path), "--structures", "merged", "--reps", "2", "--workers", "1"],
         catch_exceptions=False,
     )
     assert result.exit_code == 0
