@@ -237,9 +237,15 @@ def outcomes(
                 ax.errorbar(
                     mean, i, xerr=[[mean - low], [high - mean]], color=INK, lw=1.6, capsize=5, zorder=4
                 )
-            end = float(np.nanmax([mean, high, vals.max() if vals.size else mean]))
+            extent = [v for v in (mean, low, high) if not math.isnan(v)]
+            if vals.size:
+                extent += [float(vals.min()), float(vals.max())]
+            if not extent:  # no run of this group gave the measure a value (e.g. no leads to leak)
+                style.end_label(ax, "no value", (0.0, i), fontsize=10.5)
+                continue
+            end = max(extent)
             right = max(right, end)
-            left = min(left, float(np.nanmin([mean, low, vals.min() if vals.size else mean])))
+            left = min(left, min(extent))
             style.end_label(ax, compact_number(mean, unit), (end, i), fontsize=10.5)
         ax.set_yticks(range(len(groups)), groups)
         _group_ticklabels(ax, groups, styles, axis="y")
